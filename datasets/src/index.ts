@@ -1,0 +1,2 @@
+// @fhenet/datasets — public API. Each module re-exported here is documented in its own file.
+export const PACKAGE_NAME = '@fhenet/datasets';
