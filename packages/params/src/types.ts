@@ -1,0 +1,38 @@
+// TFHE parameters, every one named (after tfhe-rs core_crypto), so two swapped integers are
+// visible at a glance in every call and every file.
+
+/** Noise distribution of a key's encryptions. */
+export type NoiseDistribution =
+  /** TUniform TU(b): integers in [-2^b, 2^b] (torus scale 2^64). */
+  | { readonly kind: 'tuniform'; readonly boundLog2: number }
+  /** Centered Gaussian with integer standard deviation 2^stdDevLog2 (torus scale 2^64). */
+  | { readonly kind: 'gaussian'; readonly stdDevLog2: number };
+
+export interface DecompositionParams {
+  /** log2 of the decomposition base B. */
+  readonly baseLog: number;
+  /** Number of levels l. */
+  readonly levelCount: number;
+}
+
+/** One complete keyswitch-then-PBS parameter set (binary secret keys, q = 2^64). */
+export interface TfheParameterSet {
+  /** Stable human name, e.g. "TUNIFORM_4BIT_2M128". */
+  readonly name: string;
+  /** Message bits carried by a ciphertext (without the padding bit): p = 2^messageBits. */
+  readonly messageBits: number;
+  /** Small LWE dimension n (keyswitch output, blind-rotation input). */
+  readonly lweDimension: number;
+  /** GLWE dimension k. */
+  readonly glweDimension: number;
+  /** Polynomial size N (a power of two). */
+  readonly polynomialSize: number;
+  readonly lweNoise: NoiseDistribution;
+  readonly glweNoise: NoiseDistribution;
+  readonly pbs: DecompositionParams;
+  readonly keyswitch: DecompositionParams;
+  /** Largest 2-norm of a dot product feeding a PBS that the set is rated for. */
+  readonly maxNu: number;
+  /** log2 of the predicted failure probability of one PBS at maxNu (noise model). */
+  readonly log2PFail: number;
+}
