@@ -1,0 +1,8 @@
+// The trained-graph format (training -> compiler). tfjs-free: safe to import from the compiler.
+export * from './types.js';
+export type { TrainedGraphManifest, LayerJson, PayloadRef, QuantizerJson } from './manifest.js';
+export { TrainedGraphError } from './errors.js';
+export { validateGraph, validateQuantizer } from './validate.js';
+export { encodeTrainedGraph, decodeTrainedGraph, DEFAULT_PAYLOAD_FILE } from './codec.js';
+export { saveTrainedGraph, loadTrainedGraph, MANIFEST_FILE } from './files.js';
+export { intRangeOf, roundHalfEven, quantizeValue, quantizeWeights } from './quantizer-range.js';
