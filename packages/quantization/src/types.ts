@@ -1,7 +1,7 @@
 // The shared vocabulary of fhenet: every stage speaks in these types.
 
 declare const brand: unique symbol;
-/** A number of bits, 1..16 for quantizers (accumulators may need more: see AccumulatorBits). */
+/** A quantizer width in bits, 1..16, validated by bitWidth(). Accumulator widths (signedBits) are plain numbers. */
 export type BitWidth = number & { readonly [brand]: 'BitWidth' };
 
 /**
