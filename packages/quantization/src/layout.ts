@@ -44,3 +44,14 @@ export function channelLayout(
   for (let d = a + 1; d < rank; d++) inner *= shape[d]!;
   return { channels: shape[a]!, inner };
 }
+
+/** Visit the contiguous runs [start, end) of a flat buffer that share one channel c. */
+export function forEachChannelBlock(
+  length: number,
+  { channels, inner }: ChannelLayout,
+  visit: (c: number, start: number, end: number) => void,
+): void {
+  for (let start = 0, block = 0; start < length; start += inner, block++) {
+    visit(block % channels, start, Math.min(start + inner, length));
+  }
+}

@@ -1,5 +1,6 @@
 import { checkParams } from './params.js';
 import { roundHalfToEven } from './rounding.js';
+import { forEachChannelBlock } from './layout.js';
 import type { QuantParams } from './types.js';
 
 // Arithmetic is float32, like TensorFlow.js tensors: x and scale are rounded to float32 and
@@ -15,13 +16,16 @@ export function quantize(x: ArrayLike<number>, params: QuantParams, shape?: read
   const { range, layout } = checkParams(params, x.length, shape, 'quantize');
   const scales = params.scale.map(Math.fround);
   const out = new Int32Array(x.length);
-  for (let i = 0; i < x.length; i++) {
-    const v = x[i]!;
-    if (Number.isNaN(v)) throw new RangeError(`quantize: x[${i}] is NaN`);
-    const c = Math.floor(i / layout.inner) % layout.channels;
-    const q = roundHalfToEven(Math.fround(Math.fround(v) / scales[c]!)) + params.zeroPoint[c]!;
-    out[i] = q < range.min ? range.min : q > range.max ? range.max : q;
-  }
+  forEachChannelBlock(x.length, layout, (c, start, end) => {
+    const s = scales[c]!;
+    const z = params.zeroPoint[c]!;
+    for (let i = start; i < end; i++) {
+      const v = x[i]!;
+      if (Number.isNaN(v)) throw new RangeError(`quantize: x[${i}] is NaN`);
+      const q = roundHalfToEven(Math.fround(Math.fround(v) / s)) + z;
+      out[i] = q < range.min ? range.min : q > range.max ? range.max : q;
+    }
+  });
   return out;
 }
 
@@ -30,12 +34,15 @@ export function dequantize(q: ArrayLike<number>, params: QuantParams, shape?: re
   const { layout } = checkParams(params, q.length, shape, 'dequantize');
   const scales = params.scale.map(Math.fround);
   const out = new Float32Array(q.length);
-  for (let i = 0; i < q.length; i++) {
-    const v = q[i]!;
-    if (!Number.isInteger(v)) throw new RangeError(`dequantize: q[${i}] must be an integer, got ${String(v)}`);
-    const c = Math.floor(i / layout.inner) % layout.channels;
-    out[i] = scales[c]! * (v - params.zeroPoint[c]!);
-  }
+  forEachChannelBlock(q.length, layout, (c, start, end) => {
+    const s = scales[c]!;
+    const z = params.zeroPoint[c]!;
+    for (let i = start; i < end; i++) {
+      const v = q[i]!;
+      if (!Number.isInteger(v)) throw new RangeError(`dequantize: q[${i}] must be an integer, got ${String(v)}`);
+      out[i] = s * (v - z);
+    }
+  });
   return out;
 }
 

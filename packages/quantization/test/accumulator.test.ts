@@ -47,6 +47,7 @@ describe('accumulatorRange', () => {
   it('rejects non-integer weights and bad ranges', () => {
     expect(() => accumulatorRange([1, 0.5], { min: 0, max: 1 })).toThrow(/weights\[1\] must be an integer, got 0.5/);
     expect(() => accumulatorRange([1], { min: 2, max: 1 })).toThrow(/input must be an integer range/);
+    expect(() => accumulatorRange([2 ** 30, 2 ** 30, 2 ** 30], { min: 0, max: 2 ** 23 })).toThrow(/exceeds 2\^53/);
   });
 });
 

@@ -87,7 +87,21 @@ describe('quantize / dequantize', () => {
         && [0, 2, 4, 1, 3, 5].every((i, j) => qT[j] === q[i]);
     }));
   });
+  it('per-channel on a conv kernel [h, w, in, out] with the channel on the last axis', () => {
+    const spec = quantSpec(8, true);
+    const shape = [2, 2, 3, 4];
+    const scale = [0.5, 1, 2, 4];
+    const p: QuantParams = { ...spec, scale, zeroPoint: [0, 0, 0, 0], axis: 3 };
+    const xs = Array.from({ length: 48 }, (_, i) => i - 20);
+    const q = quantize(xs, p, shape);
+    xs.forEach((x, i) => expect(q[i]).toBe(quantize([x], { ...spec, scale: [scale[i % 4]!], zeroPoint: [0] })[0]));
+    // axis 2 (input channels): element i is in channel floor(i / 4) % 3
+    const p2: QuantParams = { ...p, scale: [1, 2, 4], zeroPoint: [0, 0, 0], axis: 2 };
+    const q2 = quantize(xs, p2, shape);
+    xs.forEach((x, i) => expect(q2[i]).toBe(quantize([x], { ...spec, scale: [[1, 2, 4][Math.floor(i / 4) % 3]!], zeroPoint: [0] })[0]));
+  });
   it('errors name the problem', () => {
+    expect(() => quantize([1, 2], { ...quantSpec(4, true), scale: [1], zeroPoint: [0] }, [3])).toThrow(/shape \[3\] has 3 elements but the data has 2/);
     const spec = quantSpec(4, true);
     const pc: QuantParams = { ...spec, scale: [1, 1], zeroPoint: [0, 0], axis: 0 };
     expect(() => quantize([1, 2, 3], pc)).toThrow(/need the tensor shape/);
