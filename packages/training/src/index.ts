@@ -5,3 +5,19 @@ export * from './format/index.js';
 // Backend selection and the wasm gradient-kernel fixes (these load TensorFlow.js).
 export { initBackend, currentBackend, type BackendOptions, type BackendInfo, type BackendName } from './backend/setup.js';
 export { registerGradientFixes } from './backend/kernels.js';
+// Quantized layers (registered for tfjs serialization on import).
+export { ActQuantizer, type ActQuantizerArgs, type ActScaleMode } from './layers/act-quantizer.js';
+export { QuantLinear, QuantDense, QuantConv2D, type QuantLinearArgs, type QuantDenseArgs, type QuantConv2DArgs, type WeightScaleMode } from './layers/quant-linear.js';
+export { lsqFakeQuant, fixedFakeQuant } from './layers/fake-quant.js';
+// Model zoo, training, pruning, evaluation, checkpoints.
+export { buildModel, MODEL_NAMES, type ModelName, type ModelConfig, type QuantConfig } from './models/zoo.js';
+export { train, pruneTargets, type TrainOptions, type TrainResult, type EpochReport, type PruningTarget } from './train/trainer.js';
+export { cubicActiveSynapses, topKMask, maxActivePerNeuron } from './train/pruning.js';
+export { linearInputs, inputIntRange, type LinearInput } from './train/structure.js';
+export { evaluate } from './train/evaluate.js';
+export { saveCheckpoint, loadCheckpoint } from './train/checkpoint.js';
+// tfjs model <-> trained graph.
+export { modelToGraph, type ExportMeta } from './export/to-graph.js';
+export { graphToModel } from './export/from-graph.js';
+// One end-to-end run (what `fhenet train` calls).
+export { runTraining, runName, type RunOptions, type RunResult } from './run.js';

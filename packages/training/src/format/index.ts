@@ -6,3 +6,4 @@ export { validateGraph, validateQuantizer } from './validate.js';
 export { encodeTrainedGraph, decodeTrainedGraph, DEFAULT_PAYLOAD_FILE } from './codec.js';
 export { saveTrainedGraph, loadTrainedGraph, MANIFEST_FILE } from './files.js';
 export { intRangeOf, roundHalfEven, quantizeValue, quantizeWeights } from './quantizer-range.js';
+export { graphAccumulators, type LayerAccumulator } from './accumulators.js';

@@ -29,10 +29,13 @@ export function validateQuantizer(
   if (q.range !== 'narrow' && q.range !== 'wide') {
     throw new TrainedGraphError(source, `${field}.range`, '"narrow" or "wide"', show(q.range));
   }
-  const { min, max } = intRangeOf(q);
-  if (min >= max) {
-    throw new TrainedGraphError(source, field, 'at least two integer levels', `[${min}, ${max}] (${bits}-bit ${q.signed ? 'signed' : 'unsigned'} ${q.range})`);
+  let range;
+  try {
+    range = intRangeOf(q);
+  } catch {
+    throw new TrainedGraphError(source, field, 'at least two integer levels', `a single level (${bits}-bit ${q.signed ? 'signed' : 'unsigned'} ${q.range})`);
   }
+  const { min, max } = range;
   if (!Array.isArray(q.scale) || q.scale.length === 0) {
     throw new TrainedGraphError(source, `${field}.scale`, 'a non-empty array of numbers', show(q.scale));
   }

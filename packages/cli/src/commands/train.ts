@@ -1,0 +1,87 @@
+// `fhenet train`: quantization-aware training with pruning; parses arguments and prints progress.
+// All logic lives in @fhenet/training (runTraining).
+import type { CommandModule } from 'yargs';
+import { MODEL_NAMES, runTraining, type ModelName } from '@fhenet/training';
+import { DATASET_NAMES, type DatasetName } from '@fhenet/datasets';
+
+interface TrainArgs {
+  model: string;
+  dataset: string;
+  'weight-bits': number;
+  'act-bits': number;
+  'input-bits'?: number;
+  range: string;
+  'per-channel': boolean;
+  active?: number;
+  'accumulator-bits'?: number;
+  epochs: number;
+  'batch-size': number;
+  lr: number;
+  seed: number;
+  'train-limit'?: number;
+  out?: string;
+  checkpoint?: string;
+  backend?: string;
+  threads: number;
+}
+
+export const trainCommand: CommandModule<object, TrainArgs> = {
+  command: 'train',
+  describe: 'Train a quantized, pruned model and export its trained graph',
+  builder: (y) =>
+    y
+      .option('model', { type: 'string', choices: [...MODEL_NAMES], default: 'fcnn', describe: 'Zoo model' })
+      .option('dataset', { type: 'string', choices: [...DATASET_NAMES], default: 'mnist' })
+      .option('weight-bits', { type: 'number', default: 2, describe: 'Signed weight bits' })
+      .option('act-bits', { type: 'number', default: 2, describe: 'Unsigned activation bits' })
+      .option('input-bits', { type: 'number', describe: 'Input quantizer bits (default: --act-bits)' })
+      .option('range', { type: 'string', choices: ['narrow', 'wide'], default: 'wide', describe: 'Quantizer integer range' })
+      .option('per-channel', { type: 'boolean', default: false, describe: 'Per-output-channel weight scales' })
+      .option('active', { type: 'number', describe: 'Active synapses per neuron after pruning' })
+      .option('accumulator-bits', { type: 'number', describe: 'Prune until every worst-case accumulator fits this many bits' })
+      .conflicts('active', 'accumulator-bits')
+      .option('epochs', { type: 'number', default: 10 })
+      .option('batch-size', { type: 'number', default: 128 })
+      .option('lr', { type: 'number', default: 0.005, describe: 'Adam learning rate (cosine decay)' })
+      .option('seed', { type: 'number', default: 1 })
+      .option('train-limit', { type: 'number', describe: 'Use only the first N training images' })
+      .option('out', { type: 'string', describe: 'Folder for graph.json, graph.bin and README.md' })
+      .option('checkpoint', { type: 'string', describe: 'Folder for a tfjs checkpoint saved every epoch' })
+      .option('backend', { type: 'string', choices: ['wasm', 'cpu', 'tensorflow'], describe: 'Force a tfjs backend' })
+      .option('threads', { type: 'number', default: 1, describe: 'wasm threads (only 1 is supported)' }),
+  handler: async (a) => {
+    const command = `fhenet ${process.argv.slice(2).join(' ')}`;
+    const r = await runTraining({
+      model: a.model as ModelName,
+      dataset: a.dataset as DatasetName,
+      weightBits: a['weight-bits'],
+      actBits: a['act-bits'],
+      ...(a['input-bits'] !== undefined ? { inputBits: a['input-bits'] } : {}),
+      range: a.range as 'narrow' | 'wide',
+      perChannel: a['per-channel'],
+      ...(a.active !== undefined ? { activeSynapses: a.active } : {}),
+      ...(a['accumulator-bits'] !== undefined ? { accumulatorBits: a['accumulator-bits'] } : {}),
+      epochs: a.epochs,
+      batchSize: a['batch-size'],
+      learningRate: a.lr,
+      seed: a.seed,
+      ...(a['train-limit'] !== undefined ? { trainLimit: a['train-limit'] } : {}),
+      ...(a.out !== undefined ? { out: a.out } : {}),
+      ...(a.checkpoint !== undefined ? { checkpointDir: a.checkpoint } : {}),
+      ...(a.backend !== undefined ? { backend: a.backend as 'wasm' | 'cpu' | 'tensorflow' } : {}),
+      threads: a.threads,
+      command,
+      log: (line) => console.log(line),
+      onEpoch: (e) =>
+        console.log(
+          `epoch ${e.epoch}/${e.epochs}  loss ${e.loss.toFixed(4)}  train ${(e.trainAccuracy * 100).toFixed(2)}%  ` +
+            `test ${(e.testAccuracy * 100).toFixed(2)}%  ${e.seconds.toFixed(1)} s  ${Math.round(e.samplesPerSecond)} samples/s  ` +
+            `active ${Object.entries(e.activeSynapses).map(([k, v]) => `${k}:${v}`).join(' ')}`,
+        ),
+    });
+    console.log(`\n${r.name}: test accuracy ${(r.testAccuracy * 100).toFixed(2)}% (fake-quantized)`);
+    for (const acc of r.accumulators) {
+      console.log(`  ${acc.name}: <= ${acc.maxActiveSynapses} active synapses, accumulator [${acc.range.min}, ${acc.range.max}] = ${acc.bits} bits`);
+    }
+  },
+};

@@ -1,0 +1,60 @@
+// Fake quantization with straight-through gradients. The forward op sequence is exactly the one
+// docs/trained-graph-format.md specifies (div, round, add, clip, sub, mul in float32), so the
+// compiler's integer form reproduces it; tf.round is round-half-to-even.
+
+import * as tf from '@tensorflow/tfjs';
+
+/** Sums `g` down to `shape` (the shape of a broadcast scale: [], [1] or [channels] on the last axis). */
+function reduceTo(g: tf.Tensor, shape: number[]): tf.Tensor {
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (size === 1) return tf.reshape(tf.sum(g), shape);
+  const axes = Array.from({ length: g.rank - 1 }, (_, i) => i);
+  return tf.reshape(tf.sum(g, axes), shape);
+}
+
+/**
+ * LSQ fake quantizer with zero point 0 (Esser et al. 2020): out = clamp(round(x/s), qmin, qmax) * s.
+ * d out/dx = 1 inside the range, 0 outside (straight-through); d out/ds = (round(v) - v) inside,
+ * qmin/qmax outside, times gradScale (1/sqrt(numel * qmax) keeps the scale's step size sane).
+ * `s` broadcasts against x: per-tensor ([] or [1]) or per-channel on the last axis ([c]).
+ */
+export function lsqFakeQuant(x: tf.Tensor, s: tf.Tensor, qmin: number, qmax: number, gradScale: number): tf.Tensor {
+  const f = tf.customGrad(((xi: tf.Tensor, si: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([xi, si]);
+    const value = tf.mul(tf.clipByValue(tf.round(tf.div(xi, si)), qmin, qmax), si);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const [xs, ss] = saved as [tf.Tensor, tf.Tensor];
+        const d = dy as tf.Tensor;
+        const v = tf.div(xs, ss);
+        const inside = tf.logicalAnd(tf.greaterEqual(v, qmin), tf.lessEqual(v, qmax));
+        const dx = tf.where(inside, d, tf.zerosLike(d));
+        const dsElem = tf.where(inside, tf.sub(tf.round(v), v), tf.clipByValue(v, qmin, qmax));
+        const ds = reduceTo(tf.mul(tf.mul(d, dsElem), gradScale), ss.shape);
+        return [dx, ds];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(x, s);
+}
+
+/**
+ * Fake quantizer with fixed (non-learned) scale and zero point:
+ * out = (clamp(round(x/s) + zp, qmin, qmax) - zp) * s, straight-through inside the range.
+ * `s` and `zp` are constants here: their gradient is not needed (min/max tracking or export).
+ */
+export function fixedFakeQuant(x: tf.Tensor, s: tf.Tensor, zp: tf.Tensor, qmin: number, qmax: number): tf.Tensor {
+  // s and zp are captured, not arguments, so customGrad gives them no gradient. They may be
+  // disposed before the backward pass runs, so the pass-through mask is computed and saved here.
+  const f = tf.customGrad(((xi: tf.Tensor, save: tf.GradSaveFunc) => {
+    const shifted = tf.add(tf.round(tf.div(xi, s)), zp);
+    const value = tf.mul(tf.sub(tf.clipByValue(shifted, qmin, qmax), zp), s);
+    save([tf.cast(tf.logicalAnd(tf.greaterEqual(shifted, qmin), tf.lessEqual(shifted, qmax)), 'float32')]);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => [tf.mul(dy as tf.Tensor, saved[0] as tf.Tensor)],
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(x);
+}

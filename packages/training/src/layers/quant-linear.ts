@@ -1,0 +1,231 @@
+// Quantized dense and conv2d layers: weights fake-quantized (signed, zero point 0, per tensor or per
+// output channel) after multiplying by a pruning mask. The mask is a non-trainable weight, so
+// pruned synapses are zero in the forward pass and get zero gradient in the backward pass.
+
+import * as tf from '@tensorflow/tfjs';
+import { checkQuantConfig, qRange, single, type Kwargs, type LayerArgs, type RangeMode } from './common.js';
+import { fixedFakeQuant, lsqFakeQuant } from './fake-quant.js';
+
+/** 'lsq': learned scale; 'maxabs': max|w|/qmax each step; 'fixed': given (imported graphs). */
+export type WeightScaleMode = 'lsq' | 'maxabs' | 'fixed';
+
+export interface QuantLinearArgs extends LayerArgs {
+  weightBits: number;
+  weightRange: RangeMode;
+  perChannel?: boolean;
+  weightScaleMode?: WeightScaleMode;
+  useBias?: boolean;
+  /** Seed of the glorot-uniform kernel initializer. */
+  seed?: number;
+}
+
+export abstract class QuantLinear extends tf.layers.Layer {
+  readonly weightBits: number;
+  readonly weightRange: RangeMode;
+  readonly perChannel: boolean;
+  readonly weightScaleMode: WeightScaleMode;
+  readonly useBias: boolean;
+  readonly seed: number | undefined;
+  readonly qmin: number;
+  readonly qmax: number;
+  kernel?: tf.LayerVariable;
+  bias?: tf.LayerVariable;
+  mask?: tf.LayerVariable;
+  weightScale?: tf.LayerVariable;
+  /** Kernel shape, known after build; the last axis is the output channel. */
+  kShape: number[] = [];
+
+  constructor(args: QuantLinearArgs) {
+    super(args);
+    this.weightBits = args.weightBits;
+    this.weightRange = args.weightRange;
+    this.perChannel = args.perChannel ?? false;
+    this.weightScaleMode = args.weightScaleMode ?? 'lsq';
+    this.useBias = args.useBias ?? true;
+    this.seed = args.seed;
+    checkQuantConfig(this.name, 'weightBits', this.weightBits, true, this.weightRange);
+    if (!['lsq', 'maxabs', 'fixed'].includes(this.weightScaleMode)) {
+      throw new RangeError(`layer ${this.name}: weightScaleMode: expected lsq, maxabs or fixed, got ${String(this.weightScaleMode)}`);
+    }
+    ({ qmin: this.qmin, qmax: this.qmax } = qRange(this.weightBits, true, this.weightRange));
+  }
+
+  /** Kernel shape for an input of this many channels; the last axis is the output channel. */
+  abstract kernelShape(inChannels: number): number[];
+  /** The linear op on (quantized input, quantized masked kernel). */
+  protected abstract linear(x: tf.Tensor, w: tf.Tensor): tf.Tensor;
+
+  get outChannels(): number {
+    if (this.kShape.length === 0) throw new Error(`layer ${this.name}: not built yet`);
+    return this.kShape[this.kShape.length - 1] as number;
+  }
+
+  /** Synapses per output neuron (product of all kernel axes but the last). */
+  get fanIn(): number {
+    return this.kShape.slice(0, -1).reduce((a, b) => a * b, 1);
+  }
+
+  override build(inputShape: tf.Shape | tf.Shape[]): void {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    const inC = shape[shape.length - 1];
+    if (typeof inC !== 'number') throw new Error(`layer ${this.name}: the input's last axis must be known, got ${JSON.stringify(shape)}`);
+    const ks = this.kernelShape(inC);
+    const outC = ks[ks.length - 1] as number;
+    this.kShape = ks;
+    this.kernel = this.addWeight('kernel', ks, 'float32', tf.initializers.glorotUniform({ seed: this.seed }));
+    if (this.useBias) this.bias = this.addWeight('bias', [outC], 'float32', tf.initializers.zeros());
+    this.mask = this.addWeight('mask', ks, 'float32', tf.initializers.ones(), undefined, false);
+    const scaleShape = [this.perChannel ? outC : 1];
+    const trainableScale = this.weightScaleMode === 'lsq';
+    if (this.weightScaleMode !== 'maxabs') {
+      this.weightScale = this.addWeight('weight_scale', scaleShape, 'float32', tf.initializers.ones(), undefined, trainableScale);
+      if (trainableScale) {
+        // LSQ init: s = 2 mean|w| / sqrt(qmax), per channel or per tensor.
+        const kernel = this.kernel;
+        tf.tidy(() => {
+          const a = tf.abs(kernel.read());
+          const m = this.perChannel ? tf.mean(a, Array.from({ length: ks.length - 1 }, (_, i) => i)) : tf.reshape(tf.mean(a), [1]);
+          this.weightScale!.write(tf.div(tf.mul(m, 2), Math.sqrt(this.qmax)));
+        });
+      }
+    }
+    this.built = true;
+  }
+
+  /** The weight scale in effect now: [1] or [outChannels]. Export reads this same tensor. */
+  currentWeightScale(): tf.Tensor {
+    return tf.tidy(() => {
+      if (this.weightScaleMode !== 'maxabs') return this.weightScale!.read().clone();
+      const a = tf.abs(tf.mul(this.kernel!.read(), this.mask!.read()));
+      const r = this.kShape.length;
+      const m = this.perChannel ? tf.max(a, Array.from({ length: r - 1 }, (_, i) => i)) : tf.reshape(tf.max(a), [1]);
+      return tf.maximum(tf.div(m, this.qmax), 1e-8);
+    });
+  }
+
+  /** mask * kernel, fake-quantized: what the forward multiplies the input by. */
+  quantizedKernel(): tf.Tensor {
+    return tf.tidy(() => {
+      const w = tf.mul(this.kernel!.read(), this.mask!.read());
+      if (this.weightScaleMode === 'lsq') {
+        const g = 1 / Math.sqrt((w.size / (this.perChannel ? this.outChannels : 1)) * this.qmax);
+        return lsqFakeQuant(w, this.weightScale!.read(), this.qmin, this.qmax, g);
+      }
+      return fixedFakeQuant(w, this.currentWeightScale(), tf.zeros([1]), this.qmin, this.qmax);
+    });
+  }
+
+  /** Replaces the pruning mask (values 0/1, kernel layout). */
+  setMask(mask: Float32Array): void {
+    const n = this.kShape.reduce((a, b) => a * b, 1);
+    if (mask.length !== n) throw new RangeError(`layer ${this.name}: mask: expected ${n} values (${this.kShape.join('x')}), got ${mask.length}`);
+    tf.tidy(() => {
+      this.mask!.write(tf.tensor(mask, this.kShape));
+    });
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
+    return tf.tidy(() => {
+      const y = this.linear(single(inputs), this.quantizedKernel());
+      return this.bias ? tf.add(y, this.bias.read()) : y;
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {
+      ...super.getConfig(),
+      weightBits: this.weightBits,
+      weightRange: this.weightRange,
+      perChannel: this.perChannel,
+      weightScaleMode: this.weightScaleMode,
+      useBias: this.useBias,
+      ...(this.seed === undefined ? {} : { seed: this.seed }),
+    };
+  }
+}
+
+export interface QuantDenseArgs extends QuantLinearArgs {
+  units: number;
+}
+
+export class QuantDense extends QuantLinear {
+  static className = 'FhenetQuantDense';
+  readonly units: number;
+
+  constructor(args: QuantDenseArgs) {
+    super(args);
+    this.units = args.units;
+    if (!Number.isInteger(this.units) || this.units < 1) throw new RangeError(`layer ${this.name}: units: expected a positive integer, got ${this.units}`);
+  }
+
+  kernelShape(inChannels: number): number[] {
+    return [inChannels, this.units];
+  }
+
+  protected linear(x: tf.Tensor, w: tf.Tensor): tf.Tensor {
+    if (x.rank !== 2) throw new Error(`layer ${this.name}: expected a rank-2 input [batch, features] (add a flatten layer), got shape [${x.shape}]`);
+    return tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D);
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    return [...s.slice(0, -1), this.units];
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), units: this.units };
+  }
+}
+tf.serialization.registerClass(QuantDense);
+
+export interface QuantConv2DArgs extends QuantLinearArgs {
+  filters: number;
+  kernelSize: number | [number, number];
+  strides?: number | [number, number];
+  padding?: 'same' | 'valid';
+}
+
+const pair = (v: number | [number, number]): [number, number] => (Array.isArray(v) ? [v[0], v[1]] : [v, v]);
+
+export class QuantConv2D extends QuantLinear {
+  static className = 'FhenetQuantConv2D';
+  readonly filters: number;
+  readonly kernelSize: [number, number];
+  readonly strides: [number, number];
+  readonly padding: 'same' | 'valid';
+
+  constructor(args: QuantConv2DArgs) {
+    super(args);
+    this.filters = args.filters;
+    this.kernelSize = pair(args.kernelSize);
+    this.strides = pair(args.strides ?? 1);
+    this.padding = args.padding ?? 'valid';
+    if (!Number.isInteger(this.filters) || this.filters < 1) throw new RangeError(`layer ${this.name}: filters: expected a positive integer, got ${this.filters}`);
+    if (this.padding !== 'same' && this.padding !== 'valid') throw new RangeError(`layer ${this.name}: padding: expected same or valid, got ${String(this.padding)}`);
+  }
+
+  kernelShape(inChannels: number): number[] {
+    return [this.kernelSize[0], this.kernelSize[1], inChannels, this.filters];
+  }
+
+  protected linear(x: tf.Tensor, w: tf.Tensor): tf.Tensor {
+    if (x.rank !== 4) throw new Error(`layer ${this.name}: expected a rank-4 NHWC input, got shape [${x.shape}]`);
+    return tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, this.strides, this.padding);
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    const out = [1, 2].map((a, i) => {
+      const n = s[a];
+      if (n === null || n === undefined) return null;
+      const k = this.kernelSize[i] as number, st = this.strides[i] as number;
+      return this.padding === 'same' ? Math.ceil(n / st) : Math.floor((n - k) / st) + 1;
+    });
+    return [s[0] ?? null, out[0] ?? null, out[1] ?? null, this.filters];
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), filters: this.filters, kernelSize: this.kernelSize, strides: this.strides, padding: this.padding };
+  }
+}
+tf.serialization.registerClass(QuantConv2D);

@@ -1,0 +1,99 @@
+// The model zoo of the paper (Table 1): FCNN, LeNet, the 6-layer CNN and VGG-9, built from the
+// fhenet quantized layers. Every linear layer is followed by batch norm, relu and an activation
+// quantizer; pooling is average pooling placed after a quantizer (max pooling is not linear and
+// has no place in the integer circuit).
+
+import * as tf from '@tensorflow/tfjs';
+import { ActQuantizer, type ActScaleMode } from '../layers/act-quantizer.js';
+import type { RangeMode } from '../layers/common.js';
+import { QuantConv2D, QuantDense, type WeightScaleMode } from '../layers/quant-linear.js';
+
+export const MODEL_NAMES = ['fcnn', 'lenet', 'cnn6', 'vgg9'] as const;
+export type ModelName = (typeof MODEL_NAMES)[number];
+
+export interface QuantConfig {
+  /** Weight bits (signed). Paper: 2. */
+  readonly weightBits: number;
+  /** Activation bits (unsigned, after relu). Paper: 2. */
+  readonly actBits: number;
+  /** Input quantizer bits (unsigned). Default: actBits. */
+  readonly inputBits?: number;
+  /** Narrow or wide range for weights and activations. */
+  readonly range: RangeMode;
+  readonly perChannel?: boolean;
+  readonly weightScaleMode?: WeightScaleMode;
+  readonly actScaleMode?: ActScaleMode;
+}
+
+export interface ModelConfig extends QuantConfig {
+  readonly model: ModelName;
+  /** Per-sample input shape [h, w, c]. */
+  readonly inputShape: readonly [number, number, number];
+  readonly numClasses: number;
+  /** Seed of all initializers (each layer gets seed + its index). */
+  readonly seed: number;
+  /** Dropout rate before each hidden dense layer (0 = none). */
+  readonly dropout?: number;
+}
+
+/** Layer plan: c<filters> = conv 3x3 same, p = avg pool 2x2, f = flatten, d<units> = dense. */
+const PLANS: Record<ModelName, readonly string[]> = {
+  fcnn: ['f', 'd192', 'd192'],
+  lenet: ['c6:5:same', 'p', 'c16:5:valid', 'p', 'f', 'd120', 'd84'],
+  cnn6: ['c8', 'c8', 'p', 'c16', 'c16', 'p', 'f', 'd120'],
+  vgg9: ['c64', 'c64', 'p', 'c128', 'c128', 'p', 'c256', 'c256', 'p', 'f', 'd512', 'd512'],
+};
+
+/** Builds a zoo model (uncompiled; train it with `train`). */
+export function buildModel(cfg: ModelConfig): tf.Sequential {
+  const plan = PLANS[cfg.model];
+  if (plan === undefined) throw new RangeError(`model: expected one of ${MODEL_NAMES.join(', ')}, got ${String(cfg.model)}`);
+  const wq = {
+    weightBits: cfg.weightBits,
+    weightRange: cfg.range,
+    perChannel: cfg.perChannel ?? false,
+    weightScaleMode: cfg.weightScaleMode ?? 'lsq',
+  };
+  const actQ = (name: string, bits: number, mode: ActScaleMode) =>
+    new ActQuantizer({ name, bits, signed: false, range: cfg.range, mode });
+  const model = tf.sequential({ name: cfg.model });
+  let seed = cfg.seed;
+  model.add(tf.layers.inputLayer({ inputShape: [...cfg.inputShape], name: 'input' }));
+  // Input pixels are in [0, 1]: track min/max so the input scale stays 1/(2^b - 1)-like and zp 0.
+  model.add(actQ('input_quant', cfg.inputBits ?? cfg.actBits, 'minmax'));
+  let n = 0;
+  const post = () => {
+    model.add(tf.layers.batchNormalization({ name: `bn${n}`, axis: -1, momentum: 0.9 }));
+    model.add(tf.layers.activation({ name: `relu${n}`, activation: 'relu' }));
+    model.add(actQ(`quant${n}`, cfg.actBits, cfg.actScaleMode ?? 'lsq'));
+  };
+  for (const step of plan) {
+    if (step === 'p') {
+      model.add(tf.layers.averagePooling2d({ name: `pool${n}`, poolSize: 2, strides: 2, padding: 'valid' }));
+    } else if (step === 'f') {
+      model.add(tf.layers.flatten({ name: 'flatten' }));
+    } else if (step.startsWith('c')) {
+      const [filters, k, pad] = step.slice(1).split(':');
+      n++;
+      model.add(
+        new QuantConv2D({
+          name: `conv${n}`,
+          filters: Number(filters),
+          kernelSize: Number(k ?? 3),
+          padding: (pad ?? 'same') as 'same' | 'valid',
+          useBias: false, // batch norm follows: a bias would be redundant
+          seed: seed++,
+          ...wq,
+        }),
+      );
+      post();
+    } else {
+      n++;
+      if (cfg.dropout) model.add(tf.layers.dropout({ name: `dropout${n}`, rate: cfg.dropout, seed: seed++ }));
+      model.add(new QuantDense({ name: `dense${n}`, units: Number(step.slice(1)), useBias: false, seed: seed++, ...wq }));
+      post();
+    }
+  }
+  model.add(new QuantDense({ name: 'classifier', units: cfg.numClasses, useBias: true, seed: seed++, ...wq }));
+  return model;
+}

@@ -1,0 +1,161 @@
+// One training run end to end, as the CLI and the scripts use it: load data, build a zoo model,
+// train with pruning, export the trained graph (+ a README model card), report timings.
+
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadDataset, type DatasetName } from '@fhenet/datasets';
+import { initBackend, type BackendName } from './backend/setup.js';
+import { modelToGraph } from './export/to-graph.js';
+import { graphAccumulators, type LayerAccumulator } from './format/accumulators.js';
+import { saveTrainedGraph } from './format/files.js';
+import { buildModel, type ModelName } from './models/zoo.js';
+import { train, type EpochReport, type PruningTarget } from './train/trainer.js';
+import type { RangeMode } from './layers/common.js';
+
+export interface RunOptions {
+  readonly model: ModelName;
+  readonly dataset: DatasetName;
+  readonly weightBits: number;
+  readonly actBits: number;
+  readonly inputBits?: number;
+  readonly range: RangeMode;
+  readonly perChannel?: boolean;
+  /** Active synapses per neuron, or an accumulator bit budget; neither = no pruning. */
+  readonly activeSynapses?: number;
+  readonly accumulatorBits?: number;
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly learningRate: number;
+  readonly seed: number;
+  /** Limit the training set (quick runs). */
+  readonly trainLimit?: number;
+  /** Output folder for graph.json/graph.bin/README.md; omitted = no export. */
+  readonly out?: string;
+  readonly checkpointDir?: string;
+  readonly backend?: BackendName;
+  readonly threads?: number;
+  /** The command line to record in the model card. */
+  readonly command?: string;
+  readonly onEpoch?: (r: EpochReport) => void;
+  readonly log?: (line: string) => void;
+}
+
+export interface RunResult {
+  readonly name: string;
+  readonly testAccuracy: number;
+  readonly history: EpochReport[];
+  readonly secondsPerEpoch: number;
+  readonly samplesPerSecond: number;
+  readonly accumulators: LayerAccumulator[];
+  readonly backend: string;
+  readonly graphPath?: string;
+}
+
+export function runName(o: Pick<RunOptions, 'dataset' | 'model' | 'range' | 'activeSynapses' | 'accumulatorBits'>): string {
+  const prune = o.activeSynapses !== undefined ? `${o.activeSynapses}` : o.accumulatorBits !== undefined ? `acc${o.accumulatorBits}` : 'all';
+  return `${o.dataset}-${o.model}-${o.range}-${prune}`;
+}
+
+export async function runTraining(o: RunOptions): Promise<RunResult> {
+  const log = o.log ?? (() => {});
+  if (o.activeSynapses !== undefined && o.accumulatorBits !== undefined) {
+    throw new RangeError('give either activeSynapses or accumulatorBits, not both');
+  }
+  const backend = await initBackend({ ...(o.backend ? { backend: o.backend } : {}), threads: o.threads ?? 1 });
+  log(`backend: ${backend.backend} (${backend.threads} thread)`);
+  const trainSet = loadDataset(o.dataset, { split: 'train', ...(o.trainLimit ? { limit: o.trainLimit } : {}) });
+  const testSet = loadDataset(o.dataset, { split: 'test' });
+  const name = runName(o);
+  const model = buildModel({
+    model: o.model,
+    inputShape: [trainSet.height, trainSet.width, trainSet.channels],
+    numClasses: trainSet.numClasses,
+    seed: o.seed,
+    weightBits: o.weightBits,
+    actBits: o.actBits,
+    ...(o.inputBits !== undefined ? { inputBits: o.inputBits } : {}),
+    range: o.range,
+    perChannel: o.perChannel ?? false,
+  });
+  const pruning: PruningTarget | undefined =
+    o.activeSynapses !== undefined ? { activeSynapses: o.activeSynapses } : o.accumulatorBits !== undefined ? { accumulatorBits: o.accumulatorBits } : undefined;
+  log(`${name}: ${trainSet.count} training images, ${testSet.count} test images, ${model.countParams()} parameters`);
+  try {
+    const r = await train(model, trainSet, testSet, {
+      epochs: o.epochs,
+      batchSize: o.batchSize,
+      learningRate: o.learningRate,
+      seed: o.seed,
+      ...(pruning ? { pruning } : {}),
+      ...(o.onEpoch ? { onEpoch: o.onEpoch } : {}),
+      ...(o.checkpointDir ? { checkpointDir: o.checkpointDir } : {}),
+    });
+    const date = new Date().toISOString();
+    const training = {
+      model: o.model,
+      dataset: o.dataset,
+      weightBits: o.weightBits,
+      actBits: o.actBits,
+      inputBits: o.inputBits ?? o.actBits,
+      range: o.range,
+      perChannel: o.perChannel ?? false,
+      pruning: pruning ?? null,
+      pruneTargets: r.pruneTargets,
+      epochs: o.epochs,
+      batchSize: o.batchSize,
+      learningRate: o.learningRate,
+      seed: o.seed,
+      trainImages: trainSet.count,
+      testAccuracy: r.testAccuracy,
+      testImages: testSet.count,
+      secondsPerEpoch: r.secondsPerEpoch,
+      samplesPerSecond: r.samplesPerSecond,
+      backend: backend.backend,
+      command: o.command ?? null,
+      date,
+    };
+    const graph = modelToGraph(model, { name, inputDivisor: 255, training });
+    const accumulators = graphAccumulators(graph);
+    let graphPath: string | undefined;
+    if (o.out !== undefined) {
+      graphPath = saveTrainedGraph(o.out, graph);
+      writeFileSync(join(o.out, 'README.md'), modelCard(name, training, accumulators));
+      log(`wrote ${graphPath}`);
+    }
+    return {
+      name,
+      testAccuracy: r.testAccuracy,
+      history: r.history,
+      secondsPerEpoch: r.secondsPerEpoch,
+      samplesPerSecond: r.samplesPerSecond,
+      accumulators,
+      backend: backend.backend,
+      ...(graphPath ? { graphPath } : {}),
+    };
+  } finally {
+    model.dispose();
+  }
+}
+
+function modelCard(name: string, t: Record<string, unknown>, accs: LayerAccumulator[]): string {
+  const pct = ((t.testAccuracy as number) * 100).toFixed(2);
+  return `# ${name}
+
+Trained by \`@fhenet/training\` on ${String(t.date)}.
+
+- Command: \`${String(t.command ?? '(library call)')}\`
+- Model: ${String(t.model)} on ${String(t.dataset)}; ${String(t.weightBits)}-bit weights, ${String(t.actBits)}-bit activations, ${String(t.inputBits)}-bit input, ${String(t.range)} range
+- Pruning: ${JSON.stringify(t.pruning)} → active synapses per layer ${JSON.stringify(t.pruneTargets)}
+- Training: ${String(t.epochs)} epochs, batch ${String(t.batchSize)}, Adam lr ${String(t.learningRate)} (cosine), seed ${String(t.seed)}, ${String(t.trainImages)} images, backend ${String(t.backend)}
+- **Test accuracy (fake-quantized, ${String(t.testImages)} test images): ${pct}%**
+- Speed: ${(t.secondsPerEpoch as number).toFixed(1)} s/epoch, ${Math.round(t.samplesPerSecond as number)} samples/s (training step incl. pruning, excl. evaluation)
+
+Worst-case accumulators (exact, from the integer weights and input ranges):
+
+| layer | max active synapses | input range | accumulator range | bits |
+|---|---|---|---|---|
+${accs.map((a) => `| ${a.name} | ${a.maxActiveSynapses} | [${a.inputRange.min}, ${a.inputRange.max}] | [${a.range.min}, ${a.range.max}] | ${a.bits} |`).join('\n')}
+
+Files: \`graph.json\` + \`graph.bin\` (format: docs/trained-graph-format.md).
+`;
+}

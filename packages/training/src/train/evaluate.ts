@@ -1,0 +1,18 @@
+// Accuracy of the fake-quantized model (inference mode: running statistics, no dropout).
+
+import * as tf from '@tensorflow/tfjs';
+import { batches, type ImageDataset } from '@fhenet/datasets';
+
+export function evaluate(model: tf.LayersModel, data: ImageDataset, batchSize = 1000): number {
+  let correct = 0;
+  for (const b of batches(data, batchSize, { shuffle: false })) {
+    const pred = tf.tidy(() => {
+      const x = tf.tensor4d(b.x, [b.size, data.height, data.width, data.channels]);
+      return tf.argMax(model.predict(x) as tf.Tensor, 1);
+    });
+    const p = pred.dataSync();
+    pred.dispose();
+    for (let i = 0; i < b.size; i++) if (p[i] === b.y[i]) correct++;
+  }
+  return correct / data.count;
+}

@@ -1,0 +1,92 @@
+// Fast end-to-end checks on tiny MNIST subsets: reproducibility, no leaks, pruning budgets that
+// provably hold on the export, and export -> import giving identical predictions.
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { loadMnist, type ImageDataset } from '@fhenet/datasets';
+import { maxActiveSynapses, quantRange, quantSpec, worstCaseAccumulator, signedBits } from '@fhenet/quantization';
+import {
+  buildModel,
+  decodeTrainedGraph,
+  encodeTrainedGraph,
+  evaluate,
+  graphAccumulators,
+  graphToModel,
+  initBackend,
+  modelToGraph,
+  train,
+  type ModelConfig,
+} from '@fhenet/training';
+
+let trainSet: ImageDataset;
+let testSet: ImageDataset;
+
+beforeAll(async () => {
+  expect((await initBackend()).backend).toBe('wasm');
+  trainSet = loadMnist({ split: 'train', limit: 512 });
+  testSet = loadMnist({ split: 'test', limit: 256 });
+});
+
+const base = (over: Partial<ModelConfig> = {}): ModelConfig => ({
+  model: 'fcnn', inputShape: [28, 28, 1], numClasses: 10, seed: 7, weightBits: 2, actBits: 2, range: 'wide', ...over,
+});
+
+async function weightsOf(m: tf.LayersModel): Promise<number[][]> {
+  return m.getWeights().map((w) => Array.from(w.dataSync()));
+}
+
+describe('training', () => {
+  it('is reproducible for a seed, does not leak tensors, and reports progress per epoch', async () => {
+    const counts: number[] = [];
+    const runOnce = async () => {
+      const m = buildModel(base());
+      const r = await train(m, trainSet, testSet, {
+        epochs: 2, batchSize: 64, learningRate: 0.01, seed: 3, pruning: { activeSynapses: 40 },
+        onEpoch: () => counts.push(tf.memory().numTensors),
+      });
+      const w = await weightsOf(m);
+      m.dispose();
+      return { r, w };
+    };
+    const a = await runOnce();
+    const b = await runOnce();
+    expect(b.w).toEqual(a.w);
+    expect(b.r.history.map((h) => h.loss)).toEqual(a.r.history.map((h) => h.loss));
+    expect(a.r.history).toHaveLength(2);
+    expect(a.r.history[1]!.activeSynapses).toEqual({ dense1: 40, dense2: 40, classifier: 40 });
+    expect(counts[1]).toBe(counts[0]); // flat tensor count across epochs
+    expect(a.r.history[1]!.trainAccuracy).toBeGreaterThan(0.3); // it learns something in 16 steps
+  });
+
+  it('export -> import reproduces the fake-quantized predictions exactly (conv, pooling, bn)', async () => {
+    const m = buildModel(base({ model: 'lenet', range: 'narrow', perChannel: true, actScaleMode: 'minmax' }));
+    await train(m, trainSet, testSet, { epochs: 1, batchSize: 64, learningRate: 0.005, seed: 1, pruning: { activeSynapses: 30 } });
+    const g = modelToGraph(m, { name: 'lenet-test', inputDivisor: 255, training: {} });
+    const { manifest, payload } = encodeTrainedGraph(g);
+    const back = graphToModel(decodeTrainedGraph(JSON.parse(JSON.stringify(manifest)), payload, 'mem'));
+    const x = tf.tensor4d(Float32Array.from(testSet.images.subarray(0, 64 * 784), (p) => p / 255), [64, 28, 28, 1]);
+    const a = (m.predict(x) as tf.Tensor).dataSync();
+    const b = (back.predict(x) as tf.Tensor).dataSync();
+    expect(Array.from(b)).toEqual(Array.from(a));
+    expect(evaluate(back, testSet)).toBe(evaluate(m, testSet));
+    tf.dispose([x]);
+    m.dispose();
+    back.dispose();
+  });
+
+  it('pruning to an accumulator budget: every exported layer provably fits', async () => {
+    const budget = 8;
+    const m = buildModel(base({ model: 'cnn6' }));
+    await train(m, trainSet, testSet, { epochs: 1, batchSize: 64, learningRate: 0.005, seed: 2, pruning: { accumulatorBits: budget } });
+    const g = modelToGraph(m, { name: 'cnn6-test', inputDivisor: 255, training: {} });
+    const accs = graphAccumulators(g);
+    expect(accs.map((a) => a.name)).toEqual(['conv1', 'conv2', 'conv3', 'conv4', 'dense5', 'classifier']);
+    const w = quantRange(quantSpec(2, true, 'wide'));
+    for (const a of accs) {
+      // exact bound from the integer weights, and the closed-form worst case of the active count
+      expect(a.bits, a.name).toBeLessThanOrEqual(budget);
+      expect(signedBits(worstCaseAccumulator(a.maxActiveSynapses, w, a.inputRange)), a.name).toBeLessThanOrEqual(budget);
+      expect(a.maxActiveSynapses).toBeLessThanOrEqual(maxActiveSynapses(budget, w, a.inputRange));
+    }
+    m.dispose();
+  });
+});
