@@ -1,2 +1,8 @@
-// @fhenet/compiler — public API. Each module re-exported here is documented in its own file.
+// @fhenet/compiler — lowers a trained graph to an integer circuit, sizes it, simulates it.
 export const PACKAGE_NAME = '@fhenet/compiler';
+export * from './circuit/types.js';
+export { accumulate, channelCount, channelOfOutputs, inputSize, outputSize } from './circuit/linear.js';
+export { circuitToJson, circuitFromJson, saveCircuit, loadCircuit, MAX_CIRCUIT_BITS } from './circuit/format.js';
+export { simulate, type SimulationResult, type StageTrace } from './simulate.js';
+export { quantizeInputs, decodeOutputs, argmax } from './client.js';
+export { CircuitFormatError, LoweringError, BitWidthError } from './errors.js';

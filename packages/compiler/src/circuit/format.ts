@@ -1,0 +1,210 @@
+// The circuit file (docs/circuit-format.md): JSON with base64 integer arrays. The reader validates
+// every field and the consistency between stages before returning, naming the field on failure.
+
+import { readFileSync, writeFileSync } from 'node:fs';
+import { assertQuantParams, type IntRange, type QuantParams } from '@fhenet/quantization';
+import type { TfheParameterSet } from './parameter-set.js';
+import { CircuitFormatError, show } from '../errors.js';
+import { decodeFloats, decodeInts, encodeFloats, encodeInts } from './arrays.js';
+import { channelCount, inputSize, outputSize } from './linear.js';
+import {
+  CIRCUIT_FORMAT,
+  CIRCUIT_VERSION,
+  type Circuit,
+  type CircuitParameters,
+  type ImageShape,
+  type LinearOp,
+  type OutputDecoder,
+  type Stage,
+  type StageAnalysis,
+} from './types.js';
+
+/** Largest circuit width the format accepts (tables of 2^16 entries per channel). */
+export const MAX_CIRCUIT_BITS = 16;
+
+export function circuitToJson(c: Circuit): unknown {
+  return {
+    format: CIRCUIT_FORMAT,
+    version: CIRCUIT_VERSION,
+    name: c.name,
+    bits: c.bits,
+    inputShape: c.inputShape,
+    inputScaling: c.inputScaling,
+    inputQuantizer: c.inputQuantizer,
+    stages: c.stages.map((s) => ({
+      name: s.name,
+      linear: linearToJson(s.linear),
+      offset: encodeInts(s.offset),
+      tables: s.tables === null ? null : encodeInts(s.tables),
+      analysis: { ...s.analysis, shift: encodeInts(s.analysis.shift) },
+    })),
+    output: c.output.kind === 'dequantize' ? c.output : { kind: 'clearTable', values: encodeFloats(c.output.values) },
+    ...(c.parameters ? { parameters: c.parameters } : {}),
+  };
+}
+
+function linearToJson(op: LinearOp): unknown {
+  switch (op.kind) {
+    case 'dense':
+      return { ...op, rowPtr: encodeInts(op.rowPtr), cols: encodeInts(op.cols), weights: encodeInts(op.weights) };
+    case 'conv2d':
+      return { ...op, weights: encodeInts(op.weights) };
+    case 'sumPool':
+      return op;
+  }
+}
+
+export function saveCircuit(path: string, circuit: Circuit): void {
+  writeFileSync(path, `${JSON.stringify(circuitToJson(circuit))}\n`);
+}
+
+export function loadCircuit(path: string): Circuit {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new CircuitFormatError(path, '(file)', 'a readable JSON circuit file', (e as Error).message);
+  }
+  return circuitFromJson(json, path);
+}
+
+type Obj = Record<string, unknown>;
+
+/** Validating reader: everything checked, including that stage sizes chain. */
+export function circuitFromJson(json: unknown, source = 'circuit'): Circuit {
+  const fail = (field: string, expected: string, got: unknown): never => {
+    throw new CircuitFormatError(source, field, expected, show(got));
+  };
+  const obj = (v: unknown, field: string): Obj => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : fail(field, 'an object', v));
+  const int = (v: unknown, field: string, min = -Infinity, max = Infinity): number =>
+    Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max ? (v as number) : fail(field, `an integer in [${min}, ${max}]`, v);
+  const num = (v: unknown, field: string): number => (typeof v === 'number' && Number.isFinite(v) ? v : fail(field, 'a finite number', v));
+  const str = (v: unknown, field: string): string => (typeof v === 'string' && v.length > 0 ? v : fail(field, 'a non-empty string', v));
+  const ints = (v: unknown, field: string, length: number, min = 1): number[] =>
+    Array.isArray(v) && v.length === length ? v.map((x, i) => int(x, `${field}[${i}]`, min)) : fail(field, `an array of ${length} integers`, v);
+  const pair = (v: unknown, field: string, min = 1) => ints(v, field, 2, min) as unknown as readonly [number, number];
+  const image = (v: unknown, field: string) => ints(v, field, 3) as unknown as ImageShape;
+  const range = (v: unknown, field: string): IntRange => {
+    const r = obj(v, field);
+    const min = int(r.min, `${field}.min`);
+    return { min, max: int(r.max, `${field}.max`, min) };
+  };
+
+  const root = obj(json, '(root)');
+  if (root.format !== CIRCUIT_FORMAT) fail('format', JSON.stringify(CIRCUIT_FORMAT), root.format);
+  if (root.version !== CIRCUIT_VERSION) fail('version', String(CIRCUIT_VERSION), root.version);
+  const name = str(root.name, 'name');
+  const bits = int(root.bits, 'bits', 1, MAX_CIRCUIT_BITS);
+  const p = 2 ** bits;
+  const inputShape = Array.isArray(root.inputShape) && root.inputShape.length > 0 ? ints(root.inputShape, 'inputShape', root.inputShape.length) : fail('inputShape', 'a non-empty array of positive integers', root.inputShape);
+  const scaling = obj(root.inputScaling, 'inputScaling');
+  const divisor = num(scaling.divisor, 'inputScaling.divisor');
+  if (divisor <= 0) fail('inputScaling.divisor', 'a number > 0', divisor);
+  const inputQuantizer = obj(root.inputQuantizer, 'inputQuantizer') as unknown as QuantParams;
+  try {
+    assertQuantParams(inputQuantizer, 'inputQuantizer');
+  } catch (e) {
+    fail('inputQuantizer', 'a valid per-tensor quantizer', (e as Error).message);
+  }
+  if (inputQuantizer.scale.length !== 1) fail('inputQuantizer.scale', 'one entry (per-tensor)', inputQuantizer.scale);
+
+  if (!Array.isArray(root.stages) || root.stages.length === 0) fail('stages', 'a non-empty array', root.stages);
+  const rawStages = root.stages as unknown[];
+  let expectedInput = inputShape.reduce((a, b) => a * b, 1);
+  const stages: Stage[] = rawStages.map((raw, i) => {
+    const f = `stages[${i}]`;
+    const s = obj(raw, f);
+    const linear = readLinear(obj(s.linear, `${f}.linear`), `${f}.linear`);
+    if (inputSize(linear) !== expectedInput) fail(`${f}.linear`, `an input of ${expectedInput} values (the previous output)`, inputSize(linear));
+    const n = outputSize(linear);
+    expectedInput = n;
+    const channels = channelCount(linear);
+    const offset = decodeInts(s.offset, source, `${f}.offset`, n);
+    const last = i === rawStages.length - 1;
+    let tables: Int32Array | null = null;
+    if (s.tables === null) {
+      if (!last) fail(`${f}.tables`, 'lookup tables (only the last stage may omit them)', null);
+    } else {
+      tables = decodeInts(s.tables, source, `${f}.tables`, channels * p);
+    }
+    const a = obj(s.analysis, `${f}.analysis`);
+    const analysis: StageAnalysis = {
+      shift: decodeInts(a.shift, source, `${f}.analysis.shift`, channels),
+      worstCase: range(a.worstCase, `${f}.analysis.worstCase`),
+      ...(a.calibration === undefined ? {} : { calibration: range(a.calibration, `${f}.analysis.calibration`) }),
+      nu: num(a.nu, `${f}.analysis.nu`),
+    };
+    return { name: str(s.name, `${f}.name`), linear, offset, tables, analysis };
+  });
+
+  function readLinear(o: Obj, f: string): LinearOp {
+    switch (o.kind) {
+      case 'dense': {
+        const inSize = int(o.inputSize, `${f}.inputSize`, 1);
+        const outSize = int(o.outputSize, `${f}.outputSize`, 1);
+        const rowPtr = decodeInts(o.rowPtr, source, `${f}.rowPtr`, outSize + 1);
+        const cols = decodeInts(o.cols, source, `${f}.cols`);
+        const weights = decodeInts(o.weights, source, `${f}.weights`, cols.length);
+        if (rowPtr[0] !== 0 || rowPtr[outSize] !== cols.length) fail(`${f}.rowPtr`, `to start at 0 and end at ${cols.length} (cols.length)`, [rowPtr[0], rowPtr[outSize]]);
+        for (let r = 0; r < outSize; r++) if ((rowPtr[r + 1] as number) < (rowPtr[r] as number)) fail(`${f}.rowPtr[${r + 1}]`, `>= rowPtr[${r}] = ${rowPtr[r]}`, rowPtr[r + 1]);
+        cols.forEach((c, k) => (c < 0 || c >= inSize ? fail(`${f}.cols[${k}]`, `an input index in [0, ${inSize})`, c) : 0));
+        return { kind: 'dense', inputSize: inSize, outputSize: outSize, rowPtr, cols, weights };
+      }
+      case 'conv2d': {
+        const inputShape = image(o.inputShape, `${f}.inputShape`);
+        const outputShape = image(o.outputShape, `${f}.outputShape`);
+        const kernelSize = pair(o.kernelSize, `${f}.kernelSize`);
+        const strides = pair(o.strides, `${f}.strides`);
+        const padBefore = pair(o.padBefore, `${f}.padBefore`, 0);
+        for (const d of [0, 1] as const) {
+          const [k, s, pad, h, oh] = [kernelSize[d], strides[d], padBefore[d], inputShape[d], outputShape[d]];
+          if (pad >= k) fail(`${f}.padBefore[${d}]`, `< kernelSize[${d}] = ${k}`, pad);
+          if ((oh - 1) * s - pad >= h) fail(`${f}.outputShape[${d}]`, `windows that start inside the input (at most ${Math.floor((h - 1 + pad) / s) + 1})`, oh);
+        }
+        const weights = decodeInts(o.weights, source, `${f}.weights`, kernelSize[0] * kernelSize[1] * inputShape[2] * outputShape[2]);
+        return { kind: 'conv2d', inputShape, outputShape, kernelSize, strides, padBefore, weights };
+      }
+      case 'sumPool': {
+        const inputShape = image(o.inputShape, `${f}.inputShape`);
+        const outputShape = image(o.outputShape, `${f}.outputShape`);
+        const poolSize = pair(o.poolSize, `${f}.poolSize`);
+        const strides = pair(o.strides, `${f}.strides`);
+        const expected = [0, 1].map((d) => Math.floor((inputShape[d]! - poolSize[d]!) / strides[d]!) + 1);
+        if (expected[0]! < 1 || expected[1]! < 1 || outputShape[0] !== expected[0] || outputShape[1] !== expected[1] || outputShape[2] !== inputShape[2]) {
+          fail(`${f}.outputShape`, `[${expected.join(', ')}, ${inputShape[2]}] ('valid' windows)`, outputShape);
+        }
+        return { kind: 'sumPool', inputShape, outputShape, poolSize, strides };
+      }
+      default:
+        return fail(`${f}.kind`, '"dense", "conv2d" or "sumPool"', o.kind);
+    }
+  }
+
+  const lastStage = stages[stages.length - 1]!;
+  const out = obj(root.output, 'output');
+  let output: OutputDecoder;
+  if (out.kind === 'dequantize') {
+    if (lastStage.tables === null) fail('output.kind', '"clearTable" (the last stage has no tables)', out.kind);
+    const scale = num(out.scale, 'output.scale');
+    if (scale <= 0) fail('output.scale', 'a number > 0', scale);
+    output = { kind: 'dequantize', scale, zeroPoint: int(out.zeroPoint, 'output.zeroPoint') };
+  } else if (out.kind === 'clearTable') {
+    if (lastStage.tables !== null) fail('output.kind', '"dequantize" (the last stage has tables)', out.kind);
+    output = { kind: 'clearTable', values: decodeFloats(out.values, source, 'output.values', channelCount(lastStage.linear) * 2 * p) };
+  } else {
+    output = fail('output.kind', '"dequantize" or "clearTable"', out.kind);
+  }
+
+  let parameters: CircuitParameters | undefined;
+  if (root.parameters !== undefined) {
+    const pr = obj(root.parameters, 'parameters');
+    const set = obj(pr.set, 'parameters.set') as unknown as TfheParameterSet;
+    str(set.name, 'parameters.set.name');
+    if (set.messageBits !== bits) fail('parameters.set.messageBits', `${bits} (the circuit bits)`, set.messageBits);
+    const pe = num(pr.pErrorPerInference, 'parameters.pErrorPerInference');
+    if (pe < 0 || pe > 1) fail('parameters.pErrorPerInference', 'a probability in [0, 1]', pe);
+    parameters = { set, log2PFailPerPbs: num(pr.log2PFailPerPbs, 'parameters.log2PFailPerPbs'), pErrorPerInference: pe };
+  }
+
+  return { name, bits, inputShape, inputScaling: { divisor }, inputQuantizer, stages, output, ...(parameters ? { parameters } : {}) };
+}

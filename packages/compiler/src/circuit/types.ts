@@ -1,0 +1,120 @@
+// The compiled circuit in memory: what the simulator executes and the encrypted runtime will run.
+// docs/circuit-format.md is the reference for every field; circuit/format.ts reads and writes it.
+
+import type { IntRange, QuantParams } from '@fhenet/quantization';
+import type { TfheParameterSet } from './parameter-set.js';
+
+export const CIRCUIT_FORMAT = 'fhenet-circuit';
+export const CIRCUIT_VERSION = 1;
+
+/** [height, width, channels], channels last (NHWC without the batch axis). */
+export type ImageShape = readonly [number, number, number];
+
+/**
+ * Dense layer after pruning, rows in CSR form: output o reads inputs cols[rowPtr[o]..rowPtr[o+1])
+ * with integer weights weights[same slice]. Pruned synapses are simply absent.
+ */
+export interface DenseOp {
+  readonly kind: 'dense';
+  readonly inputSize: number;
+  readonly outputSize: number;
+  readonly rowPtr: Int32Array;
+  readonly cols: Int32Array;
+  readonly weights: Int32Array;
+}
+
+/**
+ * 2-D convolution with shared integer weights [kh, kw, inChannels, filters] row-major. Input and
+ * output are NHWC-flattened; positions outside the input (padding) contribute nothing, which is
+ * exactly zero-padding of the real value scale*(q - zeroPoint) that the trained graph applies.
+ */
+export interface Conv2dOp {
+  readonly kind: 'conv2d';
+  readonly inputShape: ImageShape;
+  readonly outputShape: ImageShape;
+  readonly kernelSize: readonly [number, number];
+  readonly strides: readonly [number, number];
+  /** Rows and columns of padding before the first input row / column. */
+  readonly padBefore: readonly [number, number];
+  readonly weights: Int32Array;
+}
+
+/** Per-channel window sum ('valid' windows only): average pooling with the 1/k folded into the table. */
+export interface SumPoolOp {
+  readonly kind: 'sumPool';
+  readonly inputShape: ImageShape;
+  readonly outputShape: ImageShape;
+  readonly poolSize: readonly [number, number];
+  readonly strides: readonly [number, number];
+}
+
+export type LinearOp = DenseOp | Conv2dOp | SumPoolOp;
+
+/** Bookkeeping that explains a stage; the simulator and runtime do not need it. */
+export interface StageAnalysis {
+  /**
+   * Per channel: table slot = accumulator + shift, where the accumulator is the centred sum
+   * sum_i w_i (q_i - zeroPoint_i) of eq. (3).
+   */
+  readonly shift: Int32Array;
+  /** Exact worst-case range of the table slot over every input the previous stage can produce. */
+  readonly worstCase: IntRange;
+  /** Slot range seen on the calibration data, when there was any. */
+  readonly calibration?: IntRange;
+  /** Largest 2-norm of one output's integer weights (the nu of the noise model). */
+  readonly nu: number;
+}
+
+export interface Stage {
+  /** The trained-graph layer this stage comes from, for reports and errors. */
+  readonly name: string;
+  readonly linear: LinearOp;
+  /**
+   * One clear integer per output element, added to the weighted sum: zero points folded in, plus
+   * the per-channel shift into the PBS input space [0, 2^bits).
+   */
+  readonly offset: Int32Array;
+  /**
+   * channels * 2^bits integers, table c at [c * 2^bits, (c+1) * 2^bits): slot -> next quantized
+   * integer. null only on the last stage when the output is decoded with a clear table (below).
+   */
+  readonly tables: Int32Array | null;
+  readonly analysis: StageAnalysis;
+}
+
+/** How the client turns the decrypted last-stage values into float logits. */
+export type OutputDecoder =
+  /** Last stage ends with PBS tables giving quantized logits q: logit = scale * (q - zeroPoint). */
+  | { readonly kind: 'dequantize'; readonly scale: number; readonly zeroPoint: number }
+  /**
+   * Last stage has no PBS: the client decrypts the residue a in [0, 2^(bits+1)) of output o
+   * (channel c) and reads values[c * 2^(bits+1) + a] = f(a - shift[c]), the fused univariate chain
+   * evaluated in the clear. Saves one PBS per logit and keeps the logits unquantized (as Concrete
+   * ML does); no PBS follows, so all 2^(bits+1) residues decode unambiguously.
+   */
+  | { readonly kind: 'clearTable'; readonly values: Float64Array };
+
+/** Chosen TFHE parameters and what the noise model predicts for them. */
+export interface CircuitParameters {
+  readonly set: TfheParameterSet;
+  /** log2 of the failure probability of one PBS in this circuit (at its largest nu). */
+  readonly log2PFailPerPbs: number;
+  /** Probability that at least one PBS of one inference fails. */
+  readonly pErrorPerInference: number;
+}
+
+export interface Circuit {
+  readonly name: string;
+  /** Message bits of every PBS input: p = 2^bits slots, plus one padding bit. */
+  readonly bits: number;
+  /** Per-sample input shape as the client sees it, e.g. [28, 28, 1]. */
+  readonly inputShape: readonly number[];
+  /** Raw data -> float input x the quantizer sees: x = raw / divisor (float32). */
+  readonly inputScaling: { readonly divisor: number };
+  /** Client side: x -> q = clamp(roundHalfToEven(x / scale) + zeroPoint, qmin, qmax). Per-tensor. */
+  readonly inputQuantizer: QuantParams;
+  readonly stages: readonly Stage[];
+  readonly output: OutputDecoder;
+  /** Absent until parameters are chosen (the circuit is still simulatable without them). */
+  readonly parameters?: CircuitParameters;
+}

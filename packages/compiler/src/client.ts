@@ -1,0 +1,47 @@
+// What the client does around the circuit: raw data -> quantized integers to encrypt, and the
+// decrypted last-stage values -> float logits -> predicted class.
+
+import { quantize } from '@fhenet/quantization';
+import { channelOfOutputs, outputSize } from './circuit/linear.js';
+import type { Circuit } from './circuit/types.js';
+
+/** Raw samples (e.g. MNIST bytes) -> the input integers: x = fround(raw / divisor), then the input quantizer. */
+export function quantizeInputs(circuit: Circuit, raw: ArrayLike<number>, count: number): Int32Array {
+  const size = circuit.inputShape.reduce((a, b) => a * b, 1);
+  if (raw.length !== count * size) throw new RangeError(`quantizeInputs: expected ${count} x ${size} raw values, got ${raw.length}`);
+  const x = new Float32Array(raw.length);
+  const d = Math.fround(circuit.inputScaling.divisor);
+  for (let i = 0; i < raw.length; i++) x[i] = Math.fround(raw[i] as number) / d;
+  return quantize(x, circuit.inputQuantizer);
+}
+
+/** Float logits (count x outputs) from the decrypted last-stage values. */
+export function decodeOutputs(circuit: Circuit, outputs: Int32Array, count: number): Float64Array {
+  const last = circuit.stages[circuit.stages.length - 1]!;
+  const n = outputSize(last.linear);
+  if (outputs.length !== count * n) throw new RangeError(`decodeOutputs: expected ${count} x ${n} values, got ${outputs.length}`);
+  const logits = new Float64Array(outputs.length);
+  const dec = circuit.output;
+  if (dec.kind === 'dequantize') {
+    for (let i = 0; i < outputs.length; i++) logits[i] = dec.scale * ((outputs[i] as number) - dec.zeroPoint);
+    return logits;
+  }
+  const width = 2 * 2 ** circuit.bits;
+  const channel = channelOfOutputs(last.linear);
+  for (let i = 0; i < outputs.length; i++) {
+    logits[i] = dec.values[(channel[i % n] as number) * width + (outputs[i] as number)] as number;
+  }
+  return logits;
+}
+
+/** Index of the largest logit per sample (first one on ties, as tf.argMax). */
+export function argmax(values: ArrayLike<number>, count: number): Int32Array {
+  const n = values.length / count;
+  const out = new Int32Array(count);
+  for (let s = 0; s < count; s++) {
+    let best = 0;
+    for (let k = 1; k < n; k++) if ((values[s * n + k] as number) > (values[s * n + best] as number)) best = k;
+    out[s] = best;
+  }
+  return out;
+}
