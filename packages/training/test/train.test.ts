@@ -13,9 +13,14 @@ import {
   graphToModel,
   initBackend,
   modelToGraph,
+  loadTrainedGraph,
+  runTraining,
   train,
   type ModelConfig,
 } from '@fhenet/training';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 let trainSet: ImageDataset;
 let testSet: ImageDataset;
@@ -88,5 +93,24 @@ describe('training', () => {
       expect(a.maxActiveSynapses).toBeLessThanOrEqual(maxActiveSynapses(budget, w, a.inputRange));
     }
     m.dispose();
+  });
+
+  it('runTraining exports a loadable graph and a model card recording the run', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'fhenet-run-')), 'm');
+    const lines: string[] = [];
+    const r = await runTraining({
+      model: 'fcnn', dataset: 'mnist', weightBits: 2, actBits: 2, range: 'narrow', activeSynapses: 20,
+      epochs: 1, batchSize: 128, learningRate: 0.01, seed: 5, trainLimit: 512, out, command: 'fhenet train (test)', log: (l) => lines.push(l),
+    });
+    expect(r.name).toBe('mnist-fcnn-narrow-20');
+    expect(existsSync(join(out, 'graph.bin'))).toBe(true);
+    const g = loadTrainedGraph(out);
+    expect(g.training.testAccuracy).toBe(r.testAccuracy);
+    expect(g.training.pruneTargets).toEqual({ dense1: 20, dense2: 20, classifier: 20 });
+    expect(r.accumulators.every((a) => a.maxActiveSynapses <= 20)).toBe(true);
+    const card = readFileSync(join(out, 'README.md'), 'utf8');
+    expect(card).toContain('fhenet train (test)');
+    expect(card).toContain(`${(r.testAccuracy * 100).toFixed(2)}%`);
+    expect(lines[0]).toMatch(/^backend: wasm/);
   });
 });
