@@ -6,7 +6,7 @@ import { channelOfOutputs, outputSize } from './circuit/linear.js';
 import type { Circuit } from './circuit/types.js';
 
 /** Raw samples (e.g. MNIST bytes) -> the input integers: x = fround(raw / divisor), then the input quantizer. */
-export function quantizeInputs(circuit: Circuit, raw: ArrayLike<number>, count: number): Int32Array {
+export function quantizeInputs(circuit: Pick<Circuit, 'inputShape' | 'inputScaling' | 'inputQuantizer'>, raw: ArrayLike<number>, count: number): Int32Array {
   const size = circuit.inputShape.reduce((a, b) => a * b, 1);
   if (raw.length !== count * size) throw new RangeError(`quantizeInputs: expected ${count} x ${size} raw values, got ${raw.length}`);
   const x = new Float32Array(raw.length);

@@ -1,0 +1,130 @@
+// Sizing: choose the circuit bit-width from the accumulator ranges, shift each channel's range
+// into the PBS input space [0, 2^bits), check the user's --max-bits budget, and tabulate the
+// chains into lookup tables. Produces a Circuit without parameters (parameters.ts adds them).
+
+import { maxActiveSynapses, type IntRange } from '@fhenet/quantization';
+import { channelCount } from './circuit/linear.js';
+import type { Circuit, OutputDecoder, Stage } from './circuit/types.js';
+import { BitWidthError, LoweringError } from './errors.js';
+import type { LoweredGraph } from './lower/lower.js';
+import type { StageRanges } from './ranges.js';
+
+/**
+ * What the circuit is sized on:
+ * - 'calibration': the accumulator ranges seen on calibration data (the paper / Concrete ML way):
+ *   narrower, but an unseen input beyond them wraps around (modelled by the simulator);
+ * - 'worstCase': the exact worst case over all inputs: never wraps, often needs more bits.
+ */
+export type Sizing = 'calibration' | 'worstCase';
+
+/** Bits needed to hold `values` distinct slots [0, values). */
+export function bitsForSpan(values: number): number {
+  return Math.max(1, Math.ceil(Math.log2(values)));
+}
+
+const span = (r: IntRange) => r.max - r.min + 1;
+
+function sizedRanges(r: StageRanges, sizing: Sizing, name: string): readonly IntRange[] {
+  if (sizing === 'worstCase') return r.worstCase;
+  if (!r.calibration) throw new LoweringError(name, "sizing 'calibration' needs calibration data");
+  return r.calibration;
+}
+
+/** Width of each stage under a sizing: the widest channel span. */
+export function stageBits(ranges: readonly StageRanges[], sizing: Sizing, names: readonly string[]): number[] {
+  return ranges.map((r, i) => bitsForSpan(Math.max(...sizedRanges(r, sizing, names[i]!).map(span))));
+}
+
+export interface SizeOptions {
+  readonly sizing: Sizing;
+  /** Reject any stage wider than this. */
+  readonly maxBits?: number;
+}
+
+export function sizeCircuit(graph: LoweredGraph, ranges: readonly StageRanges[], options: SizeOptions): Circuit {
+  const names = graph.stages.map((s) => s.name);
+  const widths = stageBits(ranges, options.sizing, names);
+  if (options.maxBits !== undefined) {
+    widths.forEach((b, i) => {
+      if (b > options.maxBits!) throw overBudget(graph, ranges, i, b, options.maxBits!, options.sizing);
+    });
+  }
+  const bits = Math.max(...widths);
+  const p = 2 ** bits;
+  const stages: Stage[] = graph.stages.map((st, i) => {
+    const r = ranges[i]!;
+    const sized = sizedRanges(r, options.sizing, st.name);
+    const channels = channelCount(st.linear);
+    // Centre each channel's range in [0, p): the slack becomes headroom on both sides.
+    const shift = Int32Array.from(sized, (s) => -s.min + Math.floor((p - span(s)) / 2));
+    const offset = Int32Array.from(st.fold, (f, o) => f + (shift[st.linear.kind === 'dense' ? o : o % channels] as number));
+    let tables: Int32Array | null = null;
+    if (st.outputQuantizer) {
+      tables = new Int32Array(channels * p);
+      for (let c = 0; c < channels; c++) for (let a = 0; a < p; a++) tables[c * p + a] = st.chain(c, a - (shift[c] as number));
+    } else if (i !== graph.stages.length - 1) {
+      throw new LoweringError(st.name, 'only the last stage may produce float values');
+    }
+    const slotRange = (rs: readonly IntRange[]) => ({
+      min: Math.min(...rs.map((x, c) => x.min + (shift[c] as number))),
+      max: Math.max(...rs.map((x, c) => x.max + (shift[c] as number))),
+    });
+    return {
+      name: st.name,
+      linear: st.linear,
+      offset,
+      tables,
+      analysis: {
+        shift,
+        worstCase: slotRange(r.worstCase),
+        ...(r.calibration ? { calibration: slotRange(r.calibration) } : {}),
+        nu: r.nu,
+      },
+    };
+  });
+  const last = graph.stages[graph.stages.length - 1]!;
+  const lastStage = stages[stages.length - 1]!;
+  let output: OutputDecoder;
+  if (last.outputQuantizer) {
+    const q = last.outputQuantizer;
+    if (q.range.min < -p || q.range.max >= p) {
+      throw new LoweringError(last.name, `the output quantizer's integers [${q.range.min}, ${q.range.max}] do not fit the ${bits}-bit circuit's decodable range [${-p}, ${p})`);
+    }
+    output = { kind: 'dequantize', scale: q.scale, zeroPoint: q.zeroPoint };
+  } else {
+    // Residue a in [0, 2p) decodes as slot a, or a - 2p for a >= 3p/2: headroom p/2 on each side.
+    const channels = channelCount(last.linear);
+    const values = new Float64Array(channels * 2 * p);
+    for (let c = 0; c < channels; c++) {
+      for (let a = 0; a < 2 * p; a++) {
+        const slot = a < (3 * p) / 2 ? a : a - 2 * p;
+        values[c * 2 * p + a] = last.chain(c, slot - (lastStage.analysis.shift[c] as number));
+      }
+    }
+    output = { kind: 'clearTable', values };
+  }
+  return {
+    name: graph.name,
+    bits,
+    inputShape: graph.inputShape,
+    inputScaling: graph.inputScaling,
+    inputQuantizer: graph.inputQuantizer,
+    stages,
+    output,
+  };
+}
+
+function overBudget(graph: LoweredGraph, ranges: readonly StageRanges[], i: number, bits: number, maxBits: number, sizing: Sizing): BitWidthError {
+  const st = graph.stages[i]!;
+  const r = ranges[i]!;
+  const fit = maxActiveSynapses(maxBits, st.weightRange, st.inputRange);
+  const widest = Math.max(...sizedRanges(r, sizing, st.name).map(span));
+  return new BitWidthError(
+    st.name,
+    bits,
+    maxBits,
+    `layer "${st.name}": accumulator needs ${bits} bits (${widest} distinct values on the ${sizing === 'worstCase' ? 'worst case' : 'calibration data'}), ` +
+      `over the --max-bits ${maxBits} budget. At most ${fit} active synapses per neuron fit ${maxBits} bits in the worst case ` +
+      `(weights in [${st.weightRange.min}, ${st.weightRange.max}], inputs in [${st.inputRange.min}, ${st.inputRange.max}]); this layer has up to ${r.activeSynapses}.`,
+  );
+}
