@@ -1,2 +1,18 @@
 // @fhenet/runtime — public API. Each module re-exported here is documented in its own file.
 export const PACKAGE_NAME = '@fhenet/runtime';
+export { LweCiphertextBatch } from './ciphertext.js';
+export { ClientKey, type KeygenOptions } from './client.js';
+export {
+  EvaluationKeys,
+  SeededEvaluationKeys,
+  ServerEngine,
+  setThreadCount,
+  threadCount,
+  kernelVariant,
+  type CsrWeights,
+  type DenseWeights,
+  type ProgressCallback,
+} from './server.js';
+export type { TfheParameterSet as EngineParameterSet, NoiseSpec } from './parameters.js';
+export { engineFingerprint, assertEngineParams, messageModulus } from './parameters.js';
+export { pbsOutputVariance, keyswitchVariance, modulusSwitchVariance, freshVariance, log2PFail } from './noise-model.js';

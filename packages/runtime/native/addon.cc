@@ -1,0 +1,719 @@
+// N-API surface of the engine. Native objects travel to JS as Externals wrapping a typed Holder;
+// every entry point checks the holder's kind and liveness, converts EngineError into a JS Error
+// (never an abort), and long operations run on libuv workers returning Promises.
+#include <napi.h>
+
+#include <chrono>
+#include <cmath>
+
+#include "bootstrap.h"
+#include "fft.h"
+#include "keyswitch.h"
+#include "lwe.h"
+#include "security.h"
+#include "serialize.h"
+#include "thread_pool.h"
+
+using namespace fhe;
+
+namespace {
+
+enum class HKind { ClientKey, EvaluationKeys, SeededKeys, Batch, Session };
+
+const char* hkind_name(HKind k) {
+  switch (k) {
+    case HKind::ClientKey: return "ClientKey";
+    case HKind::EvaluationKeys: return "EvaluationKeys";
+    case HKind::SeededKeys: return "SeededEvaluationKeys";
+    case HKind::Batch: return "LweCiphertextBatch";
+    case HKind::Session: return "KeygenSession";
+  }
+  return "?";
+}
+
+struct HolderBase {
+  HKind kind;
+  int busy = 0;  // pending async operations; dispose is refused while > 0
+  int64_t external_bytes = 0;
+  explicit HolderBase(HKind k) : kind(k) {}
+  virtual ~HolderBase() = default;
+  virtual bool alive() const = 0;
+  virtual void reset() = 0;
+};
+
+template <typename T, HKind K>
+struct Holder : HolderBase {
+  std::unique_ptr<T> obj;
+  explicit Holder(std::unique_ptr<T> o) : HolderBase(K), obj(std::move(o)) {}
+  bool alive() const override { return obj != nullptr; }
+  void reset() override { obj.reset(); }
+};
+
+struct KeygenSession {
+  Params params;
+  ChaChaKey noise_key{};
+  std::unique_ptr<SeededEvaluationKeys> seeded;
+  std::unique_ptr<EvaluationKeys> keys;
+  Napi::ObjectReference source;  // keeps the ClientKey / seeded keys alive while the session lives
+  HolderBase* source_holder = nullptr;
+  ClientKey* client = nullptr;                // keygen mode
+  const SeededEvaluationKeys* from = nullptr;  // expand mode
+  ~KeygenSession() {
+    wipe(&noise_key, sizeof noise_key);
+    if (source_holder) source_holder->busy--;
+  }
+};
+
+using CKHolder = Holder<ClientKey, HKind::ClientKey>;
+using EKHolder = Holder<EvaluationKeys, HKind::EvaluationKeys>;
+using SKHolder = Holder<SeededEvaluationKeys, HKind::SeededKeys>;
+using BHolder = Holder<LweCiphertextBatch, HKind::Batch>;
+using SessHolder = Holder<KeygenSession, HKind::Session>;
+
+template <typename H>
+Napi::Value wrap(Napi::Env env, std::unique_ptr<typename std::remove_reference<decltype(*std::declval<H>().obj)>::type> o,
+                 int64_t bytes) {
+  auto* h = new H(std::move(o));
+  h->external_bytes = bytes;
+  if (bytes) Napi::MemoryManagement::AdjustExternalMemory(env, bytes);
+  return Napi::External<HolderBase>::New(env, h, [](Napi::Env env, HolderBase* p) {
+    if (p->external_bytes) Napi::MemoryManagement::AdjustExternalMemory(env, -p->external_bytes);
+    delete p;
+  });
+}
+
+HolderBase* holder_of(const Napi::Value& v, HKind kind, const char* arg) {
+  if (!v.IsExternal()) fail(arg, ": expected a native ", hkind_name(kind), " handle");
+  auto* h = v.As<Napi::External<HolderBase>>().Data();
+  if (!h || h->kind != kind)
+    fail(arg, ": expected a ", hkind_name(kind), ", got a ", h ? hkind_name(h->kind) : "null handle");
+  if (!h->alive()) fail(arg, ": this ", hkind_name(kind), " has been disposed");
+  return h;
+}
+
+template <typename H>
+auto& get(const Napi::Value& v, HKind kind, const char* arg) {
+  return *static_cast<H*>(holder_of(v, kind, arg))->obj;
+}
+ClientKey& client_key(const Napi::Value& v, const char* arg = "clientKey") { return get<CKHolder>(v, HKind::ClientKey, arg); }
+EvaluationKeys& eval_keys(const Napi::Value& v, const char* arg = "evaluationKeys") {
+  return get<EKHolder>(v, HKind::EvaluationKeys, arg);
+}
+SeededEvaluationKeys& seeded_keys(const Napi::Value& v, const char* arg = "seededKeys") {
+  return get<SKHolder>(v, HKind::SeededKeys, arg);
+}
+LweCiphertextBatch& batch(const Napi::Value& v, const char* arg = "batch") { return get<BHolder>(v, HKind::Batch, arg); }
+
+int64_t batch_bytes(const LweCiphertextBatch& b) { return int64_t(b.data.size() * 8); }
+Napi::Value wrap_batch(Napi::Env env, std::unique_ptr<LweCiphertextBatch> b) {
+  const int64_t bytes = batch_bytes(*b);
+  return wrap<BHolder>(env, std::move(b), bytes);
+}
+
+// ---- argument parsing ----
+double num_field(const Napi::Object& o, const char* name, const char* ctx) {
+  Napi::Value v = o.Get(name);
+  if (!v.IsNumber()) fail(ctx, ".", name, ": expected a number");
+  return v.As<Napi::Number>().DoubleValue();
+}
+size_t uint_field(const Napi::Object& o, const char* name, const char* ctx, double max = 1e9) {
+  const double d = num_field(o, name, ctx);
+  if (!(d >= 0 && d <= max && std::floor(d) == d)) fail(ctx, ".", name, ": expected an integer in 0..", max, ", got ", d);
+  return size_t(d);
+}
+Napi::Object obj_field(const Napi::Object& o, const char* name, const char* ctx) {
+  Napi::Value v = o.Get(name);
+  if (!v.IsObject()) fail(ctx, ".", name, ": expected an object");
+  return v.As<Napi::Object>();
+}
+NoiseDistribution noise_field(const Napi::Object& o, const char* name) {
+  Napi::Object n = obj_field(o, name, "params");
+  Napi::Value kind = n.Get("kind");
+  NoiseDistribution nd;
+  const std::string k = kind.IsString() ? kind.As<Napi::String>().Utf8Value() : "";
+  if (k == "tuniform") {
+    nd.kind = NoiseDistribution::TUniform;
+    nd.bound_log2 = unsigned(uint_field(n, "boundLog2", name, 62));
+  } else if (k == "gaussian") {
+    nd.kind = NoiseDistribution::Gaussian;
+    const double l = num_field(n, "stdDevLog2", name);
+    if (!(l > -10 && l < 63)) fail(name, ".stdDevLog2: expected a number in (-10, 63), got ", l);
+    nd.std_dev = std::exp2(l);
+  } else {
+    fail("params.", name, ".kind: expected 'tuniform' or 'gaussian', got '", k, "'");
+  }
+  return nd;
+}
+
+Params parse_params(const Napi::Value& v) {
+  if (!v.IsObject()) fail("params: expected a TfheParameterSet object");
+  Napi::Object o = v.As<Napi::Object>();
+  Params p;
+  p.message_bits = unsigned(uint_field(o, "messageBits", "params", 16));
+  p.lwe_dimension = LweDimension(uint_field(o, "lweDimension", "params", 1 << 16));
+  p.glwe_dimension = GlweDimension(uint_field(o, "glweDimension", "params", 16));
+  p.polynomial_size = PolynomialSize(uint_field(o, "polynomialSize", "params", 1 << 17));
+  p.lwe_noise = noise_field(o, "lweNoise");
+  p.glwe_noise = noise_field(o, "glweNoise");
+  Napi::Object pbs = obj_field(o, "pbs", "params");
+  p.pbs.base_log = DecompositionBaseLog(uint_field(pbs, "baseLog", "params.pbs", 63));
+  p.pbs.level_count = DecompositionLevelCount(uint_field(pbs, "levelCount", "params.pbs", 63));
+  Napi::Object ks = obj_field(o, "keyswitch", "params");
+  p.ks.base_log = DecompositionBaseLog(uint_field(ks, "baseLog", "params.keyswitch", 63));
+  p.ks.level_count = DecompositionLevelCount(uint_field(ks, "levelCount", "params.keyswitch", 63));
+  p.validate();
+  check_secure(p);
+  return p;
+}
+
+template <typename TA>
+TA typed(const Napi::Value& v, napi_typedarray_type t, const char* arg, const char* tname) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != t) fail(arg, ": expected an ", tname);
+  return v.As<TA>();
+}
+Napi::Int32Array i32arr(const Napi::Value& v, const char* arg) {
+  return typed<Napi::Int32Array>(v, napi_int32_array, arg, "Int32Array");
+}
+Napi::Uint32Array u32arr(const Napi::Value& v, const char* arg) {
+  return typed<Napi::Uint32Array>(v, napi_uint32_array, arg, "Uint32Array");
+}
+std::vector<i64> to_i64(const Napi::Int32Array& a) {
+  std::vector<i64> r(a.ElementLength());
+  for (size_t i = 0; i < r.size(); ++i) r[i] = a[i];
+  return r;
+}
+Fingerprint fingerprint_arg(const Napi::Value& v) {
+  if (!v.IsBuffer() || v.As<Napi::Buffer<u8>>().Length() != 32) fail("fingerprint: expected a 32-byte Buffer");
+  Fingerprint f;
+  std::memcpy(f.bytes, v.As<Napi::Buffer<u8>>().Data(), 32);
+  return f;
+}
+size_t size_arg(const Napi::CallbackInfo& info, size_t i, const char* arg, double max = 9.0e15) {
+  if (!info[i].IsNumber()) fail(arg, ": expected a number");
+  const double d = info[i].As<Napi::Number>().DoubleValue();
+  if (!(d >= 0 && d <= max && std::floor(d) == d)) fail(arg, ": expected an integer in 0..", max, ", got ", d);
+  return size_t(d);
+}
+
+// Every exported function goes through this: EngineError and std::exception become JS Errors.
+template <Napi::Value (*F)(const Napi::CallbackInfo&)>
+Napi::Value guarded(const Napi::CallbackInfo& info) {
+  try {
+    return F(info);
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::bad_alloc&) {
+    throw Napi::Error::New(info.Env(), "out of memory");
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(info.Env(), e.what());
+  }
+}
+
+// ---- async helper: run `work` on a libuv thread, resolve with `done()` on the JS thread ----
+class LambdaWorker : public Napi::AsyncWorker {
+ public:
+  LambdaWorker(Napi::Env env, std::function<void()> work, std::function<Napi::Value(Napi::Env)> done,
+               std::vector<HolderBase*> pins, std::vector<Napi::Value> keep)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), work_(std::move(work)),
+        done_(std::move(done)), pins_(std::move(pins)) {
+    for (auto* p : pins_) p->busy++;
+    for (auto& v : keep) refs_.push_back(Napi::Persistent(v.As<Napi::Object>()));
+  }
+  Napi::Promise promise() { return deferred_.Promise(); }
+  void Execute() override {
+    try {
+      work_();
+    } catch (const std::bad_alloc&) {
+      SetError("out of memory");
+    } catch (const std::exception& e) {
+      SetError(e.what());
+    }
+  }
+  void OnOK() override {
+    unpin();
+    try {
+      deferred_.Resolve(done_(Env()));
+    } catch (const std::exception& e) {
+      deferred_.Reject(Napi::Error::New(Env(), e.what()).Value());
+    }
+  }
+  void OnError(const Napi::Error& e) override {
+    unpin();
+    deferred_.Reject(e.Value());
+  }
+
+ private:
+  void unpin() {
+    for (auto* p : pins_) p->busy--;
+    pins_.clear();
+  }
+  Napi::Promise::Deferred deferred_;
+  std::function<void()> work_;
+  std::function<Napi::Value(Napi::Env)> done_;
+  std::vector<HolderBase*> pins_;
+  std::vector<Napi::ObjectReference> refs_;
+};
+
+// ---- exported functions ----
+Napi::Value Dispose(const Napi::CallbackInfo& info) {
+  if (!info[0].IsExternal()) fail("dispose: expected a native handle");
+  auto* h = info[0].As<Napi::External<HolderBase>>().Data();
+  FHE_CHECK(h->busy == 0, "cannot dispose this ", hkind_name(h->kind), ": an operation using it is still running");
+  if (h->external_bytes) Napi::MemoryManagement::AdjustExternalMemory(info.Env(), -h->external_bytes);
+  h->external_bytes = 0;
+  h->reset();
+  return info.Env().Undefined();
+}
+
+Napi::Value IsAlive(const Napi::CallbackInfo& info) {
+  if (!info[0].IsExternal()) return Napi::Boolean::New(info.Env(), false);
+  return Napi::Boolean::New(info.Env(), info[0].As<Napi::External<HolderBase>>().Data()->alive());
+}
+
+Napi::Value KernelsName(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), kernels().name); }
+Napi::Value SelectKernels(const Napi::CallbackInfo& info) {
+  if (!info[0].IsString()) fail("selectKernels: expected 'generic', 'avx2' or 'avx512'");
+  return Napi::Boolean::New(info.Env(), select_kernels(info[0].As<Napi::String>().Utf8Value()));
+}
+Napi::Value SetThreads(const Napi::CallbackInfo& info) {
+  ThreadPool::global().set_threads(size_arg(info, 0, "threads", 256));
+  return info.Env().Undefined();
+}
+Napi::Value GetThreads(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), double(ThreadPool::global().threads()));
+}
+Napi::Value ValidateParams(const Napi::CallbackInfo& info) {
+  parse_params(info[0]);
+  return info.Env().Undefined();
+}
+
+Napi::Value ClientKeyGenerate(const Napi::CallbackInfo& info) {
+  const Params p = parse_params(info[0]);
+  auto k = generate_client_key(p);
+  return wrap<CKHolder>(info.Env(), std::move(k), 0);
+}
+
+Napi::Value Encrypt(const Napi::CallbackInfo& info) {
+  ClientKey& k = client_key(info[0]);
+  auto msgs = to_i64(i32arr(info[1], "messages"));
+  return wrap_batch(info.Env(), encrypt_big(k, msgs.data(), msgs.size()));
+}
+
+Napi::Value Decrypt(const Napi::CallbackInfo& info) {
+  ClientKey& k = client_key(info[0]);
+  LweCiphertextBatch& b = batch(info[1]);
+  std::vector<i64> out(b.count);
+  decrypt_decode(k, b, out.data());
+  auto r = Napi::Int32Array::New(info.Env(), b.count);
+  for (size_t i = 0; i < b.count; ++i) r[i] = int32_t(out[i]);
+  return r;
+}
+
+Napi::Value DecryptPhase(const Napi::CallbackInfo& info) {
+  ClientKey& k = client_key(info[0]);
+  LweCiphertextBatch& b = batch(info[1]);
+  auto r = Napi::BigUint64Array::New(info.Env(), b.count);
+  decrypt_phase(k, b, reinterpret_cast<Torus*>(r.Data()));
+  return r;
+}
+
+Napi::Value BatchInfo(const Napi::CallbackInfo& info) {
+  LweCiphertextBatch& b = batch(info[0]);
+  auto o = Napi::Object::New(info.Env());
+  o.Set("count", double(b.count));
+  o.Set("dimension", double(b.dimension.value));
+  return o;
+}
+
+Napi::Value Add(const Napi::CallbackInfo& info) {
+  return wrap_batch(info.Env(), lwe_add(batch(info[0], "a"), batch(info[1], "b"), false));
+}
+Napi::Value Sub(const Napi::CallbackInfo& info) {
+  return wrap_batch(info.Env(), lwe_add(batch(info[0], "a"), batch(info[1], "b"), true));
+}
+Napi::Value AddClear(const Napi::CallbackInfo& info) {
+  const Params p = parse_params(info[0]);
+  auto v = to_i64(i32arr(info[2], "values"));
+  return wrap_batch(info.Env(), lwe_add_clear(p, batch(info[1]), v.data(), v.size()));
+}
+Napi::Value MulClear(const Napi::CallbackInfo& info) {
+  auto v = to_i64(i32arr(info[1], "values"));
+  return wrap_batch(info.Env(), lwe_mul_clear(batch(info[0]), v.data(), v.size()));
+}
+Napi::Value Gather(const Napi::CallbackInfo& info) {
+  auto idx = u32arr(info[1], "indices");
+  return wrap_batch(info.Env(), lwe_gather(batch(info[0]), idx.Data(), idx.ElementLength()));
+}
+Napi::Value Concat(const Napi::CallbackInfo& info) {
+  if (!info[0].IsArray()) fail("concat: expected an array of batches");
+  auto arr = info[0].As<Napi::Array>();
+  std::vector<const LweCiphertextBatch*> parts;
+  for (uint32_t i = 0; i < arr.Length(); ++i) parts.push_back(&batch(arr.Get(i), "batches[i]"));
+  return wrap_batch(info.Env(), lwe_concat(parts));
+}
+
+std::vector<i64> bias_arg(const Napi::Value& v, size_t rows) {
+  if (v.IsUndefined() || v.IsNull()) return {};
+  auto b = to_i64(i32arr(v, "bias"));
+  FHE_CHECK(b.size() == rows, "bias: expected ", rows, " values (one per output), got ", b.size());
+  return b;
+}
+
+Napi::Value DotDense(const Napi::CallbackInfo& info) {
+  const Params p = parse_params(info[0]);
+  LweCiphertextBatch& in = batch(info[1]);
+  auto w = i32arr(info[2], "weights");
+  const size_t rows = size_arg(info, 3, "rows", 1e8), cols = size_arg(info, 4, "cols", 1e8);
+  FHE_CHECK(w.ElementLength() == rows * cols, "weights: expected rows*cols = ", rows * cols, " values, got ",
+            w.ElementLength());
+  auto wv = to_i64(w);
+  auto bias = bias_arg(info[5], rows);
+  const CsrMatrix m = csr_from_dense(wv.data(), rows, cols);
+  return wrap_batch(info.Env(), lwe_dot(p, in, m, bias.empty() ? nullptr : bias.data()));
+}
+
+Napi::Value DotCsr(const Napi::CallbackInfo& info) {
+  const Params p = parse_params(info[0]);
+  LweCiphertextBatch& in = batch(info[1]);
+  auto indptr = u32arr(info[2], "indptr");
+  auto indices = u32arr(info[3], "indices");
+  auto values = i32arr(info[4], "values");
+  CsrMatrix m;
+  m.rows = size_arg(info, 5, "rows", 1e8);
+  m.cols = size_arg(info, 6, "cols", 1e8);
+  m.indptr.assign(indptr.Data(), indptr.Data() + indptr.ElementLength());
+  m.indices.assign(indices.Data(), indices.Data() + indices.ElementLength());
+  m.values = to_i64(values);
+  auto bias = bias_arg(info[7], m.rows);
+  return wrap_batch(info.Env(), lwe_dot(p, in, m, bias.empty() ? nullptr : bias.data()));
+}
+
+struct PbsArgs {
+  std::vector<u32> table_index;
+  std::vector<i64> tables;
+  size_t num_tables;
+};
+PbsArgs pbs_args(const Napi::CallbackInfo& info, const EvaluationKeys& k, const LweCiphertextBatch& b) {
+  auto idx = u32arr(info[2], "tableIndex");
+  auto tables = i32arr(info[3], "tables");
+  const size_t P = k.params.message_modulus();
+  FHE_CHECK(idx.ElementLength() == b.count, "tableIndex: expected one entry per ciphertext (", b.count, "), got ",
+            idx.ElementLength());
+  FHE_CHECK(tables.ElementLength() % P == 0 && tables.ElementLength() > 0, "tables: expected a multiple of p = ", P,
+            " entries (", k.params.message_bits, "-bit parameters), got ", tables.ElementLength());
+  PbsArgs a;
+  a.table_index.assign(idx.Data(), idx.Data() + idx.ElementLength());
+  a.tables = to_i64(tables);
+  a.num_tables = tables.ElementLength() / P;
+  return a;
+}
+
+Napi::Value Pbs(const Napi::CallbackInfo& info) {
+  EvaluationKeys& k = eval_keys(info[0]);
+  LweCiphertextBatch& b = batch(info[1]);
+  PbsArgs a = pbs_args(info, k, b);
+  return wrap_batch(info.Env(), pbs_batch(k, b, a.table_index.data(), a.tables.data(), a.num_tables));
+}
+
+Napi::Value PbsAsync(const Napi::CallbackInfo& info) {
+  EvaluationKeys& k = eval_keys(info[0]);
+  LweCiphertextBatch& b = batch(info[1]);
+  auto a = std::make_shared<PbsArgs>(pbs_args(info, k, b));
+  auto result = std::make_shared<std::unique_ptr<LweCiphertextBatch>>();
+  auto* w = new LambdaWorker(
+      info.Env(),
+      [&k, &b, a, result] { *result = pbs_batch(k, b, a->table_index.data(), a->tables.data(), a->num_tables); },
+      [result](Napi::Env env) { return wrap_batch(env, std::move(*result)); },
+      {holder_of(info[0], HKind::EvaluationKeys, "evaluationKeys"), holder_of(info[1], HKind::Batch, "batch")},
+      {info[0], info[1]});
+  w->Queue();
+  return w->promise();
+}
+
+// ---- key generation / expansion sessions (chunked so JS can report progress) ----
+Napi::Value SessionKeygen(const Napi::CallbackInfo& info) {
+  ClientKey& ck = client_key(info[0]);
+  const bool want_keys = info[1].ToBoolean(), want_seeded = info[2].ToBoolean();
+  FHE_CHECK(want_keys || want_seeded, "keygen: nothing requested");
+  const KeyLayout L(ck.params);
+  auto s = std::make_unique<KeygenSession>();
+  s->params = ck.params;
+  s->noise_key = os_random_key();
+  s->client = &ck;
+  int64_t bytes = 0;
+  if (want_seeded) {
+    s->seeded = std::make_unique<SeededEvaluationKeys>();
+    s->seeded->params = ck.params;
+    s->seeded->mask_seed = os_random_key();  // public once published; fresh per key set
+    s->seeded->bsk_bodies.resize(L.bsk_body_len());
+    s->seeded->ksk_bodies.resize(L.ksk_rows());
+    bytes += int64_t((L.bsk_body_len() + L.ksk_rows()) * 8);
+  }
+  if (want_keys) {
+    s->keys = std::make_unique<EvaluationKeys>();
+    s->keys->params = ck.params;
+    s->keys->fourier_bsk.resize(L.fourier_bsk_len());
+    s->keys->ksk.resize(L.ksk_len());
+    bytes += int64_t((L.fourier_bsk_len() + L.ksk_len()) * 8);
+  }
+  if (!want_seeded) {
+    // The mask seed still drives the masks; it is simply never published.
+    s->seeded = std::make_unique<SeededEvaluationKeys>();
+    s->seeded->params = ck.params;
+    s->seeded->mask_seed = os_random_key();
+  }
+  s->source = Napi::Persistent(info[0].As<Napi::Object>());
+  s->source_holder = holder_of(info[0], HKind::ClientKey, "clientKey");
+  s->source_holder->busy++;
+  return wrap<SessHolder>(info.Env(), std::move(s), bytes);
+}
+
+Napi::Value SessionExpand(const Napi::CallbackInfo& info) {
+  SeededEvaluationKeys& sk = seeded_keys(info[0]);
+  const KeyLayout L(sk.params);
+  auto s = std::make_unique<KeygenSession>();
+  s->params = sk.params;
+  s->from = &sk;
+  s->keys = std::make_unique<EvaluationKeys>();
+  s->keys->params = sk.params;
+  s->keys->fourier_bsk.resize(L.fourier_bsk_len());
+  s->keys->ksk.resize(L.ksk_len());
+  s->source = Napi::Persistent(info[0].As<Napi::Object>());
+  s->source_holder = holder_of(info[0], HKind::SeededKeys, "seededKeys");
+  s->source_holder->busy++;
+  return wrap<SessHolder>(info.Env(), std::move(s), int64_t((L.fourier_bsk_len() + L.ksk_len()) * 8));
+}
+
+Napi::Value SessionSizes(const Napi::CallbackInfo& info) {
+  KeygenSession& s = get<SessHolder>(info[0], HKind::Session, "session");
+  const KeyLayout L(s.params);
+  auto o = Napi::Object::New(info.Env());
+  o.Set("bskUnits", double(L.n));
+  o.Set("kskUnits", double(L.ksk_rows()));
+  return o;
+}
+
+// part: 0 = bootstrapping key GGSWs [start, end), 1 = keyswitching key rows [start, end).
+Napi::Value SessionRun(const Napi::CallbackInfo& info) {
+  KeygenSession& s = get<SessHolder>(info[0], HKind::Session, "session");
+  const size_t part = size_arg(info, 1, "part", 1);
+  const size_t start = size_arg(info, 2, "start"), end = size_arg(info, 3, "end");
+  const KeyLayout L(s.params);
+  FHE_CHECK(start <= end && end <= (part == 0 ? L.n : L.ksk_rows()), "session range [", start, ", ", end,
+            ") out of bounds");
+  KeygenSession* sp = &s;
+  auto work = [sp, part, start, end] {
+    KeygenSession& s = *sp;
+    Torus* bodies = nullptr;
+    if (s.client && s.seeded && s.seeded->bsk_bodies.data())
+      bodies = part == 0 ? s.seeded->bsk_bodies.data() : s.seeded->ksk_bodies.data();
+    if (part == 0) {
+      if (s.client)
+        generate_bsk_range(*s.client, s.seeded->mask_seed, s.noise_key, bodies,
+                           s.keys ? s.keys->fourier_bsk.data() : nullptr, start, end);
+      else
+        expand_bsk_range(s.params, s.from->mask_seed, s.from->bsk_bodies.data(), s.keys->fourier_bsk.data(), start, end);
+    } else {
+      Torus* ksk = s.keys ? s.keys->ksk.data() : nullptr;
+      const size_t chunk = 64;
+      const size_t chunks = (end - start + chunk - 1) / chunk;
+      ThreadPool::global().parallel_for(chunks, [&](size_t c, size_t) {
+        const size_t a = start + c * chunk, b = std::min(end, a + chunk);
+        if (s.client)
+          generate_ksk_rows(*s.client, s.seeded->mask_seed, s.noise_key, bodies, ksk, a, b);
+        else
+          expand_ksk_rows(s.params, s.from->mask_seed, s.from->ksk_bodies.data(), ksk, a, b);
+      });
+    }
+  };
+  auto* w = new LambdaWorker(info.Env(), work, [](Napi::Env env) { return env.Undefined(); },
+                             {holder_of(info[0], HKind::Session, "session")}, {info[0]});
+  w->Queue();
+  return w->promise();
+}
+
+Napi::Value SessionTake(const Napi::CallbackInfo& info) {
+  auto* h = static_cast<SessHolder*>(holder_of(info[0], HKind::Session, "session"));
+  FHE_CHECK(h->busy == 0, "session still running");
+  KeygenSession& s = *h->obj;
+  auto o = Napi::Object::New(info.Env());
+  const KeyLayout L(s.params);
+  if (s.keys)
+    o.Set("evaluationKeys",
+          wrap<EKHolder>(info.Env(), std::move(s.keys), int64_t((L.fourier_bsk_len() + L.ksk_len()) * 8)));
+  if (s.client && s.seeded && s.seeded->bsk_bodies.data())
+    o.Set("seeded", wrap<SKHolder>(info.Env(), std::move(s.seeded), int64_t((L.bsk_body_len() + L.ksk_rows()) * 8)));
+  if (h->external_bytes) Napi::MemoryManagement::AdjustExternalMemory(info.Env(), -h->external_bytes);
+  h->external_bytes = 0;
+  h->reset();
+  return o;
+}
+
+// ---- serialization ----
+template <typename T, typename... Extra>
+Napi::Value to_buffer(Napi::Env env, const T& obj, const Fingerprint& fp, const Extra&... extra) {
+  const size_t size = serialized_size(obj);
+  auto buf = Napi::Buffer<u8>::New(env, size);
+  serialize(obj, extra..., fp, buf.Data(), size);
+  return buf;
+}
+std::pair<const u8*, size_t> bytes_arg(const Napi::Value& v) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
+    fail("bytes: expected a Uint8Array/Buffer");
+  auto a = v.As<Napi::Uint8Array>();
+  return {a.Data(), a.ByteLength()};
+}
+
+Napi::Value SerializeClientKey(const Napi::CallbackInfo& info) {
+  return to_buffer(info.Env(), client_key(info[0]), fingerprint_arg(info[1]));
+}
+Napi::Value SerializeEvaluationKeys(const Napi::CallbackInfo& info) {
+  return to_buffer(info.Env(), eval_keys(info[0]), fingerprint_arg(info[1]));
+}
+Napi::Value SerializeSeededKeys(const Napi::CallbackInfo& info) {
+  return to_buffer(info.Env(), seeded_keys(info[0]), fingerprint_arg(info[1]));
+}
+Napi::Value SerializeBatch(const Napi::CallbackInfo& info) {
+  const Params p = parse_params(info[2]);
+  LweCiphertextBatch& b = batch(info[0]);
+  FHE_CHECK(b.dimension == p.big_lwe_dimension(), "Mismatched LweDimension. Parameters (k*N): ",
+            p.big_lwe_dimension().value, ", ciphertexts: ", b.dimension.value);
+  return to_buffer(info.Env(), b, fingerprint_arg(info[1]), p);
+}
+Napi::Value DeserializeClientKey(const Napi::CallbackInfo& info) {
+  auto [d, n] = bytes_arg(info[0]);
+  return wrap<CKHolder>(info.Env(), deserialize_client_key(d, n, parse_params(info[1]), fingerprint_arg(info[2])), 0);
+}
+Napi::Value DeserializeEvaluationKeys(const Napi::CallbackInfo& info) {
+  auto [d, n] = bytes_arg(info[0]);
+  auto k = deserialize_evaluation_keys(d, n, parse_params(info[1]), fingerprint_arg(info[2]));
+  const int64_t bytes = int64_t((k->fourier_bsk.size() + k->ksk.size()) * 8);
+  return wrap<EKHolder>(info.Env(), std::move(k), bytes);
+}
+Napi::Value DeserializeSeededKeys(const Napi::CallbackInfo& info) {
+  auto [d, n] = bytes_arg(info[0]);
+  auto k = deserialize_seeded_keys(d, n, parse_params(info[1]), fingerprint_arg(info[2]));
+  const int64_t bytes = int64_t((k->bsk_bodies.size() + k->ksk_bodies.size()) * 8);
+  return wrap<SKHolder>(info.Env(), std::move(k), bytes);
+}
+Napi::Value DeserializeBatch(const Napi::CallbackInfo& info) {
+  auto [d, n] = bytes_arg(info[0]);
+  return wrap_batch(info.Env(), deserialize_ciphertexts(d, n, parse_params(info[1]), fingerprint_arg(info[2])));
+}
+
+// ---- test and benchmark hooks (no secret material crosses them) ----
+// Negacyclic product of a (BigInt64Array, N) by b (Int32Array, N) through the f64 FFT.
+Napi::Value FftNegacyclicProduct(const Napi::CallbackInfo& info) {
+  if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_bigint64_array)
+    fail("a: expected a BigInt64Array");
+  auto a = info[0].As<Napi::BigInt64Array>();
+  auto b = i32arr(info[1], "b");
+  const size_t N = a.ElementLength();
+  FHE_CHECK(b.ElementLength() == N && is_pow2(N) && N >= 4, "a and b must have the same power-of-two length >= 4");
+  const FftPlan& plan = fft_plan(PolynomialSize(N));
+  AlignedBuffer<double> fa(N), fb(N), acc(N);
+  AlignedBuffer<i64> bi(N);
+  for (size_t i = 0; i < N; ++i) bi[i] = b[i];
+  kernels().forward_i64(plan, reinterpret_cast<const i64*>(a.Data()), fa.data(), fa.data() + plan.m);
+  kernels().forward_i64(plan, bi.data(), fb.data(), fb.data() + plan.m);
+  acc.zero();
+  kernels().mac(plan.m, acc.data(), acc.data() + plan.m, fa.data(), fa.data() + plan.m, fb.data(), fb.data() + plan.m);
+  auto out = Napi::BigInt64Array::New(info.Env(), N);
+  std::vector<Torus> o(N, 0);
+  kernels().backward_add_torus(plan, acc.data(), acc.data() + plan.m, o.data());
+  std::memcpy(out.Data(), o.data(), N * 8);
+  return out;
+}
+
+// Median-free timing loop: mean nanoseconds of one forward + one backward transform of size N.
+Napi::Value BenchFft(const Napi::CallbackInfo& info) {
+  const size_t N = size_arg(info, 0, "N", 1 << 17), iters = size_arg(info, 1, "iters", 1e9);
+  FHE_CHECK(is_pow2(N) && N >= 64, "N must be a power of two >= 64");
+  const FftPlan& plan = fft_plan(PolynomialSize(N));
+  AlignedBuffer<i64> in(N);
+  AlignedBuffer<double> f(N);
+  std::vector<Torus> out(N, 0);
+  for (size_t i = 0; i < N; ++i) in[i] = i64(i * 2654435761u % 1024) - 512;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (size_t it = 0; it < iters; ++it) {
+    kernels().forward_i64(plan, in.data(), f.data(), f.data() + plan.m);
+    kernels().backward_add_torus(plan, f.data(), f.data() + plan.m, out.data());
+  }
+  const auto t1 = std::chrono::steady_clock::now();
+  return Napi::Number::New(info.Env(), std::chrono::duration<double, std::nano>(t1 - t0).count() / double(iters));
+}
+
+// Keyswitch only, timed (ns per ciphertext), for the benchmark table.
+Napi::Value BenchKeyswitch(const Napi::CallbackInfo& info) {
+  EvaluationKeys& k = eval_keys(info[0]);
+  LweCiphertextBatch& b = batch(info[1]);
+  FHE_CHECK(b.dimension == k.params.big_lwe_dimension() && b.count >= 1, "batch must hold big-key ciphertexts");
+  const KeyLayout L(k.params);
+  std::vector<Torus> out(L.n + 1);
+  std::vector<i64> digits(L.big * L.l_ks);
+  const auto t0 = std::chrono::steady_clock::now();
+  for (size_t i = 0; i < b.count; ++i) keyswitch(k.params, k.ksk.data(), b.ct(i), out.data(), digits.data());
+  const auto t1 = std::chrono::steady_clock::now();
+  return Napi::Number::New(info.Env(), std::chrono::duration<double, std::nano>(t1 - t0).count() / double(b.count));
+}
+
+// count noise samples from an OS-seeded stream (distribution tests).
+Napi::Value SampleNoise(const Napi::CallbackInfo& info) {
+  const Params p = parse_params(info[0]);
+  const bool glwe = info[1].ToBoolean();
+  const size_t count = size_arg(info, 2, "count", 1e8);
+  ChaCha20Stream s(os_random_key(), StreamDomain::Test, 0);
+  NoiseSampler ns(glwe ? p.glwe_noise : p.lwe_noise, s);
+  auto out = Napi::BigInt64Array::New(info.Env(), count);
+  for (size_t i = 0; i < count; ++i) out[i] = int64_t(ns.sample());
+  return out;
+}
+
+#define EXPORT(name, fn) exports.Set(name, Napi::Function::New(env, guarded<fn>, name))
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  EXPORT("dispose", Dispose);
+  EXPORT("isAlive", IsAlive);
+  EXPORT("kernelsName", KernelsName);
+  EXPORT("selectKernels", SelectKernels);
+  EXPORT("setThreads", SetThreads);
+  EXPORT("getThreads", GetThreads);
+  EXPORT("validateParams", ValidateParams);
+  EXPORT("clientKeyGenerate", ClientKeyGenerate);
+  EXPORT("encrypt", Encrypt);
+  EXPORT("decrypt", Decrypt);
+  EXPORT("decryptPhase", DecryptPhase);
+  EXPORT("batchInfo", BatchInfo);
+  EXPORT("add", Add);
+  EXPORT("sub", Sub);
+  EXPORT("addClear", AddClear);
+  EXPORT("mulClear", MulClear);
+  EXPORT("gather", Gather);
+  EXPORT("concat", Concat);
+  EXPORT("dotDense", DotDense);
+  EXPORT("dotCsr", DotCsr);
+  EXPORT("pbs", Pbs);
+  EXPORT("pbsAsync", PbsAsync);
+  EXPORT("sessionKeygen", SessionKeygen);
+  EXPORT("sessionExpand", SessionExpand);
+  EXPORT("sessionSizes", SessionSizes);
+  EXPORT("sessionRun", SessionRun);
+  EXPORT("sessionTake", SessionTake);
+  EXPORT("serializeClientKey", SerializeClientKey);
+  EXPORT("serializeEvaluationKeys", SerializeEvaluationKeys);
+  EXPORT("serializeSeededKeys", SerializeSeededKeys);
+  EXPORT("serializeBatch", SerializeBatch);
+  EXPORT("deserializeClientKey", DeserializeClientKey);
+  EXPORT("deserializeEvaluationKeys", DeserializeEvaluationKeys);
+  EXPORT("deserializeSeededKeys", DeserializeSeededKeys);
+  EXPORT("deserializeBatch", DeserializeBatch);
+  EXPORT("fftNegacyclicProduct", FftNegacyclicProduct);
+  EXPORT("benchFft", BenchFft);
+  EXPORT("benchKeyswitch", BenchKeyswitch);
+  EXPORT("sampleNoise", SampleNoise);
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(fhenet_tfhe, Init)

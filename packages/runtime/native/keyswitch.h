@@ -1,0 +1,19 @@
+// LWE keyswitch from the big key (dimension k*N) to the small key (dimension n).
+#pragma once
+#include "entities.h"
+
+namespace fhe {
+
+// Keyswitching key rows [row_start, row_end) (row = big index * l_ks + level): bodies into
+// `bodies` (seeded form, may be null) and full rows into `ksk` (may be null). Masks come from
+// (mask_seed, KskMask, row), noise from (noise_key, KskNoise, row).
+void generate_ksk_rows(const ClientKey& key, const ChaChaKey& mask_seed, const ChaChaKey& noise_key, Torus* bodies,
+                       Torus* ksk, size_t row_start, size_t row_end);
+// Rebuild full rows from the seeded form (server side).
+void expand_ksk_rows(const Params& p, const ChaChaKey& mask_seed, const Torus* bodies, Torus* ksk, size_t row_start,
+                     size_t row_end);
+
+// out (n+1) = keyswitch of in (k*N+1). digits: scratch of k*N*l_ks i64.
+void keyswitch(const Params& p, const Torus* ksk, const Torus* in, Torus* out, i64* digits);
+
+}  // namespace fhe

@@ -1,0 +1,41 @@
+// Versioned binary formats for keys and ciphertexts (documented in docs/key-and-ciphertext-formats.md).
+// Every reader validates the header (magic, version, kind, parameters, fingerprint) and every
+// length against the expected parameters before touching the payload, and checks the trailing
+// checksum; any mismatch throws EngineError with a message naming what was expected and found.
+#pragma once
+#include "entities.h"
+
+namespace fhe {
+
+enum class ObjectKind : uint16_t {
+  ClientKey = 1,
+  EvaluationKeys = 2,
+  SeededEvaluationKeys = 3,
+  CiphertextBatch = 4,
+};
+
+struct Fingerprint {
+  u8 bytes[32];
+};
+
+constexpr uint16_t kFormatVersion = 1;
+
+size_t serialized_size(const ClientKey&);
+size_t serialized_size(const EvaluationKeys&);
+size_t serialized_size(const SeededEvaluationKeys&);
+size_t serialized_size(const LweCiphertextBatch&);
+void serialize(const ClientKey&, const Fingerprint&, u8* dst, size_t len);
+void serialize(const EvaluationKeys&, const Fingerprint&, u8* dst, size_t len);
+void serialize(const SeededEvaluationKeys&, const Fingerprint&, u8* dst, size_t len);
+// Ciphertexts carry the parameters they were made under (for dimension checks).
+void serialize(const LweCiphertextBatch&, const Params&, const Fingerprint&, u8* dst, size_t len);
+
+std::unique_ptr<ClientKey> deserialize_client_key(const u8* src, size_t len, const Params& expect, const Fingerprint& fp);
+std::unique_ptr<EvaluationKeys> deserialize_evaluation_keys(const u8* src, size_t len, const Params& expect,
+                                                            const Fingerprint& fp);
+std::unique_ptr<SeededEvaluationKeys> deserialize_seeded_keys(const u8* src, size_t len, const Params& expect,
+                                                              const Fingerprint& fp);
+std::unique_ptr<LweCiphertextBatch> deserialize_ciphertexts(const u8* src, size_t len, const Params& expect,
+                                                            const Fingerprint& fp);
+
+}  // namespace fhe

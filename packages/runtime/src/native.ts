@@ -1,0 +1,79 @@
+// Loads the compiled engine (build/Release/fhenet_tfhe.node) and types its raw surface. Nothing
+// outside this package should use it directly: the classes in client.ts / server.ts own handles.
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+
+/** Opaque native handle (an N-API External). */
+export type NativeHandle = { readonly __native: unique symbol };
+
+/** The parameter object the native layer parses (a TfheParameterSet has these fields). */
+export interface NativeParams {
+  readonly messageBits: number;
+  readonly lweDimension: number;
+  readonly glweDimension: number;
+  readonly polynomialSize: number;
+  readonly lweNoise: { readonly kind: 'tuniform'; readonly boundLog2: number } | { readonly kind: 'gaussian'; readonly stdDevLog2: number };
+  readonly glweNoise: { readonly kind: 'tuniform'; readonly boundLog2: number } | { readonly kind: 'gaussian'; readonly stdDevLog2: number };
+  readonly pbs: { readonly baseLog: number; readonly levelCount: number };
+  readonly keyswitch: { readonly baseLog: number; readonly levelCount: number };
+}
+
+export interface NativeAddon {
+  dispose(h: NativeHandle): void;
+  isAlive(h: NativeHandle): boolean;
+  kernelsName(): string;
+  selectKernels(name: string): boolean;
+  setThreads(n: number): void;
+  getThreads(): number;
+  validateParams(p: NativeParams): void;
+  clientKeyGenerate(p: NativeParams): NativeHandle;
+  encrypt(ck: NativeHandle, messages: Int32Array): NativeHandle;
+  decrypt(ck: NativeHandle, b: NativeHandle): Int32Array;
+  decryptPhase(ck: NativeHandle, b: NativeHandle): BigUint64Array;
+  batchInfo(b: NativeHandle): { count: number; dimension: number };
+  add(a: NativeHandle, b: NativeHandle): NativeHandle;
+  sub(a: NativeHandle, b: NativeHandle): NativeHandle;
+  addClear(p: NativeParams, b: NativeHandle, values: Int32Array): NativeHandle;
+  mulClear(b: NativeHandle, values: Int32Array): NativeHandle;
+  gather(b: NativeHandle, indices: Uint32Array): NativeHandle;
+  concat(bs: NativeHandle[]): NativeHandle;
+  dotDense(p: NativeParams, b: NativeHandle, w: Int32Array, rows: number, cols: number, bias: Int32Array | null): NativeHandle;
+  dotCsr(p: NativeParams, b: NativeHandle, indptr: Uint32Array, indices: Uint32Array, values: Int32Array,
+    rows: number, cols: number, bias: Int32Array | null): NativeHandle;
+  pbs(ek: NativeHandle, b: NativeHandle, tableIndex: Uint32Array, tables: Int32Array): NativeHandle;
+  pbsAsync(ek: NativeHandle, b: NativeHandle, tableIndex: Uint32Array, tables: Int32Array): Promise<NativeHandle>;
+  sessionKeygen(ck: NativeHandle, wantKeys: boolean, wantSeeded: boolean): NativeHandle;
+  sessionExpand(seeded: NativeHandle): NativeHandle;
+  sessionSizes(s: NativeHandle): { bskUnits: number; kskUnits: number };
+  sessionRun(s: NativeHandle, part: 0 | 1, start: number, end: number): Promise<void>;
+  sessionTake(s: NativeHandle): { evaluationKeys?: NativeHandle; seeded?: NativeHandle };
+  serializeClientKey(ck: NativeHandle, fp: Buffer): Buffer;
+  serializeEvaluationKeys(ek: NativeHandle, fp: Buffer): Buffer;
+  serializeSeededKeys(sk: NativeHandle, fp: Buffer): Buffer;
+  serializeBatch(b: NativeHandle, fp: Buffer, p: NativeParams): Buffer;
+  deserializeClientKey(bytes: Uint8Array, p: NativeParams, fp: Buffer): NativeHandle;
+  deserializeEvaluationKeys(bytes: Uint8Array, p: NativeParams, fp: Buffer): NativeHandle;
+  deserializeSeededKeys(bytes: Uint8Array, p: NativeParams, fp: Buffer): NativeHandle;
+  deserializeBatch(bytes: Uint8Array, p: NativeParams, fp: Buffer): NativeHandle;
+  fftNegacyclicProduct(a: BigInt64Array, b: Int32Array): BigInt64Array;
+  benchFft(n: number, iters: number): number;
+  benchKeyswitch(ek: NativeHandle, b: NativeHandle): number;
+  sampleNoise(p: NativeParams, glwe: boolean, count: number): BigInt64Array;
+}
+
+function load(): NativeAddon {
+  const here = dirname(fileURLToPath(import.meta.url));
+  // src/ and dist/ both sit one level below the package root.
+  const path = join(here, '..', 'build', 'Release', 'fhenet_tfhe.node');
+  if (!existsSync(path)) {
+    throw new Error(
+      `@fhenet/runtime: native engine not built (${path} missing); run \`pnpm install\` or ` +
+        '`node packages/runtime/scripts/build-native.cjs` (needs g++, make, python3)',
+    );
+  }
+  return createRequire(import.meta.url)(path) as NativeAddon;
+}
+
+export const native: NativeAddon = load();

@@ -1,0 +1,173 @@
+// Server side: evaluation keys (bootstrapping + keyswitching), linear operations and batched PBS.
+// Nothing here can accept or reach a secret key.
+import { LweCiphertextBatch } from './ciphertext.js';
+import { NativeObject } from './handle.js';
+import { native, type NativeHandle } from './native.js';
+import { assertEngineParams, engineFingerprint, messageModulus, type TfheParameterSet } from './parameters.js';
+
+export type ProgressCallback = (done: number, total: number, phase: 'bootstrapping-key' | 'keyswitching-key') => void;
+
+/** Runs a key session in chunks so that progress is reported and the event loop stays live. */
+export async function runKeySession(
+  session: NativeHandle,
+  onProgress?: ProgressCallback,
+): Promise<{ evaluationKeys?: NativeHandle; seeded?: NativeHandle }> {
+  const { bskUnits, kskUnits } = native.sessionSizes(session);
+  const total = bskUnits + kskUnits;
+  const bskChunk = Math.max(1, Math.ceil(bskUnits / 50));
+  for (let s = 0; s < bskUnits; s += bskChunk) {
+    await native.sessionRun(session, 0, s, Math.min(bskUnits, s + bskChunk));
+    onProgress?.(Math.min(bskUnits, s + bskChunk), total, 'bootstrapping-key');
+  }
+  const kskChunk = Math.max(1, Math.ceil(kskUnits / 10));
+  for (let s = 0; s < kskUnits; s += kskChunk) {
+    await native.sessionRun(session, 1, s, Math.min(kskUnits, s + kskChunk));
+    onProgress?.(bskUnits + Math.min(kskUnits, s + kskChunk), total, 'keyswitching-key');
+  }
+  return native.sessionTake(session);
+}
+
+/** Evaluation keys ready to compute: Fourier bootstrapping key + keyswitching key. */
+export class EvaluationKeys extends NativeObject {
+  readonly params: TfheParameterSet;
+  /** @internal */
+  constructor(handle: NativeHandle, params: TfheParameterSet) {
+    super(handle);
+    this.params = params;
+  }
+  /** Plain (uncompressed, Fourier-domain) form: fast to load; see SeededEvaluationKeys for transfer. */
+  serialize(): Buffer {
+    return native.serializeEvaluationKeys(this.handle, engineFingerprint(this.params));
+  }
+  static deserialize(bytes: Uint8Array, params: TfheParameterSet): EvaluationKeys {
+    assertEngineParams(params);
+    return new EvaluationKeys(native.deserializeEvaluationKeys(bytes, params, engineFingerprint(params)), params);
+  }
+}
+
+/** Compressed transfer form: bodies only, masks regenerated from a public seed. */
+export class SeededEvaluationKeys extends NativeObject {
+  readonly params: TfheParameterSet;
+  /** @internal */
+  constructor(handle: NativeHandle, params: TfheParameterSet) {
+    super(handle);
+    this.params = params;
+  }
+  serialize(): Buffer {
+    return native.serializeSeededKeys(this.handle, engineFingerprint(this.params));
+  }
+  static deserialize(bytes: Uint8Array, params: TfheParameterSet): SeededEvaluationKeys {
+    assertEngineParams(params);
+    return new SeededEvaluationKeys(native.deserializeSeededKeys(bytes, params, engineFingerprint(params)), params);
+  }
+  /** Regenerates the masks and converts to Fourier form (server side). */
+  async decompress(onProgress?: ProgressCallback): Promise<EvaluationKeys> {
+    const out = await runKeySession(native.sessionExpand(this.handle), onProgress);
+    if (!out.evaluationKeys) throw new Error('internal: expansion produced no evaluation keys');
+    return new EvaluationKeys(out.evaluationKeys, this.params);
+  }
+}
+
+/** Sparse integer weights in CSR form (row r uses entries indptr[r] .. indptr[r+1]). */
+export interface CsrWeights {
+  readonly rows: number;
+  readonly cols: number;
+  readonly indptr: Uint32Array;
+  readonly indices: Uint32Array;
+  readonly values: Int32Array;
+}
+
+/** Dense row-major integer weights. */
+export interface DenseWeights {
+  readonly rows: number;
+  readonly cols: number;
+  readonly values: Int32Array;
+}
+
+/**
+ * Homomorphic operations over one parameter set. Linear operations need only the parameters;
+ * PBS needs evaluation keys of the same set.
+ */
+export class ServerEngine {
+  readonly params: TfheParameterSet;
+  readonly keys: EvaluationKeys | null;
+  constructor(params: TfheParameterSet, keys: EvaluationKeys | null = null) {
+    assertEngineParams(params);
+    if (keys && engineFingerprint(keys.params).compare(engineFingerprint(params)) !== 0) {
+      throw new Error(`evaluation keys are for parameter set ${keys.params.name}, engine uses ${params.name}`);
+    }
+    this.params = params;
+    this.keys = keys;
+  }
+  private check(b: LweCiphertextBatch, what = 'batch'): NativeHandle {
+    if (engineFingerprint(b.params).compare(engineFingerprint(this.params)) !== 0) {
+      throw new Error(`${what}: ciphertexts are for parameter set ${b.params.name}, engine uses ${this.params.name}`);
+    }
+    return NativeObject.handleOf(b);
+  }
+  private wrap(h: NativeHandle): LweCiphertextBatch {
+    return new LweCiphertextBatch(h, this.params);
+  }
+  add(a: LweCiphertextBatch, b: LweCiphertextBatch): LweCiphertextBatch {
+    return this.wrap(native.add(this.check(a, 'a'), this.check(b, 'b')));
+  }
+  sub(a: LweCiphertextBatch, b: LweCiphertextBatch): LweCiphertextBatch {
+    return this.wrap(native.sub(this.check(a, 'a'), this.check(b, 'b')));
+  }
+  /** Adds clear integer messages (one per ciphertext, or one for all). */
+  addClear(a: LweCiphertextBatch, values: ArrayLike<number>): LweCiphertextBatch {
+    return this.wrap(native.addClear(this.params, this.check(a), Int32Array.from(values)));
+  }
+  /** Multiplies by clear integers (one per ciphertext, or one for all). */
+  mulClear(a: LweCiphertextBatch, values: ArrayLike<number>): LweCiphertextBatch {
+    return this.wrap(native.mulClear(this.check(a), Int32Array.from(values)));
+  }
+  /** out[r] = sum_c W[r][c] * in[c] + bias[r] (dense weights; zeros are skipped). */
+  dot(input: LweCiphertextBatch, w: DenseWeights, bias?: ArrayLike<number>): LweCiphertextBatch {
+    return this.wrap(
+      native.dotDense(this.params, this.check(input), w.values, w.rows, w.cols, bias ? Int32Array.from(bias) : null),
+    );
+  }
+  /** Same with CSR weights (pruned layers). */
+  dotSparse(input: LweCiphertextBatch, w: CsrWeights, bias?: ArrayLike<number>): LweCiphertextBatch {
+    return this.wrap(
+      native.dotCsr(this.params, this.check(input), w.indptr, w.indices, w.values, w.rows, w.cols,
+        bias ? Int32Array.from(bias) : null),
+    );
+  }
+  private pbsArgs(input: LweCiphertextBatch, tableIndex: ArrayLike<number>, tables: readonly ArrayLike<number>[]) {
+    if (!this.keys) throw new Error('PBS needs evaluation keys: construct ServerEngine(params, keys)');
+    const p = messageModulus(this.params);
+    const flat = new Int32Array(tables.length * p);
+    tables.forEach((t, i) => {
+      if (t.length !== p) {
+        throw new Error(`table ${i}: expected ${p} entries (${this.params.messageBits}-bit set), got ${t.length}`);
+      }
+      flat.set(Array.from(t), i * p);
+    });
+    return [NativeObject.handleOf(this.keys), this.check(input), Uint32Array.from(tableIndex), flat] as const;
+  }
+  /**
+   * Keyswitch + programmable bootstrapping of every ciphertext: ciphertext i becomes an
+   * encryption of tables[tableIndex[i]][m_i]. Runs on the thread pool; blocks the caller.
+   */
+  pbs(input: LweCiphertextBatch, tableIndex: ArrayLike<number>, tables: readonly ArrayLike<number>[]): LweCiphertextBatch {
+    return this.wrap(native.pbs(...this.pbsArgs(input, tableIndex, tables)));
+  }
+  /** Same as pbs() on a libuv worker: the event loop stays responsive. */
+  async pbsAsync(input: LweCiphertextBatch, tableIndex: ArrayLike<number>, tables: readonly ArrayLike<number>[]): Promise<LweCiphertextBatch> {
+    return this.wrap(await native.pbsAsync(...this.pbsArgs(input, tableIndex, tables)));
+  }
+}
+
+/** Worker threads used by PBS, keygen and dot products (default: number of cores). */
+export function setThreadCount(n: number): void {
+  native.setThreads(n);
+}
+export function threadCount(): number {
+  return native.getThreads();
+}
+/** The SIMD kernel variant in use ('avx512', 'avx2' or 'generic'). */
+export function kernelVariant(): string {
+  return native.kernelsName();
+}
