@@ -43,15 +43,3 @@ export function gaussianSet(bits: number): TestSet {
   };
 }
 
-/** Integer weights whose 2-norm is exactly nu when nu is a sum of squares we can build greedily. */
-export function weightsWithNorm(nu: number): number[] {
-  // Greedy: largest square first; nu^2 = sum w_i^2.
-  let rest = nu * nu;
-  const w: number[] = [];
-  while (rest > 0) {
-    const s = Math.floor(Math.sqrt(rest));
-    w.push(s);
-    rest -= s * s;
-  }
-  return w;
-}

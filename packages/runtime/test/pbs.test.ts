@@ -1,0 +1,13 @@
+import { describe, test } from 'vitest';
+import { checkEveryValue } from './pbs-helpers.js';
+import { gaussianSet, tuniformSet } from './sets.js';
+
+// 7- and 8-bit sets (N = 16384 / 65536) are in pbs.slow.test.ts.
+describe('PBS: every input value decrypts to the table value (fresh and after a dot product at max nu)', () => {
+  for (const bits of [1, 2, 3, 4, 5, 6]) {
+    test(`Gaussian ${bits}-bit set`, () => checkEveryValue(gaussianSet(bits)), 300_000);
+  }
+  for (const bits of [2, 4, 6] as const) {
+    test(`TUniform ${bits}-bit set`, () => checkEveryValue(tuniformSet(bits)), 300_000);
+  }
+});
