@@ -1,2 +1,19 @@
-// @fhenet/params — public API. Each module re-exported here is documented in its own file.
-export const PACKAGE_NAME = '@fhenet/params';
+// @fhenet/params — TFHE parameter sets, the 128-bit security rule, the noise model, sizes and
+// costs, the fingerprint and the optimizer. Each module documents itself; docs/parameters.md
+// explains the whole.
+export type { DecompositionParams, ModulusSwitch, NoiseDistribution, TfheParameterSet } from './types.js';
+export { CIPHERTEXT_MODULUS_LOG2, describeNoise, noiseStdDevLog2, noiseVariance, tuniformIntegerVariance } from './distribution.js';
+export { assertParameterSet, MAX_MESSAGE_BITS } from './validate.js';
+export { publishedSet, publishedSets, type NoiseKind, type PublishedFailure } from './published.js';
+export {
+  assertSecure, concreteMinStdDevLog2, GAUSSIAN_132_ROUNDING_TOLERANCE_LOG2, keySecurity, MIN_SECURE_DIMENSION, MIN_STD_DEV_LOG2,
+  minSecureGaussianStdDevLog2, minSecureTUniformBoundLog2, securityCheck, tfheRsMinGaussianStdDevLog2, tfheRsMinTUniformBoundLog2,
+  type KeySecurityVerdict, type SecurityReport,
+} from './security.js';
+export { canonicalParameterEncoding, parameterFingerprint } from './fingerprint.js';
+export {
+  log2PFail, log2PFailFromVariance, varBeforeDecision, varFreshEncryption, varKeyswitch, varModulusSwitch, varPbs,
+  type DecisionNoiseOptions, type KeyswitchNoiseParams, type ModulusSwitchNoiseParams, type PbsNoiseParams, type PFailOptions,
+} from './noise.js';
+export { erfc, log2Erfc } from './erfc.js';
+export { log2PFailPerPbsFor, pFailPerInference } from './probability.js';

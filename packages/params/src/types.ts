@@ -15,6 +15,13 @@ export interface DecompositionParams {
   readonly levelCount: number;
 }
 
+/**
+ * How the keyswitched ciphertext is rounded from q = 2^64 to 2N before blind rotation.
+ * 'centered' subtracts the expected rounding drift and is what the published 2^-128 sets need;
+ * 'plain' is ordinary rounding (the 2^-64 example is rated with it).
+ */
+export type ModulusSwitch = 'centered' | 'plain';
+
 /** One complete keyswitch-then-PBS parameter set (binary secret keys, q = 2^64). */
 export interface TfheParameterSet {
   /** Stable human name, e.g. "TUNIFORM_4BIT_2M128". */
@@ -35,4 +42,6 @@ export interface TfheParameterSet {
   readonly maxNu: number;
   /** log2 of the predicted failure probability of one PBS at maxNu (noise model). */
   readonly log2PFail: number;
+  /** The modulus switch log2PFail assumes; the runtime must use it for the rating to hold. */
+  readonly modulusSwitch: ModulusSwitch;
 }

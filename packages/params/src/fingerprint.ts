@@ -1,0 +1,41 @@
+// A parameter fingerprint for file headers: two sides agree on keys and ciphertexts only if they
+// agree on every field that shapes them or their security. The canonical encoding is one line of
+// `key=value` pairs in a fixed order, joined by ';':
+//   fhenet-params-v1;q=2^64;secret=binary;messageBits=4;lweDimension=918;glweDimension=1;
+//   polynomialSize=2048;lweNoise=tuniform:45;glweNoise=tuniform:17;pbs=23/1;keyswitch=4/4
+// Numbers use JavaScript's shortest round-trip decimal form (String(x)). Left out on purpose:
+// name (a label), maxNu, log2PFail and modulusSwitch (how the set is used, not what keys and
+// ciphertexts are). The fingerprint is the lowercase hex SHA-256 of the UTF-8 encoding.
+import { createHash } from 'node:crypto';
+import { CIPHERTEXT_MODULUS_LOG2 } from './distribution.js';
+import type { NoiseDistribution, TfheParameterSet } from './types.js';
+import { assertParameterSet } from './validate.js';
+
+const FINGERPRINT_VERSION = 'fhenet-params-v1';
+
+function encodeNoise(noise: NoiseDistribution): string {
+  return noise.kind === 'tuniform' ? `tuniform:${noise.boundLog2}` : `gaussian:${String(noise.stdDevLog2)}`;
+}
+
+/** The exact string the fingerprint hashes (exported so other implementations can check theirs). */
+export function canonicalParameterEncoding(set: TfheParameterSet): string {
+  const s = assertParameterSet(set);
+  return [
+    FINGERPRINT_VERSION,
+    `q=2^${CIPHERTEXT_MODULUS_LOG2}`,
+    'secret=binary',
+    `messageBits=${s.messageBits}`,
+    `lweDimension=${s.lweDimension}`,
+    `glweDimension=${s.glweDimension}`,
+    `polynomialSize=${s.polynomialSize}`,
+    `lweNoise=${encodeNoise(s.lweNoise)}`,
+    `glweNoise=${encodeNoise(s.glweNoise)}`,
+    `pbs=${s.pbs.baseLog}/${s.pbs.levelCount}`,
+    `keyswitch=${s.keyswitch.baseLog}/${s.keyswitch.levelCount}`,
+  ].join(';');
+}
+
+/** SHA-256 (hex, 64 chars) of canonicalParameterEncoding(set). */
+export function parameterFingerprint(set: TfheParameterSet): string {
+  return createHash('sha256').update(canonicalParameterEncoding(set), 'utf8').digest('hex');
+}

@@ -1,0 +1,98 @@
+// The noise model of tfhe-parameters.md ("Noise model"), term for term. Variances are in torus
+// units ((x/q)^2, q = 2^64). It predicts the failure probability of one keyswitch + PBS; tfhe-rs
+// reproduces its published p_fail with it, and so do we (test/noise.test.ts).
+import { CIPHERTEXT_MODULUS_LOG2, noiseVariance } from './distribution.js';
+import { log2Erfc } from './erfc.js';
+import type { ModulusSwitch, NoiseDistribution, TfheParameterSet } from './types.js';
+
+const q2 = 2 ** (2 * CIPHERTEXT_MODULUS_LOG2);
+/** f64 mantissa bits: the FFT's rounding error grows with 2^(64 - 53). */
+const FFT_MANTISSA_BITS = 53;
+/** Fitted constants of the FFT noise term (tfhe-rs, for the f64 negacyclic FFT). */
+const FFT_NOISE = { scale: 0.00705, levels: 1.01827, glweDim: 1.22003, polySize: 2.22003, glweSize: 1.01827 };
+
+export type PbsNoiseParams = Pick<TfheParameterSet, 'lweDimension' | 'glweDimension' | 'polynomialSize' | 'pbs' | 'glweNoise'>;
+export type KeyswitchNoiseParams = Pick<TfheParameterSet, 'glweDimension' | 'polynomialSize' | 'keyswitch' | 'lweNoise'>;
+export type ModulusSwitchNoiseParams = Pick<TfheParameterSet, 'lweDimension' | 'polynomialSize'>;
+
+/** Variance of a PBS output (blind rotation with BSK noise glweNoise, then sample extraction). */
+export function varPbs(p: PbsNoiseParams): number {
+  const { lweDimension: n, glweDimension: k, polynomialSize: N } = p;
+  const l = p.pbs.levelCount;
+  const B = 2 ** p.pbs.baseLog;
+  const bsk = noiseVariance(p.glweNoise);
+  const precision = 1 / (24 * B ** (2 * l)); // 1/(24 B^(2l)): the dropped low digits
+  const keyTerm = l * (k + 1) * N * bsk * ((B * B) / 12 + 1 / 6);
+  const roundingTerm = ((k * N) / 2) * (1 / (48 * q2) + precision) + precision - 1 / (24 * q2);
+  const fftTerm =
+    FFT_NOISE.scale *
+    2 ** (2 * Math.max(0, CIPHERTEXT_MODULUS_LOG2 - FFT_MANTISSA_BITS)) *
+    ((B * B) / q2) *
+    l ** FFT_NOISE.levels *
+    k ** FFT_NOISE.glweDim *
+    N ** FFT_NOISE.polySize *
+    (k + 1) ** FFT_NOISE.glweSize;
+  return n * (keyTerm + roundingTerm + fftTerm);
+}
+
+/** Variance added by the keyswitch from the big key (dimension kN) to the small key (n). */
+export function varKeyswitch(p: KeyswitchNoiseParams): number {
+  const kN = p.glweDimension * p.polynomialSize;
+  const l = p.keyswitch.levelCount;
+  const B = 2 ** p.keyswitch.baseLog;
+  const ksk = noiseVariance(p.lweNoise);
+  const qOut2 = q2; // the keyswitch output stays modulo 2^64
+  return l * kN * ksk * ((B * B) / 12 + 1 / 6) + kN * (1 / (48 * q2) + 1 / (24 * B ** (2 * l))) - 1 / (12 * q2) + 1 / (12 * qOut2);
+}
+
+/** Variance added by the modulus switch from q to 2N (rounding of the n mask elements and the body). */
+export function varModulusSwitch(p: ModulusSwitchNoiseParams, kind: ModulusSwitch = 'centered'): number {
+  const n = p.lweDimension;
+  const twoN2 = (2 * p.polynomialSize) ** 2;
+  return kind === 'centered'
+    ? n * (1 / (24 * q2) + 1 / (48 * twoN2))
+    : n * (1 / (48 * q2) + 1 / (24 * twoN2)) - 1 / (12 * q2) + 1 / (12 * twoN2);
+}
+
+/**
+ * Variance of a fresh encryption with `noise`. Client inputs are encrypted under the big key
+ * (dimension kN) with the set's glweNoise, so their variance is varFreshEncryption(set.glweNoise).
+ */
+export function varFreshEncryption(noise: NoiseDistribution): number {
+  return noiseVariance(noise);
+}
+
+export interface DecisionNoiseOptions {
+  /** 2-norm of the integer weights feeding the PBS; default the set's maxNu. */
+  readonly nu?: number;
+  /** Default the set's own modulusSwitch. */
+  readonly modulusSwitch?: ModulusSwitch;
+  /** Variance of each dot-product input; default varPbs(set) (inputs are PBS outputs). */
+  readonly inputVariance?: number;
+}
+
+/** Variance at the PBS decision: s2 = nu^2 * Var_in + Var_KS + Var_MS. */
+export function varBeforeDecision(set: TfheParameterSet, options: DecisionNoiseOptions = {}): number {
+  const nu = options.nu ?? set.maxNu;
+  if (!(nu >= 0) || !Number.isFinite(nu)) throw new Error(`nu must be a finite number >= 0, got ${nu}`);
+  const input = options.inputVariance ?? varPbs(set);
+  return nu * nu * input + varKeyswitch(set) + varModulusSwitch(set, options.modulusSwitch ?? set.modulusSwitch);
+}
+
+export interface PFailOptions extends DecisionNoiseOptions {
+  /** Message bits of the encoding; default the set's messageBits. */
+  readonly messageBits?: number;
+}
+
+/** log2 of the failure probability of one PBS: erfc((1/(4p)) / (sqrt(2) * sqrt(s2))). */
+export function log2PFail(set: TfheParameterSet, options: PFailOptions = {}): number {
+  const bits = options.messageBits ?? set.messageBits;
+  return log2PFailFromVariance(bits, varBeforeDecision(set, options));
+}
+
+/** log2 p_fail of one PBS decision with `variance` (torus units) for a 2^messageBits encoding. */
+export function log2PFailFromVariance(messageBits: number, variance: number): number {
+  if (!(variance > 0)) throw new Error(`variance must be > 0, got ${variance}`);
+  const halfSlot = 1 / (4 * 2 ** messageBits); // a value decodes right while its noise stays within half a slot
+  return log2Erfc(halfSlot / (Math.SQRT2 * Math.sqrt(variance)));
+}

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import {
+  assertSecure, concreteMinStdDevLog2, minSecureGaussianStdDevLog2, minSecureTUniformBoundLog2, publishedSet, publishedSets,
+  securityCheck, tfheRsMinGaussianStdDevLog2, type TfheParameterSet,
+} from '@fhenet/params';
+
+describe('security rule', () => {
+  it('passes every published set', () => {
+    for (const s of publishedSets) {
+      expect(securityCheck(s).secure, s.name).toBe(true);
+      expect(() => assertSecure(s)).not.toThrow();
+    }
+  });
+
+  it('the published TUniform bounds are exactly the smallest secure ones', () => {
+    for (const bits of [2, 4, 6, 8]) {
+      const s = publishedSet(bits);
+      expect(s.lweNoise).toEqual({ kind: 'tuniform', boundLog2: minSecureTUniformBoundLog2(s.lweDimension) });
+      expect(s.glweNoise).toEqual({ kind: 'tuniform', boundLog2: minSecureTUniformBoundLog2(s.glweDimension * s.polynomialSize) });
+    }
+  });
+
+  it('the published Gaussian sigmas sit on the 132-bit line to the table precision', () => {
+    for (let bits = 1; bits <= 8; bits++) {
+      const s = publishedSet(bits, 'gaussian');
+      expect(s.lweNoise.kind === 'gaussian' && s.lweNoise.stdDevLog2).toBeCloseTo(tfheRsMinGaussianStdDevLog2(s.lweDimension), 2);
+      // ...and clear the 128-bit curve strictly, with margin.
+      expect(securityCheck(s).lwe.concrete128.ok).toBe(true);
+    }
+  });
+
+  it('computes the curve values of the reference', () => {
+    // n = 918: -0.025696778711484593*918 + 2.675931372549016 + 64
+    expect(concreteMinStdDevLog2(918)).toBeCloseTo(43.0863, 3);
+    expect(concreteMinStdDevLog2(65536)).toBe(2); // the sigma >= 4 floor
+    expect(minSecureGaussianStdDevLog2(2048)).toBeCloseTo(15.68, 2);
+    expect(minSecureTUniformBoundLog2(8192)).toBe(3);
+  });
+
+  const four = publishedSet(4);
+  it('names the key, its dimension, noise and minimum when too little noise', () => {
+    const weak: TfheParameterSet = { ...four, lweNoise: { kind: 'tuniform', boundLog2: 44 } };
+    const report = securityCheck(weak);
+    expect(report.secure).toBe(false);
+    expect(report.glwe.secure).toBe(true);
+    expect(report.lwe.concrete128.ok).toBe(true); // TU(44) clears the 128-bit curve...
+    expect(report.lwe.tfheRs132).toMatchObject({ minimum: 45, actual: 44, ok: false }); // ...not the 132-bit line
+    expect(() => assertSecure(weak)).toThrow(/LWE key \(dimension 918, noise TU\(44\).*TU\(45\)/);
+    const weakGlwe: TfheParameterSet = { ...four, glweNoise: { kind: 'gaussian', stdDevLog2: 13 } };
+    expect(() => assertSecure(weakGlwe)).toThrow(/GLWE key \(dimension 2048, noise Gaussian\(sigma=2\^13\).*2\^14\.0489.*Concrete curve.*2\^15\.6796/);
+  });
+
+  it('refuses dimensions below 450', () => {
+    const small: TfheParameterSet = { ...four, lweDimension: 449, lweNoise: { kind: 'tuniform', boundLog2: 60 } };
+    expect(securityCheck(small).lwe.secure).toBe(false);
+    expect(() => assertSecure(small)).toThrow(/LWE key \(dimension 449.*below 450/);
+    expect(() => concreteMinStdDevLog2(300)).toThrow(/below 450/);
+  });
+});
