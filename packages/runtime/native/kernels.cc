@@ -1,5 +1,7 @@
 // Instantiates kernels_impl.h for three instruction sets and picks one at run time with
 // __builtin_cpu_supports, so the default build runs on any x86-64 (no -march=native).
+#include <algorithm>
+
 #include "fft.h"
 
 namespace fhe {

@@ -2,69 +2,157 @@
 // namespace, with KERNEL_ATTR set to the matching __attribute__((target(...))); the compiler
 // vectorizes the same plain loops for each width. No function here allocates.
 
+// Radix-2 stage (decimation in frequency) of length len over [0, m).
+static KERNEL_ATTR inline void dif_radix2(double* __restrict re, double* __restrict im, size_t m, size_t len,
+                                          const double* __restrict wr, const double* __restrict wi) {
+  const size_t half = len >> 1;
+  for (size_t b = 0; b < m; b += len) {
+    double* __restrict xr = re + b;
+    double* __restrict xi = im + b;
+#pragma GCC ivdep
+    for (size_t j = 0; j < half; ++j) {
+      const double ur = xr[j], ui = xi[j], vr = xr[j + half], vi = xi[j + half];
+      xr[j] = ur + vr;
+      xi[j] = ui + vi;
+      const double dr = ur - vr, di = ui - vi;
+      xr[j + half] = dr * wr[j] - di * wi[j];
+      xi[j + half] = dr * wi[j] + di * wr[j];
+    }
+  }
+}
+
+// Two DIF stages (len, len/2) fused: one pass over the data instead of two. w1 = w_len^j,
+// w2 = w_{len/2}^j = w1^2 are read from the radix-2 tables of those stages.
+static KERNEL_ATTR inline void dif_radix4(double* __restrict re, double* __restrict im, size_t lo, size_t hi, size_t len,
+                                          const double* __restrict w1r, const double* __restrict w1i,
+                                          const double* __restrict w2r, const double* __restrict w2i) {
+  const size_t q = len >> 2;
+  for (size_t b = lo; b < hi; b += len) {
+    double* __restrict r0 = re + b; double* __restrict i0 = im + b;
+    double* __restrict r1 = r0 + q; double* __restrict i1 = i0 + q;
+    double* __restrict r2 = r1 + q; double* __restrict i2 = i1 + q;
+    double* __restrict r3 = r2 + q; double* __restrict i3 = i2 + q;
+#pragma GCC ivdep
+    for (size_t j = 0; j < q; ++j) {
+      const double y0r = r0[j] + r2[j], y0i = i0[j] + i2[j];
+      const double d02r = r0[j] - r2[j], d02i = i0[j] - i2[j];
+      const double y1r = r1[j] + r3[j], y1i = i1[j] + i3[j];
+      // (x1 - x3) * i
+      const double d13r = i3[j] - i1[j], d13i = r1[j] - r3[j];
+      const double ar = y0r - y1r, ai = y0i - y1i;
+      const double pr = d02r + d13r, pi = d02i + d13i;
+      const double mr = d02r - d13r, mi = d02i - d13i;
+      const double c1r = w1r[j], c1i = w1i[j], c2r = w2r[j], c2i = w2i[j];
+      const double c3r = c1r * c2r - c1i * c2i, c3i = c1r * c2i + c1i * c2r;
+      r0[j] = y0r + y1r; i0[j] = y0i + y1i;
+      r1[j] = ar * c2r - ai * c2i; i1[j] = ar * c2i + ai * c2r;
+      r2[j] = pr * c1r - pi * c1i; i2[j] = pr * c1i + pi * c1r;
+      r3[j] = mr * c3r - mi * c3i; i3[j] = mr * c3i + mi * c3r;
+    }
+  }
+}
+
+// Inverse of dif_radix4 up to the factor 4: stages len/2 then len with conjugate twiddles.
+static KERNEL_ATTR inline void dit_radix4(double* __restrict re, double* __restrict im, size_t lo, size_t hi, size_t len,
+                                          const double* __restrict w1r, const double* __restrict w1i,
+                                          const double* __restrict w2r, const double* __restrict w2i) {
+  const size_t q = len >> 2;
+  for (size_t b = lo; b < hi; b += len) {
+    double* __restrict r0 = re + b; double* __restrict i0 = im + b;
+    double* __restrict r1 = r0 + q; double* __restrict i1 = i0 + q;
+    double* __restrict r2 = r1 + q; double* __restrict i2 = i1 + q;
+    double* __restrict r3 = r2 + q; double* __restrict i3 = i2 + q;
+#pragma GCC ivdep
+    for (size_t j = 0; j < q; ++j) {
+      const double c1r = w1r[j], c1i = w1i[j], c2r = w2r[j], c2i = w2i[j];
+      // a1 * conj(w2), a3 * conj(w2)
+      const double t1r = r1[j] * c2r + i1[j] * c2i, t1i = i1[j] * c2r - r1[j] * c2i;
+      const double t3r = r3[j] * c2r + i3[j] * c2i, t3i = i3[j] * c2r - r3[j] * c2i;
+      const double b0r = r0[j] + t1r, b0i = i0[j] + t1i, b1r = r0[j] - t1r, b1i = i0[j] - t1i;
+      const double b2r = r2[j] + t3r, b2i = i2[j] + t3i, b3r = r2[j] - t3r, b3i = i2[j] - t3i;
+      // b2 * conj(w1); b3 * conj(w1) * (-i)
+      const double u2r = b2r * c1r + b2i * c1i, u2i = b2i * c1r - b2r * c1i;
+      const double v3r = b3r * c1r + b3i * c1i, v3i = b3i * c1r - b3r * c1i;
+      const double tr = v3i, ti = -v3r;
+      r0[j] = b0r + u2r; i0[j] = b0i + u2i;
+      r2[j] = b0r - u2r; i2[j] = b0i - u2i;
+      r1[j] = b1r + tr; i1[j] = b1i + ti;
+      r3[j] = b1r - tr; i3[j] = b1i - ti;
+    }
+  }
+}
+
+static KERNEL_ATTR inline void dit_radix2(double* __restrict re, double* __restrict im, size_t m, size_t len,
+                                          const double* __restrict wr, const double* __restrict wi) {
+  const size_t half = len >> 1;
+  for (size_t b = 0; b < m; b += len) {
+    double* __restrict xr = re + b;
+    double* __restrict xi = im + b;
+#pragma GCC ivdep
+    for (size_t j = 0; j < half; ++j) {
+      const double vr = xr[j + half] * wr[j] + xi[j + half] * wi[j];
+      const double vi = xi[j + half] * wr[j] - xr[j + half] * wi[j];
+      const double ur = xr[j], ui = xi[j];
+      xr[j] = ur + vr; xi[j] = ui + vi;
+      xr[j + half] = ur - vr; xi[j + half] = ui - vi;
+    }
+  }
+}
+
+// Blocks of this many complex points (16 KiB split layout) finish all their remaining stages
+// while they sit in L1, instead of streaming the whole array once per stage.
+static constexpr size_t kFftBlock = 1024;
+
 static KERNEL_ATTR inline void fft_dif(const FftPlan& p, double* __restrict re, double* __restrict im) {
   const size_t m = p.m;
-  size_t s = 0;
-  for (size_t len = m; len >= 2; len >>= 1, ++s) {
-    const size_t half = len >> 1;
-    const double* __restrict wr = p.tw_re.data() + p.stage_offset[s];
-    const double* __restrict wi = p.tw_im.data() + p.stage_offset[s];
-    if (half == 1) {
-      for (size_t b = 0; b < m; b += 2) {
-        const double ur = re[b], ui = im[b], vr = re[b + 1], vi = im[b + 1];
-        re[b] = ur + vr; im[b] = ui + vi; re[b + 1] = ur - vr; im[b + 1] = ui - vi;
-      }
-      continue;
-    }
-    for (size_t b = 0; b < m; b += len) {
-      double* __restrict xr = re + b;
-      double* __restrict xi = im + b;
-      double* __restrict yr = re + b + half;
-      double* __restrict yi = im + b + half;
-#pragma GCC ivdep
-      for (size_t j = 0; j < half; ++j) {
-        const double ur = xr[j], ui = xi[j], vr = yr[j], vi = yi[j];
-        xr[j] = ur + vr;
-        xi[j] = ui + vi;
-        const double dr = ur - vr, di = ui - vi;
-        yr[j] = dr * wr[j] - di * wi[j];
-        yi[j] = dr * wi[j] + di * wr[j];
-      }
-    }
+  const double* TR = p.tw_re.data();
+  const double* TI = p.tw_im.data();
+  size_t s = 0, len = m;
+  const size_t stages = p.stage_offset.size();
+  if (stages % 2 == 1) {  // odd count: one radix-2 stage first
+    dif_radix2(re, im, m, len, TR + p.stage_offset[0], TI + p.stage_offset[0]);
+    s = 1;
+    len >>= 1;
+  }
+  // Breadth-first radix-4 passes while blocks are larger than the cache block...
+  for (; s < stages && len > kFftBlock; s += 2, len >>= 2)
+    dif_radix4(re, im, 0, m, len, TR + p.stage_offset[s], TI + p.stage_offset[s], TR + p.stage_offset[s + 1],
+               TI + p.stage_offset[s + 1]);
+  // ...then depth-first: each block runs all its remaining stages in cache.
+  const size_t block = std::min(len, m);
+  for (size_t b0 = 0; b0 < m; b0 += block) {
+    size_t l = len;
+    for (size_t t = s; t < stages; t += 2, l >>= 2)
+      dif_radix4(re, im, b0, b0 + block, l, TR + p.stage_offset[t], TI + p.stage_offset[t], TR + p.stage_offset[t + 1],
+                 TI + p.stage_offset[t + 1]);
   }
 }
 
 static KERNEL_ATTR inline void fft_dit_inverse(const FftPlan& p, double* __restrict re, double* __restrict im) {
   const size_t m = p.m;
-  size_t s = p.stage_offset.size();
-  for (size_t len = 2; len <= m; len <<= 1) {
-    --s;
-    const size_t half = len >> 1;
-    const double* __restrict wr = p.tw_re.data() + p.stage_offset[s];
-    const double* __restrict wi = p.tw_im.data() + p.stage_offset[s];
-    if (half == 1) {
-      for (size_t b = 0; b < m; b += 2) {
-        const double ur = re[b], ui = im[b], vr = re[b + 1], vi = im[b + 1];
-        re[b] = ur + vr; im[b] = ui + vi; re[b + 1] = ur - vr; im[b + 1] = ui - vi;
-      }
-      continue;
-    }
-    for (size_t b = 0; b < m; b += len) {
-      double* __restrict xr = re + b;
-      double* __restrict xi = im + b;
-      double* __restrict yr = re + b + half;
-      double* __restrict yi = im + b + half;
-#pragma GCC ivdep
-      for (size_t j = 0; j < half; ++j) {
-        // v * conj(w)
-        const double vr = yr[j] * wr[j] + yi[j] * wi[j];
-        const double vi = yi[j] * wr[j] - yr[j] * wi[j];
-        const double ur = xr[j], ui = xi[j];
-        xr[j] = ur + vr; xi[j] = ui + vi;
-        yr[j] = ur - vr; yi[j] = ui - vi;
-      }
+  const double* TR = p.tw_re.data();
+  const double* TI = p.tw_im.data();
+  const size_t stages = p.stage_offset.size();
+  const size_t first4 = stages % 2;  // stages [first4, stages) are paired as radix-4 (s, s+1)
+  // Depth-first part: pairs whose length is <= the cache block, smallest first.
+  size_t len_top = m >> first4;  // length of the first paired stage
+  size_t s_top = first4;
+  while (len_top > kFftBlock && s_top < stages) { len_top >>= 2; s_top += 2; }
+  const size_t block = std::min(len_top, m);
+  for (size_t b0 = 0; b0 < m; b0 += block) {
+    for (size_t t = stages; t > s_top;) {
+      t -= 2;
+      const size_t l = m >> t;
+      dit_radix4(re, im, b0, b0 + block, l, TR + p.stage_offset[t], TI + p.stage_offset[t], TR + p.stage_offset[t + 1],
+                 TI + p.stage_offset[t + 1]);
     }
   }
+  for (size_t t = s_top; t > first4;) {
+    t -= 2;
+    dit_radix4(re, im, 0, m, m >> t, TR + p.stage_offset[t], TI + p.stage_offset[t], TR + p.stage_offset[t + 1],
+               TI + p.stage_offset[t + 1]);
+  }
+  if (first4) dit_radix2(re, im, m, m, TR + p.stage_offset[0], TI + p.stage_offset[0]);
 }
 
 static KERNEL_ATTR void forward_i64(const FftPlan& p, const i64* __restrict c, double* __restrict re,
