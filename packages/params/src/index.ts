@@ -17,3 +17,5 @@ export {
 } from './noise.js';
 export { erfc, log2Erfc } from './erfc.js';
 export { log2PFailPerPbsFor, pFailPerInference } from './probability.js';
+export { keySizes, type KeySizes } from './sizes.js';
+export { fftCost, pbsCost, type CostParams, type PbsCost } from './cost.js';
