@@ -1,10 +1,12 @@
 import yargs, { type Argv } from 'yargs';
 import { demoCommand } from './commands/demo.js';
+import { trainCommand } from './commands/train.js';
 
 export function buildCli(argv: string[]): Argv {
   return yargs(argv)
     .scriptName('fhenet')
     .command(demoCommand)
+    .command(trainCommand)
     .strict()
     .demandCommand(1, 'Name a command; see --help.')
     .help()
