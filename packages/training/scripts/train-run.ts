@@ -1,22 +1,23 @@
 // Accuracy run for one zoo configuration (not a unit test). Usage:
-//   pnpm tsx scripts/train-run.ts <model> <range> <active|all> <epochs> [outDir] [lr] [batch]
+//   pnpm tsx scripts/train-run.ts <model> <range> <active|all> <epochs> [outDir] [lr] [batch] [perChannel true|false]
 import { runTraining, type ModelName } from '../src/index.js';
 import type { RangeMode } from '../src/layers/common.js';
 
-const [model = 'fcnn', range = 'wide', active = '90', epochs = '10', out, lr = '0.005', batch = '128'] = process.argv.slice(2);
+const [model = 'fcnn', range = 'wide', active = '90', epochs = '10', out, lr = '0.005', batch = '128', perChannel = 'false'] = process.argv.slice(2);
 const r = await runTraining({
   model: model as ModelName,
   dataset: 'mnist',
   weightBits: 2,
   actBits: 2,
   range: range as RangeMode,
+  perChannel: perChannel === 'true',
   ...(active === 'all' ? {} : { activeSynapses: Number(active) }),
   epochs: Number(epochs),
   batchSize: Number(batch),
   learningRate: Number(lr),
   seed: 1,
   ...(out ? { out } : {}),
-  command: `fhenet train --model ${model} --weight-bits 2 --act-bits 2 --range ${range} --active ${active} --epochs ${epochs} --lr ${lr} --batch-size ${batch} --seed 1${out ? ` --out ${out}` : ''}`,
+  command: `fhenet train --model ${model} --weight-bits 2 --act-bits 2 --range ${range} --active ${active} --epochs ${epochs} --lr ${lr} --batch-size ${batch} --seed 1${perChannel === 'true' ? ' --per-channel' : ''}${out ? ` --out ${out}` : ''}`,
   log: (l) => console.log(l),
   onEpoch: (e) =>
     console.log(

@@ -32,6 +32,8 @@ export interface ModelConfig extends QuantConfig {
   readonly numClasses: number;
   /** Seed of all initializers (each layer gets seed + its index). */
   readonly seed: number;
+  /** Batch-norm moving-statistics momentum (default 0.99; lower it for runs of a few steps). */
+  readonly bnMomentum?: number;
   /** Dropout rate before each hidden dense layer (0 = none). */
   readonly dropout?: number;
 }
@@ -63,7 +65,7 @@ export function buildModel(cfg: ModelConfig): tf.Sequential {
   model.add(actQ('input_quant', cfg.inputBits ?? cfg.actBits, 'minmax'));
   let n = 0;
   const post = () => {
-    model.add(tf.layers.batchNormalization({ name: `bn${n}`, axis: -1, momentum: 0.9 }));
+    model.add(tf.layers.batchNormalization({ name: `bn${n}`, axis: -1, momentum: cfg.bnMomentum ?? 0.99 }));
     model.add(tf.layers.activation({ name: `relu${n}`, activation: 'relu' }));
     model.add(actQ(`quant${n}`, cfg.actBits, cfg.actScaleMode ?? 'lsq'));
   };
