@@ -19,3 +19,4 @@ export { erfc, log2Erfc } from './erfc.js';
 export { log2PFailPerPbsFor, pFailPerInference } from './probability.js';
 export { keySizes, type KeySizes } from './sizes.js';
 export { fftCost, pbsCost, type CostParams, type PbsCost } from './cost.js';
+export { optimizeParameters, OPTIMIZER_SPACE, type FailureTarget, type OptimizeRequest, type OptimizeResult } from './optimizer.js';

@@ -1,0 +1,213 @@
+// Parameter optimizer after Bergerat et al. (ePrint 2022/704): the cheapest keyswitch + PBS set
+// (cost model in cost.ts) whose predicted p_fail per PBS at the circuit's max nu meets the target,
+// with every key at the least noise the security rule allows for its dimension.
+//
+// The search is exact over its space, made fast by three separations of the noise model:
+//  - Var_PBS = n * f(k, N, PBS decomposition): for each (k, N, levels) the best base is the one
+//    minimizing f, independent of n;
+//  - Var_KS = kN * g(n, KS decomposition): for each (n, levels) the best base minimizes g;
+//  - cost grows with n, so for each (k, N, PBS levels, KS levels) the first feasible n is the best;
+//    TUniform noise is a step function of n, so only the first n of each step can be optimal.
+// Tuples whose cheapest conceivable cost already exceeds the best found are skipped.
+import { pbsCost } from './cost.js';
+import { log2Erfc } from './erfc.js';
+import { log2PFail, varKeyswitch, varModulusSwitch, varPbs } from './noise.js';
+import type { NoiseKind } from './published.js';
+import { log2PFailPerPbsFor } from './probability.js';
+import { assertSecure, MIN_SECURE_DIMENSION, minSecureGaussianStdDevLog2, minSecureTUniformBoundLog2 } from './security.js';
+import type { DecompositionParams, ModulusSwitch, NoiseDistribution, TfheParameterSet } from './types.js';
+import { MAX_MESSAGE_BITS } from './validate.js';
+import type { PbsCost } from './cost.js';
+
+/** Search space. N and k reach the largest published values (N = 2^16, k = 6). */
+export const OPTIMIZER_SPACE = {
+  polynomialSizeLog2: { min: 8, max: 16 },
+  glweDimension: { min: 1, max: 6 },
+  lweDimension: { min: MIN_SECURE_DIMENSION, max: 2048 },
+  pbsLevels: { min: 1, max: 12 },
+  keyswitchLevels: { min: 1, max: 24 },
+} as const;
+
+export type FailureTarget = number | { readonly pErrorPerInference: number; readonly pbsCount: number };
+
+export interface OptimizeRequest {
+  /** Message bits p = 2^messageBits (1..8; no CRT here). */
+  readonly messageBits: number;
+  /** Largest 2-norm of the integer weights feeding a PBS in the circuit. */
+  readonly maxNu: number;
+  /** log2 p_fail per PBS, or an error budget per inference split over pbsCount PBS. */
+  readonly log2PFailPerPbs: FailureTarget;
+  readonly noise?: NoiseKind;
+  readonly modulusSwitch?: ModulusSwitch;
+}
+
+export interface OptimizeResult {
+  readonly set: TfheParameterSet;
+  /** Predicted log2 p_fail of one PBS at maxNu (= set.log2PFail), <= the target. */
+  readonly log2PFail: number;
+  /** The per-PBS target the search met. */
+  readonly targetLog2PFail: number;
+  readonly cost: PbsCost;
+}
+
+function keyNoise(kind: NoiseKind, dimension: number): NoiseDistribution {
+  return kind === 'tuniform'
+    ? { kind, boundLog2: minSecureTUniformBoundLog2(dimension) }
+    : { kind, stdDevLog2: minSecureGaussianStdDevLog2(dimension) };
+}
+
+/** Largest variance whose p_fail is <= 2^target: p_fail = erfc(halfSlot / sqrt(2 s2)). */
+function maxVariance(messageBits: number, target: number): number {
+  let lo = 0;
+  let hi = 1;
+  while (log2Erfc(hi) > target) hi *= 2;
+  for (let i = 0; i < 200 && hi - lo > 1e-15 * hi; i++) {
+    const mid = (lo + hi) / 2;
+    if (log2Erfc(mid) > target) lo = mid;
+    else hi = mid;
+  }
+  const halfSlot = 1 / (4 * 2 ** messageBits);
+  return (halfSlot / hi) ** 2 / 2; // x = hi satisfies the target, so this variance does too
+}
+
+interface KeyswitchChoice {
+  readonly baseLog: Float64Array;
+  /** Var_KS / kN with the best base, per n (index n - min). */
+  readonly g: Float64Array;
+}
+
+/** Best keyswitch base per (noise kind, levels), per candidate n; cached, since it does not depend on the request. */
+const keyswitchCache = new Map<string, KeyswitchChoice>();
+
+function bestKeyswitch(kind: NoiseKind, levels: number): KeyswitchChoice {
+  const key = `${kind}/${levels}`;
+  const cached = keyswitchCache.get(key);
+  if (cached) return cached;
+  const { min, max } = OPTIMIZER_SPACE.lweDimension;
+  const baseLog = new Float64Array(max - min + 1);
+  const g = new Float64Array(max - min + 1).fill(Infinity);
+  for (const n of candidateDimensions(kind)) {
+    const lweNoise = keyNoise(kind, n);
+    for (let b = 1; b * levels <= 64; b++) {
+      const v = varKeyswitch({ glweDimension: 1, polynomialSize: 1, keyswitch: { baseLog: b, levelCount: levels }, lweNoise });
+      if (v < g[n - min]!) {
+        g[n - min] = v;
+        baseLog[n - min] = b;
+      }
+    }
+  }
+  const choice = { baseLog, g };
+  keyswitchCache.set(key, choice);
+  return choice;
+}
+
+/** The n worth trying: for TUniform, the first n of each noise step (later ones only add noise and cost). */
+function candidateDimensions(kind: NoiseKind): number[] {
+  const { min, max } = OPTIMIZER_SPACE.lweDimension;
+  const out: number[] = [];
+  let previous = Number.NaN;
+  for (let n = min; n <= max; n++) {
+    if (kind === 'gaussian') out.push(n);
+    else {
+      const b = minSecureTUniformBoundLog2(n);
+      if (b !== previous) out.push(n);
+      previous = b;
+    }
+  }
+  return out;
+}
+
+function checkRequest(request: OptimizeRequest): number {
+  const { messageBits, maxNu } = request;
+  if (!Number.isInteger(messageBits) || messageBits < 1) throw new Error(`messageBits must be an integer >= 1, got ${messageBits}`);
+  if (messageBits > MAX_MESSAGE_BITS) {
+    throw new Error(`messageBits ${messageBits} > ${MAX_MESSAGE_BITS}: wider messages need CRT decomposition, which is not supported; quantize to <= ${MAX_MESSAGE_BITS} bits`);
+  }
+  if (!(maxNu > 0) || !Number.isFinite(maxNu)) throw new Error(`maxNu must be a finite number > 0, got ${maxNu}`);
+  const t = request.log2PFailPerPbs;
+  const target = typeof t === 'number' ? t : log2PFailPerPbsFor(t.pErrorPerInference, t.pbsCount);
+  if (!(target < 0) || !Number.isFinite(target)) throw new Error(`log2PFailPerPbs must be a finite number < 0, got ${target}`);
+  const noise = request.noise ?? 'tuniform';
+  if (noise !== 'tuniform' && noise !== 'gaussian') throw new Error(`noise must be "tuniform" or "gaussian", got ${JSON.stringify(noise)}`);
+  return target;
+}
+
+interface Best {
+  cost: number;
+  n: number;
+  k: number;
+  N: number;
+  pbs: DecompositionParams;
+  keyswitch: DecompositionParams;
+}
+
+/** The cheapest secure set meeting the request; throws if the search space holds none. */
+export function optimizeParameters(request: OptimizeRequest): OptimizeResult {
+  const target = checkRequest(request);
+  const { messageBits, maxNu } = request;
+  const kind = request.noise ?? 'tuniform';
+  const modulusSwitch = request.modulusSwitch ?? 'centered';
+  const vMax = maxVariance(messageBits, target);
+  const nus = maxNu * maxNu;
+  const nMin = OPTIMIZER_SPACE.lweDimension.min;
+  const candidates = candidateDimensions(kind);
+  let best: Best | undefined;
+
+  for (let logN = OPTIMIZER_SPACE.polynomialSizeLog2.min; logN <= OPTIMIZER_SPACE.polynomialSizeLog2.max; logN++) {
+    const N = 2 ** logN;
+    // The blind rotation resolves 2N positions; p slots plus padding need N >= p.
+    if (N < 2 ** messageBits) continue;
+    const msConst = varModulusSwitch({ lweDimension: 0, polynomialSize: N }, modulusSwitch);
+    const msPerN = varModulusSwitch({ lweDimension: 1, polynomialSize: N }, modulusSwitch) - msConst;
+    for (let k = OPTIMIZER_SPACE.glweDimension.min; k <= OPTIMIZER_SPACE.glweDimension.max; k++) {
+      const kN = k * N;
+      if (kN < MIN_SECURE_DIMENSION) continue;
+      const glweNoise = keyNoise(kind, kN);
+      for (let lPbs = OPTIMIZER_SPACE.pbsLevels.min; lPbs <= OPTIMIZER_SPACE.pbsLevels.max; lPbs++) {
+        const perN = pbsCost({ lweDimension: 1, glweDimension: k, polynomialSize: N, pbs: { baseLog: 1, levelCount: lPbs }, keyswitch: { baseLog: 1, levelCount: 1 } }).pbs;
+        if (best && perN * nMin >= best.cost) break; // more levels only cost more
+        let f = Infinity;
+        let pbsBase = 0;
+        for (let b = 1; b * lPbs <= 64; b++) {
+          const v = varPbs({ lweDimension: 1, glweDimension: k, polynomialSize: N, pbs: { baseLog: b, levelCount: lPbs }, glweNoise });
+          if (v < f) [f, pbsBase] = [v, b];
+        }
+        const perNVariance = nus * f + msPerN;
+        for (let lKs = OPTIMIZER_SPACE.keyswitchLevels.min; lKs <= OPTIMIZER_SPACE.keyswitchLevels.max; lKs++) {
+          const ksCostPerN = kN * lKs;
+          if (best && perN * nMin + ksCostPerN * (nMin + 1) >= best.cost) break;
+          const ks = bestKeyswitch(kind, lKs);
+          for (const n of candidates) {
+            const cost = perN * n + ksCostPerN * (n + 1);
+            if (best && cost >= best.cost) break;
+            if (perNVariance * n + msConst > vMax) break; // PBS and switch noise alone already too big, and grow with n
+            if (perNVariance * n + kN * ks.g[n - nMin]! + msConst <= vMax) {
+              best = { cost, n, k, N, pbs: { baseLog: pbsBase, levelCount: lPbs }, keyswitch: { baseLog: ks.baseLog[n - nMin]!, levelCount: lKs } };
+              break; // larger n only costs more
+            }
+          }
+        }
+      }
+    }
+  }
+
+  if (!best) {
+    throw new Error(
+      `No ${kind} parameter set (N <= 2^${OPTIMIZER_SPACE.polynomialSizeLog2.max}, k <= ${OPTIMIZER_SPACE.glweDimension.max}, n <= ${OPTIMIZER_SPACE.lweDimension.max}) ` +
+        `reaches log2 p_fail <= ${target.toFixed(2)} per PBS for ${messageBits} message bits at nu = ${maxNu}; ` +
+        'lower the weights\' 2-norm (prune or shrink weights), use fewer bits, or accept a larger error probability',
+    );
+  }
+  const draft: TfheParameterSet = {
+    name: `OPTIMIZED_${kind.toUpperCase()}_${messageBits}BIT_NU${maxNu}_2M${Math.round(-target)}`,
+    messageBits, lweDimension: best.n, glweDimension: best.k, polynomialSize: best.N,
+    lweNoise: keyNoise(kind, best.n), glweNoise: keyNoise(kind, best.k * best.N),
+    pbs: best.pbs, keyswitch: best.keyswitch, maxNu, log2PFail: 0, modulusSwitch,
+  };
+  const predicted = log2PFail(draft);
+  const set: TfheParameterSet = { ...draft, log2PFail: predicted };
+  // The search used the same formulas in separated form; re-check through the public API.
+  assertSecure(set);
+  if (!(predicted <= target)) throw new Error(`optimizer internal error: ${set.name} predicts ${predicted} > target ${target}`);
+  return { set, log2PFail: predicted, targetLog2PFail: target, cost: pbsCost(set) };
+}
