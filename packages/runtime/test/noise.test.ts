@@ -1,0 +1,78 @@
+import { describe, expect, test } from 'vitest';
+import { ClientKey, ServerEngine, freshVariance, pbsOutputVariance } from '@fhenet/runtime';
+import { native } from '../src/native.js';
+import { gaussianSet, tuniformSet, type TestSet } from './sets.js';
+
+/** Signed phase errors (integer torus units) of ciphertexts that should hold messages*delta. */
+function phaseErrors(ck: ClientKey, phases: BigUint64Array, messages: number[], bits: number): bigint[] {
+  const delta = 1n << BigInt(63 - bits);
+  return Array.from(phases, (ph, i) => BigInt.asIntN(64, ph - BigInt(messages[i]!) * delta));
+}
+
+function variance(errs: bigint[]): number {
+  // Torus units: (e / 2^64)^2, mean not subtracted (noise is centered by construction).
+  return errs.reduce((s, e) => s + (Number(e) / 2 ** 64) ** 2, 0) / errs.length;
+}
+
+describe('fresh encryption noise', () => {
+  test('TUniform: non-zero, within [-2^b, 2^b], variance (2^(2b+1)+1)/6 within 5%', () => {
+    const set = tuniformSet(4);
+    const ck = ClientKey.generate(set);
+    const msgs = Array.from({ length: 20000 }, (_, i) => i % 16);
+    const errs = phaseErrors(ck, ck.decryptPhase(ck.encrypt(msgs)), msgs, 4);
+    const b = 17n;
+    expect(errs.every((e) => e >= -(1n << b) && e <= 1n << b)).toBe(true);
+    expect(errs.filter((e) => e !== 0n).length).toBeGreaterThan(19000);
+    const ratio = variance(errs) / freshVariance(set);
+    expect(ratio).toBeGreaterThan(0.95);
+    expect(ratio).toBeLessThan(1.05);
+  });
+
+  test('Gaussian: variance sigma^2 within 5%, mean near 0', () => {
+    const set = gaussianSet(4);
+    const ck = ClientKey.generate(set);
+    const msgs = Array.from({ length: 20000 }, (_, i) => i % 16);
+    const errs = phaseErrors(ck, ck.decryptPhase(ck.encrypt(msgs)), msgs, 4);
+    const ratio = variance(errs) / freshVariance(set);
+    expect(ratio).toBeGreaterThan(0.95);
+    expect(ratio).toBeLessThan(1.05);
+    const mean = errs.reduce((s, e) => s + Number(e), 0) / errs.length;
+    expect(Math.abs(mean)).toBeLessThan(5 * 2 ** 15.68 / Math.sqrt(errs.length));
+  });
+
+  test('TUniform sampler hits both ends with probability 2^-(b+2) each (small b)', () => {
+    // TU(3) on the GLWE side of the 6-bit set: 9 values, ends 1/32 each, inner 1/16 each.
+    const s = native.sampleNoise(tuniformSet(6), true, 200000);
+    const counts = new Map<bigint, number>();
+    for (const v of s) counts.set(v, (counts.get(v) ?? 0) + 1);
+    expect([...counts.keys()].sort((a, b) => Number(a - b))).toEqual([-8n, -7n, -6n, -5n, -4n, -3n, -2n, -1n, 0n, 1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n]);
+    for (const [v, c] of counts) {
+      const expected = (v === -8n || v === 8n ? 1 / 32 : 1 / 16) * 200000;
+      expect(Math.abs(c - expected)).toBeLessThan(6 * Math.sqrt(expected));
+    }
+  });
+});
+
+export async function measurePbsVariance(set: TestSet, samples: number): Promise<number> {
+  const p = 2 ** set.messageBits;
+  const ck = ClientKey.generate(set);
+  const keys = await ck.generateEvaluationKeys();
+  const eng = new ServerEngine(set, keys);
+  const msgs = Array.from({ length: samples }, (_, i) => i % p);
+  const table = Array.from({ length: p }, (_, i) => (5 * i + 1) % p);
+  const out = eng.pbs(ck.encrypt(msgs), new Uint32Array(samples), [table]);
+  const errs = phaseErrors(ck, ck.decryptPhase(out), msgs.map((m) => table[m]!), set.messageBits);
+  keys.dispose();
+  return variance(errs) / pbsOutputVariance(set);
+}
+
+describe('PBS output noise vs the model (>= 1000 samples)', () => {
+  for (const set of [tuniformSet(2), tuniformSet(4)]) {
+    test(`${set.name}: measured / predicted variance within 1.5x`, async () => {
+      const ratio = await measurePbsVariance(set, 1000);
+      console.log(`${set.name}: measured/model PBS variance = ${ratio.toFixed(3)}`);
+      expect(ratio).toBeGreaterThan(1 / 1.5);
+      expect(ratio).toBeLessThan(1.5);
+    }, 600_000);
+  }
+});
