@@ -49,10 +49,10 @@ export function tfheRsMinGaussianStdDevLog2(dimension: number): number {
   return Math.log2(variance) / 2 + CIPHERTEXT_MODULUS_LOG2;
 }
 
-/** Line (2) for TUniform noise: minimum bound b (may be < 0 for large dimensions; curve (1) floors it). */
+/** Line (2) for TUniform noise: minimum bound b (0 once the line goes negative; curve (1)'s sigma >= 4 floor then rules). */
 export function tfheRsMinTUniformBoundLog2(dimension: number): number {
   checkDimension(dimension);
-  return Math.ceil(TFHERS_TU_SLOPE * dimension + TFHERS_TU_INTERCEPT);
+  return Math.max(0, Math.ceil(TFHERS_TU_SLOPE * dimension + TFHERS_TU_INTERCEPT));
 }
 
 /** The smallest Gaussian log2 sigma passing both lines at `dimension` (no rounding slack). */
@@ -63,7 +63,7 @@ export function minSecureGaussianStdDevLog2(dimension: number): number {
 /** The smallest integer TUniform bound b passing both lines at `dimension`. */
 export function minSecureTUniformBoundLog2(dimension: number): number {
   const concrete = concreteMinStdDevLog2(dimension);
-  let b = Math.max(0, tfheRsMinTUniformBoundLog2(dimension));
+  let b = tfheRsMinTUniformBoundLog2(dimension);
   while (Math.log2(tuniformIntegerVariance(b)) / 2 < concrete) b++;
   return b;
 }

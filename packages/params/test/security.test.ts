@@ -50,6 +50,16 @@ describe('security rule', () => {
     expect(() => assertSecure(weakGlwe)).toThrow(/GLWE key \(dimension 2048, noise Gaussian\(sigma=2\^13\).*2\^14\.0489.*Concrete curve.*2\^15\.6796/);
   });
 
+  it('applies the sigma >= 4 floor to TUniform through its standard deviation', () => {
+    const six = publishedSet(6); // GLWE kN = 8192: line (2) allows any b >= 0, the floor needs TU(3)
+    const weak: TfheParameterSet = { ...six, glweNoise: { kind: 'tuniform', boundLog2: 2 } };
+    const glwe = securityCheck(weak).glwe;
+    expect(glwe.tfheRs132).toMatchObject({ minimum: 0, ok: true });
+    expect(glwe.concrete128).toMatchObject({ minStdDevLog2: 2, ok: false });
+    expect(glwe.stdDevLog2).toBeCloseTo(Math.log2(Math.sqrt(33 / 6)), 12);
+    expect(() => assertSecure(weak)).toThrow(/GLWE key \(dimension 8192, noise TU\(2\).*sigma must be >= 2\^2\.0000 \(128-bit Concrete curve\)/);
+  });
+
   it('refuses dimensions below 450', () => {
     const small: TfheParameterSet = { ...four, lweDimension: 449, lweNoise: { kind: 'tuniform', boundLog2: 60 } };
     expect(securityCheck(small).lwe.secure).toBe(false);
