@@ -30,6 +30,14 @@ describe('optimizeParameters vs the published TUniform 2^-128 sets', () => {
     });
   }
 
+  it('with the plain switch, recovers the 4-bit 2^-64 example at its rating (-72.2 rounded up: -72.1)', () => {
+    const pub = publishedSet(4, 'tuniform', '2^-64');
+    const r = optimizeParameters({ messageBits: 4, maxNu: 5, log2PFailPerPbs: -72.1, modulusSwitch: 'plain' });
+    expect(describeSet(r.set)).toBe(describeSet(pub));
+    expect(r.set.modulusSwitch).toBe('plain');
+    expect(r.set.lweNoise).toEqual(pub.lweNoise);
+  });
+
   it('finds the published 4-bit set itself (it is optimal under this cost model)', () => {
     const r = optimizeParameters({ messageBits: 4, maxNu: 5, log2PFailPerPbs: -128 });
     expect(describeSet(r.set)).toBe(describeSet(publishedSet(4)));
