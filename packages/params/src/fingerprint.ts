@@ -5,11 +5,11 @@
 //   polynomialSize=2048;lweNoise=tuniform:45;glweNoise=tuniform:17;pbs=23/1;keyswitch=4/4
 // Numbers use JavaScript's shortest round-trip decimal form (String(x)). Left out on purpose:
 // name (a label), maxNu, log2PFail and modulusSwitch (how the set is used, not what keys and
-// ciphertexts are). The fingerprint is the lowercase hex SHA-256 of the UTF-8 encoding.
+// ciphertexts are), which therefore need not be present. The fingerprint is the lowercase hex SHA-256 of the UTF-8 encoding.
 import { createHash } from 'node:crypto';
 import { CIPHERTEXT_MODULUS_LOG2 } from './distribution.js';
-import type { NoiseDistribution, TfheParameterSet } from './types.js';
-import { assertParameterSet } from './validate.js';
+import type { NoiseDistribution } from './types.js';
+import { assertKeyParameters, type KeyParameters } from './validate.js';
 
 const FINGERPRINT_VERSION = 'fhenet-params-v1';
 
@@ -18,8 +18,8 @@ function encodeNoise(noise: NoiseDistribution): string {
 }
 
 /** The exact string the fingerprint hashes (exported so other implementations can check theirs). */
-export function canonicalParameterEncoding(set: TfheParameterSet): string {
-  const s = assertParameterSet(set);
+export function canonicalParameterEncoding(set: KeyParameters): string {
+  const s = assertKeyParameters(set);
   return [
     FINGERPRINT_VERSION,
     `q=2^${CIPHERTEXT_MODULUS_LOG2}`,
@@ -36,6 +36,6 @@ export function canonicalParameterEncoding(set: TfheParameterSet): string {
 }
 
 /** SHA-256 (hex, 64 chars) of canonicalParameterEncoding(set). */
-export function parameterFingerprint(set: TfheParameterSet): string {
+export function parameterFingerprint(set: KeyParameters): string {
   return createHash('sha256').update(canonicalParameterEncoding(set), 'utf8').digest('hex');
 }

@@ -3,12 +3,12 @@
 // explains the whole.
 export type { DecompositionParams, ModulusSwitch, NoiseDistribution, TfheParameterSet } from './types.js';
 export { CIPHERTEXT_MODULUS_LOG2, describeNoise, noiseStdDevLog2, noiseVariance, tuniformIntegerVariance } from './distribution.js';
-export { assertParameterSet, MAX_MESSAGE_BITS } from './validate.js';
+export { assertKeyParameters, assertParameterSet, MAX_MESSAGE_BITS, type KeyParameters } from './validate.js';
 export { publishedSet, publishedSets, type NoiseKind, type PublishedFailure } from './published.js';
 export {
   assertSecure, concreteMinStdDevLog2, GAUSSIAN_132_ROUNDING_TOLERANCE_LOG2, keySecurity, MIN_SECURE_DIMENSION, MIN_STD_DEV_LOG2,
   minSecureGaussianStdDevLog2, minSecureTUniformBoundLog2, securityCheck, tfheRsMinGaussianStdDevLog2, tfheRsMinTUniformBoundLog2,
-  type KeySecurityVerdict, type SecurityReport,
+  type KeySecurityVerdict, type SecurityParams, type SecurityReport,
 } from './security.js';
 export { canonicalParameterEncoding, parameterFingerprint } from './fingerprint.js';
 export {

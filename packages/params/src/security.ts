@@ -84,6 +84,9 @@ export interface KeySecurityVerdict {
   readonly problem?: string;
 }
 
+/** What the security rule reads from a set. */
+export type SecurityParams = Pick<TfheParameterSet, 'name' | 'lweDimension' | 'glweDimension' | 'polynomialSize' | 'lweNoise' | 'glweNoise'>;
+
 export interface SecurityReport {
   readonly secure: boolean;
   readonly lwe: KeySecurityVerdict;
@@ -127,14 +130,14 @@ export function keySecurity(key: 'LWE' | 'GLWE', dimension: number, noise: Noise
 }
 
 /** Per-key security verdicts of `set` (LWE key: n with lweNoise; GLWE key: k*N with glweNoise). */
-export function securityCheck(set: TfheParameterSet): SecurityReport {
+export function securityCheck(set: SecurityParams): SecurityReport {
   const lwe = keySecurity('LWE', set.lweDimension, set.lweNoise);
   const glwe = keySecurity('GLWE', set.glweDimension * set.polynomialSize, set.glweNoise);
   return { secure: lwe.secure && glwe.secure, lwe, glwe };
 }
 
 /** Throws unless both keys of `set` meet the security rule; the message names each failing key. */
-export function assertSecure(set: TfheParameterSet): void {
+export function assertSecure(set: SecurityParams): void {
   const report = securityCheck(set);
   if (report.secure) return;
   const problems = [report.lwe, report.glwe].filter((v) => !v.secure).map((v) => v.problem);

@@ -42,26 +42,21 @@ function decomposition(value: unknown, field: string): DecompositionParams {
   return { baseLog, levelCount };
 }
 
-/**
- * Checks the shape of `value` and returns it as a TfheParameterSet (a fresh object holding only
- * the known fields). Throws naming the first bad field. Security is checked separately
- * (assertSecure), so a structurally valid but insecure set passes here.
- */
-export function assertParameterSet(value: unknown): TfheParameterSet {
+/** The fields that shape keys and ciphertexts (what the fingerprint covers). */
+export type KeyParameters = Pick<TfheParameterSet,
+  'messageBits' | 'lweDimension' | 'glweDimension' | 'polynomialSize' | 'lweNoise' | 'glweNoise' | 'pbs' | 'keyswitch'>;
+
+function record(value: unknown): Record<string, unknown> {
   if (typeof value !== 'object' || value === null) fail('the set', 'an object', value);
-  const v = value as Record<string, unknown>;
-  if (typeof v.name !== 'string' || v.name.length === 0) fail('name', 'a non-empty string', v.name);
+  return value as Record<string, unknown>;
+}
+
+/** Checks only the key-shaping fields (a fresh object holding them); throws naming the first bad one. */
+export function assertKeyParameters(value: unknown): KeyParameters {
+  const v = record(value);
   const polynomialSize = int(v.polynomialSize, 'polynomialSize', 2, 2 ** 20);
   if ((polynomialSize & (polynomialSize - 1)) !== 0) fail('polynomialSize', 'a power of two', polynomialSize);
-  const log2PFail = finite(v.log2PFail, 'log2PFail');
-  if (log2PFail > 0) fail('log2PFail', '<= 0 (log2 of a probability)', log2PFail);
-  const maxNu = finite(v.maxNu, 'maxNu');
-  if (maxNu <= 0) fail('maxNu', '> 0', maxNu);
-  if (v.modulusSwitch !== 'centered' && v.modulusSwitch !== 'plain') {
-    fail('modulusSwitch', '"centered" or "plain"', v.modulusSwitch);
-  }
   return {
-    name: v.name,
     messageBits: int(v.messageBits, 'messageBits', 1, MAX_MESSAGE_BITS),
     lweDimension: int(v.lweDimension, 'lweDimension', 1, 1 << 16),
     glweDimension: int(v.glweDimension, 'glweDimension', 1, 64),
@@ -70,8 +65,24 @@ export function assertParameterSet(value: unknown): TfheParameterSet {
     glweNoise: noise(v.glweNoise, 'glweNoise'),
     pbs: decomposition(v.pbs, 'pbs'),
     keyswitch: decomposition(v.keyswitch, 'keyswitch'),
-    maxNu,
-    log2PFail,
-    modulusSwitch: v.modulusSwitch,
   };
+}
+
+/**
+ * Checks the shape of `value` and returns it as a TfheParameterSet (a fresh object holding only
+ * the known fields). Throws naming the first bad field. Security is checked separately
+ * (assertSecure), so a structurally valid but insecure set passes here.
+ */
+export function assertParameterSet(value: unknown): TfheParameterSet {
+  const v = record(value);
+  if (typeof v.name !== 'string' || v.name.length === 0) fail('name', 'a non-empty string', v.name);
+  const keyParameters = assertKeyParameters(v);
+  const maxNu = finite(v.maxNu, 'maxNu');
+  if (maxNu <= 0) fail('maxNu', '> 0', maxNu);
+  const log2PFail = finite(v.log2PFail, 'log2PFail');
+  if (log2PFail > 0) fail('log2PFail', '<= 0 (log2 of a probability)', log2PFail);
+  if (v.modulusSwitch !== 'centered' && v.modulusSwitch !== 'plain') {
+    fail('modulusSwitch', '"centered" or "plain"', v.modulusSwitch);
+  }
+  return { name: v.name, ...keyParameters, maxNu, log2PFail, modulusSwitch: v.modulusSwitch };
 }

@@ -22,6 +22,11 @@ describe('parameterFingerprint', () => {
     for (const c of changed) expect(parameterFingerprint(c)).not.toBe(base);
   });
 
+  it('needs only the key-shaping fields (a runtime header need not carry maxNu or log2PFail)', () => {
+    const { name: _n, maxNu: _m, log2PFail: _l, modulusSwitch: _s, ...keyOnly } = s;
+    expect(parameterFingerprint(keyOnly)).toBe(parameterFingerprint(s));
+  });
+
   it('is distinct for every published set and refuses a malformed one', () => {
     expect(new Set(publishedSets.map(parameterFingerprint)).size).toBe(publishedSets.length);
     expect(() => parameterFingerprint({ ...s, polynomialSize: 1000 })).toThrow(/polynomialSize/);
