@@ -233,16 +233,23 @@ static KERNEL_ATTR void decompose(size_t len, const Torus* __restrict in, unsign
   const unsigned shift = 64 - base_log * levels;  // >= 1 (validated)
   const u64 mask = (u64(1) << base_log) - 1;
   const u64 half = u64(1) << (base_log - 1);
-  for (size_t i = 0; i < len; ++i) {
-    // Round to the closest multiple of 2^shift, then peel digits from the least significant level,
-    // moving a carry up whenever a digit would be >= B/2 (digits end in [-B/2, B/2)).
-    u64 state = (in[i] >> shift) + ((in[i] >> (shift - 1)) & 1);
+  // Chunks keep the running states in L1 while each level is peeled in one vectorized sweep.
+  constexpr size_t C = 512;
+  alignas(64) u64 state[C];
+  for (size_t c0 = 0; c0 < len; c0 += C) {
+    const size_t cn = len - c0 < C ? len - c0 : C;
+    // Round to the closest multiple of 2^shift...
+    for (size_t i = 0; i < cn; ++i) state[i] = (in[c0 + i] >> shift) + ((in[c0 + i] >> (shift - 1)) & 1);
+    // ...then peel digits from the least significant level, moving a carry up whenever a digit
+    // would be >= B/2 (digits end in [-B/2, B/2)).
     for (unsigned l = levels; l-- > 0;) {
-      const u64 d = state & mask;
-      state >>= base_log;
-      const u64 carry = d >= half ? 1 : 0;
-      state += carry;
-      out[size_t(l) * len + i] = i64(d) - i64(carry << base_log);
+      i64* __restrict o = out + size_t(l) * len + c0;
+      for (size_t i = 0; i < cn; ++i) {
+        const u64 d = state[i] & mask;
+        const u64 carry = d >= half ? 1 : 0;
+        state[i] = (state[i] >> base_log) + carry;
+        o[i] = i64(d) - i64(carry << base_log);
+      }
     }
   }
 }
