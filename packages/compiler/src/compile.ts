@@ -9,6 +9,7 @@ import type { Circuit } from './circuit/types.js';
 import type { ChainPrecision } from './lower/chain.js';
 import { lowerGraph } from './lower/lower.js';
 import { analyzeRanges } from './ranges.js';
+import { chooseParameters, type ParameterChoice } from './parameters.js';
 import { sizeCircuit, stageBits, type Sizing } from './size.js';
 
 export interface CompileOptions {
@@ -20,6 +21,8 @@ export interface CompileOptions {
   readonly sizing?: Sizing;
   /** Arithmetic of the fused tables (default float32, as the tfjs forward). */
   readonly precision?: ChainPrecision;
+  /** Error probability of one whole inference, split over its PBS (default 1e-6). */
+  readonly pError?: number;
 }
 
 export interface StageReport {
@@ -44,6 +47,8 @@ export interface CompileReport {
   readonly stages: readonly StageReport[];
   readonly pbsCount: number;
   readonly maxNu: number;
+  /** The chosen parameters and their predicted costs, or why none could be chosen. */
+  readonly parameters: ParameterChoice | { readonly error: string };
 }
 
 const union = (rs: readonly IntRange[]): IntRange => ({ min: Math.min(...rs.map((r) => r.min)), max: Math.max(...rs.map((r) => r.max)) });
@@ -57,10 +62,18 @@ export function compile(graph: TrainedGraph, options: CompileOptions = {}): { ci
   }
   const ranges = analyzeRanges(lowered, calibration);
   const sizing: Sizing = options.sizing ?? (calibration ? 'calibration' : 'worstCase');
-  const circuit = sizeCircuit(lowered, ranges, { sizing, ...(options.maxBits === undefined ? {} : { maxBits: options.maxBits }) });
+  const sized = sizeCircuit(lowered, ranges, { sizing, ...(options.maxBits === undefined ? {} : { maxBits: options.maxBits }) });
   const names = lowered.stages.map((s) => s.name);
   const wcBits = stageBits(ranges, 'worstCase', names);
   const calBits = calibration ? stageBits(ranges, 'calibration', names) : undefined;
+  let parameters: ParameterChoice | { error: string };
+  try {
+    parameters = chooseParameters(sized, options.pError);
+  } catch (e) {
+    if (options.pError !== undefined && !(options.pError > 0 && options.pError < 1)) throw e; // the user's mistake, not the model's
+    parameters = { error: (e as Error).message };
+  }
+  const circuit: Circuit = 'error' in parameters ? sized : { ...sized, parameters: parameters.parameters };
   const stages: StageReport[] = circuit.stages.map((s, i) => {
     const r = ranges[i]!;
     return {
@@ -82,6 +95,7 @@ export function compile(graph: TrainedGraph, options: CompileOptions = {}): { ci
     stages,
     pbsCount: stages.reduce((a, s) => a + s.pbs, 0),
     maxNu: Math.max(...stages.map((s) => s.nu)),
+    parameters,
   };
   return { circuit, report };
 }

@@ -11,3 +11,5 @@ export { lowerGraph, type LoweredGraph, type LoweredStage } from './lower/lower.
 export type { ChainPrecision } from './lower/chain.js';
 export { analyzeRanges, type StageRanges } from './ranges.js';
 export { sizeCircuit, stageBits, bitsForSpan, type Sizing, type SizeOptions } from './size.js';
+export { formatReport } from './report.js';
+export { chooseParameters, pbsCount, maxNu, DEFAULT_P_ERROR, type ParameterChoice } from './parameters.js';

@@ -3,7 +3,7 @@
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { assertQuantParams, type IntRange, type QuantParams } from '@fhenet/quantization';
-import type { TfheParameterSet } from './parameter-set.js';
+import { assertParameterSet, type TfheParameterSet } from '@fhenet/params';
 import { CircuitFormatError, show } from '../errors.js';
 import { decodeFloats, decodeInts, encodeFloats, encodeInts } from './arrays.js';
 import { channelCount, inputSize, outputSize } from './linear.js';
@@ -198,8 +198,12 @@ export function circuitFromJson(json: unknown, source = 'circuit'): Circuit {
   let parameters: CircuitParameters | undefined;
   if (root.parameters !== undefined) {
     const pr = obj(root.parameters, 'parameters');
-    const set = obj(pr.set, 'parameters.set') as unknown as TfheParameterSet;
-    str(set.name, 'parameters.set.name');
+    let set: TfheParameterSet;
+    try {
+      set = assertParameterSet(pr.set);
+    } catch (e) {
+      set = fail('parameters.set', 'a valid TFHE parameter set', (e as Error).message);
+    }
     if (set.messageBits !== bits) fail('parameters.set.messageBits', `${bits} (the circuit bits)`, set.messageBits);
     const pe = num(pr.pErrorPerInference, 'parameters.pErrorPerInference');
     if (pe < 0 || pe > 1) fail('parameters.pErrorPerInference', 'a probability in [0, 1]', pe);

@@ -2,7 +2,7 @@
 // docs/circuit-format.md is the reference for every field; circuit/format.ts reads and writes it.
 
 import type { IntRange, QuantParams } from '@fhenet/quantization';
-import type { TfheParameterSet } from './parameter-set.js';
+import type { TfheParameterSet } from '@fhenet/params';
 
 export const CIRCUIT_FORMAT = 'fhenet-circuit';
 export const CIRCUIT_VERSION = 1;

@@ -1,0 +1,50 @@
+// Human-readable compile report: one row per stage, then the circuit width and the parameters.
+
+import type { CompileReport } from './compile.js';
+
+const mib = (bytes: number) => (bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(2)} GiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`);
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return rows.map((r) => r.map((v, c) => (c === 0 ? v.padEnd(widths[c]!) : v.padStart(widths[c]!))).join('  ')).join('\n');
+}
+
+export function formatReport(report: CompileReport): string {
+  const rows = [['stage', 'op', 'outputs', 'active', 'worst-case acc', 'bits', 'calibration acc', 'bits', 'nu', 'PBS']];
+  for (const s of report.stages) {
+    rows.push([
+      s.name,
+      s.kind,
+      String(s.outputs),
+      String(s.activeSynapses),
+      `[${s.worstCase.range.min}, ${s.worstCase.range.max}]`,
+      String(s.worstCase.bits),
+      s.calibration ? `[${s.calibration.range.min}, ${s.calibration.range.max}]` : '-',
+      s.calibration ? String(s.calibration.bits) : '-',
+      s.nu.toFixed(2),
+      s.pbs === 0 ? '0 (clear decode)' : String(s.pbs),
+    ]);
+  }
+  const lines = [
+    `circuit ${report.name}`,
+    table(rows),
+    `circuit bit-width: ${report.bits} (sized on ${report.sizing === 'worstCase' ? 'the exact worst case' : 'calibration data'}; ` +
+      `bits = widest channel's accumulator span after its shift into [0, 2^bits))`,
+    `PBS per inference: ${report.pbsCount}, max nu: ${report.maxNu.toFixed(2)}`,
+  ];
+  const p = report.parameters;
+  if ('error' in p) {
+    lines.push(`parameters: none (${p.error})`);
+  } else {
+    const set = p.parameters.set;
+    lines.push(
+      `parameters: ${set.name}: n=${set.lweDimension}, k=${set.glweDimension}, N=${set.polynomialSize}, ` +
+        `PBS ${set.pbs.baseLog}/${set.pbs.levelCount}, KS ${set.keyswitch.baseLog}/${set.keyswitch.levelCount}`,
+      `predicted error: 2^${p.parameters.log2PFailPerPbs.toFixed(1)} per PBS, ${p.parameters.pErrorPerInference.toExponential(2)} per inference`,
+      `keys: bootstrapping ${mib(p.keySizes.bootstrapKeyBytes)} (seeded ${mib(p.keySizes.seededBootstrapKeyBytes)}), ` +
+        `keyswitching ${mib(p.keySizes.keyswitchKeyBytes)} (seeded ${mib(p.keySizes.seededKeyswitchKeyBytes)})`,
+      `cost model: ${p.pbsCost.total.toExponential(2)} multiply-adds per KS+PBS, ${(p.pbsCost.total * report.pbsCount).toExponential(2)} per inference`,
+    );
+  }
+  return lines.join('\n');
+}
