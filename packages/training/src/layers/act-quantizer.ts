@@ -3,7 +3,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { checkQuantConfig, qRange, single, type Kwargs, type LayerArgs, type RangeMode } from './common.js';
-import { fixedFakeQuant, lsqFakeQuant } from './fake-quant.js';
+import { fixedFakeQuant, lsqFakeQuant, lsqScale } from './fake-quant.js';
 
 export type ActScaleMode = 'lsq' | 'minmax' | 'fixed';
 
@@ -92,7 +92,7 @@ export class ActQuantizer extends tf.layers.Layer {
   scaleAndZeroPoint(): [tf.Tensor, tf.Tensor] {
     return tf.tidy(() => {
       if (this.mode === 'fixed') return [tf.tensor1d([this.fixedScale]), tf.tensor1d([this.fixedZeroPoint])];
-      if (this.mode === 'lsq') return [this.scaleVar!.read().clone(), tf.zeros([1])];
+      if (this.mode === 'lsq') return [lsqScale(this.scaleVar!.read()), tf.zeros([1])];
       const lo = tf.minimum(this.minVar!.read(), 0);
       const hi = tf.maximum(this.maxVar!.read(), 0);
       const s = tf.maximum(tf.div(tf.sub(hi, lo), this.qmax - this.qmin), 1e-8);
@@ -109,7 +109,7 @@ export class ActQuantizer extends tf.layers.Layer {
       if (this.mode === 'lsq') {
         const n = x.size / (x.shape[0] ?? 1);
         const g = 1 / Math.sqrt(n * Math.max(this.qmax, 1));
-        return lsqFakeQuant(x, this.scaleVar!.read(), this.qmin, this.qmax, g);
+        return lsqFakeQuant(x, lsqScale(this.scaleVar!.read()), this.qmin, this.qmax, g);
       }
       if (training && this.mode === 'minmax') {
         const m = this.momentum;

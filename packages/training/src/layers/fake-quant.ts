@@ -13,6 +13,15 @@ function reduceTo(g: tf.Tensor, shape: number[]): tf.Tensor {
 }
 
 /**
+ * The scale a learned (LSQ) scale variable stands for: max(|s|, 1e-8). Gradient steps can push a
+ * raw scale through zero (seen on a per-channel weight scale); taking |s| keeps the quantizer
+ * valid and differentiable. Forward and export both use this tensor, so exports stay exact.
+ */
+export function lsqScale(s: tf.Tensor): tf.Tensor {
+  return tf.maximum(tf.abs(s), 1e-8);
+}
+
+/**
  * LSQ fake quantizer with zero point 0 (Esser et al. 2020): out = clamp(round(x/s), qmin, qmax) * s.
  * d out/dx = 1 inside the range, 0 outside (straight-through); d out/ds = (round(v) - v) inside,
  * qmin/qmax outside, times gradScale (1/sqrt(numel * qmax) keeps the scale's step size sane).

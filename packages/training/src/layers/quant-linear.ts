@@ -4,7 +4,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { checkQuantConfig, qRange, single, type Kwargs, type LayerArgs, type RangeMode } from './common.js';
-import { fixedFakeQuant, lsqFakeQuant } from './fake-quant.js';
+import { fixedFakeQuant, lsqFakeQuant, lsqScale } from './fake-quant.js';
 
 /** 'lsq': learned scale; 'maxabs': max|w|/qmax each step; 'fixed': given (imported graphs). */
 export type WeightScaleMode = 'lsq' | 'maxabs' | 'fixed';
@@ -95,7 +95,8 @@ export abstract class QuantLinear extends tf.layers.Layer {
   /** The weight scale in effect now: [1] or [outChannels]. Export reads this same tensor. */
   currentWeightScale(): tf.Tensor {
     return tf.tidy(() => {
-      if (this.weightScaleMode !== 'maxabs') return this.weightScale!.read().clone();
+      if (this.weightScaleMode === 'lsq') return lsqScale(this.weightScale!.read());
+      if (this.weightScaleMode === 'fixed') return this.weightScale!.read().clone();
       const a = tf.abs(tf.mul(this.kernel!.read(), this.mask!.read()));
       const r = this.kShape.length;
       const m = this.perChannel ? tf.max(a, Array.from({ length: r - 1 }, (_, i) => i)) : tf.reshape(tf.max(a), [1]);
@@ -109,7 +110,7 @@ export abstract class QuantLinear extends tf.layers.Layer {
       const w = tf.mul(this.kernel!.read(), this.mask!.read());
       if (this.weightScaleMode === 'lsq') {
         const g = 1 / Math.sqrt((w.size / (this.perChannel ? this.outChannels : 1)) * this.qmax);
-        return lsqFakeQuant(w, this.weightScale!.read(), this.qmin, this.qmax, g);
+        return lsqFakeQuant(w, lsqScale(this.weightScale!.read()), this.qmin, this.qmax, g);
       }
       return fixedFakeQuant(w, this.currentWeightScale(), tf.zeros([1]), this.qmin, this.qmax);
     });
