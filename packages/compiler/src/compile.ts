@@ -63,9 +63,8 @@ export function compile(graph: TrainedGraph, options: CompileOptions = {}): { ci
   const ranges = analyzeRanges(lowered, calibration);
   const sizing: Sizing = options.sizing ?? (calibration ? 'calibration' : 'worstCase');
   const sized = sizeCircuit(lowered, ranges, { sizing, ...(options.maxBits === undefined ? {} : { maxBits: options.maxBits }) });
-  const names = lowered.stages.map((s) => s.name);
-  const wcBits = stageBits(ranges, 'worstCase', names);
-  const calBits = calibration ? stageBits(ranges, 'calibration', names) : undefined;
+  const wcBits = stageBits(ranges, 'worstCase', lowered);
+  const calBits = calibration ? stageBits(ranges, 'calibration', lowered) : undefined;
   let parameters: ParameterChoice | { error: string };
   try {
     parameters = chooseParameters(sized, options.pError);

@@ -30,9 +30,16 @@ function sizedRanges(r: StageRanges, sizing: Sizing, name: string): readonly Int
   return r.calibration;
 }
 
-/** Width of each stage under a sizing: the widest channel span. */
-export function stageBits(ranges: readonly StageRanges[], sizing: Sizing, names: readonly string[]): number[] {
-  return ranges.map((r, i) => bitsForSpan(Math.max(...sizedRanges(r, sizing, names[i]!).map(span))));
+/**
+ * Message bits each stage needs under a sizing: the widest channel span. A last stage decoded in
+ * the clear (no PBS) may use the padding bit too: its 2^(bits+1) residues all decrypt unambiguously.
+ */
+export function stageBits(ranges: readonly StageRanges[], sizing: Sizing, graph: LoweredGraph): number[] {
+  return ranges.map((r, i) => {
+    const st = graph.stages[i]!;
+    const needed = bitsForSpan(Math.max(...sizedRanges(r, sizing, st.name).map(span)));
+    return st.outputQuantizer ? needed : Math.max(1, needed - 1);
+  });
 }
 
 export interface SizeOptions {
@@ -42,8 +49,7 @@ export interface SizeOptions {
 }
 
 export function sizeCircuit(graph: LoweredGraph, ranges: readonly StageRanges[], options: SizeOptions): Circuit {
-  const names = graph.stages.map((s) => s.name);
-  const widths = stageBits(ranges, options.sizing, names);
+  const widths = stageBits(ranges, options.sizing, graph);
   if (options.maxBits !== undefined) {
     widths.forEach((b, i) => {
       if (b > options.maxBits!) throw overBudget(graph, ranges, i, b, options.maxBits!, options.sizing);
@@ -55,8 +61,10 @@ export function sizeCircuit(graph: LoweredGraph, ranges: readonly StageRanges[],
     const r = ranges[i]!;
     const sized = sizedRanges(r, options.sizing, st.name);
     const channels = channelCount(st.linear);
-    // Centre each channel's range in [0, p): the slack becomes headroom on both sides.
-    const shift = Int32Array.from(sized, (s) => -s.min + Math.floor((p - span(s)) / 2));
+    // Centre each channel's range in its slot space, [0, p) before a PBS or [0, 2p) for a clear
+    // decode: the slack becomes headroom on both sides.
+    const slots = st.outputQuantizer ? p : 2 * p;
+    const shift = Int32Array.from(sized, (s) => -s.min + Math.floor((slots - span(s)) / 2));
     const offset = Int32Array.from(st.fold, (f, o) => f + (shift[st.linear.kind === 'dense' ? o : o % channels] as number));
     let tables: Int32Array | null = null;
     if (st.outputQuantizer) {
@@ -92,14 +100,11 @@ export function sizeCircuit(graph: LoweredGraph, ranges: readonly StageRanges[],
     }
     output = { kind: 'dequantize', scale: q.scale, zeroPoint: q.zeroPoint };
   } else {
-    // Residue a in [0, 2p) decodes as slot a, or a - 2p for a >= 3p/2: headroom p/2 on each side.
+    // Every residue a in [0, 2p) is a slot: the clear table is f(a - shift[c]).
     const channels = channelCount(last.linear);
     const values = new Float64Array(channels * 2 * p);
     for (let c = 0; c < channels; c++) {
-      for (let a = 0; a < 2 * p; a++) {
-        const slot = a < (3 * p) / 2 ? a : a - 2 * p;
-        values[c * 2 * p + a] = last.chain(c, slot - (lastStage.analysis.shift[c] as number));
-      }
+      for (let a = 0; a < 2 * p; a++) values[c * 2 * p + a] = last.chain(c, a - (lastStage.analysis.shift[c] as number));
     }
     output = { kind: 'clearTable', values };
   }

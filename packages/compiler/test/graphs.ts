@@ -85,6 +85,8 @@ export interface ReferenceResult {
 }
 
 const f = Math.fround;
+/** Fake-quantized weights per layer, computed once. */
+const fakeWeights = new WeakMap<object, Float32Array>();
 
 /** The format's forward for one sample, every op in float32, sums accumulated left to right. */
 export function referenceForward(g: TrainedGraph, raw: ArrayLike<number>): ReferenceResult {
@@ -133,10 +135,14 @@ export function referenceForward(g: TrainedGraph, raw: ArrayLike<number>): Refer
       case 'conv2d': {
         const channels = l.type === 'dense' ? l.units : l.filters;
         const wq = l.weightQuantizer;
-        const what = Float32Array.from(l.weights, (w, i) => {
-          const c = i % channels;
-          return l.mask[i] ? f(f(wq.scale.length === 1 ? wq.scale[0]! : wq.scale[c]!) * quantizeValue(w, wq, c)) : 0;
-        });
+        let what = fakeWeights.get(l);
+        if (!what) {
+          what = Float32Array.from(l.weights, (w, i) => {
+            const c = i % channels;
+            return l.mask[i] ? f(f(wq.scale.length === 1 ? wq.scale[0]! : wq.scale[c]!) * quantizeValue(w, wq, c)) : 0;
+          });
+          fakeWeights.set(l, what);
+        }
         if (l.type === 'dense') {
           const nIn = x.length;
           const y = new Float32Array(channels);
