@@ -16,3 +16,5 @@ export {
 export type { TfheParameterSet as EngineParameterSet, NoiseSpec } from './parameters.js';
 export { engineFingerprint, assertEngineParams, messageModulus } from './parameters.js';
 export { pbsOutputVariance, keyswitchVariance, modulusSwitchVariance, freshVariance, log2PFail } from './noise-model.js';
+// Encrypted inference of compiled circuits (client, server, executor) and its HTTP service.
+export * from './inference/index.js';

@@ -1,0 +1,149 @@
+// A compiled Circuit resolved into what the engine executes: per stage, one CSR matrix for a single
+// sample (dense rows as they are; conv2d and sumPool gathered over output positions, so the IR's
+// shared weights are expanded only here, at MNIST scale a few thousand entries), the offset as the
+// dot product's clear bias, and the per-output table index of the stage's batched PBS.
+import { channelOfOutputs, inputSize, outputSize, type Circuit, type LinearOp } from '@fhenet/compiler';
+import type { TfheParameterSet } from '@fhenet/params';
+import type { CsrWeights } from '../server.js';
+
+export interface StagePlan {
+  readonly name: string;
+  readonly kind: LinearOp['kind'];
+  readonly inputSize: number;
+  readonly outputSize: number;
+  /** One sample: rows = outputs, cols = inputs. */
+  readonly weights: CsrWeights;
+  /** Clear integer added to every output (zero points and shift), one per output. */
+  readonly offset: Int32Array;
+  /** Per-channel tables (2^bits entries each), or null: last stage decoded in the clear. */
+  readonly tables: readonly Int32Array[] | null;
+  /** Table (channel) of every output. */
+  readonly tableIndex: Uint32Array;
+}
+
+export interface CircuitPlan {
+  readonly circuit: Circuit;
+  readonly params: TfheParameterSet;
+  readonly inputSize: number;
+  readonly outputSize: number;
+  readonly stages: readonly StagePlan[];
+  /** Programmable bootstraps per sample. */
+  readonly pbsPerSample: number;
+}
+
+/** The circuit's chosen parameter set; a clear error when the compiler could not choose one. */
+export function circuitParameters(circuit: Circuit): TfheParameterSet {
+  const set = circuit.parameters?.set;
+  if (!set) {
+    throw new Error(
+      `circuit "${circuit.name}" has no TFHE parameters (the compiler found no secure set for its ${circuit.bits}-bit ` +
+        'stages; recompile with fewer bits, e.g. --max-bits 8)',
+    );
+  }
+  if (set.messageBits !== circuit.bits) {
+    throw new Error(`circuit "${circuit.name}": parameter set ${set.name} has ${set.messageBits} message bits, circuit needs ${circuit.bits}`);
+  }
+  return set;
+}
+
+/** Integer weights of one op as CSR over its outputs (NHWC-flattened for conv2d / sumPool). */
+export function linearToCsr(op: LinearOp): CsrWeights {
+  const rows = outputSize(op);
+  const cols = inputSize(op);
+  if (op.kind === 'dense') {
+    return { rows, cols, indptr: Uint32Array.from(op.rowPtr), indices: Uint32Array.from(op.cols), values: Int32Array.from(op.weights) };
+  }
+  const [h, w, cin] = op.inputShape;
+  const [oh, ow, cout] = op.outputShape;
+  const [kh, kw] = op.kind === 'conv2d' ? op.kernelSize : op.poolSize;
+  const [sh, sw] = op.strides;
+  const [ph, pw] = op.kind === 'conv2d' ? op.padBefore : [0, 0];
+  const indptr = new Uint32Array(rows + 1);
+  const indices: number[] = [];
+  const values: number[] = [];
+  for (let i = 0; i < oh; i++) {
+    for (let j = 0; j < ow; j++) {
+      for (let f = 0; f < cout; f++) {
+        for (let a = 0; a < kh; a++) {
+          const y = i * sh + a - ph;
+          if (y < 0 || y >= h) continue; // zero padding contributes nothing
+          for (let b = 0; b < kw; b++) {
+            const x = j * sw + b - pw;
+            if (x < 0 || x >= w) continue;
+            const pixel = (y * w + x) * cin;
+            if (op.kind === 'sumPool') {
+              indices.push(pixel + f); // pooling is per channel: output channel f reads input channel f
+              values.push(1);
+              continue;
+            }
+            for (let c = 0; c < cin; c++) {
+              const wv = op.weights[((a * kw + b) * cin + c) * cout + f] as number;
+              if (wv === 0) continue;
+              indices.push(pixel + c);
+              values.push(wv);
+            }
+          }
+        }
+        indptr[(i * ow + j) * cout + f + 1] = indices.length;
+      }
+    }
+  }
+  return { rows, cols, indptr, indices: Uint32Array.from(indices), values: Int32Array.from(values) };
+}
+
+/** The same matrix applied to `count` samples laid out one after another (block diagonal). */
+export function repeatCsr(m: CsrWeights, count: number): CsrWeights {
+  if (count === 1) return m;
+  const nnz = m.indices.length;
+  const indptr = new Uint32Array(m.rows * count + 1);
+  const indices = new Uint32Array(nnz * count);
+  const values = new Int32Array(nnz * count);
+  for (let s = 0; s < count; s++) {
+    for (let r = 0; r < m.rows; r++) indptr[s * m.rows + r + 1] = s * nnz + (m.indptr[r + 1] as number);
+    for (let k = 0; k < nnz; k++) indices[s * nnz + k] = s * m.cols + (m.indices[k] as number);
+    values.set(m.values, s * nnz);
+  }
+  return { rows: m.rows * count, cols: m.cols * count, indptr, indices, values };
+}
+
+/** `values` repeated `count` times. */
+export function repeat<T extends Int32Array | Uint32Array>(values: T, count: number): T {
+  const out = new (values.constructor as new (n: number) => T)(values.length * count);
+  for (let s = 0; s < count; s++) out.set(values, s * values.length);
+  return out;
+}
+
+export function planCircuit(circuit: Circuit): CircuitPlan {
+  const params = circuitParameters(circuit);
+  const p = 2 ** circuit.bits;
+  const stages = circuit.stages.map((stage): StagePlan => {
+    const channels = channelOfOutputs(stage.linear);
+    const n = outputSize(stage.linear);
+    let tables: Int32Array[] | null = null;
+    if (stage.tables) {
+      const t = stage.tables;
+      tables = Array.from({ length: t.length / p }, (_, c) => t.subarray(c * p, (c + 1) * p));
+    }
+    return {
+      name: stage.name,
+      kind: stage.linear.kind,
+      inputSize: inputSize(stage.linear),
+      outputSize: n,
+      weights: linearToCsr(stage.linear),
+      offset: stage.offset,
+      tables,
+      tableIndex: Uint32Array.from(channels),
+    };
+  });
+  const first = stages[0];
+  const last = stages[stages.length - 1];
+  if (!first || !last) throw new Error(`circuit "${circuit.name}" has no stages`);
+  return {
+    circuit,
+    params,
+    inputSize: first.inputSize,
+    outputSize: last.outputSize,
+    stages,
+    pbsPerSample: stages.reduce((s, st) => s + (st.tables ? st.outputSize : 0), 0),
+  };
+}
