@@ -10,6 +10,7 @@ import type { ChainPrecision } from './lower/chain.js';
 import { lowerGraph } from './lower/lower.js';
 import { analyzeRanges } from './ranges.js';
 import { chooseParameters, type ParameterChoice } from './parameters.js';
+import { floatTies } from './ties.js';
 import { sizeCircuit, stageBits, type Sizing } from './size.js';
 
 export interface CompileOptions {
@@ -47,6 +48,11 @@ export interface CompileReport {
   readonly stages: readonly StageReport[];
   readonly pbsCount: number;
   readonly maxNu: number;
+  /**
+   * Table entries (over worst-case ranges) where the float32 and float64 chains round differently:
+   * the only places the tfjs forward can disagree with the circuit (see ties.ts).
+   */
+  readonly floatTies: number;
   /** The chosen parameters and their predicted costs, or why none could be chosen. */
   readonly parameters: ParameterChoice | { readonly error: string };
 }
@@ -54,7 +60,8 @@ export interface CompileReport {
 const union = (rs: readonly IntRange[]): IntRange => ({ min: Math.min(...rs.map((r) => r.min)), max: Math.max(...rs.map((r) => r.max)) });
 
 export function compile(graph: TrainedGraph, options: CompileOptions = {}): { circuit: Circuit; report: CompileReport } {
-  const lowered = lowerGraph(graph, options.precision ?? 'float32');
+  const precision = options.precision ?? 'float32';
+  const lowered = lowerGraph(graph, precision);
   let calibration: { inputs: Int32Array; count: number } | undefined;
   if (options.calibration) {
     const { raw, count } = options.calibration;
@@ -94,6 +101,7 @@ export function compile(graph: TrainedGraph, options: CompileOptions = {}): { ci
     stages,
     pbsCount: stages.reduce((a, s) => a + s.pbs, 0),
     maxNu: Math.max(...stages.map((s) => s.nu)),
+    floatTies: floatTies(lowered, lowerGraph(graph, precision === 'float32' ? 'float64' : 'float32'), ranges.map((r) => r.worstCase)).length,
     parameters,
   };
   return { circuit, report };

@@ -13,3 +13,4 @@ export { analyzeRanges, type StageRanges } from './ranges.js';
 export { sizeCircuit, stageBits, bitsForSpan, type Sizing, type SizeOptions } from './size.js';
 export { formatReport } from './report.js';
 export { chooseParameters, pbsCount, maxNu, DEFAULT_P_ERROR, type ParameterChoice } from './parameters.js';
+export { floatTies, type FloatTie } from './ties.js';

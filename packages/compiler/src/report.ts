@@ -31,6 +31,7 @@ export function formatReport(report: CompileReport): string {
     `circuit bit-width: ${report.bits} (sized on ${report.sizing === 'worstCase' ? 'the exact worst case' : 'calibration data'}; ` +
       `bits = widest channel's accumulator span after its shift into [0, 2^bits))`,
     `PBS per inference: ${report.pbsCount}, max nu: ${report.maxNu.toFixed(2)}`,
+    `float ties: ${report.floatTies} table entries round differently in float32 and float64 (where tfjs may disagree)`,
   ];
   const p = report.parameters;
   if ('error' in p) {

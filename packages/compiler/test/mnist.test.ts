@@ -66,7 +66,7 @@ describe('MNIST FCNN models: simulator == fake-quantized model', () => {
         `${name}: bits ${report.bits} (calibration; worst case ${worst.bits}; paper ${paperBits}), stage bits cal ` +
           `${report.stages.map((s) => s.calibration!.bits).join('/')} wc ${report.stages.map((s) => s.worstCase.bits).join('/')}, ` +
           `PBS ${report.pbsCount}, max nu ${report.maxNu.toFixed(2)}, simulate 10k in ${simMs.toFixed(0)} ms, accuracy ${correct / count}, ` +
-          `tfjs agreement ${agreement}, float32-tie samples ${tiedSamples}/${REFERENCE_SAMPLES}, reference disagreements ${refDisagree}, overflowing slots ${overflow}`,
+          `tfjs agreement ${agreement}, float ties in tables ${report.floatTies}, float32-tie samples ${tiedSamples}/${REFERENCE_SAMPLES}, reference disagreements ${refDisagree}, overflowing slots ${overflow}`,
       );
       expect(overflow).toBe(0);
       expect(correct / count).toBe(graph.training.testAccuracy); // recorded by training with tfjs
