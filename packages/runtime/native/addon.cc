@@ -161,6 +161,12 @@ Params parse_params(const Napi::Value& v) {
   Napi::Object ks = obj_field(o, "keyswitch", "params");
   p.ks.base_log = DecompositionBaseLog(uint_field(ks, "baseLog", "params.keyswitch", 63));
   p.ks.level_count = DecompositionLevelCount(uint_field(ks, "levelCount", "params.keyswitch", 63));
+  Napi::Value ms = o.Get("modulusSwitch");
+  if (!ms.IsUndefined()) {
+    const std::string m = ms.IsString() ? ms.As<Napi::String>().Utf8Value() : "";
+    if (m != "centered" && m != "plain") fail("params.modulusSwitch: expected 'centered' or 'plain', got '", m, "'");
+    p.centered_modulus_switch = m == "centered";
+  }
   p.validate();
   check_secure(p);
   return p;

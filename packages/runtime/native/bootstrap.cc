@@ -134,7 +134,7 @@ void modulus_switch_centered(const Params& p, const Torus* in, u32* out) {
   }
   // Each rounding error e_i enters the phase as -e_i*s_i with s_i uniform in {0,1}; adding
   // sum(e_i)/2 to the body centers it (-e_i*(s_i - 1/2)), halving its variance.
-  const u64 body = in[n] + u64(err_sum / 2);
+  const u64 body = p.centered_modulus_switch ? in[n] + u64(err_sum / 2) : in[n];
   out[n] = u32(((body + half) >> shift) & mask);
 }
 

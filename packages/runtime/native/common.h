@@ -74,6 +74,9 @@ struct Params {
   PolynomialSize polynomial_size{0};
   NoiseDistribution lwe_noise, glwe_noise;
   Decomposition pbs, ks;
+  // Centered modulus switch (what the published 2^-128 sets are rated with) or plain rounding.
+  // How keys are used, not what they are: not part of same_as() or the serialized header.
+  bool centered_modulus_switch = true;
 
   // Dimension of the big key k*N: the LWE dimension of every ciphertext outside a PBS.
   LweDimension big_lwe_dimension() const {

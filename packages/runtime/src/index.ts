@@ -18,3 +18,4 @@ export { engineFingerprint, assertEngineParams, messageModulus } from './paramet
 export { pbsOutputVariance, keyswitchVariance, modulusSwitchVariance, freshVariance, log2PFail } from './noise-model.js';
 // Encrypted inference of compiled circuits (client, server, executor) and its HTTP service.
 export * from './inference/index.js';
+export * from './http/index.js';

@@ -18,6 +18,8 @@ export interface NativeParams {
   readonly glweNoise: { readonly kind: 'tuniform'; readonly boundLog2: number } | { readonly kind: 'gaussian'; readonly stdDevLog2: number };
   readonly pbs: { readonly baseLog: number; readonly levelCount: number };
   readonly keyswitch: { readonly baseLog: number; readonly levelCount: number };
+  /** 'centered' (default) or 'plain' rounding to 2N before blind rotation. */
+  readonly modulusSwitch?: 'centered' | 'plain';
 }
 
 export interface NativeAddon {

@@ -1,6 +1,8 @@
 // Noise model of tfhe-parameters.md ("Noise model"), as code, in torus units ((x/q)^2, q = 2^64).
 // Used by the runtime's tests to check measured variances against predictions.
 import type { NoiseSpec, TfheParameterSet } from './parameters.js';
+// The same formulas now also live in @fhenet/params (varPbs, varKeyswitch, ...); tests check the
+// two agree, so either may be used.
 
 const Q2 = 2 ** 128;
 

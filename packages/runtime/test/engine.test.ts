@@ -100,12 +100,17 @@ describe('encryption and linear operations', () => {
 });
 
 describe('security', () => {
-  test('insecure parameter sets are refused', () => {
+  test('insecure parameter sets are refused (by @fhenet/params, and again natively)', () => {
     const s = gaussianSet(4);
-    expect(() => ClientKey.generate({ ...s, lweDimension: 400 })).toThrow(/< 450/);
-    expect(() => ClientKey.generate({ ...s, lweNoise: { kind: 'gaussian', stdDevLog2: 30 } })).toThrow(/insecure parameters: LWE/);
+    const small = { ...s, lweDimension: 400 };
+    const quiet = { ...s, lweNoise: { kind: 'gaussian' as const, stdDevLog2: 30 } };
     const t = tuniformSet(4);
-    expect(() => ClientKey.generate({ ...t, glweNoise: { kind: 'tuniform', boundLog2: 10 } })).toThrow(/TU\(17\)/);
+    const tu = { ...t, glweNoise: { kind: 'tuniform' as const, boundLog2: 10 } };
+    for (const bad of [small, quiet, tu]) expect(() => ClientKey.generate(bad)).toThrow(/not 128-bit secure/);
+    // The native layer refuses on its own, whatever the caller checked.
+    expect(() => native.clientKeyGenerate(small)).toThrow(/< 450/);
+    expect(() => native.clientKeyGenerate(quiet)).toThrow(/insecure parameters: LWE/);
+    expect(() => native.clientKeyGenerate(tu)).toThrow(/TU\(17\)/);
   });
 
   test('the client key never shows its bits when inspected or serialized to JSON', () => {

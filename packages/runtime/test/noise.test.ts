@@ -76,3 +76,13 @@ describe('PBS output noise vs the model (>= 1000 samples)', () => {
     }, 600_000);
   }
 });
+
+describe('noise model', () => {
+  test('runtime noise-model.ts agrees with @fhenet/params', async () => {
+    const params = await import('@fhenet/params');
+    for (const set of params.publishedSets) {
+      expect(pbsOutputVariance(set) / params.varPbs(set)).toBeCloseTo(1, 9);
+      expect(freshVariance(set) / params.varFreshEncryption(set.glweNoise)).toBeCloseTo(1, 9);
+    }
+  });
+});

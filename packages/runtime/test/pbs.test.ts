@@ -1,4 +1,4 @@
-import { describe, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { checkEveryValue } from './pbs-helpers.js';
 import { gaussianSet, tuniformSet } from './sets.js';
 
@@ -10,4 +10,13 @@ describe('PBS: every input value decrypts to the table value (fresh and after a 
   for (const bits of [2, 4, 6] as const) {
     test(`TUniform ${bits}-bit set`, () => checkEveryValue(tuniformSet(bits)), 300_000);
   }
+});
+
+describe('plain modulus switch', () => {
+  test('TUniform 4-bit 2^-64 set (rated with plain rounding)', async () => {
+    const { publishedSet } = await import('@fhenet/params');
+    const set = publishedSet(4, 'tuniform', '2^-64');
+    expect(set.modulusSwitch).toBe('plain');
+    await checkEveryValue(set);
+  }, 300_000);
 });
