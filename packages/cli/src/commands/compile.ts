@@ -1,7 +1,7 @@
 // `fhenet compile <trained-graph>`: parses arguments, loads the calibration images and calls
 // @fhenet/compiler; prints the compile report and writes the circuit file. No logic here.
 import type { CommandModule } from 'yargs';
-import { compile, formatReport, saveCircuit, type Sizing } from '@fhenet/compiler';
+import { BitWidthError, compile, formatReport, LoweringError, saveCircuit, type Sizing } from '@fhenet/compiler';
 import { DATASET_NAMES, loadDataset, type DatasetName } from '@fhenet/datasets';
 import { loadTrainedGraph } from '@fhenet/training';
 
@@ -41,12 +41,24 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
     const named = a.calibration ?? graph.training.dataset;
     const dataset = sizing !== 'worstCase' && typeof named === 'string' && (DATASET_NAMES as readonly string[]).includes(named) ? (named as DatasetName) : undefined;
     const data = dataset ? loadDataset(dataset, { split: 'train', limit: a['calibration-count'] }) : undefined;
-    const { circuit, report } = compile(graph, {
-      ...(a['max-bits'] !== undefined ? { maxBits: a['max-bits'] } : {}),
-      pError: a['p-error'],
-      ...(data ? { calibration: { raw: data.images, count: data.count } } : {}),
-      ...(sizing ? { sizing } : {}),
-    });
+    let result: ReturnType<typeof compile>;
+    try {
+      result = compile(graph, {
+        ...(a['max-bits'] !== undefined ? { maxBits: a['max-bits'] } : {}),
+        pError: a['p-error'],
+        ...(data ? { calibration: { raw: data.images, count: data.count } } : {}),
+        ...(sizing ? { sizing } : {}),
+      });
+    } catch (e) {
+      // A model the compiler rejects is a user-facing answer, not a crash: print it, exit 1.
+      if (e instanceof BitWidthError || e instanceof LoweringError) {
+        console.error(`fhenet compile: ${e.message}`);
+        process.exitCode = 1;
+        return;
+      }
+      throw e;
+    }
+    const { circuit, report } = result;
     saveCircuit(a.out, circuit);
     console.log(formatReport(report));
     console.log(`calibration: ${data ? `${data.count} ${dataset} training images` : 'none'}; wrote ${a.out}`);
