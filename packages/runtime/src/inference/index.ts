@@ -4,3 +4,5 @@ export { executePlan, type ExecutionResult, type StageTiming, type StageProgress
 export { InferenceClient, type DecodedOutputs } from './client.js';
 export { InferenceServer } from './server.js';
 export { seededKeyBytes, ciphertextBatchBytes } from './sizes.js';
+export { writeKeyDir, readManifest, loadClient, loadSeededKeys, seededKeysPath, writeCiphertexts, readCiphertexts, KEY_DIR_FORMAT, KEY_DIR_VERSION, CLIENT_KEY_FILE, SEEDED_KEYS_FILE, MANIFEST_FILE, type KeyDirManifest } from './files.js';
+export { predict, type PredictOptions, type PredictResult, type SampleResult } from './predict.js';

@@ -1,0 +1,41 @@
+// `fhenet bench --circuit c.json --count N`: seconds per encrypted image (median) and per-stage
+// timings on MNIST test images, every result checked against the clear simulation.
+import type { CommandModule } from 'yargs';
+import { loadCircuit } from '@fhenet/compiler';
+import { loadDataset } from '@fhenet/datasets';
+import { kernelVariant, predict, threadCount } from '@fhenet/runtime';
+import { cpus, loadavg } from 'node:os';
+
+interface BenchArgs {
+  circuit: string;
+  count: number;
+  keys?: string;
+}
+
+export const benchCommand: CommandModule<object, BenchArgs> = {
+  command: 'bench',
+  describe: 'Benchmark encrypted inference of a circuit on MNIST test images',
+  builder: (y) =>
+    y
+      .option('circuit', { type: 'string', demandOption: true, describe: 'Circuit file' })
+      .option('count', { type: 'number', default: 10, describe: 'Test images, one at a time' })
+      .option('keys', { type: 'string', describe: 'Key folder to reuse or create' }),
+  handler: async (a) => {
+    const circuit = loadCircuit(a.circuit);
+    const data = loadDataset('mnist', { split: 'test', limit: a.count });
+    console.error(`${cpus()[0]?.model} x ${cpus().length}, ${threadCount()} engine threads, ${kernelVariant()} kernels, load ${loadavg()[0]!.toFixed(2)}`);
+    const r = await predict({
+      circuit, images: data.images, labels: data.labels, count: data.count, batchSize: 1,
+      ...(a.keys ? { keysDir: a.keys } : {}),
+      log: (l) => console.error(l),
+    });
+    const compute = r.batches.map((b) => b.computeMs / 1000).sort((x, y) => x - y);
+    console.log(`median ${compute[compute.length >> 1]!.toFixed(2)} s per image (compute) over ${data.count}; exact == simulate ${r.samples.filter((s) => s.exact).length}/${data.count}; keygen ${r.keygenSeconds.toFixed(1)} s`);
+    const stages = r.batches[0]!.stages;
+    for (const [k, s] of stages.entries()) {
+      const pbs = r.batches.map((b) => b.stages[k]!.pbsMs).sort((x, y) => x - y)[r.batches.length >> 1]!;
+      console.log(`  ${s.name}: ${s.pbsCount} PBS, median ${(pbs / 1000).toFixed(2)} s${s.pbsCount ? ` (${(pbs / s.pbsCount).toFixed(1)} ms/PBS)` : ''}`);
+    }
+    if (!r.exact) process.exitCode = 1;
+  },
+};

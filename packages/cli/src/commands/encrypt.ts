@@ -1,0 +1,41 @@
+// `fhenet encrypt --circuit c.json --keys dir --dataset mnist --index N [--count K] --out f`:
+// quantize and encrypt test images. Logic in @fhenet/runtime.
+import type { CommandModule } from 'yargs';
+import { loadCircuit } from '@fhenet/compiler';
+import { DATASET_NAMES, loadDataset, type DatasetName } from '@fhenet/datasets';
+import { loadClient, writeCiphertexts } from '@fhenet/runtime';
+
+interface EncryptArgs {
+  circuit: string;
+  keys: string;
+  dataset: string;
+  index: number;
+  count: number;
+  out: string;
+}
+
+export const encryptCommand: CommandModule<object, EncryptArgs> = {
+  command: 'encrypt',
+  describe: 'Quantize and encrypt dataset test images into a ciphertext file',
+  builder: (y) =>
+    y
+      .option('circuit', { type: 'string', demandOption: true, describe: 'Circuit file' })
+      .option('keys', { type: 'string', default: 'keys', describe: 'Key folder (fhenet keygen)' })
+      .option('dataset', { type: 'string', choices: [...DATASET_NAMES], default: 'mnist', describe: 'Dataset (test split)' })
+      .option('index', { type: 'number', default: 0, describe: 'First test image' })
+      .option('count', { type: 'number', default: 1, describe: 'Number of images' })
+      .option('out', { type: 'string', default: 'inputs.ct', describe: 'Ciphertext file to write' }),
+  handler: (a) => {
+    if (!Number.isInteger(a.index) || a.index < 0 || !Number.isInteger(a.count) || a.count < 1) {
+      throw new Error(`--index must be an integer >= 0 and --count >= 1, got ${a.index} and ${a.count}`);
+    }
+    const circuit = loadCircuit(a.circuit);
+    const client = loadClient(a.keys, circuit);
+    const data = loadDataset(a.dataset as DatasetName, { split: 'test' });
+    if (a.index + a.count > data.count) throw new Error(`--index ${a.index} --count ${a.count}: the ${a.dataset} test split has ${data.count} images`);
+    const size = client.sampleSize;
+    const batch = client.encryptRaw(data.images.subarray(a.index * size, (a.index + a.count) * size), a.count);
+    writeCiphertexts(a.out, batch);
+    console.log(`encrypted ${a.dataset} test images ${a.index}..${a.index + a.count - 1} (labels ${Array.from(data.labels.subarray(a.index, a.index + a.count)).join(' ')}) -> ${a.out}`);
+  },
+};

@@ -1,0 +1,41 @@
+// `fhenet run --circuit c.json --eval-keys k.bin --in inputs.ct --out outputs.ct`: the server side
+// of one encrypted inference, with layer-by-layer progress. Logic in @fhenet/runtime.
+import type { CommandModule } from 'yargs';
+import { loadCircuit } from '@fhenet/compiler';
+import { InferenceServer, loadSeededKeys, writeCiphertexts } from '@fhenet/runtime';
+
+interface RunArgs {
+  circuit: string;
+  'eval-keys': string;
+  in: string;
+  out: string;
+}
+
+export const runCommand: CommandModule<object, RunArgs> = {
+  command: 'run',
+  describe: 'Run a circuit on encrypted inputs (server side: evaluation keys only)',
+  builder: (y) =>
+    y
+      .option('circuit', { type: 'string', demandOption: true, describe: 'Circuit file' })
+      .option('eval-keys', { type: 'string', demandOption: true, describe: 'Seeded evaluation keys (keys/eval-keys.seeded.bin)' })
+      .option('in', { type: 'string', default: 'inputs.ct', describe: 'Input ciphertext file' })
+      .option('out', { type: 'string', default: 'outputs.ct', describe: 'Output ciphertext file to write' }),
+  handler: async (a) => {
+    const circuit = loadCircuit(a.circuit);
+    const t0 = performance.now();
+    const server = await InferenceServer.fromSeeded(circuit, loadSeededKeys(a['eval-keys'], circuit));
+    console.error(`evaluation keys expanded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const { readFileSync } = await import('node:fs');
+    const inputs = server.readInputs(readFileSync(a.in));
+    const result = await server.infer(inputs, (p) => {
+      if (p.phase === 'done' && p.timing) {
+        const t = p.timing;
+        console.error(`stage ${p.stage + 1}/${p.stages} ${p.name}: linear ${t.linearMs.toFixed(0)} ms, ${t.pbsCount} PBS ${(t.pbsMs / 1000).toFixed(1)} s`);
+      } else {
+        console.error(`stage ${p.stage + 1}/${p.stages} ${p.name}: ${p.phase}...`);
+      }
+    });
+    writeCiphertexts(a.out, result.outputs);
+    console.log(`${result.count} sample(s) in ${(result.totalMs / 1000).toFixed(1)} s -> ${a.out}`);
+  },
+};

@@ -1,0 +1,139 @@
+// Encrypted inference benchmark: for every committed MNIST FCNN model (models/mnist-fcnn-*),
+// compile it (calibration on 10 000 training images, as `fhenet compile`), then run real MNIST
+// test images one at a time through keygen -> encrypt -> encrypted circuit -> decrypt, checking
+// every decrypted integer against the clear simulation. Reports the median seconds per image and
+// per-stage timings, and writes bench/INFERENCE-RESULTS.md.
+//
+// Usage (from the repository root, after `pnpm build`):
+//   pnpm tsx packages/runtime/bench/inference.ts [--count 100] [--seconds 1800] [--models a,b] [--circuit file.json]
+// The time budget is per model: it stops after the image that crosses it.
+import { cpus, loadavg } from 'node:os';
+import { appendFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { compile, loadCircuit, type Circuit } from '@fhenet/compiler';
+// tsx resolves these workspace packages through their sources (not dependencies of the runtime).
+import { loadMnist } from '../../../datasets/src/index.js';
+import { loadTrainedGraph } from '../../training/src/index.js';
+import { kernelVariant, predict, threadCount, type PredictResult } from '../src/index.js';
+
+const arg = (name: string): string | undefined => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+const COUNT = Number(arg('count') ?? 100);
+const SECONDS = Number(arg('seconds') ?? 1800);
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const OUT = fileURLToPath(new URL('./INFERENCE-RESULTS.md', import.meta.url));
+// Paper (Stoian et al., Table 2): FCNN latency on 8 cores.
+const PAPER: Record<string, string> = { 'mnist-fcnn-narrow-150': '31 s', 'mnist-fcnn-wide-90': '77 s', 'mnist-fcnn-wide-190': '300 s' };
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+interface Target {
+  readonly name: string;
+  readonly circuit?: Circuit;
+  readonly skipped?: string;
+}
+
+function targets(): Target[] {
+  const explicit = arg('circuit');
+  if (explicit) {
+    const c = loadCircuit(explicit);
+    return [{ name: c.name, circuit: c }];
+  }
+  const wanted = arg('models')?.split(',');
+  const train = loadMnist({ split: 'train', limit: 10000 });
+  return readdirSync(`${ROOT}models`)
+    .filter((d) => d.startsWith('mnist-fcnn-') && existsSync(`${ROOT}models/${d}/graph.json`) && (!wanted || wanted.includes(d)))
+    .sort()
+    .map((name): Target => {
+      const { circuit, report } = compile(loadTrainedGraph(`${ROOT}models/${name}`), { calibration: { raw: train.images, count: train.count } });
+      if (!circuit.parameters) return { name, skipped: `${report.bits}-bit circuit: ${'error' in report.parameters ? report.parameters.error : 'no parameters'}` };
+      return { name, circuit };
+    });
+}
+
+const test = loadMnist({ split: 'test' });
+const size = test.images.length / test.count;
+const started = new Date();
+const header = [
+  '# Encrypted inference benchmark (@fhenet/runtime)',
+  '',
+  `- Date: ${started.toISOString()}`,
+  `- CPU: ${cpus()[0]?.model ?? '?'} x ${cpus().length}, engine threads ${threadCount()}, kernels ${kernelVariant()}`,
+  `- Load average at start (1/5/15 min): ${loadavg().map((v) => v.toFixed(2)).join(' / ')} (the 2 cores are shared with other jobs: expect slower and noisier than an idle machine)`,
+  `- Command: \`pnpm tsx packages/runtime/bench/inference.ts ${process.argv.slice(2).join(' ')}\``,
+  `- Per image: encrypt -> encrypted circuit (batched PBS on all engine threads) -> decrypt, one image at a time, MNIST test images from index 0; every decrypted integer compared with \`simulate\`.`,
+  '',
+];
+const lines: string[] = [...header];
+const write = () => writeFileSync(OUT, `${lines.join('\n')}\n`);
+write();
+
+for (const t of targets()) {
+  if (!t.circuit) {
+    lines.push(`## ${t.name}`, '', `Skipped: ${t.skipped}`, '');
+    write();
+    console.log(`${t.name}: skipped (${t.skipped})`);
+    continue;
+  }
+  const c = t.circuit;
+  const set = c.parameters!.set;
+  console.log(`${t.name}: ${c.bits}-bit, ${set.name} (n=${set.lweDimension}, N=${set.polynomialSize}, k=${set.glweDimension})`);
+  const t0 = performance.now();
+  const results: PredictResult[] = [];
+  // One predict() call per image so the budget can stop between images; keys are made once.
+  const keysDir = `/tmp/fhenet-bench-keys-${t.name}`;
+  for (let i = 0; i < Math.min(COUNT, test.count); i++) {
+    const r = await predict({
+      circuit: c,
+      images: test.images.subarray(i * size, (i + 1) * size),
+      labels: test.labels.subarray(i, i + 1),
+      count: 1,
+      keysDir,
+      log: (l) => (l.startsWith('keygen') || l.startsWith('keys') ? console.log(`  ${l}`) : undefined),
+    });
+    results.push(r);
+    const b = r.batches[0]!;
+    const s = r.samples[0]!;
+    console.log(`  image ${i}: ${(b.computeMs / 1000).toFixed(1)} s compute, ${(b.wallMs / 1000).toFixed(1)} s wall, class ${s.encrypted} (sim ${s.simulated}, label ${s.label}) ${s.exact ? 'exact' : 'MISMATCH'}`);
+    appendFileSync('/tmp/fhenet-bench-progress.log', `${t.name} ${i} ${b.computeMs.toFixed(0)} ${s.exact}\n`);
+    if ((performance.now() - t0) / 1000 > SECONDS) break;
+  }
+  const n = results.length;
+  const compute = results.map((r) => r.batches[0]!.computeMs / 1000);
+  const wall = results.map((r) => r.batches[0]!.wallMs / 1000);
+  const exact = results.filter((r) => r.exact).length;
+  const agree = results.filter((r) => r.samples[0]!.encrypted === r.samples[0]!.simulated).length;
+  const correct = results.filter((r) => r.samples[0]!.encrypted === r.samples[0]!.label).length;
+  const stageNames = results[0]!.batches[0]!.stages.map((s) => s.name);
+  lines.push(
+    `## ${t.name}`,
+    '',
+    `Circuit: ${c.bits} bits, ${results[0]!.batches[0]!.stages.reduce((a, s) => a + s.pbsCount, 0)} PBS per image; parameters ${set.name} ` +
+      `(n=${set.lweDimension}, k=${set.glweDimension}, N=${set.polynomialSize}, PBS ${set.pbs.baseLog}/${set.pbs.levelCount}, KS ${set.keyswitch.baseLog}/${set.keyswitch.levelCount}).`,
+    '',
+    '| images | median s/image (compute) | median s/image (wall incl. encrypt+decrypt) | min / max compute s | exact == simulate | class == simulate | accuracy | keygen s (first) | paper (8 cores) |',
+    '|---|---|---|---|---|---|---|---|---|',
+    `| ${n} | ${median(compute).toFixed(1)} | ${median(wall).toFixed(1)} | ${Math.min(...compute).toFixed(1)} / ${Math.max(...compute).toFixed(1)} | ${exact}/${n} | ${agree}/${n} | ${correct}/${n} | ${results[0]!.keygenSeconds.toFixed(1)} | ${PAPER[t.name] ?? '-'} |`,
+    '',
+    'Per stage (median over images):',
+    '',
+    '| stage | linear ms | PBS | PBS s | ms per PBS |',
+    '|---|---|---|---|---|',
+    ...stageNames.map((name, k) => {
+      const lin = median(results.map((r) => r.batches[0]!.stages[k]!.linearMs));
+      const pbs = median(results.map((r) => r.batches[0]!.stages[k]!.pbsMs));
+      const cnt = results[0]!.batches[0]!.stages[k]!.pbsCount;
+      return `| ${name} | ${lin.toFixed(1)} | ${cnt} | ${(pbs / 1000).toFixed(2)} | ${cnt ? (pbs / cnt).toFixed(1) : '-'} |`;
+    }),
+    '',
+    `Load average at the end: ${loadavg().map((v) => v.toFixed(2)).join(' / ')}.`,
+    '',
+  );
+  write();
+}
+console.log(`wrote ${OUT}`);

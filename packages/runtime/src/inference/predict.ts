@@ -1,0 +1,154 @@
+// The whole client loop (what `fhenet predict` and the benchmark run): keys (cached in a key
+// folder or fresh), encrypt raw samples, run them on a local InferenceServer or a remote HTTP
+// service, decrypt, and compare with the clear simulation sample by sample.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { argmax, decodeOutputs, quantizeInputs, simulate, type Circuit } from '@fhenet/compiler';
+import { LweCiphertextBatch } from '../ciphertext.js';
+import { InferenceHttpClient } from '../http/client.js';
+import { SeededEvaluationKeys, type ProgressCallback } from '../server.js';
+import { InferenceClient } from './client.js';
+import type { StageTiming } from './execute.js';
+import { loadClient, MANIFEST_FILE, seededKeysPath, writeKeyDir } from './files.js';
+import { InferenceServer } from './server.js';
+
+export interface PredictOptions {
+  readonly circuit: Circuit;
+  /** count x inputSize raw values (e.g. MNIST bytes). */
+  readonly images: ArrayLike<number>;
+  readonly count: number;
+  readonly labels?: ArrayLike<number>;
+  /** Key folder: reused when it holds keys for this circuit, else created there. Omitted: fresh keys in memory. */
+  readonly keysDir?: string;
+  /** Run on this HTTP service instead of in-process. */
+  readonly serverUrl?: string;
+  /** Samples per execution / request (default 1: per-image latency). */
+  readonly batchSize?: number;
+  readonly log?: (line: string) => void;
+}
+
+export interface SampleResult {
+  readonly index: number;
+  readonly simulated: number;
+  readonly encrypted: number;
+  readonly label?: number;
+  /** Every decrypted integer equals the simulator's. */
+  readonly exact: boolean;
+}
+
+export interface PredictResult {
+  readonly samples: readonly SampleResult[];
+  readonly keygenSeconds: number;
+  /** Key decompression on the server (in-process or remote registration round trip). */
+  readonly keySetupSeconds: number;
+  /** Per batch: encrypt, compute (server side), decrypt, wall time, samples. */
+  readonly batches: readonly { samples: number; encryptMs: number; computeMs: number; decryptMs: number; wallMs: number; stages: readonly Pick<StageTiming, 'name' | 'linearMs' | 'pbsMs' | 'pbsCount'>[] }[];
+  readonly exact: boolean;
+}
+
+function keygenLogger(log: (l: string) => void): ProgressCallback {
+  let last = -1;
+  return (done, total, phase) => {
+    const pct = Math.floor((100 * done) / total / 10) * 10;
+    if (pct !== last) log(`keygen ${pct}% (${phase})`);
+    last = pct;
+  };
+}
+
+export async function predict(o: PredictOptions): Promise<PredictResult> {
+  const log = o.log ?? (() => {});
+  const { circuit, count } = o;
+  const batchSize = Math.max(1, Math.floor(o.batchSize ?? 1));
+  const t0 = performance.now();
+  let client: InferenceClient;
+  let seededBytes: Buffer;
+  if (o.keysDir && existsSync(join(o.keysDir, MANIFEST_FILE))) {
+    client = loadClient(o.keysDir, circuit);
+    seededBytes = readFileSync(seededKeysPath(o.keysDir));
+    log(`keys: reusing ${o.keysDir}`);
+  } else if (o.keysDir) {
+    log(`keys: generating into ${o.keysDir} (${circuit.parameters?.set.name ?? '?'})`);
+    const made = await writeKeyDir(o.keysDir, circuit, keygenLogger(log));
+    client = made.client;
+    seededBytes = made.seeded.serialize();
+    made.seeded.dispose();
+  } else {
+    client = InferenceClient.generate(circuit);
+    const seeded = await client.generateSeededEvaluationKeys(keygenLogger(log));
+    seededBytes = seeded.serialize();
+    seeded.dispose();
+  }
+  const keygenSeconds = (performance.now() - t0) / 1000;
+
+  const t1 = performance.now();
+  let local: InferenceServer | undefined;
+  let remote: { http: InferenceHttpClient; keyId: string } | undefined;
+  if (o.serverUrl) {
+    const http = new InferenceHttpClient(o.serverUrl);
+    log(`server ${o.serverUrl}: registering ${(seededBytes.length / 2 ** 20).toFixed(1)} MiB of evaluation keys`);
+    remote = { http, keyId: await http.registerKeys(seededBytes) };
+  } else {
+    const seeded = SeededEvaluationKeys.deserialize(seededBytes, client.params);
+    local = await InferenceServer.fromSeeded(circuit, seeded);
+    seeded.dispose();
+  }
+  const keySetupSeconds = (performance.now() - t1) / 1000;
+  log(`keys ready: keygen ${keygenSeconds.toFixed(1)} s, server key setup ${keySetupSeconds.toFixed(1)} s`);
+
+  const size = client.sampleSize;
+  const q = quantizeInputs(circuit, o.images, count);
+  const sim = simulate(circuit, q, count).outputs;
+  const simClasses = argmax(decodeOutputs(circuit, sim, count), count);
+  const samples: SampleResult[] = [];
+  const batches: PredictResult['batches'][number][] = [];
+  try {
+    for (let s = 0; s < count; s += batchSize) {
+      const n = Math.min(batchSize, count - s);
+      const w0 = performance.now();
+      const inputs = client.encryptQuantized(q.subarray(s * size, (s + n) * size));
+      const w1 = performance.now();
+      let outputs: LweCiphertextBatch;
+      let computeMs: number;
+      let stages: PredictResult['batches'][number]['stages'];
+      if (remote) {
+        const r = await remote.http.infer(remote.keyId, inputs.serialize());
+        outputs = LweCiphertextBatch.deserialize(r.outputs, client.params);
+        computeMs = r.serverMs;
+        stages = r.stages;
+      } else {
+        const r = await local!.infer(inputs, (p) => {
+          if (p.phase === 'done' && p.timing && p.timing.pbsCount > 0) log(`  ${p.name}: ${p.timing.pbsCount} PBS in ${(p.timing.pbsMs / 1000).toFixed(1)} s`);
+        });
+        outputs = r.outputs;
+        computeMs = r.totalMs;
+        stages = r.stages;
+      }
+      inputs.dispose();
+      const w2 = performance.now();
+      const decoded = client.decode(outputs);
+      outputs.dispose();
+      const w3 = performance.now();
+      const out = client.outputSize;
+      for (let i = 0; i < n; i++) {
+        const idx = s + i;
+        let exact = true;
+        for (let k = 0; k < out; k++) if (decoded.values[i * out + k] !== sim[idx * out + k]) exact = false;
+        const r: SampleResult = {
+          index: idx,
+          simulated: simClasses[idx]!,
+          encrypted: decoded.classes[i]!,
+          ...(o.labels ? { label: Number(o.labels[idx]) } : {}),
+          exact,
+        };
+        samples.push(r);
+        log(`sample ${idx}: encrypted ${r.encrypted}, simulated ${r.simulated}${r.label !== undefined ? `, label ${r.label}` : ''}${exact ? '' : '  MISMATCH'}`);
+      }
+      batches.push({ samples: n, encryptMs: w1 - w0, computeMs, decryptMs: w3 - w2, wallMs: w3 - w0, stages });
+      log(`batch of ${n}: ${((w3 - w0) / 1000).toFixed(1)} s wall (server ${(computeMs / 1000).toFixed(1)} s)`);
+    }
+  } finally {
+    local?.dispose();
+    if (remote) await remote.http.deleteKeys(remote.keyId).catch(() => {});
+  }
+  return { samples, keygenSeconds, keySetupSeconds, batches, exact: samples.every((s) => s.exact) };
+}
