@@ -51,6 +51,20 @@ describe('compile + simulate vs the float32 reference forward', () => {
     });
   }
 
+  it('avgPool feeding a dense layer directly: identity sum-pool stage, outputs equal the reference', () => {
+    const graph = convGraph(14, false);
+    const count = 300;
+    const raw = randomBytes(8, count * 36);
+    const { circuit } = compile(graph, { sizing: 'worstCase' });
+    expect(circuit.stages.map((s) => s.linear.kind)).toEqual(['conv2d', 'sumPool', 'dense']);
+    const { outputs } = simulate(circuit, quantizeInputs(circuit, raw, count), count);
+    for (let n = 0; n < count; n++) {
+      const ref = referenceForward(graph, raw.subarray(n * 36, (n + 1) * 36));
+      const qout = ref.quantized[ref.quantized.length - 1]!;
+      expect(Array.from(outputs.subarray(n * 3, n * 3 + 3))).toEqual(Array.from(qout.q));
+    }
+  });
+
   it('worst-case sizing never overflows; every slot lies in [0, 2^bits)', () => {
     const graph = fcnnGraph(21);
     const { circuit, report } = compile(graph, { sizing: 'worstCase' });

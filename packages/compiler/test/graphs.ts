@@ -47,7 +47,7 @@ export function fcnnGraph(seed: number, range: 'narrow' | 'wide' = 'wide'): Trai
 }
 
 /** 6x6x1 -> conv 3x3 same, 4 filters, signed 3-bit act (zero point != 0) -> avgPool 2x2 -> quantizer -> flatten -> dense 3 + quantizer. */
-export function convGraph(seed: number): TrainedGraph {
+export function convGraph(seed: number, quantizeAfterPool = true): TrainedGraph {
   const r = rng(seed);
   const layers: GraphLayer[] = [
     {
@@ -57,7 +57,7 @@ export function convGraph(seed: number): TrainedGraph {
     { type: 'activation', name: 'act1', inputShape: [6, 6, 4], outputShape: [6, 6, 4], activation: 'tanh' },
     { type: 'quantizer', name: 'q1', inputShape: [6, 6, 4], outputShape: [6, 6, 4], quantizer: qp(3, false, 'wide', [0.15], [3]) },
     { type: 'avgPool2d', name: 'pool', inputShape: [6, 6, 4], outputShape: [3, 3, 4], poolSize: [2, 2], strides: [2, 2], padding: 'valid' },
-    { type: 'quantizer', name: 'q2', inputShape: [3, 3, 4], outputShape: [3, 3, 4], quantizer: qp(3, true, 'wide', [0.1], [1]) },
+    ...(quantizeAfterPool ? [{ type: 'quantizer', name: 'q2', inputShape: [3, 3, 4], outputShape: [3, 3, 4], quantizer: qp(3, true, 'wide', [0.1], [1]) } as GraphLayer] : []),
     { type: 'flatten', name: 'flat', inputShape: [3, 3, 4], outputShape: [36] },
     {
       type: 'dense', name: 'fc', inputShape: [36], outputShape: [3], units: 3,
