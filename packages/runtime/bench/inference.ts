@@ -83,26 +83,20 @@ for (const t of targets()) {
   const c = t.circuit;
   const set = c.parameters!.set;
   console.log(`${t.name}: ${c.bits}-bit, ${set.name} (n=${set.lweDimension}, N=${set.polynomialSize}, k=${set.glweDimension})`);
-  const t0 = performance.now();
-  const results: PredictResult[] = [];
-  // One predict() call per image so the budget can stop between images; keys are made once.
-  const keysDir = `/tmp/fhenet-bench-keys-${t.name}`;
-  for (let i = 0; i < Math.min(COUNT, test.count); i++) {
-    const r = await predict({
-      circuit: c,
-      images: test.images.subarray(i * size, (i + 1) * size),
-      labels: test.labels.subarray(i, i + 1),
-      count: 1,
-      keysDir,
-      log: (l) => (l.startsWith('keygen') || l.startsWith('keys') ? console.log(`  ${l}`) : undefined),
-    });
-    results.push(r);
-    const b = r.batches[0]!;
-    const s = r.samples[0]!;
-    console.log(`  image ${i}: ${(b.computeMs / 1000).toFixed(1)} s compute, ${(b.wallMs / 1000).toFixed(1)} s wall, class ${s.encrypted} (sim ${s.simulated}, label ${s.label}) ${s.exact ? 'exact' : 'MISMATCH'}`);
-    appendFileSync('/tmp/fhenet-bench-progress.log', `${t.name} ${i} ${b.computeMs.toFixed(0)} ${s.exact}\n`);
-    if ((performance.now() - t0) / 1000 > SECONDS) break;
-  }
+  const r = await predict({
+    circuit: c,
+    images: test.images.subarray(0, COUNT * size),
+    labels: test.labels.subarray(0, COUNT),
+    count: Math.min(COUNT, test.count),
+    batchSize: 1,
+    budgetSeconds: SECONDS,
+    log: (l) => {
+      console.log(`  ${l}`);
+      appendFileSync('/tmp/fhenet-bench-progress.log', `${t.name} ${l}\n`);
+    },
+  });
+  // One result per image (batch size 1), in the shape the summary below reads.
+  const results: PredictResult[] = r.batches.map((b, i) => ({ ...r, samples: [r.samples[i]!], batches: [b], exact: r.samples[i]!.exact }));
   const n = results.length;
   const compute = results.map((r) => r.batches[0]!.computeMs / 1000);
   const wall = results.map((r) => r.batches[0]!.wallMs / 1000);

@@ -25,6 +25,8 @@ export interface PredictOptions {
   /** Samples per execution / request (default 1: per-image latency). */
   readonly batchSize?: number;
   readonly log?: (line: string) => void;
+  /** Stop after the batch that ends past this many seconds of encrypted execution (benchmarks). */
+  readonly budgetSeconds?: number;
 }
 
 export interface SampleResult {
@@ -145,6 +147,10 @@ export async function predict(o: PredictOptions): Promise<PredictResult> {
       }
       batches.push({ samples: n, encryptMs: w1 - w0, computeMs, decryptMs: w3 - w2, wallMs: w3 - w0, stages });
       log(`batch of ${n}: ${((w3 - w0) / 1000).toFixed(1)} s wall (server ${(computeMs / 1000).toFixed(1)} s)`);
+      if (o.budgetSeconds !== undefined && (performance.now() - t1) / 1000 > o.budgetSeconds) {
+        log(`time budget of ${o.budgetSeconds} s reached after ${s + n} of ${count} samples`);
+        break;
+      }
     }
   } finally {
     local?.dispose();
