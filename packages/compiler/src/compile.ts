@@ -2,7 +2,7 @@
 // bit budget. The one entry point the CLI calls.
 
 import type { IntRange } from '@fhenet/quantization';
-import type { TrainedGraph } from '@fhenet/training';
+import { validateGraph, type TrainedGraph } from '@fhenet/training';
 import { quantizeInputs } from './client.js';
 import { channelCount, outputSize } from './circuit/linear.js';
 import type { Circuit } from './circuit/types.js';
@@ -60,6 +60,7 @@ export interface CompileReport {
 const union = (rs: readonly IntRange[]): IntRange => ({ min: Math.min(...rs.map((r) => r.min)), max: Math.max(...rs.map((r) => r.max)) });
 
 export function compile(graph: TrainedGraph, options: CompileOptions = {}): { circuit: Circuit; report: CompileReport } {
+  validateGraph(graph, `trained graph "${graph.name}"`); // in-memory graphs skip the file reader's checks
   const precision = options.precision ?? 'float32';
   const lowered = lowerGraph(graph, precision);
   let calibration: { inputs: Int32Array; count: number } | undefined;
