@@ -99,6 +99,35 @@ static KERNEL_ATTR inline void dit_radix2(double* __restrict re, double* __restr
   }
 }
 
+// The last stage pair (len 4, twiddles 1): written as a loop over blocks with constant offsets so
+// the compiler vectorizes across blocks (interleaved loads) instead of running 1-element loops.
+static KERNEL_ATTR inline void dif_last4(double* __restrict re, double* __restrict im, size_t lo, size_t hi) {
+#pragma GCC ivdep
+  for (size_t b = lo; b < hi; b += 4) {
+    const double y0r = re[b] + re[b + 2], y0i = im[b] + im[b + 2];
+    const double d02r = re[b] - re[b + 2], d02i = im[b] - im[b + 2];
+    const double y1r = re[b + 1] + re[b + 3], y1i = im[b + 1] + im[b + 3];
+    const double d13r = im[b + 3] - im[b + 1], d13i = re[b + 1] - re[b + 3];
+    re[b] = y0r + y1r; im[b] = y0i + y1i;
+    re[b + 1] = y0r - y1r; im[b + 1] = y0i - y1i;
+    re[b + 2] = d02r + d13r; im[b + 2] = d02i + d13i;
+    re[b + 3] = d02r - d13r; im[b + 3] = d02i - d13i;
+  }
+}
+
+static KERNEL_ATTR inline void dit_first4(double* __restrict re, double* __restrict im, size_t lo, size_t hi) {
+#pragma GCC ivdep
+  for (size_t b = lo; b < hi; b += 4) {
+    const double b0r = re[b] + re[b + 1], b0i = im[b] + im[b + 1], b1r = re[b] - re[b + 1], b1i = im[b] - im[b + 1];
+    const double b2r = re[b + 2] + re[b + 3], b2i = im[b + 2] + im[b + 3];
+    const double b3r = re[b + 2] - re[b + 3], b3i = im[b + 2] - im[b + 3];
+    re[b] = b0r + b2r; im[b] = b0i + b2i;
+    re[b + 2] = b0r - b2r; im[b + 2] = b0i - b2i;
+    re[b + 1] = b1r + b3i; im[b + 1] = b1i - b3r;
+    re[b + 3] = b1r - b3i; im[b + 3] = b1i + b3r;
+  }
+}
+
 // Blocks of this many complex points (16 KiB split layout) finish all their remaining stages
 // while they sit in L1, instead of streaming the whole array once per stage.
 static constexpr size_t kFftBlock = 1024;
@@ -122,9 +151,11 @@ static KERNEL_ATTR inline void fft_dif(const FftPlan& p, double* __restrict re, 
   const size_t block = std::min(len, m);
   for (size_t b0 = 0; b0 < m; b0 += block) {
     size_t l = len;
-    for (size_t t = s; t < stages; t += 2, l >>= 2)
+    for (size_t t = s; t < stages; t += 2, l >>= 2) {
+      if (l == 4) { dif_last4(re, im, b0, b0 + block); break; }
       dif_radix4(re, im, b0, b0 + block, l, TR + p.stage_offset[t], TI + p.stage_offset[t], TR + p.stage_offset[t + 1],
                  TI + p.stage_offset[t + 1]);
+    }
   }
 }
 
@@ -143,6 +174,7 @@ static KERNEL_ATTR inline void fft_dit_inverse(const FftPlan& p, double* __restr
     for (size_t t = stages; t > s_top;) {
       t -= 2;
       const size_t l = m >> t;
+      if (l == 4) { dit_first4(re, im, b0, b0 + block); continue; }
       dit_radix4(re, im, b0, b0 + block, l, TR + p.stage_offset[t], TI + p.stage_offset[t], TR + p.stage_offset[t + 1],
                  TI + p.stage_offset[t + 1]);
     }
