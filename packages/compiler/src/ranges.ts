@@ -46,6 +46,9 @@ export function worstCaseRanges(stage: LoweredStage): Omit<StageRanges, 'calibra
   return { worstCase, activeSynapses, nu };
 }
 
+/** Largest number of chain evaluations tabulated up front for the calibration run. */
+const MAX_TABULATED = 2 ** 22;
+
 /**
  * Tabulate a stage's chain over its worst-case range: the exact next integers of the ideal
  * (non-wrapping) quantized network, used to propagate calibration data stage by stage.
@@ -73,7 +76,9 @@ export function analyzeRanges(graph: LoweredGraph, calibration?: { inputs: Int32
     accumulate(stage.linear, x, count, acc);
     const channel = channelOfOutputs(stage.linear);
     const cal = wc.worstCase.map(() => ({ min: Infinity, max: -Infinity }));
-    const tables = stage.outputQuantizer ? tabulate(stage, wc.worstCase) : null;
+    // Tabulate the chain when the worst-case ranges are small (the usual case); else call it per value.
+    const entries = wc.worstCase.reduce((n, r) => n + r.max - r.min + 1, 0);
+    const tables = stage.outputQuantizer && entries <= MAX_TABULATED ? tabulate(stage, wc.worstCase) : null;
     const next = new Int32Array(count * n);
     for (let i = 0; i < acc.length; i++) {
       const o = i % n;
@@ -83,6 +88,7 @@ export function analyzeRanges(graph: LoweredGraph, calibration?: { inputs: Int32
       if (v < r.min) r.min = v;
       if (v > r.max) r.max = v;
       if (tables) next[i] = tables[c]![v - wc.worstCase[c]!.min] as number;
+      else if (stage.outputQuantizer) next[i] = stage.chain(c, v);
     }
     out.push({ ...wc, calibration: cal.map((r) => (count === 0 ? { min: 0, max: 0 } : r)) });
     x = next;

@@ -3,6 +3,7 @@
 // chains into lookup tables. Produces a Circuit without parameters (parameters.ts adds them).
 
 import { maxActiveSynapses, type IntRange } from '@fhenet/quantization';
+import { MAX_CIRCUIT_BITS } from './circuit/format.js';
 import { channelCount } from './circuit/linear.js';
 import type { Circuit, OutputDecoder, Stage } from './circuit/types.js';
 import { BitWidthError, LoweringError } from './errors.js';
@@ -56,6 +57,10 @@ export function sizeCircuit(graph: LoweredGraph, ranges: readonly StageRanges[],
     });
   }
   const bits = Math.max(...widths);
+  if (bits > MAX_CIRCUIT_BITS) {
+    const widest = graph.stages[widths.indexOf(bits)]!;
+    throw new LoweringError(widest.name, `its accumulator needs ${bits} bits; circuits are limited to ${MAX_CIRCUIT_BITS} (tables of 2^bits entries per channel): prune more`);
+  }
   const p = 2 ** bits;
   const stages: Stage[] = graph.stages.map((st, i) => {
     const r = ranges[i]!;
