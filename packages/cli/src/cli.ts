@@ -1,7 +1,15 @@
+// The fhenet command: one yargs program over every stage, in the order data flows.
 import yargs, { type Argv } from 'yargs';
 import { demoCommand } from './commands/demo.js';
 import { trainCommand } from './commands/train.js';
 import { compileCommand } from './commands/compile.js';
+import { keygenCommand } from './commands/keygen.js';
+import { encryptCommand } from './commands/encrypt.js';
+import { runCommand } from './commands/run.js';
+import { decryptCommand } from './commands/decrypt.js';
+import { predictCommand } from './commands/predict.js';
+import { serveCommand } from './commands/serve.js';
+import { benchCommand } from './commands/bench.js';
 
 export function buildCli(argv: string[]): Argv {
   return yargs(argv)
@@ -9,6 +17,13 @@ export function buildCli(argv: string[]): Argv {
     .command(demoCommand)
     .command(trainCommand)
     .command(compileCommand)
+    .command(keygenCommand)
+    .command(encryptCommand)
+    .command(runCommand)
+    .command(decryptCommand)
+    .command(predictCommand)
+    .command(serveCommand)
+    .command(benchCommand)
     .strict()
     .demandCommand(1, 'Name a command; see --help.')
     .help()
