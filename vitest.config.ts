@@ -7,14 +7,17 @@ const src = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
 export default defineConfig({
   resolve: {
-    alias: {
-      '@fhenet/quantization': src('./packages/quantization/src/index.ts'),
-      '@fhenet/params': src('./packages/params/src/index.ts'),
-      '@fhenet/datasets': src('./datasets/src/index.ts'),
-      '@fhenet/training': src('./packages/training/src/index.ts'),
-      '@fhenet/compiler': src('./packages/compiler/src/index.ts'),
-      '@fhenet/runtime': src('./packages/runtime/src/index.ts'),
-    },
+    // Exact-match patterns: a bare string key would also capture subpaths such as
+    // '@fhenet/training/format' and append them to the aliased file.
+    alias: [
+      ['@fhenet/quantization', './packages/quantization/src/index.ts'],
+      ['@fhenet/params', './packages/params/src/index.ts'],
+      ['@fhenet/datasets', './datasets/src/index.ts'],
+      ['@fhenet/training/format', './packages/training/src/format/index.ts'],
+      ['@fhenet/training', './packages/training/src/index.ts'],
+      ['@fhenet/compiler', './packages/compiler/src/index.ts'],
+      ['@fhenet/runtime', './packages/runtime/src/index.ts'],
+    ].map(([name, path]) => ({ find: new RegExp(`^${name}$`), replacement: src(path!) })),
   },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'datasets/test/**/*.test.ts'],
