@@ -2,7 +2,7 @@
 // bit budget. The one entry point the CLI calls.
 
 import type { IntRange } from '@fhenet/quantization';
-import { validateGraph, type TrainedGraph } from '@fhenet/training';
+import { validateGraph, type TrainedGraph } from '@fhenet/training/format';
 import { quantizeInputs } from './client.js';
 import { channelCount, outputSize } from './circuit/linear.js';
 import type { Circuit } from './circuit/types.js';

@@ -3,7 +3,7 @@
 import type { CommandModule } from 'yargs';
 import { BitWidthError, compile, formatReport, LoweringError, saveCircuit, type Sizing } from '@fhenet/compiler';
 import { DATASET_NAMES, loadDataset, type DatasetName } from '@fhenet/datasets';
-import { loadTrainedGraph } from '@fhenet/training';
+import { loadTrainedGraph } from '@fhenet/training/format';
 
 interface CompileArgs {
   'trained-graph': string;

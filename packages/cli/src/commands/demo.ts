@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { CommandModule } from 'yargs';
 import { compile, formatReport, loadCircuit, saveCircuit, type Circuit } from '@fhenet/compiler';
 import { loadDataset } from '@fhenet/datasets';
-import { loadTrainedGraph } from '@fhenet/training';
+import { loadTrainedGraph } from '@fhenet/training/format';
 import { predict } from '@fhenet/runtime';
 
 interface DemoArgs {

@@ -7,7 +7,7 @@
 
 import { roundHalfToEven } from '@fhenet/quantization';
 import type { IntRange } from '@fhenet/quantization';
-import type { ActivationName, BatchNormLayer } from '@fhenet/training';
+import type { ActivationName, BatchNormLayer } from '@fhenet/training/format';
 
 export type ChainPrecision = 'float32' | 'float64';
 

@@ -4,7 +4,7 @@
 // shift into [0, 2^bits) and the tables) happens later, in size.ts, once the ranges are known.
 
 import { quantRange, type IntRange, type QuantParams } from '@fhenet/quantization';
-import { quantizeWeights, type GraphLayer, type TrainedGraph } from '@fhenet/training';
+import { quantizeWeights, type GraphLayer, type TrainedGraph } from '@fhenet/training/format';
 import { windowPlan } from '../circuit/linear.js';
 import type { Conv2dOp, DenseOp, LinearOp, SumPoolOp } from '../circuit/types.js';
 import { LoweringError } from '../errors.js';
