@@ -9,11 +9,14 @@ import { evaluate, graphAccumulators, graphToModel, initBackend, loadTrainedGrap
 
 const MODELS_DIR = fileURLToPath(new URL('../../../models/', import.meta.url));
 
-// name -> [active synapses, paper Table 1 accuracy]
-const TABLE1: Record<string, [number, number]> = {
+// name -> [active synapses, accuracy the model must reach: the paper's Table 1 for the FCNN rows
+// (the issue's done criterion); the convnets are short runs, compared with the paper in RESULTS.md]
+const TABLE1: Record<string, [number, number | null]> = {
   'mnist-fcnn-narrow-150': [150, 0.922],
   'mnist-fcnn-wide-90': [90, 0.965],
   'mnist-fcnn-wide-190': [190, 0.971],
+  'mnist-lenet-wide-190': [190, null],
+  'mnist-cnn6-wide-190': [190, null],
 };
 
 let testSet: ImageDataset;
@@ -24,7 +27,7 @@ beforeAll(async () => {
 
 describe('committed models', () => {
   for (const [name, [active, paper]] of Object.entries(TABLE1)) {
-    it(`${name}: recorded accuracy reproduces, >= paper ${paper * 100}%, masks hold`, () => {
+    it(`${name}: recorded accuracy reproduces${paper === null ? '' : `, >= paper ${paper * 100}%`}, masks hold`, () => {
       const graph = loadTrainedGraph(`${MODELS_DIR}${name}`);
       expect(graph.name).toBe(name);
       const recorded = graph.training.testAccuracy as number;
@@ -32,7 +35,7 @@ describe('committed models', () => {
       const acc = evaluate(model, testSet);
       model.dispose();
       expect(acc).toBe(recorded);
-      expect(acc).toBeGreaterThanOrEqual(paper);
+      if (paper !== null) expect(acc).toBeGreaterThanOrEqual(paper);
       for (const a of graphAccumulators(graph)) {
         const layer = graph.layers.find((l) => l.name === a.name)!;
         if (layer.type !== 'dense' && layer.type !== 'conv2d') throw new Error(`${a.name} is not linear`);
