@@ -88,3 +88,21 @@ describe('encrypted inference on MNIST (6-bit circuit, N=4096)', () => {
     expect(() => InferenceClient.generate(bare)).toThrow(/has no TFHE parameters/);
   });
 });
+
+describe('encrypted conv2d + sumPool circuit with a dequantize decoder (synthetic 6x6 graph)', () => {
+  it('decrypted outputs equal simulate() (signed inputs, negacyclic PBS outputs)', async () => {
+    const count = 1; // 183 PBS at 6 bits
+    const calib = randomBytes(9, 36 * 200);
+    const { circuit } = compile(convGraph(2), { calibration: { raw: calib, count: 200 } });
+    expect(circuit.output.kind).toBe('dequantize');
+    expect(circuit.stages.map((s) => s.linear.kind)).toEqual(['conv2d', 'sumPool', 'dense']);
+    const client = InferenceClient.generate(circuit);
+    const { keys } = await client.generateBothEvaluationKeys();
+    const server = new InferenceServer(circuit, keys);
+    const raw = randomBytes(77, 36 * count);
+    const sim = simulate(circuit, quantizeInputs(circuit, raw, count), count).outputs;
+    const result = await server.infer(client.encryptRaw(raw, count));
+    expect(Array.from(client.decode(result.outputs).values)).toEqual(Array.from(sim));
+    server.dispose();
+  }, 900_000);
+});
