@@ -21,3 +21,4 @@ export {
   maxActiveSynapses,
 } from './accumulator.js';
 export { weightNorm2, weightNorms2 } from './norms.js';
+export { FormatError, show } from './errors.js';
