@@ -17,6 +17,8 @@ export default defineConfig({
       ['@fhenet/training', './packages/training/src/index.ts'],
       ['@fhenet/compiler', './packages/compiler/src/index.ts'],
       ['@fhenet/runtime', './packages/runtime/src/index.ts'],
+      ['@fhenet/models', './packages/models/src/index.ts'],
+      ['@fhenet/experiments', './packages/experiments/src/index.ts'],
     ].map(([name, path]) => ({ find: new RegExp(`^${name}$`), replacement: src(path!) })),
   },
   test: {

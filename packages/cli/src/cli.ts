@@ -10,6 +10,7 @@ import { decryptCommand } from './commands/decrypt.js';
 import { predictCommand } from './commands/predict.js';
 import { serveCommand } from './commands/serve.js';
 import { benchCommand } from './commands/bench.js';
+import { sweepCommand } from './commands/sweep.js';
 
 export function buildCli(argv: string[]): Argv {
   return yargs(argv)
@@ -24,6 +25,7 @@ export function buildCli(argv: string[]): Argv {
     .command(predictCommand)
     .command(serveCommand)
     .command(benchCommand)
+    .command(sweepCommand)
     .strict()
     .demandCommand(1, 'Name a command; see --help.')
     .help()

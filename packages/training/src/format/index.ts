@@ -7,3 +7,5 @@ export { encodeTrainedGraph, decodeTrainedGraph, DEFAULT_PAYLOAD_FILE } from './
 export { saveTrainedGraph, loadTrainedGraph, MANIFEST_FILE } from './files.js';
 export { intRangeOf, roundHalfEven, quantizeValue, quantizeWeights } from './quantizer-range.js';
 export { graphAccumulators, type LayerAccumulator } from './accumulators.js';
+// The zoo's model names (a trained graph records one in training.model); tfjs-free.
+export { MODEL_NAMES, type ModelName } from '../models/names.js';

@@ -8,8 +8,9 @@ import { ActQuantizer, type ActScaleMode } from '../layers/act-quantizer.js';
 import type { RangeMode } from '../layers/common.js';
 import { QuantConv2D, QuantDense, type WeightScaleMode } from '../layers/quant-linear.js';
 
-export const MODEL_NAMES = ['fcnn', 'lenet', 'cnn6', 'vgg9'] as const;
-export type ModelName = (typeof MODEL_NAMES)[number];
+import { MODEL_NAMES, type ModelName } from './names.js';
+
+export { MODEL_NAMES, type ModelName };
 
 export interface QuantConfig {
   /** Weight bits (signed). Paper: 2. */

@@ -1,0 +1,17 @@
+// @fhenet/experiments — experiments over the whole pipeline (training -> compiler -> cost model):
+// active-synapse sweeps with their CSV/JSON/figures, and the paper's Table 1 regenerated from our
+// own runs. Sits above training, compiler and params, like the CLI. Training (tfjs) is loaded only
+// when a sweep point actually trains, so reading results and drawing figures stay light.
+export const PACKAGE_NAME = '@fhenet/experiments';
+export { expandGrid, pointKey, type BitPair, type RangeMode, type SweepGrid, type SweepPoint, type SweepSettings } from './grid.js';
+export {
+  CSV_COLUMNS, POINT_FORMAT, SWEEP_FORMAT, SWEEP_FORMAT_VERSION, readPoint, readSweep, toCsv, validatePoint,
+  type LayerBits, type PointResult, type PredictedLatency, type SweepResults,
+} from './results.js';
+export { parseInferenceResults, readInferenceResults, type MeasuredInference } from './measured.js';
+export { latencyModel, secondsPerPbs, type LatencyModel } from './latency.js';
+export { runPoint, simulatedAccuracy, type PointData, type PointOptions } from './point.js';
+export { runSweep, writeSweepOutputs, FIGURE_FILES, type SweepOptions, type SweepOutcome } from './sweep.js';
+export { accumulatorFigure, accuracyFigure } from './figures.js';
+export { lineChartSvg, niceTicks, type ChartSpec, type Series } from './plot/svg.js';
+export { svgToPng } from './plot/png.js';

@@ -1,0 +1,37 @@
+// The published pretrained models: one entry per folder under models/ at the repository root.
+// An explicit list, not a directory scan, so that a stray or half-written folder is never served
+// as a model, and so the list can say which row of the paper's Table 1 each model reproduces
+// (test/registry.test.ts checks that the list and the folders agree).
+
+export interface PublishedModel {
+  /** Folder name under models/, and the name the CLI and the library accept. */
+  readonly name: string;
+  /** The network as the paper's Table 1 names it. */
+  readonly network: string;
+  readonly dataset: 'mnist';
+  /** Signed weight bits / unsigned activation bits. */
+  readonly weightBits: number;
+  readonly actBits: number;
+  readonly range: 'narrow' | 'wide';
+  /** Active synapses per neuron after pruning (the paper's "active neurons"). */
+  readonly activeSynapses: number;
+  /** Weight scales per output channel instead of per tensor. */
+  readonly perChannel: boolean;
+}
+
+export const PUBLISHED_MODELS: readonly PublishedModel[] = [
+  { name: 'mnist-fcnn-narrow-150', network: '3-layer FCNN', dataset: 'mnist', weightBits: 2, actBits: 2, range: 'narrow', activeSynapses: 150, perChannel: false },
+  { name: 'mnist-fcnn-wide-90', network: '3-layer FCNN', dataset: 'mnist', weightBits: 2, actBits: 2, range: 'wide', activeSynapses: 90, perChannel: true },
+  { name: 'mnist-fcnn-wide-190', network: '3-layer FCNN', dataset: 'mnist', weightBits: 2, actBits: 2, range: 'wide', activeSynapses: 190, perChannel: false },
+  { name: 'mnist-lenet-wide-190', network: 'LeNet', dataset: 'mnist', weightBits: 2, actBits: 2, range: 'wide', activeSynapses: 190, perChannel: false },
+  { name: 'mnist-cnn6-wide-190', network: '6-layer CNN', dataset: 'mnist', weightBits: 2, actBits: 2, range: 'wide', activeSynapses: 190, perChannel: false },
+];
+
+export const PUBLISHED_MODEL_NAMES: readonly string[] = PUBLISHED_MODELS.map((m) => m.name);
+
+/** The registry entry of a published model; throws naming the known models otherwise. */
+export function publishedModel(name: string): PublishedModel {
+  const m = PUBLISHED_MODELS.find((x) => x.name === name);
+  if (!m) throw new RangeError(`model "${name}": not a published model; known models: ${PUBLISHED_MODEL_NAMES.join(', ')}`);
+  return m;
+}
