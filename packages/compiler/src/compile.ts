@@ -5,11 +5,12 @@ import type { IntRange } from '@fhenet/quantization';
 import { validateGraph, type TrainedGraph } from '@fhenet/training/format';
 import { quantizeInputs } from './client.js';
 import { channelCount, outputSize } from './circuit/linear.js';
+import { pbsPerNeuron } from './circuit/rounding.js';
 import type { Circuit } from './circuit/types.js';
 import type { ChainPrecision } from './lower/chain.js';
 import { lowerGraph } from './lower/lower.js';
 import { analyzeRanges } from './ranges.js';
-import { chooseParameters, type ParameterChoice } from './parameters.js';
+import { chooseParameters, pbsCount, type ParameterChoice } from './parameters.js';
 import { floatTies } from './ties.js';
 import { sizeCircuit, stageBits, type Sizing } from './size.js';
 
@@ -24,6 +25,26 @@ export interface CompileOptions {
   readonly precision?: ChainPrecision;
   /** Error probability of one whole inference, split over its PBS (default 1e-6). */
   readonly pError?: number;
+  /**
+   * Low slot bits each lookup stage rounds away (docs/compiler.md, "Rounding"): one k for every
+   * lookup stage, one per stage, or 'auto' (the k with the least predicted KS+PBS time per
+   * inference; within 20% of it, the smallest k, which loses the least accuracy). Default 0.
+   */
+  readonly roundBits?: number | readonly number[] | 'auto';
+}
+
+/** One rounding the compiler priced (all of them with roundBits 'auto'). */
+export interface RoundingCandidate {
+  /** Round bits of every stage. */
+  readonly roundBits: readonly number[];
+  readonly pbsCount: number;
+  /** The chosen set, or why there is none. */
+  readonly set?: string;
+  readonly polynomialSize?: number;
+  readonly pbsMs?: number;
+  /** pbsCount * pbsMs: single-thread KS+PBS time of one inference on the reference machine. */
+  readonly inferenceMs?: number;
+  readonly error?: string;
 }
 
 export interface StageReport {
@@ -37,7 +58,11 @@ export interface StageReport {
   readonly worstCase: { readonly range: IntRange; readonly bits: number };
   readonly calibration?: { readonly range: IntRange; readonly bits: number };
   readonly nu: number;
-  /** Programmable bootstraps of this stage per inference (0 for a last stage decoded in the clear). */
+  /** Low slot bits rounded away before the lookup (0: plain lookup). */
+  readonly roundBits: number;
+  /** PBS per neuron: roundBits for a rounded stage (k-1 extractions + lookup), 1 plain, 0 clear decode. */
+  readonly pbsPerNeuron: number;
+  /** Programmable bootstraps of this stage per inference, extractions included (0 when decoded in the clear). */
   readonly pbs: number;
 }
 
@@ -55,7 +80,14 @@ export interface CompileReport {
   readonly floatTies: number;
   /** The chosen parameters and their predicted costs, or why none could be chosen. */
   readonly parameters: ParameterChoice | { readonly error: string };
+  /** Single-thread KS+PBS milliseconds of one inference predicted by the cost model, when parameters were chosen. */
+  readonly predictedInferenceMs?: number;
+  /** The roundings priced (one unless roundBits was 'auto'). */
+  readonly roundingCandidates: readonly RoundingCandidate[];
 }
+
+/** Within this factor of the cheapest rounding, 'auto' takes the smallest k (least accuracy lost). */
+export const AUTO_ROUNDING_SLACK = 1.2;
 
 const union = (rs: readonly IntRange[]): IntRange => ({ min: Math.min(...rs.map((r) => r.min)), max: Math.max(...rs.map((r) => r.max)) });
 
@@ -70,16 +102,52 @@ export function compile(graph: TrainedGraph, options: CompileOptions = {}): { ci
   }
   const ranges = analyzeRanges(lowered, calibration);
   const sizing: Sizing = options.sizing ?? (calibration ? 'calibration' : 'worstCase');
-  const sized = sizeCircuit(lowered, ranges, { sizing, ...(options.maxBits === undefined ? {} : { maxBits: options.maxBits }) });
+  const sizeWith = (roundBits: readonly number[]) =>
+    sizeCircuit(lowered, ranges, { sizing, roundBits, ...(options.maxBits === undefined ? {} : { maxBits: options.maxBits }) });
+  const plain = sizeWith(lowered.stages.map(() => 0));
+  const lookupStages = lowered.stages.map((st) => st.outputQuantizer !== null);
+  const uniform = (k: number) => lookupStages.map((l) => (l ? k : 0));
+  let choices: (readonly number[])[];
+  const rb = options.roundBits ?? 0;
+  if (rb === 'auto') {
+    choices = [uniform(0)];
+    for (let k = 2; k < plain.bits; k++) choices.push(uniform(k));
+  } else if (typeof rb === 'number') {
+    choices = [uniform(rb)];
+  } else {
+    if (rb.length !== lowered.stages.length) throw new RangeError(`compile: roundBits needs one entry per stage (${lowered.stages.length}: ${lowered.stages.map((s) => s.name).join(', ')}), got ${rb.length}`);
+    choices = [rb];
+  }
+  const priced = choices.map((roundBits) => {
+    const sized = roundBits.every((k) => k === 0) ? plain : sizeWith(roundBits);
+    let parameters: ParameterChoice | { error: string };
+    try {
+      parameters = chooseParameters(sized, options.pError);
+    } catch (e) {
+      if (options.pError !== undefined && !(options.pError > 0 && options.pError < 1)) throw e; // the user's mistake, not the model's
+      parameters = { error: (e as Error).message };
+    }
+    return { roundBits, sized, parameters };
+  });
+  const inferenceMs = (c: (typeof priced)[number]) => ('error' in c.parameters ? Infinity : c.parameters.predictedPbsMs * c.parameters.pbsCount);
+  const cheapest = Math.min(...priced.map(inferenceMs));
+  // The first (smallest k) within the slack of the cheapest; the only one when k was given.
+  const chosen = priced.find((c) => inferenceMs(c) <= cheapest * AUTO_ROUNDING_SLACK) ?? priced[0]!;
+  const { sized, parameters } = chosen;
+  const roundingCandidates: RoundingCandidate[] = priced.map((c) =>
+    'error' in c.parameters
+      ? { roundBits: c.roundBits, pbsCount: pbsCount(c.sized), error: c.parameters.error }
+      : {
+          roundBits: c.roundBits,
+          pbsCount: c.parameters.pbsCount,
+          set: c.parameters.parameters.set.name,
+          polynomialSize: c.parameters.parameters.set.polynomialSize,
+          pbsMs: c.parameters.predictedPbsMs,
+          inferenceMs: inferenceMs(c),
+        },
+  );
   const wcBits = stageBits(ranges, 'worstCase', lowered);
   const calBits = calibration ? stageBits(ranges, 'calibration', lowered) : undefined;
-  let parameters: ParameterChoice | { error: string };
-  try {
-    parameters = chooseParameters(sized, options.pError);
-  } catch (e) {
-    if (options.pError !== undefined && !(options.pError > 0 && options.pError < 1)) throw e; // the user's mistake, not the model's
-    parameters = { error: (e as Error).message };
-  }
   const circuit: Circuit = 'error' in parameters ? sized : { ...sized, parameters: parameters.parameters };
   const stages: StageReport[] = circuit.stages.map((s, i) => {
     const r = ranges[i]!;
@@ -92,7 +160,9 @@ export function compile(graph: TrainedGraph, options: CompileOptions = {}): { ci
       worstCase: { range: union(r.worstCase), bits: wcBits[i]! },
       ...(r.calibration && calBits ? { calibration: { range: union(r.calibration), bits: calBits[i]! } } : {}),
       nu: r.nu,
-      pbs: s.tables ? outputSize(s.linear) : 0,
+      roundBits: s.roundBits,
+      pbsPerNeuron: pbsPerNeuron(s),
+      pbs: pbsPerNeuron(s) * outputSize(s.linear),
     };
   });
   const report: CompileReport = {
@@ -104,6 +174,8 @@ export function compile(graph: TrainedGraph, options: CompileOptions = {}): { ci
     maxNu: Math.max(...stages.map((s) => s.nu)),
     floatTies: floatTies(lowered, lowerGraph(graph, precision === 'float32' ? 'float64' : 'float32'), ranges.map((r) => r.worstCase)).length,
     parameters,
+    ...('error' in parameters ? {} : { predictedInferenceMs: parameters.predictedPbsMs * parameters.pbsCount }),
+    roundingCandidates,
   };
   return { circuit, report };
 }

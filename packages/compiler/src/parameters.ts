@@ -1,9 +1,11 @@
-// Choosing the TFHE parameters of a circuit: the cheapest secure set (params' optimizer) for the
-// circuit's bit-width and largest nu, with the user's error probability per inference split over
-// the circuit's PBS count.
+// Choosing the TFHE parameters of a circuit: the cheapest secure set (params' optimizer) that
+// carries every PBS decision of the circuit (plain lookups, bit extractions and rounded lookups,
+// each with its own noise and tolerance) with the user's error probability per inference split
+// evenly over ALL the circuit's PBS.
 
-import { keySizes, optimizeParameters, pFailPerInference, type KeySizes, type PbsCost } from '@fhenet/params';
+import { decisionPbsCount, keySizes, optimizeParameters, pErrorOfDecisions, predictedPbsMs, stageDecisions, type KeySizes, type PbsCost, type PbsDecision } from '@fhenet/params';
 import { outputSize } from './circuit/linear.js';
+import { pbsPerNeuron } from './circuit/rounding.js';
 import type { Circuit, CircuitParameters } from './circuit/types.js';
 
 /** Default error probability of one whole inference (the paper's example, section 4). */
@@ -16,10 +18,15 @@ export interface ParameterChoice {
   readonly pbsCost: PbsCost;
   readonly pbsCount: number;
   readonly maxNu: number;
+  /** Every decision kind the set was chosen for. */
+  readonly decisions: readonly PbsDecision[];
+  /** Cost model turned into this machine's single-thread KS+PBS milliseconds (params' cost.ts). */
+  readonly predictedPbsMs: number;
 }
 
+/** PBS per inference, bit extractions included. */
 export function pbsCount(circuit: Circuit): number {
-  return circuit.stages.reduce((n, s) => n + (s.tables ? outputSize(s.linear) : 0), 0);
+  return circuit.stages.reduce((n, s) => n + pbsPerNeuron(s) * outputSize(s.linear), 0);
 }
 
 /**
@@ -32,18 +39,28 @@ export function maxNu(circuit: Circuit): number {
   return Math.max(...circuit.stages.map((s) => s.analysis.nu));
 }
 
+/** The PBS decisions of a circuit, stage by stage (params' decisions.ts). */
+export function circuitDecisions(circuit: Circuit): PbsDecision[] {
+  return circuit.stages.flatMap((s) =>
+    stageDecisions({ name: s.name, messageBits: circuit.bits, nu: s.analysis.nu, roundBits: s.roundBits, outputs: outputSize(s.linear), clearDecode: s.tables === null }),
+  );
+}
+
 export function chooseParameters(circuit: Circuit, pErrorPerInference = DEFAULT_P_ERROR): ParameterChoice {
   if (!(pErrorPerInference > 0 && pErrorPerInference < 1)) {
     throw new RangeError(`chooseParameters: pError must be a probability in (0, 1), got ${String(pErrorPerInference)}`);
   }
-  const count = Math.max(1, pbsCount(circuit));
+  const decisions = circuitDecisions(circuit);
+  const count = Math.max(1, decisionPbsCount(decisions));
   const nu = maxNu(circuit);
-  const result = optimizeParameters({ messageBits: circuit.bits, maxNu: nu, log2PFailPerPbs: { pErrorPerInference, pbsCount: count } });
+  const result = optimizeParameters({ messageBits: circuit.bits, maxNu: nu, decisions, log2PFailPerPbs: { pErrorPerInference, pbsCount: count } });
   return {
-    parameters: { set: result.set, log2PFailPerPbs: result.log2PFail, pErrorPerInference: pFailPerInference(result.log2PFail, count) },
+    parameters: { set: result.set, log2PFailPerPbs: result.log2PFail, pErrorPerInference: pErrorOfDecisions(result.set, decisions) },
     keySizes: keySizes(result.set),
     pbsCost: result.cost,
     pbsCount: count,
     maxNu: nu,
+    decisions,
+    predictedPbsMs: predictedPbsMs(result.cost),
   };
 }

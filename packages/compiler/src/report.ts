@@ -10,7 +10,7 @@ function table(rows: string[][]): string {
 }
 
 export function formatReport(report: CompileReport): string {
-  const rows = [['stage', 'op', 'outputs', 'active', 'worst-case acc', 'bits', 'calibration acc', 'bits', 'nu', 'PBS']];
+  const rows = [['stage', 'op', 'outputs', 'active', 'worst-case acc', 'bits', 'calibration acc', 'bits', 'nu', 'round', 'PBS/neuron', 'PBS']];
   for (const s of report.stages) {
     rows.push([
       s.name,
@@ -22,6 +22,8 @@ export function formatReport(report: CompileReport): string {
       s.calibration ? `[${s.calibration.range.min}, ${s.calibration.range.max}]` : '-',
       s.calibration ? String(s.calibration.bits) : '-',
       s.nu.toFixed(2),
+      String(s.roundBits),
+      String(s.pbsPerNeuron),
       s.pbs === 0 ? '0 (clear decode)' : String(s.pbs),
     ]);
   }
@@ -30,7 +32,7 @@ export function formatReport(report: CompileReport): string {
     table(rows),
     `circuit bit-width: ${report.bits} (sized on ${report.sizing === 'worstCase' ? 'the exact worst case' : 'calibration data'}; ` +
       `bits = widest channel's accumulator span after its shift into [0, 2^bits))`,
-    `PBS per inference: ${report.pbsCount}, max nu: ${report.maxNu.toFixed(2)}`,
+    `PBS per inference: ${report.pbsCount} (bit extractions included), max nu: ${report.maxNu.toFixed(2)}`,
     `float ties: ${report.floatTies} table entries round differently in float32 and float64 (where tfjs may disagree)`,
   ];
   const p = report.parameters;
@@ -45,7 +47,18 @@ export function formatReport(report: CompileReport): string {
       `keys: bootstrapping ${mib(p.keySizes.bootstrapKeyBytes)} (seeded ${mib(p.keySizes.seededBootstrapKeyBytes)}), ` +
         `keyswitching ${mib(p.keySizes.keyswitchKeyBytes)} (seeded ${mib(p.keySizes.seededKeyswitchKeyBytes)})`,
       `cost model: ${p.pbsCost.total.toExponential(2)} multiply-adds per KS+PBS, ${(p.pbsCost.total * report.pbsCount).toExponential(2)} per inference`,
+      `predicted latency: ${p.predictedPbsMs.toFixed(1)} ms per KS+PBS, ${(report.predictedInferenceMs! / 1000).toFixed(1)} s per inference on one thread ` +
+        `(~${(report.predictedInferenceMs! / 2000).toFixed(1)} s on 2 cores; cost model fitted to this project's 2-core machine, +-30%)`,
     );
+  }
+  if (report.roundingCandidates.length > 1) {
+    lines.push('roundings priced (round bits per stage; auto takes the cheapest, or the smallest k within 20% of it):');
+    for (const c of report.roundingCandidates) {
+      lines.push(
+        `  [${c.roundBits.join(', ')}]: ${c.pbsCount} PBS, ` +
+          (c.error ? `no parameters (${c.error.slice(0, 100)})` : `N=${c.polynomialSize} ${c.pbsMs!.toFixed(1)} ms/PBS, ${(c.inferenceMs! / 1000).toFixed(1)} s per inference (1 thread)`),
+      );
+    }
   }
   return lines.join('\n');
 }

@@ -6,13 +6,20 @@
 // half of the test polynomial). So an accumulator that leaves [0, p) is NOT clamped: it wraps, and
 // the simulator reproduces exactly the wrong answer encryption would give. Values between stages are
 // kept as the canonical representative of their residue in [-p, p).
+//
+// A rounded stage (roundBits k >= 2) first runs the runtime's k-1 bit extractions on the residue,
+// each exactly as the encrypted side does it (multiply, add the offset, negacyclic lookup of a
+// constant table, subtract), then the lookup; see circuit/rounding.ts.
 
 import { accumulate, channelOfOutputs, inputSize, outputSize } from './circuit/linear.js';
+import { extractionSteps } from './circuit/rounding.js';
 import type { Circuit } from './circuit/types.js';
 
 export interface StageTrace {
   /** Table slot of every output (accumulator + offset) before reduction mod 2^(bits+1): shows overflow. */
   readonly slots: Int32Array;
+  /** Rounded stages only: the residue in [0, 2p) the lookup reads after the bit extractions. */
+  readonly lookupInputs?: Int32Array;
   /** What the stage hands on: PBS outputs in [-p, p), or residues mod 2p for a table-less last stage. */
   readonly values: Int32Array;
 }
@@ -47,22 +54,31 @@ export function simulate(circuit: Circuit, inputs: Int32Array, count: number, op
     const values = new Int32Array(count * n);
     const { offset, tables } = stage;
     const channel = channelOfOutputs(stage.linear);
+    const steps = tables === null ? [] : extractionSteps(circuit.bits, stage.roundBits);
+    const lookupInputs = steps.length > 0 && options.trace ? new Int32Array(count * n) : undefined;
     for (let s = 0; s < count; s++) {
       const base = s * n;
       for (let o = 0; o < n; o++) {
         const slot = (slots[base + o] as number) + (offset[o] as number);
         slots[base + o] = slot;
-        const a = slot & mask; // two's complement: the residue mod 2p, also for negative slots
+        let a = slot & mask; // two's complement: the residue mod 2p, also for negative slots
         if (tables === null) {
           values[base + o] = a;
           continue;
         }
+        for (const e of steps) {
+          // The runtime's extraction PBS: negacyclic lookup of the constant table e.value.
+          const r = (a * e.multiplier + e.offset) & mask;
+          const out = r < p ? e.value : -e.value;
+          a = (a + out - e.value) & mask;
+        }
+        if (lookupInputs) lookupInputs[base + o] = a;
         const t = (channel[o] as number) * p;
         const v = a < p ? (tables[t + a] as number) : -(tables[t + a - p] as number);
         values[base + o] = ((v + p) & mask) - p;
       }
     }
-    if (options.trace) traces.push({ slots, values });
+    if (options.trace) traces.push(lookupInputs ? { slots, lookupInputs, values } : { slots, values });
     x = values;
   }
   return options.trace ? { outputs: x, stages: traces } : { outputs: x };

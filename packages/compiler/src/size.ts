@@ -5,6 +5,7 @@
 import { maxActiveSynapses, type IntRange } from '@fhenet/quantization';
 import { MAX_CIRCUIT_BITS } from './circuit/format.js';
 import { channelCount } from './circuit/linear.js';
+import { expandRoundedTable } from './circuit/rounding.js';
 import type { Circuit, OutputDecoder, Stage } from './circuit/types.js';
 import { BitWidthError, LoweringError } from './errors.js';
 import type { LoweredGraph } from './lower/lower.js';
@@ -47,6 +48,11 @@ export interface SizeOptions {
   readonly sizing: Sizing;
   /** Reject any stage wider than this. */
   readonly maxBits?: number;
+  /**
+   * Low slot bits each stage rounds away before its lookup (0 or 2..bits-1; default 0 everywhere;
+   * always 0 on a last stage decoded in the clear). One entry per stage.
+   */
+  readonly roundBits?: readonly number[];
 }
 
 export function sizeCircuit(graph: LoweredGraph, ranges: readonly StageRanges[], options: SizeOptions): Circuit {
@@ -62,7 +68,17 @@ export function sizeCircuit(graph: LoweredGraph, ranges: readonly StageRanges[],
     throw new LoweringError(widest.name, `its accumulator needs ${bits} bits; circuits are limited to ${MAX_CIRCUIT_BITS} (tables of 2^bits entries per channel): prune more`);
   }
   const p = 2 ** bits;
+  if (options.roundBits && options.roundBits.length !== graph.stages.length) {
+    throw new RangeError(`sizeCircuit: roundBits needs one entry per stage (${graph.stages.length}), got ${options.roundBits.length}`);
+  }
   const stages: Stage[] = graph.stages.map((st, i) => {
+    const roundBits = options.roundBits?.[i] ?? 0;
+    if (roundBits !== 0) {
+      if (!st.outputQuantizer) throw new LoweringError(st.name, `it is decoded in the clear (no lookup), so it cannot round ${roundBits} bits: use 0`);
+      if (!Number.isInteger(roundBits) || roundBits < 2 || roundBits >= bits) {
+        throw new LoweringError(st.name, `round bits must be 0 or an integer in [2, ${bits - 1}] for a ${bits}-bit circuit, got ${roundBits}`);
+      }
+    }
     const r = ranges[i]!;
     const sized = sizedRanges(r, options.sizing, st.name);
     const channels = channelCount(st.linear);
@@ -72,7 +88,24 @@ export function sizeCircuit(graph: LoweredGraph, ranges: readonly StageRanges[],
     const shift = Int32Array.from(sized, (s) => -s.min + Math.floor((slots - span(s)) / 2));
     const offset = Int32Array.from(st.fold, (f, o) => f + (shift[st.linear.kind === 'dense' ? o : o % channels] as number));
     let tables: Int32Array | null = null;
-    if (st.outputQuantizer) {
+    if (st.outputQuantizer && roundBits >= 2) {
+      // Bucket t holds the slots [t*2^k, (t+1)*2^k); its one value is the chain at the middle of
+      // the part of it the sized range reaches (clamped to that range when it reaches none).
+      const width = 2 ** roundBits;
+      tables = new Int32Array(channels * p);
+      for (let c = 0; c < channels; c++) {
+        const sh = shift[c] as number;
+        const lo = (sized[c] as IntRange).min + sh;
+        const hi = (sized[c] as IntRange).max + sh;
+        const value = (t: number) => {
+          const a = Math.max(t * width, lo);
+          const b = Math.min(t * width + width - 1, hi);
+          const mid = a <= b ? (a + b) / 2 : Math.min(Math.max(t * width + (width - 1) / 2, lo), hi);
+          return Math.round(st.chain(c, mid - sh)); // quantized chains are integers already; a pooled sum is rounded
+        };
+        tables.set(expandRoundedTable(value, roundBits, p), c * p);
+      }
+    } else if (st.outputQuantizer) {
       tables = new Int32Array(channels * p);
       for (let c = 0; c < channels; c++) for (let a = 0; a < p; a++) tables[c * p + a] = st.chain(c, a - (shift[c] as number));
     } else if (i !== graph.stages.length - 1) {
@@ -87,6 +120,7 @@ export function sizeCircuit(graph: LoweredGraph, ranges: readonly StageRanges[],
       linear: st.linear,
       offset,
       tables,
+      roundBits,
       analysis: {
         shift,
         worstCase: slotRange(r.worstCase),

@@ -54,6 +54,7 @@ export function randomStage(r: () => number, name: string, linear: LinearOp, bit
     linear,
     offset: Int32Array.from({ length: outputSize(linear) }, () => randInt(r, 0, p - 1)),
     tables: withTables ? Int32Array.from({ length: channels * p }, () => randInt(r, lo, hi)) : null,
+    roundBits: 0,
     analysis: { shift: new Int32Array(channels), worstCase: { min: 0, max: p - 1 }, nu: 1 },
   };
 }

@@ -59,6 +59,7 @@ describe('simulate: padding-bit semantics', () => {
     linear: denseFromRows([[w]], 1),
     offset: Int32Array.of(offset),
     tables: table,
+    roundBits: 0,
     analysis: { shift: Int32Array.of(0), worstCase: { min: 0, max: 7 }, nu: Math.abs(w) },
   });
   const run = (w: number, offset: number, x: number) => simulate(circuitOf([stage(w, offset)], bits, [1]), Int32Array.of(x), 1).outputs[0];

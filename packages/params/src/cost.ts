@@ -30,3 +30,16 @@ export function pbsCost(set: CostParams): PbsCost {
   const keyswitch = k * N * set.keyswitch.levelCount * (n + 1);
   return { pbs, keyswitch, total: pbs + keyswitch };
 }
+
+/**
+ * Cost-model units per millisecond of single-thread KS+PBS on the project's 2-core AMD EPYC
+ * (avx512): the geometric mean of cost / measured CPU time of the published 2/4/6/8-bit sets
+ * (packages/runtime/bench/RESULTS.md, 2026-11-25: 4.0, 6.2, 5.5, 7.2 million per ms). Predictions
+ * from it are good to about +-30% across N = 512 .. 65536.
+ */
+export const COST_UNITS_PER_MS = 5.6e6;
+
+/** Predicted single-thread milliseconds of one keyswitch + PBS on the reference machine. */
+export function predictedPbsMs(cost: PbsCost): number {
+  return cost.total / COST_UNITS_PER_MS;
+}

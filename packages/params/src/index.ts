@@ -12,11 +12,15 @@ export {
 } from './security.js';
 export { canonicalParameterEncoding, parameterFingerprint } from './fingerprint.js';
 export {
-  log2PFail, log2PFailFromVariance, varBeforeDecision, varFreshEncryption, varKeyswitch, varModulusSwitch, varPbs,
+  halfSlot, log2PFail, log2PFailFromVariance, log2PFailWithin, varBeforeDecision, varFreshEncryption, varKeyswitch, varModulusSwitch, varPbs,
   type DecisionNoiseOptions, type KeyswitchNoiseParams, type ModulusSwitchNoiseParams, type PbsNoiseParams, type PFailOptions,
 } from './noise.js';
 export { erfc, log2Erfc } from './erfc.js';
 export { log2PFailPerPbsFor, pFailPerInference } from './probability.js';
 export { keySizes, type KeySizes } from './sizes.js';
-export { fftCost, pbsCost, type CostParams, type PbsCost } from './cost.js';
+export { COST_UNITS_PER_MS, fftCost, pbsCost, predictedPbsMs, type CostParams, type PbsCost } from './cost.js';
 export { optimizeParameters, OPTIMIZER_SPACE, type FailureTarget, type OptimizeRequest, type OptimizeResult } from './optimizer.js';
+export {
+  assertRoundBits, decisionPbsCount, decisionVariance, extractionTolerance, log2PFailOfDecision, pErrorOfDecisions, plainDecision,
+  roundedLookupTolerance, stageDecisions, type DecisionKind, type PbsDecision, type StageDecisionRequest,
+} from './decisions.js';

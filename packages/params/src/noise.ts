@@ -90,9 +90,24 @@ export function log2PFail(set: TfheParameterSet, options: PFailOptions = {}): nu
   return log2PFailFromVariance(bits, varBeforeDecision(set, options));
 }
 
+/** Half a message slot, delta/2 = 1/(4p) in torus units: the tolerance of a plain p-bit lookup. */
+export function halfSlot(messageBits: number): number {
+  return 1 / (4 * 2 ** messageBits);
+}
+
 /** log2 p_fail of one PBS decision with `variance` (torus units) for a 2^messageBits encoding. */
 export function log2PFailFromVariance(messageBits: number, variance: number): number {
+  return log2PFailWithin(halfSlot(messageBits), variance);
+}
+
+/**
+ * log2 p_fail of a decision that is right while its centred Gaussian noise (variance `variance`)
+ * stays within +-`tolerance` (both torus units): erfc(tolerance / (sqrt 2 * sqrt s2)). A plain
+ * lookup's tolerance is halfSlot(bits); a rounded lookup and the bit extractions before it have
+ * wider ones (decisions.ts).
+ */
+export function log2PFailWithin(tolerance: number, variance: number): number {
   if (!(variance > 0)) throw new Error(`variance must be > 0, got ${variance}`);
-  const halfSlot = 1 / (4 * 2 ** messageBits); // a value decodes right while its noise stays within half a slot
-  return log2Erfc(halfSlot / (Math.SQRT2 * Math.sqrt(variance)));
+  if (!(tolerance > 0 && tolerance <= 0.5)) throw new Error(`tolerance must be in (0, 1/2] (torus units), got ${tolerance}`);
+  return log2Erfc(tolerance / (Math.SQRT2 * Math.sqrt(variance)));
 }

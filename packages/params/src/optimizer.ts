@@ -11,7 +11,8 @@
 // Tuples whose cheapest conceivable cost already exceeds the best found are skipped.
 import { pbsCost } from './cost.js';
 import { log2Erfc } from './erfc.js';
-import { log2PFail, varKeyswitch, varModulusSwitch, varPbs } from './noise.js';
+import { log2PFailOfDecision, plainDecision, type PbsDecision } from './decisions.js';
+import { varKeyswitch, varModulusSwitch, varPbs } from './noise.js';
 import type { NoiseKind } from './published.js';
 import { log2PFailPerPbsFor } from './probability.js';
 import { assertSecure, MIN_SECURE_DIMENSION, minSecureGaussianStdDevLog2, minSecureTUniformBoundLog2 } from './security.js';
@@ -31,10 +32,16 @@ export const OPTIMIZER_SPACE = {
 export type FailureTarget = number | { readonly pErrorPerInference: number; readonly pbsCount: number };
 
 export interface OptimizeRequest {
-  /** Message bits p = 2^messageBits (1..8; no CRT here). */
+  /** Message bits p = 2^messageBits (the polynomial must hold 2^p boxes: N >= 2^p). */
   readonly messageBits: number;
   /** Largest 2-norm of the integer weights feeding a PBS in the circuit. */
   readonly maxNu: number;
+  /**
+   * Every kind of decision the set must carry at the per-PBS target (decisions.ts): rounded
+   * circuits have bit extractions and wide-tolerance lookups. Default: one plain p-bit lookup at
+   * maxNu, which is what log2PFail(set) rates.
+   */
+  readonly decisions?: readonly PbsDecision[];
   /** log2 p_fail per PBS, or an error budget per inference split over pbsCount PBS. */
   readonly log2PFailPerPbs: FailureTarget;
   readonly noise?: NoiseKind;
@@ -56,8 +63,8 @@ function keyNoise(kind: NoiseKind, dimension: number): NoiseDistribution {
     : { kind, stdDevLog2: minSecureGaussianStdDevLog2(dimension) };
 }
 
-/** Largest variance whose p_fail is <= 2^target: p_fail = erfc(halfSlot / sqrt(2 s2)). */
-function maxVariance(messageBits: number, target: number): number {
+/** Largest variance whose p_fail is <= 2^target: p_fail = erfc(tolerance / sqrt(2 s2)). */
+function maxVariance(tolerance: number, target: number): number {
   let lo = 0;
   let hi = 1;
   while (log2Erfc(hi) > target) hi *= 2;
@@ -66,8 +73,7 @@ function maxVariance(messageBits: number, target: number): number {
     if (log2Erfc(mid) > target) lo = mid;
     else hi = mid;
   }
-  const halfSlot = 1 / (4 * 2 ** messageBits);
-  return (halfSlot / hi) ** 2 / 2; // x = hi satisfies the target, so this variance does too
+  return (tolerance / hi) ** 2 / 2; // x = hi satisfies the target, so this variance does too
 }
 
 interface KeyswitchChoice {
@@ -121,7 +127,11 @@ function checkRequest(request: OptimizeRequest): number {
   const { messageBits, maxNu } = request;
   if (!Number.isInteger(messageBits) || messageBits < 1) throw new Error(`messageBits must be an integer >= 1, got ${messageBits}`);
   if (messageBits > MAX_MESSAGE_BITS) {
-    throw new Error(`messageBits ${messageBits} > ${MAX_MESSAGE_BITS}: wider messages need CRT decomposition, which is not supported; quantize to <= ${MAX_MESSAGE_BITS} bits`);
+    throw new Error(`messageBits ${messageBits} > ${MAX_MESSAGE_BITS} (the engine's limit): round low accumulator bits or quantize to <= ${MAX_MESSAGE_BITS} bits`);
+  }
+  for (const d of request.decisions ?? []) {
+    if (!(d.inputFactor >= 0) || !Number.isFinite(d.inputFactor)) throw new Error(`decision ${d.label}: inputFactor must be a finite number >= 0, got ${d.inputFactor}`);
+    if (!(d.tolerance > 0 && d.tolerance <= 0.5)) throw new Error(`decision ${d.label}: tolerance must be in (0, 1/2] torus, got ${d.tolerance}`);
   }
   if (!(maxNu > 0) || !Number.isFinite(maxNu)) throw new Error(`maxNu must be a finite number > 0, got ${maxNu}`);
   const t = request.log2PFailPerPbs;
@@ -147,8 +157,10 @@ export function optimizeParameters(request: OptimizeRequest): OptimizeResult {
   const { messageBits, maxNu } = request;
   const kind = request.noise ?? 'tuniform';
   const modulusSwitch = request.modulusSwitch ?? 'centered';
-  const vMax = maxVariance(messageBits, target);
-  const nus = maxNu * maxNu;
+  const decisions = request.decisions && request.decisions.length > 0 ? request.decisions : [plainDecision(messageBits, maxNu)];
+  // Each decision j: inputFactor_j * Var_PBS + Var_KS + Var_MS <= vMax_j.
+  const factors = decisions.map((d) => d.inputFactor);
+  const vMaxes = decisions.map((d) => maxVariance(d.tolerance, target));
   const nMin = OPTIMIZER_SPACE.lweDimension.min;
   const candidates = candidateDimensions(kind);
   let best: Best | undefined;
@@ -172,7 +184,9 @@ export function optimizeParameters(request: OptimizeRequest): OptimizeResult {
           const v = varPbs({ lweDimension: 1, glweDimension: k, polynomialSize: N, pbs: { baseLog: b, levelCount: lPbs }, glweNoise });
           if (v < f) [f, pbsBase] = [v, b];
         }
-        const perNVariance = nus * f + msPerN;
+        // Per decision, the part of the variance that grows with n (PBS input and modulus switch).
+        const perNVariance = factors.map((a) => a * f + msPerN);
+        const fits = (n: number, ks: number) => perNVariance.every((v, j) => v * n + ks + msConst <= vMaxes[j]!);
         for (let lKs = OPTIMIZER_SPACE.keyswitchLevels.min; lKs <= OPTIMIZER_SPACE.keyswitchLevels.max; lKs++) {
           const ksCostPerN = kN * lKs;
           if (best && perN * nMin + ksCostPerN * (nMin + 1) >= best.cost) break;
@@ -180,8 +194,8 @@ export function optimizeParameters(request: OptimizeRequest): OptimizeResult {
           for (const n of candidates) {
             const cost = perN * n + ksCostPerN * (n + 1);
             if (best && cost >= best.cost) break;
-            if (perNVariance * n + msConst > vMax) break; // PBS and switch noise alone already too big, and grow with n
-            if (perNVariance * n + kN * ks.g[n - nMin]! + msConst <= vMax) {
+            if (!fits(n, 0)) break; // PBS and switch noise alone already too big, and grow with n
+            if (fits(n, kN * ks.g[n - nMin]!)) {
               best = { cost, n, k, N, pbs: { baseLog: pbsBase, levelCount: lPbs }, keyswitch: { baseLog: ks.baseLog[n - nMin]!, levelCount: lKs } };
               break; // larger n only costs more
             }
@@ -199,12 +213,13 @@ export function optimizeParameters(request: OptimizeRequest): OptimizeResult {
     );
   }
   const draft: TfheParameterSet = {
-    name: `OPTIMIZED_${kind.toUpperCase()}_${messageBits}BIT_NU${maxNu}_2M${Math.round(-target)}`,
+    name: `OPTIMIZED_${kind.toUpperCase()}_${messageBits}BIT${decisions.some((d) => d.kind === 'extract') ? '_ROUNDED' : ''}_NU${maxNu}_2M${Math.round(-target)}`,
     messageBits, lweDimension: best.n, glweDimension: best.k, polynomialSize: best.N,
     lweNoise: keyNoise(kind, best.n), glweNoise: keyNoise(kind, best.k * best.N),
     pbs: best.pbs, keyswitch: best.keyswitch, maxNu, log2PFail: 0, modulusSwitch,
   };
-  const predicted = log2PFail(draft);
+  // The set is rated by its worst decision (for a plain circuit: log2PFail(set) at maxNu).
+  const predicted = Math.max(...decisions.map((d) => log2PFailOfDecision(draft, d)));
   const set: TfheParameterSet = { ...draft, log2PFail: predicted };
   // The search used the same formulas in separated form; re-check through the public API.
   assertSecure(set);

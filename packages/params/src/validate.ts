@@ -3,8 +3,12 @@
 // field and the value so a corrupt or hand-edited file is easy to find.
 import type { DecompositionParams, NoiseDistribution, TfheParameterSet } from './types.js';
 
-/** Largest message width without CRT (p = 2^8 slots, N = 2^16 in the published 8-bit set). */
-export const MAX_MESSAGE_BITS = 8;
+/**
+ * Largest message width the engine handles (tables of 2^16 boxes). A plain lookup beyond 8 bits
+ * needs N > 2^16 and is out of the optimizer's space; rounded lookups (decisions.ts) make 9+ bits
+ * affordable.
+ */
+export const MAX_MESSAGE_BITS = 16;
 
 function fail(field: string, expected: string, got: unknown): never {
   throw new Error(`Invalid TFHE parameter set: ${field} must be ${expected}, got ${JSON.stringify(got)}`);
@@ -56,8 +60,10 @@ export function assertKeyParameters(value: unknown): KeyParameters {
   const v = record(value);
   const polynomialSize = int(v.polynomialSize, 'polynomialSize', 2, 2 ** 20);
   if ((polynomialSize & (polynomialSize - 1)) !== 0) fail('polynomialSize', 'a power of two', polynomialSize);
+  const messageBits = int(v.messageBits, 'messageBits', 1, MAX_MESSAGE_BITS);
+  if (polynomialSize < 2 ** messageBits) fail('polynomialSize', `>= 2^messageBits = ${2 ** messageBits} (one box per message slot)`, polynomialSize);
   return {
-    messageBits: int(v.messageBits, 'messageBits', 1, MAX_MESSAGE_BITS),
+    messageBits,
     lweDimension: int(v.lweDimension, 'lweDimension', 1, 1 << 16),
     glweDimension: int(v.glweDimension, 'glweDimension', 1, 64),
     polynomialSize,

@@ -90,7 +90,8 @@ describe('optimizeParameters search', () => {
   });
 
   it('refuses impossible or malformed requests with a clear message', () => {
-    expect(() => optimizeParameters({ messageBits: 9, maxNu: 1, log2PFailPerPbs: -128 })).toThrow(/CRT decomposition, which is not supported/);
+    expect(() => optimizeParameters({ messageBits: 17, maxNu: 1, log2PFailPerPbs: -128 })).toThrow(/messageBits 17 > 16 \(the engine's limit\): round low accumulator bits/);
+    expect(() => optimizeParameters({ messageBits: 9, maxNu: 1, log2PFailPerPbs: -128 })).toThrow(/No tuniform parameter set .* 9 message bits/);
     expect(() => optimizeParameters({ messageBits: 8, maxNu: 1e5, log2PFailPerPbs: -128 })).toThrow(/No tuniform parameter set .* 8 message bits at nu = 100000/);
     expect(() => optimizeParameters({ messageBits: 4, maxNu: 0, log2PFailPerPbs: -128 })).toThrow(/maxNu/);
     expect(() => optimizeParameters({ messageBits: 4, maxNu: 5, log2PFailPerPbs: 3 })).toThrow(/log2PFailPerPbs must be a finite number < 0/);

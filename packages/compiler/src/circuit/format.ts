@@ -7,8 +7,10 @@ import { assertParameterSet, type TfheParameterSet } from '@fhenet/params';
 import { CircuitFormatError, show } from '../errors.js';
 import { decodeFloats, decodeInts, encodeFloats, encodeInts } from './arrays.js';
 import { channelCount, inputSize, outputSize } from './linear.js';
+import { roundedTableViolation } from './rounding.js';
 import {
   CIRCUIT_FORMAT,
+  CIRCUIT_READABLE_VERSIONS,
   CIRCUIT_VERSION,
   type Circuit,
   type CircuitParameters,
@@ -36,6 +38,7 @@ export function circuitToJson(c: Circuit): unknown {
       linear: linearToJson(s.linear),
       offset: encodeInts(s.offset),
       tables: s.tables === null ? null : encodeInts(s.tables),
+      roundBits: s.roundBits,
       analysis: { ...s.analysis, shift: encodeInts(s.analysis.shift) },
     })),
     output: c.output.kind === 'dequantize' ? c.output : { kind: 'clearTable', values: encodeFloats(c.output.values) },
@@ -92,7 +95,8 @@ export function circuitFromJson(json: unknown, source = 'circuit'): Circuit {
 
   const root = obj(json, '(root)');
   if (root.format !== CIRCUIT_FORMAT) fail('format', JSON.stringify(CIRCUIT_FORMAT), root.format);
-  if (root.version !== CIRCUIT_VERSION) fail('version', String(CIRCUIT_VERSION), root.version);
+  if (!CIRCUIT_READABLE_VERSIONS.includes(root.version as number)) fail('version', `one of ${CIRCUIT_READABLE_VERSIONS.join(', ')}`, root.version);
+  const version = root.version as number;
   const name = str(root.name, 'name');
   const bits = int(root.bits, 'bits', 1, MAX_CIRCUIT_BITS);
   const p = 2 ** bits;
@@ -127,6 +131,16 @@ export function circuitFromJson(json: unknown, source = 'circuit'): Circuit {
     } else {
       tables = decodeInts(s.tables, source, `${f}.tables`, channels * p);
     }
+    // v1 has no rounding: every stage is a plain lookup.
+    const roundBits = version === 1 ? 0 : int(s.roundBits, `${f}.roundBits`, 0, bits - 1);
+    if (roundBits === 1) fail(`${f}.roundBits`, `0 or an integer in [2, ${bits - 1}] (bit 0 is never extracted)`, roundBits);
+    if (roundBits !== 0 && tables === null) fail(`${f}.roundBits`, '0 (a stage decoded in the clear has no lookup to round for)', roundBits);
+    if (roundBits !== 0 && tables) {
+      for (let c = 0; c < channels; c++) {
+        const j = roundedTableViolation(tables.subarray(c * p, (c + 1) * p), roundBits, p);
+        if (j >= 0) fail(`${f}.tables[${c * p + j}]`, `table ${c} constant on runs of 2^${roundBits} boxes (roundBits ${roundBits}; docs/circuit-format.md)`, tables[c * p + j]);
+      }
+    }
     const a = obj(s.analysis, `${f}.analysis`);
     const analysis: StageAnalysis = {
       shift: decodeInts(a.shift, source, `${f}.analysis.shift`, channels),
@@ -134,7 +148,7 @@ export function circuitFromJson(json: unknown, source = 'circuit'): Circuit {
       ...(a.calibration === undefined ? {} : { calibration: range(a.calibration, `${f}.analysis.calibration`) }),
       nu: num(a.nu, `${f}.analysis.nu`),
     };
-    return { name: str(s.name, `${f}.name`), linear, offset, tables, analysis };
+    return { name: str(s.name, `${f}.name`), linear, offset, tables, roundBits, analysis };
   });
 
   function readLinear(o: Obj, f: string): LinearOp {

@@ -5,7 +5,9 @@ import type { IntRange, QuantParams } from '@fhenet/quantization';
 import type { TfheParameterSet } from '@fhenet/params';
 
 export const CIRCUIT_FORMAT = 'fhenet-circuit';
-export const CIRCUIT_VERSION = 1;
+export const CIRCUIT_VERSION = 2;
+/** Versions the reader accepts: v1 files load with roundBits = 0 on every stage. */
+export const CIRCUIT_READABLE_VERSIONS: readonly number[] = [1, 2];
 
 /** [height, width, channels], channels last (NHWC without the batch axis). */
 export type ImageShape = readonly [number, number, number];
@@ -79,6 +81,14 @@ export interface Stage {
    * integer. null only on the last stage when the output is decoded with a clear table (below).
    */
   readonly tables: Int32Array | null;
+  /**
+   * Low slot bits rounded away before the lookup: 0 (plain lookup) or k in [2, bits-1]. With
+   * k >= 2 the runtime first clears bits 1..k-1 of the slot exactly (one sign PBS each, lowest
+   * first), so the lookup sees v = slot - (slot & (2^k - 2)), and every table is constant on runs
+   * of 2^k boxes centred on {t*2^k, t*2^k + 1}: the lookup then tolerates (2^(k-1) - 1/2) slots of
+   * noise instead of 1/2 (docs/circuit-format.md, "Rounded stages"). 0 on a table-less stage.
+   */
+  readonly roundBits: number;
   readonly analysis: StageAnalysis;
 }
 
@@ -97,7 +107,7 @@ export type OutputDecoder =
 /** Chosen TFHE parameters and what the noise model predicts for them. */
 export interface CircuitParameters {
   readonly set: TfheParameterSet;
-  /** log2 of the failure probability of one PBS in this circuit (at its largest nu). */
+  /** log2 of the failure probability of one PBS in this circuit (its worst decision). */
   readonly log2PFailPerPbs: number;
   /** Probability that at least one PBS of one inference fails. */
   readonly pErrorPerInference: number;
