@@ -1,9 +1,9 @@
 // `fhenet bench --circuit c.json --count N`: seconds per encrypted image (median) and per-stage
 // timings on MNIST test images, every result checked against the clear simulation.
 import type { CommandModule } from 'yargs';
-import { loadCircuit } from '@fhenet/compiler';
+
 import { loadDataset } from '@fhenet/datasets';
-import { kernelVariant, predict, threadCount } from '@fhenet/runtime';
+
 import { cpus, loadavg } from 'node:os';
 
 interface BenchArgs {
@@ -21,6 +21,9 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
       .option('count', { type: 'number', default: 10, describe: 'Test images, one at a time' })
       .option('keys', { type: 'string', describe: 'Key folder to reuse or create' }),
   handler: async (a) => {
+    // Packages load here, not at module load: `fhenet --help` and light commands stay light.
+    const { loadCircuit } = await import('@fhenet/compiler');
+    const { kernelVariant, predict, threadCount } = await import('@fhenet/runtime');
     const circuit = loadCircuit(a.circuit);
     const data = loadDataset('mnist', { split: 'test', limit: a.count });
     console.error(`${cpus()[0]?.model} x ${cpus().length}, ${threadCount()} engine threads, ${kernelVariant()} kernels, load ${loadavg()[0]!.toFixed(2)}`);

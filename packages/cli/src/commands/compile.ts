@@ -1,7 +1,7 @@
 // `fhenet compile <trained-graph>`: parses arguments, loads the calibration images and calls
 // @fhenet/compiler; prints the compile report and writes the circuit file. No logic here.
 import type { CommandModule } from 'yargs';
-import { BitWidthError, compile, formatReport, LoweringError, saveCircuit, type Sizing } from '@fhenet/compiler';
+import type { Sizing } from '@fhenet/compiler';
 import { DATASET_NAMES, loadDataset, type DatasetName } from '@fhenet/datasets';
 import { loadTrainedGraph } from '@fhenet/training/format';
 
@@ -35,7 +35,9 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
         choices: ['calibration', 'worst-case'],
         describe: 'Size accumulators on calibration ranges (default when calibrating, as the paper) or the exact worst case',
       }),
-  handler: (a) => {
+  handler: async (a) => {
+    // Packages load here, not at module load: `fhenet --help` and light commands stay light.
+    const { BitWidthError, compile, formatReport, LoweringError, saveCircuit } = await import('@fhenet/compiler');
     const graph = loadTrainedGraph(a['trained-graph']);
     const sizing: Sizing | undefined = a.sizing === undefined ? undefined : a.sizing === 'worst-case' ? 'worstCase' : 'calibration';
     const named = a.calibration ?? graph.training.dataset;

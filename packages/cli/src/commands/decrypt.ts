@@ -1,7 +1,5 @@
 // `fhenet decrypt --circuit c.json --keys dir --in outputs.ct`: decrypt and print the classes.
 import type { CommandModule } from 'yargs';
-import { loadCircuit } from '@fhenet/compiler';
-import { loadClient, readCiphertexts } from '@fhenet/runtime';
 
 interface DecryptArgs {
   circuit: string;
@@ -19,7 +17,10 @@ export const decryptCommand: CommandModule<object, DecryptArgs> = {
       .option('keys', { type: 'string', default: 'keys', describe: 'Key folder (fhenet keygen)' })
       .option('in', { type: 'string', default: 'outputs.ct', describe: 'Output ciphertext file (fhenet run)' })
       .option('logits', { type: 'boolean', default: false, describe: 'Also print the decoded logits' }),
-  handler: (a) => {
+  handler: async (a) => {
+    // Packages load here, not at module load: `fhenet --help` and light commands stay light.
+    const { loadCircuit } = await import('@fhenet/compiler');
+    const { loadClient, readCiphertexts } = await import('@fhenet/runtime');
     const circuit = loadCircuit(a.circuit);
     const client = loadClient(a.keys, circuit);
     const decoded = client.decode(readCiphertexts(a.in, circuit));

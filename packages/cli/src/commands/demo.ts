@@ -3,13 +3,12 @@
 // server half that holds evaluation keys only, decrypted, and compared with the clear simulation.
 // Composition only: every step is a package call.
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { compile, formatReport, loadCircuit, saveCircuit, type Circuit } from '@fhenet/compiler';
+import type { Circuit } from '@fhenet/compiler';
 import { loadDataset } from '@fhenet/datasets';
+import { PUBLISHED_MODEL_NAMES } from '@fhenet/models';
 import { loadTrainedGraph } from '@fhenet/training/format';
-import { predict } from '@fhenet/runtime';
 
 interface DemoArgs {
   model: string;
@@ -17,10 +16,9 @@ interface DemoArgs {
   index: number;
 }
 
-const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../..');
-
 /** The compiled circuit of a model folder, compiled (and cached beside the model) on first use. */
-function circuitFor(modelDir: string): Circuit {
+async function circuitFor(modelDir: string): Promise<Circuit> {
+  const { compile, formatReport, loadCircuit, saveCircuit } = await import('@fhenet/compiler');
   const cached = join(modelDir, 'circuit.json');
   if (existsSync(cached)) {
     console.log(`circuit: ${cached}`);
@@ -43,14 +41,15 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       .option('model', {
         type: 'string',
         default: 'mnist-fcnn-narrow-150',
-        describe: 'Pretrained model folder under models/ (or a path)',
+        describe: `Published model (${PUBLISHED_MODEL_NAMES.join(', ')}) or a model folder`,
       })
       .option('images', { type: 'number', default: 2, describe: 'How many MNIST test images to classify encrypted' })
       .option('index', { type: 'number', default: 0, describe: 'First MNIST test image' }),
   handler: async (a) => {
-    const modelDir = existsSync(a.model) ? a.model : join(REPO_ROOT, 'models', a.model);
-    if (!existsSync(modelDir)) throw new Error(`--model ${a.model}: no such folder (looked in ${join(REPO_ROOT, 'models')})`);
-    const circuit = circuitFor(modelDir);
+    // Packages load here, not at module load: `fhenet --help` and light commands stay light.
+    const { predict } = await import('@fhenet/runtime');
+    const { modelDir } = await import('@fhenet/models');
+    const circuit = await circuitFor(modelDir(a.model));
     const test = loadDataset('mnist', { split: 'test' });
     if (!Number.isInteger(a.images) || a.images < 1 || a.index < 0 || a.index + a.images > test.count) {
       throw new Error(`--index ${a.index} --images ${a.images}: need 1 or more images within the ${test.count} test images`);

@@ -1,9 +1,8 @@
 // `fhenet encrypt --circuit c.json --keys dir --dataset mnist --index N [--count K] --out f`:
 // quantize and encrypt test images. Logic in @fhenet/runtime.
 import type { CommandModule } from 'yargs';
-import { loadCircuit } from '@fhenet/compiler';
+
 import { DATASET_NAMES, loadDataset, type DatasetName } from '@fhenet/datasets';
-import { loadClient, writeCiphertexts } from '@fhenet/runtime';
 
 interface EncryptArgs {
   circuit: string;
@@ -25,7 +24,10 @@ export const encryptCommand: CommandModule<object, EncryptArgs> = {
       .option('index', { type: 'number', default: 0, describe: 'First test image' })
       .option('count', { type: 'number', default: 1, describe: 'Number of images' })
       .option('out', { type: 'string', default: 'inputs.ct', describe: 'Ciphertext file to write' }),
-  handler: (a) => {
+  handler: async (a) => {
+    // Packages load here, not at module load: `fhenet --help` and light commands stay light.
+    const { loadCircuit } = await import('@fhenet/compiler');
+    const { loadClient, writeCiphertexts } = await import('@fhenet/runtime');
     if (!Number.isInteger(a.index) || a.index < 0 || !Number.isInteger(a.count) || a.count < 1) {
       throw new Error(`--index must be an integer >= 0 and --count >= 1, got ${a.index} and ${a.count}`);
     }

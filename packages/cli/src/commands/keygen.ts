@@ -1,8 +1,6 @@
 // `fhenet keygen --circuit c.json --out dir`: client key + seeded evaluation keys for the circuit's
 // parameter set (docs/client-files.md). Logic in @fhenet/runtime.
 import type { CommandModule } from 'yargs';
-import { loadCircuit } from '@fhenet/compiler';
-import { writeKeyDir } from '@fhenet/runtime';
 
 interface KeygenArgs {
   circuit: string;
@@ -17,6 +15,9 @@ export const keygenCommand: CommandModule<object, KeygenArgs> = {
       .option('circuit', { type: 'string', demandOption: true, describe: 'Circuit file (fhenet compile)' })
       .option('out', { type: 'string', default: 'keys', describe: 'Key folder to write' }),
   handler: async (a) => {
+    // Packages load here, not at module load: `fhenet --help` and light commands stay light.
+    const { loadCircuit } = await import('@fhenet/compiler');
+    const { writeKeyDir } = await import('@fhenet/runtime');
     const circuit = loadCircuit(a.circuit);
     const t0 = performance.now();
     let last = -1;

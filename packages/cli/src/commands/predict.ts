@@ -1,9 +1,8 @@
 // `fhenet predict --circuit c.json [--server URL] [--keys dir] --dataset mnist --count N`: the whole
 // loop (keys, encrypt, run locally or over HTTP, decrypt) compared with the clear simulation.
 import type { CommandModule } from 'yargs';
-import { loadCircuit } from '@fhenet/compiler';
+
 import { DATASET_NAMES, loadDataset, type DatasetName } from '@fhenet/datasets';
-import { predict } from '@fhenet/runtime';
 
 interface PredictArgs {
   circuit: string;
@@ -28,6 +27,9 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
       .option('count', { type: 'number', default: 1, describe: 'Number of images' })
       .option('batch', { type: 'number', default: 1, describe: 'Images per encrypted execution / request' }),
   handler: async (a) => {
+    // Packages load here, not at module load: `fhenet --help` and light commands stay light.
+    const { loadCircuit } = await import('@fhenet/compiler');
+    const { predict } = await import('@fhenet/runtime');
     const circuit = loadCircuit(a.circuit);
     const data = loadDataset(a.dataset as DatasetName, { split: 'test' });
     if (!Number.isInteger(a.count) || a.count < 1 || a.index < 0 || a.index + a.count > data.count) {

@@ -1,8 +1,6 @@
 // `fhenet run --circuit c.json --eval-keys k.bin --in inputs.ct --out outputs.ct`: the server side
 // of one encrypted inference, with layer-by-layer progress. Logic in @fhenet/runtime.
 import type { CommandModule } from 'yargs';
-import { loadCircuit } from '@fhenet/compiler';
-import { InferenceServer, loadSeededKeys, writeCiphertexts } from '@fhenet/runtime';
 
 interface RunArgs {
   circuit: string;
@@ -21,6 +19,9 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('in', { type: 'string', default: 'inputs.ct', describe: 'Input ciphertext file' })
       .option('out', { type: 'string', default: 'outputs.ct', describe: 'Output ciphertext file to write' }),
   handler: async (a) => {
+    // Packages load here, not at module load: `fhenet --help` and light commands stay light.
+    const { loadCircuit } = await import('@fhenet/compiler');
+    const { InferenceServer, loadSeededKeys, writeCiphertexts } = await import('@fhenet/runtime');
     const circuit = loadCircuit(a.circuit);
     const t0 = performance.now();
     const server = await InferenceServer.fromSeeded(circuit, loadSeededKeys(a['eval-keys'], circuit));

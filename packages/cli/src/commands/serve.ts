@@ -1,7 +1,5 @@
 // `fhenet serve --circuit c.json --port 8080`: the HTTP inference service (docs/http-api.md).
 import type { CommandModule } from 'yargs';
-import { loadCircuit } from '@fhenet/compiler';
-import { createInferenceService } from '@fhenet/runtime';
 
 interface ServeArgs {
   circuit: string;
@@ -24,6 +22,9 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       .option('max-keys', { type: 'number', default: 4, describe: 'Registered key sets kept in memory' })
       .option('max-samples', { type: 'number', default: 16, describe: 'Samples per inference request' }),
   handler: async (a) => {
+    // Packages load here, not at module load: `fhenet --help` and light commands stay light.
+    const { loadCircuit } = await import('@fhenet/compiler');
+    const { createInferenceService } = await import('@fhenet/runtime');
     const circuit = loadCircuit(a.circuit);
     const app = createInferenceService(circuit, { queueCapacity: a.queue, maxKeys: a['max-keys'], maxSamplesPerRequest: a['max-samples'], logger: true });
     const address = await app.listen({ port: a.port, host: a.host });

@@ -1,7 +1,7 @@
 // `fhenet train`: quantization-aware training with pruning; parses arguments and prints progress.
 // All logic lives in @fhenet/training (runTraining).
 import type { CommandModule } from 'yargs';
-import { MODEL_NAMES, runTraining, type ModelName } from '@fhenet/training';
+import { MODEL_NAMES, type ModelName } from '@fhenet/training/format';
 import { DATASET_NAMES, type DatasetName } from '@fhenet/datasets';
 
 interface TrainArgs {
@@ -50,6 +50,8 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option('backend', { type: 'string', choices: ['wasm', 'cpu', 'tensorflow'], describe: 'Force a tfjs backend' })
       .option('threads', { type: 'number', default: 1, describe: 'wasm threads (only 1 is supported)' }),
   handler: async (a) => {
+    // Packages load here, not at module load: `fhenet --help` and light commands stay light.
+    const { runTraining } = await import('@fhenet/training');
     const command = `fhenet ${process.argv.slice(2).join(' ')}`;
     const r = await runTraining({
       model: a.model as ModelName,
