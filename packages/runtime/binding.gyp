@@ -9,8 +9,13 @@
         "native/lwe.cc",
         "native/keyswitch.cc",
         "native/bootstrap.cc",
+        "native/pbs.cc",
         "native/thread_pool.cc",
         "native/serialize.cc",
+        "native/tfhers_aes.cc",
+        "native/tfhers_csprng.cc",
+        "native/tfhers_format.cc",
+        "native/tfhers_keys.cc",
         "native/addon.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

@@ -13,6 +13,7 @@
 #include "security.h"
 #include "serialize.h"
 #include "thread_pool.h"
+#include "tfhers_keys.h"
 
 using namespace fhe;
 
@@ -414,26 +415,98 @@ PbsArgs pbs_args(const Napi::CallbackInfo& info, const EvaluationKeys& k, const 
   return a;
 }
 
+// Optional 5th argument of pbs/pbsAsync: { groupSize?: number, onProgress?: (done, total) => void }.
+struct PbsOptionsArg {
+  size_t group_size = 0;
+  Napi::Function on_progress;
+};
+PbsOptionsArg pbs_options(const Napi::CallbackInfo& info) {
+  PbsOptionsArg o;
+  if (info.Length() < 5 || info[4].IsUndefined() || info[4].IsNull()) return o;
+  if (!info[4].IsObject()) fail("options: expected an object { groupSize?, onProgress? }");
+  Napi::Object obj = info[4].As<Napi::Object>();
+  if (!obj.Get("groupSize").IsUndefined()) o.group_size = uint_field(obj, "groupSize", "options", double(kMaxPbsGroup));
+  Napi::Value cb = obj.Get("onProgress");
+  if (!cb.IsUndefined()) {
+    if (!cb.IsFunction()) fail("options.onProgress: expected a function (done, total) => void");
+    o.on_progress = cb.As<Napi::Function>();
+  }
+  return o;
+}
+
 Napi::Value Pbs(const Napi::CallbackInfo& info) {
   EvaluationKeys& k = eval_keys(info[0]);
   LweCiphertextBatch& b = batch(info[1]);
   PbsArgs a = pbs_args(info, k, b);
-  return wrap_batch(info.Env(), pbs_batch(k, b, a.table_index.data(), a.tables.data(), a.num_tables));
+  const PbsOptionsArg o = pbs_options(info);
+  FHE_CHECK(o.on_progress.IsEmpty(), "options.onProgress: only pbsAsync reports progress (pbs blocks the JS thread)");
+  PbsBatchOptions opts;
+  opts.group_size = o.group_size;
+  return wrap_batch(info.Env(), pbs_batch(k, b, a.table_index.data(), a.tables.data(), a.num_tables, opts));
 }
 
 Napi::Value PbsAsync(const Napi::CallbackInfo& info) {
   EvaluationKeys& k = eval_keys(info[0]);
   LweCiphertextBatch& b = batch(info[1]);
   auto a = std::make_shared<PbsArgs>(pbs_args(info, k, b));
+  const PbsOptionsArg o = pbs_options(info);
+  const size_t group_size = o.group_size;
+  // Progress crosses from pool threads to the JS thread through a thread-safe function, released
+  // when the batch ends (calls already queued are still delivered, possibly after the Promise
+  // settles: the TS wrapper ignores those).
+  std::shared_ptr<Napi::ThreadSafeFunction> tsfn;
+  if (!o.on_progress.IsEmpty())
+    tsfn = std::make_shared<Napi::ThreadSafeFunction>(
+        Napi::ThreadSafeFunction::New(info.Env(), o.on_progress, "fhenet pbs progress", 0, 1));
   auto result = std::make_shared<std::unique_ptr<LweCiphertextBatch>>();
   auto* w = new LambdaWorker(
       info.Env(),
-      [&k, &b, a, result] { *result = pbs_batch(k, b, a->table_index.data(), a->tables.data(), a->num_tables); },
+      [&k, &b, a, result, tsfn, group_size] {
+        PbsProgress report = [tsfn](size_t done, size_t total) {
+          tsfn->NonBlockingCall([done, total](Napi::Env env, Napi::Function f) {
+            try {
+              f.Call({Napi::Number::New(env, double(done)), Napi::Number::New(env, double(total))});
+            } catch (const Napi::Error&) {
+              // A throwing progress callback must not abort the batch (the TS layer reports it).
+            }
+          });
+        };
+        PbsBatchOptions opts;
+        opts.group_size = group_size;
+        if (tsfn) opts.progress = &report;
+        try {
+          *result = pbs_batch(k, b, a->table_index.data(), a->tables.data(), a->num_tables, opts);
+        } catch (...) {
+          if (tsfn) tsfn->Release();
+          throw;
+        }
+        if (tsfn) tsfn->Release();
+      },
       [result](Napi::Env env) { return wrap_batch(env, std::move(*result)); },
       {holder_of(info[0], HKind::EvaluationKeys, "evaluationKeys"), holder_of(info[1], HKind::Batch, "batch")},
       {info[0], info[1]});
   w->Queue();
   return w->promise();
+}
+
+// Test hook: the per-ciphertext reference loop (keyswitch_pbs_reference), one thread.
+Napi::Value PbsReference(const Napi::CallbackInfo& info) {
+  EvaluationKeys& k = eval_keys(info[0]);
+  LweCiphertextBatch& b = batch(info[1]);
+  PbsArgs a = pbs_args(info, k, b);
+  const Params& p = k.params;
+  FHE_CHECK(b.dimension == p.big_lwe_dimension(), "Mismatched LweDimension. Evaluation keys (k*N): ",
+            p.big_lwe_dimension().value, ", ciphertexts: ", b.dimension.value);
+  for (size_t i = 0; i < b.count; ++i)
+    FHE_CHECK(a.table_index[i] < a.num_tables, "table index ", a.table_index[i], " for ciphertext ", i,
+              " out of range (", a.num_tables, " tables)");
+  const size_t N = p.polynomial_size.value, P = p.message_modulus();
+  std::vector<Torus> luts(a.num_tables * N);
+  for (size_t t = 0; t < a.num_tables; ++t) build_lut(p, a.tables.data() + t * P, luts.data() + t * N);
+  auto out = std::make_unique<LweCiphertextBatch>(b.dimension, b.count);
+  for (size_t i = 0; i < b.count; ++i)
+    keyswitch_pbs_reference(k, b.ct(i), luts.data() + size_t(a.table_index[i]) * N, out->ct(i));
+  return wrap_batch(info.Env(), std::move(out));
 }
 
 // ---- key generation / expansion sessions (chunked so JS can report progress) ----
@@ -607,6 +680,48 @@ Napi::Value DeserializeBatch(const Napi::CallbackInfo& info) {
   return wrap_batch(info.Env(), deserialize_ciphertexts(d, n, parse_params(info[1]), fingerprint_arg(info[2])));
 }
 
+// ---- tfhe-rs (node-tfhe 1.7) interop: formats and expansion in tfhers_*.cc, wrapped here ----
+Napi::Value TfhersDecompressCiphertext(const Napi::CallbackInfo& info) {
+  auto [d, n] = bytes_arg(info[0]);
+  const std::vector<u8> out = tfhers::decompress_ciphertext_bytes(d, n, parse_params(info[1]));
+  return Napi::Buffer<u8>::Copy(info.Env(), out.data(), out.size());
+}
+Napi::Value TfhersReadCiphertexts(const Napi::CallbackInfo& info) {
+  if (!info[0].IsArray()) fail("ciphertexts: expected an array of Uint8Array");
+  auto arr = info[0].As<Napi::Array>();
+  std::vector<tfhers::ByteSpan> items;
+  for (uint32_t i = 0; i < arr.Length(); ++i) {
+    auto [d, n] = bytes_arg(arr.Get(i));
+    items.push_back({d, n});
+  }
+  return wrap_batch(info.Env(), tfhers::read_ciphertexts(items, parse_params(info[1]), info[2].ToBoolean()));
+}
+Napi::Value TfhersWriteCiphertexts(const Napi::CallbackInfo& info) {
+  const auto out = tfhers::write_ciphertexts(batch(info[0]), parse_params(info[1]));
+  auto arr = Napi::Array::New(info.Env(), out.size());
+  for (size_t i = 0; i < out.size(); ++i) arr.Set(uint32_t(i), Napi::Buffer<u8>::Copy(info.Env(), out[i].data(), out[i].size()));
+  return arr;
+}
+Napi::Value TfhersExpandServerKey(const Napi::CallbackInfo& info) {
+  auto [d, n] = bytes_arg(info[0]);
+  auto k = tfhers::expand_server_key(d, n, parse_params(info[1]));
+  const int64_t bytes = int64_t((k->fourier_bsk.size() + k->ksk.size()) * 8);
+  return wrap<EKHolder>(info.Env(), std::move(k), bytes);
+}
+// Test hook: `length` bytes of the tfhe-rs CSPRNG keyed by `key` (16 bytes) from table index
+// (aesIndex, byteIndex), through AES-NI or the portable AES (compared with Node's AES in tests).
+Napi::Value TfhersCsprngBytes(const Napi::CallbackInfo& info) {
+  auto [key, key_len] = bytes_arg(info[0]);
+  FHE_CHECK(key_len == 16, "key: expected 16 bytes, got ", key_len);
+  tfhers::TableIndex first;
+  first.aes_index = size_arg(info, 1, "aesIndex");
+  first.byte_index = unsigned(size_arg(info, 2, "byteIndex", 15));
+  tfhers::AesCtrGenerator g(key, first, info[4].ToBoolean());
+  auto out = Napi::Buffer<u8>::New(info.Env(), size_arg(info, 3, "length", 1 << 26));
+  g.fill_bytes(out.Data(), out.Length());
+  return out;
+}
+
 // ---- test and benchmark hooks (no secret material crosses them) ----
 // Negacyclic product of a (BigInt64Array, N) by b (Int32Array, N) through the f64 FFT.
 Napi::Value FftNegacyclicProduct(const Napi::CallbackInfo& info) {
@@ -649,16 +764,30 @@ Napi::Value BenchFft(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), std::chrono::duration<double, std::nano>(t1 - t0).count() / double(iters));
 }
 
-// Keyswitch only, timed (ns per ciphertext), for the benchmark table.
+// Keyswitch only, timed (ns per ciphertext), for the benchmark table. Optional group size
+// (default 1): ciphertexts keyswitched together, the KSK read once per group (keyswitch_group).
 Napi::Value BenchKeyswitch(const Napi::CallbackInfo& info) {
   EvaluationKeys& k = eval_keys(info[0]);
   LweCiphertextBatch& b = batch(info[1]);
   FHE_CHECK(b.dimension == k.params.big_lwe_dimension() && b.count >= 1, "batch must hold big-key ciphertexts");
+  const size_t group = info.Length() > 2 && !info[2].IsUndefined() ? size_arg(info, 2, "group", double(kMaxPbsGroup)) : 1;
+  FHE_CHECK(group >= 1, "group: expected 1..", kMaxPbsGroup, ", got 0");
   const KeyLayout L(k.params);
-  std::vector<Torus> out(L.n + 1);
-  std::vector<i64> digits(L.big * L.l_ks);
+  std::vector<Torus> out(group * (L.n + 1));
+  std::vector<i64> digits(std::max(L.big * L.l_ks, group * L.l_ks * kKeyswitchChunk));
+  std::vector<Torus*> outs(group);
+  std::vector<const Torus*> ins(group);
+  for (size_t g = 0; g < group; ++g) outs[g] = out.data() + g * (L.n + 1);
   const auto t0 = std::chrono::steady_clock::now();
-  for (size_t i = 0; i < b.count; ++i) keyswitch(k.params, k.ksk.data(), b.ct(i), out.data(), digits.data());
+  if (group == 1) {
+    for (size_t i = 0; i < b.count; ++i) keyswitch(k.params, k.ksk.data(), b.ct(i), out.data(), digits.data());
+  } else {
+    for (size_t i = 0; i < b.count; i += group) {
+      const size_t count = std::min(group, b.count - i);
+      for (size_t g = 0; g < count; ++g) ins[g] = b.ct(i + g);
+      keyswitch_group(k.params, k.ksk.data(), ins.data(), outs.data(), count, digits.data());
+    }
+  }
   const auto t1 = std::chrono::steady_clock::now();
   return Napi::Number::New(info.Env(), std::chrono::duration<double, std::nano>(t1 - t0).count() / double(b.count));
 }
@@ -700,6 +829,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   EXPORT("dotCsr", DotCsr);
   EXPORT("pbs", Pbs);
   EXPORT("pbsAsync", PbsAsync);
+  EXPORT("pbsReference", PbsReference);
   EXPORT("sessionKeygen", SessionKeygen);
   EXPORT("sessionExpand", SessionExpand);
   EXPORT("sessionSizes", SessionSizes);
@@ -717,6 +847,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   EXPORT("benchFft", BenchFft);
   EXPORT("benchKeyswitch", BenchKeyswitch);
   EXPORT("sampleNoise", SampleNoise);
+  EXPORT("tfhersDecompressCiphertext", TfhersDecompressCiphertext);
+  EXPORT("tfhersReadCiphertexts", TfhersReadCiphertexts);
+  EXPORT("tfhersWriteCiphertexts", TfhersWriteCiphertexts);
+  EXPORT("tfhersExpandServerKey", TfhersExpandServerKey);
+  EXPORT("tfhersCsprngBytes", TfhersCsprngBytes);
   return exports;
 }
 

@@ -1,7 +1,6 @@
 #include "bootstrap.h"
 
 #include "fft.h"
-#include "keyswitch.h"
 #include "thread_pool.h"
 
 namespace fhe {
@@ -136,122 +135,6 @@ void modulus_switch_centered(const Params& p, const Torus* in, u32* out) {
   // sum(e_i)/2 to the body centers it (-e_i*(s_i - 1/2)), halving its variance.
   const u64 body = p.centered_modulus_switch ? in[n] + u64(err_sum / 2) : in[n];
   out[n] = u32(((body + half) >> shift) & mask);
-}
-
-namespace {
-
-struct PbsScratch {
-  KeyLayout L;
-  AlignedBuffer<Torus> small, acc, tmp;
-  AlignedBuffer<u32> switched;
-  AlignedBuffer<i64> digits, ks_digits;
-  AlignedBuffer<double> f, out_f;
-  explicit PbsScratch(const KeyLayout& l)
-      : L(l), small(l.n + 1), acc((l.k + 1) * l.N), tmp((l.k + 1) * l.N), switched(l.n + 1),
-        digits((l.k + 1) * l.N * l.l_pbs), ks_digits(l.big * l.l_ks), f(l.N), out_f((l.k + 1) * l.N) {}
-  bool fits(const KeyLayout& o) const {
-    return L.n == o.n && L.k == o.k && L.N == o.N && L.l_pbs == o.l_pbs && L.l_ks == o.l_ks;
-  }
-};
-
-PbsScratch& thread_scratch(const KeyLayout& L) {
-  thread_local std::unique_ptr<PbsScratch> s;
-  if (!s || !s->fits(L)) s = std::make_unique<PbsScratch>(L);
-  return *s;
-}
-
-// out = X^a * in - in (negacyclic, a in [0, 2N)).
-inline void monomial_mul_minus_self(const Torus* in, size_t N, size_t a, Torus* out) {
-  const bool neg = a >= N;
-  if (neg) a -= N;
-  for (size_t t = 0; t < a; ++t) {
-    const Torus v = u64(0) - in[t + N - a];
-    out[t] = (neg ? u64(0) - v : v) - in[t];
-  }
-  for (size_t t = a; t < N; ++t) {
-    const Torus v = in[t - a];
-    out[t] = (neg ? u64(0) - v : v) - in[t];
-  }
-}
-
-// out = X^{-b} * lut (negacyclic, b in [0, 2N)).
-inline void rotate_lut(const Torus* lut, size_t N, size_t b, Torus* out) {
-  const size_t a = (2 * N - b) % (2 * N);
-  const bool neg = a >= N;
-  const size_t s = neg ? a - N : a;
-  for (size_t t = 0; t < N; ++t) {
-    Torus v = t >= s ? lut[t - s] : u64(0) - lut[t + N - s];
-    out[t] = neg ? u64(0) - v : v;
-  }
-}
-
-}  // namespace
-
-void keyswitch_pbs(const EvaluationKeys& keys, const Torus* in, const Torus* lut, Torus* out) {
-  const Params& p = keys.params;
-  const KeyLayout L(p);
-  PbsScratch& S = thread_scratch(L);
-  const FftPlan& plan = fft_plan(p.polynomial_size);
-  const Kernels& K = kernels();
-  const size_t N = L.N, M = plan.m, kp1 = L.k + 1;
-  const unsigned beta = unsigned(p.pbs.base_log.value);
-
-  keyswitch(p, keys.ksk.data(), in, S.small.data(), S.ks_digits.data());
-  modulus_switch_centered(p, S.small.data(), S.switched.data());
-
-  // Accumulator = trivial GLWE (0, ..., 0, X^{-b~} * LUT).
-  Torus* acc = S.acc.data();
-  for (size_t t = 0; t < L.k * N; ++t) acc[t] = 0;
-  rotate_lut(lut, N, S.switched[L.n], acc + L.k * N);
-
-  // Blind rotation: acc += ExternalProduct(BSK_i, X^{a~_i} * acc - acc) (a CMux on s_i).
-  for (size_t i = 0; i < L.n; ++i) {
-    const size_t a = S.switched[i];
-    if (a == 0) continue;
-    for (size_t c = 0; c < kp1; ++c) monomial_mul_minus_self(acc + c * N, N, a, S.tmp.data() + c * N);
-    K.decompose(kp1 * N, S.tmp.data(), beta, unsigned(L.l_pbs), S.digits.data());
-    double* of = S.out_f.data();
-    for (size_t t = 0; t < kp1 * N; ++t) of[t] = 0;
-    const double* ggsw = keys.fourier_bsk.data() + i * L.fourier_ggsw_len();
-    for (size_t r = 0; r < kp1; ++r) {
-      for (size_t level = 0; level < L.l_pbs; ++level) {
-        K.forward_i64(plan, S.digits.data() + level * kp1 * N + r * N, S.f.data(), S.f.data() + M);
-        const size_t row = r * L.l_pbs + level;
-        for (size_t c = 0; c < kp1; ++c) {
-          const double* b = ggsw + (row * kp1 + c) * N;
-          K.mac(M, of + c * N, of + c * N + M, S.f.data(), S.f.data() + M, b, b + M);
-        }
-      }
-    }
-    for (size_t c = 0; c < kp1; ++c) K.backward_add_torus(plan, of + c * N, of + c * N + M, acc + c * N);
-  }
-
-  // Sample extraction of the constant coefficient, under the big key (S_c[j] at c*N + j).
-  for (size_t c = 0; c < L.k; ++c) {
-    const Torus* A = acc + c * N;
-    out[c * N] = A[0];
-    for (size_t t = 1; t < N; ++t) out[c * N + t] = u64(0) - A[N - t];
-  }
-  out[L.big] = acc[L.k * N];
-}
-
-std::unique_ptr<LweCiphertextBatch> pbs_batch(const EvaluationKeys& keys, const LweCiphertextBatch& in,
-                                              const u32* table_index, const i64* tables, size_t num_tables) {
-  const Params& p = keys.params;
-  FHE_CHECK(in.dimension == p.big_lwe_dimension(), "Mismatched LweDimension. Evaluation keys (k*N): ",
-            p.big_lwe_dimension().value, ", ciphertexts: ", in.dimension.value);
-  FHE_CHECK(num_tables >= 1, "PBS needs at least one table");
-  for (size_t i = 0; i < in.count; ++i)
-    FHE_CHECK(table_index[i] < num_tables, "table index ", table_index[i], " for ciphertext ", i,
-              " out of range (", num_tables, " tables)");
-  const size_t N = p.polynomial_size.value, P = p.message_modulus();
-  AlignedBuffer<Torus> luts(num_tables * N);
-  for (size_t t = 0; t < num_tables; ++t) build_lut(p, tables + t * P, luts.data() + t * N);
-  auto out = std::make_unique<LweCiphertextBatch>(in.dimension, in.count);
-  ThreadPool::global().parallel_for(in.count, [&](size_t i, size_t) {
-    keyswitch_pbs(keys, in.ct(i), luts.data() + size_t(table_index[i]) * N, out->ct(i));
-  });
-  return out;
 }
 
 }  // namespace fhe

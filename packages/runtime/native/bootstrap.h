@@ -1,8 +1,9 @@
-// Programmable bootstrapping: bootstrapping key (GGSW encryptions of the small key's bits under the
-// GLWE key, kept in Fourier form), external product, CMux blind rotation, centered modulus switch,
-// sample extraction, lookup-table polynomials and the batched keyswitch+PBS.
+// Programmable bootstrapping inputs: the bootstrapping key (GGSW encryptions of the small key's bits
+// under the GLWE key, kept in Fourier form), lookup-table polynomials and the centered modulus
+// switch. The evaluation itself (keyswitch, CMux blind rotation, sample extraction) is in pbs.h.
 #pragma once
 #include "entities.h"
+#include "pbs.h"
 
 namespace fhe {
 
@@ -21,13 +22,5 @@ void build_lut(const Params& p, const i64* table, Torus* lut);
 
 // Centered modulus switch of a small LWE ciphertext (n+1) to Z/2N.
 void modulus_switch_centered(const Params& p, const Torus* in, u32* out);
-
-// out (k*N+1, big key) = PBS(keyswitch(in)) with the given LUT polynomial. Scratch is per thread
-// and reused: nothing is allocated inside the blind rotation.
-void keyswitch_pbs(const EvaluationKeys& keys, const Torus* in, const Torus* lut, Torus* out);
-
-// Batched: table_index[i] selects the table (p entries each, num_tables of them) of ciphertext i.
-std::unique_ptr<LweCiphertextBatch> pbs_batch(const EvaluationKeys& keys, const LweCiphertextBatch& in,
-                                              const u32* table_index, const i64* tables, size_t num_tables);
 
 }  // namespace fhe

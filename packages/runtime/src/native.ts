@@ -44,8 +44,11 @@ export interface NativeAddon {
   dotDense(p: NativeParams, b: NativeHandle, w: Int32Array, rows: number, cols: number, bias: Int32Array | null): NativeHandle;
   dotCsr(p: NativeParams, b: NativeHandle, indptr: Uint32Array, indices: Uint32Array, values: Int32Array,
     rows: number, cols: number, bias: Int32Array | null): NativeHandle;
-  pbs(ek: NativeHandle, b: NativeHandle, tableIndex: Uint32Array, tables: Int32Array): NativeHandle;
-  pbsAsync(ek: NativeHandle, b: NativeHandle, tableIndex: Uint32Array, tables: Int32Array): Promise<NativeHandle>;
+  pbs(ek: NativeHandle, b: NativeHandle, tableIndex: Uint32Array, tables: Int32Array, options?: { groupSize?: number }): NativeHandle;
+  pbsAsync(ek: NativeHandle, b: NativeHandle, tableIndex: Uint32Array, tables: Int32Array,
+    options?: { groupSize?: number; onProgress?: (done: number, total: number) => void }): Promise<NativeHandle>;
+  /** Test hook: the per-ciphertext reference loop the batched PBS must match bit for bit. */
+  pbsReference(ek: NativeHandle, b: NativeHandle, tableIndex: Uint32Array, tables: Int32Array): NativeHandle;
   sessionKeygen(ck: NativeHandle, wantKeys: boolean, wantSeeded: boolean): NativeHandle;
   sessionExpand(seeded: NativeHandle): NativeHandle;
   sessionSizes(s: NativeHandle): { bskUnits: number; kskUnits: number };
@@ -61,7 +64,7 @@ export interface NativeAddon {
   deserializeBatch(bytes: Uint8Array, p: NativeParams, fp: Buffer): NativeHandle;
   fftNegacyclicProduct(a: BigInt64Array, b: Int32Array): BigInt64Array;
   benchFft(n: number, iters: number): number;
-  benchKeyswitch(ek: NativeHandle, b: NativeHandle): number;
+  benchKeyswitch(ek: NativeHandle, b: NativeHandle, group?: number): number;
   sampleNoise(p: NativeParams, glwe: boolean, count: number): BigInt64Array;
 }
 

@@ -151,13 +151,62 @@ export class ServerEngine {
    * Keyswitch + programmable bootstrapping of every ciphertext: ciphertext i becomes an
    * encryption of tables[tableIndex[i]][m_i]. Runs on the thread pool; blocks the caller.
    */
-  pbs(input: LweCiphertextBatch, tableIndex: ArrayLike<number>, tables: readonly ArrayLike<number>[]): LweCiphertextBatch {
-    return this.wrap(native.pbs(...this.pbsArgs(input, tableIndex, tables)));
+  pbs(input: LweCiphertextBatch, tableIndex: ArrayLike<number>, tables: readonly ArrayLike<number>[],
+    options: Pick<PbsOptions, 'groupSize'> = {}): LweCiphertextBatch {
+    return this.wrap(native.pbs(...this.pbsArgs(input, tableIndex, tables), nativePbsOptions(options)));
   }
-  /** Same as pbs() on a libuv worker: the event loop stays responsive. */
-  async pbsAsync(input: LweCiphertextBatch, tableIndex: ArrayLike<number>, tables: readonly ArrayLike<number>[]): Promise<LweCiphertextBatch> {
-    return this.wrap(await native.pbsAsync(...this.pbsArgs(input, tableIndex, tables)));
+  /**
+   * Same as pbs() on a libuv worker: the event loop stays responsive. options.onProgress(done,
+   * total) reports finished ciphertexts as the batch advances (in steps of one group) and ends
+   * with (total, total); an exception thrown by it rejects the returned Promise once the batch ends.
+   */
+  async pbsAsync(input: LweCiphertextBatch, tableIndex: ArrayLike<number>, tables: readonly ArrayLike<number>[],
+    options: PbsOptions = {}): Promise<LweCiphertextBatch> {
+    const { onProgress } = options;
+    if (!onProgress) return this.wrap(await native.pbsAsync(...this.pbsArgs(input, tableIndex, tables), nativePbsOptions(options)));
+    let settled = false;
+    let last = -1;
+    let failure: { error: unknown } | null = null;
+    const report = (done: number, total: number) => {
+      // Calls queued by the native side may arrive after the batch settled, or out of order.
+      if (settled || done <= last || failure) return;
+      last = done;
+      try {
+        onProgress(done, total);
+      } catch (error) {
+        failure = { error };
+      }
+    };
+    const handle = await native.pbsAsync(...this.pbsArgs(input, tableIndex, tables), { ...nativePbsOptions(options), onProgress: report });
+    const total = input.count;
+    if (last < total) report(total, total);
+    settled = true;
+    const out = this.wrap(handle);
+    if (failure) {
+      out.dispose();
+      throw (failure as { error: unknown }).error;
+    }
+    return out;
   }
+}
+
+/** Options of ServerEngine.pbs / pbsAsync. */
+export interface PbsOptions {
+  /** Called with (ciphertexts done, batch size) while a pbsAsync batch runs (JS thread). */
+  readonly onProgress?: (done: number, total: number) => void;
+  /**
+   * Ciphertexts evaluated together, each key read from memory once per group (default: automatic,
+   * 8 or fewer so that every thread has work). Only speed depends on it, never the result bits.
+   */
+  readonly groupSize?: number;
+}
+
+function nativePbsOptions(o: PbsOptions): { groupSize?: number } {
+  if (o.groupSize === undefined) return {};
+  if (!Number.isInteger(o.groupSize) || o.groupSize < 1 || o.groupSize > 256) {
+    throw new Error(`pbs options.groupSize: expected an integer in 1..256, got ${o.groupSize}`);
+  }
+  return { groupSize: o.groupSize };
 }
 
 /** Worker threads used by PBS, keygen and dot products (default: number of cores). */

@@ -1,0 +1,35 @@
+// Evaluation of keyswitch + programmable bootstrapping: one ciphertext, or a batch processed in
+// groups that stream each key from memory once per group (see pbs.cc for the loop order).
+#pragma once
+#include <functional>
+#include "entities.h"
+
+namespace fhe {
+
+// out (k*N+1, big key) = PBS(keyswitch(in)) with the given LUT polynomial (N coefficients).
+// Scratch is per thread and reused: nothing is allocated inside the blind rotation.
+void keyswitch_pbs(const EvaluationKeys& keys, const Torus* in, const Torus* lut, Torus* out);
+
+// The straightforward per-ciphertext loop the engine started with (keyswitch, then for each a~_i:
+// rotate, decompose, (k+1)*l forward FFTs each multiplied into all (k+1) outputs, backward FFTs).
+// Kept as the reference that the grouped evaluation must match bit for bit (tests).
+void keyswitch_pbs_reference(const EvaluationKeys& keys, const Torus* in, const Torus* lut, Torus* out);
+
+// Reports ciphertexts finished so far; called from pool threads (must be thread-safe and cheap).
+using PbsProgress = std::function<void(size_t done, size_t total)>;
+
+struct PbsBatchOptions {
+  // Ciphertexts per group (0 = automatic: kDefaultPbsGroup, lowered so that every thread gets a
+  // group). Any value gives the same bits; only speed changes.
+  size_t group_size = 0;
+  const PbsProgress* progress = nullptr;
+};
+constexpr size_t kDefaultPbsGroup = 8;
+constexpr size_t kMaxPbsGroup = 256;
+
+// Batched: table_index[i] selects the table (p entries each, num_tables of them) of ciphertext i.
+std::unique_ptr<LweCiphertextBatch> pbs_batch(const EvaluationKeys& keys, const LweCiphertextBatch& in,
+                                              const u32* table_index, const i64* tables, size_t num_tables,
+                                              const PbsBatchOptions& options = {});
+
+}  // namespace fhe
