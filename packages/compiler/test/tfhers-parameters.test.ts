@@ -1,0 +1,53 @@
+import { publishedSet } from '@fhenet/params';
+import { describe, expect, test } from 'vitest';
+import {
+  compressedServerKeyBytes,
+  newParameters,
+  tfheRsParameters,
+  TfheRsParameterError,
+  type TfheRsShortintApi,
+} from '../src/tfhers-parameters.js';
+
+describe('Shortint.new_parameters arguments of a parameter set', () => {
+  test('6-bit TUniform set: the reference facts (n 1077, k 1, N 8192, TU(41)/TU(3), PBS 15/2, KS 4/5, 64 / 1)', () => {
+    const set = publishedSet(6, 'tuniform');
+    const p = tfheRsParameters(set);
+    expect(p).toMatchObject({
+      lweDimension: 1077, glweDimension: 1, polynomialSize: 8192,
+      lweNoise: { kind: 'tuniform', boundLog2: 41 }, glweNoise: { kind: 'tuniform', boundLog2: 3 },
+      pbsBaseLog: 15, pbsLevel: 2, ksBaseLog: 4, ksLevel: 5,
+      messageModulus: 64, carryModulus: 1, modulusPowerOf2Exponent: 64, encryptionKeyChoice: 'Big',
+    });
+    expect(p.maxNoiseLevel).toBe(Math.ceil(set.maxNu));
+    expect(p.log2PFail).toBe(set.log2PFail);
+    // Reference: 282.7 MB serialized for this set (bodies only).
+    expect(compressedServerKeyBytes(set) / 1e6).toBeCloseTo(282.7, 0);
+  });
+
+  test('Gaussian noise becomes a torus standard deviation sigma / 2^64', () => {
+    const set = publishedSet(4, 'gaussian');
+    const p = tfheRsParameters(set);
+    if (p.lweNoise.kind !== 'gaussian' || set.lweNoise.kind !== 'gaussian') throw new Error('expected Gaussian noise');
+    expect(Math.log2(p.lweNoise.stdDev)).toBeCloseTo(set.lweNoise.stdDevLog2 - 64, 10);
+  });
+
+  test('refused with the reason: 8-bit set (compressed server key too large for wasm), TUniform bound > 62', () => {
+    const set8 = publishedSet(8, 'tuniform');
+    expect(() => tfheRsParameters(set8)).toThrow(TfheRsParameterError);
+    expect(() => tfheRsParameters(set8)).toThrow(/compressed server key is 3\.\d+ GiB; the wasm client .* at most 2 GiB/);
+    const bad = { ...publishedSet(4, 'tuniform'), lweNoise: { kind: 'tuniform' as const, boundLog2: 63 } };
+    expect(() => tfheRsParameters(bad)).toThrow(/lweNoise: TUniform bound log2 must be an integer in 0\.\.62, got 63/);
+  });
+
+  test('newParameters passes the arguments in tfhe-rs order', () => {
+    const calls: unknown[][] = [];
+    const api: TfheRsShortintApi<string, unknown[]> = {
+      try_new_t_uniform: (b) => `TU(${b})`,
+      new_gaussian_from_std_dev: (s) => `G(${s})`,
+      new_parameters: (...args) => (calls.push(args), args),
+    };
+    const set = publishedSet(4, 'tuniform');
+    newParameters(api, tfheRsParameters(set));
+    expect(calls[0]).toEqual([918, 1, 2048, 'TU(45)', 'TU(17)', 23, 1, 4, 4, 16n, 1n, BigInt(Math.ceil(set.maxNu)), set.log2PFail, 64, 0]);
+  });
+});

@@ -1,0 +1,40 @@
+// Ciphertexts as node-tfhe 1.7 serializes them (Shortint.serialize_ciphertext /
+// serialize_compressed_ciphertext) <-> the engine's LweCiphertextBatch. Formats:
+// docs/tfhe-rs-formats.md. The client must encrypt under the big key (EncryptionKeyChoice.Big),
+// message modulus 2^messageBits and carry modulus 1: anything else is refused with the field named.
+import { LweCiphertextBatch } from '../ciphertext.js';
+import { NativeObject } from '../handle.js';
+import { assertEngineParams, type TfheParameterSet } from '../parameters.js';
+import { tfhersNative } from './native.js';
+
+export interface ReadOptions {
+  /** The buffers are CompressedCiphertexts (seed + body): masks are regenerated with tfhe-rs's CSPRNG. */
+  readonly compressed?: boolean;
+}
+
+/** node-tfhe ciphertext buffers -> one batch (ciphertext i of the batch is buffer i). */
+export function readTfheRsCiphertexts(
+  items: readonly Uint8Array[],
+  params: TfheParameterSet,
+  options: ReadOptions = {},
+): LweCiphertextBatch {
+  assertEngineParams(params);
+  const handle = tfhersNative.tfhersReadCiphertexts([...items], params, options.compressed === true);
+  return new LweCiphertextBatch(handle, params);
+}
+
+/**
+ * One node-tfhe Ciphertext per ciphertext of the batch (`Shortint.deserialize_ciphertext` reads
+ * them; `Shortint.decrypt` with the client's key decrypts them). Metadata is that of a PBS output:
+ * degree messageModulus - 1, noise level nominal, carry modulus 1.
+ */
+export function writeTfheRsCiphertexts(batch: LweCiphertextBatch, params: TfheParameterSet): Uint8Array[] {
+  assertEngineParams(params);
+  return tfhersNative.tfhersWriteCiphertexts(NativeObject.handleOf(batch), params);
+}
+
+/** What `Shortint.decompress_ciphertext` would produce, computed by our CSPRNG (byte-identical). */
+export function decompressTfheRsCiphertext(compressed: Uint8Array, params: TfheParameterSet): Uint8Array {
+  assertEngineParams(params);
+  return tfhersNative.tfhersDecompressCiphertext(compressed, params);
+}

@@ -1,0 +1,4 @@
+// Interoperability with Zama's node-tfhe / tfhe packages (tfhe-rs 1.7 compiled to wasm): the
+// server half for clients that use only those packages. Formats: docs/tfhe-rs-formats.md.
+export { readTfheRsCiphertexts, writeTfheRsCiphertexts, decompressTfheRsCiphertext, type ReadOptions } from './ciphertexts.js';
+export { expandTfheRsServerKey } from './server-key.js';

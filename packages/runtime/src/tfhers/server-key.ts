@@ -1,0 +1,18 @@
+// node-tfhe's compressed server key (Shortint.serialize_compressed_server_key) -> evaluation keys
+// the engine computes with. The keyswitching and bootstrapping keys arrive seeded; their masks are
+// regenerated with the tfhe-rs CSPRNG and fork structure, the layouts converted to ours
+// (docs/tfhe-rs-formats.md). The server never sees the client key.
+import { assertEngineParams, type TfheParameterSet } from '../parameters.js';
+import { EvaluationKeys } from '../server.js';
+import { tfhersNative } from './native.js';
+
+/**
+ * Expands a node-tfhe CompressedServerKey made for `params` (the circuit's set, given to the
+ * client as Shortint.new_parameters arguments). Every field is checked against `params`; a key
+ * for other parameters, another atomic pattern or a foreign layout is refused with the field named.
+ * Synchronous: about 1 s for the 4-bit set on this machine.
+ */
+export function expandTfheRsServerKey(bytes: Uint8Array, params: TfheParameterSet): EvaluationKeys {
+  assertEngineParams(params);
+  return new EvaluationKeys(tfhersNative.tfhersExpandServerKey(bytes, params), params);
+}
