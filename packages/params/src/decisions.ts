@@ -17,7 +17,8 @@ export interface PbsDecision {
   readonly count: number;
   /**
    * The variance before the decision is inputFactor * Var_in + Var_KS + Var_MS, where Var_in is
-   * the variance of one PBS output (the dot product's inputs and the extraction outputs).
+   * the variance of one PBS output (the dot product's inputs and the extraction outputs); a clear
+   * decryption ('clear') has no keyswitch or modulus switch: inputFactor * Var_in only.
    */
   readonly inputFactor: number;
   /** The decision is right while the noise stays within +-tolerance (torus units). */
@@ -63,6 +64,8 @@ export function stageDecisions(r: StageDecisionRequest): PbsDecision[] {
   const nu2 = r.nu * r.nu;
   if (r.clearDecode) {
     if (r.roundBits !== 0) throw new Error(`${r.name}: a stage decoded in the clear has no lookup to round for (roundBits ${r.roundBits})`);
+    // The client decrypts all 2p residues of the dot product under the big key: half a slot of
+    // tolerance, and no keyswitch or modulus switch noise.
     return [{ label: `${r.name} clear decode`, kind: 'clear', count: 0, inputFactor: nu2, tolerance: halfSlot(p) }];
   }
   assertRoundBits(p, r.roundBits, `${r.name}: roundBits`);
@@ -78,7 +81,8 @@ export function stageDecisions(r: StageDecisionRequest): PbsDecision[] {
 
 /** Variance before a decision; Var_in defaults to Var_PBS (conservative for fresh inputs). */
 export function decisionVariance(set: TfheParameterSet, d: PbsDecision, inputVariance = varPbs(set)): number {
-  return d.inputFactor * inputVariance + varKeyswitch(set) + varModulusSwitch(set, set.modulusSwitch);
+  const input = d.inputFactor * inputVariance;
+  return d.kind === 'clear' ? input : input + varKeyswitch(set) + varModulusSwitch(set, set.modulusSwitch);
 }
 
 export function log2PFailOfDecision(set: TfheParameterSet, d: PbsDecision): number {

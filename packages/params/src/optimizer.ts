@@ -158,8 +158,10 @@ export function optimizeParameters(request: OptimizeRequest): OptimizeResult {
   const kind = request.noise ?? 'tuniform';
   const modulusSwitch = request.modulusSwitch ?? 'centered';
   const decisions = request.decisions && request.decisions.length > 0 ? request.decisions : [plainDecision(messageBits, maxNu)];
-  // Each decision j: inputFactor_j * Var_PBS + Var_KS + Var_MS <= vMax_j.
+  // Each decision j: inputFactor_j * Var_PBS + Var_KS + Var_MS <= vMax_j (a clear decryption
+  // has no keyswitch or modulus switch: switched_j = 0).
   const factors = decisions.map((d) => d.inputFactor);
+  const switched = decisions.map((d) => (d.kind === 'clear' ? 0 : 1));
   const vMaxes = decisions.map((d) => maxVariance(d.tolerance, target));
   const nMin = OPTIMIZER_SPACE.lweDimension.min;
   const candidates = candidateDimensions(kind);
@@ -185,8 +187,8 @@ export function optimizeParameters(request: OptimizeRequest): OptimizeResult {
           if (v < f) [f, pbsBase] = [v, b];
         }
         // Per decision, the part of the variance that grows with n (PBS input and modulus switch).
-        const perNVariance = factors.map((a) => a * f + msPerN);
-        const fits = (n: number, ks: number) => perNVariance.every((v, j) => v * n + ks + msConst <= vMaxes[j]!);
+        const perNVariance = factors.map((a, j) => a * f + switched[j]! * msPerN);
+        const fits = (n: number, ks: number) => perNVariance.every((v, j) => v * n + switched[j]! * (ks + msConst) <= vMaxes[j]!);
         for (let lKs = OPTIMIZER_SPACE.keyswitchLevels.min; lKs <= OPTIMIZER_SPACE.keyswitchLevels.max; lKs++) {
           const ksCostPerN = kN * lKs;
           if (best && perN * nMin + ksCostPerN * (nMin + 1) >= best.cost) break;

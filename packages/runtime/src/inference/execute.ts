@@ -2,7 +2,9 @@
 // (block-diagonal CSR, offset as the clear bias), then one batched keyswitch + PBS with the
 // per-channel tables on the engine's thread pool (all cores). Reproduces @fhenet/compiler's
 // `simulate` bit for bit: linear ops are exact mod 2^(bits+1) and the PBS is the same negacyclic
-// lookup (tested on MNIST).
+// lookup (tested on MNIST). A rounded stage (roundBits k >= 2) first clears slot bits 1..k-1
+// exactly: per bit one multiply + offset on all outputs, one batched PBS of a constant table, and
+// an add (@fhenet/compiler circuit/rounding.ts has the arithmetic and why it is exact).
 import type { LweCiphertextBatch } from '../ciphertext.js';
 import type { ServerEngine } from '../server.js';
 import { repeat, repeatCsr, type CircuitPlan } from './plan.js';
@@ -12,8 +14,11 @@ export interface StageTiming {
   /** Ciphertexts produced by the stage (samples x outputs). */
   readonly outputs: number;
   readonly linearMs: number;
-  /** 0 for a last stage decoded in the clear. */
+  /** Every PBS of the stage, bit extractions included; 0 for a last stage decoded in the clear. */
   readonly pbsMs: number;
+  /** Of pbsMs, the bit extractions (and the linear steps between them). */
+  readonly extractMs: number;
+  /** Every PBS of the stage, bit extractions included. */
   readonly pbsCount: number;
 }
 
@@ -21,7 +26,9 @@ export interface StageProgress {
   readonly stage: number;
   readonly stages: number;
   readonly name: string;
-  readonly phase: 'linear' | 'pbs' | 'done';
+  readonly phase: 'linear' | 'extract' | 'pbs' | 'done';
+  /** The bit being extracted when phase = 'extract'. */
+  readonly bit?: number;
   /** Timing of the finished stage when phase = 'done'. */
   readonly timing?: StageTiming;
 }
@@ -61,10 +68,32 @@ export async function executePlan(
     const t1 = performance.now();
     if (x !== inputs) x.dispose();
     let pbsMs = 0;
+    let extractMs = 0;
     if (stage.tables) {
+      let w = acc;
+      if (stage.extractions.length > 0) {
+        // One constant table for all outputs; tables must have 2^bits entries.
+        const p = 2 ** plan.circuit.bits;
+        const zeros = new Uint32Array(w.count);
+        for (const e of stage.extractions) {
+          onProgress?.({ ...base, phase: 'extract', bit: e.bit });
+          const scaled = engine.mulClear(w, [e.multiplier]);
+          const shifted = engine.addClear(scaled, [e.offset]);
+          scaled.dispose();
+          const sign = await engine.pbsAsync(shifted, zeros, [new Int32Array(p).fill(e.value)]);
+          shifted.dispose();
+          const sum = engine.add(w, sign); // w - bit * 2^i + 2^(i-1)
+          sign.dispose();
+          const next = engine.addClear(sum, [-e.value]);
+          sum.dispose();
+          w.dispose();
+          w = next;
+        }
+        extractMs = performance.now() - t1;
+      }
       onProgress?.({ ...base, phase: 'pbs' });
-      x = await engine.pbsAsync(acc, repeat(stage.tableIndex, count), stage.tables);
-      acc.dispose();
+      x = await engine.pbsAsync(w, repeat(stage.tableIndex, count), stage.tables);
+      w.dispose();
       pbsMs = performance.now() - t1;
     } else {
       x = acc;
@@ -74,7 +103,8 @@ export async function executePlan(
       outputs: stage.outputSize * count,
       linearMs: t1 - t0,
       pbsMs,
-      pbsCount: stage.tables ? stage.outputSize * count : 0,
+      extractMs,
+      pbsCount: stage.pbsPerOutput * stage.outputSize * count,
     };
     timings.push(timing);
     onProgress?.({ ...base, phase: 'done', timing });

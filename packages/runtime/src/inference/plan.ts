@@ -1,8 +1,9 @@
 // A compiled Circuit resolved into what the engine executes: per stage, one CSR matrix for a single
 // sample (dense rows as they are; conv2d and sumPool gathered over output positions, so the IR's
 // shared weights are expanded only here, at MNIST scale a few thousand entries), the offset as the
-// dot product's clear bias, and the per-output table index of the stage's batched PBS.
-import { channelOfOutputs, inputSize, outputSize, type Circuit, type LinearOp } from '@fhenet/compiler';
+// dot product's clear bias, and the per-output table index of the stage's batched PBS; for a
+// rounded stage also the bit extractions that precede the lookup.
+import { channelOfOutputs, extractionSteps, inputSize, outputSize, pbsPerNeuron, type Circuit, type ExtractionStep, type LinearOp } from '@fhenet/compiler';
 import type { TfheParameterSet } from '@fhenet/params';
 import type { CsrWeights } from '../server.js';
 
@@ -19,6 +20,12 @@ export interface StagePlan {
   readonly tables: readonly Int32Array[] | null;
   /** Table (channel) of every output. */
   readonly tableIndex: Uint32Array;
+  /** Low slot bits rounded before the lookup (0: plain). */
+  readonly roundBits: number;
+  /** The exact bit extractions before the lookup (empty unless roundBits >= 2), lowest bit first. */
+  readonly extractions: readonly ExtractionStep[];
+  /** PBS per output: extractions + lookup (0 for a clear decode). */
+  readonly pbsPerOutput: number;
 }
 
 export interface CircuitPlan {
@@ -133,6 +140,9 @@ export function planCircuit(circuit: Circuit): CircuitPlan {
       offset: stage.offset,
       tables,
       tableIndex: Uint32Array.from(channels),
+      roundBits: stage.roundBits,
+      extractions: stage.tables ? extractionSteps(circuit.bits, stage.roundBits) : [],
+      pbsPerOutput: pbsPerNeuron(stage),
     };
   });
   const first = stages[0];
@@ -144,6 +154,6 @@ export function planCircuit(circuit: Circuit): CircuitPlan {
     inputSize: first.inputSize,
     outputSize: last.outputSize,
     stages,
-    pbsPerSample: stages.reduce((s, st) => s + (st.tables ? st.outputSize : 0), 0),
+    pbsPerSample: stages.reduce((s, st) => s + st.pbsPerOutput * st.outputSize, 0),
   };
 }
