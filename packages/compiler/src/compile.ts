@@ -91,7 +91,14 @@ export const AUTO_ROUNDING_SLACK = 1.2;
 
 const union = (rs: readonly IntRange[]): IntRange => ({ min: Math.min(...rs.map((r) => r.min)), max: Math.max(...rs.map((r) => r.max)) });
 
-export function compile(graph: TrainedGraph, options: CompileOptions = {}): { circuit: Circuit; report: CompileReport } {
+export interface CompileResult {
+  readonly circuit: Circuit;
+  readonly report: CompileReport;
+  /** The same sizing without rounding (no parameters when it was not the one chosen): the accuracy baseline. */
+  readonly unrounded: Circuit;
+}
+
+export function compile(graph: TrainedGraph, options: CompileOptions = {}): CompileResult {
   validateGraph(graph, `trained graph "${graph.name}"`); // in-memory graphs skip the file reader's checks
   const precision = options.precision ?? 'float32';
   const lowered = lowerGraph(graph, precision);
@@ -177,5 +184,5 @@ export function compile(graph: TrainedGraph, options: CompileOptions = {}): { ci
     ...('error' in parameters ? {} : { predictedInferenceMs: parameters.predictedPbsMs * parameters.pbsCount }),
     roundingCandidates,
   };
-  return { circuit, report };
+  return { circuit, report, unrounded: circuit.stages.every((s) => s.roundBits === 0) ? circuit : plain };
 }

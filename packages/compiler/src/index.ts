@@ -6,7 +6,8 @@ export { circuitToJson, circuitFromJson, saveCircuit, loadCircuit, MAX_CIRCUIT_B
 export { simulate, type SimulationResult, type StageTrace } from './simulate.js';
 export { quantizeInputs, decodeOutputs, argmax } from './client.js';
 export { CircuitFormatError, LoweringError, BitWidthError } from './errors.js';
-export { compile, AUTO_ROUNDING_SLACK, type CompileOptions, type CompileReport, type RoundingCandidate, type StageReport } from './compile.js';
+export { simulatedAccuracy, type SimulatedAccuracy } from './accuracy.js';
+export { compile, AUTO_ROUNDING_SLACK, type CompileOptions, type CompileResult, type CompileReport, type RoundingCandidate, type StageReport } from './compile.js';
 export { lowerGraph, type LoweredGraph, type LoweredStage } from './lower/lower.js';
 export type { ChainPrecision } from './lower/chain.js';
 export { analyzeRanges, type StageRanges } from './ranges.js';

@@ -13,6 +13,17 @@ interface CompileArgs {
   calibration?: string;
   'calibration-count': number;
   sizing?: string;
+  'round-bits': string;
+  'accuracy-count': number;
+}
+
+/** --round-bits: "auto", one k for every lookup stage, or a comma-separated k per stage. */
+function parseRoundBits(v: string): number | readonly number[] | 'auto' | Error {
+  if (v === 'auto') return 'auto';
+  const parts = v.split(',').map((s) => s.trim());
+  if (parts.some((s) => !/^\d+$/.test(s))) return new Error(`--round-bits: expected "auto", an integer k, or one integer per stage (e.g. 4,4,0), got "${v}"`);
+  const ks = parts.map(Number);
+  return ks.length === 1 ? ks[0]! : ks;
 }
 
 export const compileCommand: CommandModule<object, CompileArgs> = {
@@ -30,6 +41,18 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
         describe: "Dataset whose training split calibrates the ranges (default: the graph's training.dataset)",
       })
       .option('calibration-count', { type: 'number', default: 10000, describe: 'Calibration images' })
+      .option('round-bits', {
+        type: 'string',
+        default: '0',
+        describe:
+          'Low accumulator bits each lookup stage rounds away exactly before its table (k-1 extra PBS per neuron, much cheaper parameters): ' +
+          '"auto" (least predicted latency), k for every lookup stage, or one k per stage (e.g. 4,4,0); 0 = no rounding',
+      })
+      .option('accuracy-count', {
+        type: 'number',
+        default: 10000,
+        describe: 'When calibrating: test images on which the simulated accuracy of the circuit (and of its unrounded sibling) is reported; 0 to skip',
+      })
       .option('sizing', {
         type: 'string',
         choices: ['calibration', 'worst-case'],
@@ -37,12 +60,18 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
       }),
   handler: async (a) => {
     // Packages load here, not at module load: `fhenet --help` and light commands stay light.
-    const { BitWidthError, compile, formatReport, LoweringError, saveCircuit } = await import('@fhenet/compiler');
+    const { BitWidthError, compile, formatReport, LoweringError, saveCircuit, simulatedAccuracy } = await import('@fhenet/compiler');
     const graph = loadTrainedGraph(a['trained-graph']);
     const sizing: Sizing | undefined = a.sizing === undefined ? undefined : a.sizing === 'worst-case' ? 'worstCase' : 'calibration';
     const named = a.calibration ?? graph.training.dataset;
     const dataset = sizing !== 'worstCase' && typeof named === 'string' && (DATASET_NAMES as readonly string[]).includes(named) ? (named as DatasetName) : undefined;
     const data = dataset ? loadDataset(dataset, { split: 'train', limit: a['calibration-count'] }) : undefined;
+    const roundBits = parseRoundBits(a['round-bits']);
+    if (roundBits instanceof Error) {
+      console.error(`fhenet compile: ${roundBits.message}`);
+      process.exitCode = 1;
+      return;
+    }
     let result: ReturnType<typeof compile>;
     try {
       result = compile(graph, {
@@ -50,19 +79,36 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
         pError: a['p-error'],
         ...(data ? { calibration: { raw: data.images, count: data.count } } : {}),
         ...(sizing ? { sizing } : {}),
+        roundBits,
       });
     } catch (e) {
       // A model the compiler rejects is a user-facing answer, not a crash: print it, exit 1.
-      if (e instanceof BitWidthError || e instanceof LoweringError) {
+      if (e instanceof BitWidthError || e instanceof LoweringError || e instanceof RangeError) {
         console.error(`fhenet compile: ${e.message}`);
         process.exitCode = 1;
         return;
       }
       throw e;
     }
-    const { circuit, report } = result;
+    const { circuit, report, unrounded } = result;
     saveCircuit(a.out, circuit);
     console.log(formatReport(report));
     console.log(`calibration: ${data ? `${data.count} ${dataset} training images` : 'none'}; wrote ${a.out}`);
+    if (dataset && a['accuracy-count'] > 0) {
+      // What rounding costs: the simulated test accuracy of this circuit next to its unrounded sibling.
+      const test = loadDataset(dataset, { split: 'test', limit: a['accuracy-count'] });
+      const mine = simulatedAccuracy(circuit, test.images, test.labels, test.count);
+      const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+      if (unrounded === circuit) {
+        console.log(`simulated accuracy on ${test.count} ${dataset} test images: ${pct(mine.accuracy)}`);
+      } else {
+        const base = simulatedAccuracy(unrounded, test.images, test.labels, test.count);
+        const same = mine.predictions.reduce((n, c, i) => n + (c === base.predictions[i] ? 1 : 0), 0);
+        console.log(
+          `simulated accuracy on ${test.count} ${dataset} test images: rounded ${pct(mine.accuracy)}, unrounded ${pct(base.accuracy)} ` +
+            `(rounding costs ${(100 * (base.accuracy - mine.accuracy)).toFixed(2)} points; same class on ${same}/${test.count})`,
+        );
+      }
+    }
   },
 };
