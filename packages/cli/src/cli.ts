@@ -11,6 +11,7 @@ import { predictCommand } from './commands/predict.js';
 import { serveCommand } from './commands/serve.js';
 import { benchCommand } from './commands/bench.js';
 import { sweepCommand } from './commands/sweep.js';
+import { reportCommand } from './commands/report.js';
 
 export function buildCli(argv: string[]): Argv {
   return yargs(argv)
@@ -26,6 +27,7 @@ export function buildCli(argv: string[]): Argv {
     .command(serveCommand)
     .command(benchCommand)
     .command(sweepCommand)
+    .command(reportCommand)
     .strict()
     .demandCommand(1, 'Name a command; see --help.')
     .help()

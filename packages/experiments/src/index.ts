@@ -15,3 +15,6 @@ export { runSweep, writeSweepOutputs, FIGURE_FILES, type SweepOptions, type Swee
 export { accumulatorFigure, accuracyFigure } from './figures.js';
 export { lineChartSvg, niceTicks, type ChartSpec, type Series } from './plot/svg.js';
 export { svgToPng } from './plot/png.js';
+export { PAPER_CITATION, PAPER_TABLE_1, paperRow, type PaperRow } from './paper-table1.js';
+export { table1Rows, table1Markdown, type ModelFacts, type Table1Row, type Table1Meta } from './report.js';
+export { modelFacts } from './model-facts.js';

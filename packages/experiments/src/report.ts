@@ -1,0 +1,98 @@
+// The paper's Table 1 regenerated from our own runs: for every published model, its trained
+// accuracy (recorded in its trained graph), its circuit bit-width (the committed circuit, or a
+// compile of the graph with calibration sizing), our measured encrypted latency (the inference
+// benchmark's results file) or, where none was measured, the cost model's prediction — beside the
+// paper's row. Nothing here is typed in by hand except the paper's own numbers (paper-table1.ts).
+
+import type { CostParams } from '@fhenet/params';
+import type { MeasuredInference } from './measured.js';
+import { secondsPerPbs, type LatencyModel } from './latency.js';
+import { PAPER_CITATION, paperRow, type PaperRow } from './paper-table1.js';
+
+/** What the report needs to know about one of our models. */
+export interface ModelFacts {
+  readonly name: string;
+  readonly network: string;
+  readonly dataset: string;
+  readonly weightBits: number;
+  readonly actBits: number;
+  readonly range: 'narrow' | 'wide';
+  readonly active: number | 'all';
+  readonly perChannel: boolean;
+  /** Fake-quantized test accuracy recorded at training, and on how many test images. */
+  readonly accuracy: number;
+  readonly testImages: number;
+  readonly epochs: number;
+  readonly circuit:
+    | { readonly bits: number; readonly pbsCount: number; readonly source: string; readonly parameters: ({ readonly name: string } & CostParams) | null }
+    | { readonly error: string };
+}
+
+export interface Table1Row {
+  readonly facts: ModelFacts;
+  readonly paper?: PaperRow;
+  readonly measured?: MeasuredInference;
+  readonly predictedSeconds?: number;
+}
+
+export function table1Rows(models: readonly ModelFacts[], measured: readonly MeasuredInference[], latency: LatencyModel | null): Table1Row[] {
+  return models.map((f) => {
+    const paper = paperRow(f.network, f.weightBits, f.actBits, f.active, f.range, f.dataset);
+    const m = measured.find((x) => x.model === f.name && x.exact);
+    const c = f.circuit;
+    const predicted = !m && latency && 'bits' in c && c.parameters ? c.pbsCount * secondsPerPbs(latency, c.parameters) : undefined;
+    return { facts: f, ...(paper ? { paper } : {}), ...(m ? { measured: m } : {}), ...(predicted !== undefined ? { predictedSeconds: predicted } : {}) };
+  });
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+const secs = (x: number) => (Number.isInteger(x) || x >= 100 ? x.toFixed(0) : x.toFixed(1));
+
+export interface Table1Meta {
+  readonly date: string;
+  readonly command: string;
+  readonly latency: LatencyModel | null;
+}
+
+/** The regenerated table as Markdown, with its sources and notes under it. */
+export function table1Markdown(rows: readonly Table1Row[], meta: Table1Meta): string {
+  const out: string[] = [];
+  out.push('| network | bits (w/a) | active | range | dataset | circuit bits (ours / paper) | accuracy (ours / paper) | encrypted s/image (ours / paper) | our hardware |');
+  out.push('|---|---|---|---|---|---|---|---|---|');
+  const notes: string[] = [];
+  for (const r of rows) {
+    const f = r.facts;
+    const c = f.circuit;
+    const ourBits = 'bits' in c ? `${c.bits}${c.bits > 8 ? ' (> 8: needs rounding or CRT)' : ''}` : '—';
+    let ourTime = '—';
+    let hardware = '—';
+    if (r.measured) {
+      ourTime = `${secs(r.measured.medianSeconds)} (measured, median of ${r.measured.images})`;
+      hardware = `${r.measured.hardware}; load ${r.measured.loadAverage.split(' ')[0]}`;
+    } else if (r.predictedSeconds !== undefined) {
+      ourTime = `~${secs(r.predictedSeconds)} (predicted)`;
+      hardware = 'cost model (see below)';
+    } else if ('bits' in c && c.bits > 8) {
+      ourTime = 'not yet (> 8 bits)';
+    }
+    const p = r.paper;
+    const range = `${f.range}${f.perChannel ? ' (per-channel weights)' : ''}`;
+    out.push(
+      `| ${f.network} | ${f.weightBits}/${f.actBits} | ${f.active} | ${range} | ${f.dataset.toUpperCase()} | ${ourBits} / ${p?.circuitBits ?? '—'} | ` +
+        `${pct(f.accuracy)} / ${p ? pct(p.accuracy) : '—'} | ${ourTime} / ${p ? secs(p.seconds) : '—'} | ${hardware} |`,
+    );
+    if ('error' in c) notes.push(`${f.name}: no circuit (${c.error})`);
+    else notes.push(`${f.name}: circuit from ${c.source}${c.parameters ? `, parameters ${c.parameters.name}` : ''}, ${c.pbsCount} PBS; accuracy ${f.epochs} epochs, fake-quantized, ${f.testImages} test images`);
+  }
+  out.push('');
+  out.push(`Paper: ${PAPER_CITATION} (8-core Intel i7-11800H). Ours: models/<name>; accuracy is the fake-quantized tfjs model on the MNIST test set, recorded in each trained graph (the compiled circuit's simulation predicts the same class); circuit bits sized on calibration data as the paper.`);
+  const sources = [...new Set(rows.flatMap((r) => (r.measured ? [`${r.measured.source} (${r.measured.date})`] : [])))];
+  if (sources.length) out.push(`Measured latencies: ${sources.join(', ')}.`);
+  if (meta.latency && rows.some((r) => r.predictedSeconds !== undefined)) {
+    out.push(`Predicted latencies: PBS count x the cost model of tfhe-parameters.md, calibrated on ${meta.latency.calibratedOn}.`);
+  }
+  out.push(`Generated by \`${meta.command}\` on ${meta.date}.`);
+  out.push('');
+  for (const n of notes) out.push(`- ${n}`);
+  return `${out.join('\n')}\n`;
+}
