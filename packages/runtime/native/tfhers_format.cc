@@ -262,11 +262,11 @@ size_t ciphertext_size(const Params& p) {
   return 8 + 8 * (p.big_lwe_dimension().value + 1) + 24 + 32 + 8;
 }
 
-ShortintMeta pbs_output_meta(const Params& p) {
+ShortintMeta output_meta(const Params& p) {
   ShortintMeta m;
-  m.degree = p.message_modulus() - 1;
+  m.degree = 2 * p.message_modulus() - 1;
   m.noise_level = 1;  // NoiseLevel::NOMINAL, what tfhe-rs sets after a PBS
-  m.message_modulus = p.message_modulus();
+  m.message_modulus = 2 * p.message_modulus();
   m.carry_modulus = 1;
   return m;
 }

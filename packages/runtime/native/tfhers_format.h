@@ -65,8 +65,12 @@ CompressedServerKeyView parse_compressed_server_key(const u8* src, size_t len, c
 size_t ciphertext_size(const Params& p);
 void write_ciphertext(const Torus* ct, const Params& p, const ShortintMeta& meta, u8* dst, size_t len);
 
-// The metadata our server writes on its outputs: a PBS output (noise level nominal, degree
-// message_modulus - 1, carry modulus 1), which tfhe-rs decrypts as any fresh ciphertext.
-ShortintMeta pbs_output_meta(const Params& p);
+// The metadata our server writes on its outputs. message_modulus is 2p (degree 2p - 1, carry
+// modulus 1, noise level nominal): tfhe-rs's decrypt rounds the phase to the CLIENT KEY's delta
+// (2^63 / p) and then reduces mod the CIPHERTEXT's message modulus, so declaring 2p makes
+// `Shortint.decrypt` return round(phase / delta) mod 2p, padding bit included: the same residue
+// as our ClientKey.decrypt, which circuit outputs need (PBS outputs in [-p, p), clear-table
+// residues in [0, 2p)). With p it would silently drop the padding bit.
+ShortintMeta output_meta(const Params& p);
 
 }  // namespace fhe::tfhers

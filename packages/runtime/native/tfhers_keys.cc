@@ -47,7 +47,7 @@ std::unique_ptr<LweCiphertextBatch> read_ciphertexts(const std::vector<ByteSpan>
 std::vector<std::vector<u8>> write_ciphertexts(const LweCiphertextBatch& batch, const Params& p) {
   FHE_CHECK(batch.dimension == p.big_lwe_dimension(), "Mismatched LweDimension. Parameters (k*N): ",
             p.big_lwe_dimension().value, ", ciphertexts: ", batch.dimension.value);
-  const ShortintMeta meta = pbs_output_meta(p);
+  const ShortintMeta meta = output_meta(p);
   std::vector<std::vector<u8>> out(batch.count, std::vector<u8>(ciphertext_size(p)));
   for (size_t i = 0; i < batch.count; ++i) write_ciphertext(batch.ct(i), p, meta, out[i].data(), out[i].size());
   return out;

@@ -25,7 +25,7 @@ struct ByteSpan {
 };
 std::unique_ptr<LweCiphertextBatch> read_ciphertexts(const std::vector<ByteSpan>& items, const Params& p,
                                                      bool compressed);
-// Our batch -> one node-tfhe Ciphertext per entry (metadata of a PBS output).
+// Our batch -> one node-tfhe Ciphertext per entry (metadata: output_meta, padding bit visible).
 std::vector<std::vector<u8>> write_ciphertexts(const LweCiphertextBatch& batch, const Params& p);
 
 // node-tfhe CompressedServerKey -> evaluation keys ready for keyswitch + PBS (Fourier BSK).

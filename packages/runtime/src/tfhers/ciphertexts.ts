@@ -25,8 +25,9 @@ export function readTfheRsCiphertexts(
 
 /**
  * One node-tfhe Ciphertext per ciphertext of the batch (`Shortint.deserialize_ciphertext` reads
- * them; `Shortint.decrypt` with the client's key decrypts them). Metadata is that of a PBS output:
- * degree messageModulus - 1, noise level nominal, carry modulus 1.
+ * them). They declare message modulus 2p (p = 2^messageBits), so `Shortint.decrypt` with the
+ * client's key returns round(phase / delta) mod 2p, padding bit included, like our
+ * ClientKey.decrypt: a PBS output f in [-p, p) decrypts to f mod 2p (see docs/tfhe-rs-formats.md).
  */
 export function writeTfheRsCiphertexts(batch: LweCiphertextBatch, params: TfheParameterSet): Uint8Array[] {
   assertEngineParams(params);
