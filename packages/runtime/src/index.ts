@@ -19,3 +19,5 @@ export { pbsOutputVariance, keyswitchVariance, modulusSwitchVariance, freshVaria
 // Encrypted inference of compiled circuits (client, server, executor) and its HTTP service.
 export * from './inference/index.js';
 export * from './http/index.js';
+// Clients using only Zama's node-tfhe / tfhe (tfhe-rs 1.7): their keys and ciphertexts in, theirs out.
+export * from './tfhers/index.js';
