@@ -12,6 +12,7 @@ import { serveCommand } from './commands/serve.js';
 import { benchCommand } from './commands/bench.js';
 import { sweepCommand } from './commands/sweep.js';
 import { reportCommand } from './commands/report.js';
+import { modelsCommand } from './commands/models.js';
 
 export function buildCli(argv: string[]): Argv {
   return yargs(argv)
@@ -28,6 +29,7 @@ export function buildCli(argv: string[]): Argv {
     .command(benchCommand)
     .command(sweepCommand)
     .command(reportCommand)
+    .command(modelsCommand)
     .strict()
     .demandCommand(1, 'Name a command; see --help.')
     .help()

@@ -31,7 +31,7 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
   describe: 'Compile a trained graph to an integer circuit of accumulators and table lookups',
   builder: (y) =>
     y
-      .positional('trained-graph', { type: 'string', demandOption: true, describe: 'Folder (or graph.json) written by fhenet train' })
+      .positional('trained-graph', { type: 'string', demandOption: true, describe: 'Published model name (fhenet models), or a folder / graph.json written by fhenet train' })
       .option('out', { type: 'string', default: 'circuit.json', describe: 'Circuit file to write' })
       .option('max-bits', { type: 'number', describe: 'Reject the model if any accumulator needs more bits' })
       .option('p-error', { type: 'number', default: 1e-6, describe: 'Error probability of one whole inference' })
@@ -61,7 +61,8 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
   handler: async (a) => {
     // Packages load here, not at module load: `fhenet --help` and light commands stay light.
     const { BitWidthError, compile, formatReport, LoweringError, saveCircuit, simulatedAccuracy } = await import('@fhenet/compiler');
-    const graph = loadTrainedGraph(a['trained-graph']);
+    const { modelDir, PUBLISHED_MODEL_NAMES } = await import('@fhenet/models');
+    const graph = loadTrainedGraph(PUBLISHED_MODEL_NAMES.includes(a['trained-graph']) ? modelDir(a['trained-graph']) : a['trained-graph']);
     const sizing: Sizing | undefined = a.sizing === undefined ? undefined : a.sizing === 'worst-case' ? 'worstCase' : 'calibration';
     const named = a.calibration ?? graph.training.dataset;
     const dataset = sizing !== 'worstCase' && typeof named === 'string' && (DATASET_NAMES as readonly string[]).includes(named) ? (named as DatasetName) : undefined;
