@@ -256,6 +256,40 @@ static KERNEL_ATTR void mac(size_t m, double* __restrict orr, double* __restrict
   }
 }
 
+// The external product's multiply-accumulate for GLWE dimension k = 1 (two output polynomials),
+// all decomposition rows at once: out_c = sum_row f_row * g_(row, c), c in {0, 1}. Polynomials
+// are `stride` doubles apart (re: m values, then im), f has `rows` of them, g has rows * 2 (row-major
+// [row][c]), out has 2. Tiled by frequency: a tile of both outputs stays in L1 while every row is
+// added into it, each f_row tile being read once for both outputs. Per point the operations and
+// their order are those of `mac` applied row after row to a zeroed output (same bits).
+static KERNEL_ATTR void ext_mac_k1(size_t m, size_t stride, size_t rows, const double* __restrict f,
+                                   const double* __restrict g, double* __restrict out) {
+  constexpr size_t T = 256;
+  double* __restrict o0r = out;
+  double* __restrict o0i = out + m;
+  double* __restrict o1r = out + stride;
+  double* __restrict o1i = out + stride + m;
+  for (size_t j0 = 0; j0 < m; j0 += T) {
+    const size_t te = m - j0 < T ? m - j0 : T;
+    for (size_t j = j0; j < j0 + te; ++j) o0r[j] = o0i[j] = o1r[j] = o1i[j] = 0;
+    for (size_t row = 0; row < rows; ++row) {
+      const double* __restrict ar = f + row * stride;
+      const double* __restrict ai = ar + m;
+      const double* __restrict b0r = g + (2 * row) * stride;
+      const double* __restrict b0i = b0r + m;
+      const double* __restrict b1r = b0r + stride;
+      const double* __restrict b1i = b1r + m;
+#pragma GCC ivdep
+      for (size_t j = j0; j < j0 + te; ++j) {
+        o0r[j] += ar[j] * b0r[j] - ai[j] * b0i[j];
+        o0i[j] += ar[j] * b0i[j] + ai[j] * b0r[j];
+        o1r[j] += ar[j] * b1r[j] - ai[j] * b1i[j];
+        o1i[j] += ar[j] * b1i[j] + ai[j] * b1r[j];
+      }
+    }
+  }
+}
+
 static KERNEL_ATTR void axpy(size_t len, Torus* __restrict out, const Torus* __restrict in, u64 w) {
   for (size_t i = 0; i < len; ++i) out[i] += w * in[i];
 }

@@ -110,6 +110,11 @@ void cmux_step(const FftPlan& plan, const Kernels& K, const KeyLayout& L, unsign
     }
   }
   double* of = S.fout.data();
+  if (L.k == 1) {
+    K.ext_mac_k1(M, N, rows, F, ggsw, of);
+    for (size_t c = 0; c < kp1; ++c) K.backward_add_torus(plan, of + c * N, of + c * N + M, acc + c * N);
+    return;
+  }
   const size_t chunk = std::min(kMacChunk, M);
   for (size_t j0 = 0; j0 < M; j0 += chunk) {
     for (size_t c = 0; c < kp1; ++c) {
