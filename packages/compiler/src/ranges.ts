@@ -13,6 +13,11 @@ export interface StageRanges {
   readonly worstCase: readonly IntRange[];
   /** Per channel, range reached on the calibration data (absent without calibration). */
   readonly calibration?: readonly IntRange[];
+  /**
+   * Per channel, how often each accumulator value occurs on the calibration data, indexed by
+   * value - worstCase[c].min: what rounding uses to choose bucket values and bucket alignment.
+   */
+  readonly histogram?: readonly Int32Array[];
   /** Most non-zero weights feeding one output. */
   readonly activeSynapses: number;
   /** Largest 2-norm of one output's integer weights. */
@@ -76,6 +81,7 @@ export function analyzeRanges(graph: LoweredGraph, calibration?: { inputs: Int32
     accumulate(stage.linear, x, count, acc);
     const channel = channelOfOutputs(stage.linear);
     const cal = wc.worstCase.map(() => ({ min: Infinity, max: -Infinity }));
+    const histogram = wc.worstCase.map((r) => new Int32Array(r.max - r.min + 1));
     // Tabulate the chain when the worst-case ranges are small (the usual case); else call it per value.
     const entries = wc.worstCase.reduce((n, r) => n + r.max - r.min + 1, 0);
     const tables = stage.outputQuantizer && entries <= MAX_TABULATED ? tabulate(stage, wc.worstCase) : null;
@@ -87,10 +93,11 @@ export function analyzeRanges(graph: LoweredGraph, calibration?: { inputs: Int32
       const r = cal[c]!;
       if (v < r.min) r.min = v;
       if (v > r.max) r.max = v;
+      histogram[c]![v - wc.worstCase[c]!.min]!++;
       if (tables) next[i] = tables[c]![v - wc.worstCase[c]!.min] as number;
       else if (stage.outputQuantizer) next[i] = stage.chain(c, v);
     }
-    out.push({ ...wc, calibration: cal.map((r) => (count === 0 ? { min: 0, max: 0 } : r)) });
+    out.push({ ...wc, calibration: cal.map((r) => (count === 0 ? { min: 0, max: 0 } : r)), histogram });
     x = next;
   }
   return out;

@@ -5,10 +5,10 @@
 import { maxActiveSynapses, type IntRange } from '@fhenet/quantization';
 import { MAX_CIRCUIT_BITS } from './circuit/format.js';
 import { channelCount } from './circuit/linear.js';
-import { expandRoundedTable } from './circuit/rounding.js';
 import type { Circuit, OutputDecoder, Stage } from './circuit/types.js';
 import { BitWidthError, LoweringError } from './errors.js';
 import type { LoweredGraph } from './lower/lower.js';
+import { roundChannel } from './round-tables.js';
 import type { StageRanges } from './ranges.js';
 
 /**
@@ -86,24 +86,22 @@ export function sizeCircuit(graph: LoweredGraph, ranges: readonly StageRanges[],
     // decode: the slack becomes headroom on both sides.
     const slots = st.outputQuantizer ? p : 2 * p;
     const shift = Int32Array.from(sized, (s) => -s.min + Math.floor((slots - span(s)) / 2));
-    const offset = Int32Array.from(st.fold, (f, o) => f + (shift[st.linear.kind === 'dense' ? o : o % channels] as number));
     let tables: Int32Array | null = null;
     if (st.outputQuantizer && roundBits >= 2) {
-      // Bucket t holds the slots [t*2^k, (t+1)*2^k); its one value is the chain at the middle of
-      // the part of it the sized range reaches (clamped to that range when it reaches none).
-      const width = 2 ** roundBits;
+      // Bucket values and alignment are chosen for accuracy (round-tables.ts); the shift may move
+      // by less than half a bucket.
       tables = new Int32Array(channels * p);
       for (let c = 0; c < channels; c++) {
-        const sh = shift[c] as number;
-        const lo = (sized[c] as IntRange).min + sh;
-        const hi = (sized[c] as IntRange).max + sh;
-        const value = (t: number) => {
-          const a = Math.max(t * width, lo);
-          const b = Math.min(t * width + width - 1, hi);
-          const mid = a <= b ? (a + b) / 2 : Math.min(Math.max(t * width + (width - 1) / 2, lo), hi);
-          return Math.round(st.chain(c, mid - sh)); // quantized chains are integers already; a pooled sum is rounded
-        };
-        tables.set(expandRoundedTable(value, roundBits, p), c * p);
+        const rounded = roundChannel({
+          f: (acc) => st.chain(c, acc),
+          roundBits,
+          p,
+          range: sized[c] as IntRange,
+          shift: shift[c] as number,
+          ...(r.histogram ? { histogram: r.histogram[c]!, histogramMin: r.worstCase[c]!.min } : {}),
+        });
+        shift[c] = rounded.shift;
+        tables.set(rounded.table, c * p);
       }
     } else if (st.outputQuantizer) {
       tables = new Int32Array(channels * p);
@@ -111,6 +109,7 @@ export function sizeCircuit(graph: LoweredGraph, ranges: readonly StageRanges[],
     } else if (i !== graph.stages.length - 1) {
       throw new LoweringError(st.name, 'only the last stage may produce float values');
     }
+    const offset = Int32Array.from(st.fold, (f, o) => f + (shift[st.linear.kind === 'dense' ? o : o % channels] as number));
     const slotRange = (rs: readonly IntRange[]) => ({
       min: Math.min(...rs.map((x, c) => x.min + (shift[c] as number))),
       max: Math.max(...rs.map((x, c) => x.max + (shift[c] as number))),

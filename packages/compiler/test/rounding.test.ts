@@ -8,6 +8,7 @@ import {
 } from '../src/index.js';
 import { circuitOf, denseFromRows, randInt, rng } from './fixtures.js';
 import { fcnnGraph, randomBytes } from './graphs.js';
+import { roundChannel } from '../src/round-tables.js';
 
 /** The runtime's PBS on residue a in [0, 2p): T[a], or -T[a - p] in the negacyclic half. */
 const lookup = (t: ArrayLike<number>, a: number, p: number) => {
@@ -169,5 +170,35 @@ describe('compile with rounding', () => {
   it('refuses impossible round bits naming the stage', () => {
     expect(() => compile(graph, { calibration: { raw, count }, roundBits: 1 })).toThrow(/round bits must be 0 or an integer in \[2, \d+\]/);
     expect(() => compile(graph, { calibration: { raw, count }, roundBits: [2, 2, 2] })).toThrow(/decoded in the clear .* cannot round 2 bits/);
+  });
+});
+
+describe('roundChannel (bucket values and alignment)', () => {
+  // A 2-bit ReLU-like step: thresholds at 10, 26 and 42.
+  const f = (acc: number) => (acc < 10 ? 0 : acc < 26 ? 1 : acc < 42 ? 2 : 3);
+  const range = { min: 0, max: 60 };
+
+  it('without data: the chain at each bucket middle, centred shift', () => {
+    const r = roundChannel({ f, roundBits: 3, p: 128, range, shift: 33 });
+    expect(r.shift).toBe(33);
+    expect(roundedTableViolation(r.table, 3, 128)).toBe(-1);
+    // Bucket of slots [40, 48) = acc [7, 15): middle 10.5 -> 1.
+    expect(r.table[40]).toBe(1);
+  });
+
+  it('with data: moves the shift by less than half a bucket to the alignment with the fewest disagreements', () => {
+    const histogram = new Int32Array(61).fill(1);
+    const r = roundChannel({ f, roundBits: 4, p: 128, range, shift: 33, histogram, histogramMin: 0 });
+    expect(Math.abs(r.shift - 33)).toBeLessThan(8);
+    const count = (shift: number, table: Int32Array) => {
+      let bad = 0;
+      for (let acc = 0; acc <= 60; acc++) if (table[Math.floor((acc + shift) / 16) * 16] !== f(acc)) bad++;
+      return bad;
+    };
+    expect(count(r.shift, r.table)).toBe(r.mismatches);
+    const centred = roundChannel({ f, roundBits: 4, p: 128, range, shift: 33 });
+    expect(r.mismatches).toBeLessThanOrEqual(count(33, centred.table));
+    // Thresholds 16 apart, buckets of 16: one alignment puts every threshold on a bucket edge.
+    expect(r.mismatches).toBe(0);
   });
 });
