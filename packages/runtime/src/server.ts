@@ -1,9 +1,12 @@
 // Server side: evaluation keys (bootstrapping + keyswitching), linear operations and batched PBS.
 // Nothing here can accept or reach a secret key.
+import { constants as bufferConstants } from 'node:buffer';
 import { LweCiphertextBatch } from './ciphertext.js';
 import { NativeObject } from './handle.js';
 import { native, type NativeHandle } from './native.js';
 import { assertEngineParams, engineFingerprint, messageModulus, type TfheParameterSet } from './parameters.js';
+
+const BUFFER_MAX_LENGTH = bufferConstants.MAX_LENGTH;
 
 export type ProgressCallback = (done: number, total: number, phase: 'bootstrapping-key' | 'keyswitching-key') => void;
 
@@ -35,13 +38,39 @@ export class EvaluationKeys extends NativeObject {
     super(handle);
     this.params = params;
   }
-  /** Plain (uncompressed, Fourier-domain) form: fast to load; see SeededEvaluationKeys for transfer. */
+  /**
+   * Plain (uncompressed, Fourier-domain) form: fast to load; see SeededEvaluationKeys for transfer.
+   * Refused with a clear error when it would exceed Node's Buffer limit (the 8-bit set's plain
+   * keys are ~10 GiB; its seeded form, ~3.4 GiB, fits).
+   */
   serialize(): Buffer {
+    assertPlainKeysSerializable(this.params);
     return native.serializeEvaluationKeys(this.handle, engineFingerprint(this.params));
   }
   static deserialize(bytes: Uint8Array, params: TfheParameterSet): EvaluationKeys {
     assertEngineParams(params);
     return new EvaluationKeys(native.deserializeEvaluationKeys(bytes, params, engineFingerprint(params)), params);
+  }
+}
+
+/** Bytes of the plain serialized evaluation keys: Fourier BSK + full KSK + header and checksum. */
+export function plainEvaluationKeyBytes(set: TfheParameterSet): number {
+  const n = set.lweDimension, k = set.glweDimension, N = set.polynomialSize;
+  const bsk = n * (k + 1) * set.pbs.levelCount * (k + 1) * N;
+  const ksk = k * N * set.keyswitch.levelCount * (n + 1);
+  return 8 * (bsk + ksk) + 136;
+}
+
+/** Throws (naming the sizes and the way out) if the plain form cannot fit in one Buffer. */
+export function assertPlainKeysSerializable(set: TfheParameterSet, maxBytes: number = BUFFER_MAX_LENGTH): void {
+  const bytes = plainEvaluationKeyBytes(set);
+  if (bytes > maxBytes) {
+    const gib = (b: number) => `${(b / 2 ** 30).toFixed(2)} GiB`;
+    throw new Error(
+      `plain evaluation keys of ${set.name} are ${gib(bytes)}, above Node's Buffer limit of ${gib(maxBytes)}: ` +
+        'serialize the seeded form instead (generateSeededEvaluationKeys() + SeededEvaluationKeys.serialize(), ' +
+        'decompressed by the server with decompress())',
+    );
   }
 }
 

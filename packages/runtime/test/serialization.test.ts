@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import { ClientKey, EvaluationKeys, LweCiphertextBatch, SeededEvaluationKeys, ServerEngine } from '@fhenet/runtime';
+import { assertPlainKeysSerializable, plainEvaluationKeyBytes } from '../src/server.js';
 import { gaussianSet, tuniformSet } from './sets.js';
 
 const set = gaussianSet(1);
@@ -81,6 +82,19 @@ describe('round trips', () => {
     expect(expanded.serialize().equals(plainBytes)).toBe(true);
     const eng = new ServerEngine(set, EvaluationKeys.deserialize(plainBytes, set));
     expect(Array.from(ck.decrypt(eng.pbs(ck.encrypt([0, 1, 0, 1]), [0, 0, 0, 0], [[1, 0]])))).toEqual([1, 0, 1, 0]);
+  });
+});
+
+describe('plain evaluation keys above the Buffer limit', () => {
+  test('the size formula is exact, and the 8-bit plain form is refused with the way out', async () => {
+    expect(keys.serialize().length).toBe(plainEvaluationKeyBytes(set));
+    const eight = tuniformSet(8);
+    // Fourier BSK 6.5 GiB + KSK 3.8 GiB: no single Buffer can hold it on Node 20 (4 GiB).
+    expect(plainEvaluationKeyBytes(eight)).toBeGreaterThan(2 ** 33);
+    expect(() => assertPlainKeysSerializable(eight, 2 ** 32)).toThrow(
+      /plain evaluation keys of TUNIFORM_8BIT_2M128 are 10\.\d\d GiB, above Node's Buffer limit of 4\.00 GiB: serialize the seeded form/,
+    );
+    expect(() => assertPlainKeysSerializable(tuniformSet(6), 2 ** 32)).not.toThrow();
   });
 });
 
