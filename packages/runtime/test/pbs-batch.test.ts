@@ -56,6 +56,38 @@ describe('grouped PBS is bit-identical to the per-ciphertext reference loop', ()
   }
 });
 
+test('every kernel variant (generic, avx2, avx512): grouped = reference', async () => {
+  const set = gaussianSet(5);
+  const p = 2 ** set.messageBits;
+  const ck = ClientKey.generate(set);
+  const keys = await ck.generateEvaluationKeys();
+  const eng = new ServerEngine(set, keys);
+  const input = ck.encrypt(randomInts(4, p));
+  const table = randomInts(p, p);
+  const before = native.kernelsName();
+  let tried = 0;
+  try {
+    for (const variant of ['generic', 'avx2', 'avx512']) {
+      if (!native.selectKernels(variant)) continue;
+      tried++;
+      const reference = new LweCiphertextBatch(
+        native.pbsReference(NativeObject.handleOf(keys), NativeObject.handleOf(input), new Uint32Array(4), Int32Array.from(table)),
+        set,
+      );
+      setThreadCount(2);
+      const grouped = eng.pbs(input, new Uint32Array(4), [table], { groupSize: 2 });
+      expect(grouped.serialize().equals(reference.serialize()), variant).toBe(true);
+      expect(Array.from(ck.decrypt(grouped))).toEqual(Array.from(ck.decrypt(input), (m) => table[m]));
+      grouped.dispose();
+      reference.dispose();
+    }
+  } finally {
+    native.selectKernels(before);
+  }
+  expect(tried).toBeGreaterThanOrEqual(1);
+  for (const o of [input, keys, ck]) o.dispose();
+}, 120_000);
+
 describe('pbsAsync progress', () => {
   const set = tuniformSet(2);
   const p = 2 ** set.messageBits;
