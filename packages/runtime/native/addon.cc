@@ -708,6 +708,21 @@ Napi::Value TfhersExpandServerKey(const Napi::CallbackInfo& info) {
   const int64_t bytes = int64_t((k->fourier_bsk.size() + k->ksk.size()) * 8);
   return wrap<EKHolder>(info.Env(), std::move(k), bytes);
 }
+// Same on a libuv worker (seconds for 6- and 7-bit keys): the server's event loop stays live.
+Napi::Value TfhersExpandServerKeyAsync(const Napi::CallbackInfo& info) {
+  auto [d, n] = bytes_arg(info[0]);
+  const Params p = parse_params(info[1]);
+  auto out = std::make_shared<std::unique_ptr<EvaluationKeys>>();
+  auto* w = new LambdaWorker(
+      info.Env(), [out, d = d, n = n, p] { *out = tfhers::expand_server_key(d, n, p); },
+      [out](Napi::Env env) {
+        const int64_t bytes = int64_t(((*out)->fourier_bsk.size() + (*out)->ksk.size()) * 8);
+        return wrap<EKHolder>(env, std::move(*out), bytes);
+      },
+      {}, {info[0]});  // keeps the key bytes alive until the worker is done
+  w->Queue();
+  return w->promise();
+}
 // Test hook: `length` bytes of the tfhe-rs CSPRNG keyed by `key` (16 bytes) from table index
 // (aesIndex, byteIndex), through AES-NI or the portable AES (compared with Node's AES in tests).
 Napi::Value TfhersCsprngBytes(const Napi::CallbackInfo& info) {
@@ -851,6 +866,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   EXPORT("tfhersReadCiphertexts", TfhersReadCiphertexts);
   EXPORT("tfhersWriteCiphertexts", TfhersWriteCiphertexts);
   EXPORT("tfhersExpandServerKey", TfhersExpandServerKey);
+  EXPORT("tfhersExpandServerKeyAsync", TfhersExpandServerKeyAsync);
   EXPORT("tfhersCsprngBytes", TfhersCsprngBytes);
   return exports;
 }

@@ -9,8 +9,12 @@ import { tfhersNative } from '../src/tfhers/native.js';
 import {
   decompressTfheRsCiphertext,
   expandTfheRsServerKey,
+  expandTfheRsServerKeyAsync,
   readTfheRsCiphertexts,
+  readTfheRsCiphertextStream,
+  tfheRsCiphertextBytes,
   writeTfheRsCiphertexts,
+  writeTfheRsCiphertextStream,
 } from '../src/tfhers/index.js';
 import { newParameters, tfheRsParameters } from '../../compiler/src/tfhers-parameters.js';
 import { tuniformSet } from './sets.js';
@@ -95,6 +99,23 @@ describe('node-tfhe ciphertexts', () => {
     }
   });
 
+  test('streams: concatenated ciphertexts in (plain and compressed), concatenated ciphertexts out', () => {
+    const messages = [2, 9, 14];
+    const plain = Buffer.concat(messages.map((m) => S.serialize_ciphertext(S.encrypt(ck, BigInt(m)))));
+    const compressed = Buffer.concat(messages.map((m) => S.serialize_compressed_ciphertext(S.encrypt_compressed(ck, BigInt(m)))));
+    expect(plain.length).toBe(3 * tfheRsCiphertextBytes(set4));
+    expect(compressed.length).toBe(3 * tfheRsCiphertextBytes(set4, true));
+    for (const [bytes, opts] of [[plain, {}], [compressed, { compressed: true }]] as const) {
+      const batch = readTfheRsCiphertextStream(bytes, set4, opts);
+      const out = writeTfheRsCiphertextStream(batch, set4);
+      const size = tfheRsCiphertextBytes(set4);
+      expect(out.length).toBe(3 * size);
+      expect(messages.map((_, i) => Number(S.decrypt(ck, S.deserialize_ciphertext(out.subarray(i * size, (i + 1) * size)))))).toEqual(messages);
+      batch.dispose();
+    }
+    expect(() => readTfheRsCiphertextStream(plain.subarray(1), set4)).toThrow(/not a whole number of ciphertexts of 16464 bytes/);
+  });
+
   test('clear errors: small-key ciphertext, other message modulus, truncation, trailing bytes', () => {
     const good = S.serialize_ciphertext(S.encrypt(ck, 3n));
     expect(() => readTfheRsCiphertexts([good.subarray(0, 100)], set4)).toThrow(/ciphertext 0: truncated tfhe-rs shortint Ciphertext: field ct\.data needs/);
@@ -151,8 +172,8 @@ describe('node-tfhe compressed server key -> our keyswitch + PBS -> node-tfhe de
     serverKey = S.serialize_compressed_server_key(S.new_compressed_server_key(ck));
   }, 120_000);
 
-  test('every 4-bit input through two tables decrypts (node-tfhe) to the table value', () => {
-    const keys = expandTfheRsServerKey(serverKey, set4);
+  test('every 4-bit input through two tables decrypts (node-tfhe) to the table value (async expansion)', async () => {
+    const keys = await expandTfheRsServerKeyAsync(serverKey, set4);
     const engine = new ServerEngine(set4, keys);
     const inputs = Array.from({ length: 16 }, (_, m) => m);
     // The second table has negative outputs (PBS outputs live in [-p, p)): they come back as
@@ -170,7 +191,7 @@ describe('node-tfhe compressed server key -> our keyswitch + PBS -> node-tfhe de
     keys.dispose();
   }, 120_000);
 
-  test('a server key for other parameters or with a foreign tag is refused, the field named; fuzzed headers never crash', () => {
+  test('a server key for other parameters or with a foreign tag is refused, the field named; fuzzed headers never crash', async () => {
     expect(() => expandTfheRsServerKey(serverKey, set2)).toThrow(/key_switching_key\.data at byte 4: length expected 6144 \(from the parameters\), got 8192/);
     const bad = Buffer.from(serverKey);
     bad.writeUInt32LE(3, 0);
@@ -179,6 +200,7 @@ describe('node-tfhe compressed server key -> our keyswitch + PBS -> node-tfhe de
     tail.writeUInt32LE(1, tail.length - 40); // modulus switch: DriftTechniqueNoiseReduction
     expect(() => expandTfheRsServerKey(tail, set4)).toThrow(/drift-technique modulus switch key is not supported/);
     expect(() => expandTfheRsServerKey(serverKey.subarray(0, serverKey.length - 1), set4)).toThrow(/truncated tfhe-rs shortint CompressedServerKey: field max_noise_level/);
+    await expect(expandTfheRsServerKeyAsync(serverKey.subarray(0, 100), set4)).rejects.toThrow(/truncated tfhe-rs shortint CompressedServerKey: field key_switching_key\.data needs 65536 bytes at byte 12/);
     // Mutations of the small fields (first 12 bytes, the KSK/BSK metadata and the tail).
     const kskEnd = 12 + 8 * 2048 * 4;
     const bskMeta = kskEnd + 24 + 44 + 24 + 4 + 8 + 8 * 918 * 2 * 2048;

@@ -39,3 +39,30 @@ export function decompressTfheRsCiphertext(compressed: Uint8Array, params: TfheP
   assertEngineParams(params);
   return tfhersNative.tfhersDecompressCiphertext(compressed, params);
 }
+
+/** Bytes of one node-tfhe Ciphertext of `params` (8(kN+1) + 72) or CompressedCiphertext (124). */
+export function tfheRsCiphertextBytes(params: TfheParameterSet, compressed = false): number {
+  return compressed ? 124 : 8 * (params.glweDimension * params.polynomialSize + 1) + 72;
+}
+
+/**
+ * Several node-tfhe ciphertexts concatenated (every one has the same size for a parameter set, so
+ * the split is unambiguous): the wire form for HTTP bodies. A length that is not a whole number
+ * of ciphertexts is refused with both numbers.
+ */
+export function readTfheRsCiphertextStream(bytes: Uint8Array, params: TfheParameterSet, options: ReadOptions = {}): LweCiphertextBatch {
+  const size = tfheRsCiphertextBytes(params, options.compressed === true);
+  if (bytes.length === 0 || bytes.length % size !== 0) {
+    throw new Error(
+      `tfhe-rs ciphertext stream: ${bytes.length} bytes is not a whole number of ${options.compressed ? 'compressed ' : ''}ciphertexts of ${size} bytes (${params.name})`,
+    );
+  }
+  const items: Uint8Array[] = [];
+  for (let at = 0; at < bytes.length; at += size) items.push(bytes.subarray(at, at + size));
+  return readTfheRsCiphertexts(items, params, options);
+}
+
+/** The batch as concatenated node-tfhe Ciphertexts (see writeTfheRsCiphertexts). */
+export function writeTfheRsCiphertextStream(batch: LweCiphertextBatch, params: TfheParameterSet): Buffer {
+  return Buffer.concat(writeTfheRsCiphertexts(batch, params));
+}

@@ -10,9 +10,16 @@ import { tfhersNative } from './native.js';
  * Expands a node-tfhe CompressedServerKey made for `params` (the circuit's set, given to the
  * client as Shortint.new_parameters arguments). Every field is checked against `params`; a key
  * for other parameters, another atomic pattern or a foreign layout is refused with the field named.
- * Synchronous: about 1 s for the 4-bit set on this machine.
+ * Synchronous (blocks the event loop: 1.1 s for the 4-bit set, 2.3 s for the 6-bit N = 4096 set
+ * at load ~6); servers use expandTfheRsServerKeyAsync.
  */
 export function expandTfheRsServerKey(bytes: Uint8Array, params: TfheParameterSet): EvaluationKeys {
   assertEngineParams(params);
   return new EvaluationKeys(tfhersNative.tfhersExpandServerKey(bytes, params), params);
+}
+
+/** expandTfheRsServerKey on a worker thread (the thread pool expands GGSWs in parallel). Do not modify `bytes` until it settles. */
+export async function expandTfheRsServerKeyAsync(bytes: Uint8Array, params: TfheParameterSet): Promise<EvaluationKeys> {
+  assertEngineParams(params);
+  return new EvaluationKeys(await tfhersNative.tfhersExpandServerKeyAsync(bytes, params), params);
 }
