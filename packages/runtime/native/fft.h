@@ -48,6 +48,9 @@ struct Kernels {
   // Signed balanced decomposition of len torus values into levels digit rows (most significant
   // level first): out[level * len + i], digits in [-B/2, B/2).
   void (*decompose)(size_t len, const Torus* in, unsigned base_log, unsigned levels, i64* out);
+  // decompose of X^a * in - in (negacyclic, N = n coefficients, a in [0, 2N)) without writing the
+  // rotated polynomial: the CMux input of the blind rotation.
+  void (*decompose_rotated)(size_t n, const Torus* in, size_t a, unsigned base_log, unsigned levels, i64* out);
 };
 
 const Kernels& kernels();

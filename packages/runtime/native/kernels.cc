@@ -27,7 +27,7 @@ namespace k_avx512 {
 #endif
 
 #define FHE_KERNEL_TABLE(ns, label) \
-  Kernels{label, ns::forward_i64, ns::forward_torus, ns::backward_add_torus, ns::backward_round_i64, ns::mac, ns::ext_mac_k1, ns::axpy, ns::decompose}
+  Kernels{label, ns::forward_i64, ns::forward_torus, ns::backward_add_torus, ns::backward_round_i64, ns::mac, ns::ext_mac_k1, ns::axpy, ns::decompose, ns::decompose_rotated}
 
 static const Kernels kGeneric = FHE_KERNEL_TABLE(k_generic, "generic");
 #ifdef FHE_HAVE_X86_VARIANTS

@@ -294,6 +294,44 @@ static KERNEL_ATTR void axpy(size_t len, Torus* __restrict out, const Torus* __r
   for (size_t i = 0; i < len; ++i) out[i] += w * in[i];
 }
 
+// Digits of (X^a * in - in) mod X^N + 1 (a in [0, 2N)), computed chunk by chunk without
+// materializing the rotated polynomial; same digits as monomial-multiply-then-decompose.
+static KERNEL_ATTR void decompose_rotated(size_t n, const Torus* __restrict in, size_t a, unsigned base_log,
+                                          unsigned levels, i64* __restrict out) {
+  const unsigned shift = 64 - base_log * levels;  // >= 1 (validated)
+  const u64 mask = (u64(1) << base_log) - 1;
+  const u64 half = u64(1) << (base_log - 1);
+  const bool neg = a >= n;
+  const size_t s = neg ? a - n : a;
+  const u64 sign = neg ? ~u64(0) : 0;  // v -> (v ^ sign) - sign negates when neg
+  constexpr size_t C = 512;
+  alignas(64) u64 state[C];
+  for (size_t c0 = 0; c0 < n; c0 += C) {
+    const size_t cn = n - c0 < C ? n - c0 : C;
+    // Coefficient t of X^s * in is -in[t + n - s] for t < s (wrapped), in[t - s] otherwise.
+    const size_t split = s <= c0 ? 0 : (s - c0 < cn ? s - c0 : cn);
+    for (size_t i = 0; i < split; ++i) {
+      const u64 v = ((u64(0) - in[c0 + i + n - s]) ^ sign) - sign;
+      const u64 x = v - in[c0 + i];
+      state[i] = (x >> shift) + ((x >> (shift - 1)) & 1);
+    }
+    for (size_t i = split; i < cn; ++i) {
+      const u64 v = (in[c0 + i - s] ^ sign) - sign;
+      const u64 x = v - in[c0 + i];
+      state[i] = (x >> shift) + ((x >> (shift - 1)) & 1);
+    }
+    for (unsigned l = levels; l-- > 0;) {
+      i64* __restrict o = out + size_t(l) * n + c0;
+      for (size_t i = 0; i < cn; ++i) {
+        const u64 d = state[i] & mask;
+        const u64 carry = d >= half ? 1 : 0;
+        state[i] = (state[i] >> base_log) + carry;
+        o[i] = i64(d) - i64(carry << base_log);
+      }
+    }
+  }
+}
+
 static KERNEL_ATTR void decompose(size_t len, const Torus* __restrict in, unsigned base_log, unsigned levels,
                                   i64* __restrict out) {
   const unsigned shift = 64 - base_log * levels;  // >= 1 (validated)

@@ -74,15 +74,14 @@ struct GroupScratch {
   AlignedBuffer<Torus> small, acc;  // [g][n+1], [g][(k+1)N]
   AlignedBuffer<u32> switched;      // [g][n+1]
   AlignedBuffer<i64> ks_digits;     // [g][l_ks][chunk]
-  // One external product at a time: rotated polynomial, its digits, Fourier digits of all rows,
-  // Fourier outputs.
-  AlignedBuffer<Torus> rotated;  // N
+  // One external product at a time: digits of one rotated polynomial, Fourier digits of all
+  // rows, Fourier outputs.
   AlignedBuffer<i64> digits;     // l * N
   AlignedBuffer<double> fdig;    // (k+1)*l rows * N
   AlignedBuffer<double> fout;    // (k+1) * N
   GroupScratch(const KeyLayout& l, size_t cap)
       : L(l), capacity(cap), small(cap * (l.n + 1)), acc(cap * (l.k + 1) * l.N), switched(cap * (l.n + 1)),
-        ks_digits(cap * l.l_ks * kKeyswitchChunk), rotated(l.N), digits(l.l_pbs * l.N),
+        ks_digits(cap * l.l_ks * kKeyswitchChunk), digits(l.l_pbs * l.N),
         fdig(l.ggsw_rows() * l.N), fout((l.k + 1) * l.N) {}
 };
 
@@ -99,11 +98,10 @@ void cmux_step(const FftPlan& plan, const Kernels& K, const KeyLayout& L, unsign
                size_t a, Torus* acc, GroupScratch& S) {
   const size_t N = L.N, M = plan.m, kp1 = L.k + 1, l = L.l_pbs, rows = L.ggsw_rows();
   double* F = S.fdig.data();
-  // Rows are (r, level) with r the input polynomial: decompose each X^a*acc_r - acc_r and
-  // transform its l digit polynomials.
+  // Rows are (r, level) with r the input polynomial: decompose each X^a*acc_r - acc_r (fused
+  // with the rotation) and transform its l digit polynomials.
   for (size_t r = 0; r < kp1; ++r) {
-    monomial_mul_minus_self(acc + r * N, N, a, S.rotated.data());
-    K.decompose(N, S.rotated.data(), beta, unsigned(l), S.digits.data());
+    K.decompose_rotated(N, acc + r * N, a, beta, unsigned(l), S.digits.data());
     for (size_t level = 0; level < l; ++level) {
       double* f = F + (r * l + level) * N;
       K.forward_i64(plan, S.digits.data() + level * N, f, f + M);
