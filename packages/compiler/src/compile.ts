@@ -166,7 +166,7 @@ export function compile(graph: TrainedGraph, options: CompileOptions = {}): Comp
       activeSynapses: r.activeSynapses,
       worstCase: { range: union(r.worstCase), bits: wcBits[i]! },
       ...(r.calibration && calBits ? { calibration: { range: union(r.calibration), bits: calBits[i]! } } : {}),
-      nu: r.nu,
+      nu: s.analysis.nu, // of the circuit's weights (scaled channels of a rounded stage included)
       roundBits: s.roundBits,
       pbsPerNeuron: pbsPerNeuron(s),
       pbs: pbsPerNeuron(s) * outputSize(s.linear),

@@ -16,3 +16,14 @@ export { formatReport } from './report.js';
 export { chooseParameters, circuitDecisions, pbsCount, maxNu, DEFAULT_P_ERROR, type ParameterChoice } from './parameters.js';
 export { bucketOfBox, clearRoundedBits, expandRoundedTable, extractionSteps, pbsPerNeuron, roundedTableViolation, type ExtractionStep } from './circuit/rounding.js';
 export { floatTies, type FloatTie } from './ties.js';
+export {
+  tfheRsParameters,
+  newParameters,
+  compressedServerKeyBytes,
+  TfheRsParameterError,
+  WASM_COMPRESSED_SERVER_KEY_LIMIT_BYTES,
+  TFHE_RS_KEY_CHOICE_BIG,
+  type TfheRsShortintParameters,
+  type TfheRsNoise,
+  type TfheRsShortintApi,
+} from './tfhers-parameters.js';

@@ -18,8 +18,10 @@ export interface RoundChannelInput {
   readonly roundBits: number;
   /** Slots p = 2^bits. */
   readonly p: number;
-  /** The accumulator range the circuit is sized on. */
+  /** The accumulator range the circuit is sized on (in the scaled domain when step > 1). */
   readonly range: IntRange;
+  /** Accumulators reachable in `range` are range.min + step * j (a scaled channel, scale.ts); default 1. */
+  readonly step?: number;
   /** The centred shift (size.ts): slot = acc + shift. */
   readonly shift: number;
   /** Calibration counts of each accumulator value from `histogramMin` on. */
@@ -38,11 +40,13 @@ export interface RoundedChannel {
 export function roundChannel(input: RoundChannelInput): RoundedChannel {
   const { f, roundBits, p, range } = input;
   const width = 2 ** roundBits;
+  const step = input.step ?? 1;
   const midpointValue = (shift: number) => (t: number) => {
     const lo = range.min + shift;
     const hi = range.max + shift;
-    const a = Math.max(t * width, lo);
-    const b = Math.min(t * width + width - 1, hi);
+    // First and last reachable slot of the bucket (slots lo + step * j).
+    const a = lo + step * Math.ceil((Math.max(t * width, lo) - lo) / step);
+    const b = lo + step * Math.floor((Math.min(t * width + width - 1, hi) - lo) / step);
     const mid = a <= b ? (a + b) / 2 : Math.min(Math.max(t * width + (width - 1) / 2, lo), hi);
     return Math.round(f(mid - shift)); // quantized chains are integers already; a pooled sum is rounded
   };

@@ -9,6 +9,7 @@ import type { Circuit, OutputDecoder, Stage } from './circuit/types.js';
 import { BitWidthError, LoweringError } from './errors.js';
 import type { LoweredGraph } from './lower/lower.js';
 import { roundChannel } from './round-tables.js';
+import { maxChannelNorm, roundingScales, scaleFold, scaleLinear } from './scale.js';
 import type { StageRanges } from './ranges.js';
 
 /**
@@ -53,6 +54,8 @@ export interface SizeOptions {
    * always 0 on a last stage decoded in the clear). One entry per stage.
    */
   readonly roundBits?: readonly number[];
+  /** Scale the narrow channels of rounded stages (scale.ts); default true. */
+  readonly scaleChannels?: boolean;
 }
 
 export function sizeCircuit(graph: LoweredGraph, ranges: readonly StageRanges[], options: SizeOptions): Circuit {
@@ -85,20 +88,33 @@ export function sizeCircuit(graph: LoweredGraph, ranges: readonly StageRanges[],
     // Centre each channel's range in its slot space, [0, p) before a PBS or [0, 2p) for a clear
     // decode: the slack becomes headroom on both sides.
     const slots = st.outputQuantizer ? p : 2 * p;
-    const shift = Int32Array.from(sized, (s) => -s.min + Math.floor((slots - span(s)) / 2));
+    // A rounded stage's narrow channels are scaled by 2^s to use the whole slot space (scale.ts):
+    // slot = scale[c] * acc + shift[c].
+    const scale = roundBits >= 2 && options.scaleChannels !== false ? roundingScales(st.linear, sized, bits, roundBits) : new Int32Array(channels).fill(1);
+    const scaled = (x: IntRange, c: number): IntRange => ({ min: x.min * scale[c]!, max: x.max * scale[c]! });
+    const shift = Int32Array.from(sized, (s, c) => -scaled(s, c).min + Math.floor((slots - span(scaled(s, c))) / 2));
     let tables: Int32Array | null = null;
     if (st.outputQuantizer && roundBits >= 2) {
       // Bucket values and alignment are chosen for accuracy (round-tables.ts); the shift may move
       // by less than half a bucket.
       tables = new Int32Array(channels * p);
       for (let c = 0; c < channels; c++) {
+        const m = scale[c]!;
+        let histogram: Int32Array | undefined;
+        if (r.histogram) {
+          // The calibration counts in the scaled domain: accumulator a sits at m * a.
+          const h = r.histogram[c]!;
+          histogram = new Int32Array((h.length - 1) * m + 1);
+          h.forEach((n, j) => (histogram![j * m] = n));
+        }
         const rounded = roundChannel({
-          f: (acc) => st.chain(c, acc),
+          f: (acc) => st.chain(c, acc / m),
           roundBits,
           p,
-          range: sized[c] as IntRange,
+          range: scaled(sized[c] as IntRange, c),
+          step: m,
           shift: shift[c] as number,
-          ...(r.histogram ? { histogram: r.histogram[c]!, histogramMin: r.worstCase[c]!.min } : {}),
+          ...(histogram ? { histogram, histogramMin: r.worstCase[c]!.min * m } : {}),
         });
         shift[c] = rounded.shift;
         tables.set(rounded.table, c * p);
@@ -109,14 +125,17 @@ export function sizeCircuit(graph: LoweredGraph, ranges: readonly StageRanges[],
     } else if (i !== graph.stages.length - 1) {
       throw new LoweringError(st.name, 'only the last stage may produce float values');
     }
-    const offset = Int32Array.from(st.fold, (f, o) => f + (shift[st.linear.kind === 'dense' ? o : o % channels] as number));
+    const isScaled = scale.some((m) => m !== 1);
+    const linear = isScaled ? scaleLinear(st.linear, scale) : st.linear;
+    const fold = isScaled ? scaleFold(st.linear, st.fold, scale) : st.fold;
+    const offset = Int32Array.from(fold, (f, o) => f + (shift[st.linear.kind === 'dense' ? o : o % channels] as number));
     const slotRange = (rs: readonly IntRange[]) => ({
-      min: Math.min(...rs.map((x, c) => x.min + (shift[c] as number))),
-      max: Math.max(...rs.map((x, c) => x.max + (shift[c] as number))),
+      min: Math.min(...rs.map((x, c) => scaled(x, c).min + (shift[c] as number))),
+      max: Math.max(...rs.map((x, c) => scaled(x, c).max + (shift[c] as number))),
     });
     return {
       name: st.name,
-      linear: st.linear,
+      linear,
       offset,
       tables,
       roundBits,
@@ -124,7 +143,8 @@ export function sizeCircuit(graph: LoweredGraph, ranges: readonly StageRanges[],
         shift,
         worstCase: slotRange(r.worstCase),
         ...(r.calibration ? { calibration: slotRange(r.calibration) } : {}),
-        nu: r.nu,
+        nu: isScaled ? maxChannelNorm(linear) : r.nu,
+        ...(isScaled ? { scale } : {}),
       },
     };
   });

@@ -6,9 +6,11 @@ import {
   bucketOfBox, circuitFromJson, circuitToJson, clearRoundedBits, compile, expandRoundedTable, extractionSteps, pbsCount, quantizeInputs,
   roundedTableViolation, simulate, type Stage,
 } from '../src/index.js';
-import { circuitOf, denseFromRows, randInt, rng } from './fixtures.js';
+import { circuitOf, denseFromRows, randInt, randomConv, randomDense, rng } from './fixtures.js';
 import { fcnnGraph, randomBytes } from './graphs.js';
 import { roundChannel } from '../src/round-tables.js';
+import { maxChannelNorm, scaleLinear } from '../src/scale.js';
+import { accumulate, channelCount, channelOfOutputs, inputSize, outputSize } from '../src/circuit/linear.js';
 
 /** The runtime's PBS on residue a in [0, 2p): T[a], or -T[a - p] in the negacyclic half. */
 const lookup = (t: ArrayLike<number>, a: number, p: number) => {
@@ -200,5 +202,40 @@ describe('roundChannel (bucket values and alignment)', () => {
     expect(r.mismatches).toBeLessThanOrEqual(count(33, centred.table));
     // Thresholds 16 apart, buckets of 16: one alignment puts every threshold on a bucket edge.
     expect(r.mismatches).toBe(0);
+  });
+});
+
+describe('per-channel scaling of rounded stages (scale.ts)', () => {
+  it('scaled ops compute scale[c] times the original accumulator, for dense and conv', () => {
+    const r = rng(4);
+    for (const op of [randomDense(r, 12, 5), randomConv(r, 6, 6, 2, 3, 3, 1, 1)]) {
+      const channels = channelCount(op);
+      const scale = Int32Array.from({ length: channels }, (_, c) => 2 ** (c % 3));
+      const x = Int32Array.from({ length: inputSize(op) * 2 }, () => randInt(r, -3, 3));
+      const plain = new Int32Array(outputSize(op) * 2);
+      const scaled = new Int32Array(outputSize(op) * 2);
+      accumulate(op, x, 2, plain);
+      accumulate(scaleLinear(op, scale), x, 2, scaled);
+      const channel = channelOfOutputs(op);
+      expect(Array.from(scaled)).toEqual(Array.from(plain, (v, i) => v * scale[channel[i % outputSize(op)]!]!));
+    }
+  });
+
+  it('narrow channels get 2^s, s = min(k, bits - their bits); the circuit records scale and the scaled nu', () => {
+    const graph = fcnnGraph(21);
+    const count = 300;
+    const raw = randomBytes(3, count * 16);
+    const { circuit } = compile(graph, { calibration: { raw, count }, roundBits: 2 });
+    const rounded = circuit.stages.filter((s) => s.roundBits >= 2);
+    expect(rounded.some((s) => s.analysis.scale !== undefined)).toBe(true);
+    for (const s of rounded) {
+      const scale = s.analysis.scale ?? new Int32Array(channelCount(s.linear)).fill(1);
+      for (const m of scale) expect([1, 2, 4]).toContain(m);
+      expect(s.analysis.nu).toBeCloseTo(maxChannelNorm(s.linear), 12);
+      // The calibration slots stay inside [0, p) after scaling.
+      expect(s.analysis.calibration!.min).toBeGreaterThanOrEqual(0);
+      expect(s.analysis.calibration!.max).toBeLessThan(2 ** circuit.bits);
+    }
+    expect(circuitFromJson(JSON.parse(JSON.stringify(circuitToJson(circuit))))).toEqual(circuit);
   });
 });

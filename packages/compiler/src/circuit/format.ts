@@ -39,7 +39,7 @@ export function circuitToJson(c: Circuit): unknown {
       offset: encodeInts(s.offset),
       tables: s.tables === null ? null : encodeInts(s.tables),
       roundBits: s.roundBits,
-      analysis: { ...s.analysis, shift: encodeInts(s.analysis.shift) },
+      analysis: { ...s.analysis, shift: encodeInts(s.analysis.shift), ...(s.analysis.scale ? { scale: encodeInts(s.analysis.scale) } : {}) },
     })),
     output: c.output.kind === 'dequantize' ? c.output : { kind: 'clearTable', values: encodeFloats(c.output.values) },
     ...(c.parameters ? { parameters: c.parameters } : {}),
@@ -147,6 +147,7 @@ export function circuitFromJson(json: unknown, source = 'circuit'): Circuit {
       worstCase: range(a.worstCase, `${f}.analysis.worstCase`),
       ...(a.calibration === undefined ? {} : { calibration: range(a.calibration, `${f}.analysis.calibration`) }),
       nu: num(a.nu, `${f}.analysis.nu`),
+      ...(a.scale === undefined ? {} : { scale: decodeInts(a.scale, source, `${f}.analysis.scale`, channels) }),
     };
     return { name: str(s.name, `${f}.name`), linear, offset, tables, roundBits, analysis };
   });

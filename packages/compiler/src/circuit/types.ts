@@ -65,6 +65,11 @@ export interface StageAnalysis {
   readonly calibration?: IntRange;
   /** Largest 2-norm of one output's integer weights (the nu of the noise model). */
   readonly nu: number;
+  /**
+   * Rounded stages only, when some channel was scaled: per channel the multiplier 2^s of its
+   * weights, so slot = scale[c] * accumulator + shift[c] (absent: all 1).
+   */
+  readonly scale?: Int32Array;
 }
 
 export interface Stage {

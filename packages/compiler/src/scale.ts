@@ -1,0 +1,51 @@
+// Per-channel scaling of a rounded stage's accumulator (docs/compiler.md, "Rounding"): a channel
+// whose sized range needs b < bits bits multiplies its integer weights (and zero-point fold) by
+// 2^s, s = min(k, bits - b), so that its slots spread over the whole slot space and rounding k
+// slot bits loses only k - s of its accumulator bits. The integers stay exact; only the 2-norm
+// (nu) grows by 2^s, and with it the dot product's share of the noise, which the optimizer
+// carries. Sum pooling has no weights to scale and keeps s = 0.
+import type { IntRange } from '@fhenet/quantization';
+import { channelCount, channelOfOutputs } from './circuit/linear.js';
+import type { LinearOp } from './circuit/types.js';
+
+const spanBits = (r: IntRange) => Math.max(1, Math.ceil(Math.log2(r.max - r.min + 1)));
+
+/** The multiplier 2^s of every channel. */
+export function roundingScales(op: LinearOp, sized: readonly IntRange[], bits: number, roundBits: number): Int32Array {
+  if (op.kind === 'sumPool' || roundBits < 2) return new Int32Array(channelCount(op)).fill(1);
+  return Int32Array.from(sized, (r) => 2 ** Math.max(0, Math.min(roundBits, bits - spanBits(r))));
+}
+
+/** The op with channel c's weights multiplied by scale[c]. */
+export function scaleLinear(op: LinearOp, scale: Int32Array): LinearOp {
+  if (scale.every((m) => m === 1)) return op;
+  if (op.kind === 'dense') {
+    const weights = Int32Array.from(op.weights);
+    for (let o = 0; o < op.outputSize; o++) for (let k = op.rowPtr[o]!; k < op.rowPtr[o + 1]!; k++) weights[k]! *= scale[o]!;
+    return { ...op, weights };
+  }
+  if (op.kind === 'conv2d') {
+    const channels = op.outputShape[2];
+    return { ...op, weights: Int32Array.from(op.weights, (w, i) => w * scale[i % channels]!) };
+  }
+  throw new RangeError('scaleLinear: sum pooling has no weights to scale');
+}
+
+/** Per-output fold (zero points) multiplied by its channel's scale. */
+export function scaleFold(op: LinearOp, fold: Int32Array, scale: Int32Array): Int32Array {
+  const channel = channelOfOutputs(op);
+  return Int32Array.from(fold, (f, o) => f * scale[channel[o]!]!);
+}
+
+/** Largest 2-norm of one channel's (scaled) integer weights: the nu of the noise model. */
+export function maxChannelNorm(op: LinearOp): number {
+  if (op.kind === 'sumPool') return Math.sqrt(op.poolSize[0] * op.poolSize[1]);
+  const channels = channelCount(op);
+  const sq = new Float64Array(channels);
+  if (op.kind === 'dense') {
+    for (let o = 0; o < op.outputSize; o++) for (let k = op.rowPtr[o]!; k < op.rowPtr[o + 1]!; k++) sq[o]! += op.weights[k]! ** 2;
+  } else {
+    op.weights.forEach((w, i) => (sq[i % channels]! += w * w));
+  }
+  return Math.sqrt(Math.max(...sq));
+}
