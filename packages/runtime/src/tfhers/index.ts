@@ -10,3 +10,4 @@ export {
   type ReadOptions,
 } from './ciphertexts.js';
 export { expandTfheRsServerKey, expandTfheRsServerKeyAsync } from './server-key.js';
+export { TfheRsClient, type ShortintModule } from './client.js';
