@@ -77,10 +77,10 @@ function noise(set: TfheParameterSet, which: 'lweNoise' | 'glweNoise'): TfheRsNo
 export function tfheRsParameters(set: TfheParameterSet): TfheRsShortintParameters {
   const N = set.polynomialSize;
   const p = 2 ** set.messageBits;
-  if (!Number.isInteger(set.messageBits) || set.messageBits < 1 || set.messageBits > 8)
-    // Beyond 8 bits N would exceed tfhe-rs's largest polynomial size for a classic PBS (2^17) with
-    // room for the padding bit, and no published tfhe-rs set exists.
-    throw new TfheRsParameterError(set.name, `message bits must be 1..8, got ${set.messageBits}`);
+  // tfhe-rs takes any message modulus; our server's limit is 16 bits (measured: node-tfhe
+  // encrypts and decrypts with message modulus 512, carry 1, the rounded 9-bit FCNN circuits' set).
+  if (!Number.isInteger(set.messageBits) || set.messageBits < 1 || set.messageBits > 16)
+    throw new TfheRsParameterError(set.name, `message bits must be 1..16, got ${set.messageBits}`);
   if (!Number.isInteger(Math.log2(N)) || N < 2 * p)
     throw new TfheRsParameterError(set.name, `polynomial size ${N} must be a power of two >= 2 * 2^bits = ${2 * p} (padding bit)`);
   for (const [what, d] of [['pbs', set.pbs], ['keyswitch', set.keyswitch]] as const) {

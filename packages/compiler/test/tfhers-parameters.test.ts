@@ -39,6 +39,14 @@ describe('Shortint.new_parameters arguments of a parameter set', () => {
     expect(() => tfheRsParameters(bad)).toThrow(/lweNoise: TUniform bound log2 must be an integer in 0\.\.62, got 63/);
   });
 
+  test('rounded 9-bit circuits (message modulus 512, N 2048) map; a set without room for the padding bit is refused', () => {
+    const base = publishedSet(4, 'tuniform');
+    const set9 = { ...base, name: 'NINE', messageBits: 9, pbs: { baseLog: 15, levelCount: 2 } };
+    expect(tfheRsParameters(set9).messageModulus).toBe(512);
+    const set11 = { ...set9, name: 'ELEVEN', messageBits: 11 };
+    expect(() => tfheRsParameters(set11)).toThrow(/ELEVEN .*polynomial size 2048 must be a power of two >= 2 \* 2\^bits = 4096 \(padding bit\)/);
+  });
+
   test('newParameters passes the arguments in tfhe-rs order', () => {
     const calls: unknown[][] = [];
     const api: TfheRsShortintApi<string, unknown[]> = {
