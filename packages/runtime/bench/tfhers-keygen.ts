@@ -1,0 +1,85 @@
+// Key generation in node-tfhe (tfhe-rs 1.7, wasm, one thread) beside our own client, for the
+// parameter set of each FCNN circuit; key and ciphertext sizes; the fhenet server's expansion of
+// node-tfhe's compressed server key. Prints a Markdown report (one run per row: node-tfhe's
+// 7-bit key takes over a minute; the load is printed before and after each row).
+// Usage: pnpm --filter @fhenet/runtime exec tsx bench/tfhers-keygen.ts [--out bench/TFHERS-RESULTS.md]
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus } from 'node:os';
+import { loadCircuit } from '@fhenet/compiler';
+import { circuitParameters } from '../src/inference/plan.js';
+import { ClientKey } from '../src/client.js';
+import { expandTfheRsServerKey } from '../src/tfhers/index.js';
+import { threadCount } from '../src/server.js';
+import { newParameters, tfheRsParameters } from '../../compiler/src/tfhers-parameters.js';
+
+type NodeTfhe = typeof import('node-tfhe');
+const tfhe = createRequire(import.meta.url)('node-tfhe') as NodeTfhe;
+const S = tfhe.Shortint;
+
+const args = process.argv.slice(2).filter((a) => a !== '--');
+const outIndex = args.indexOf('--out');
+const out = outIndex >= 0 ? args[outIndex + 1] : undefined;
+
+const CIRCUITS = [
+  { label: 'mnist-fcnn-tiny8 (test fixture)', path: new URL('../test/inference-fixtures/mnist-fcnn-tiny8.circuit.json', import.meta.url) },
+  { label: 'mnist-fcnn-wide-90', path: new URL('../../../models/mnist-fcnn-wide-90/circuit.json', import.meta.url) },
+  { label: 'mnist-fcnn-wide-190', path: new URL('../../../models/mnist-fcnn-wide-190/circuit.json', import.meta.url) },
+  { label: 'mnist-fcnn-narrow-150', path: new URL('../../../models/mnist-fcnn-narrow-150/circuit.json', import.meta.url) },
+];
+
+const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+const MiB = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
+const KiB = (b: number) => `${(b / 1024).toFixed(1)} KiB`;
+const cpu = (readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/) ?? [])[1] ?? 'unknown';
+const time = <T>(f: () => T): [T, number] => {
+  const t = performance.now();
+  const r = f();
+  return [r, (performance.now() - t) / 1000];
+};
+
+const lines: string[] = [];
+const log = (s: string) => {
+  console.log(s);
+  lines.push(s);
+};
+
+log(`## node-tfhe ${JSON.parse(readFileSync(createRequire(import.meta.url).resolve('node-tfhe/package.json'), 'utf8')).version} key generation beside fhenet's client`);
+log('');
+log(`Machine: ${cpu}, ${cpus().length} cores (shared); date ${new Date().toISOString()}; our engine on ${threadCount()} threads, node-tfhe single-threaded wasm.`);
+log('Command: `pnpm --filter @fhenet/runtime exec tsx bench/tfhers-keygen.ts`. One run per row (load before -> after).');
+log('');
+log('| circuit | set | node-tfhe client key | node-tfhe compressed server key (gen + serialize) | ours: client key | ours: seeded evaluation keys | fhenet expands node-tfhe key | load |');
+log('|---|---|---|---|---|---|---|---|');
+for (const c of CIRCUITS) {
+  const circuit = loadCircuit(c.path.pathname);
+  const set = circuitParameters(circuit);
+  const l0 = load();
+  const [ck, ckS] = time(() => S.new_client_key(newParameters(S, tfheRsParameters(set))));
+  const ckBytes = S.serialize_client_key(ck).length;
+  const [sk, skS] = time(() => S.new_compressed_server_key(ck));
+  const [skBytes, serS] = time(() => S.serialize_compressed_server_key(sk));
+  sk.free();
+  const ctBytes = S.serialize_ciphertext(S.encrypt(ck, 1n)).length;
+  const cctBytes = S.serialize_compressed_ciphertext(S.encrypt_compressed(ck, 1n)).length;
+  const [keys, expS] = time(() => expandTfheRsServerKey(skBytes, set));
+  keys.dispose();
+  ck.free();
+  const [ours, oursCkS] = time(() => ClientKey.generate(set));
+  const oursCkBytes = ours.serialize().length;
+  const t = performance.now();
+  const seeded = await ours.generateSeededEvaluationKeys();
+  const oursSkS = (performance.now() - t) / 1000;
+  const seededBytes = seeded.serialize().length;
+  seeded.dispose();
+  ours.dispose();
+  log(
+    `| ${c.label} | ${set.messageBits}-bit n=${set.lweDimension} k=${set.glweDimension} N=${set.polynomialSize} PBS ${set.pbs.baseLog}/${set.pbs.levelCount} KS ${set.keyswitch.baseLog}/${set.keyswitch.levelCount} ` +
+      `| ${(ckS * 1000).toFixed(0)} ms, ${KiB(ckBytes)} | ${skS.toFixed(1)} s + ${serS.toFixed(2)} s, ${MiB(skBytes.length)} ` +
+      `| ${(oursCkS * 1000).toFixed(0)} ms, ${KiB(oursCkBytes)} | ${oursSkS.toFixed(1)} s, ${MiB(seededBytes)} | ${expS.toFixed(1)} s | ${l0} -> ${load()} |`,
+  );
+  log(`<!-- ${c.label}: node-tfhe ciphertext ${ctBytes} B, compressed ciphertext ${cctBytes} B -->`);
+}
+log('');
+log('Ciphertext sizes (node-tfhe): a Ciphertext is 8(kN+1) + 72 bytes, a CompressedCiphertext 124 bytes (seed + body).');
+if (out) writeFileSync(out, lines.join('\n') + '\n');
