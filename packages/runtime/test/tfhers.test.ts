@@ -17,7 +17,7 @@ import {
   writeTfheRsCiphertextStream,
 } from '../src/tfhers/index.js';
 import { newParameters, tfheRsParameters } from '../../compiler/src/tfhers-parameters.js';
-import { tuniformSet } from './sets.js';
+import { gaussianSet, tuniformSet } from './sets.js';
 
 // node-tfhe is CommonJS (wasm-bindgen nodejs target).
 type NodeTfhe = typeof import('node-tfhe');
@@ -215,5 +215,19 @@ describe('node-tfhe compressed server key -> our keyswitch + PBS -> node-tfhe de
         expect((e as Error).message).toMatch(/tfhe-rs shortint CompressedServerKey/);
       }
     }
+  }, 120_000);
+});
+
+describe('Gaussian noise (new_gaussian_from_std_dev with sigma / 2^64)', () => {
+  test('4-bit Gaussian set: node-tfhe keys and ciphertexts, our PBS, every value decrypts to the table', async () => {
+    const set = gaussianSet(4);
+    const ck = clientKey(set);
+    const keys = await expandTfheRsServerKeyAsync(S.serialize_compressed_server_key(S.new_compressed_server_key(ck)), set);
+    const inputs = Array.from({ length: 16 }, (_, m) => m);
+    const table = inputs.map((m) => (m * m) % 16);
+    const batch = readTfheRsCiphertexts(inputs.map((m) => S.serialize_compressed_ciphertext(S.encrypt_compressed(ck, BigInt(m)))), set, { compressed: true });
+    const out = new ServerEngine(set, keys).pbs(batch, inputs.map(() => 0), [table]);
+    expect(writeTfheRsCiphertexts(out, set).map((b) => Number(S.decrypt(ck, S.deserialize_ciphertext(b))))).toEqual(table);
+    keys.dispose();
   }, 120_000);
 });
