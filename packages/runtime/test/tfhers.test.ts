@@ -142,6 +142,22 @@ describe('node-tfhe ciphertexts', () => {
     expect(() => readTfheRsCiphertexts([compressed], set4, { compressed: true })).toThrow(/XofSeed compression seeds are not supported/);
   });
 
+  test('fuzz: random buffers given to every reader throw Errors naming the object, never crash', () => {
+    let seed = 12345;
+    const next = () => (seed = (seed * 1103515245 + 12345) >>> 0);
+    for (let i = 0; i < 600; i++) {
+      const len = next() % 400;
+      const b = Buffer.alloc(len);
+      for (let j = 0; j < len; j++) b[j] = next() & 0xff;
+      // Plausible prefixes too: a right-looking length word, or the Standard tag.
+      if (len >= 8 && i % 3 === 0) b.writeBigUInt64LE(2049n, 0);
+      if (len >= 4 && i % 3 === 1) b.writeUInt32LE(0, 0);
+      expect(() => readTfheRsCiphertexts([b], set4)).toThrow(/tfhe-rs shortint Ciphertext/);
+      expect(() => readTfheRsCiphertexts([b], set4, { compressed: true })).toThrow(/tfhe-rs shortint CompressedCiphertext/);
+      expect(() => expandTfheRsServerKey(b, set4)).toThrow(/tfhe-rs shortint CompressedServerKey/);
+    }
+  });
+
   test('fuzz: mutated and truncated ciphertexts throw Errors, never crash', () => {
     const plain = Buffer.from(S.serialize_ciphertext(S.encrypt(ck, 5n)));
     const compressed = Buffer.from(S.serialize_compressed_ciphertext(S.encrypt_compressed(ck, 5n)));
