@@ -50,7 +50,7 @@ export interface OptimizeRequest {
 
 export interface OptimizeResult {
   readonly set: TfheParameterSet;
-  /** Predicted log2 p_fail of one PBS at maxNu (= set.log2PFail), <= the target. */
+  /** Predicted log2 p_fail of the worst decision (plain: one PBS at maxNu) = set.log2PFail, <= the target. */
   readonly log2PFail: number;
   /** The per-PBS target the search met. */
   readonly targetLog2PFail: number;
