@@ -4,7 +4,7 @@
 // against circuit bit-width.
 
 import type { PointResult } from './results.js';
-import { lineChartSvg, type Series } from './plot/svg.js';
+import { lineChartSvg, niceTicks, type Series } from './plot/svg.js';
 
 const COLORS = { narrow: '#1f5fbf', wide: '#d2691e' } as const;
 const LOG_TICKS = [10, 20, 50, 100, 200, 500, 784];
@@ -37,6 +37,7 @@ export function accumulatorFigure(points: readonly PointResult[], subtitle: stri
   return lineChartSvg({
     title: 'Accumulator bits vs active synapses per neuron',
     subtitle,
+    legend: 'bottom-right', // the curves rise to the right: the lower right corner is empty
     xLabel: 'active synapses per neuron (log scale; unpruned = all 784 inputs)',
     yLabel: 'accumulator bits (widest layer)',
     xScale: 'log',
@@ -56,8 +57,7 @@ export function accuracyFigure(points: readonly PointResult[], subtitle: string)
   });
   const bits = points.map((p) => p.circuitBits);
   const acc = points.map((p) => p.simulatedAccuracy * 100);
-  const lo = Math.floor(Math.min(...acc) - 1);
-  const hi = Math.min(100, Math.ceil(Math.max(...acc) + 1));
+  const yTicks = niceTicks(Math.floor(Math.min(...acc)), Math.min(100, Math.ceil(Math.max(...acc))), 6);
   return lineChartSvg({
     title: 'Accuracy vs circuit bit-width',
     subtitle,
@@ -65,9 +65,7 @@ export function accuracyFigure(points: readonly PointResult[], subtitle: string)
     xLabel: 'circuit bit-width (calibration-sized)',
     yLabel: 'test accuracy of the integer circuit (%)',
     xTicks: Array.from({ length: Math.max(...bits) - Math.min(...bits) + 3 }, (_, i) => Math.min(...bits) - 1 + i),
-    yRange: [lo, hi],
-    yTicks: Array.from({ length: 6 }, (_, i) => Number((lo + ((hi - lo) * i) / 5).toFixed(1))),
-    yTickFormat: (v) => v.toFixed(1),
+    yTicks,
     series,
   });
 }

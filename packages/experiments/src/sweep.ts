@@ -62,7 +62,7 @@ export async function writeSweepOutputs(out: string, results: SweepResults, png:
   const p0 = results.points[0]!.point;
   const bitsLabel = [...new Set(results.points.map((p) => `${p.point.weightBits}/${p.point.actBits}-bit weights/activations`))].join(', ');
   const epochs = [...new Set(results.points.map((p) => p.settings.epochs))].join('/');
-  const subtitle = `${p0.model.toUpperCase()} on ${p0.dataset.toUpperCase()}, ${bitsLabel}, ${epochs} epoch(s) per point, ${results.points.length} points`;
+  const subtitle = `${p0.model.toUpperCase()} on ${p0.dataset.toUpperCase()}, ${bitsLabel}, ${epochs} epochs per point, ${results.points.length} points`;
   const figures: [string, string][] = [
     [FIGURE_FILES.accumulator, accumulatorFigure(results.points, subtitle)],
     [FIGURE_FILES.accuracy, accuracyFigure(results.points, subtitle)],
