@@ -2,45 +2,27 @@
 // (TfheRsClient over node-tfhe's Shortint: what a user of Zama's package alone runs), the fhenet
 // server runs the compiled circuit on bytes, node-tfhe decrypts; the decrypted integers must
 // equal the clear simulation on real MNIST images.
-import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
 import { argmax, decodeOutputs, quantizeInputs, simulate, type Circuit } from '@fhenet/compiler';
 import { loadMnist } from '@fhenet/datasets';
 import { expect } from 'vitest';
 import { circuitParameters } from '../src/inference/plan.js';
 import { InferenceServer } from '../src/inference/server.js';
-import { expandTfheRsServerKeyAsync, readTfheRsCiphertextStream, TfheRsClient, writeTfheRsCiphertextStream } from '../src/tfhers/index.js';
-
-type NodeTfhe = typeof import('node-tfhe');
-const require = createRequire(import.meta.url);
-const tfhe = require('node-tfhe') as NodeTfhe;
-
-/**
- * node-tfhe's compressed server key generation is one synchronous wasm call (80 s for the 7-bit
- * set): run it in a worker thread so this thread's event loop (vitest's RPC) stays live. The
- * worker gets the serialized client key, which carries the parameters.
- */
-function serverKeyInWorker(clientKey: Uint8Array): Promise<Uint8Array> {
-  const code = `
-    const { parentPort, workerData } = require('node:worker_threads');
-    const S = require(workerData.nodeTfhe).Shortint;
-    const sk = S.serialize_compressed_server_key(S.new_compressed_server_key(S.deserialize_client_key(workerData.clientKey)));
-    parentPort.postMessage(sk, [sk.buffer]);`;
-  return new Promise((resolve, reject) => {
-    const w = new Worker(code, { eval: true, workerData: { nodeTfhe: require.resolve('node-tfhe'), clientKey } });
-    w.once('message', (m: Uint8Array) => resolve(m));
-    w.once('error', reject);
-    w.once('exit', (c) => c !== 0 && reject(new Error(`node-tfhe key worker exited with code ${c}`)));
-  });
-}
+import {
+  expandTfheRsServerKeyAsync,
+  loadNodeTfhe,
+  nodeTfheServerKeyInWorker,
+  readTfheRsCiphertextStream,
+  TfheRsClient,
+  writeTfheRsCiphertextStream,
+} from '../src/tfhers/index.js';
 
 export async function nodeTfheInference(circuit: Circuit, count: number, log: (line: string) => void): Promise<void> {
   const set = circuitParameters(circuit);
 
   // Client: node-tfhe only.
   let t = performance.now();
-  const client = TfheRsClient.generate(tfhe.Shortint, circuit);
-  const serverKeyBytes = await serverKeyInWorker(client.serializeKey());
+  const client = TfheRsClient.generate(loadNodeTfhe(), circuit);
+  const serverKeyBytes = await nodeTfheServerKeyInWorker(client.serializeKey());
   log(`node-tfhe: client key + compressed server key (${(serverKeyBytes.length / 2 ** 20).toFixed(1)} MiB) in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   const images = loadMnist({ split: 'test', limit: count });
   const wire = client.encryptRaw(images.images, count); // compressed: 124 bytes per input

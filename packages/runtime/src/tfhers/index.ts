@@ -11,3 +11,4 @@ export {
 } from './ciphertexts.js';
 export { expandTfheRsServerKey, expandTfheRsServerKeyAsync } from './server-key.js';
 export { TfheRsClient, type ShortintModule } from './client.js';
+export { loadNodeTfhe, nodeTfheServerKeyInWorker } from './node-tfhe.js';
