@@ -54,7 +54,7 @@ class Reader {
       std::string known;
       for (u32 i = 0; i < count; ++i) known += (i ? ", " : "") + std::to_string(i) + " " + names[i];
       fail(object_, ": field ", field, " at byte ", at, ": unknown enum variant ", v, " (known: ", known,
-           "); was this written by a tfhe-rs version other than 1.7?");
+           "); was this written by a tfhe-rs version other than 1.6-1.7?");
     }
     return v;
   }
