@@ -15,6 +15,7 @@ export interface LatencyModel {
 
 /** Calibrates on one measured inference: its median seconds / PBS count / cost of its set. */
 export function latencyModel(m: MeasuredInference): LatencyModel {
+  if (m.parameterSet === null) throw new Error(`latency model: the measurement of ${m.model} (${m.source}) names no parameter set to calibrate on`);
   const perPbs = m.medianSeconds / m.pbsCount;
   return {
     secondsPerMultiplyAdd: perPbs / pbsCost(m.parameterSet).total,

@@ -11,9 +11,11 @@ export interface MeasuredInference {
   readonly model: string;
   readonly circuitBits: number;
   readonly pbsCount: number;
-  readonly parameterSet: { readonly name: string } & CostParams;
-  /** Median seconds per encrypted image, compute only (encrypt/decrypt excluded). */
+  /** Null where the results name no parameter set (then the row cannot calibrate the cost model). */
+  readonly parameterSet: ({ readonly name: string } & CostParams) | null;
+  /** Median seconds per encrypted image (compute only, or wall where `timing` says so). */
   readonly medianSeconds: number;
+  readonly timing: 'compute' | 'wall';
   readonly images: number;
   /** Decrypted outputs equal the clear simulation on every image. */
   readonly exact: boolean;
@@ -73,6 +75,7 @@ export function parseInferenceResults(text: string, source: string): MeasuredInf
         keyswitch: { baseLog: n(9), levelCount: n(10) },
       },
       medianSeconds,
+      timing: 'compute',
       images,
       exact: exactN !== undefined && exactN === exactOf,
       hardware,
@@ -84,6 +87,62 @@ export function parseInferenceResults(text: string, source: string): MeasuredInf
   return out;
 }
 
+/**
+ * Sections that measure several committed circuits in one table (header `| model | circuit | ...`,
+ * e.g. the rounded circuits): one result per row whose circuit cell starts with "committed".
+ * Their date and hardware come from the section's `- Date: <date>; <hardware>.` line.
+ */
+export function parseCircuitTables(text: string, source: string): MeasuredInference[] {
+  const lines = text.split('\n');
+  const out: MeasuredInference[] = [];
+  let date = '';
+  let hardware = '';
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i]!;
+    if (l.startsWith('## ')) {
+      date = '';
+      hardware = '';
+    }
+    const d = /^- Date: ([^;]+); (.+?)\.?$/.exec(l);
+    if (d) {
+      date = d[1]!.trim();
+      hardware = d[2]!.trim();
+    }
+    if (!l.startsWith('| model | circuit |')) continue;
+    const cols = l.split('|').map((x) => x.trim());
+    const col = (name: string) => {
+      const k = cols.findIndex((x) => x.startsWith(name));
+      if (k < 0) throw new Error(`${source}:${i + 1}: circuit table without a "${name}" column`);
+      return k;
+    };
+    const [cModel, cCircuit, cPbs, cMedian, cExact, cLoad] = ['model', 'circuit', 'PBS / image', 'median', 'exact == simulate', 'load avg'].map(col) as number[];
+    for (let j = i + 2; j < lines.length && lines[j]!.startsWith('|'); j++) {
+      const cells = lines[j]!.split('|').map((x) => x.trim().replace(/\*\*/g, ''));
+      if (!cells[cCircuit!]!.startsWith('committed')) continue;
+      const medianSeconds = Number(cells[cMedian!]);
+      const [exactN, exactOf] = cells[cExact!]!.split('/').map(Number);
+      if (!(medianSeconds > 0) || !(exactOf! > 0)) throw new Error(`${source}:${j + 1}: unreadable median or exact count in "${lines[j]}"`);
+      out.push({
+        model: cells[cModel!]!,
+        circuitBits: NaN, // the row does not say; the committed circuit does
+        pbsCount: Number(cells[cPbs!]),
+        parameterSet: null,
+        medianSeconds,
+        timing: 'wall',
+        images: exactOf!,
+        exact: exactN === exactOf,
+        hardware,
+        date,
+        loadAverage: cells[cLoad!]!.split('/')[0]!.trim(),
+        source,
+      });
+    }
+  }
+  return out;
+}
+
+/** Every measurement in a results file: per-model sections, then circuit tables (which are newer). */
 export function readInferenceResults(path: string): MeasuredInference[] {
-  return parseInferenceResults(readFileSync(path, 'utf8'), path);
+  const text = readFileSync(path, 'utf8');
+  return [...parseInferenceResults(text, path), ...parseCircuitTables(text, path)];
 }

@@ -22,9 +22,19 @@ export interface ModelFacts {
   /** Fake-quantized test accuracy recorded at training, and on how many test images. */
   readonly accuracy: number;
   readonly testImages: number;
+  /** Accuracy of the integer circuit (clear simulation = what encryption computes), when scored. */
+  readonly simulatedAccuracy?: number;
+  readonly simulatedImages?: number;
   readonly epochs: number;
   readonly circuit:
-    | { readonly bits: number; readonly pbsCount: number; readonly source: string; readonly parameters: ({ readonly name: string } & CostParams) | null }
+    | {
+        readonly bits: number;
+        readonly pbsCount: number;
+        readonly source: string;
+        readonly parameters: ({ readonly name: string } & CostParams) | null;
+        /** Low bits rounded away before a lookup, widest over the stages (0 = none). */
+        readonly roundBits: number;
+      }
     | { readonly error: string };
 }
 
@@ -38,7 +48,8 @@ export interface Table1Row {
 export function table1Rows(models: readonly ModelFacts[], measured: readonly MeasuredInference[], latency: LatencyModel | null): Table1Row[] {
   return models.map((f) => {
     const paper = paperRow(f.network, f.weightBits, f.actBits, f.active, f.range, f.dataset);
-    const m = measured.find((x) => x.model === f.name && x.exact);
+    // The last exact measurement of the model wins: results files append newer runs below.
+    const m = [...measured].reverse().find((x) => x.model === f.name && x.exact && 'bits' in f.circuit && (Number.isNaN(x.circuitBits) || x.circuitBits === f.circuit.bits) && x.pbsCount === f.circuit.pbsCount);
     const c = f.circuit;
     const predicted = !m && latency && 'bits' in c && c.parameters ? c.pbsCount * secondsPerPbs(latency, c.parameters) : undefined;
     return { facts: f, ...(paper ? { paper } : {}), ...(m ? { measured: m } : {}), ...(predicted !== undefined ? { predictedSeconds: predicted } : {}) };
@@ -57,35 +68,40 @@ export interface Table1Meta {
 /** The regenerated table as Markdown, with its sources and notes under it. */
 export function table1Markdown(rows: readonly Table1Row[], meta: Table1Meta): string {
   const out: string[] = [];
-  out.push('| network | bits (w/a) | active | range | dataset | circuit bits (ours / paper) | accuracy (ours / paper) | encrypted s/image (ours / paper) | our hardware |');
+  out.push('| network | bits (w/a) | active | range | dataset | circuit bits (ours / paper) | accuracy: ours, fake-quant (circuit) / paper | encrypted s/image (ours / paper) | our hardware |');
   out.push('|---|---|---|---|---|---|---|---|---|');
   const notes: string[] = [];
   for (const r of rows) {
     const f = r.facts;
     const c = f.circuit;
-    const ourBits = 'bits' in c ? `${c.bits}${c.bits > 8 ? ' (> 8: needs rounding or CRT)' : ''}` : '—';
+    const ourBits = 'bits' in c ? `${c.bits}${c.roundBits > 0 ? ` (rounds ${c.roundBits})` : ''}${c.parameters ? '' : ' (no parameter set)'}` : '—';
     let ourTime = '—';
     let hardware = '—';
     if (r.measured) {
-      ourTime = `${secs(r.measured.medianSeconds)} (measured, median of ${r.measured.images})`;
+      ourTime = `${secs(r.measured.medianSeconds)} (measured, median of ${r.measured.images}${r.measured.timing === 'wall' ? ', wall' : ''})`;
       hardware = `${r.measured.hardware}; load ${r.measured.loadAverage.split(' ')[0]}`;
     } else if (r.predictedSeconds !== undefined) {
       ourTime = `~${secs(r.predictedSeconds)} (predicted)`;
       hardware = 'cost model (see below)';
-    } else if ('bits' in c && c.bits > 8) {
-      ourTime = 'not yet (> 8 bits)';
+    } else if ('bits' in c && !c.parameters) {
+      ourTime = 'not yet (no parameter set)';
     }
     const p = r.paper;
     const range = `${f.range}${f.perChannel ? ' (per-channel weights)' : ''}`;
     out.push(
       `| ${f.network} | ${f.weightBits}/${f.actBits} | ${f.active} | ${range} | ${f.dataset.toUpperCase()} | ${ourBits} / ${p?.circuitBits ?? '—'} | ` +
-        `${pct(f.accuracy)} / ${p ? pct(p.accuracy) : '—'} | ${ourTime} / ${p ? secs(p.seconds) : '—'} | ${hardware} |`,
+        `${pct(f.accuracy)}${f.simulatedAccuracy !== undefined ? ` (${pct(f.simulatedAccuracy)})` : ''} / ${p ? pct(p.accuracy) : '—'} | ${ourTime} / ${p ? secs(p.seconds) : '—'} | ${hardware} |`,
     );
     if ('error' in c) notes.push(`${f.name}: no circuit (${c.error})`);
-    else notes.push(`${f.name}: circuit from ${c.source}${c.parameters ? `, parameters ${c.parameters.name}` : ''}, ${c.pbsCount} PBS; accuracy ${f.epochs} epochs, fake-quantized, ${f.testImages} test images`);
+    else {
+      notes.push(
+        `${f.name}: circuit from ${c.source}${c.parameters ? `, parameters ${c.parameters.name}` : ''}, ${c.pbsCount} PBS` +
+          `${c.roundBits > 0 ? `, up to ${c.roundBits} low bits rounded away before lookups` : ''}; accuracy ${f.epochs} epochs, fake-quantized, ${f.testImages} test images`,
+      );
+    }
   }
   out.push('');
-  out.push(`Paper: ${PAPER_CITATION} (8-core Intel i7-11800H). Ours: models/<name>; accuracy is the fake-quantized tfjs model on the MNIST test set, recorded in each trained graph (the compiled circuit's simulation predicts the same class); circuit bits sized on calibration data as the paper.`);
+  out.push(`Paper: ${PAPER_CITATION} (8-core Intel i7-11800H). Ours: models/<name>; accuracy is the fake-quantized tfjs model on the MNIST test set, recorded in each trained graph, and in parentheses the integer circuit's, by clear simulation (bit-exact with encryption) on the same images; circuit bits sized on calibration data as the paper.`);
   const sources = [...new Set(rows.flatMap((r) => (r.measured ? [`${r.measured.source} (${r.measured.date})`] : [])))];
   if (sources.length) out.push(`Measured latencies: ${sources.join(', ')}.`);
   if (meta.latency && rows.some((r) => r.predictedSeconds !== undefined)) {

@@ -36,13 +36,18 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
     const measuredPath = isAbsolute(a.measured) || existsSync(a.measured) ? a.measured : join(REPO_ROOT, a.measured);
     const measured = existsSync(measuredPath) ? readInferenceResults(measuredPath) : [];
     if (measured.length === 0) console.error(`no measured encrypted inferences in ${measuredPath}`);
-    const ref = measured.find((m) => m.model === a['calibrate-on'] && m.exact);
+    const ref = measured.find((m) => m.model === a['calibrate-on'] && m.exact && m.parameterSet !== null);
     const latency = ref ? latencyModel(ref) : null;
     let calibration: ReturnType<typeof loadDataset> | undefined;
+    let test: ReturnType<typeof loadDataset> | undefined;
     const names = a.models.split(',').map((s) => s.trim()).filter(Boolean);
     const facts = names.map((n) => {
       console.error(`${n}...`);
-      return modelFacts(n, () => (calibration ??= loadDataset('mnist', { split: 'train', limit: a['calibration-count'] })));
+      return modelFacts(
+        n,
+        () => (calibration ??= loadDataset('mnist', { split: 'train', limit: a['calibration-count'] })),
+        () => (test ??= loadDataset('mnist', { split: 'test' })),
+      );
     });
     const md = table1Markdown(table1Rows(facts, measured, latency), {
       date: new Date().toISOString(),

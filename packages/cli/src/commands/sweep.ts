@@ -56,7 +56,7 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
     const { existsSync } = await import('node:fs');
     const { isAbsolute, join } = await import('node:path');
     const measuredPath = isAbsolute(a.measured) || existsSync(a.measured) ? a.measured : join(REPO_ROOT, a.measured);
-    const measured = existsSync(measuredPath) ? readInferenceResults(measuredPath).find((m) => m.model === a['calibrate-on'] && m.exact) : undefined;
+    const measured = existsSync(measuredPath) ? readInferenceResults(measuredPath).find((m) => m.model === a['calibrate-on'] && m.exact && m.parameterSet !== null) : undefined;
     if (!measured) console.log(`no exact measurement of ${a['calibrate-on']} in ${measuredPath}: predicted latency left empty`);
     const latency = measured ? latencyModel(measured) : null;
     if (latency) console.log(`predicted latency calibrated on ${latency.calibratedOn}`);
