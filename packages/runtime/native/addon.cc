@@ -709,12 +709,35 @@ Napi::Value TfhersExpandServerKey(const Napi::CallbackInfo& info) {
   return wrap<EKHolder>(info.Env(), std::move(k), bytes);
 }
 // Same on a libuv worker (seconds for 6- and 7-bit keys): the server's event loop stays live.
+// Optional info[2]: onProgress(done, total), called on the JS thread (like pbsAsync's).
 Napi::Value TfhersExpandServerKeyAsync(const Napi::CallbackInfo& info) {
   auto [d, n] = bytes_arg(info[0]);
   const Params p = parse_params(info[1]);
+  std::shared_ptr<Napi::ThreadSafeFunction> tsfn;
+  if (info.Length() > 2 && info[2].IsFunction())
+    tsfn = std::make_shared<Napi::ThreadSafeFunction>(
+        Napi::ThreadSafeFunction::New(info.Env(), info[2].As<Napi::Function>(), "fhenet tfhe-rs key progress", 0, 1));
   auto out = std::make_shared<std::unique_ptr<EvaluationKeys>>();
   auto* w = new LambdaWorker(
-      info.Env(), [out, d = d, n = n, p] { *out = tfhers::expand_server_key(d, n, p); },
+      info.Env(),
+      [out, d = d, n = n, p, tsfn] {
+        tfhers::ExpandProgress report = [tsfn](size_t done, size_t total) {
+          tsfn->NonBlockingCall([done, total](Napi::Env env, Napi::Function f) {
+            try {
+              f.Call({Napi::Number::New(env, double(done)), Napi::Number::New(env, double(total))});
+            } catch (const Napi::Error&) {
+              // A throwing progress callback must not abort the expansion.
+            }
+          });
+        };
+        try {
+          *out = tfhers::expand_server_key(d, n, p, tsfn ? &report : nullptr);
+        } catch (...) {
+          if (tsfn) tsfn->Release();
+          throw;
+        }
+        if (tsfn) tsfn->Release();
+      },
       [out](Napi::Env env) {
         const int64_t bytes = int64_t(((*out)->fourier_bsk.size() + (*out)->ksk.size()) * 8);
         return wrap<EKHolder>(env, std::move(*out), bytes);

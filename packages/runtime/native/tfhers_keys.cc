@@ -1,6 +1,7 @@
 #include "tfhers_keys.h"
 
 #include <algorithm>
+#include <atomic>
 
 #include "fft.h"
 #include "thread_pool.h"
@@ -55,19 +56,35 @@ std::vector<std::vector<u8>> write_ciphertexts(const LweCiphertextBatch& batch, 
 
 namespace {
 
+constexpr size_t kKskChunk = 64;  // input coefficients per keyswitch-key task
+
+// Counts finished work units across pool threads and reports about every 1%.
+class Progress {
+ public:
+  Progress(const ExpandProgress* cb, size_t total) : cb_(cb), total_(total), step_(std::max<size_t>(1, total / 100)) {}
+  void unit_done() {
+    if (!cb_) return;
+    const size_t d = done_.fetch_add(1) + 1;
+    if (d % step_ == 0 || d == total_) (*cb_)(d, total_);
+  }
+ private:
+  const ExpandProgress* cb_;
+  size_t total_, step_;
+  std::atomic<size_t> done_{0};
+};
+
 // Seeded LweKeyswitchKey: tfhe-rs forks the seed's generator into K children (one per input key
 // coefficient) of l_ks * n mask elements, each forked again per level; with the native modulus an
 // element is exactly 8 bytes, so child i's masks are stream elements [i*l_ks*n, (i+1)*l_ks*n) in
 // stored-level order. Stored level j encrypts s_i * q / B^(l_ks - j); our row level lv encrypts
 // s_i * q / B^(lv + 1), so lv = l_ks - 1 - j.
-void expand_ksk(const CompressedServerKeyView& v, const Params& p, Torus* ksk) {
+void expand_ksk(const CompressedServerKeyView& v, const Params& p, Torus* ksk, Progress& progress) {
   const KeyLayout L(p);
   const AesCtrGenerator root = v.ksk_seed.generator();
   const u64 child_bytes = u64(L.l_ks) * L.n * 8;
-  constexpr size_t kChunk = 64;  // input coefficients per task
-  ThreadPool::global().parallel_for((L.big + kChunk - 1) / kChunk, [&](size_t task, size_t) {
-    const size_t end = std::min(L.big, (task + 1) * kChunk);
-    for (size_t i = task * kChunk; i < end; ++i) {
+  ThreadPool::global().parallel_for((L.big + kKskChunk - 1) / kKskChunk, [&](size_t task, size_t) {
+    const size_t end = std::min(L.big, (task + 1) * kKskChunk);
+    for (size_t i = task * kKskChunk; i < end; ++i) {
       AesCtrGenerator g = root.child(i, L.big, child_bytes);
       for (size_t j = 0; j < L.l_ks; ++j) {
         const size_t lv = L.l_ks - 1 - j;
@@ -76,6 +93,7 @@ void expand_ksk(const CompressedServerKeyView& v, const Params& p, Torus* ksk) {
         row[L.n] = v.ksk_bodies.at(i * L.l_ks + j);
       }
     }
+    progress.unit_done();
   });
 }
 
@@ -84,7 +102,7 @@ void expand_ksk(const CompressedServerKeyView& v, const Params& p, Torus* ksk) {
 // level l - j), inside a matrix rows r = 0..k, each a GLWE whose mask is k*N elements. Row r < k
 // encrypts -s_i * g * S_r and row k encrypts s_i * g in the body, exactly our convention
 // (bootstrap.h), so only the row order changes: our row = r * l + (l - 1 - j).
-void expand_bsk(const CompressedServerKeyView& v, const Params& p, double* fourier) {
+void expand_bsk(const CompressedServerKeyView& v, const Params& p, double* fourier, Progress& progress) {
   const KeyLayout L(p);
   const FftPlan& plan = fft_plan(p.polynomial_size);
   const Kernels& K = kernels();
@@ -108,21 +126,24 @@ void expand_bsk(const CompressedServerKeyView& v, const Params& p, double* fouri
         }
       }
     }
+    progress.unit_done();
   });
 }
 
 }  // namespace
 
-std::unique_ptr<EvaluationKeys> expand_server_key(const u8* src, size_t len, const Params& p) {
+std::unique_ptr<EvaluationKeys> expand_server_key(const u8* src, size_t len, const Params& p,
+                                                  const ExpandProgress* progress_cb) {
   const CompressedServerKeyView v = parse_compressed_server_key(src, len, p);
   const KeyLayout L(p);
+  Progress progress(progress_cb, (L.big + kKskChunk - 1) / kKskChunk + L.n);
   auto keys = std::make_unique<EvaluationKeys>();
   keys->params = p;
   // tfhe-rs rates its parameter sets with its own modulus switch; ours follows the set's choice.
   keys->ksk.resize(L.ksk_len());
   keys->fourier_bsk.resize(L.fourier_bsk_len());
-  expand_ksk(v, p, keys->ksk.data());
-  expand_bsk(v, p, keys->fourier_bsk.data());
+  expand_ksk(v, p, keys->ksk.data(), progress);
+  expand_bsk(v, p, keys->fourier_bsk.data(), progress);
   return keys;
 }
 

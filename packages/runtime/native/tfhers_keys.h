@@ -3,6 +3,7 @@
 // fork structure; key layouts are converted (tfhe-rs stores decomposition levels smallest
 // first, GGSW rows level-major; see docs/tfhe-rs-formats.md), never assumed equal to ours.
 #pragma once
+#include <functional>
 #include <vector>
 
 #include "entities.h"
@@ -29,6 +30,10 @@ std::unique_ptr<LweCiphertextBatch> read_ciphertexts(const std::vector<ByteSpan>
 std::vector<std::vector<u8>> write_ciphertexts(const LweCiphertextBatch& batch, const Params& p);
 
 // node-tfhe CompressedServerKey -> evaluation keys ready for keyswitch + PBS (Fourier BSK).
-std::unique_ptr<EvaluationKeys> expand_server_key(const u8* src, size_t len, const Params& p);
+// progress(done, total), if given, is called from pool threads (thread-safe, cheap) about every
+// 1% of the work units (keyswitch-key chunks, then GGSWs) and once at the end.
+using ExpandProgress = std::function<void(size_t done, size_t total)>;
+std::unique_ptr<EvaluationKeys> expand_server_key(const u8* src, size_t len, const Params& p,
+                                                  const ExpandProgress* progress = nullptr);
 
 }  // namespace fhe::tfhers

@@ -188,8 +188,14 @@ describe('node-tfhe compressed server key -> our keyswitch + PBS -> node-tfhe de
     serverKey = S.serialize_compressed_server_key(S.new_compressed_server_key(ck));
   }, 120_000);
 
-  test('every 4-bit input through two tables decrypts (node-tfhe) to the table value (async expansion)', async () => {
-    const keys = await expandTfheRsServerKeyAsync(serverKey, set4);
+  test('every 4-bit input through two tables decrypts (node-tfhe) to the table value (async expansion, progress)', async () => {
+    const reports: [number, number][] = [];
+    const keys = await expandTfheRsServerKeyAsync(serverKey, set4, (done, total) => reports.push([done, total]));
+    // Units: ceil(K / 64) keyswitch-key chunks + n GGSWs; reports increase; the last one is the total.
+    const total = 2048 / 64 + 918;
+    expect(reports.length).toBeGreaterThan(10);
+    expect(reports.every(([d, t], i) => t === total && d > (reports[i - 1]?.[0] ?? 0))).toBe(true);
+    expect(reports[reports.length - 1]).toEqual([total, total]);
     const engine = new ServerEngine(set4, keys);
     const inputs = Array.from({ length: 16 }, (_, m) => m);
     // The second table has negative outputs (PBS outputs live in [-p, p)): they come back as

@@ -12,7 +12,7 @@ export interface TfheRsNative {
   /** node-tfhe CompressedServerKey -> evaluation keys (Fourier BSK + KSK). */
   tfhersExpandServerKey(bytes: Uint8Array, p: NativeParams): NativeHandle;
   /** Same on a libuv worker. */
-  tfhersExpandServerKeyAsync(bytes: Uint8Array, p: NativeParams): Promise<NativeHandle>;
+  tfhersExpandServerKeyAsync(bytes: Uint8Array, p: NativeParams, onProgress?: (done: number, total: number) => void): Promise<NativeHandle>;
   /** Test hook: CSPRNG bytes from table index (aesIndex, byteIndex), AES-NI or portable AES. */
   tfhersCsprngBytes(key: Uint8Array, aesIndex: number, byteIndex: number, length: number, portableAes: boolean): Buffer;
 }

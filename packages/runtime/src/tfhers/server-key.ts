@@ -18,8 +18,44 @@ export function expandTfheRsServerKey(bytes: Uint8Array, params: TfheParameterSe
   return new EvaluationKeys(tfhersNative.tfhersExpandServerKey(bytes, params), params);
 }
 
-/** expandTfheRsServerKey on a worker thread (the thread pool expands GGSWs in parallel). Do not modify `bytes` until it settles. */
-export async function expandTfheRsServerKeyAsync(bytes: Uint8Array, params: TfheParameterSet): Promise<EvaluationKeys> {
+/**
+ * expandTfheRsServerKey on a worker thread (the thread pool expands GGSWs in parallel). Do not
+ * modify `bytes` until it settles. onProgress(done, total) reports work units (keyswitch-key
+ * chunks, then GGSWs) about every 1%, increasing, ending with (total, total); an exception it
+ * throws rejects the returned Promise once the expansion ends.
+ */
+export async function expandTfheRsServerKeyAsync(
+  bytes: Uint8Array,
+  params: TfheParameterSet,
+  onProgress?: (done: number, total: number) => void,
+): Promise<EvaluationKeys> {
   assertEngineParams(params);
-  return new EvaluationKeys(await tfhersNative.tfhersExpandServerKeyAsync(bytes, params), params);
+  if (!onProgress) return new EvaluationKeys(await tfhersNative.tfhersExpandServerKeyAsync(bytes, params), params);
+  let settled = false;
+  let last = 0;
+  let units = 0;
+  let failure: { error: unknown } | null = null;
+  const deliver = (done: number, total: number) => {
+    last = done;
+    try {
+      onProgress(done, total);
+    } catch (error) {
+      failure = { error };
+    }
+  };
+  const report = (done: number, total: number) => {
+    // Calls queued by the native side may arrive after the Promise settled, or out of order.
+    units = total;
+    if (!settled && done > last && !failure) deliver(done, total);
+  };
+  const handle = await tfhersNative.tfhersExpandServerKeyAsync(bytes, params, report);
+  settled = true;
+  // The native (total, total) report can lose the race with the resolution: deliver it here.
+  if (units > 0 && last < units && !failure) deliver(units, units);
+  const keys = new EvaluationKeys(handle, params);
+  if (failure) {
+    keys.dispose();
+    throw (failure as { error: unknown }).error;
+  }
+  return keys;
 }
