@@ -1,18 +1,10 @@
 // Errors that name the file, the field, and what was expected, so a bad download is fixable
 // from the message alone.
 
+import { FormatError } from '@fhenet/quantization';
+
 /** A data file exists but its contents do not match the format. */
-export class DatasetFormatError extends Error {
-  constructor(
-    readonly source: string,
-    readonly field: string,
-    readonly expected: string,
-    readonly got: string,
-  ) {
-    super(`${source}: ${field}: expected ${expected}, got ${got}`);
-    this.name = 'DatasetFormatError';
-  }
-}
+export class DatasetFormatError extends FormatError {}
 
 /** A data folder or file is absent; the message says where the data should go. */
 export class DatasetMissingError extends Error {
