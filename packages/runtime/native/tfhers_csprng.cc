@@ -58,16 +58,6 @@ void AesCtrGenerator::fill_u64(u64* out, size_t count) {
 #endif
 }
 
-std::vector<AesCtrGenerator> AesCtrGenerator::fork(u64 children, u64 bytes_per_child) {
-  std::vector<AesCtrGenerator> out;
-  out.reserve(children);
-  for (u64 i = 0; i < children; ++i) out.push_back(child(i, children, bytes_per_child));
-  const u128 total = u128(children) * bytes_per_child;
-  next_ = next_.increased(total);
-  if (remaining_ != kUnbounded) remaining_ -= total;
-  return out;
-}
-
 AesCtrGenerator AesCtrGenerator::child(u64 i, u64 children, u64 bytes_per_child) const {
   FHE_CHECK(children > 0 && bytes_per_child > 0, "tfhe-rs CSPRNG: fork needs children > 0 and bytes per child > 0, got ",
             children, " and ", bytes_per_child);

@@ -10,7 +10,6 @@
 // A mask element of the native modulus 2^64 is 8 consecutive bytes read little-endian.
 #pragma once
 #include <memory>
-#include <vector>
 
 #include "tfhers_aes.h"
 
@@ -37,11 +36,11 @@ class AesCtrGenerator {
   // `count` uniform elements of Z/2^64 (native modulus): 8 bytes each, little-endian.
   void fill_u64(u64* out, size_t count);
 
-  // tfhe-csprng try_fork: `children` generators of `bytes_per_child` bytes each; the parent skips
-  // them. Throws (naming both numbers) when the parent has fewer bytes left than the fork needs.
-  std::vector<AesCtrGenerator> fork(u64 children, u64 bytes_per_child);
-  // Child `i` of fork(children, bytes_per_child) without forking (random access; the parent does
-  // not move). Lets independent workers expand different children of one seeded entity.
+  // Child `i` of tfhe-csprng's try_fork(children, bytes_per_child), by random access: a generator
+  // bounded to bytes [next + i*b, next + (i+1)*b). The parent does not move (tfhe-rs's would skip
+  // all children; nothing here reads the parent after a fork). Lets independent workers expand
+  // different children of one seeded entity. Throws (naming the numbers) when the parent has
+  // fewer bytes left than the fork needs.
   AesCtrGenerator child(u64 i, u64 children, u64 bytes_per_child) const;
 
   TableIndex next_index() const { return next_; }
