@@ -3,6 +3,8 @@
 // node-tfhe's own decompression and Node's AES.
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { loadCircuit } from '@fhenet/compiler';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { ServerEngine } from '../src/server.js';
 import { tfhersNative } from '../src/tfhers/native.js';
@@ -12,6 +14,7 @@ import {
   expandTfheRsServerKeyAsync,
   readTfheRsCiphertexts,
   readTfheRsCiphertextStream,
+  TfheRsClient,
   tfheRsCiphertextBytes,
   writeTfheRsCiphertexts,
   writeTfheRsCiphertextStream,
@@ -253,3 +256,29 @@ describe('Gaussian noise (new_gaussian_from_std_dev with sigma / 2^64)', () => {
     keys.dispose();
   }, 120_000);
 });
+
+describe('TfheRsClient (the client half over node-tfhe)', () => {
+  const circuit = loadCircuit(fileURLToPath(new URL('./inference-fixtures/mnist-fcnn-tiny8.circuit.json', import.meta.url)));
+  const client = TfheRsClient.generate(S, circuit);
+
+  test('a key saved and loaded decrypts what the first one encrypted; sizes per the set', () => {
+    const q = Int32Array.from({ length: client.sampleSize }, (_, i) => i % 3);
+    const plain = client.encryptQuantized(q, { compressed: false });
+    const compressed = client.encryptQuantized(q);
+    const size = tfheRsCiphertextBytes(circuit.parameters!.set);
+    expect(plain.length).toBe(q.length * size);
+    expect(compressed.length).toBe(q.length * 124);
+    const again = TfheRsClient.fromKeyBytes(S, circuit, client.serializeKey());
+    // The first outputSize input ciphertexts, decrypted as if they were outputs.
+    expect(Array.from(again.decryptValues(plain.subarray(0, client.outputSize * size)))).toEqual(Array.from(q.subarray(0, client.outputSize)));
+  });
+
+  test('refused with the reason: inputs outside [0, p), partial samples, answers of the wrong size', () => {
+    const q = new Int32Array(client.sampleSize);
+    q[5] = 64;
+    expect(() => client.encryptQuantized(q)).toThrow(/input 5 is 64, outside \[0, 64\)/);
+    expect(() => client.encryptQuantized(new Int32Array(10))).toThrow(/multiple of 784 input integers, got 10/);
+    expect(() => client.decryptValues(new Uint8Array(100))).toThrow(/multiple of 10 ciphertexts of 32848 bytes, got 100 bytes/);
+  });
+});
+
