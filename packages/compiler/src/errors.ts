@@ -1,17 +1,9 @@
 // Errors of the compiler. Each names where the problem is (file or layer), the field, and expected
 // vs got, so a bad circuit file or an over-budget model is fixable from the message alone.
+import { FormatError } from '@fhenet/quantization';
 
-export class CircuitFormatError extends Error {
-  constructor(
-    readonly source: string,
-    readonly field: string,
-    readonly expected: string,
-    readonly got: string,
-  ) {
-    super(`${source}: ${field}: expected ${expected}, got ${got}`);
-    this.name = 'CircuitFormatError';
-  }
-}
+/** A circuit file that does not match docs/circuit-format.md. */
+export class CircuitFormatError extends FormatError {}
 
 /** A model the compiler cannot lower (unsupported layer order, unrepresentable values, ...). */
 export class LoweringError extends Error {
@@ -34,9 +26,4 @@ export class BitWidthError extends Error {
   }
 }
 
-/** Short printable form of an unknown JSON value for error messages. */
-export function show(value: unknown): string {
-  if (value === undefined) return 'nothing (field missing)';
-  const s = JSON.stringify(value);
-  return s === undefined ? String(value) : s.length > 80 ? `${s.slice(0, 77)}...` : s;
-}
+export { show } from '@fhenet/quantization';
