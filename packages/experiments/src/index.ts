@@ -18,3 +18,6 @@ export { svgToPng } from './plot/png.js';
 export { PAPER_CITATION, PAPER_TABLE_1, paperRow, type PaperRow } from './paper-table1.js';
 export { table1Rows, table1Markdown, type ModelFacts, type Table1Row, type Table1Meta } from './report.js';
 export { modelFacts } from './model-facts.js';
+export {
+  LATENCY_LOG_FORMAT, LATENCY_LOG_VERSION, appendLatencyRecord, latencyLogMeasurements, readLatencyLog, type LatencyLog, type LatencyRecord,
+} from './latency-log.js';

@@ -1,15 +1,14 @@
 // `fhenet bench --circuit c.json --count N`: seconds per encrypted image (median) and per-stage
 // timings on MNIST test images, every result checked against the clear simulation.
-import type { CommandModule } from 'yargs';
-
-import { loadDataset } from '@fhenet/datasets';
-
 import { cpus, loadavg } from 'node:os';
+import type { CommandModule } from 'yargs';
+import { loadDataset } from '@fhenet/datasets';
 
 interface BenchArgs {
   circuit: string;
   count: number;
   keys?: string;
+  record?: string;
 }
 
 export const benchCommand: CommandModule<object, BenchArgs> = {
@@ -19,14 +18,17 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
     y
       .option('circuit', { type: 'string', demandOption: true, describe: 'Circuit file' })
       .option('count', { type: 'number', default: 10, describe: 'Test images, one at a time' })
-      .option('keys', { type: 'string', describe: 'Key folder to reuse or create' }),
+      .option('keys', { type: 'string', describe: 'Key folder to reuse or create' })
+      .option('record', { type: 'string', describe: 'Append the result to this latency log (JSON, read by fhenet report), e.g. results/encrypted-latency.json' }),
   handler: async (a) => {
     // Packages load here, not at module load: `fhenet --help` and light commands stay light.
     const { loadCircuit } = await import('@fhenet/compiler');
     const { kernelVariant, predict, threadCount } = await import('@fhenet/runtime');
     const circuit = loadCircuit(a.circuit);
     const data = loadDataset('mnist', { split: 'test', limit: a.count });
-    console.error(`${cpus()[0]?.model} x ${cpus().length}, ${threadCount()} engine threads, ${kernelVariant()} kernels, load ${loadavg()[0]!.toFixed(2)}`);
+    const hardware = `${cpus()[0]?.model} x ${cpus().length}, ${threadCount()} engine threads, ${kernelVariant()} kernels`;
+    const loadStart = loadavg()[0]!;
+    console.error(`${hardware}, load ${loadStart.toFixed(2)}`);
     const r = await predict({
       circuit, images: data.images, labels: data.labels, count: data.count, batchSize: 1,
       ...(a.keys ? { keysDir: a.keys } : {}),
@@ -38,6 +40,26 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
     for (const [k, s] of stages.entries()) {
       const pbs = r.batches.map((b) => b.stages[k]!.pbsMs).sort((x, y) => x - y)[r.batches.length >> 1]!;
       console.log(`  ${s.name}: ${s.pbsCount} PBS, median ${(pbs / 1000).toFixed(2)} s${s.pbsCount ? ` (${(pbs / s.pbsCount).toFixed(1)} ms/PBS)` : ''}`);
+    }
+    if (a.record) {
+      const { appendLatencyRecord } = await import('@fhenet/experiments');
+      const { pbsCount } = await import('@fhenet/compiler');
+      appendLatencyRecord(a.record, {
+        model: circuit.name,
+        circuit: a.circuit,
+        bits: circuit.bits,
+        pbsCount: pbsCount(circuit),
+        roundBits: Math.max(0, ...circuit.stages.map((s) => s.roundBits)),
+        parameterSet: circuit.parameters?.set ?? null,
+        medianSeconds: Number(compute[compute.length >> 1]!.toFixed(3)),
+        images: data.count,
+        exactImages: r.samples.filter((s) => s.exact).length,
+        hardware,
+        date: new Date().toISOString(),
+        loadAverage: [Number(loadStart.toFixed(2)), Number(loadavg()[0]!.toFixed(2))],
+        command: `fhenet ${process.argv.slice(2).join(' ')}`,
+      });
+      console.log(`recorded in ${a.record}`);
     }
     if (!r.exact) process.exitCode = 1;
   },

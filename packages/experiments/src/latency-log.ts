@@ -1,0 +1,88 @@
+// Measured encrypted latencies in a machine-readable, versioned file (docs/experiments.md):
+// `fhenet bench --record FILE` appends one record per run, `fhenet report` reads them beside the
+// Markdown results of packages/runtime/bench. One record = one circuit, N images, median seconds.
+
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import type { CostParams } from '@fhenet/params';
+import type { MeasuredInference } from './measured.js';
+
+export const LATENCY_LOG_FORMAT = 'fhenet-encrypted-latency';
+export const LATENCY_LOG_VERSION = 1;
+
+export interface LatencyRecord {
+  /** The circuit's name (its model's name for compiled published models). */
+  readonly model: string;
+  /** Circuit file as given on the command line. */
+  readonly circuit: string;
+  readonly bits: number;
+  readonly pbsCount: number;
+  /** Widest rounding of a stage (0 = none). */
+  readonly roundBits: number;
+  readonly parameterSet: ({ readonly name: string } & CostParams) | null;
+  /** Median seconds per image of encrypted execution (encryption and decryption excluded). */
+  readonly medianSeconds: number;
+  readonly images: number;
+  /** Images whose every decrypted integer equalled the clear simulation. */
+  readonly exactImages: number;
+  readonly hardware: string;
+  readonly date: string;
+  /** 1-minute load average at start and end. */
+  readonly loadAverage: readonly [number, number];
+  readonly command: string;
+}
+
+export interface LatencyLog {
+  readonly format: typeof LATENCY_LOG_FORMAT;
+  readonly version: typeof LATENCY_LOG_VERSION;
+  readonly records: readonly LatencyRecord[];
+}
+
+export function readLatencyLog(path: string): LatencyLog {
+  let o: Record<string, unknown>;
+  try {
+    o = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  } catch (e) {
+    throw new Error(`${path}: not a readable JSON file (${(e as Error).message})`);
+  }
+  const fail = (field: string, expected: string, got: unknown): never => {
+    throw new Error(`${path}: field ${field}: expected ${expected}, got ${JSON.stringify(got)}`);
+  };
+  if (o?.format !== LATENCY_LOG_FORMAT) fail('format', `"${LATENCY_LOG_FORMAT}"`, o?.format);
+  if (o.version !== LATENCY_LOG_VERSION) fail('version', String(LATENCY_LOG_VERSION), o.version);
+  if (!Array.isArray(o.records)) fail('records', 'an array', o.records);
+  (o.records as Record<string, unknown>[]).forEach((r, i) => {
+    if (typeof r?.model !== 'string') fail(`records[${i}].model`, 'a string', r?.model);
+    for (const f of ['bits', 'pbsCount', 'roundBits', 'images', 'exactImages']) {
+      if (!Number.isInteger(r[f]) || (r[f] as number) < 0) fail(`records[${i}].${f}`, 'an integer >= 0', r[f]);
+    }
+    if (!(typeof r.medianSeconds === 'number' && r.medianSeconds > 0)) fail(`records[${i}].medianSeconds`, 'seconds > 0', r.medianSeconds);
+    if ((r.exactImages as number) > (r.images as number)) fail(`records[${i}].exactImages`, `<= images (${String(r.images)})`, r.exactImages);
+  });
+  return o as unknown as LatencyLog;
+}
+
+/** Appends a record (creating the file), written whole through a temporary file. */
+export function appendLatencyRecord(path: string, record: LatencyRecord): void {
+  const log: LatencyLog = existsSync(path) ? readLatencyLog(path) : { format: LATENCY_LOG_FORMAT, version: LATENCY_LOG_VERSION, records: [] };
+  const next: LatencyLog = { ...log, records: [...log.records, record] };
+  writeFileSync(`${path}.tmp`, `${JSON.stringify(next, null, 1)}\n`);
+  renameSync(`${path}.tmp`, path);
+}
+
+/** Records as measurements for the report (in file order: later records are newer). */
+export function latencyLogMeasurements(log: LatencyLog, source: string): MeasuredInference[] {
+  return log.records.map((r) => ({
+    model: r.model,
+    circuitBits: r.bits,
+    pbsCount: r.pbsCount,
+    parameterSet: r.parameterSet,
+    medianSeconds: r.medianSeconds,
+    timing: 'compute' as const,
+    images: r.images,
+    exact: r.exactImages === r.images,
+    hardware: r.hardware,
+    date: r.date,
+    loadAverage: r.loadAverage[0].toFixed(2),
+    source,
+  }));
+}
