@@ -2,7 +2,7 @@
 // parameter set of each FCNN circuit; key and ciphertext sizes; the fhenet server's expansion of
 // node-tfhe's compressed server key. Prints a Markdown report (one run per row: node-tfhe's
 // 7-bit key takes over a minute; the load is printed before and after each row).
-// Usage: pnpm --filter @fhenet/runtime exec tsx bench/tfhers-keygen.ts [--out bench/TFHERS-RESULTS.md]
+// Usage: pnpm --filter @fhenet/runtime exec tsx bench/tfhers-keygen.ts [--encrypt-only] [--out FILE]
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
@@ -44,11 +44,15 @@ const log = (s: string) => {
   lines.push(s);
 };
 
+const encryptOnly = args.includes('--encrypt-only');
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+
 log(`## node-tfhe ${JSON.parse(readFileSync(createRequire(import.meta.url).resolve('node-tfhe/package.json'), 'utf8')).version} key generation beside fhenet's client`);
 log('');
 log(`Machine: ${cpu}, ${cpus().length} cores (shared); date ${new Date().toISOString()}; our engine on ${threadCount()} threads, node-tfhe single-threaded wasm.`);
 log('Command: `pnpm --filter @fhenet/runtime exec tsx bench/tfhers-keygen.ts`. One run per row (load before -> after).');
 log('');
+if (!encryptOnly) {
 log('| circuit | set | node-tfhe client key | node-tfhe compressed server key (gen + serialize) | ours: client key | ours: seeded evaluation keys | fhenet expands node-tfhe key | load |');
 log('|---|---|---|---|---|---|---|---|');
 for (const c of CIRCUITS) {
@@ -79,6 +83,29 @@ for (const c of CIRCUITS) {
       `| ${(oursCkS * 1000).toFixed(0)} ms, ${KiB(oursCkBytes)} | ${oursSkS.toFixed(1)} s, ${MiB(seededBytes)} | ${expS.toFixed(1)} s | ${l0} -> ${load()} |`,
   );
   log(`<!-- ${c.label}: node-tfhe ciphertext ${ctBytes} B, compressed ciphertext ${cctBytes} B -->`);
+}
+}
+log('');
+log('Client-side cost per MNIST image in node-tfhe (784 input encryptions, 10 output decryptions; median of 3):');
+log('');
+log('| circuit | encrypt compressed (124 B each) | encrypt plain | decrypt 10 outputs | load |');
+log('|---|---|---|---|---|');
+for (const c of CIRCUITS) {
+  const circuit = loadCircuit(c.path.pathname);
+  const set = circuitParameters(circuit);
+  const l0 = load();
+  const ck = S.new_client_key(newParameters(S, tfheRsParameters(set)));
+  const runs = (f: () => void) => median([0, 1, 2].map(() => time(f)[1]));
+  const enc = (compressed: boolean) => () => {
+    for (let i = 0; i < 784; i++) {
+      if (compressed) S.serialize_compressed_ciphertext(S.encrypt_compressed(ck, BigInt(i % 3)));
+      else S.serialize_ciphertext(S.encrypt(ck, BigInt(i % 3)));
+    }
+  };
+  const outs = Array.from({ length: 10 }, (_, i) => S.serialize_ciphertext(S.encrypt(ck, BigInt(i))));
+  const dec = () => outs.forEach((b) => S.decrypt(ck, S.deserialize_ciphertext(b)));
+  log(`| ${c.label} | ${runs(enc(true)).toFixed(2)} s | ${runs(enc(false)).toFixed(2)} s | ${(runs(dec) * 1000).toFixed(1)} ms | ${l0} -> ${load()} |`);
+  ck.free();
 }
 log('');
 log('Ciphertext sizes (node-tfhe): a Ciphertext is 8(kN+1) + 72 bytes, a CompressedCiphertext 124 bytes (seed + body).');
