@@ -3,16 +3,18 @@
 // 2^s, s = min(k, bits - b), so that its slots spread over the whole slot space and rounding k
 // slot bits loses only k - s of its accumulator bits. The integers stay exact; only the 2-norm
 // (nu) grows by 2^s, and with it the dot product's share of the noise, which the optimizer
-// carries. Sum pooling has no weights to scale and keeps s = 0.
+// carries. A scaled sum pool becomes the equivalent conv2d (weight 2^s from its own channel, 0
+// from the others): the circuit format and the runtime already gather convolutions, and a pool
+// left unscaled would lose all of its few (~4) bits to rounding.
 import type { IntRange } from '@fhenet/quantization';
 import { channelCount, channelOfOutputs } from './circuit/linear.js';
-import type { LinearOp } from './circuit/types.js';
+import type { Conv2dOp, LinearOp, SumPoolOp } from './circuit/types.js';
 
 const spanBits = (r: IntRange) => Math.max(1, Math.ceil(Math.log2(r.max - r.min + 1)));
 
 /** The multiplier 2^s of every channel. */
 export function roundingScales(op: LinearOp, sized: readonly IntRange[], bits: number, roundBits: number): Int32Array {
-  if (op.kind === 'sumPool' || roundBits < 2) return new Int32Array(channelCount(op)).fill(1);
+  if (roundBits < 2) return new Int32Array(channelCount(op)).fill(1);
   return Int32Array.from(sized, (r) => 2 ** Math.max(0, Math.min(roundBits, bits - spanBits(r))));
 }
 
@@ -28,7 +30,17 @@ export function scaleLinear(op: LinearOp, scale: Int32Array): LinearOp {
     const channels = op.outputShape[2];
     return { ...op, weights: Int32Array.from(op.weights, (w, i) => w * scale[i % channels]!) };
   }
-  throw new RangeError('scaleLinear: sum pooling has no weights to scale');
+  return poolAsConv(op, scale);
+}
+
+/** The sum pool as a conv2d whose filter c reads only input channel c, with weight scale[c]. */
+function poolAsConv(op: SumPoolOp, scale: Int32Array): Conv2dOp {
+  const [kh, kw] = op.poolSize;
+  const channels = op.inputShape[2];
+  const weights = new Int32Array(kh * kw * channels * channels);
+  // [kh, kw, inChannels, filters] row-major: tap t, input channel c, filter c.
+  for (let t = 0; t < kh * kw; t++) for (let c = 0; c < channels; c++) weights[(t * channels + c) * channels + c] = scale[c]!;
+  return { kind: 'conv2d', inputShape: op.inputShape, outputShape: op.outputShape, kernelSize: op.poolSize, strides: op.strides, padBefore: [0, 0], weights };
 }
 
 /** Per-output fold (zero points) multiplied by its channel's scale. */

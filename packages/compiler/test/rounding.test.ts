@@ -6,6 +6,7 @@ import {
   bucketOfBox, circuitFromJson, circuitToJson, clearRoundedBits, compile, expandRoundedTable, extractionSteps, pbsCount, quantizeInputs,
   roundedTableViolation, simulate, type Stage,
 } from '../src/index.js';
+import type { SumPoolOp } from '../src/circuit/types.js';
 import { circuitOf, denseFromRows, randInt, randomConv, randomDense, rng } from './fixtures.js';
 import { fcnnGraph, randomBytes } from './graphs.js';
 import { roundChannel } from '../src/round-tables.js';
@@ -206,9 +207,10 @@ describe('roundChannel (bucket values and alignment)', () => {
 });
 
 describe('per-channel scaling of rounded stages (scale.ts)', () => {
-  it('scaled ops compute scale[c] times the original accumulator, for dense and conv', () => {
+  it('scaled ops compute scale[c] times the original accumulator, for dense, conv and sum pooling', () => {
     const r = rng(4);
-    for (const op of [randomDense(r, 12, 5), randomConv(r, 6, 6, 2, 3, 3, 1, 1)]) {
+    const pool: SumPoolOp = { kind: 'sumPool', inputShape: [6, 6, 3], outputShape: [3, 3, 3], poolSize: [2, 2], strides: [2, 2] };
+    for (const op of [randomDense(r, 12, 5), randomConv(r, 6, 6, 2, 3, 3, 1, 1), pool]) {
       const channels = channelCount(op);
       const scale = Int32Array.from({ length: channels }, (_, c) => 2 ** (c % 3));
       const x = Int32Array.from({ length: inputSize(op) * 2 }, () => randInt(r, -3, 3));
