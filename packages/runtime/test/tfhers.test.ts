@@ -88,6 +88,31 @@ describe('node-tfhe ciphertexts', () => {
     }
   });
 
+  test('node-tfhe fresh encryptions carry the GLWE noise (TU(17) here), which our error budget assumes', () => {
+    // Test-only read of node-tfhe's client key (layout in docs/tfhe-rs-formats.md): u32 tag 0,
+    // then the GLWE key as a Vec<u64> of K bits. The server never receives this key.
+    const K = set4.glweDimension * set4.polynomialSize;
+    const key = Buffer.from(S.serialize_client_key(ck));
+    expect(key.readUInt32LE(0)).toBe(0);
+    expect(Number(key.readBigUInt64LE(4))).toBe(K);
+    const s = Array.from({ length: K }, (_, i) => key.readBigUInt64LE(12 + 8 * i));
+    const M = 1n << 64n;
+    const delta = (1n << 63n) / 16n;
+    let maxAbs = 0n;
+    for (let r = 0; r < 8; r++) {
+      const m = BigInt((r * 5) % 16);
+      const ct = Buffer.from(S.serialize_ciphertext(S.encrypt(ck, m)));
+      let phase = ct.readBigUInt64LE(8 + 8 * K);
+      for (let i = 0; i < K; i++) if (s[i]) phase -= ct.readBigUInt64LE(8 + 8 * i);
+      let e = (((phase - m * delta) % M) + M) % M;
+      if (e >= M / 2n) e -= M;
+      if ((e < 0n ? -e : e) > maxAbs) maxAbs = e < 0n ? -e : e;
+    }
+    const glwe = set4.glweNoise.kind === 'tuniform' ? set4.glweNoise.boundLog2 : NaN;
+    expect(maxAbs <= 1n << BigInt(glwe)).toBe(true);
+    expect(maxAbs > 0n).toBe(true);
+  });
+
   test('read then written back: node-tfhe decrypts the same messages (plain and compressed input)', () => {
     const messages = [0, 1, 7, 8, 15];
     for (const compressed of [false, true]) {
