@@ -102,8 +102,9 @@ export function table1Markdown(rows: readonly Table1Row[], meta: Table1Meta): st
   }
   out.push('');
   out.push(`Paper: ${PAPER_CITATION} (8-core Intel i7-11800H). Ours: models/<name>; accuracy is the fake-quantized tfjs model on the MNIST test set, recorded in each trained graph, and in parentheses the integer circuit's, by clear simulation (bit-exact with encryption) on the same images; circuit bits sized on calibration data as the paper.`);
-  const sources = [...new Set(rows.flatMap((r) => (r.measured ? [`${r.measured.source} (${r.measured.date})`] : [])))];
-  if (sources.length) out.push(`Measured latencies: ${sources.join(', ')}.`);
+  const dates = new Map<string, Set<string>>();
+  for (const r of rows) if (r.measured) dates.set(r.measured.source, (dates.get(r.measured.source) ?? new Set()).add(r.measured.date));
+  if (dates.size) out.push(`Measured latencies: ${[...dates].map(([src, d]) => `${src} (${[...d].join(', ')})`).join('; ')}.`);
   if (meta.latency && rows.some((r) => r.predictedSeconds !== undefined)) {
     out.push(`Predicted latencies: PBS count x the cost model of tfhe-parameters.md, calibrated on ${meta.latency.calibratedOn}.`);
   }
