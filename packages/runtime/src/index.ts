@@ -12,6 +12,9 @@ export {
   type CsrWeights,
   type DenseWeights,
   type ProgressCallback,
+  type PbsOptions,
+  plainEvaluationKeyBytes,
+  assertPlainKeysSerializable,
 } from './server.js';
 export type { TfheParameterSet as EngineParameterSet, NoiseSpec } from './parameters.js';
 export { engineFingerprint, assertEngineParams, messageModulus } from './parameters.js';

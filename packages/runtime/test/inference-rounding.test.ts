@@ -78,7 +78,16 @@ describe('encrypted rounded stages (5-bit circuit, k = 3 then k = 2)', () => {
     const events: StageProgress[] = [];
     const result = await server.infer(client.encryptQuantized(inputs), (e) => events.push(e));
     expect(Array.from(client.decode(result.outputs).values)).toEqual(Array.from(sim));
-    expect(events.filter((e) => e.phase === 'extract').map((e) => `${e.name}:${e.bit}`)).toEqual(['a:1', 'a:2', 'b:1']);
+    const opened = events.filter((e) => e.done === undefined);
+    expect(opened.filter((e) => e.phase === 'extract').map((e) => `${e.name}:${e.bit}`)).toEqual(['a:1', 'a:2', 'b:1']);
+    // Within-batch PBS progress: counts rise and every batch reports its own end (done = total).
+    const ticks = events.filter((e) => e.done !== undefined);
+    const ends = ticks.filter((e) => e.done === e.total).map((e) => `${e.name}:${e.phase}:${e.total}`);
+    expect(ends).toEqual(['a:extract:64', 'a:extract:64', 'a:pbs:64', 'b:extract:32', 'b:pbs:32']);
+    for (let i = 1; i < ticks.length; i++) {
+      const [a, b] = [ticks[i - 1]!, ticks[i]!];
+      if (a.name === b.name && a.phase === b.phase && a.bit === b.bit && a.done! < a.total!) expect(b.done!).toBeGreaterThanOrEqual(a.done!);
+    }
     expect(result.stages.map((s) => s.pbsCount)).toEqual([3 * 8 * count, 2 * 4 * count]);
     expect(result.stages.every((s) => s.extractMs > 0 && s.extractMs < s.pbsMs)).toBe(true);
     console.log(`${count} samples, ${result.stages.reduce((n, s) => n + s.pbsCount, 0)} PBS: ${(result.totalMs / 1000).toFixed(1)} s`);

@@ -32,11 +32,19 @@ export const runCommand: CommandModule<object, RunArgs> = {
       if (p.phase === 'done' && p.timing) {
         const t = p.timing;
         console.error(`stage ${p.stage + 1}/${p.stages} ${p.name}: linear ${t.linearMs.toFixed(0)} ms, ${t.pbsCount} PBS ${(t.pbsMs / 1000).toFixed(1)} s`);
-      } else {
-        console.error(`stage ${p.stage + 1}/${p.stages} ${p.name}: ${p.phase}...`);
+      } else if (p.done === undefined) {
+        const what = p.phase === 'extract' ? `extracting bit ${p.bit}` : p.phase;
+        console.error(`stage ${p.stage + 1}/${p.stages} ${p.name}: ${what}...`);
+      } else if (p.total && p.done < p.total && quarter(p.done, p.total) > quarter(p.done - 1, p.total)) {
+        console.error(`  ${p.done}/${p.total} PBS`);
       }
     });
     writeCiphertexts(a.out, result.outputs);
     console.log(`${result.count} sample(s) in ${(result.totalMs / 1000).toFixed(1)} s -> ${a.out}`);
   },
 };
+
+/** Which quarter of a batch `done` PBS reach, so long batches print a line at 25/50/75%. */
+function quarter(done: number, total: number): number {
+  return Math.floor((4 * done) / total);
+}

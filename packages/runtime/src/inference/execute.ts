@@ -29,6 +29,12 @@ export interface StageProgress {
   readonly phase: 'linear' | 'extract' | 'pbs' | 'done';
   /** The bit being extracted when phase = 'extract'. */
   readonly bit?: number;
+  /**
+   * Within an 'extract' or 'pbs' phase: PBS finished so far out of `total` in this batch (absent on
+   * the event that opens the phase). Reported by the engine as groups finish.
+   */
+  readonly done?: number;
+  readonly total?: number;
   /** Timing of the finished stage when phase = 'done'. */
   readonly timing?: StageTiming;
 }
@@ -76,11 +82,14 @@ export async function executePlan(
         const p = 2 ** plan.circuit.bits;
         const zeros = new Uint32Array(w.count);
         for (const e of stage.extractions) {
-          onProgress?.({ ...base, phase: 'extract', bit: e.bit });
+          const at = { ...base, phase: 'extract' as const, bit: e.bit };
+          onProgress?.(at);
           const scaled = engine.mulClear(w, [e.multiplier]);
           const shifted = engine.addClear(scaled, [e.offset]);
           scaled.dispose();
-          const sign = await engine.pbsAsync(shifted, zeros, [new Int32Array(p).fill(e.value)]);
+          const sign = await engine.pbsAsync(shifted, zeros, [new Int32Array(p).fill(e.value)], {
+            onProgress: onProgress && ((done, total) => onProgress({ ...at, done, total })),
+          });
           shifted.dispose();
           const sum = engine.add(w, sign); // w - bit * 2^i + 2^(i-1)
           sign.dispose();
@@ -91,8 +100,11 @@ export async function executePlan(
         }
         extractMs = performance.now() - t1;
       }
-      onProgress?.({ ...base, phase: 'pbs' });
-      x = await engine.pbsAsync(w, repeat(stage.tableIndex, count), stage.tables);
+      const at = { ...base, phase: 'pbs' as const };
+      onProgress?.(at);
+      x = await engine.pbsAsync(w, repeat(stage.tableIndex, count), stage.tables, {
+        onProgress: onProgress && ((done, total) => onProgress({ ...at, done, total })),
+      });
       w.dispose();
       pbsMs = performance.now() - t1;
     } else {
