@@ -1,0 +1,23 @@
+// Rebuilds the lower half of BENCHMARKS.md from each package's own results file, so that every
+// full table (with its date, command and load) lives in one place next to the code that measured it
+// and BENCHMARKS.md repeats it verbatim under the hand-written summary. Run: node scripts/merge-benchmarks.mjs
+import { readFileSync, writeFileSync } from 'node:fs';
+
+const MARKER = '<!-- merged results: everything below is copied by scripts/merge-benchmarks.mjs; edit the package files -->';
+const SOURCES = [
+  ['Engine: keyswitch + PBS, batches, keygen, FFT', 'packages/runtime/bench/RESULTS.md'],
+  ['Encrypted inference of the compiled circuits', 'packages/runtime/bench/INFERENCE-RESULTS.md'],
+  ['Clients from the tfhe-rs ecosystem (node-tfhe)', 'packages/runtime/bench/TFHERS-RESULTS.md'],
+  ['Experiments: sweeps, recorded latencies, CLI start-up', 'packages/experiments/bench/RESULTS.md'],
+  ['Training: accuracy and throughput', 'packages/training/bench/RESULTS.md'],
+];
+
+const file = 'BENCHMARKS.md';
+const text = readFileSync(file, 'utf8');
+const at = text.indexOf(MARKER);
+if (at < 0) throw new Error(`${file}: marker line not found (expected "${MARKER}")`);
+// Package files start at heading level 1 or 2; shift them two levels down under our own heading.
+const demote = (md) => md.replace(/^(#{1,4}) /gm, (_, h) => `${'#'.repeat(Math.min(h.length + 2, 6))} `);
+const parts = SOURCES.map(([title, path]) => `## ${title}\n\nFrom [\`${path}\`](${path}):\n\n${demote(readFileSync(path, 'utf8').trim())}\n`);
+writeFileSync(file, `${text.slice(0, at + MARKER.length)}\n\n${parts.join('\n---\n\n')}`);
+console.log(`${file}: merged ${SOURCES.length} results files`);
