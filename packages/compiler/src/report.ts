@@ -1,12 +1,21 @@
 // Human-readable compile report: one row per stage, then the circuit width and the parameters.
 
 import type { CompileReport } from './compile.js';
+import { tfheRsParametersDocument } from './tfhers-parameters.js';
 
 const mib = (bytes: number) => (bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(2)} GiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`);
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   return rows.map((r) => r.map((v, c) => (c === 0 ? v.padEnd(widths[c]!) : v.padStart(widths[c]!))).join('  ')).join('\n');
+}
+
+/** The node-tfhe / tfhe client's parameters for the chosen set, or why tfhe-rs would refuse it. */
+function tfheRsLine(set: Parameters<typeof tfheRsParametersDocument>[0]): string {
+  const d = tfheRsParametersDocument(set);
+  return d.call
+    ? `tfhe-rs ${d.tfheRsVersion} client (node-tfhe / tfhe, --client node-tfhe): ${d.call}`
+    : `tfhe-rs ${d.tfheRsVersion} client (node-tfhe / tfhe): refused: ${d.refused}`;
 }
 
 export function formatReport(report: CompileReport): string {
@@ -46,6 +55,7 @@ export function formatReport(report: CompileReport): string {
       `predicted error: 2^${p.parameters.log2PFailPerPbs.toFixed(1)} per PBS, ${p.parameters.pErrorPerInference.toExponential(2)} per inference`,
       `keys: bootstrapping ${mib(p.keySizes.bootstrapKeyBytes)} (seeded ${mib(p.keySizes.seededBootstrapKeyBytes)}), ` +
         `keyswitching ${mib(p.keySizes.keyswitchKeyBytes)} (seeded ${mib(p.keySizes.seededKeyswitchKeyBytes)})`,
+      tfheRsLine(set),
       `cost model: ${p.pbsCost.total.toExponential(2)} multiply-adds per KS+PBS, ${(p.pbsCost.total * report.pbsCount).toExponential(2)} per inference`,
       `predicted latency: ${p.predictedPbsMs.toFixed(1)} ms per KS+PBS, ${(report.predictedInferenceMs! / 1000).toFixed(1)} s per inference on one thread ` +
         `(~${(report.predictedInferenceMs! / 2000).toFixed(1)} s on 2 cores; cost model fitted to this project's 2-core machine, +-30%)`,

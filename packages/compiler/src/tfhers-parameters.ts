@@ -124,6 +124,57 @@ export interface TfheRsShortintApi<Noise, Params> {
   ): Params;
 }
 
+/** The tfhe-rs release whose `Shortint.new_parameters` signature and byte layouts these arguments target. */
+export const TFHE_RS_VERSION = '1.7';
+
+/** One noise argument as the JavaScript expression that builds it. */
+function noiseCall(n: TfheRsNoise): string {
+  return n.kind === 'tuniform' ? `Shortint.try_new_t_uniform(${n.boundLog2})` : `Shortint.new_gaussian_from_std_dev(${n.stdDev})`;
+}
+
+/**
+ * The `Shortint.new_parameters(...)` call for `p` as JavaScript source (what `fhenet compile`
+ * prints): paste it into a node-tfhe / tfhe client to make keys the fhenet server accepts.
+ */
+export function newParametersCall(p: TfheRsShortintParameters): string {
+  return (
+    `Shortint.new_parameters(${p.lweDimension}, ${p.glweDimension}, ${p.polynomialSize}, ${noiseCall(p.lweNoise)}, ${noiseCall(p.glweNoise)}, ` +
+    `${p.pbsBaseLog}, ${p.pbsLevel}, ${p.ksBaseLog}, ${p.ksLevel}, ${p.messageModulus}n, ${p.carryModulus}n, ${p.maxNoiseLevel}n, ` +
+    `${p.log2PFail}, ${p.modulusPowerOf2Exponent}, ${TFHE_RS_KEY_CHOICE_BIG} /* EncryptionKeyChoice.Big */)`
+  );
+}
+
+export const TFHE_RS_PARAMETERS_FORMAT = 'fhenet-tfhe-rs-parameters';
+export const TFHE_RS_PARAMETERS_VERSION = 1;
+
+/**
+ * What `fhenet compile --tfhe-rs-params out.json` writes (docs/node-tfhe-client.md): the set's
+ * tfhe-rs arguments, or the reason a tfhe-rs client cannot use it. Never throws for a refused set.
+ */
+export interface TfheRsParametersDocument {
+  readonly format: typeof TFHE_RS_PARAMETERS_FORMAT;
+  readonly version: typeof TFHE_RS_PARAMETERS_VERSION;
+  readonly tfheRsVersion: typeof TFHE_RS_VERSION;
+  readonly parameterSet: string;
+  /** Present when a tfhe-rs client can use the set. */
+  readonly newParameters?: TfheRsShortintParameters;
+  /** The same as a JavaScript call. */
+  readonly call?: string;
+  /** Present instead when tfhe-rs (or its wasm build) or our server would refuse the set. */
+  readonly refused?: string;
+}
+
+export function tfheRsParametersDocument(set: TfheParameterSet): TfheRsParametersDocument {
+  const head = { format: TFHE_RS_PARAMETERS_FORMAT, version: TFHE_RS_PARAMETERS_VERSION, tfheRsVersion: TFHE_RS_VERSION, parameterSet: set.name } as const;
+  try {
+    const p = tfheRsParameters(set);
+    return { ...head, newParameters: p, call: newParametersCall(p) };
+  } catch (e) {
+    if (e instanceof TfheRsParameterError) return { ...head, refused: e.reason };
+    throw e;
+  }
+}
+
 /** tfhe-rs's ShortintEncryptionKeyChoice enum value of 'Big'. */
 export const TFHE_RS_KEY_CHOICE_BIG = 0;
 

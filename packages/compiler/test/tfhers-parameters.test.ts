@@ -3,7 +3,9 @@ import { describe, expect, test } from 'vitest';
 import {
   compressedServerKeyBytes,
   newParameters,
+  newParametersCall,
   tfheRsParameters,
+  tfheRsParametersDocument,
   TfheRsParameterError,
   type TfheRsShortintApi,
 } from '../src/tfhers-parameters.js';
@@ -57,5 +59,25 @@ describe('Shortint.new_parameters arguments of a parameter set', () => {
     const set = publishedSet(4, 'tuniform');
     newParameters(api, tfheRsParameters(set));
     expect(calls[0]).toEqual([918, 1, 2048, 'TU(45)', 'TU(17)', 23, 1, 4, 4, 16n, 1n, BigInt(Math.ceil(set.maxNu)), set.log2PFail, 64, 0]);
+  });
+
+  test('the printed call (fhenet compile) evaluates to the same new_parameters arguments; a refused set gives its reason', () => {
+    const record = (): [TfheRsShortintApi<string, unknown[]>, unknown[][]] => {
+      const calls: unknown[][] = [];
+      return [{ try_new_t_uniform: (b) => `TU(${b})`, new_gaussian_from_std_dev: (s) => `G(${s})`, new_parameters: (...args) => (calls.push(args), args) }, calls];
+    };
+    for (const set of [publishedSet(4, 'tuniform'), publishedSet(4, 'gaussian'), publishedSet(6, 'tuniform')]) {
+      const [direct, expected] = record();
+      newParameters(direct, tfheRsParameters(set));
+      const doc = tfheRsParametersDocument(set);
+      expect(doc).toMatchObject({ format: 'fhenet-tfhe-rs-parameters', version: 1, tfheRsVersion: '1.7', parameterSet: set.name });
+      expect(doc.call).toBe(newParametersCall(tfheRsParameters(set)));
+      const [printed, got] = record();
+      new Function('Shortint', `return ${doc.call}`)(printed);
+      expect(got).toEqual(expected);
+    }
+    const refused = tfheRsParametersDocument(publishedSet(8, 'tuniform'));
+    expect(refused.newParameters).toBeUndefined();
+    expect(refused.refused).toMatch(/compressed server key is 3\.\d+ GiB/);
   });
 });

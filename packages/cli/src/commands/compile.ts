@@ -15,6 +15,7 @@ interface CompileArgs {
   sizing?: string;
   'round-bits': string;
   'accuracy-count': number;
+  'tfhe-rs-params'?: string;
 }
 
 /** --round-bits: "auto", one k for every lookup stage, or a comma-separated k per stage. */
@@ -53,6 +54,11 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
         default: 10000,
         describe: 'When calibrating: test images on which the simulated accuracy of the circuit (and of its unrounded sibling) is reported; 0 to skip',
       })
+      .option('tfhe-rs-params', {
+        type: 'string',
+        describe:
+          'Also write the Shortint.new_parameters arguments a node-tfhe / tfhe client must use for the chosen set (or why tfhe-rs refuses it) to this JSON file (docs/node-tfhe-client.md)',
+      })
       .option('sizing', {
         type: 'string',
         choices: ['calibration', 'worst-case'],
@@ -60,7 +66,7 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
       }),
   handler: async (a) => {
     // Packages load here, not at module load: `fhenet --help` and light commands stay light.
-    const { BitWidthError, compile, formatReport, LoweringError, saveCircuit, simulatedAccuracy } = await import('@fhenet/compiler');
+    const { BitWidthError, compile, formatReport, LoweringError, saveCircuit, simulatedAccuracy, tfheRsParametersDocument } = await import('@fhenet/compiler');
     const { modelDir, PUBLISHED_MODEL_NAMES } = await import('@fhenet/models');
     const graph = loadTrainedGraph(PUBLISHED_MODEL_NAMES.includes(a['trained-graph']) ? modelDir(a['trained-graph']) : a['trained-graph']);
     const sizing: Sizing | undefined = a.sizing === undefined ? undefined : a.sizing === 'worst-case' ? 'worstCase' : 'calibration';
@@ -95,6 +101,17 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
     saveCircuit(a.out, circuit);
     console.log(formatReport(report));
     console.log(`calibration: ${data ? `${data.count} ${dataset} training images` : 'none'}; wrote ${a.out}`);
+    if (a['tfhe-rs-params'] !== undefined) {
+      if (!circuit.parameters) {
+        console.error(`fhenet compile: --tfhe-rs-params: circuit "${circuit.name}" has no TFHE parameter set (see the parameters line above); nothing written`);
+        process.exitCode = 1;
+      } else {
+        const { writeFileSync } = await import('node:fs');
+        const doc = tfheRsParametersDocument(circuit.parameters.set);
+        writeFileSync(a['tfhe-rs-params'], `${JSON.stringify({ ...doc, circuit: circuit.name }, null, 2)}\n`);
+        console.log(`tfhe-rs client parameters (${doc.refused ? 'refused, with the reason' : 'Shortint.new_parameters arguments'}) written to ${a['tfhe-rs-params']}`);
+      }
+    }
     if (dataset && a['accuracy-count'] > 0) {
       // What rounding costs: the simulated test accuracy of this circuit next to its unrounded sibling.
       const test = loadDataset(dataset, { split: 'test', limit: a['accuracy-count'] });
