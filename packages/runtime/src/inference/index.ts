@@ -1,8 +1,9 @@
 // Encrypted inference of a compiled @fhenet/compiler Circuit: plan, executor, client, server, files.
 export { planCircuit, circuitParameters, linearToCsr, repeatCsr, type CircuitPlan, type StagePlan } from './plan.js';
 export { executePlan, type ExecutionResult, type StageTiming, type StageProgress, type InferenceProgress } from './execute.js';
-export { InferenceClient, type DecodedOutputs } from './client.js';
+export { InferenceClient, type DecodedOutputs, type EncryptedInferenceClient } from './client.js';
 export { InferenceServer } from './server.js';
 export { seededKeyBytes, ciphertextBatchBytes } from './sizes.js';
 export { writeKeyDir, readManifest, loadClient, loadSeededKeys, seededKeysPath, writeCiphertexts, readCiphertexts, KEY_DIR_FORMAT, KEY_DIR_VERSION, CLIENT_KEY_FILE, SEEDED_KEYS_FILE, MANIFEST_FILE, type KeyDirManifest } from './files.js';
 export { predict, type PredictOptions, type PredictResult, type SampleResult } from './predict.js';
+export { modelExecutionMemory, ciphertextTensorBytes, pbsThreadScratchBytes, pbsGroupSize, formatBytes, type MemoryModel, type MemoryModelOptions, type StageMemory } from './memory.js';

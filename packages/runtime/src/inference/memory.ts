@@ -1,0 +1,216 @@
+// Memory model of an encrypted execution (executePlan): which buffers exist, how big, and which
+// are alive together. Every size is the byte count of an allocation the code makes, read off the
+// code it mirrors, so that the model can be checked against those allocations
+// (test/memory.test.ts) and used as a budget before keys are generated:
+//  - ciphertext tensors: native LweCiphertextBatch = count x (kN+1) u64 (entities.h); the executor
+//    (execute.ts) frees each one after its last use, so a stage holds at most its input and its
+//    accumulator (linear phase), three accumulator-sized tensors (bit extraction: w, shifted, sign
+//    / sum / next), or accumulator + output (lookup);
+//  - gathered weights: the plan's one-sample CSR (plan.ts, kept while the server lives), its
+//    block-diagonal repeat for count > 1 samples (repeatCsr), the clear offsets (repeat +
+//    Int32Array.from), and the addon's copies (addon.cc DotCsr: u32 indptr / indices, i64 values
+//    and bias);
+//  - PBS batch: JS table index (repeat + Uint32Array.from) and flat tables, the addon's copies
+//    (u32 index, i64 tables), the LUT polynomials (pbs.cc: tables x N u64);
+//  - per-thread PBS scratch (pbs.cc GroupScratch, thread_local, kept for the thread's lifetime
+//    and grown to the largest group seen): on every pool thread and every libuv thread that ran a
+//    pbsAsync (the calling thread is worker 0 of the pool);
+//  - evaluation keys (entities.h EvaluationKeys): Fourier BSK n(k+1)^2 l N f64 + KSK kN l_ks (n+1) u64.
+// Not modelled (each under a few MiB at the largest set): FFT twiddles (~3N f64 per N), the JS
+// heap (the process baseline, measured by the caller), allocator rounding (< 64 B per buffer).
+import { keySizes, type TfheParameterSet } from '@fhenet/params';
+import type { CircuitPlan } from './plan.js';
+
+/** pbs.h kDefaultPbsGroup / keyswitch.h kKeyswitchChunk (read-only mirrors of the native constants). */
+export const DEFAULT_PBS_GROUP = 8;
+const KEYSWITCH_CHUNK = 128;
+/** libuv's default worker pool (UV_THREADPOOL_SIZE), whose threads run pbsAsync jobs. */
+const DEFAULT_UV_THREADS = 4;
+
+export interface MemoryModelOptions {
+  /** Samples per execution (default 1). */
+  readonly count?: number;
+  /** Engine pool threads (default 2; pass threadCount()). */
+  readonly threads?: number;
+  /** libuv worker threads that may run PBS jobs (default UV_THREADPOOL_SIZE or 4). */
+  readonly uvThreads?: number;
+}
+
+export interface StageMemory {
+  readonly name: string;
+  /** Ciphertexts in and out of the stage (all samples). */
+  readonly inputs: number;
+  readonly outputs: number;
+  /** Input tensor (the previous stage's output; for stage 0 the caller's encrypted inputs). */
+  readonly inputBytes: number;
+  /** Dot-product output = each PBS output (one ciphertext per output). */
+  readonly accumulatorBytes: number;
+  /** Transient arrays of the linear step (repeated CSR, offsets, the addon's copies). */
+  readonly linearScratchBytes: number;
+  /** Transient arrays of one PBS batch of the stage (tables, index, LUTs); 0 for a clear decode. */
+  readonly pbsScratchBytes: number;
+  /** Most ciphertext bytes alive at once during the stage (the caller's inputs included). */
+  readonly ciphertextPeakBytes: number;
+  /** ciphertextPeakBytes plus the transient arrays alive with it. */
+  readonly peakBytes: number;
+  /** Phase where peakBytes occurs. */
+  readonly peakPhase: 'linear' | 'extract' | 'pbs';
+}
+
+export interface MemoryModel {
+  readonly params: TfheParameterSet;
+  readonly count: number;
+  /** One big-key LWE ciphertext: (kN+1) x 8 bytes. */
+  readonly ciphertextBytes: number;
+  /** Fourier bootstrapping key and keyswitching key as the server holds them. */
+  readonly keyBytes: { readonly bootstrap: number; readonly keyswitch: number; readonly total: number };
+  /** Serialized seeded keys (what a client uploads; also held natively while expanding). */
+  readonly seededKeyBytes: number;
+  /** The plan's arrays (one-sample CSR, offsets, table index), kept while the server lives. */
+  readonly planBytes: number;
+  /** Per-thread PBS scratch x threads that can hold one. */
+  readonly threadScratchBytes: number;
+  readonly stages: readonly StageMemory[];
+  /** Keys + plan + thread scratch + the largest stage peak: the execution's modelled peak. */
+  readonly peakBytes: number;
+  /** Index of the stage with the largest peak. */
+  readonly peakStage: number;
+  /**
+   * Peak while the server expands uploaded seeded keys: the serialized bytes, their native copy
+   * and the expanded keys at once (predict's local path and HTTP key registration).
+   */
+  readonly keySetupPeakBytes: number;
+}
+
+const U32 = 4;
+const I32 = 4;
+const I64 = 8;
+const U64 = 8;
+const F64 = 8;
+
+/** Bytes of a native batch of `count` big-key ciphertexts (entities.h LweCiphertextBatch). */
+export function ciphertextTensorBytes(set: TfheParameterSet, count: number): number {
+  return count * (set.glweDimension * set.polynomialSize + 1) * U64;
+}
+
+/** pbs.cc GroupScratch for groups of up to `group` ciphertexts (one thread). */
+export function pbsThreadScratchBytes(set: TfheParameterSet, group: number): number {
+  const n = set.lweDimension, k = set.glweDimension, N = set.polynomialSize;
+  const lPbs = set.pbs.levelCount, lKs = set.keyswitch.levelCount;
+  return (
+    group * (n + 1) * U64 + // small (keyswitched) ciphertexts
+    group * (k + 1) * N * U64 + // accumulators
+    group * (n + 1) * U32 + // modulus-switched
+    group * lKs * KEYSWITCH_CHUNK * I64 + // keyswitch digits
+    lPbs * N * I64 + // digits of one rotated polynomial
+    (k + 1) * lPbs * N * F64 + // their Fourier transforms
+    (k + 1) * N * F64 // Fourier outputs
+  );
+}
+
+/** The native automatic group size of a batch of `count` PBS on `threads` threads (pbs.cc). */
+export function pbsGroupSize(count: number, threads: number): number {
+  return Math.max(1, Math.min(DEFAULT_PBS_GROUP, Math.ceil(count / threads)));
+}
+
+function pbsBatchScratch(set: TfheParameterSet, count: number, tables: number): number {
+  const p = 2 ** set.messageBits;
+  return (
+    count * U32 * 2 + // repeat(tableIndex) (or the extraction's zeros) + Uint32Array.from in pbsArgs
+    tables * p * I32 + // flat Int32Array tables
+    count * U32 + // addon: table_index vector
+    tables * p * I64 + // addon: i64 tables
+    tables * set.polynomialSize * U64 // LUT polynomials
+  );
+}
+
+export function modelExecutionMemory(plan: CircuitPlan, options: MemoryModelOptions = {}): MemoryModel {
+  const count = options.count ?? 1;
+  const threads = options.threads ?? 2;
+  const uvThreads = options.uvThreads ?? (Number(process.env.UV_THREADPOOL_SIZE) || DEFAULT_UV_THREADS);
+  if (!Number.isInteger(count) || count < 1) throw new Error(`memory model: count must be a positive integer, got ${count}`);
+  if (!Number.isInteger(threads) || threads < 1) throw new Error(`memory model: threads must be a positive integer, got ${threads}`);
+  const set = plan.params;
+  const ct = ciphertextTensorBytes(set, 1);
+  const ks = keySizes(set);
+  const keyBytes = { bootstrap: ks.fourierBootstrapKeyBytes, keyswitch: ks.keyswitchKeyBytes, total: ks.fourierBootstrapKeyBytes + ks.keyswitchKeyBytes };
+  const seeded = ks.seededBootstrapKeyBytes + ks.seededKeyswitchKeyBytes;
+
+  let planBytes = 0;
+  let group = 0;
+  const pinned = plan.inputSize * count * ct; // the caller's input batch, alive for the whole execution
+  const stages = plan.stages.map((s, i): StageMemory => {
+    const w = s.weights;
+    const nnz = w.indices.length;
+    planBytes += w.indptr.byteLength + w.indices.byteLength + w.values.byteLength + s.offset.byteLength + s.tableIndex.byteLength;
+    const rows = w.rows * count;
+    const linearScratch =
+      (count > 1 ? (rows + 1) * U32 + 2 * nnz * count * U32 : 0) + // repeatCsr (count 1: the plan's own arrays)
+      rows * I32 * 2 + // repeat(offset) + Int32Array.from(bias) in dotSparse
+      (rows + 1) * U32 + nnz * count * (U32 + I64) + // addon: indptr, indices, i64 values
+      rows * I64; // addon: i64 bias
+    const input = i === 0 ? 0 : s.inputSize * count * ct; // stage 0 reads the pinned inputs
+    const acc = s.outputSize * count * ct;
+    const phases: { phase: StageMemory['peakPhase']; ct: number; scratch: number }[] = [
+      { phase: 'linear', ct: pinned + input + acc, scratch: linearScratch },
+    ];
+    let pbsScratch = 0;
+    if (s.tables) {
+      group = Math.max(group, pbsGroupSize(s.outputSize * count, threads));
+      const lookup = pbsBatchScratch(set, s.outputSize * count, s.tables.length);
+      pbsScratch = lookup;
+      if (s.extractions.length > 0) {
+        // w, shifted and the sign PBS output alive together (then w, sign, sum; then w, sum, next).
+        const extract = pbsBatchScratch(set, s.outputSize * count, 1); // index = the all-zero one of execute.ts
+        phases.push({ phase: 'extract', ct: pinned + 3 * acc, scratch: extract });
+        pbsScratch = Math.max(pbsScratch, extract);
+      }
+      phases.push({ phase: 'pbs', ct: pinned + 2 * acc, scratch: lookup });
+    }
+    let best = phases[0]!;
+    for (const ph of phases) if (ph.ct + ph.scratch > best.ct + best.scratch) best = ph;
+    return {
+      name: s.name,
+      inputs: s.inputSize * count,
+      outputs: s.outputSize * count,
+      inputBytes: s.inputSize * count * ct,
+      accumulatorBytes: acc,
+      linearScratchBytes: linearScratch,
+      pbsScratchBytes: pbsScratch,
+      ciphertextPeakBytes: Math.max(...phases.map((ph) => ph.ct)),
+      peakBytes: best.ct + best.scratch,
+      peakPhase: best.phase,
+    };
+  });
+  const threadScratchBytes = group > 0 ? pbsThreadScratchBytes(set, group) * (threads - 1 + uvThreads) : 0;
+  let peakStage = 0;
+  stages.forEach((s, i) => {
+    if (s.peakBytes > stages[peakStage]!.peakBytes) peakStage = i;
+  });
+  const fixed = keyBytes.total + planBytes + threadScratchBytes;
+  return {
+    params: set,
+    count,
+    ciphertextBytes: ct,
+    keyBytes,
+    seededKeyBytes: seeded,
+    planBytes,
+    threadScratchBytes,
+    stages,
+    peakBytes: fixed + stages[peakStage]!.peakBytes,
+    peakStage,
+    keySetupPeakBytes: 2 * seeded + keyBytes.total + planBytes,
+  };
+}
+
+/** "1.5 GiB", "340.2 MiB", "12.0 KiB". */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = bytes;
+  let u = 0;
+  while (Math.abs(v) >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${v} B` : `${v.toFixed(1)} ${units[u]}`;
+}

@@ -1,0 +1,124 @@
+// The memory model (src/inference/memory.ts) against what an encrypted execution really allocates:
+// a small 5-bit circuit (rounded conv2d, sum pool, clear-decoded dense) run on the native engine
+// with every ciphertext batch the executor creates tracked until it is disposed. The model's
+// per-stage tensor sizes and live peaks must equal the bytes of those batches (count x (dimension
+// + 1) words, as the native side reports them), and the keys must account for the process's growth.
+import { describe, expect, it } from 'vitest';
+import { chooseParameters, type Circuit, type Conv2dOp, type DenseOp, type Stage, type SumPoolOp } from '@fhenet/compiler';
+import { executePlan, InferenceClient, InferenceServer, planCircuit, type LweCiphertextBatch } from '@fhenet/runtime';
+import { modelExecutionMemory } from '../src/inference/memory.js';
+
+const bits = 5;
+const p = 2 ** bits;
+
+function analysis(outputs: number, nu: number): Stage['analysis'] {
+  return { shift: new Int32Array(outputs), worstCase: { min: 0, max: p - 1 }, nu };
+}
+
+function circuit(): Circuit {
+  // conv: 4x4x1 -> 2x2x2 (3x3 valid), weights in {-1, 0, 1}; rounded 2 bits (1 extraction + lookup).
+  const w = Int32Array.from({ length: 3 * 3 * 1 * 2 }, (_, i) => [1, 0, -1, 1][i % 4]!);
+  const conv: Conv2dOp = { kind: 'conv2d', inputShape: [4, 4, 1], outputShape: [2, 2, 2], kernelSize: [3, 3], strides: [1, 1], padBefore: [0, 0], weights: w };
+  const pool: SumPoolOp = { kind: 'sumPool', inputShape: [2, 2, 2], outputShape: [1, 1, 2], poolSize: [2, 2], strides: [2, 2] };
+  const dense: DenseOp = { kind: 'dense', inputSize: 2, outputSize: 3, rowPtr: Int32Array.from([0, 2, 3, 4]), cols: Int32Array.from([0, 1, 0, 1]), weights: Int32Array.from([1, -1, 2, 1]) };
+  const table = (c: number) => Int32Array.from({ length: p }, (_, t) => (t * (c + 1)) % 4);
+  const tables = (channels: number, round: number) => {
+    const t = new Int32Array(channels * p);
+    for (let c = 0; c < channels; c++) {
+      const base = table(c);
+      // Constant on runs of 2^round slots, as a rounded table must be.
+      if (round) for (let i = 0; i < p; i++) base[i] = base[i - (i % 2 ** round)]!;
+      t.set(base, c * p);
+    }
+    return t;
+  };
+  const stages: Stage[] = [
+    { name: 'conv', linear: conv, offset: new Int32Array(8).fill(8), tables: tables(2, 2), roundBits: 2, analysis: analysis(8, 2.5) },
+    { name: 'pool', linear: pool, offset: new Int32Array(2), tables: tables(2, 0), roundBits: 0, analysis: analysis(2, 2) },
+    { name: 'out', linear: dense, offset: new Int32Array(3), tables: null, roundBits: 0, analysis: analysis(3, 2.3) },
+  ];
+  const bare: Circuit = {
+    name: 'memory-5bit',
+    bits,
+    inputShape: [4, 4, 1],
+    inputScaling: { divisor: 1 },
+    inputQuantizer: { bits: 2 as never, signed: false, range: 'wide', scale: [1], zeroPoint: [0] },
+    stages,
+    output: { kind: 'clearTable', values: new Float64Array(3 * 2 * p) },
+  };
+  return { ...bare, parameters: chooseParameters(bare).parameters };
+}
+
+
+describe('memory model of an encrypted execution', () => {
+  it('equals the ciphertext tensors the executor allocates, stage by stage, and the native allocations', async () => {
+    const c = circuit();
+    const count = 2;
+    const client = InferenceClient.generate(c);
+    const before = process.memoryUsage.rss();
+    const { keys, seeded } = await client.generateBothEvaluationKeys();
+    const server = new InferenceServer(c, keys);
+    const model = modelExecutionMemory(server.plan, { count, threads: 2 });
+    // The keys (both forms) are the only big allocations that stay: the process grew by their
+    // modelled size, within the heap's and allocator's slack.
+    const grown = process.memoryUsage.rss() - before;
+    const keyBytes = model.keyBytes.total + model.seededKeyBytes;
+    console.log(`keys: model ${keyBytes} B (expanded ${model.keyBytes.total} + seeded ${model.seededKeyBytes}), RSS grew ${grown} B`);
+    expect(Math.abs(grown - keyBytes)).toBeLessThan(0.05 * keyBytes + 8 * 2 ** 20);
+    seeded.dispose();
+
+    // Track every batch the engine returns until it is disposed.
+    const live = new Set<LweCiphertextBatch>();
+    const bytesOf = (b: LweCiphertextBatch) => b.count * (b.dimension + 1) * 8;
+    const liveBytes = () => [...live].reduce((s, b) => s + bytesOf(b), 0);
+    let stage = -1;
+    const peaks: number[] = [];
+    const created: { stage: number; op: string; bytes: number }[] = [];
+    const track = (op: string, b: LweCiphertextBatch) => {
+      live.add(b);
+      const dispose = b.dispose.bind(b);
+      b.dispose = () => {
+        live.delete(b);
+        dispose();
+      };
+      created.push({ stage, op, bytes: bytesOf(b) });
+      peaks[stage] = Math.max(peaks[stage] ?? 0, liveBytes());
+      return b;
+    };
+    const engine = server.engine as unknown as Record<string, (...a: unknown[]) => unknown>;
+    for (const op of ['dotSparse', 'mulClear', 'addClear', 'add']) {
+      const f = engine[op]!.bind(engine);
+      engine[op] = (...a: unknown[]) => track(op, f(...a) as LweCiphertextBatch);
+    }
+    const pbsAsync = engine.pbsAsync!.bind(engine);
+    engine.pbsAsync = async (...a: unknown[]) => track('pbs', (await pbsAsync(...a)) as LweCiphertextBatch);
+
+    const inputs = client.encryptQuantized(Int32Array.from({ length: 16 * count }, (_, i) => i % 4));
+    live.add(inputs);
+    const result = await executePlan(server.engine, server.plan, inputs, (e) => {
+      if (e.phase === 'linear') stage = e.stage;
+    });
+
+    const ct = model.ciphertextBytes;
+    expect(ct).toBe((c.parameters!.set.glweDimension * c.parameters!.set.polynomialSize + 1) * 8);
+    expect(model.stages.map((s) => s.inputBytes)).toEqual([bytesOf(inputs), 8 * count * ct, 2 * count * ct]);
+    // Accumulators: each stage's first allocation is its dot product.
+    expect(model.stages.map((s) => s.accumulatorBytes)).toEqual([0, 1, 2].map((i) => created.find((x) => x.stage === i)!.bytes));
+    // Peaks of live ciphertext bytes: the model's phases against the tracked batches.
+    expect(model.stages.map((s) => s.ciphertextPeakBytes)).toEqual(peaks);
+    // The conv's peak is in its bit extraction: pinned inputs + 3 accumulators.
+    expect(model.stages[0]!.ciphertextPeakBytes).toBe(bytesOf(inputs) + 3 * 8 * count * ct);
+    // After the execution only the caller's inputs and the outputs remain.
+    expect(liveBytes()).toBe(bytesOf(inputs) + bytesOf(result.outputs));
+    expect(result.outputs.count).toBe(3 * count);
+    expect(model.peakStage).toBe(0);
+    expect(model.peakBytes).toBeGreaterThan(model.keyBytes.total + peaks[0]!);
+    inputs.dispose();
+    result.outputs.dispose();
+    server.dispose();
+  }, 120_000);
+
+  it('refuses a bad count', () => {
+    expect(() => modelExecutionMemory(planCircuit(circuit()), { count: 0 })).toThrow(/count must be a positive integer/);
+  });
+});
