@@ -41,6 +41,15 @@ export interface StageProgress {
 
 export type InferenceProgress = (p: StageProgress) => void;
 
+export interface ExecuteOptions {
+  /**
+   * Dispose `inputs` right after the first stage's dot product, their last use, instead of leaving
+   * them to the caller: the input tensor is then not alive during the rest of the execution
+   * (memory.ts models both). The caller must not use `inputs` afterwards (dispose() stays safe).
+   */
+  readonly releaseInputs?: boolean;
+}
+
 export interface ExecutionResult {
   /** samples x outputSize ciphertexts: the last stage's values (residues when decoded in the clear). */
   readonly outputs: LweCiphertextBatch;
@@ -54,6 +63,7 @@ export async function executePlan(
   plan: CircuitPlan,
   inputs: LweCiphertextBatch,
   onProgress?: InferenceProgress,
+  options: ExecuteOptions = {},
 ): Promise<ExecutionResult> {
   if (inputs.count === 0 || inputs.count % plan.inputSize !== 0) {
     throw new Error(
@@ -72,7 +82,7 @@ export async function executePlan(
     const t0 = performance.now();
     const acc = engine.dotSparse(x, repeatCsr(stage.weights, count), repeat(stage.offset, count));
     const t1 = performance.now();
-    if (x !== inputs) x.dispose();
+    if (x !== inputs || options.releaseInputs) x.dispose();
     let pbsMs = 0;
     let extractMs = 0;
     if (stage.tables) {
