@@ -9,7 +9,7 @@ import { modelToGraph } from './export/to-graph.js';
 import { graphAccumulators, type LayerAccumulator } from './format/accumulators.js';
 import { saveTrainedGraph } from './format/files.js';
 import { buildModel, type ModelName } from './models/zoo.js';
-import { train, type EpochReport, type PruningTarget } from './train/trainer.js';
+import { pruneTargets, train, type EpochReport, type PruningTarget } from './train/trainer.js';
 import type { RangeMode } from './layers/common.js';
 
 export interface RunOptions {
@@ -20,6 +20,8 @@ export interface RunOptions {
   readonly inputBits?: number;
   readonly range: RangeMode;
   readonly perChannel?: boolean;
+  /** Width multiplier of the zoo model's conv and hidden dense layers (default 1; zoo.ts). */
+  readonly width?: number;
   /** Active synapses per neuron, or an accumulator bit budget; neither = no pruning. */
   readonly activeSynapses?: number;
   readonly accumulatorBits?: number;
@@ -51,9 +53,10 @@ export interface RunResult {
   readonly graphPath?: string;
 }
 
-export function runName(o: Pick<RunOptions, 'dataset' | 'model' | 'range' | 'activeSynapses' | 'accumulatorBits'>): string {
+export function runName(o: Pick<RunOptions, 'dataset' | 'model' | 'range' | 'activeSynapses' | 'accumulatorBits' | 'width'>): string {
   const prune = o.activeSynapses !== undefined ? `${o.activeSynapses}` : o.accumulatorBits !== undefined ? `acc${o.accumulatorBits}` : 'all';
-  return `${o.dataset}-${o.model}-${o.range}-${prune}`;
+  const width = o.width === undefined || o.width === 1 ? '' : `-w${o.width}`;
+  return `${o.dataset}-${o.model}${width}-${o.range}-${prune}`;
 }
 
 export async function runTraining(o: RunOptions): Promise<RunResult> {
@@ -76,10 +79,54 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
     ...(o.inputBits !== undefined ? { inputBits: o.inputBits } : {}),
     range: o.range,
     perChannel: o.perChannel ?? false,
+    ...(o.width !== undefined ? { width: o.width } : {}),
   });
   const pruning: PruningTarget | undefined =
     o.activeSynapses !== undefined ? { activeSynapses: o.activeSynapses } : o.accumulatorBits !== undefined ? { accumulatorBits: o.accumulatorBits } : undefined;
   log(`${name}: ${trainSet.count} training images, ${testSet.count} test images, ${model.countParams()} parameters`);
+  // With `out`, the graph and card are exported after every epoch too (marked partial), so a run
+  // cut off by a deadline still leaves the last finished epoch's model.
+  const pruneTargetsOf = (m: typeof model) => Object.fromEntries([...pruneTargets(m, pruning)].map(([l, k]) => [l.name, k]));
+  const exportEpoch = (e: EpochReport) => {
+    if (o.out === undefined) return;
+    const partial = { epochs: e.epoch, secondsPerEpoch: e.seconds, samplesPerSecond: e.samplesPerSecond };
+    const t = trainingRecord(e.testAccuracy, pruneTargetsOf(model), partial, `partial: epoch ${e.epoch} of ${o.epochs}`);
+    const g = modelToGraph(model, { name, inputDivisor: 255, training: t });
+    saveTrainedGraph(o.out, g);
+    writeFileSync(join(o.out, 'README.md'), modelCard(name, t, graphAccumulators(g)));
+    log(`epoch ${e.epoch}: exported ${o.out} (partial run)`);
+  };
+  const trainingRecord = (
+    testAccuracy: number,
+    targets: Record<string, number>,
+    speed: { epochs: number; secondsPerEpoch: number; samplesPerSecond: number },
+    status: string | null,
+  ) => ({
+    model: o.model,
+    dataset: o.dataset,
+    width: o.width ?? 1,
+    weightBits: o.weightBits,
+    actBits: o.actBits,
+    inputBits: o.inputBits ?? o.actBits,
+    range: o.range,
+    perChannel: o.perChannel ?? false,
+    pruning: pruning ?? null,
+    pruneTargets: targets,
+    epochs: speed.epochs,
+    plannedEpochs: o.epochs,
+    batchSize: o.batchSize,
+    learningRate: o.learningRate,
+    seed: o.seed,
+    trainImages: trainSet.count,
+    testAccuracy,
+    testImages: testSet.count,
+    secondsPerEpoch: speed.secondsPerEpoch,
+    samplesPerSecond: speed.samplesPerSecond,
+    backend: backend.backend,
+    command: o.command ?? null,
+    status,
+    date: new Date().toISOString(),
+  });
   try {
     const r = await train(model, trainSet, testSet, {
       epochs: o.epochs,
@@ -87,33 +134,13 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
       learningRate: o.learningRate,
       seed: o.seed,
       ...(pruning ? { pruning } : {}),
-      ...(o.onEpoch ? { onEpoch: o.onEpoch } : {}),
+      onEpoch: (e) => {
+        o.onEpoch?.(e);
+        exportEpoch(e);
+      },
       ...(o.checkpointDir ? { checkpointDir: o.checkpointDir } : {}),
     });
-    const date = new Date().toISOString();
-    const training = {
-      model: o.model,
-      dataset: o.dataset,
-      weightBits: o.weightBits,
-      actBits: o.actBits,
-      inputBits: o.inputBits ?? o.actBits,
-      range: o.range,
-      perChannel: o.perChannel ?? false,
-      pruning: pruning ?? null,
-      pruneTargets: r.pruneTargets,
-      epochs: o.epochs,
-      batchSize: o.batchSize,
-      learningRate: o.learningRate,
-      seed: o.seed,
-      trainImages: trainSet.count,
-      testAccuracy: r.testAccuracy,
-      testImages: testSet.count,
-      secondsPerEpoch: r.secondsPerEpoch,
-      samplesPerSecond: r.samplesPerSecond,
-      backend: backend.backend,
-      command: o.command ?? null,
-      date,
-    };
+    const training = trainingRecord(r.testAccuracy, r.pruneTargets, { epochs: o.epochs, secondsPerEpoch: r.secondsPerEpoch, samplesPerSecond: r.samplesPerSecond }, null);
     const graph = modelToGraph(model, { name, inputDivisor: 255, training });
     const accumulators = graphAccumulators(graph);
     let graphPath: string | undefined;
@@ -144,9 +171,9 @@ function modelCard(name: string, t: Record<string, unknown>, accs: LayerAccumula
 Trained by \`@fhenet/training\` on ${String(t.date)}.
 
 - Command: \`${String(t.command ?? '(library call)')}\`
-- Model: ${String(t.model)} on ${String(t.dataset)}; ${String(t.weightBits)}-bit weights, ${String(t.actBits)}-bit activations, ${String(t.inputBits)}-bit input, ${String(t.range)} range
+${t.status ? `- **Status: ${String(t.status)}** (exported after the last finished epoch)\n` : ''}- Model: ${String(t.model)}${t.width !== undefined && t.width !== 1 ? ` (width x${String(t.width)})` : ''} on ${String(t.dataset)}; ${String(t.weightBits)}-bit weights, ${String(t.actBits)}-bit activations, ${String(t.inputBits)}-bit input, ${String(t.range)} range
 - Pruning: ${JSON.stringify(t.pruning)} → active synapses per layer ${JSON.stringify(t.pruneTargets)}
-- Training: ${String(t.epochs)} epochs, batch ${String(t.batchSize)}, Adam lr ${String(t.learningRate)} (cosine), seed ${String(t.seed)}, ${String(t.trainImages)} images, backend ${String(t.backend)}
+- Training: ${String(t.epochs)} epochs${t.plannedEpochs !== t.epochs ? ` of ${String(t.plannedEpochs)} planned` : ''}, batch ${String(t.batchSize)}, Adam lr ${String(t.learningRate)} (cosine), seed ${String(t.seed)}, ${String(t.trainImages)} images, backend ${String(t.backend)}
 - **Test accuracy (fake-quantized, ${String(t.testImages)} test images): ${pct}%**
 - Speed: ${(t.secondsPerEpoch as number).toFixed(1)} s/epoch, ${Math.round(t.samplesPerSecond as number)} samples/s (training step incl. pruning, excl. evaluation)
 

@@ -12,6 +12,7 @@ interface TrainArgs {
   'input-bits'?: number;
   range: string;
   'per-channel': boolean;
+  width: number;
   active?: number;
   'accumulator-bits'?: number;
   epochs: number;
@@ -37,6 +38,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option('input-bits', { type: 'number', describe: 'Input quantizer bits (default: --act-bits)' })
       .option('range', { type: 'string', choices: ['narrow', 'wide'], default: 'wide', describe: 'Quantizer integer range' })
       .option('per-channel', { type: 'boolean', default: false, describe: 'Per-output-channel weight scales' })
+      .option('width', { type: 'number', default: 1, describe: 'Width multiplier of the conv and hidden dense layers (vgg9 at 0.25: conv 16..64, dense 128)' })
       .option('active', { type: 'number', describe: 'Active synapses per neuron after pruning' })
       .option('accumulator-bits', { type: 'number', describe: 'Prune until every worst-case accumulator fits this many bits' })
       .conflicts('active', 'accumulator-bits')
@@ -61,6 +63,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       ...(a['input-bits'] !== undefined ? { inputBits: a['input-bits'] } : {}),
       range: a.range as 'narrow' | 'wide',
       perChannel: a['per-channel'],
+      ...(a.width !== 1 ? { width: a.width } : {}),
       ...(a.active !== undefined ? { activeSynapses: a.active } : {}),
       ...(a['accumulator-bits'] !== undefined ? { accumulatorBits: a['accumulator-bits'] } : {}),
       epochs: a.epochs,

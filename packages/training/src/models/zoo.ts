@@ -37,6 +37,17 @@ export interface ModelConfig extends QuantConfig {
   readonly bnMomentum?: number;
   /** Dropout rate before each hidden dense layer (0 = none). */
   readonly dropout?: number;
+  /**
+   * Width multiplier of every conv and hidden dense layer (default 1 = the paper's widths; the
+   * classifier keeps numClasses). VGG-9 at 0.25 is conv 16,16,32,32,64,64 + dense 128,128: ~16x
+   * fewer MACs and 4x fewer neurons (PBS) than full width, which this 2-core machine can train.
+   */
+  readonly width?: number;
+}
+
+/** Channels or units of a layer of `base` width at multiplier `width` (at least 1). */
+export function scaledWidth(base: number, width: number): number {
+  return Math.max(1, Math.round(base * width));
 }
 
 /** Layer plan: c<filters> = conv 3x3 same, p = avg pool 2x2, f = flatten, d<units> = dense. */
@@ -51,6 +62,10 @@ const PLANS: Record<ModelName, readonly string[]> = {
 export function buildModel(cfg: ModelConfig): tf.Sequential {
   const plan = PLANS[cfg.model];
   if (plan === undefined) throw new RangeError(`model: expected one of ${MODEL_NAMES.join(', ')}, got ${String(cfg.model)}`);
+  const width = cfg.width ?? 1;
+  if (!(Number.isFinite(width) && width > 0 && width <= 16)) {
+    throw new RangeError(`model ${cfg.model}: width multiplier: expected a number in (0, 16], got ${String(cfg.width)}`);
+  }
   const wq = {
     weightBits: cfg.weightBits,
     weightRange: cfg.range,
@@ -81,7 +96,7 @@ export function buildModel(cfg: ModelConfig): tf.Sequential {
       model.add(
         new QuantConv2D({
           name: `conv${n}`,
-          filters: Number(filters),
+          filters: scaledWidth(Number(filters), width),
           kernelSize: Number(k ?? 3),
           padding: (pad ?? 'same') as 'same' | 'valid',
           useBias: false, // batch norm follows: a bias would be redundant
@@ -93,7 +108,7 @@ export function buildModel(cfg: ModelConfig): tf.Sequential {
     } else {
       n++;
       if (cfg.dropout) model.add(tf.layers.dropout({ name: `dropout${n}`, rate: cfg.dropout, seed: seed++ }));
-      model.add(new QuantDense({ name: `dense${n}`, units: Number(step.slice(1)), useBias: false, seed: seed++, ...wq }));
+      model.add(new QuantDense({ name: `dense${n}`, units: scaledWidth(Number(step.slice(1)), width), useBias: false, seed: seed++, ...wq }));
       post();
     }
   }
