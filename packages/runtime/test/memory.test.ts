@@ -74,6 +74,7 @@ describe('memory model of an encrypted execution', () => {
     let stage = -1;
     const peaks: number[] = [];
     const created: { stage: number; op: string; bytes: number }[] = [];
+    // Batches created before stage 0 (the inputs) count towards its peak.
     const track = (op: string, b: LweCiphertextBatch) => {
       live.add(b);
       const dispose = b.dispose.bind(b);
@@ -82,7 +83,7 @@ describe('memory model of an encrypted execution', () => {
         dispose();
       };
       created.push({ stage, op, bytes: bytesOf(b) });
-      peaks[stage] = Math.max(peaks[stage] ?? 0, liveBytes());
+      peaks[Math.max(0, stage)] = Math.max(peaks[Math.max(0, stage)] ?? 0, liveBytes());
       return b;
     };
     const engine = server.engine as unknown as Record<string, (...a: unknown[]) => unknown>;
@@ -93,28 +94,37 @@ describe('memory model of an encrypted execution', () => {
     const pbsAsync = engine.pbsAsync!.bind(engine);
     engine.pbsAsync = async (...a: unknown[]) => track('pbs', (await pbsAsync(...a)) as LweCiphertextBatch);
 
-    const inputs = client.encryptQuantized(Int32Array.from({ length: 16 * count }, (_, i) => i % 4));
-    live.add(inputs);
-    const result = await executePlan(server.engine, server.plan, inputs, (e) => {
-      if (e.phase === 'linear') stage = e.stage;
-    });
-
     const ct = model.ciphertextBytes;
     expect(ct).toBe((c.parameters!.set.glweDimension * c.parameters!.set.polynomialSize + 1) * 8);
-    expect(model.stages.map((s) => s.inputBytes)).toEqual([bytesOf(inputs), 8 * count * ct, 2 * count * ct]);
-    // Accumulators: each stage's first allocation is its dot product.
-    expect(model.stages.map((s) => s.accumulatorBytes)).toEqual([0, 1, 2].map((i) => created.find((x) => x.stage === i)!.bytes));
-    // Peaks of live ciphertext bytes: the model's phases against the tracked batches.
-    expect(model.stages.map((s) => s.ciphertextPeakBytes)).toEqual(peaks);
-    // The conv's peak is in its bit extraction: pinned inputs + 3 accumulators.
-    expect(model.stages[0]!.ciphertextPeakBytes).toBe(bytesOf(inputs) + 3 * 8 * count * ct);
-    // After the execution only the caller's inputs and the outputs remain.
-    expect(liveBytes()).toBe(bytesOf(inputs) + bytesOf(result.outputs));
-    expect(result.outputs.count).toBe(3 * count);
-    expect(model.peakStage).toBe(0);
-    expect(model.peakBytes).toBeGreaterThan(model.keyBytes.total + peaks[0]!);
-    inputs.dispose();
-    result.outputs.dispose();
+    for (const releaseInputs of [false, true]) {
+      const m = modelExecutionMemory(server.plan, { count, threads: 2, releaseInputs });
+      live.clear();
+      peaks.length = 0;
+      created.length = 0;
+      stage = -1;
+      const inputs = client.encryptQuantized(Int32Array.from({ length: 16 * count }, (_, i) => i % 4));
+      track('inputs', inputs); // released by the executor (releaseInputs) or by us below
+      const result = await executePlan(server.engine, server.plan, inputs, (e) => {
+        if (e.phase === 'linear') stage = e.stage;
+      }, { releaseInputs });
+      const inBytes = bytesOf(inputs);
+      expect(m.stages.map((s) => s.inputBytes)).toEqual([inBytes, 8 * count * ct, 2 * count * ct]);
+      // Accumulators: each stage's first allocation is its dot product.
+      expect(m.stages.map((s) => s.accumulatorBytes)).toEqual([0, 1, 2].map((i) => created.find((x) => x.stage === i)!.bytes));
+      // Peaks of live ciphertext bytes: the model's phases against the tracked batches.
+      expect(m.stages.map((s) => s.ciphertextPeakBytes)).toEqual(peaks.slice(0, 3));
+      // The conv's peak is in its bit extraction: 3 accumulators (+ the inputs unless released).
+      expect(m.stages[0]!.ciphertextPeakBytes).toBe((releaseInputs ? 0 : inBytes) + 3 * 8 * count * ct);
+      expect(m.stages[0]!.peakPhase).toBe('extract');
+      // After the execution only the outputs remain (and the inputs if the caller holds them).
+      expect(liveBytes()).toBe((releaseInputs ? 0 : inBytes) + bytesOf(result.outputs));
+      expect(inputs.disposed).toBe(releaseInputs);
+      expect(result.outputs.count).toBe(3 * count);
+      expect(m.peakStage).toBe(0);
+      expect(m.peakBytes).toBeGreaterThan(m.keyBytes.total + peaks[0]!);
+      inputs.dispose();
+      result.outputs.dispose();
+    }
     server.dispose();
   }, 120_000);
 

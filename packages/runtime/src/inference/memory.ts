@@ -34,6 +34,11 @@ export interface MemoryModelOptions {
   readonly threads?: number;
   /** libuv worker threads that may run PBS jobs (default UV_THREADPOOL_SIZE or 4). */
   readonly uvThreads?: number;
+  /**
+   * executePlan's releaseInputs: the inputs are freed after stage 0's dot product (predict does
+   * this); otherwise (InferenceServer.infer, the HTTP service) the caller holds them throughout.
+   */
+  readonly releaseInputs?: boolean;
 }
 
 export interface StageMemory {
@@ -138,7 +143,9 @@ export function modelExecutionMemory(plan: CircuitPlan, options: MemoryModelOpti
 
   let planBytes = 0;
   let group = 0;
-  const pinned = plan.inputSize * count * ct; // the caller's input batch, alive for the whole execution
+  const inputBytes = plan.inputSize * count * ct;
+  // The caller's input batch: alive for the whole execution unless released after stage 0.
+  const pinned = options.releaseInputs ? 0 : inputBytes;
   const stages = plan.stages.map((s, i): StageMemory => {
     const w = s.weights;
     const nnz = w.indices.length;
@@ -149,7 +156,7 @@ export function modelExecutionMemory(plan: CircuitPlan, options: MemoryModelOpti
       rows * I32 * 2 + // repeat(offset) + Int32Array.from(bias) in dotSparse
       (rows + 1) * U32 + nnz * count * (U32 + I64) + // addon: indptr, indices, i64 values
       rows * I64; // addon: i64 bias
-    const input = i === 0 ? 0 : s.inputSize * count * ct; // stage 0 reads the pinned inputs
+    const input = i === 0 ? inputBytes - pinned : s.inputSize * count * ct; // stage 0: the caller's inputs
     const acc = s.outputSize * count * ct;
     const phases: { phase: StageMemory['peakPhase']; ct: number; scratch: number }[] = [
       { phase: 'linear', ct: pinned + input + acc, scratch: linearScratch },
@@ -159,11 +166,22 @@ export function modelExecutionMemory(plan: CircuitPlan, options: MemoryModelOpti
       group = Math.max(group, pbsGroupSize(s.outputSize * count, threads));
       const lookup = pbsBatchScratch(set, s.outputSize * count, s.tables.length);
       pbsScratch = lookup;
+      let extractCt = 0;
+      let extractScratch = 0;
+      for (const e of s.extractions) {
+        // A step run on all outputs keeps w, shifted and the sign PBS output alive together (then
+        // w, sign, sum; then w, sum, next): 3 accumulators. A step run on some outputs only
+        // (`outputs`, a v3 extractFrom plan) gathers them (sel), runs the same chain on P of
+        // them (at most w + sel + 2 more of P), then concatenates w and the cleared P and gathers
+        // back: w + concat (A + P) + result (A) = 3A + P at once.
+        const picked = (e as { outputs?: Uint32Array | null }).outputs;
+        const m = picked ? picked.length * count : s.outputSize * count;
+        extractCt = Math.max(extractCt, picked ? 3 * acc + m * ct : 3 * acc);
+        extractScratch = Math.max(extractScratch, pbsBatchScratch(set, m, 1)); // index = an all-zero one
+      }
       if (s.extractions.length > 0) {
-        // w, shifted and the sign PBS output alive together (then w, sign, sum; then w, sum, next).
-        const extract = pbsBatchScratch(set, s.outputSize * count, 1); // index = the all-zero one of execute.ts
-        phases.push({ phase: 'extract', ct: pinned + 3 * acc, scratch: extract });
-        pbsScratch = Math.max(pbsScratch, extract);
+        phases.push({ phase: 'extract', ct: pinned + extractCt, scratch: extractScratch });
+        pbsScratch = Math.max(pbsScratch, extractScratch);
       }
       phases.push({ phase: 'pbs', ct: pinned + 2 * acc, scratch: lookup });
     }
