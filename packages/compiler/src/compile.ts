@@ -5,7 +5,7 @@ import type { IntRange } from '@fhenet/quantization';
 import { validateGraph, type TrainedGraph } from '@fhenet/training/format';
 import { quantizeInputs } from './client.js';
 import { channelCount, outputSize } from './circuit/linear.js';
-import { pbsPerNeuron } from './circuit/rounding.js';
+import { pbsPerNeuron, provableExtractFrom, stagePbs } from './circuit/rounding.js';
 import type { Circuit } from './circuit/types.js';
 import type { ChainPrecision } from './lower/chain.js';
 import { lowerGraph } from './lower/lower.js';
@@ -98,6 +98,17 @@ export interface CompileResult {
   readonly unrounded: Circuit;
 }
 
+/**
+ * Every rounded stage with the first extracted bit its integers prove per channel (v3 extractFrom,
+ * circuit/rounding.ts): a scaled channel (weights and shift multiples of 2^s) skips bits 1..s-1.
+ */
+export function withExtractFrom(circuit: Circuit): Circuit {
+  return {
+    ...circuit,
+    stages: circuit.stages.map((s) => (s.roundBits >= 2 && s.tables ? { ...s, extractFrom: provableExtractFrom(s.linear, s.offset, s.roundBits) } : s)),
+  };
+}
+
 export function compile(graph: TrainedGraph, options: CompileOptions = {}): CompileResult {
   validateGraph(graph, `trained graph "${graph.name}"`); // in-memory graphs skip the file reader's checks
   const precision = options.precision ?? 'float32';
@@ -110,7 +121,7 @@ export function compile(graph: TrainedGraph, options: CompileOptions = {}): Comp
   const ranges = analyzeRanges(lowered, calibration);
   const sizing: Sizing = options.sizing ?? (calibration ? 'calibration' : 'worstCase');
   const sizeWith = (roundBits: readonly number[]) =>
-    sizeCircuit(lowered, ranges, { sizing, roundBits, ...(options.maxBits === undefined ? {} : { maxBits: options.maxBits }) });
+    withExtractFrom(sizeCircuit(lowered, ranges, { sizing, roundBits, ...(options.maxBits === undefined ? {} : { maxBits: options.maxBits }) }));
   const plain = sizeWith(lowered.stages.map(() => 0));
   const lookupStages = lowered.stages.map((st) => st.outputQuantizer !== null);
   const uniform = (k: number) => lookupStages.map((l) => (l ? k : 0));
@@ -136,7 +147,9 @@ export function compile(graph: TrainedGraph, options: CompileOptions = {}): Comp
     }
     return { roundBits, sized, parameters };
   });
-  const inferenceMs = (c: (typeof priced)[number]) => ('error' in c.parameters ? Infinity : c.parameters.predictedPbsMs * c.parameters.pbsCount);
+  // Priced on the PBS the runtime runs (known-zero extractions skipped); the parameters' own count
+  // (every extraction of every neuron) only splits the error probability, conservatively.
+  const inferenceMs = (c: (typeof priced)[number]) => ('error' in c.parameters ? Infinity : c.parameters.predictedPbsMs * pbsCount(c.sized));
   const cheapest = Math.min(...priced.map(inferenceMs));
   // The first (smallest k) within the slack of the cheapest; the only one when k was given.
   const chosen = priced.find((c) => inferenceMs(c) <= cheapest * AUTO_ROUNDING_SLACK) ?? priced[0]!;
@@ -146,7 +159,7 @@ export function compile(graph: TrainedGraph, options: CompileOptions = {}): Comp
       ? { roundBits: c.roundBits, pbsCount: pbsCount(c.sized), error: c.parameters.error }
       : {
           roundBits: c.roundBits,
-          pbsCount: c.parameters.pbsCount,
+          pbsCount: pbsCount(c.sized),
           set: c.parameters.parameters.set.name,
           polynomialSize: c.parameters.parameters.set.polynomialSize,
           pbsMs: c.parameters.predictedPbsMs,
@@ -169,7 +182,7 @@ export function compile(graph: TrainedGraph, options: CompileOptions = {}): Comp
       nu: s.analysis.nu, // of the circuit's weights (scaled channels of a rounded stage included)
       roundBits: s.roundBits,
       pbsPerNeuron: pbsPerNeuron(s),
-      pbs: pbsPerNeuron(s) * outputSize(s.linear),
+      pbs: stagePbs(s),
     };
   });
   const report: CompileReport = {
@@ -181,7 +194,7 @@ export function compile(graph: TrainedGraph, options: CompileOptions = {}): Comp
     maxNu: Math.max(...stages.map((s) => s.nu)),
     floatTies: floatTies(lowered, lowerGraph(graph, precision === 'float32' ? 'float64' : 'float32'), ranges.map((r) => r.worstCase)).length,
     parameters,
-    ...('error' in parameters ? {} : { predictedInferenceMs: parameters.predictedPbsMs * parameters.pbsCount }),
+    ...('error' in parameters ? {} : { predictedInferenceMs: parameters.predictedPbsMs * pbsCount(circuit) }),
     roundingCandidates,
   };
   return { circuit, report, unrounded: circuit.stages.every((s) => s.roundBits === 0) ? circuit : plain };

@@ -7,14 +7,14 @@ export { simulate, type SimulationResult, type StageTrace } from './simulate.js'
 export { quantizeInputs, decodeOutputs, argmax } from './client.js';
 export { CircuitFormatError, LoweringError, BitWidthError } from './errors.js';
 export { simulatedAccuracy, type SimulatedAccuracy } from './accuracy.js';
-export { compile, AUTO_ROUNDING_SLACK, type CompileOptions, type CompileResult, type CompileReport, type RoundingCandidate, type StageReport } from './compile.js';
+export { compile, withExtractFrom, AUTO_ROUNDING_SLACK, type CompileOptions, type CompileResult, type CompileReport, type RoundingCandidate, type StageReport } from './compile.js';
 export { lowerGraph, type LoweredGraph, type LoweredStage } from './lower/lower.js';
 export type { ChainPrecision } from './lower/chain.js';
 export { analyzeRanges, type StageRanges } from './ranges.js';
 export { sizeCircuit, stageBits, bitsForSpan, type Sizing, type SizeOptions } from './size.js';
 export { formatReport } from './report.js';
 export { chooseParameters, circuitDecisions, pbsCount, maxNu, DEFAULT_P_ERROR, type ParameterChoice } from './parameters.js';
-export { bucketOfBox, clearRoundedBits, expandRoundedTable, extractionSteps, pbsPerNeuron, roundedTableViolation, type ExtractionStep } from './circuit/rounding.js';
+export { bucketOfBox, clearRoundedBits, expandRoundedTable, extractFromOf, extractionSteps, pbsPerNeuron, provableExtractFrom, roundedTableViolation, stagePbs, type ExtractionStep } from './circuit/rounding.js';
 export { floatTies, type FloatTie } from './ties.js';
 export {
   tfheRsParameters,

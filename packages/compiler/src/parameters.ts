@@ -5,7 +5,7 @@
 
 import { decisionPbsCount, keySizes, optimizeParameters, pErrorOfDecisions, predictedPbsMs, stageDecisions, type KeySizes, type PbsCost, type PbsDecision } from '@fhenet/params';
 import { outputSize } from './circuit/linear.js';
-import { pbsPerNeuron } from './circuit/rounding.js';
+import { stagePbs } from './circuit/rounding.js';
 import type { Circuit, CircuitParameters } from './circuit/types.js';
 
 /** Default error probability of one whole inference (the paper's example, section 4). */
@@ -24,9 +24,9 @@ export interface ParameterChoice {
   readonly predictedPbsMs: number;
 }
 
-/** PBS per inference, bit extractions included. */
+/** PBS per inference, bit extractions included (the known-zero bits of extractFrom skipped). */
 export function pbsCount(circuit: Circuit): number {
-  return circuit.stages.reduce((n, s) => n + pbsPerNeuron(s) * outputSize(s.linear), 0);
+  return circuit.stages.reduce((n, s) => n + stagePbs(s), 0);
 }
 
 /**

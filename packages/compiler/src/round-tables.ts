@@ -9,6 +9,14 @@
 // Measured on mnist-fcnn-wide-90 at k = 4 (10,000 test images, docs/compiler.md): midpoint values
 // 95.98%, + aligned shift 96.34%; the most frequent exact value per bucket (maximal agreement per
 // neuron, but biased toward each bucket's majority) did worse, 95.21% / 94.69%.
+//
+// A scaled channel (step 2^s) gets a shift that is a multiple of 2^s, so its slots are too and
+// their bits 1..s-1 need no extraction (circuit/rounding.ts, extractFrom). This costs no accuracy:
+// the reachable slots are m + 2^s j, bucket boundaries t * 2^k are multiples of 2^s, and for r in
+// [0, 2^s) floor((m + r + 2^s j) / 2^k) = floor((m + 2^s j) / 2^k) when 2^s | m: every shift of the
+// class m + r groups the reachable accumulators into the same buckets as the multiple m, so the
+// candidates below (multiples of 2^s over one bucket width) reach every grouping the unrestricted
+// search could, with the same midpoint values.
 import type { IntRange } from '@fhenet/quantization';
 import { expandRoundedTable } from './circuit/rounding.js';
 
@@ -41,6 +49,12 @@ export function roundChannel(input: RoundChannelInput): RoundedChannel {
   const { f, roundBits, p, range } = input;
   const width = 2 ** roundBits;
   const step = input.step ?? 1;
+  if (!Number.isInteger(Math.log2(step)) || step > width) throw new RangeError(`roundChannel: step must be a power of two <= 2^roundBits = ${width}, got ${step}`);
+  if (range.min % step !== 0 || range.max % step !== 0) throw new RangeError(`roundChannel: a scaled range must be multiples of its step ${step}, got [${range.min}, ${range.max}]`);
+  const inside = (shift: number) => range.min + shift >= 0 && range.max + shift <= p - 1;
+  // The sized shift moved down to a multiple of the step (up when that leaves [0, p) and up does not).
+  const down = input.shift - (((input.shift % step) + step) % step);
+  const base = inside(input.shift) && !inside(down) && inside(down + step) ? down + step : down;
   const midpointValue = (shift: number) => (t: number) => {
     const lo = range.min + shift;
     const hi = range.max + shift;
@@ -52,7 +66,7 @@ export function roundChannel(input: RoundChannelInput): RoundedChannel {
   };
   const h = input.histogram;
   if (!h || input.histogramMin === undefined) {
-    return { shift: input.shift, table: expandRoundedTable(midpointValue(input.shift), roundBits, p), mismatches: 0 };
+    return { shift: base, table: expandRoundedTable(midpointValue(base), roundBits, p), mismatches: 0 };
   }
   // The calibration accumulators and their exact table values, evaluated once.
   const accs: number[] = [];
@@ -67,9 +81,9 @@ export function roundChannel(input: RoundChannelInput): RoundedChannel {
   });
   let best: RoundedChannel | undefined;
   let bestDistance = Infinity;
-  for (let d = -width / 2; d < width / 2; d++) {
-    const shift = input.shift + d;
-    if (d !== 0 && (range.min + shift < 0 || range.max + shift > p - 1)) continue; // keep the sized range inside [0, p)
+  for (let d = step * Math.ceil(-width / 2 / step); d < width / 2; d += step) {
+    const shift = base + d;
+    if (d !== 0 && !inside(shift)) continue; // keep the sized range inside [0, p)
     const table = expandRoundedTable(midpointValue(shift), roundBits, p);
     let mismatches = 0;
     for (let j = 0; j < accs.length; j++) {

@@ -9,10 +9,11 @@
 //
 // A rounded stage (roundBits k >= 2) first runs the runtime's k-1 bit extractions on the residue,
 // each exactly as the encrypted side does it (multiply, add the offset, negacyclic lookup of a
-// constant table, subtract), then the lookup; see circuit/rounding.ts.
+// constant table, subtract), then the lookup; see circuit/rounding.ts. A v3 stage's extractFrom
+// skips, per channel, the bits its integers make zero (the runtime skips the same PBS).
 
 import { accumulate, channelOfOutputs, inputSize, outputSize } from './circuit/linear.js';
-import { extractionSteps } from './circuit/rounding.js';
+import { extractFromOf, extractionSteps } from './circuit/rounding.js';
 import type { Circuit } from './circuit/types.js';
 
 export interface StageTrace {
@@ -55,6 +56,7 @@ export function simulate(circuit: Circuit, inputs: Int32Array, count: number, op
     const { offset, tables } = stage;
     const channel = channelOfOutputs(stage.linear);
     const steps = tables === null ? [] : extractionSteps(circuit.bits, stage.roundBits);
+    const from = extractFromOf(stage);
     const lookupInputs = steps.length > 0 && options.trace ? new Int32Array(count * n) : undefined;
     for (let s = 0; s < count; s++) {
       const base = s * n;
@@ -66,7 +68,9 @@ export function simulate(circuit: Circuit, inputs: Int32Array, count: number, op
           values[base + o] = a;
           continue;
         }
+        const first = from[channel[o] as number] as number;
         for (const e of steps) {
+          if (e.bit < first) continue; // known zero (v3 extractFrom): no PBS
           // The runtime's extraction PBS: negacyclic lookup of the constant table e.value.
           const r = (a * e.multiplier + e.offset) & mask;
           const out = r < p ? e.value : -e.value;

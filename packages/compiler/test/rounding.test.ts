@@ -107,7 +107,7 @@ describe('circuit format v2', () => {
   const json = () => JSON.parse(JSON.stringify(circuitToJson(circuit))) as Record<string, any>;
 
   it('round-trips roundBits', () => {
-    expect(json().version).toBe(2);
+    expect(json().version).toBe(3); // the writer writes the current version; v2's fields are unchanged in v3
     const back = circuitFromJson(json());
     expect(back).toEqual(circuit);
     expect(back.stages[0]!.roundBits).toBe(2);
@@ -148,7 +148,11 @@ describe('compile with rounding', () => {
     expect(c.bits).toBe(plain.circuit.bits);
     expect(c.stages.map((s) => s.roundBits)).toEqual(c.stages.map((s) => (s.tables ? 2 : 0)));
     expect(rounded.report.stages.map((s) => s.pbsPerNeuron)).toEqual(c.stages.map((s) => (s.tables ? 2 : 0)));
-    expect(rounded.report.pbsCount).toBe(2 * plain.report.pbsCount);
+    // One lookup per neuron, plus bit 1's extraction wherever its channel does not make it zero
+    // (a channel scaled by 4 has weights and shift multiples of 4: extractFrom 2, no extraction).
+    const extracting = c.stages.reduce((n, s) => n + (s.tables ? Array.from(channelOfOutputs(s.linear), (ch) => (s.extractFrom![ch] === 1 ? 1 : 0)).reduce((a: number, b) => a + b, 0) : 0), 0);
+    expect(rounded.report.pbsCount).toBe(plain.report.pbsCount + extracting);
+    c.stages.forEach((s) => s.analysis.scale?.forEach((m, ch) => m === 4 && expect(s.extractFrom![ch]).toBe(2)));
     expect(pbsCount(c)).toBe(rounded.report.pbsCount);
     c.stages.forEach((s) => s.tables && expect(roundedTableViolation(s.tables.subarray(0, 2 ** c.bits), 2, 2 ** c.bits)).toBe(-1));
     // The rounded circuit survives its own format and predicts mostly like the unrounded one.

@@ -7,7 +7,7 @@ import { assertParameterSet, type TfheParameterSet } from '@fhenet/params';
 import { CircuitFormatError, show } from '../errors.js';
 import { decodeFloats, decodeInts, encodeFloats, encodeInts } from './arrays.js';
 import { channelCount, inputSize, outputSize } from './linear.js';
-import { roundedTableViolation } from './rounding.js';
+import { provableExtractFrom, roundedTableViolation } from './rounding.js';
 import {
   CIRCUIT_FORMAT,
   CIRCUIT_READABLE_VERSIONS,
@@ -39,6 +39,7 @@ export function circuitToJson(c: Circuit): unknown {
       offset: encodeInts(s.offset),
       tables: s.tables === null ? null : encodeInts(s.tables),
       roundBits: s.roundBits,
+      ...(s.extractFrom ? { extractFrom: encodeInts(s.extractFrom) } : {}),
       analysis: { ...s.analysis, shift: encodeInts(s.analysis.shift), ...(s.analysis.scale ? { scale: encodeInts(s.analysis.scale) } : {}) },
     })),
     output: c.output.kind === 'dequantize' ? c.output : { kind: 'clearTable', values: encodeFloats(c.output.values) },
@@ -141,6 +142,19 @@ export function circuitFromJson(json: unknown, source = 'circuit'): Circuit {
         if (j >= 0) fail(`${f}.tables[${c * p + j}]`, `table ${c} constant on runs of 2^${roundBits} boxes (roundBits ${roundBits}; docs/circuit-format.md)`, tables[c * p + j]);
       }
     }
+    // v3: per-channel first extracted bit, which the stage's own integers must prove (rounding.ts).
+    let extractFrom: Int32Array | undefined;
+    if (s.extractFrom !== undefined) {
+      if (version < 3) fail(`${f}.extractFrom`, 'absent (a v3 field) in a version ' + version + ' file', '(present)');
+      if (roundBits === 0) fail(`${f}.extractFrom`, 'absent on a stage that does not round (roundBits 0)', '(present)');
+      extractFrom = decodeInts(s.extractFrom, source, `${f}.extractFrom`, channels);
+      const bound = provableExtractFrom(linear, offset, roundBits);
+      extractFrom.forEach((e, c) => {
+        if (e < 1 || e > bound[c]!) {
+          fail(`${f}.extractFrom[${c}]`, `an integer in [1, ${bound[c]}] (beyond that, channel ${c}'s weights and offsets do not make slot bits 1..extractFrom-1 zero for every input; roundBits ${roundBits})`, e);
+        }
+      });
+    }
     const a = obj(s.analysis, `${f}.analysis`);
     const analysis: StageAnalysis = {
       shift: decodeInts(a.shift, source, `${f}.analysis.shift`, channels),
@@ -149,7 +163,7 @@ export function circuitFromJson(json: unknown, source = 'circuit'): Circuit {
       nu: num(a.nu, `${f}.analysis.nu`),
       ...(a.scale === undefined ? {} : { scale: decodeInts(a.scale, source, `${f}.analysis.scale`, channels) }),
     };
-    return { name: str(s.name, `${f}.name`), linear, offset, tables, roundBits, analysis };
+    return { name: str(s.name, `${f}.name`), linear, offset, tables, roundBits, ...(extractFrom ? { extractFrom } : {}), analysis };
   });
 
   function readLinear(o: Obj, f: string): LinearOp {

@@ -7,6 +7,15 @@
 // v = u - (u & (2^k - 2)) = floor(u / 2^k) * 2^k + (u mod 2), and each table is constant on the run
 // of 2^k boxes centred on {t*2^k, t*2^k + 1}, so noise below (2^(k-1) - 1/2) slots cannot change
 // the result. Keeping bit 0 saves one extraction: the lookup's tolerance is what it buys.
+//
+// Known-zero bits (format v3, stage.extractFrom): when every weight of channel c is a multiple of
+// 2^f and every offset of the channel has bits 1..f-1 zero, every slot of the channel has bits
+// 1..f-1 zero whatever the inputs (mod 2p, a power of two, divisibility survives the wrap). Bit i's
+// extraction only needs bits 1..i-1 to be zero, which they then already are for i < f: the runtime
+// starts at bit f and the lookup still reads exactly v = u - (u & (2^k - 2)). Channel scaling by
+// 2^s (scale.ts, with a shift that is a multiple of 2^s) gives f = s.
+import { channelCount, channelOfOutputs, outputSize } from './linear.js';
+import type { LinearOp } from './types.js';
 
 /** The residue v the lookup of a rounded stage sees, for the slot residue a in [0, 2p). */
 export function clearRoundedBits(a: number, roundBits: number): number {
@@ -71,8 +80,65 @@ export function extractionSteps(bits: number, roundBits: number): ExtractionStep
   return out;
 }
 
-/** PBS per neuron of a stage: k for a rounded one (k-1 extractions + the lookup), 1 plain, 0 clear decode. */
+/** Zero bits at the bottom of a 32-bit integer (two's complement), at most `cap`. */
+function lowZeroBits(x: number, cap: number): number {
+  let n = 0;
+  while (n < cap && (x & (1 << n)) === 0) n++;
+  return n;
+}
+
+/**
+ * Per channel, the highest first extracted bit f in [1, k] that the stage's integers prove: every
+ * weight of the channel a multiple of 2^f and every offset of it with bits 1..f-1 zero. 1 means
+ * every extraction runs; k means none does. The reader accepts any stage.extractFrom up to this.
+ */
+export function provableExtractFrom(op: LinearOp, offset: ArrayLike<number>, roundBits: number): Int32Array {
+  const channels = channelCount(op);
+  const from = new Int32Array(channels).fill(roundBits);
+  if (roundBits < 2) return from.fill(1);
+  if (op.kind === 'sumPool') return from.fill(1); // weights 1
+  if (op.kind === 'dense') {
+    for (let o = 0; o < op.outputSize; o++) {
+      for (let j = op.rowPtr[o]!; j < op.rowPtr[o + 1]!; j++) from[o] = Math.min(from[o]!, lowZeroBits(op.weights[j]!, roundBits));
+    }
+  } else {
+    op.weights.forEach((w, i) => (from[i % channels] = Math.min(from[i % channels]!, lowZeroBits(w, roundBits))));
+  }
+  const channel = channelOfOutputs(op);
+  for (let o = 0; o < outputSize(op); o++) {
+    const c = channel[o]!;
+    // Bits 1..f-1 zero: f = 1 + the zero bits above bit 0.
+    from[c] = Math.min(from[c]!, 1 + lowZeroBits((offset[o] as number) >> 1, roundBits - 1));
+  }
+  return from.map((f) => Math.max(1, f));
+}
+
+interface RoundedStageLike {
+  readonly linear: LinearOp;
+  readonly tables: unknown;
+  readonly roundBits: number;
+  readonly extractFrom?: Int32Array;
+}
+
+/** The first extracted bit of every channel of a rounded stage (1 everywhere when the stage does not say). */
+export function extractFromOf(stage: RoundedStageLike): Int32Array {
+  return stage.extractFrom ?? new Int32Array(channelCount(stage.linear)).fill(1);
+}
+
+/** PBS per neuron of a stage at most: k for a rounded one (k-1 extractions + the lookup), 1 plain, 0 clear decode. */
 export function pbsPerNeuron(stage: { readonly tables: unknown; readonly roundBits: number }): number {
   if (stage.tables === null) return 0;
   return stage.roundBits >= 2 ? stage.roundBits : 1;
+}
+
+/** PBS of one sample through the stage: lookups plus the extractions from each channel's extractFrom. */
+export function stagePbs(stage: RoundedStageLike): number {
+  const n = outputSize(stage.linear);
+  if (stage.tables === null) return 0;
+  if (stage.roundBits < 2) return n;
+  const from = extractFromOf(stage);
+  const channel = channelOfOutputs(stage.linear);
+  let extractions = 0;
+  for (let o = 0; o < n; o++) extractions += stage.roundBits - from[channel[o]!]!;
+  return n + extractions;
 }

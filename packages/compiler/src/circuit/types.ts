@@ -5,9 +5,12 @@ import type { IntRange, QuantParams } from '@fhenet/quantization';
 import type { TfheParameterSet } from '@fhenet/params';
 
 export const CIRCUIT_FORMAT = 'fhenet-circuit';
-export const CIRCUIT_VERSION = 2;
-/** Versions the reader accepts: v1 files load with roundBits = 0 on every stage. */
-export const CIRCUIT_READABLE_VERSIONS: readonly number[] = [1, 2];
+export const CIRCUIT_VERSION = 3;
+/**
+ * Versions the reader accepts: v1 files load with roundBits = 0 on every stage, v1 and v2 without
+ * extractFrom (every channel of a rounded stage extracts from bit 1).
+ */
+export const CIRCUIT_READABLE_VERSIONS: readonly number[] = [1, 2, 3];
 
 /** [height, width, channels], channels last (NHWC without the batch axis). */
 export type ImageShape = readonly [number, number, number];
@@ -94,6 +97,13 @@ export interface Stage {
    * noise instead of 1/2 (docs/circuit-format.md, "Rounded stages"). 0 on a table-less stage.
    */
   readonly roundBits: number;
+  /**
+   * Rounded stages only (v3), per channel: the first slot bit the runtime extracts, in [1, k].
+   * Bits 1..f-1 of every slot of the channel are zero by construction (its weights are multiples
+   * of 2^f and its offsets have those bits zero; the reader checks it), so their extractions are
+   * skipped and the lookup input is unchanged. Absent: 1 on every channel (circuit/rounding.ts).
+   */
+  readonly extractFrom?: Int32Array;
   readonly analysis: StageAnalysis;
 }
 
