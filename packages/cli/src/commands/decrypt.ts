@@ -1,4 +1,5 @@
-// `fhenet decrypt --circuit c.json --keys dir --in outputs.ct`: decrypt and print the classes.
+// `fhenet decrypt --circuit c.json --keys dir --in outputs.ct`: decrypt and print the classes, with
+// the key folder's client (ours, or node-tfhe: docs/node-tfhe-client.md).
 import type { CommandModule } from 'yargs';
 
 interface DecryptArgs {
@@ -6,6 +7,7 @@ interface DecryptArgs {
   keys: string;
   in: string;
   logits: boolean;
+  client?: string;
 }
 
 export const decryptCommand: CommandModule<object, DecryptArgs> = {
@@ -16,15 +18,33 @@ export const decryptCommand: CommandModule<object, DecryptArgs> = {
       .option('circuit', { type: 'string', demandOption: true, describe: 'Circuit file' })
       .option('keys', { type: 'string', default: 'keys', describe: 'Key folder (fhenet keygen)' })
       .option('in', { type: 'string', default: 'outputs.ct', describe: 'Output ciphertext file (fhenet run)' })
-      .option('logits', { type: 'boolean', default: false, describe: 'Also print the decoded logits' }),
+      .option('logits', { type: 'boolean', default: false, describe: 'Also print the decoded logits' })
+      .option('client', { type: 'string', choices: ['fhenet', 'node-tfhe'], describe: 'Expected client of the key folder (default: whichever made it, from its keys.json)' }),
   handler: async (a) => {
     // Packages load here, not at module load: `fhenet --help` and light commands stay light.
     const { loadCircuit } = await import('@fhenet/compiler');
-    const { loadClient, readCiphertexts } = await import('@fhenet/runtime');
+    const { decodeTfheRsOutputFile, keyDirClient, loadClient, loadTfheRsClient, readCiphertexts, sniffFile } = await import('@fhenet/runtime');
+    const { readFileSync } = await import('node:fs');
     const circuit = loadCircuit(a.circuit);
-    const client = loadClient(a.keys, circuit);
-    const decoded = client.decode(readCiphertexts(a.in, circuit));
-    const n = client.outputSize;
+    const kind = keyDirClient(a.keys);
+    if (a.client !== undefined && a.client !== kind) throw new Error(`--client ${a.client}: the key folder ${a.keys} was made by ${kind === 'node-tfhe' ? 'node-tfhe' : "fhenet's own client"}`);
+    let decoded: import('@fhenet/runtime').DecodedOutputs;
+    let n: number;
+    if (kind === 'node-tfhe') {
+      const client = loadTfheRsClient(a.keys, circuit);
+      decoded = decodeTfheRsOutputFile(client, a.in);
+      n = client.outputSize;
+    } else {
+      const client = loadClient(a.keys, circuit);
+      const f = sniffFile(readFileSync(a.in));
+      if (f.family !== 'fhenet') throw new Error(`${a.in}: header: expected an fhenet ciphertext batch (the key folder ${a.keys} is fhenet's own), got ${f.what}`);
+      try {
+        decoded = client.decode(readCiphertexts(a.in, circuit));
+      } catch (e) {
+        throw new Error(`${a.in}: ${(e as Error).message}`);
+      }
+      n = client.outputSize;
+    }
     decoded.classes.forEach((c, i) => {
       const logits = a.logits ? `  logits ${Array.from(decoded.logits.subarray(i * n, (i + 1) * n), (v) => v.toFixed(3)).join(' ')}` : '';
       console.log(`sample ${i}: class ${c}${logits}`);

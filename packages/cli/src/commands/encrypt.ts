@@ -1,5 +1,6 @@
 // `fhenet encrypt --circuit c.json --keys dir --dataset mnist --index N [--count K] --out f`:
-// quantize and encrypt test images. Logic in @fhenet/runtime.
+// quantize and encrypt test images with the key folder's client (ours, or node-tfhe: compressed
+// node-tfhe ciphertexts in a container, docs/node-tfhe-client.md). Logic in @fhenet/runtime.
 import type { CommandModule } from 'yargs';
 
 import { DATASET_NAMES, loadDataset, type DatasetName } from '@fhenet/datasets';
@@ -11,6 +12,7 @@ interface EncryptArgs {
   index: number;
   count: number;
   out: string;
+  client?: string;
 }
 
 export const encryptCommand: CommandModule<object, EncryptArgs> = {
@@ -23,21 +25,28 @@ export const encryptCommand: CommandModule<object, EncryptArgs> = {
       .option('dataset', { type: 'string', choices: [...DATASET_NAMES], default: 'mnist', describe: 'Dataset (test split)' })
       .option('index', { type: 'number', default: 0, describe: 'First test image' })
       .option('count', { type: 'number', default: 1, describe: 'Number of images' })
-      .option('out', { type: 'string', default: 'inputs.ct', describe: 'Ciphertext file to write' }),
+      .option('out', { type: 'string', default: 'inputs.ct', describe: 'Ciphertext file to write' })
+      .option('client', { type: 'string', choices: ['fhenet', 'node-tfhe'], describe: 'Expected client of the key folder (default: whichever made it, from its keys.json)' }),
   handler: async (a) => {
     // Packages load here, not at module load: `fhenet --help` and light commands stay light.
     const { loadCircuit } = await import('@fhenet/compiler');
-    const { loadClient, writeCiphertexts } = await import('@fhenet/runtime');
+    const { keyDirClient, loadClient, loadTfheRsClient, writeCiphertexts, writeTfheRsCiphertextFile } = await import('@fhenet/runtime');
     if (!Number.isInteger(a.index) || a.index < 0 || !Number.isInteger(a.count) || a.count < 1) {
       throw new Error(`--index must be an integer >= 0 and --count >= 1, got ${a.index} and ${a.count}`);
     }
     const circuit = loadCircuit(a.circuit);
-    const client = loadClient(a.keys, circuit);
+    const kind = keyDirClient(a.keys);
+    if (a.client !== undefined && a.client !== kind) throw new Error(`--client ${a.client}: the key folder ${a.keys} was made by ${kind === 'node-tfhe' ? 'node-tfhe' : "fhenet's own client"}`);
     const data = loadDataset(a.dataset as DatasetName, { split: 'test' });
     if (a.index + a.count > data.count) throw new Error(`--index ${a.index} --count ${a.count}: the ${a.dataset} test split has ${data.count} images`);
-    const size = client.sampleSize;
-    const batch = client.encryptRaw(data.images.subarray(a.index * size, (a.index + a.count) * size), a.count);
-    writeCiphertexts(a.out, batch);
-    console.log(`encrypted ${a.dataset} test images ${a.index}..${a.index + a.count - 1} (labels ${Array.from(data.labels.subarray(a.index, a.index + a.count)).join(' ')}) -> ${a.out}`);
+    const size = data.images.length / data.count;
+    const raw = data.images.subarray(a.index * size, (a.index + a.count) * size);
+    if (kind === 'node-tfhe') {
+      const client = loadTfheRsClient(a.keys, circuit);
+      writeTfheRsCiphertextFile(a.out, client.params, client.encryptRaw(raw, a.count), true);
+    } else {
+      writeCiphertexts(a.out, loadClient(a.keys, circuit).encryptRaw(raw, a.count));
+    }
+    console.log(`encrypted ${a.dataset} test images ${a.index}..${a.index + a.count - 1} (labels ${Array.from(data.labels.subarray(a.index, a.index + a.count)).join(' ')}) with ${kind} -> ${a.out}`);
   },
 };

@@ -1,5 +1,6 @@
 // `fhenet predict --circuit c.json [--server URL] [--keys dir] --dataset mnist --count N`: the whole
 // loop (keys, encrypt, run locally or over HTTP, decrypt) compared with the clear simulation.
+// `--client node-tfhe`: keys, encryption and decryption by Zama's node-tfhe, the same server.
 import type { CommandModule } from 'yargs';
 
 import { DATASET_NAMES, loadDataset, type DatasetName } from '@fhenet/datasets';
@@ -12,6 +13,7 @@ interface PredictArgs {
   index: number;
   count: number;
   batch: number;
+  client: string;
 }
 
 export const predictCommand: CommandModule<object, PredictArgs> = {
@@ -25,27 +27,51 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
       .option('dataset', { type: 'string', choices: [...DATASET_NAMES], default: 'mnist', describe: 'Dataset (test split)' })
       .option('index', { type: 'number', default: 0, describe: 'First test image' })
       .option('count', { type: 'number', default: 1, describe: 'Number of images' })
-      .option('batch', { type: 'number', default: 1, describe: 'Images per encrypted execution / request' }),
+      .option('batch', { type: 'number', default: 1, describe: 'Images per encrypted execution / request' })
+      .option('client', {
+        type: 'string',
+        choices: ['fhenet', 'node-tfhe'],
+        default: 'fhenet',
+        describe: "Client library holding the secret key: fhenet's engine, or Zama's node-tfhe (tfhe-rs 1.7; docs/node-tfhe-client.md)",
+      }),
   handler: async (a) => {
     // Packages load here, not at module load: `fhenet --help` and light commands stay light.
     const { loadCircuit } = await import('@fhenet/compiler');
-    const { predict } = await import('@fhenet/runtime');
+    const { InferenceHttpClient, predict, predictTfheRs } = await import('@fhenet/runtime');
     const circuit = loadCircuit(a.circuit);
     const data = loadDataset(a.dataset as DatasetName, { split: 'test' });
     if (!Number.isInteger(a.count) || a.count < 1 || a.index < 0 || a.index + a.count > data.count) {
       throw new Error(`--index ${a.index} --count ${a.count}: need 1 or more images within the ${data.count} test images`);
     }
     const size = data.images.length / data.count;
-    const r = await predict({
+    const common = {
       circuit,
       images: data.images.subarray(a.index * size, (a.index + a.count) * size),
       labels: data.labels.subarray(a.index, a.index + a.count),
       count: a.count,
       batchSize: a.batch,
       ...(a.keys ? { keysDir: a.keys } : {}),
-      ...(a.server ? { serverUrl: a.server } : {}),
-      log: (l) => console.error(l),
-    });
+      log: (l: string) => console.error(l),
+    };
+    let r: Awaited<ReturnType<typeof predict>>;
+    if (a.client === 'node-tfhe') {
+      // The service's /v1/tfhe-rs routes (docs/http-api.md): compressed server key in, compressed ciphertexts in, node-tfhe ciphertexts out.
+      const http = a.server ? new InferenceHttpClient(a.server) : undefined;
+      r = await predictTfheRs({
+        ...common,
+        ...(http
+          ? {
+              remote: {
+                registerKey: (key: Uint8Array) => http.registerTfheRsKey(key),
+                infer: (keyId: string, inputs: Uint8Array) => http.inferTfheRs(keyId, inputs, { compressed: true }),
+                deleteKey: (keyId: string) => http.deleteTfheRsKey(keyId),
+              },
+            }
+          : {}),
+      });
+    } else {
+      r = await predict({ ...common, ...(a.server ? { serverUrl: a.server } : {}) });
+    }
     const agree = r.samples.filter((s) => s.encrypted === s.simulated).length;
     const correct = r.samples.filter((s) => s.encrypted === s.label).length;
     const perImage = r.batches.map((b) => b.wallMs / 1000 / b.samples).sort((x, y) => x - y);

@@ -1,5 +1,7 @@
 // `fhenet run --circuit c.json --eval-keys k.bin --in inputs.ct --out outputs.ct`: the server side
-// of one encrypted inference, with layer-by-layer progress. Logic in @fhenet/runtime.
+// of one encrypted inference, with layer-by-layer progress. The key and input files say by their
+// header which client made them (ours, or node-tfhe: docs/node-tfhe-client.md); the outputs are
+// written in the inputs' form. Logic in @fhenet/runtime.
 import type { CommandModule } from 'yargs';
 
 interface RunArgs {
@@ -15,19 +17,22 @@ export const runCommand: CommandModule<object, RunArgs> = {
   builder: (y) =>
     y
       .option('circuit', { type: 'string', demandOption: true, describe: 'Circuit file' })
-      .option('eval-keys', { type: 'string', demandOption: true, describe: 'Seeded evaluation keys (keys/eval-keys.seeded.bin)' })
+      .option('eval-keys', {
+        type: 'string',
+        demandOption: true,
+        describe: 'Seeded evaluation keys (keys/eval-keys.seeded.bin) or a node-tfhe compressed server key (keys/server-key.tfhe-rs.bin)',
+      })
       .option('in', { type: 'string', default: 'inputs.ct', describe: 'Input ciphertext file' })
       .option('out', { type: 'string', default: 'outputs.ct', describe: 'Output ciphertext file to write' }),
   handler: async (a) => {
     // Packages load here, not at module load: `fhenet --help` and light commands stay light.
     const { loadCircuit } = await import('@fhenet/compiler');
-    const { InferenceServer, loadSeededKeys, writeCiphertexts } = await import('@fhenet/runtime');
+    const { loadServerFromKeyFile, readServerInputs, writeServerOutputs } = await import('@fhenet/runtime');
     const circuit = loadCircuit(a.circuit);
     const t0 = performance.now();
-    const server = await InferenceServer.fromSeeded(circuit, loadSeededKeys(a['eval-keys'], circuit));
-    console.error(`evaluation keys expanded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    const { readFileSync } = await import('node:fs');
-    const inputs = server.readInputs(readFileSync(a.in));
+    const { server, family, what } = await loadServerFromKeyFile(circuit, a['eval-keys']);
+    console.error(`${what} expanded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const inputs = readServerInputs(server, family, a.in);
     const result = await server.infer(inputs, (p) => {
       if (p.phase === 'done' && p.timing) {
         const t = p.timing;
@@ -39,7 +44,10 @@ export const runCommand: CommandModule<object, RunArgs> = {
         console.error(`  ${p.done}/${p.total} PBS`);
       }
     });
-    writeCiphertexts(a.out, result.outputs);
+    writeServerOutputs(server, family, a.out, result.outputs);
+    result.outputs.dispose();
+    inputs.dispose();
+    server.dispose();
     console.log(`${result.count} sample(s) in ${(result.totalMs / 1000).toFixed(1)} s -> ${a.out}`);
   },
 };

@@ -16,7 +16,30 @@ export interface DecodedOutputs {
   readonly classes: Int32Array;
 }
 
-export class InferenceClient {
+/**
+ * The client half of encrypted inference, whichever library holds the secret key: our engine
+ * (InferenceClient: ciphertexts are LweCiphertextBatch) or Zama's node-tfhe / tfhe (TfheRsClient:
+ * ciphertexts are node-tfhe's bytes, concatenated). Both decrypt to exactly the integers
+ * `simulate` computes. Key generation differs (ours: seeded evaluation keys, async; node-tfhe:
+ * a compressed server key) and stays on the classes.
+ */
+export interface EncryptedInferenceClient<Ciphertexts> {
+  readonly circuit: Circuit;
+  readonly params: TfheParameterSet;
+  /** Input integers per sample and output integers per sample. */
+  readonly sampleSize: number;
+  readonly outputSize: number;
+  /** The secret key as its library serializes it: keep it on the client. */
+  serializeKey(): Uint8Array;
+  /** Raw samples (count x inputShape, e.g. MNIST bytes) -> the circuit's input quantizer -> ciphertexts. */
+  encryptRaw(raw: ArrayLike<number>, count: number): Ciphertexts;
+  encryptQuantized(q: Int32Array): Ciphertexts;
+  /** The server's outputs -> the simulator's integers (PBS outputs in [-p, p), clear-table residues in [0, 2p)). */
+  decryptValues(outputs: Ciphertexts): Int32Array;
+  decode(outputs: Ciphertexts): DecodedOutputs;
+}
+
+export class InferenceClient implements EncryptedInferenceClient<LweCiphertextBatch> {
   readonly circuit: Circuit;
   readonly params: TfheParameterSet;
   readonly key: ClientKey;

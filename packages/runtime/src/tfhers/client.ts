@@ -15,7 +15,8 @@ import {
   type Circuit,
   type TfheRsShortintApi,
 } from '@fhenet/compiler';
-import type { DecodedOutputs } from '../inference/client.js';
+import type { TfheParameterSet } from '@fhenet/params';
+import type { DecodedOutputs, EncryptedInferenceClient } from '../inference/client.js';
 
 /** The part of node-tfhe's / tfhe's `Shortint` class this client uses (structural). */
 export interface ShortintModule<Key = unknown, Ct = unknown, CCt = unknown, SKey = unknown, Noise = unknown, Params = unknown>
@@ -40,8 +41,9 @@ function ciphertextBytes(circuit: Circuit): number {
 }
 const COMPRESSED_CIPHERTEXT_BYTES = 124;
 
-export class TfheRsClient<Key = unknown> {
+export class TfheRsClient<Key = unknown> implements EncryptedInferenceClient<Uint8Array> {
   readonly circuit: Circuit;
+  readonly params: TfheParameterSet;
   readonly sampleSize: number;
   readonly outputSize: number;
   private readonly S: ShortintModule<Key>;
@@ -50,6 +52,7 @@ export class TfheRsClient<Key = unknown> {
     if (!circuit.parameters) throw new Error(`circuit "${circuit.name}" has no TFHE parameters`);
     this.S = S;
     this.circuit = circuit;
+    this.params = circuit.parameters.set;
     this.key = key;
     this.sampleSize = inputSize(circuit.stages[0]!.linear);
     this.outputSize = outputSize(circuit.stages[circuit.stages.length - 1]!.linear);

@@ -1,0 +1,97 @@
+// The server side of `fhenet run` for either client: the evaluation-key file and the input file
+// say by their header which client made them (our engine's FHENETKC blobs or a node-tfhe
+// FHENETRS container), the server loads them accordingly, refuses a mismatched pair, and answers
+// in the inputs' form. The server reads no client key of either kind.
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { Circuit } from '@fhenet/compiler';
+import type { LweCiphertextBatch } from '../ciphertext.js';
+import { circuitParameters } from '../inference/plan.js';
+import { InferenceServer } from '../inference/server.js';
+import { SeededEvaluationKeys } from '../server.js';
+import { readTfheRsCiphertextStream, writeTfheRsCiphertextStream } from './ciphertexts.js';
+import { decodeTfheRsFile, encodeTfheRsFile, sniffFile } from './files.js';
+import { expandTfheRsServerKeyAsync } from './server-key.js';
+
+export type ClientFamily = 'fhenet' | 'tfhe-rs';
+
+function read(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new Error(`${path}: cannot read: ${(e as Error).message}`);
+  }
+}
+
+/** Engine kind 3 (seeded evaluation keys) or a node-tfhe compressed server key; anything else is refused. */
+export async function loadServerFromKeyFile(
+  circuit: Circuit,
+  path: string,
+  onProgress?: (done: number, total: number) => void,
+): Promise<{ server: InferenceServer; family: ClientFamily; what: string }> {
+  const set = circuitParameters(circuit);
+  const bytes = read(path);
+  const f = sniffFile(bytes);
+  const wrap = async <T>(p: () => Promise<T> | T): Promise<T> => {
+    try {
+      return await p();
+    } catch (e) {
+      const m = (e as Error).message;
+      throw new Error(m.startsWith(`${path}:`) ? m : `${path}: ${m}`);
+    }
+  };
+  if (f.family === 'fhenet' && f.kind === 3) {
+    const seeded = await wrap(() => SeededEvaluationKeys.deserialize(bytes, set));
+    const server = await InferenceServer.fromSeeded(circuit, seeded, onProgress);
+    seeded.dispose();
+    return { server, family: 'fhenet', what: f.what };
+  }
+  if (f.family === 'tfhe-rs' && f.kind === 'compressedServerKey') {
+    const { payload } = decodeTfheRsFile(bytes, path, set, ['compressedServerKey']);
+    const keys = await wrap(() => expandTfheRsServerKeyAsync(payload, set, onProgress));
+    return { server: new InferenceServer(circuit, keys), family: 'tfhe-rs', what: f.what };
+  }
+  const hint = f.family === 'fhenet' && f.kind === 1 || f.family === 'tfhe-rs' && f.kind === 'clientKey' ? ' (a SECRET client key: never give it to a server)' : '';
+  throw new Error(
+    `${path}: header: expected evaluation keys (fhenet seeded evaluation keys from \`fhenet keygen\`, or a node-tfhe compressed server key from \`fhenet keygen --client node-tfhe\`), got ${f.what}${hint}`,
+  );
+}
+
+/** The input file, which must come from the same client as the keys. */
+export function readServerInputs(server: InferenceServer, family: ClientFamily, path: string): LweCiphertextBatch {
+  const set = server.params;
+  const bytes = read(path);
+  const f = sniffFile(bytes);
+  const expected = family === 'fhenet' ? 'fhenet ciphertext batch (`fhenet encrypt`)' : 'node-tfhe ciphertexts (`fhenet encrypt` with a node-tfhe key folder)';
+  const ok = family === 'fhenet' ? f.family === 'fhenet' && f.kind === 4 : f.family === 'tfhe-rs' && (f.kind === 'compressedCiphertexts' || f.kind === 'ciphertexts');
+  if (!ok) {
+    const mismatch = f.family !== 'unknown' && f.family !== family ? ` (the evaluation keys come from ${family === 'fhenet' ? "fhenet's own client" : 'node-tfhe'}, the inputs from the other client: they are under different secret keys)` : '';
+    throw new Error(`${path}: header: expected ${expected}, got ${f.what}${mismatch}`);
+  }
+  if (family === 'fhenet') {
+    try {
+      return server.readInputs(bytes);
+    } catch (e) {
+      throw new Error(`${path}: ${(e as Error).message}`);
+    }
+  }
+  const { kind, payload, count } = decodeTfheRsFile(bytes, path, set, ['compressedCiphertexts', 'ciphertexts']);
+  if (count % server.plan.inputSize !== 0) {
+    throw new Error(`${path}: item count: expected a multiple of ${server.plan.inputSize} ciphertexts (one sample each), got ${count}`);
+  }
+  try {
+    return readTfheRsCiphertextStream(payload, set, { compressed: kind === 'compressedCiphertexts' });
+  } catch (e) {
+    throw new Error(`${path}: ${(e as Error).message}`);
+  }
+}
+
+/** Outputs in the form of the inputs: our ciphertext batch, or node-tfhe ciphertexts declaring message modulus 2p. */
+export function writeServerOutputs(server: InferenceServer, family: ClientFamily, path: string, outputs: LweCiphertextBatch, writer = 'fhenet server'): void {
+  if (family === 'fhenet') {
+    writeFileSync(path, outputs.serialize());
+    return;
+  }
+  const set = server.params;
+  const size = 8 * (set.glweDimension * set.polynomialSize + 1) + 72;
+  writeFileSync(path, encodeTfheRsFile('ciphertexts', set, writeTfheRsCiphertextStream(outputs, set), writer, size));
+}
