@@ -5,8 +5,8 @@
 // + 1) words, as the native side reports them), and the keys must account for the process's growth.
 import { describe, expect, it } from 'vitest';
 import { chooseParameters, type Circuit, type Conv2dOp, type DenseOp, type Stage, type SumPoolOp } from '@fhenet/compiler';
-import { executePlan, InferenceClient, InferenceServer, planCircuit, type LweCiphertextBatch } from '@fhenet/runtime';
-import { modelExecutionMemory } from '../src/inference/memory.js';
+import { executePlan, InferenceClient, InferenceServer, planCircuit, predict, type LweCiphertextBatch } from '@fhenet/runtime';
+import { assertMemoryBudget, modelExecutionMemory, parseByteSize } from '../src/inference/memory.js';
 
 const bits = 5;
 const p = 2 ** bits;
@@ -130,5 +130,34 @@ describe('memory model of an encrypted execution', () => {
 
   it('refuses a bad count', () => {
     expect(() => modelExecutionMemory(planCircuit(circuit()), { count: 0 })).toThrow(/count must be a positive integer/);
+  });
+
+  it('budget: refuses with the stage, the bytes needed and the bytes available', () => {
+    // 2000 samples: the conv's extraction (3 accumulators of 16,000 ciphertexts) outweighs the key setup.
+    const m = modelExecutionMemory(planCircuit(circuit()), { count: 2000 });
+    expect(m.peakBytes).toBeGreaterThan(m.keySetupPeakBytes);
+    const inUse = 300 * 2 ** 20;
+    expect(() => assertMemoryBudget(m, { limitBytes: inUse + m.peakBytes - 1, inUseBytes: inUse })).toThrow(
+      /memory budget: stage 1\/3 "conv" \(extract: .* needs .* but only .* are available \(limit .* set by --max-memory, 300\.0 MiB already in use/,
+    );
+    expect(assertMemoryBudget(m, { limitBytes: inUse + m.peakBytes, inUseBytes: inUse })).toBe(m.peakBytes);
+    expect(() => assertMemoryBudget(m, { limitBytes: 1000, inUseBytes: 0, limitName: 'maxMemory' })).toThrow(/key setup .* needs .* but only 1000 B are available .*set by maxMemory/);
+  });
+
+  it('predict refuses up front (before any key) when the budget is too small', async () => {
+    const t0 = performance.now();
+    await expect(predict({ circuit: circuit(), images: new Uint8Array(16), count: 1, maxMemoryBytes: 2 ** 20 })).rejects.toThrow(
+      /memory budget: key setup .* needs .* \(limit 1\.0 MiB set by --max-memory/,
+    );
+    expect(performance.now() - t0).toBeLessThan(2000); // no keygen happened
+  });
+
+  it('parses sizes', () => {
+    expect(parseByteSize('20G')).toBe(20 * 2 ** 30);
+    expect(parseByteSize('1.5GiB')).toBe(1.5 * 2 ** 30);
+    expect(parseByteSize('800m')).toBe(800 * 2 ** 20);
+    expect(parseByteSize('4096')).toBe(4096);
+    expect(() => parseByteSize('lots')).toThrow(/expected a number of bytes/);
+    expect(() => parseByteSize('0')).toThrow(/must be positive/);
   });
 });

@@ -5,5 +5,5 @@ export { InferenceClient, type DecodedOutputs, type EncryptedInferenceClient } f
 export { InferenceServer } from './server.js';
 export { seededKeyBytes, ciphertextBatchBytes } from './sizes.js';
 export { writeKeyDir, readManifest, loadClient, loadSeededKeys, seededKeysPath, writeCiphertexts, readCiphertexts, KEY_DIR_FORMAT, KEY_DIR_VERSION, CLIENT_KEY_FILE, SEEDED_KEYS_FILE, MANIFEST_FILE, type KeyDirManifest } from './files.js';
-export { predict, type PredictOptions, type PredictResult, type SampleResult } from './predict.js';
-export { modelExecutionMemory, ciphertextTensorBytes, pbsThreadScratchBytes, pbsGroupSize, formatBytes, type MemoryModel, type MemoryModelOptions, type StageMemory } from './memory.js';
+export { predict, type PredictOptions, type PredictResult, type SampleResult, type PredictMemory, type StageMemoryReport } from './predict.js';
+export { modelExecutionMemory, ciphertextTensorBytes, pbsThreadScratchBytes, pbsGroupSize, formatBytes, assertMemoryBudget, defaultMemoryLimit, parseByteSize, DEFAULT_MEMORY_FRACTION, type MemoryBudget, type MemoryModel, type MemoryModelOptions, type StageMemory } from './memory.js';

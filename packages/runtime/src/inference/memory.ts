@@ -18,6 +18,7 @@
 //  - evaluation keys (entities.h EvaluationKeys): Fourier BSK n(k+1)^2 l N f64 + KSK kN l_ks (n+1) u64.
 // Not modelled (each under a few MiB at the largest set): FFT twiddles (~3N f64 per N), the JS
 // heap (the process baseline, measured by the caller), allocator rounding (< 64 B per buffer).
+import { totalmem } from 'node:os';
 import { keySizes, type TfheParameterSet } from '@fhenet/params';
 import type { CircuitPlan } from './plan.js';
 
@@ -231,4 +232,63 @@ export function formatBytes(bytes: number): string {
     u++;
   }
   return u === 0 ? `${v} B` : `${v.toFixed(1)} ${units[u]}`;
+}
+
+/**
+ * Default budget: this fraction of the machine's memory (or of the cgroup limit when lower). Not
+ * all of it: the OS, other processes and allocator slack (freed tensors below glibc's mmap
+ * threshold stay in the process) need the rest.
+ */
+export const DEFAULT_MEMORY_FRACTION = 0.8;
+
+export function defaultMemoryLimit(): number {
+  const constrained = typeof process.constrainedMemory === 'function' ? process.constrainedMemory() : 0;
+  const machine = constrained > 0 && constrained < totalmem() ? constrained : totalmem();
+  return Math.floor(DEFAULT_MEMORY_FRACTION * machine);
+}
+
+/** "24G", "1.5GiB", "800M", "123456" (bytes) -> bytes; a clear error otherwise. */
+export function parseByteSize(text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b)?\s*$/i.exec(text);
+  if (!m) throw new Error(`memory size "${text}": expected a number of bytes or a size such as 800M, 20G, 1.5GiB`);
+  const unit = 1024 ** ['', 'k', 'm', 'g', 't'].indexOf(m[2]!.toLowerCase());
+  const bytes = Math.floor(Number(m[1]) * unit);
+  if (!(bytes > 0)) throw new Error(`memory size "${text}": must be positive`);
+  return bytes;
+}
+
+export interface MemoryBudget {
+  /** Bytes the process may use in all (default defaultMemoryLimit()). */
+  readonly limitBytes: number;
+  /** Bytes already in use that the model does not include (e.g. the process RSS before keys). */
+  readonly inUseBytes: number;
+  /** What the limit is called in the error ("--max-memory", "the service's maxMemory"). */
+  readonly limitName?: string;
+}
+
+/**
+ * Throws, naming the stage (or the key setup) and the bytes needed against the bytes available,
+ * when the modelled execution cannot fit the budget; returns the modelled total otherwise.
+ */
+export function assertMemoryBudget(model: MemoryModel, budget: MemoryBudget): number {
+  const available = budget.limitBytes - budget.inUseBytes;
+  const name = budget.limitName ?? '--max-memory';
+  const where = (what: string, need: number) =>
+    new Error(
+      `memory budget: ${what} needs ${formatBytes(need)} but only ${formatBytes(Math.max(0, available))} are available ` +
+        `(limit ${formatBytes(budget.limitBytes)} set by ${name}, ${formatBytes(budget.inUseBytes)} already in use; ` +
+        `set ${model.params.name}: evaluation keys ${formatBytes(model.keyBytes.total)}, one ciphertext ${formatBytes(model.ciphertextBytes)}, ` +
+        `batch of ${model.count} sample(s)). Raise ${name} if the machine has the memory, run fewer samples per batch, ` +
+        'or see docs/streaming-plan.md',
+    );
+  if (model.keySetupPeakBytes > available) throw where('key setup (seeded keys expanded next to their serialized form)', model.keySetupPeakBytes);
+  if (model.peakBytes > available) {
+    const s = model.stages[model.peakStage]!;
+    throw where(
+      `stage ${model.peakStage + 1}/${model.stages.length} "${s.name}" (${s.peakPhase}: ${formatBytes(s.ciphertextPeakBytes)} of ciphertexts, ` +
+        `${s.outputs} outputs, plus keys and scratch)`,
+      model.peakBytes,
+    );
+  }
+  return Math.max(model.peakBytes, model.keySetupPeakBytes);
 }

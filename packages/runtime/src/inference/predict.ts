@@ -1,14 +1,18 @@
 // The whole client loop (what `fhenet predict` and the benchmark run): keys (cached in a key
 // folder or fresh), encrypt raw samples, run them on a local InferenceServer or a remote HTTP
-// service, decrypt, and compare with the clear simulation sample by sample.
+// service, decrypt, and compare with the clear simulation sample by sample. In-process runs are
+// budgeted (memory.ts) before any key exists, and report per stage the modelled memory next to
+// the measured resident set.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { argmax, decodeOutputs, quantizeInputs, simulate, type Circuit } from '@fhenet/compiler';
 import { LweCiphertextBatch } from '../ciphertext.js';
 import { InferenceHttpClient } from '../http/client.js';
-import { SeededEvaluationKeys, type ProgressCallback } from '../server.js';
+import { SeededEvaluationKeys, threadCount, type ProgressCallback } from '../server.js';
 import { InferenceClient } from './client.js';
-import type { StageTiming } from './execute.js';
+import { executePlan, type StageTiming } from './execute.js';
+import { assertMemoryBudget, defaultMemoryLimit, formatBytes, modelExecutionMemory, type MemoryModel } from './memory.js';
+import { planCircuit, type CircuitPlan } from './plan.js';
 import { loadClient, MANIFEST_FILE, seededKeysPath, writeKeyDir } from './files.js';
 import { InferenceServer } from './server.js';
 
@@ -27,6 +31,33 @@ export interface PredictOptions {
   readonly log?: (line: string) => void;
   /** Stop after the batch that ends past this many seconds of encrypted execution (benchmarks). */
   readonly budgetSeconds?: number;
+  /**
+   * Memory the process may use (bytes; default memory.ts defaultMemoryLimit(), 80% of the
+   * machine). In-process runs whose modelled peak plus the current resident set exceed it are
+   * refused before keys are generated. Not checked with serverUrl (the service budgets itself).
+   */
+  readonly maxMemoryBytes?: number;
+}
+
+/** Per stage of a batch: modelled peak vs the largest resident set sampled during the stage. */
+export interface StageMemoryReport {
+  readonly name: string;
+  /** Modelled peak of the stage, process baseline (RSS before keys) included. */
+  readonly modelBytes: number;
+  /** Largest RSS sampled at the stage's progress events (in-process only). */
+  readonly rssBytes: number;
+}
+
+export interface PredictMemory {
+  /** The model of one batch (in-process runs; null over HTTP). */
+  readonly model: MemoryModel | null;
+  readonly limitBytes: number;
+  /** Resident set before keys (the baseline the model adds to). */
+  readonly baselineRssBytes: number;
+  /** Baseline + the model's peak (execution or key setup, whichever is larger). */
+  readonly predictedPeakRssBytes: number;
+  /** The process's peak resident set so far (resourceUsage().maxRSS). */
+  readonly peakRssBytes: number;
 }
 
 export interface SampleResult {
@@ -44,9 +75,16 @@ export interface PredictResult {
   /** Key decompression on the server (in-process or remote registration round trip). */
   readonly keySetupSeconds: number;
   /** Per batch: encrypt, compute (server side), decrypt, wall time, samples. */
-  readonly batches: readonly { samples: number; encryptMs: number; computeMs: number; decryptMs: number; wallMs: number; stages: readonly Pick<StageTiming, 'name' | 'linearMs' | 'pbsMs' | 'pbsCount'>[] }[];
+  readonly batches: readonly { samples: number; encryptMs: number; computeMs: number; decryptMs: number; wallMs: number; stages: readonly Pick<StageTiming, 'name' | 'linearMs' | 'pbsMs' | 'pbsCount'>[]; memory?: readonly StageMemoryReport[] }[];
   readonly exact: boolean;
+  /** Memory budget and measurements (this module's predict; absent from other clients' loops). */
+  readonly memory?: PredictMemory;
 }
+
+const peakRss = () => process.resourceUsage().maxRSS * 1024; // maxRSS is in KiB
+
+/** The model of predict's in-process execution: engine threads, inputs released after stage 0. */
+const modelOf = (plan: CircuitPlan, samples: number) => modelExecutionMemory(plan, { count: samples, threads: threadCount(), releaseInputs: true });
 
 function keygenLogger(log: (l: string) => void): ProgressCallback {
   let last = -1;
@@ -61,9 +99,25 @@ export async function predict(o: PredictOptions): Promise<PredictResult> {
   const log = o.log ?? (() => {});
   const { circuit, count } = o;
   const batchSize = Math.max(1, Math.floor(o.batchSize ?? 1));
+  const limitBytes = o.maxMemoryBytes ?? defaultMemoryLimit();
+  if (!(Number.isFinite(limitBytes) && limitBytes > 0)) throw new Error(`maxMemoryBytes: expected a positive number of bytes, got ${o.maxMemoryBytes}`);
+  // Budget first: nothing big exists yet, so what is resident now is the baseline the model adds to.
+  const baselineRssBytes = process.memoryUsage.rss();
+  let model: MemoryModel | null = null;
+  let predictedPeakRssBytes = baselineRssBytes;
+  if (!o.serverUrl) {
+    model = modelOf(planCircuit(circuit), Math.min(batchSize, count));
+    predictedPeakRssBytes += assertMemoryBudget(model, { limitBytes, inUseBytes: baselineRssBytes });
+    const peak = model.stages[model.peakStage]!;
+    log(
+      `memory model: keys ${formatBytes(model.keyBytes.total)} (BSK ${formatBytes(model.keyBytes.bootstrap)}, KSK ${formatBytes(model.keyBytes.keyswitch)}), ` +
+        `peak ${formatBytes(model.peakBytes)} at ${peak.name} (${peak.peakPhase}), key setup ${formatBytes(model.keySetupPeakBytes)}; ` +
+        `with the ${formatBytes(baselineRssBytes)} resident now: ${formatBytes(predictedPeakRssBytes)} of ${formatBytes(limitBytes)} allowed`,
+    );
+  }
   const t0 = performance.now();
   let client: InferenceClient;
-  let seededBytes: Buffer;
+  let seededBytes: Buffer | undefined;
   if (o.keysDir && existsSync(join(o.keysDir, MANIFEST_FILE))) {
     client = loadClient(o.keysDir, circuit);
     seededBytes = readFileSync(seededKeysPath(o.keysDir));
@@ -94,6 +148,7 @@ export async function predict(o: PredictOptions): Promise<PredictResult> {
     local = await InferenceServer.fromSeeded(circuit, seeded);
     seeded.dispose();
   }
+  seededBytes = undefined; // not needed any more: let it go before the execution's peak
   const keySetupSeconds = (performance.now() - t1) / 1000;
   log(`keys ready: keygen ${keygenSeconds.toFixed(1)} s, server key setup ${keySetupSeconds.toFixed(1)} s`);
 
@@ -112,15 +167,27 @@ export async function predict(o: PredictOptions): Promise<PredictResult> {
       let outputs: LweCiphertextBatch;
       let computeMs: number;
       let stages: PredictResult['batches'][number]['stages'];
+      let memory: StageMemoryReport[] | undefined;
       if (remote) {
         const r = await remote.http.infer(remote.keyId, inputs.serialize());
         outputs = LweCiphertextBatch.deserialize(r.outputs, client.params);
         computeMs = r.serverMs;
         stages = r.stages;
       } else {
-        const r = await local!.infer(inputs, (p) => {
-          if (p.phase === 'done' && p.timing && p.timing.pbsCount > 0) log(`  ${p.name}: ${p.timing.pbsCount} PBS in ${(p.timing.pbsMs / 1000).toFixed(1)} s`);
-        });
+        // RSS sampled at every progress event (each PBS group), the largest kept per stage.
+        let stageRss = 0;
+        memory = [];
+        const r = await executePlan(local!.engine, local!.plan, inputs, (p) => {
+          stageRss = Math.max(stageRss, process.memoryUsage.rss());
+          if (p.phase !== 'done') return;
+          // The last batch may be smaller than the budgeted one.
+          const modelBytes = baselineRssBytes + stageModelBytes(n === model!.count ? model! : modelOf(local!.plan, n), p.stage);
+          memory!.push({ name: p.name, modelBytes, rssBytes: stageRss });
+          const mem = `memory: model ${formatBytes(modelBytes)}, RSS max ${formatBytes(stageRss)}`;
+          if (p.timing && p.timing.pbsCount > 0) log(`  ${p.name}: ${p.timing.pbsCount} PBS in ${(p.timing.pbsMs / 1000).toFixed(1)} s; ${mem}`);
+          else log(`  ${p.name}: ${mem}`);
+          stageRss = 0;
+        }, { releaseInputs: true });
         outputs = r.outputs;
         computeMs = r.totalMs;
         stages = r.stages;
@@ -145,7 +212,7 @@ export async function predict(o: PredictOptions): Promise<PredictResult> {
         samples.push(r);
         log(`sample ${idx}: encrypted ${r.encrypted}, simulated ${r.simulated}${r.label !== undefined ? `, label ${r.label}` : ''}${exact ? '' : '  MISMATCH'}`);
       }
-      batches.push({ samples: n, encryptMs: w1 - w0, computeMs, decryptMs: w3 - w2, wallMs: w3 - w0, stages });
+      batches.push({ samples: n, encryptMs: w1 - w0, computeMs, decryptMs: w3 - w2, wallMs: w3 - w0, stages, ...(memory ? { memory } : {}) });
       log(`batch of ${n}: ${((w3 - w0) / 1000).toFixed(1)} s wall (server ${(computeMs / 1000).toFixed(1)} s)`);
       if (o.budgetSeconds !== undefined && (performance.now() - t1) / 1000 > o.budgetSeconds) {
         log(`time budget of ${o.budgetSeconds} s reached after ${s + n} of ${count} samples`);
@@ -156,5 +223,12 @@ export async function predict(o: PredictOptions): Promise<PredictResult> {
     local?.dispose();
     if (remote) await remote.http.deleteKeys(remote.keyId).catch(() => {});
   }
-  return { samples, keygenSeconds, keySetupSeconds, batches, exact: samples.every((s) => s.exact) };
+  const memory: PredictMemory = { model, limitBytes, baselineRssBytes, predictedPeakRssBytes, peakRssBytes: peakRss() };
+  if (model) log(`memory: peak RSS ${formatBytes(memory.peakRssBytes)} measured, ${formatBytes(predictedPeakRssBytes)} modelled (baseline ${formatBytes(baselineRssBytes)})`);
+  return { samples, keygenSeconds, keySetupSeconds, batches, exact: samples.every((s) => s.exact), memory };
+}
+
+/** Modelled peak while `stage` runs: the fixed part (keys, plan, thread scratch) plus the stage's own. */
+function stageModelBytes(m: MemoryModel, stage: number): number {
+  return m.peakBytes - m.stages[m.peakStage]!.peakBytes + m.stages[stage]!.peakBytes;
 }
