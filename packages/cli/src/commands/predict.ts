@@ -14,6 +14,7 @@ interface PredictArgs {
   count: number;
   batch: number;
   client: string;
+  maxMemory?: string;
 }
 
 export const predictCommand: CommandModule<object, PredictArgs> = {
@@ -33,11 +34,12 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
         choices: ['fhenet', 'node-tfhe'],
         default: 'fhenet',
         describe: "Client library holding the secret key: fhenet's engine, or Zama's node-tfhe (tfhe-rs 1.7; docs/node-tfhe-client.md)",
-      }),
+      })
+      .option('max-memory', { type: 'string', describe: 'Memory this process may use, e.g. 20G (default 80% of the machine); runs whose modelled peak exceeds it are refused before keygen' }),
   handler: async (a) => {
     // Packages load here, not at module load: `fhenet --help` and light commands stay light.
     const { loadCircuit } = await import('@fhenet/compiler');
-    const { InferenceHttpClient, predict, predictTfheRs } = await import('@fhenet/runtime');
+    const { InferenceHttpClient, formatBytes, parseByteSize, predict, predictTfheRs } = await import('@fhenet/runtime');
     const circuit = loadCircuit(a.circuit);
     const data = loadDataset(a.dataset as DatasetName, { split: 'test' });
     if (!Number.isInteger(a.count) || a.count < 1 || a.index < 0 || a.index + a.count > data.count) {
@@ -70,7 +72,7 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
           : {}),
       });
     } else {
-      r = await predict({ ...common, ...(a.server ? { serverUrl: a.server } : {}) });
+      r = await predict({ ...common, ...(a.server ? { serverUrl: a.server } : {}), ...(a.maxMemory ? { maxMemoryBytes: parseByteSize(a.maxMemory) } : {}) });
     }
     const agree = r.samples.filter((s) => s.encrypted === s.simulated).length;
     const correct = r.samples.filter((s) => s.encrypted === s.label).length;
@@ -81,6 +83,8 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
       `${a.count} image(s): encrypted == simulated class ${agree}/${a.count}, all integers exact: ${r.exact}, accuracy ${correct}/${a.count}; ` +
         `keygen ${r.keygenSeconds.toFixed(1)} s, key setup ${r.keySetupSeconds.toFixed(1)} s, median ${perImage[perImage.length >> 1]!.toFixed(1)} s per image (wall)`,
     );
+    const m = r.memory;
+    if (m?.model) console.log(`memory: peak RSS ${formatBytes(m.peakRssBytes)} measured, ${formatBytes(m.predictedPeakRssBytes)} modelled (limit ${formatBytes(m.limitBytes)})`);
     if (!r.exact) process.exitCode = 1;
   },
 };
