@@ -23,7 +23,7 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
   handler: async (a) => {
     // Packages load here, not at module load: `fhenet --help` and light commands stay light.
     const { loadCircuit } = await import('@fhenet/compiler');
-    const { kernelVariant, predict, threadCount } = await import('@fhenet/runtime');
+    const { formatBytes, kernelVariant, predict, threadCount } = await import('@fhenet/runtime');
     const circuit = loadCircuit(a.circuit);
     const data = loadDataset('mnist', { split: 'test', limit: a.count });
     const hardware = `${cpus()[0]?.model} x ${cpus().length}, ${threadCount()} engine threads, ${kernelVariant()} kernels`;
@@ -39,8 +39,15 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
     const stages = r.batches[0]!.stages;
     for (const [k, s] of stages.entries()) {
       const pbs = r.batches.map((b) => b.stages[k]!.pbsMs).sort((x, y) => x - y)[r.batches.length >> 1]!;
-      console.log(`  ${s.name}: ${s.pbsCount} PBS, median ${(pbs / 1000).toFixed(2)} s${s.pbsCount ? ` (${(pbs / s.pbsCount).toFixed(1)} ms/PBS)` : ''}`);
+      // Memory of the stage: model (baseline RSS included) vs the largest RSS sampled in it, over all images.
+      const mem = r.batches[0]!.memory?.[k];
+      const rss = Math.max(...r.batches.map((b) => b.memory?.[k]?.rssBytes ?? 0));
+      console.log(
+        `  ${s.name}: ${s.pbsCount} PBS, median ${(pbs / 1000).toFixed(2)} s${s.pbsCount ? ` (${(pbs / s.pbsCount).toFixed(1)} ms/PBS)` : ''}` +
+          (mem ? `; memory model ${formatBytes(mem.modelBytes)}, RSS max ${formatBytes(rss)}` : ''),
+      );
     }
+    if (r.memory?.model) console.log(`memory: peak RSS ${formatBytes(r.memory.peakRssBytes)} measured, ${formatBytes(r.memory.predictedPeakRssBytes)} modelled (limit ${formatBytes(r.memory.limitBytes)})`);
     if (a.record) {
       const { appendLatencyRecord } = await import('@fhenet/experiments');
       const { pbsCount } = await import('@fhenet/compiler');
