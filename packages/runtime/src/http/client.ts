@@ -1,19 +1,11 @@
 // Client of the HTTP inference service (docs/http-api.md). Uses node:http rather than fetch: an
 // encrypted inference can take minutes before the response headers come, longer than fetch's
-// default headers timeout. Sends only evaluation keys and ciphertexts.
+// default headers timeout. Sends only evaluation keys and ciphertexts (engine or tfhe-rs ones).
 import { request } from 'node:http';
 import { request as requestTls } from 'node:https';
+import type { ServiceCircuitInfo } from './circuit-info.js';
 
-export interface ServiceCircuitInfo {
-  readonly name: string;
-  readonly bits: number;
-  readonly inputShape: readonly number[];
-  readonly inputSize: number;
-  readonly outputSize: number;
-  readonly pbsPerSample: number;
-  readonly parameters: { readonly name: string; readonly fingerprint: string };
-  readonly limits: { readonly seededKeyBytes: number; readonly maxSamplesPerRequest: number; readonly inputBytesPerSample: number };
-}
+export type { ServiceCircuitInfo } from './circuit-info.js';
 
 export interface RemoteInferenceResult {
   readonly outputs: Buffer;
@@ -85,7 +77,33 @@ export class InferenceHttpClient {
   }
   /** Sends a serialized input ciphertext batch; returns the serialized output batch. */
   async infer(keyId: string, ciphertexts: Uint8Array): Promise<RemoteInferenceResult> {
-    const r = InferenceHttpClient.check(await this.send('POST', `v1/keys/${encodeURIComponent(keyId)}/infer`, ciphertexts), 200);
+    return InferenceHttpClient.result(InferenceHttpClient.check(await this.send('POST', `v1/keys/${encodeURIComponent(keyId)}/infer`, ciphertexts), 200));
+  }
+
+  /**
+   * Registers a tfhe-rs compressed server key (node-tfhe / tfhe
+   * `Shortint.serialize_compressed_server_key`, made with the circuit's `tfheRs.newParameters`);
+   * returns the key id for inferTfheRs. Resolves once the server has expanded it (seconds).
+   */
+  async registerTfheRsKey(compressedServerKey: Uint8Array): Promise<string> {
+    const r = InferenceHttpClient.check(await this.send('POST', 'v1/tfhe-rs/keys', compressedServerKey), 201);
+    return (JSON.parse(r.body.toString('utf8')) as { keyId: string }).keyId;
+  }
+  async deleteTfheRsKey(keyId: string): Promise<void> {
+    InferenceHttpClient.check(await this.send('DELETE', `v1/tfhe-rs/keys/${encodeURIComponent(keyId)}`), 204);
+  }
+  /**
+   * Sends concatenated tfhe-rs input ciphertexts (samples x inputSize; compressed 124-byte ones
+   * unless `compressed: false`); `outputs` is the concatenated tfhe-rs output ciphertexts
+   * (`Shortint.deserialize_ciphertext` each; TfheRsClient.decode reads the whole stream).
+   */
+  async inferTfheRs(keyId: string, ciphertexts: Uint8Array, options: { compressed?: boolean } = {}): Promise<RemoteInferenceResult> {
+    const form = options.compressed === false ? 'full' : 'compressed';
+    const path = `v1/tfhe-rs/keys/${encodeURIComponent(keyId)}/infer?ciphertexts=${form}`;
+    return InferenceHttpClient.result(InferenceHttpClient.check(await this.send('POST', path, ciphertexts), 200));
+  }
+
+  private static result(r: RawResponse): RemoteInferenceResult {
     const header = (name: string): string => String(r.headers[name] ?? '');
     return {
       outputs: r.body,

@@ -1,16 +1,20 @@
 // The inference service over HTTP (docs/http-api.md). The server holds one circuit and the
 // evaluation keys clients register; it has no route, field or parser that accepts a secret key.
-// Bodies are raw engine blobs (application/octet-stream), size-limited from the parameter set
-// before they are read; every failure is a 4xx/503 JSON answer, never a crash.
-import { randomUUID } from 'node:crypto';
+// Bodies are raw engine blobs (application/octet-stream) or, on /v1/tfhe-rs/*, tfhe-rs objects
+// (tfhers-routes.ts), size-limited from the parameter set before they are read; every failure is a
+// 4xx/503 JSON answer, never a crash.
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Circuit } from '@fhenet/compiler';
-import { parameterFingerprint } from '@fhenet/params';
 import { SeededEvaluationKeys } from '../server.js';
 import { InferenceServer } from '../inference/server.js';
 import { planCircuit } from '../inference/plan.js';
 import { ciphertextBatchBytes, seededKeyBytes } from '../inference/sizes.js';
 import { BusyError, JobQueue } from './queue.js';
+import { binaryBody, HttpError, OCTET } from './errors.js';
+import { KeyStore } from './key-store.js';
+import { circuitInfo, type ServiceCircuitInfo } from './circuit-info.js';
+import { registerTfheRsRoutes } from './tfhers-routes.js';
+import { registerWebRoutes, type WebOptions } from './web.js';
 
 export interface ServiceOptions {
   /** Jobs (key registrations, inferences) allowed to wait behind the running one (default 4). */
@@ -19,28 +23,21 @@ export interface ServiceOptions {
   readonly maxKeys?: number;
   /** Samples accepted in one inference request (default 16). */
   readonly maxSamplesPerRequest?: number;
+  /** Serve the browser client at / and /app/* (docs/browser-client.md); off by default. */
+  readonly web?: WebOptions;
   /** fastify logger option (default off). Bodies are never logged. */
   readonly logger?: FastifyServerOptions['logger'];
 }
-
-class HttpError extends Error {
-  constructor(readonly statusCode: number, readonly code: string, message: string) {
-    super(message);
-  }
-}
-
-const OCTET = 'application/octet-stream';
 
 export function createInferenceService(circuit: Circuit, options: ServiceOptions = {}): FastifyInstance {
   const plan = planCircuit(circuit); // refuses a circuit without parameters before listening
   const params = plan.params;
   const queue = new JobQueue(options.queueCapacity ?? 4);
-  const maxKeys = options.maxKeys ?? 4;
+  const store = new KeyStore(options.maxKeys ?? 4);
   const maxSamples = options.maxSamplesPerRequest ?? 16;
   const keyLimit = seededKeyBytes(params);
   const inputLimit = ciphertextBatchBytes(params, maxSamples * plan.inputSize);
-  const servers = new Map<string, InferenceServer>();
-  let registering = 0; // registrations in flight count against maxKeys too
+  const info: ServiceCircuitInfo = circuitInfo(circuit, plan, maxSamples);
 
   const app = Fastify({
     logger: options.logger ?? false,
@@ -58,36 +55,12 @@ export function createInferenceService(circuit: Circuit, options: ServiceOptions
   });
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: 'not-found', message: `no route ${req.method} ${req.url}` }));
 
-  const binaryBody = (body: unknown, what: string): Buffer => {
-    if (!Buffer.isBuffer(body) || body.length === 0) {
-      throw new HttpError(415, 'unsupported-media-type', `${what}: send the bytes with Content-Type: ${OCTET}`);
-    }
-    return body;
-  };
-  const serverFor = (keyId: string): InferenceServer => {
-    const s = servers.get(keyId);
-    if (!s) throw new HttpError(404, 'unknown-key', `no evaluation keys registered under id "${keyId}"`);
-    return s;
-  };
+  app.get('/v1/health', async () => ({ status: 'ok', queue: { running: queue.running, waiting: queue.waiting, capacity: queue.capacity }, keys: store.size }));
 
-  app.get('/v1/health', async () => ({ status: 'ok', queue: { running: queue.running, waiting: queue.waiting, capacity: queue.capacity }, keys: servers.size }));
-
-  app.get('/v1/circuit', async () => ({
-    name: circuit.name,
-    bits: circuit.bits,
-    inputShape: circuit.inputShape,
-    inputSize: plan.inputSize,
-    outputSize: plan.outputSize,
-    pbsPerSample: plan.pbsPerSample,
-    parameters: { name: params.name, fingerprint: parameterFingerprint(params) },
-    limits: { seededKeyBytes: keyLimit, maxSamplesPerRequest: maxSamples, inputBytesPerSample: ciphertextBatchBytes(params, plan.inputSize) },
-  }));
+  app.get('/v1/circuit', async () => info);
 
   app.post('/v1/keys', { bodyLimit: keyLimit }, async (req, reply) => {
     const bytes = binaryBody(req.body, 'evaluation keys');
-    if (servers.size + registering >= maxKeys) {
-      throw new HttpError(503, 'key-store-full', `key store full (${maxKeys} key sets); DELETE /v1/keys/<id> a finished one`);
-    }
     let seeded: SeededEvaluationKeys;
     try {
       seeded = SeededEvaluationKeys.deserialize(bytes, params);
@@ -95,26 +68,20 @@ export function createInferenceService(circuit: Circuit, options: ServiceOptions
       throw new HttpError(400, 'invalid-keys', `evaluation keys refused: ${(e as Error).message}`);
     }
     const t0 = performance.now();
-    registering++;
-    const server = await queue.submit(() => InferenceServer.fromSeeded(circuit, seeded)).finally(() => {
-      registering--;
-      seeded.dispose();
-    });
-    const keyId = randomUUID();
-    servers.set(keyId, server);
+    const keyId = await store
+      .register('engine', () => queue.submit(() => InferenceServer.fromSeeded(circuit, seeded)))
+      .finally(() => seeded.dispose());
     req.log.info({ keyId, decompressMs: Math.round(performance.now() - t0) }, 'evaluation keys registered');
     return reply.code(201).send({ keyId, parameters: params.name, decompressMs: performance.now() - t0 });
   });
 
   app.delete<{ Params: { keyId: string } }>('/v1/keys/:keyId', async (req, reply) => {
-    const s = serverFor(req.params.keyId);
-    servers.delete(req.params.keyId);
-    s.dispose();
+    store.delete(req.params.keyId, 'engine');
     return reply.code(204).send();
   });
 
   app.post<{ Params: { keyId: string } }>('/v1/keys/:keyId/infer', { bodyLimit: inputLimit }, async (req, reply) => {
-    const server = serverFor(req.params.keyId);
+    const server = store.get(req.params.keyId, 'engine');
     const bytes = binaryBody(req.body, 'ciphertexts');
     let inputs;
     try {
@@ -139,9 +106,9 @@ export function createInferenceService(circuit: Circuit, options: ServiceOptions
       .send(body);
   });
 
-  app.addHook('onClose', async () => {
-    for (const s of servers.values()) s.dispose();
-    servers.clear();
-  });
+  registerTfheRsRoutes(app, { circuit, plan, queue, store, maxSamples });
+  if (options.web) registerWebRoutes(app, circuit, options.web);
+
+  app.addHook('onClose', async () => store.clear());
   return app;
 }
