@@ -4,8 +4,10 @@
 // `simulate` bit for bit: linear ops are exact mod 2^(bits+1) and the PBS is the same negacyclic
 // lookup (tested on MNIST). A rounded stage (roundBits k >= 2) first clears slot bits 1..k-1
 // exactly: per bit one multiply + offset on all outputs, one batched PBS of a constant table, and
-// an add (@fhenet/compiler circuit/rounding.ts has the arithmetic and why it is exact).
-import type { LweCiphertextBatch } from '../ciphertext.js';
+// an add (@fhenet/compiler circuit/rounding.ts has the arithmetic and why it is exact). A bit that
+// only some outputs extract (v3 extractFrom: the others' bit is known zero) runs on those outputs
+// gathered, and the results are put back in place; the other ciphertexts are not touched.
+import { LweCiphertextBatch } from '../ciphertext.js';
 import type { ServerEngine } from '../server.js';
 import { repeat, repeatCsr, type CircuitPlan } from './plan.js';
 
@@ -90,21 +92,33 @@ export async function executePlan(
       if (stage.extractions.length > 0) {
         // One constant table for all outputs; tables must have 2^bits entries.
         const p = 2 ** plan.circuit.bits;
-        const zeros = new Uint32Array(w.count);
         for (const e of stage.extractions) {
           const at = { ...base, phase: 'extract' as const, bit: e.bit };
           onProgress?.(at);
-          const scaled = engine.mulClear(w, [e.multiplier]);
+          const picked = e.outputs && sampleIndices(e.outputs, stage.outputSize, count);
+          const sel = picked ? w.gather(picked) : w;
+          const scaled = engine.mulClear(sel, [e.multiplier]);
           const shifted = engine.addClear(scaled, [e.offset]);
           scaled.dispose();
-          const sign = await engine.pbsAsync(shifted, zeros, [new Int32Array(p).fill(e.value)], {
+          const sign = await engine.pbsAsync(shifted, new Uint32Array(sel.count), [new Int32Array(p).fill(e.value)], {
             onProgress: onProgress && ((done, total) => onProgress({ ...at, done, total })),
           });
           shifted.dispose();
-          const sum = engine.add(w, sign); // w - bit * 2^i + 2^(i-1)
+          const sum = engine.add(sel, sign); // w - bit * 2^i + 2^(i-1)
           sign.dispose();
-          const next = engine.addClear(sum, [-e.value]);
+          const cleared = engine.addClear(sum, [-e.value]);
           sum.dispose();
+          let next = cleared;
+          if (picked) {
+            sel.dispose();
+            // Output j is w[j], or the cleared copy when it was picked: cleared sits after w in the concat.
+            const order = Uint32Array.from({ length: w.count }, (_, j) => j);
+            picked.forEach((j, r) => (order[j] = w.count + r));
+            const both = LweCiphertextBatch.concat([w, cleared]);
+            cleared.dispose();
+            next = both.gather(order);
+            both.dispose();
+          }
           w.dispose();
           w = next;
         }
@@ -126,10 +140,17 @@ export async function executePlan(
       linearMs: t1 - t0,
       pbsMs,
       extractMs,
-      pbsCount: stage.pbsPerOutput * stage.outputSize * count,
+      pbsCount: stage.pbs * count,
     };
     timings.push(timing);
     onProgress?.({ ...base, phase: 'done', timing });
   }
   return { outputs: x, count, stages: timings, totalMs: performance.now() - start };
+}
+
+/** Batch indices of one sample's `outputs` in each of `count` samples of `size` outputs. */
+function sampleIndices(outputs: Uint32Array, size: number, count: number): Uint32Array {
+  const out = new Uint32Array(outputs.length * count);
+  for (let s = 0; s < count; s++) for (let r = 0; r < outputs.length; r++) out[s * outputs.length + r] = s * size + outputs[r]!;
+  return out;
 }

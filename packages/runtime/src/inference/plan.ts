@@ -2,8 +2,9 @@
 // sample (dense rows as they are; conv2d and sumPool gathered over output positions, so the IR's
 // shared weights are expanded only here, at MNIST scale a few thousand entries), the offset as the
 // dot product's clear bias, and the per-output table index of the stage's batched PBS; for a
-// rounded stage also the bit extractions that precede the lookup.
-import { channelOfOutputs, extractionSteps, inputSize, outputSize, pbsPerNeuron, type Circuit, type ExtractionStep, type LinearOp } from '@fhenet/compiler';
+// rounded stage also the bit extractions that precede the lookup, each with the outputs that need
+// it (a v3 stage's extractFrom skips, per channel, the bits its integers make zero).
+import { channelOfOutputs, extractFromOf, extractionSteps, inputSize, outputSize, pbsPerNeuron, stagePbs, type Circuit, type ExtractionStep, type LinearOp } from '@fhenet/compiler';
 import type { TfheParameterSet } from '@fhenet/params';
 import type { CsrWeights } from '../server.js';
 
@@ -22,10 +23,23 @@ export interface StagePlan {
   readonly tableIndex: Uint32Array;
   /** Low slot bits rounded before the lookup (0: plain). */
   readonly roundBits: number;
-  /** The exact bit extractions before the lookup (empty unless roundBits >= 2), lowest bit first. */
-  readonly extractions: readonly ExtractionStep[];
-  /** PBS per output: extractions + lookup (0 for a clear decode). */
+  /**
+   * The exact bit extractions before the lookup (empty unless roundBits >= 2), lowest bit first;
+   * steps no output needs are left out.
+   */
+  readonly extractions: readonly PlannedExtraction[];
+  /** PBS per output at most: extractions + lookup (0 for a clear decode). */
   readonly pbsPerOutput: number;
+  /** PBS of one sample through the stage: lookups + the extractions actually run. */
+  readonly pbs: number;
+}
+
+export interface PlannedExtraction extends ExtractionStep {
+  /**
+   * One sample's outputs (ascending) whose slot bit `bit` is extracted: those of channels with
+   * extractFrom <= bit. null: every output.
+   */
+  readonly outputs: Uint32Array | null;
 }
 
 export interface CircuitPlan {
@@ -120,6 +134,16 @@ export function repeat<T extends Int32Array | Uint32Array>(values: T, count: num
   return out;
 }
 
+/** Each step with the outputs whose channel extracts its bit (from[channel] <= bit); unneeded steps dropped. */
+function plannedExtractions(steps: readonly ExtractionStep[], from: Int32Array, channels: Int32Array): PlannedExtraction[] {
+  return steps.flatMap((e) => {
+    const outputs: number[] = [];
+    channels.forEach((c, o) => (from[c]! <= e.bit ? outputs.push(o) : 0));
+    if (outputs.length === 0) return [];
+    return [{ ...e, outputs: outputs.length === channels.length ? null : Uint32Array.from(outputs) }];
+  });
+}
+
 export function planCircuit(circuit: Circuit): CircuitPlan {
   const params = circuitParameters(circuit);
   const p = 2 ** circuit.bits;
@@ -141,8 +165,9 @@ export function planCircuit(circuit: Circuit): CircuitPlan {
       tables,
       tableIndex: Uint32Array.from(channels),
       roundBits: stage.roundBits,
-      extractions: stage.tables ? extractionSteps(circuit.bits, stage.roundBits) : [],
+      extractions: stage.tables ? plannedExtractions(extractionSteps(circuit.bits, stage.roundBits), extractFromOf(stage), channels) : [],
       pbsPerOutput: pbsPerNeuron(stage),
+      pbs: stagePbs(stage),
     };
   });
   const first = stages[0];
@@ -154,6 +179,6 @@ export function planCircuit(circuit: Circuit): CircuitPlan {
     inputSize: first.inputSize,
     outputSize: last.outputSize,
     stages,
-    pbsPerSample: stages.reduce((s, st) => s + st.pbsPerOutput * st.outputSize, 0),
+    pbsPerSample: stages.reduce((s, st) => s + st.pbs, 0),
   };
 }
