@@ -1,18 +1,28 @@
-// What the client does around the circuit: raw data -> quantized integers to encrypt, and the
-// decrypted last-stage values -> float logits -> predicted class.
+// What the client does around the circuit: raw data -> quantized integers (through the clear
+// stages, if any) to encrypt, and the decrypted last-stage values -> float logits -> class.
 
 import { quantize } from '@fhenet/quantization';
+import { runClearStages } from './circuit/clear.js';
 import { channelOfOutputs, outputSize } from './circuit/linear.js';
 import type { Circuit } from './circuit/types.js';
 
-/** Raw samples (e.g. MNIST bytes) -> the input integers: x = fround(raw / divisor), then the input quantizer. */
-export function quantizeInputs(circuit: Pick<Circuit, 'inputShape' | 'inputScaling' | 'inputQuantizer'>, raw: ArrayLike<number>, count: number): Int32Array {
+/**
+ * Raw samples (e.g. MNIST bytes) -> the integers the encrypted stages read (what the client
+ * encrypts and `simulate` takes): x = fround(raw / divisor), then the input quantizer, then the
+ * circuit's clear stages when it has any (v3 clearStages: the first layer computed in the clear).
+ */
+export function quantizeInputs(
+  circuit: Pick<Circuit, 'inputShape' | 'inputScaling' | 'inputQuantizer'> & Pick<Partial<Circuit>, 'clearStages'>,
+  raw: ArrayLike<number>,
+  count: number,
+): Int32Array {
   const size = circuit.inputShape.reduce((a, b) => a * b, 1);
   if (raw.length !== count * size) throw new RangeError(`quantizeInputs: expected ${count} x ${size} raw values, got ${raw.length}`);
   const x = new Float32Array(raw.length);
   const d = Math.fround(circuit.inputScaling.divisor);
   for (let i = 0; i < raw.length; i++) x[i] = Math.fround(raw[i] as number) / d;
-  return quantize(x, circuit.inputQuantizer);
+  const q = quantize(x, circuit.inputQuantizer);
+  return circuit.clearStages && circuit.clearStages.length > 0 ? runClearStages(circuit.clearStages, q, count) : q;
 }
 
 /** Float logits (count x outputs) from the decrypted last-stage values. */

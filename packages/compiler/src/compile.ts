@@ -8,7 +8,8 @@ import { channelCount, outputSize } from './circuit/linear.js';
 import { pbsPerNeuron, provableExtractFrom, stagePbs } from './circuit/rounding.js';
 import type { Circuit } from './circuit/types.js';
 import type { ChainPrecision } from './lower/chain.js';
-import { lowerGraph } from './lower/lower.js';
+import { lowerGraph, type LoweredGraph } from './lower/lower.js';
+import { sizeClearStages } from './clear-prefix.js';
 import { analyzeRanges } from './ranges.js';
 import { chooseParameters, pbsCount, type ParameterChoice } from './parameters.js';
 import { floatTies } from './ties.js';
@@ -31,6 +32,13 @@ export interface CompileOptions {
    * inference; within 20% of it, the smallest k, which loses the least accuracy). Default 0.
    */
   readonly roundBits?: number | readonly number[] | 'auto';
+  /**
+   * The client computes the first stage (accumulator and lookup) in the clear and encrypts its
+   * outputs: the paper's first layer in the clear with 8-bit inputs (docs/compiler.md). The stage
+   * is sized alone on the exact worst case (circuit clearStages, v3) and does not count towards
+   * `bits`, `maxBits`, the PBS count or the parameters. With a per-stage roundBits list its entry is 0.
+   */
+  readonly clearFirstLayer?: boolean;
 }
 
 /** One rounding the compiler priced (all of them with roundBits 'auto'). */
@@ -84,6 +92,8 @@ export interface CompileReport {
   readonly predictedInferenceMs?: number;
   /** The roundings priced (one unless roundBits was 'auto'). */
   readonly roundingCandidates: readonly RoundingCandidate[];
+  /** Stages the client runs in the clear (clearFirstLayer), with their own table widths; `stages` are the encrypted ones. */
+  readonly clearStages?: readonly { readonly name: string; readonly kind: string; readonly outputs: number; readonly bits: number }[];
 }
 
 /** Within this factor of the cheapest rounding, 'auto' takes the smallest k (least accuracy lost). */
@@ -118,12 +128,20 @@ export function compile(graph: TrainedGraph, options: CompileOptions = {}): Comp
     const { raw, count } = options.calibration;
     calibration = { inputs: quantizeInputs(graph, raw, count), count };
   }
-  const ranges = analyzeRanges(lowered, calibration);
+  const allRanges = analyzeRanges(lowered, calibration);
   const sizing: Sizing = options.sizing ?? (calibration ? 'calibration' : 'worstCase');
-  const sizeWith = (roundBits: readonly number[]) =>
-    withExtractFrom(sizeCircuit(lowered, ranges, { sizing, roundBits, ...(options.maxBits === undefined ? {} : { maxBits: options.maxBits }) }));
-  const plain = sizeWith(lowered.stages.map(() => 0));
-  const lookupStages = lowered.stages.map((st) => st.outputQuantizer !== null);
+  // A clear prefix is sized on its own (clear-prefix.ts); everything below sizes, rounds and prices
+  // the encrypted stages only, so `lowered` and `ranges` from here on start after it.
+  const nClear = options.clearFirstLayer ? 1 : 0;
+  const clearStages = nClear > 0 ? sizeClearStages(lowered, allRanges, nClear) : undefined;
+  const encrypted: LoweredGraph = { ...lowered, stages: lowered.stages.slice(nClear) };
+  const ranges = allRanges.slice(nClear);
+  const sizeWith = (roundBits: readonly number[]): Circuit => {
+    const c = withExtractFrom(sizeCircuit(encrypted, ranges, { sizing, roundBits, ...(options.maxBits === undefined ? {} : { maxBits: options.maxBits }) }));
+    return clearStages ? { ...c, clearStages } : c;
+  };
+  const plain = sizeWith(encrypted.stages.map(() => 0));
+  const lookupStages = encrypted.stages.map((st) => st.outputQuantizer !== null);
   const uniform = (k: number) => lookupStages.map((l) => (l ? k : 0));
   let choices: (readonly number[])[];
   const rb = options.roundBits ?? 0;
@@ -134,7 +152,10 @@ export function compile(graph: TrainedGraph, options: CompileOptions = {}): Comp
     choices = [uniform(rb)];
   } else {
     if (rb.length !== lowered.stages.length) throw new RangeError(`compile: roundBits needs one entry per stage (${lowered.stages.length}: ${lowered.stages.map((s) => s.name).join(', ')}), got ${rb.length}`);
-    choices = [rb];
+    rb.slice(0, nClear).forEach((k, i) => {
+      if (k !== 0) throw new RangeError(`compile: roundBits[${i}] (stage ${lowered.stages[i]!.name}) must be 0: it runs in the clear (clearFirstLayer), got ${k}`);
+    });
+    choices = [rb.slice(nClear)];
   }
   const priced = choices.map((roundBits) => {
     const sized = roundBits.every((k) => k === 0) ? plain : sizeWith(roundBits);
@@ -166,8 +187,8 @@ export function compile(graph: TrainedGraph, options: CompileOptions = {}): Comp
           inferenceMs: inferenceMs(c),
         },
   );
-  const wcBits = stageBits(ranges, 'worstCase', lowered);
-  const calBits = calibration ? stageBits(ranges, 'calibration', lowered) : undefined;
+  const wcBits = stageBits(ranges, 'worstCase', encrypted);
+  const calBits = calibration ? stageBits(ranges, 'calibration', encrypted) : undefined;
   const circuit: Circuit = 'error' in parameters ? sized : { ...sized, parameters: parameters.parameters };
   const stages: StageReport[] = circuit.stages.map((s, i) => {
     const r = ranges[i]!;
@@ -192,10 +213,11 @@ export function compile(graph: TrainedGraph, options: CompileOptions = {}): Comp
     stages,
     pbsCount: stages.reduce((a, s) => a + s.pbs, 0),
     maxNu: Math.max(...stages.map((s) => s.nu)),
-    floatTies: floatTies(lowered, lowerGraph(graph, precision === 'float32' ? 'float64' : 'float32'), ranges.map((r) => r.worstCase)).length,
+    floatTies: floatTies(lowered, lowerGraph(graph, precision === 'float32' ? 'float64' : 'float32'), allRanges.map((r) => r.worstCase)).length,
     parameters,
     ...('error' in parameters ? {} : { predictedInferenceMs: parameters.predictedPbsMs * pbsCount(circuit) }),
     roundingCandidates,
+    ...(clearStages ? { clearStages: clearStages.map((c) => ({ name: c.name, kind: c.linear.kind, outputs: outputSize(c.linear), bits: c.bits })) } : {}),
   };
   return { circuit, report, unrounded: circuit.stages.every((s) => s.roundBits === 0) ? circuit : plain };
 }

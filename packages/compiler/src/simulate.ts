@@ -11,6 +11,9 @@
 // each exactly as the encrypted side does it (multiply, add the offset, negacyclic lookup of a
 // constant table, subtract), then the lookup; see circuit/rounding.ts. A v3 stage's extractFrom
 // skips, per channel, the bits its integers make zero (the runtime skips the same PBS).
+//
+// A circuit's clear stages (v3 clearStages) are not simulated here: the client runs them in the
+// clear, inside quantizeInputs, and `inputs` are what it encrypts (circuit/clear.ts).
 
 import { accumulate, channelOfOutputs, inputSize, outputSize } from './circuit/linear.js';
 import { extractFromOf, extractionSteps } from './circuit/rounding.js';
@@ -40,8 +43,10 @@ export function simulate(circuit: Circuit, inputs: Int32Array, count: number, op
   const first = circuit.stages[0];
   if (!first) throw new RangeError(`simulate: circuit "${circuit.name}" has no stages`);
   if (!Number.isInteger(count) || count < 0 || inputs.length !== count * inputSize(first.linear)) {
+    // With a clear prefix the inputs are its outputs, as the client encrypts them (quantizeInputs runs it).
+    const prefix = circuit.clearStages?.length ? ` (the outputs of its ${circuit.clearStages.length} clear stage(s): pass quantizeInputs(circuit, raw, count))` : '';
     throw new RangeError(
-      `simulate: inputs must hold count x ${inputSize(first.linear)} integers; got ${inputs.length} for count ${count}`,
+      `simulate: inputs must hold count x ${inputSize(first.linear)} integers${prefix}; got ${inputs.length} for count ${count}`,
     );
   }
   const p = 2 ** circuit.bits;

@@ -16,6 +16,7 @@ interface CompileArgs {
   'round-bits': string;
   'accuracy-count': number;
   'tfhe-rs-params'?: string;
+  'clear-first-layer': boolean;
 }
 
 /** --round-bits: "auto", one k for every lookup stage, or a comma-separated k per stage. */
@@ -59,6 +60,12 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
         describe:
           'Also write the Shortint.new_parameters arguments a node-tfhe / tfhe client must use for the chosen set (or why tfhe-rs refuses it) to this JSON file (docs/node-tfhe-client.md)',
       })
+      .option('clear-first-layer', {
+        type: 'boolean',
+        default: false,
+        describe:
+          "The client computes the first layer (accumulator and lookup) in the clear and encrypts its outputs (the paper's 8-bit-input configuration): its accumulator no longer bounds the circuit bits",
+      })
       .option('sizing', {
         type: 'string',
         choices: ['calibration', 'worst-case'],
@@ -87,6 +94,7 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
         ...(data ? { calibration: { raw: data.images, count: data.count } } : {}),
         ...(sizing ? { sizing } : {}),
         roundBits,
+        ...(a['clear-first-layer'] ? { clearFirstLayer: true } : {}),
       });
     } catch (e) {
       // A model the compiler rejects is a user-facing answer, not a crash: print it, exit 1.
@@ -100,6 +108,9 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
     const { circuit, report, unrounded } = result;
     saveCircuit(a.out, circuit);
     console.log(formatReport(report));
+    for (const c of report.clearStages ?? []) {
+      console.log(`clear stage (client, not encrypted): ${c.name} ${c.kind}, ${c.outputs} outputs, exact ${c.bits}-bit tables (worst case); the ${report.bits}-bit circuit starts after it`);
+    }
     console.log(`calibration: ${data ? `${data.count} ${dataset} training images` : 'none'}; wrote ${a.out}`);
     if (a['tfhe-rs-params'] !== undefined) {
       if (!circuit.parameters) {

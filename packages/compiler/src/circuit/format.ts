@@ -6,6 +6,7 @@ import { assertQuantParams, type IntRange, type QuantParams } from '@fhenet/quan
 import { assertParameterSet, type TfheParameterSet } from '@fhenet/params';
 import { CircuitFormatError, show } from '../errors.js';
 import { decodeFloats, decodeInts, encodeFloats, encodeInts } from './arrays.js';
+import { clearTableLength, type ClearStage } from './clear.js';
 import { channelCount, inputSize, outputSize } from './linear.js';
 import { provableExtractFrom, roundedTableViolation } from './rounding.js';
 import {
@@ -33,6 +34,18 @@ export function circuitToJson(c: Circuit): unknown {
     inputShape: c.inputShape,
     inputScaling: c.inputScaling,
     inputQuantizer: c.inputQuantizer,
+    ...(c.clearStages && c.clearStages.length > 0
+      ? {
+          clearStages: c.clearStages.map((s) => ({
+            name: s.name,
+            linear: linearToJson(s.linear),
+            bits: s.bits,
+            offset: encodeInts(s.offset),
+            tables: encodeInts(s.tables),
+            analysis: { ...s.analysis, shift: encodeInts(s.analysis.shift) },
+          })),
+        }
+      : {}),
     stages: c.stages.map((s) => ({
       name: s.name,
       linear: linearToJson(s.linear),
@@ -116,6 +129,33 @@ export function circuitFromJson(json: unknown, source = 'circuit'): Circuit {
   if (!Array.isArray(root.stages) || root.stages.length === 0) fail('stages', 'a non-empty array', root.stages);
   const rawStages = root.stages as unknown[];
   let expectedInput = inputShape.reduce((a, b) => a * b, 1);
+  // v3: the client's clear prefix (circuit/clear.ts); the encrypted stages read its last outputs.
+  let clearStages: ClearStage[] | undefined;
+  if (root.clearStages !== undefined) {
+    if (version < 3) fail('clearStages', `absent (a v3 field) in a version ${version} file`, '(present)');
+    if (!Array.isArray(root.clearStages) || root.clearStages.length === 0) fail('clearStages', 'a non-empty array (or no field)', root.clearStages);
+    clearStages = (root.clearStages as unknown[]).map((raw, i) => {
+      const f = `clearStages[${i}]`;
+      const s = obj(raw, f);
+      const linear = readLinear(obj(s.linear, `${f}.linear`), `${f}.linear`);
+      if (inputSize(linear) !== expectedInput) fail(`${f}.linear`, `an input of ${expectedInput} values (the previous output)`, inputSize(linear));
+      expectedInput = outputSize(linear);
+      const channels = channelCount(linear);
+      const stageBits = int(s.bits, `${f}.bits`, 1, MAX_CIRCUIT_BITS);
+      const a = obj(s.analysis, `${f}.analysis`);
+      const worstCase = range(a.worstCase, `${f}.analysis.worstCase`);
+      // Sized on the exact worst case: every slot has its table entry (the client checks each one too).
+      if (worstCase.min < 0 || worstCase.max >= 2 ** stageBits) fail(`${f}.analysis.worstCase`, `a slot range inside [0, 2^${stageBits})`, worstCase);
+      return {
+        name: str(s.name, `${f}.name`),
+        linear,
+        bits: stageBits,
+        offset: decodeInts(s.offset, source, `${f}.offset`, outputSize(linear)),
+        tables: decodeInts(s.tables, source, `${f}.tables`, clearTableLength({ linear, bits: stageBits })),
+        analysis: { shift: decodeInts(a.shift, source, `${f}.analysis.shift`, channels), worstCase, nu: num(a.nu, `${f}.analysis.nu`) },
+      };
+    });
+  }
   const stages: Stage[] = rawStages.map((raw, i) => {
     const f = `stages[${i}]`;
     const s = obj(raw, f);
@@ -239,5 +279,5 @@ export function circuitFromJson(json: unknown, source = 'circuit'): Circuit {
     parameters = { set, log2PFailPerPbs: num(pr.log2PFailPerPbs, 'parameters.log2PFailPerPbs'), pErrorPerInference: pe };
   }
 
-  return { name, bits, inputShape, inputScaling: { divisor }, inputQuantizer, stages, output, ...(parameters ? { parameters } : {}) };
+  return { name, bits, inputShape, inputScaling: { divisor }, inputQuantizer, ...(clearStages ? { clearStages } : {}), stages, output, ...(parameters ? { parameters } : {}) };
 }

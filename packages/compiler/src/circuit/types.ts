@@ -3,6 +3,9 @@
 
 import type { IntRange, QuantParams } from '@fhenet/quantization';
 import type { TfheParameterSet } from '@fhenet/params';
+import type { ClearStage } from './clear.js';
+
+export type { ClearStage } from './clear.js';
 
 export const CIRCUIT_FORMAT = 'fhenet-circuit';
 export const CIRCUIT_VERSION = 3;
@@ -138,6 +141,13 @@ export interface Circuit {
   readonly inputScaling: { readonly divisor: number };
   /** Client side: x -> q = clamp(roundHalfToEven(x / scale) + zeroPoint, qmin, qmax). Per-tensor. */
   readonly inputQuantizer: QuantParams;
+  /**
+   * v3, optional: stages the client evaluates in the clear on q before encrypting (the paper's
+   * first layer in the clear, circuit/clear.ts); `stages` then read the last one's outputs.
+   * `bits` bounds only `stages`. Absent: the client encrypts q itself.
+   */
+  readonly clearStages?: readonly ClearStage[];
+  /** The encrypted stages. */
   readonly stages: readonly Stage[];
   readonly output: OutputDecoder;
   /** Absent until parameters are chosen (the circuit is still simulatable without them). */
