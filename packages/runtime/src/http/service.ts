@@ -5,10 +5,11 @@
 // 4xx/503 JSON answer, never a crash.
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Circuit } from '@fhenet/compiler';
-import { SeededEvaluationKeys } from '../server.js';
+import { SeededEvaluationKeys, threadCount } from '../server.js';
 import { InferenceServer } from '../inference/server.js';
 import { planCircuit } from '../inference/plan.js';
 import { ciphertextBatchBytes, seededKeyBytes } from '../inference/sizes.js';
+import { assertRegistrationBudget, defaultMemoryLimit, modelExecutionMemory } from '../inference/memory.js';
 import { BusyError, JobQueue } from './queue.js';
 import { binaryBody, HttpError, OCTET } from './errors.js';
 import { KeyStore } from './key-store.js';
@@ -19,6 +20,11 @@ import { registerWebRoutes, type WebOptions } from './web.js';
 export interface ServiceOptions {
   /** Jobs (key registrations, inferences) allowed to wait behind the running one (default 4). */
   readonly queueCapacity?: number;
+  /**
+   * Memory the service may use (bytes; default 80% of the machine): a key registration that would
+   * not leave room for its keys and one maxSamplesPerRequest execution is refused (503).
+   */
+  readonly maxMemoryBytes?: number;
   /** Registered key sets kept at once (default 4; each holds the expanded keys in memory). */
   readonly maxKeys?: number;
   /** Samples accepted in one inference request (default 16). */
@@ -37,6 +43,8 @@ export function createInferenceService(circuit: Circuit, options: ServiceOptions
   const maxSamples = options.maxSamplesPerRequest ?? 16;
   const keyLimit = seededKeyBytes(params);
   const inputLimit = ciphertextBatchBytes(params, maxSamples * plan.inputSize);
+  const memoryModel = modelExecutionMemory(plan, { count: maxSamples, threads: threadCount() });
+  const memoryLimit = options.maxMemoryBytes ?? defaultMemoryLimit();
   const info: ServiceCircuitInfo = circuitInfo(circuit, plan, maxSamples);
 
   const app = Fastify({
@@ -61,6 +69,11 @@ export function createInferenceService(circuit: Circuit, options: ServiceOptions
 
   app.post('/v1/keys', { bodyLimit: keyLimit }, async (req, reply) => {
     const bytes = binaryBody(req.body, 'evaluation keys');
+    try {
+      assertRegistrationBudget(memoryModel, { limitBytes: memoryLimit, inUseBytes: process.memoryUsage.rss(), limitName: 'the service\'s maxMemoryBytes' });
+    } catch (e) {
+      throw new HttpError(503, 'insufficient-memory', (e as Error).message);
+    }
     let seeded: SeededEvaluationKeys;
     try {
       seeded = SeededEvaluationKeys.deserialize(bytes, params);
