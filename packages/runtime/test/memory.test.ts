@@ -5,7 +5,7 @@
 // + 1) words, as the native side reports them), and the keys must account for the process's growth.
 import { describe, expect, it } from 'vitest';
 import { chooseParameters, type Circuit, type Conv2dOp, type DenseOp, type Stage, type SumPoolOp } from '@fhenet/compiler';
-import { executePlan, InferenceClient, InferenceServer, planCircuit, predict, type LweCiphertextBatch } from '@fhenet/runtime';
+import { createInferenceService, executePlan, InferenceClient, InferenceServer, planCircuit, predict, type LweCiphertextBatch } from '@fhenet/runtime';
 import { assertMemoryBudget, modelExecutionMemory, parseByteSize } from '../src/inference/memory.js';
 
 const bits = 5;
@@ -159,5 +159,14 @@ describe('memory model of an encrypted execution', () => {
     expect(parseByteSize('4096')).toBe(4096);
     expect(() => parseByteSize('lots')).toThrow(/expected a number of bytes/);
     expect(() => parseByteSize('0')).toThrow(/must be positive/);
+  });
+
+  it('HTTP key registration is refused (503) when the keys and one batch would not fit', async () => {
+    const app = createInferenceService(circuit(), { maxMemoryBytes: process.memoryUsage.rss() + 2 ** 20 });
+    const r = await app.inject({ method: 'POST', url: '/v1/keys', headers: { 'content-type': 'application/octet-stream' }, payload: Buffer.alloc(64, 1) });
+    expect(r.statusCode).toBe(503);
+    expect(r.json()).toMatchObject({ error: 'insufficient-memory' });
+    expect(r.json().message).toMatch(/registering evaluation keys needs .* then stage 1\/3 "conv" with 16 sample\(s\).* but only .* are available/);
+    await app.close();
   });
 });

@@ -292,3 +292,24 @@ export function assertMemoryBudget(model: MemoryModel, budget: MemoryBudget): nu
   }
   return Math.max(model.peakBytes, model.keySetupPeakBytes);
 }
+
+/**
+ * A service registering one more key set: the uploaded body is already resident (in inUseBytes);
+ * it then holds the keys' native seeded copy while expanding, and afterwards must still run a
+ * batch of model.count samples. Throws like assertMemoryBudget, naming the peak stage.
+ */
+export function assertRegistrationBudget(model: MemoryModel, budget: MemoryBudget): number {
+  const need = model.seededKeyBytes + model.peakBytes;
+  const available = budget.limitBytes - budget.inUseBytes;
+  if (need > available) {
+    const s = model.stages[model.peakStage]!;
+    throw new Error(
+      `memory budget: registering evaluation keys needs ${formatBytes(need)} (keys ${formatBytes(model.keyBytes.total)} expanded from ` +
+        `${formatBytes(model.seededKeyBytes)} seeded, then stage ${model.peakStage + 1}/${model.stages.length} "${s.name}" with ` +
+        `${model.count} sample(s): ${formatBytes(s.peakBytes)}) but only ${formatBytes(Math.max(0, available))} are available ` +
+        `(limit ${formatBytes(budget.limitBytes)} set by ${budget.limitName ?? 'maxMemoryBytes'}, ${formatBytes(budget.inUseBytes)} in use); ` +
+        'delete a registered key set or raise the limit',
+    );
+  }
+  return need;
+}
