@@ -1,7 +1,7 @@
 // Files of the node-tfhe client (`fhenet keygen|encrypt|run|decrypt|predict --client node-tfhe`,
 // docs/node-tfhe-client.md). node-tfhe's own bytes are plain bincode without version tags or
 // parameters, so each is wrapped in a versioned container naming what it holds, the parameter
-// set it was made for and a SHA-256 of the payload; readers check all of it, and the payload's
+// set it was made for and a SHA-256 of header and payload; readers check all of it, and the payload's
 // structure, before node-tfhe or the native reader sees a byte. Errors name the file and field.
 import { createHash } from 'node:crypto';
 import type { TfheParameterSet } from '@fhenet/params';
@@ -84,7 +84,7 @@ export function encodeTfheRsFile(kind: TfheRsFileKind, set: TfheParameterSet, pa
   h.writeBigUInt64LE(BigInt(payload.length), 96);
   h.writeUInt32LE(payload.length / itemBytes, 104);
   h.writeUInt32LE(itemBytes, 108);
-  createHash('sha256').update(payload).digest().copy(h, 112);
+  createHash('sha256').update(h.subarray(0, 112)).update(payload).digest().copy(h, 112);
   return Buffer.concat([h, payload]);
 }
 
@@ -92,7 +92,8 @@ export function encodeTfheRsFile(kind: TfheRsFileKind, set: TfheParameterSet, pa
  * Reads a container written by encodeTfheRsFile, for the parameter set `set`, holding one of
  * `expected`. Every header field is checked (magic, version, kind, flags, fingerprint, lengths,
  * payload SHA-256), then the payload's own structure (client key, ciphertext metadata); the
- * compressed server key's fields are checked by the native reader when it is expanded.
+ * compressed server key's fields are checked by the native reader when it is expanded. The
+ * SHA-256 covers the header fields too, so any changed byte of a file is an error.
  */
 export function decodeTfheRsFile(bytes: Uint8Array, file: string, set: TfheParameterSet, expected: readonly TfheRsFileKind[]): TfheRsFileContent {
   const fail = (field: string, msg: string): never => {
@@ -101,7 +102,7 @@ export function decodeTfheRsFile(bytes: Uint8Array, file: string, set: TfheParam
   const want = expected.map((k) => DESCRIBE[k]).join(' or ');
   const family = sniffFile(bytes);
   if (family.family !== 'tfhe-rs') {
-    fail('header', `expected a ${want} (written by --client node-tfhe, magic ${TFHE_RS_FILE_MAGIC}), got ${family.family === 'fhenet' ? `an ${family.what} (our own client's file; use it without --client node-tfhe)` : family.what}`);
+    fail('header', `expected ${want} (written by --client node-tfhe, magic ${TFHE_RS_FILE_MAGIC}), got ${family.family === 'fhenet' ? `an ${family.what} (our own client's file; use it without --client node-tfhe)` : family.what}`);
   }
   if (bytes.length < TFHE_RS_FILE_HEADER_BYTES) fail('header', `truncated: ${bytes.length} bytes, the header alone is ${TFHE_RS_FILE_HEADER_BYTES}`);
   const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
@@ -109,7 +110,7 @@ export function decodeTfheRsFile(bytes: Uint8Array, file: string, set: TfheParam
   if (version !== TFHE_RS_FILE_VERSION) fail('format version', `expected ${TFHE_RS_FILE_VERSION}, got ${version} (written by another fhenet version?)`);
   const kind = KIND_NAMES[b.readUInt16LE(10)];
   if (!kind) fail('kind', `unknown kind ${b.readUInt16LE(10)} (known: ${Object.entries(TFHE_RS_FILE_KINDS).map(([k, v]) => `${v} ${k}`).join(', ')})`);
-  if (!expected.includes(kind!)) fail('kind', `expected a ${want}, got a ${DESCRIBE[kind!]}`);
+  if (!expected.includes(kind!)) fail('kind', `expected ${want}, got ${DESCRIBE[kind!]}`);
   const flags = b.readUInt32LE(12);
   if (flags !== 0) fail('flags', `expected 0, got ${flags}`);
   const words = Array.from({ length: 8 }, (_, i) => b.readUInt32LE(48 + 4 * i));
@@ -126,8 +127,8 @@ export function decodeTfheRsFile(bytes: Uint8Array, file: string, set: TfheParam
   if (expectedItem !== undefined && itemBytes !== expectedItem) fail('item size', `expected ${expectedItem} bytes (from the parameters), got ${itemBytes}`);
   if (count === 0 || BigInt(count) * BigInt(itemBytes) !== length) fail('item count', `${count} items of ${itemBytes} bytes do not make the ${length}-byte payload`);
   const payload = bytes.subarray(TFHE_RS_FILE_HEADER_BYTES);
-  const sum = createHash('sha256').update(payload).digest();
-  if (!sum.equals(b.subarray(112, 144))) fail('payload SHA-256', 'checksum mismatch (corrupt file)');
+  const sum = createHash('sha256').update(b.subarray(0, 112)).update(payload).digest();
+  if (!sum.equals(b.subarray(112, 144))) fail('SHA-256', 'checksum of the header and payload mismatch (corrupt file)');
   const writer = b.subarray(80, 96).toString('latin1').replace(/\0+$/, '');
   if (kind === 'clientKey') checkClientKey(payload, set, fail);
   if (kind === 'ciphertexts') for (let i = 0; i < count; i++) checkCiphertext(payload.subarray(i * itemBytes, (i + 1) * itemBytes), set, (f, m) => fail(`ciphertext ${i}: ${f}`, m));
