@@ -181,6 +181,28 @@ describe('malformed node-tfhe files: Errors naming the file and the field, never
     );
   }, 120_000);
 
+  test("one client's keys with the other's ciphertexts: refused from the headers, both ways", async () => {
+    const ours = join(dir, 'our-keys');
+    await fhenet('keygen', '--circuit', CIRCUIT, '--out', ours);
+    await expect(loadServerFromKeyFile(circuit, join(ours, 'eval-keys.seeded.bin')).then(async ({ server, family }) => {
+      try {
+        return readServerInputs(server, family, f('fuzz-in.ct'));
+      } finally {
+        server.dispose();
+      }
+    })).rejects.toThrow(/fuzz-in\.ct: header: expected fhenet ciphertext batch .*got node-tfhe compressed ciphertexts \(the evaluation keys come from fhenet's own client, the inputs from the other client/);
+    await fhenet('encrypt', '--circuit', CIRCUIT, '--keys', ours, '--out', f('our-in.ct'));
+    const { server, family } = await loadServerFromKeyFile(circuit, join(keys, 'server-key.tfhe-rs.bin'));
+    try {
+      expect(() => readServerInputs(server, family, f('our-in.ct'))).toThrow(/our-in\.ct: header: expected node-tfhe ciphertexts .*got fhenet ciphertext batch \(the evaluation keys come from node-tfhe/);
+    } finally {
+      server.dispose();
+    }
+    await expect(fhenet('decrypt', '--circuit', CIRCUIT, '--keys', keys, '--in', f('our-in.ct'))).rejects.toThrow(/our-in\.ct: header: expected node-tfhe ciphertexts .*got fhenet ciphertext batch/);
+    await expect(fhenet('decrypt', '--circuit', CIRCUIT, '--keys', ours, '--in', f('fuzz-in.ct'))).rejects.toThrow(/fuzz-in\.ct: header: expected an fhenet ciphertext batch .*got node-tfhe compressed ciphertexts/);
+    await expect(fhenet('encrypt', '--client', 'node-tfhe', '--circuit', CIRCUIT, '--keys', ours, '--out', f('z.ct'))).rejects.toThrow(/--client node-tfhe: the key folder .* was made by fhenet's own client/);
+  }, 120_000);
+
   test('client key and output files given to `fhenet encrypt` / `fhenet decrypt`', async () => {
     const keyFile = join(keys, 'client-key.tfhe-rs.bin');
     for (const [name, bytes, pattern] of cases(clientKey, 'clientKey')) {
