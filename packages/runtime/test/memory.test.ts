@@ -128,8 +128,13 @@ describe('memory model of an encrypted execution', () => {
     server.dispose();
   }, 120_000);
 
-  it('refuses a bad count', () => {
+  it('refuses a bad count; key setup copies', () => {
     expect(() => modelExecutionMemory(planCircuit(circuit()), { count: 0 })).toThrow(/count must be a positive integer/);
+    // Key setup: one seeded copy when the server expands the client's own object, two when it
+    // arrives serialized (the bytes and their deserialized copy).
+    const [one, two] = ([1, 2] as const).map((seededCopies) => modelExecutionMemory(planCircuit(circuit()), { seededCopies }));
+    expect(two!.keySetupPeakBytes - one!.keySetupPeakBytes).toBe(one!.seededKeyBytes);
+    expect(modelExecutionMemory(planCircuit(circuit())).keySetupPeakBytes).toBe(two!.keySetupPeakBytes);
   });
 
   it('budget: refuses with the stage, the bytes needed and the bytes available', () => {

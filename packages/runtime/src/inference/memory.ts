@@ -40,6 +40,12 @@ export interface MemoryModelOptions {
    * this); otherwise (InferenceServer.infer, the HTTP service) the caller holds them throughout.
    */
   readonly releaseInputs?: boolean;
+  /**
+   * Seeded key copies alive while they are expanded: 2 (default) when they arrive serialized (HTTP
+   * body, key folder) and are deserialized next to their bytes; 1 when the server expands the
+   * client's own object (predict with fresh keys in-process).
+   */
+  readonly seededCopies?: 1 | 2;
 }
 
 export interface StageMemory {
@@ -218,7 +224,7 @@ export function modelExecutionMemory(plan: CircuitPlan, options: MemoryModelOpti
     stages,
     peakBytes: fixed + stages[peakStage]!.peakBytes,
     peakStage,
-    keySetupPeakBytes: 2 * seeded + keyBytes.total + planBytes,
+    keySetupPeakBytes: (options.seededCopies ?? 2) * seeded + keyBytes.total + planBytes,
   };
 }
 

@@ -84,7 +84,8 @@ export interface PredictResult {
 const peakRss = () => process.resourceUsage().maxRSS * 1024; // maxRSS is in KiB
 
 /** The model of predict's in-process execution: engine threads, inputs released after stage 0. */
-const modelOf = (plan: CircuitPlan, samples: number) => modelExecutionMemory(plan, { count: samples, threads: threadCount(), releaseInputs: true });
+const modelOf = (plan: CircuitPlan, samples: number, seededCopies: 1 | 2 = 1) =>
+  modelExecutionMemory(plan, { count: samples, threads: threadCount(), releaseInputs: true, seededCopies });
 
 function keygenLogger(log: (l: string) => void): ProgressCallback {
   let last = -1;
@@ -102,11 +103,13 @@ export async function predict(o: PredictOptions): Promise<PredictResult> {
   const limitBytes = o.maxMemoryBytes ?? defaultMemoryLimit();
   if (!(Number.isFinite(limitBytes) && limitBytes > 0)) throw new Error(`maxMemoryBytes: expected a positive number of bytes, got ${o.maxMemoryBytes}`);
   // Budget first: nothing big exists yet, so what is resident now is the baseline the model adds to.
+  // Keys read from a folder are deserialized next to their file bytes (two seeded copies).
+  const reuseKeys = !!o.keysDir && existsSync(join(o.keysDir, MANIFEST_FILE));
   const baselineRssBytes = process.memoryUsage.rss();
   let model: MemoryModel | null = null;
   let predictedPeakRssBytes = baselineRssBytes;
   if (!o.serverUrl) {
-    model = modelOf(planCircuit(circuit), Math.min(batchSize, count));
+    model = modelOf(planCircuit(circuit), Math.min(batchSize, count), reuseKeys ? 2 : 1);
     predictedPeakRssBytes += assertMemoryBudget(model, { limitBytes, inUseBytes: baselineRssBytes });
     const peak = model.stages[model.peakStage]!;
     log(
@@ -118,21 +121,30 @@ export async function predict(o: PredictOptions): Promise<PredictResult> {
   const t0 = performance.now();
   let client: InferenceClient;
   let seededBytes: Buffer | undefined;
-  if (o.keysDir && existsSync(join(o.keysDir, MANIFEST_FILE))) {
+  let nativeSeeded: SeededEvaluationKeys | undefined;
+  if (reuseKeys && o.keysDir) {
     client = loadClient(o.keysDir, circuit);
     seededBytes = readFileSync(seededKeysPath(o.keysDir));
     log(`keys: reusing ${o.keysDir}`);
-  } else if (o.keysDir) {
-    log(`keys: generating into ${o.keysDir} (${circuit.parameters?.set.name ?? '?'})`);
-    const made = await writeKeyDir(o.keysDir, circuit, keygenLogger(log));
-    client = made.client;
-    seededBytes = made.seeded.serialize();
-    made.seeded.dispose();
   } else {
-    client = InferenceClient.generate(circuit);
-    const seeded = await client.generateSeededEvaluationKeys(keygenLogger(log));
-    seededBytes = seeded.serialize();
-    seeded.dispose();
+    let seeded: SeededEvaluationKeys;
+    if (o.keysDir) {
+      log(`keys: generating into ${o.keysDir} (${circuit.parameters?.set.name ?? '?'})`);
+      const made = await writeKeyDir(o.keysDir, circuit, keygenLogger(log));
+      client = made.client;
+      seeded = made.seeded;
+    } else {
+      client = InferenceClient.generate(circuit);
+      seeded = await client.generateSeededEvaluationKeys(keygenLogger(log));
+    }
+    // In-process, the server expands this very object: no serialized copy next to it (the key
+    // setup peak is then one seeded copy + the expanded keys, not two).
+    if (o.serverUrl) {
+      seededBytes = seeded.serialize();
+      seeded.dispose();
+    } else {
+      nativeSeeded = seeded;
+    }
   }
   const keygenSeconds = (performance.now() - t0) / 1000;
 
@@ -141,10 +153,11 @@ export async function predict(o: PredictOptions): Promise<PredictResult> {
   let remote: { http: InferenceHttpClient; keyId: string } | undefined;
   if (o.serverUrl) {
     const http = new InferenceHttpClient(o.serverUrl);
-    log(`server ${o.serverUrl}: registering ${(seededBytes.length / 2 ** 20).toFixed(1)} MiB of evaluation keys`);
-    remote = { http, keyId: await http.registerKeys(seededBytes) };
+    log(`server ${o.serverUrl}: registering ${(seededBytes!.length / 2 ** 20).toFixed(1)} MiB of evaluation keys`);
+    remote = { http, keyId: await http.registerKeys(seededBytes!) };
   } else {
-    const seeded = SeededEvaluationKeys.deserialize(seededBytes, client.params);
+    const seeded = nativeSeeded ?? SeededEvaluationKeys.deserialize(seededBytes!, client.params);
+    seededBytes = undefined;
     local = await InferenceServer.fromSeeded(circuit, seeded);
     seeded.dispose();
   }
