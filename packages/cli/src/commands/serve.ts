@@ -1,4 +1,5 @@
-// `fhenet serve --circuit c.json --port 8080`: the HTTP inference service (docs/http-api.md).
+// `fhenet serve --circuit c.json --port 8080`: the HTTP inference service (docs/http-api.md) and,
+// for MNIST-shaped circuits, the browser client at / (docs/browser-client.md).
 import type { CommandModule } from 'yargs';
 
 interface ServeArgs {
@@ -8,7 +9,12 @@ interface ServeArgs {
   queue: number;
   'max-keys': number;
   'max-samples': number;
+  web: boolean;
+  'web-samples': number;
 }
+
+/** The page draws and shows 28x28 grey images; other input shapes get the HTTP API only. */
+const isMnistShape = (shape: readonly number[]): boolean => shape.length === 3 && shape[0] === 28 && shape[1] === 28 && shape[2] === 1;
 
 export const serveCommand: CommandModule<object, ServeArgs> = {
   command: 'serve',
@@ -20,15 +26,41 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       .option('host', { type: 'string', default: '127.0.0.1' })
       .option('queue', { type: 'number', default: 4, describe: 'Jobs allowed to wait behind the running one (then 503)' })
       .option('max-keys', { type: 'number', default: 4, describe: 'Registered key sets kept in memory' })
-      .option('max-samples', { type: 'number', default: 16, describe: 'Samples per inference request' }),
+      .option('max-samples', { type: 'number', default: 16, describe: 'Samples per inference request' })
+      .option('web', {
+        type: 'boolean',
+        default: true,
+        describe: 'Serve the browser client at / (publishes the circuit at /app/circuit.json for its clear evaluation; --no-web keeps it private)',
+      })
+      .option('web-samples', { type: 'number', default: 10, describe: 'MNIST test images the page offers' }),
   handler: async (a) => {
     // Packages load here, not at module load: `fhenet --help` and light commands stay light.
     const { loadCircuit } = await import('@fhenet/compiler');
     const { createInferenceService } = await import('@fhenet/runtime');
     const circuit = loadCircuit(a.circuit);
-    const app = createInferenceService(circuit, { queueCapacity: a.queue, maxKeys: a['max-keys'], maxSamplesPerRequest: a['max-samples'], logger: true });
+    let web: import('@fhenet/runtime').WebOptions | undefined;
+    if (a.web && !isMnistShape(circuit.inputShape)) {
+      console.error(`no browser client: the page handles 28x28x1 (MNIST) inputs, this circuit takes ${circuit.inputShape.join('x')}`);
+    } else if (a.web) {
+      const { loadMnist } = await import('@fhenet/datasets');
+      let samples: import('@fhenet/runtime').WebSample[] = [];
+      try {
+        const t = loadMnist({ split: 'test', limit: a['web-samples'] });
+        samples = Array.from(t.labels, (label, i) => ({ index: i, label, pixels: Array.from(t.images.subarray(i * 784, (i + 1) * 784)) }));
+      } catch (e) {
+        console.error(`browser client without test images (drawing only): ${(e as Error).message}`);
+      }
+      web = { samples };
+    }
+    const app = createInferenceService(circuit, {
+      queueCapacity: a.queue,
+      maxKeys: a['max-keys'],
+      maxSamplesPerRequest: a['max-samples'],
+      logger: true,
+      ...(web ? { web } : {}),
+    });
     const address = await app.listen({ port: a.port, host: a.host });
-    console.error(`serving circuit "${circuit.name}" (${circuit.parameters?.set.name}) at ${address}`);
+    console.error(`serving circuit "${circuit.name}" (${circuit.parameters?.set.name}) at ${address}${web ? `; browser client at ${address}/` : ''}`);
     const stop = () => void app.close().then(() => process.exit(0));
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);

@@ -11,15 +11,9 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { circuitToJson, type Circuit } from '@fhenet/compiler';
 import { HttpError } from './errors.js';
+import type { WebSample } from './types.js';
 
-/** One raw input image offered by the page (e.g. an MNIST test image: 784 bytes 0..255). */
-export interface WebSample {
-  /** Index in its dataset split, shown to the user. */
-  readonly index: number;
-  readonly label: number;
-  /** Raw values in the circuit's input layout (inputShape, channels last). */
-  readonly pixels: readonly number[];
-}
+export type { WebSample } from './types.js';
 
 export interface WebOptions {
   /** Images the page offers to classify; raw values, not quantized. */
@@ -65,6 +59,7 @@ async function bundle(): Promise<Map<string, string>> {
     write: false,
     outdir: '/app',
     logLevel: 'silent',
+    inject: [join(WEB_DIR, 'buffer-shim.ts')], // the circuit reader's base64 decoding uses Node's Buffer
     alias: {
       '@fhenet/compiler': join(WEB_DIR, 'compiler-browser.ts'),
       '@fhenet/quantization': join(PACKAGES, 'quantization', 'src', 'index.ts'),
