@@ -2,7 +2,8 @@
 // parameter set of each FCNN circuit; key and ciphertext sizes; the fhenet server's expansion of
 // node-tfhe's compressed server key. Prints a Markdown report (one run per row: node-tfhe's
 // 7-bit key takes over a minute; the load is printed before and after each row).
-// Usage: pnpm --filter @fhenet/runtime exec tsx bench/tfhers-keygen.ts [--encrypt-only] [--out FILE]
+// Usage: pnpm --filter @fhenet/runtime exec tsx bench/tfhers-keygen.ts [--encrypt-only] [--fcnn-only] [--out FILE]
+// (--fcnn-only: the committed models/mnist-fcnn-* circuits, not the 6-bit test fixture)
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
@@ -21,12 +22,14 @@ const args = process.argv.slice(2).filter((a) => a !== '--');
 const outIndex = args.indexOf('--out');
 const out = outIndex >= 0 ? args[outIndex + 1] : undefined;
 
-const CIRCUITS = [
+const ALL_CIRCUITS = [
   { label: 'mnist-fcnn-tiny8 (test fixture)', path: new URL('../test/inference-fixtures/mnist-fcnn-tiny8.circuit.json', import.meta.url) },
   { label: 'mnist-fcnn-wide-90', path: new URL('../../../models/mnist-fcnn-wide-90/circuit.json', import.meta.url) },
   { label: 'mnist-fcnn-wide-190', path: new URL('../../../models/mnist-fcnn-wide-190/circuit.json', import.meta.url) },
   { label: 'mnist-fcnn-narrow-150', path: new URL('../../../models/mnist-fcnn-narrow-150/circuit.json', import.meta.url) },
 ];
+
+const CIRCUITS = args.includes('--fcnn-only') ? ALL_CIRCUITS.filter((c) => c.label.startsWith('mnist-fcnn-') && !c.label.includes('fixture')) : ALL_CIRCUITS;
 
 const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 const MiB = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
@@ -50,7 +53,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 log(`## node-tfhe ${JSON.parse(readFileSync(createRequire(import.meta.url).resolve('node-tfhe/package.json'), 'utf8')).version} key generation beside fhenet's client`);
 log('');
 log(`Machine: ${cpu}, ${cpus().length} cores (shared); date ${new Date().toISOString()}; our engine on ${threadCount()} threads, node-tfhe single-threaded wasm.`);
-log('Command: `pnpm --filter @fhenet/runtime exec tsx bench/tfhers-keygen.ts`. One run per row (load before -> after).');
+log(`Command: \`pnpm --filter @fhenet/runtime exec tsx bench/tfhers-keygen.ts ${args.join(' ')}\`. One run per row (load before -> after).`);
 log('');
 if (!encryptOnly) {
 log('| circuit | set | node-tfhe client key | node-tfhe compressed server key (gen + serialize) | ours: client key | ours: seeded evaluation keys | fhenet expands node-tfhe key | load |');

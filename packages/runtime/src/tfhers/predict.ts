@@ -21,7 +21,7 @@ import { expandTfheRsServerKeyAsync } from './server-key.js';
  */
 export interface TfheRsRemote {
   registerKey(serverKey: Uint8Array): Promise<string>;
-  infer(keyId: string, compressedInputs: Uint8Array): Promise<{ outputs: Uint8Array; serverMs: number }>;
+  infer(keyId: string, compressedInputs: Uint8Array): Promise<{ outputs: Uint8Array; serverMs: number; stages?: PredictResult['batches'][number]['stages'] }>;
   deleteKey(keyId: string): Promise<void>;
 }
 
@@ -82,6 +82,7 @@ export async function predictTfheRs(o: Omit<PredictOptions, 'serverUrl'> & { rea
         const r = await o.remote.infer(keyId!, wire);
         answer = r.outputs;
         computeMs = r.serverMs;
+        stages = r.stages ?? [];
       } else {
         const inputs = readTfheRsCiphertextStream(wire, set, { compressed: true });
         const r = await local!.infer(inputs);
