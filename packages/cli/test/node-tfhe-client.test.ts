@@ -59,7 +59,7 @@ let client: TfheRsClient;
 
 beforeAll(async () => {
   const lines = await fhenet('keygen', '--client', 'node-tfhe', '--circuit', CIRCUIT, '--out', keys);
-  expect(lines.join('\n')).toMatch(/node-tfhe keys for .*\(client-key\.tfhe-rs\.bin: SECRET/);
+  expect(lines.join('\n')).toMatch(/node-tfhe keys for .*\(secret-client-key\.tfhe-rs\.bin: SECRET/);
   client = loadTfheRsClient(keys, circuit);
 }, 300_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -92,7 +92,7 @@ describe('malformed node-tfhe files: Errors naming the file and the field, never
   const ctBytes = 8 * (set.glweDimension * set.polynomialSize + 1) + 72;
   beforeAll(() => {
     serverKey = readFileSync(join(keys, 'server-key.tfhe-rs.bin'));
-    clientKey = readFileSync(join(keys, 'client-key.tfhe-rs.bin'));
+    clientKey = readFileSync(join(keys, 'secret-client-key.tfhe-rs.bin'));
     const q = quantizeInputs(circuit, loadMnist({ split: 'test', limit: 1 }).images, 1);
     writeTfheRsCiphertextFile(f('fuzz-in.ct'), set, client.encryptQuantized(q), true);
     inputs = readFileSync(f('fuzz-in.ct'));
@@ -204,7 +204,7 @@ describe('malformed node-tfhe files: Errors naming the file and the field, never
   }, 120_000);
 
   test('client key and output files given to `fhenet encrypt` / `fhenet decrypt`', async () => {
-    const keyFile = join(keys, 'client-key.tfhe-rs.bin');
+    const keyFile = join(keys, 'secret-client-key.tfhe-rs.bin');
     for (const [name, bytes, pattern] of cases(clientKey, 'clientKey')) {
       await check(`ck-${name}`, bytes, () => loadTfheRsClient(keys, circuit), pattern, keyFile);
     }

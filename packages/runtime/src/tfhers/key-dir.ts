@@ -17,7 +17,7 @@ export const TFHE_RS_KEY_DIR_FORMAT = 'fhenet-tfhe-rs-key-dir';
 export const TFHE_RS_KEY_DIR_VERSION = 1;
 /** Same name as our own key folder's manifest, so each reader recognizes the other's folder and says so. */
 export const TFHE_RS_MANIFEST_FILE = 'keys.json';
-export const TFHE_RS_CLIENT_KEY_FILE = 'client-key.tfhe-rs.bin';
+export const TFHE_RS_CLIENT_KEY_FILE = 'secret-client-key.tfhe-rs.bin';
 export const TFHE_RS_SERVER_KEY_FILE = 'server-key.tfhe-rs.bin';
 
 export interface TfheRsKeyDirManifest {
