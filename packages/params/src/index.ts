@@ -18,7 +18,7 @@ export {
 export { erfc, log2Erfc } from './erfc.js';
 export { log2PFailPerPbsFor, pFailPerInference } from './probability.js';
 export { keySizes, type KeySizes } from './sizes.js';
-export { COST_UNITS_PER_MS, fftCost, pbsCost, predictedPbsMs, type CostParams, type PbsCost } from './cost.js';
+export { COST_UNITS_PER_MS, COST_WEIGHTS, costTerms, fftCost, pbsCost, predictedPbsMs, type CostParams, type CostTerms, type PbsCost } from './cost.js';
 export { optimizeParameters, OPTIMIZER_SPACE, type FailureTarget, type OptimizeRequest, type OptimizeResult } from './optimizer.js';
 export {
   assertRoundBits, decisionPbsCount, decisionVariance, extractionTolerance, log2PFailOfDecision, pErrorOfDecisions, plainDecision,

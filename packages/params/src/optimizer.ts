@@ -46,6 +46,11 @@ export interface OptimizeRequest {
   readonly log2PFailPerPbs: FailureTarget;
   readonly noise?: NoiseKind;
   readonly modulusSwitch?: ModulusSwitch;
+  /**
+   * Narrower search (each range within OPTIMIZER_SPACE): the cheapest set of a given shape, e.g.
+   * k = 1 and N = 2048, for measuring the cost model on the sets a circuit could actually use.
+   */
+  readonly space?: Partial<Pick<typeof OPTIMIZER_SPACE, 'polynomialSizeLog2' | 'glweDimension' | 'pbsLevels' | 'keyswitchLevels'>>;
 }
 
 export interface OptimizeResult {
@@ -142,6 +147,18 @@ function checkRequest(request: OptimizeRequest): number {
   return target;
 }
 
+function searchSpace(narrow: OptimizeRequest['space'] = {}) {
+  const out = { ...OPTIMIZER_SPACE, ...narrow };
+  for (const key of ['polynomialSizeLog2', 'glweDimension', 'pbsLevels', 'keyswitchLevels'] as const) {
+    const r = out[key];
+    const full = OPTIMIZER_SPACE[key];
+    if (!Number.isInteger(r.min) || !Number.isInteger(r.max) || r.min < full.min || r.max > full.max || r.min > r.max) {
+      throw new Error(`space.${key} must be integers within [${full.min}, ${full.max}] with min <= max, got ${JSON.stringify(r)}`);
+    }
+  }
+  return out;
+}
+
 interface Best {
   cost: number;
   n: number;
@@ -165,19 +182,20 @@ export function optimizeParameters(request: OptimizeRequest): OptimizeResult {
   const vMaxes = decisions.map((d) => maxVariance(d.tolerance, target));
   const nMin = OPTIMIZER_SPACE.lweDimension.min;
   const candidates = candidateDimensions(kind);
+  const space = searchSpace(request.space);
   let best: Best | undefined;
 
-  for (let logN = OPTIMIZER_SPACE.polynomialSizeLog2.min; logN <= OPTIMIZER_SPACE.polynomialSizeLog2.max; logN++) {
+  for (let logN = space.polynomialSizeLog2.min; logN <= space.polynomialSizeLog2.max; logN++) {
     const N = 2 ** logN;
     // The blind rotation resolves 2N positions; p slots plus padding need N >= p.
     if (N < 2 ** messageBits) continue;
     const msConst = varModulusSwitch({ lweDimension: 0, polynomialSize: N }, modulusSwitch);
     const msPerN = varModulusSwitch({ lweDimension: 1, polynomialSize: N }, modulusSwitch) - msConst;
-    for (let k = OPTIMIZER_SPACE.glweDimension.min; k <= OPTIMIZER_SPACE.glweDimension.max; k++) {
+    for (let k = space.glweDimension.min; k <= space.glweDimension.max; k++) {
       const kN = k * N;
       if (kN < MIN_SECURE_DIMENSION) continue;
       const glweNoise = keyNoise(kind, kN);
-      for (let lPbs = OPTIMIZER_SPACE.pbsLevels.min; lPbs <= OPTIMIZER_SPACE.pbsLevels.max; lPbs++) {
+      for (let lPbs = space.pbsLevels.min; lPbs <= space.pbsLevels.max; lPbs++) {
         const perN = pbsCost({ lweDimension: 1, glweDimension: k, polynomialSize: N, pbs: { baseLog: 1, levelCount: lPbs }, keyswitch: { baseLog: 1, levelCount: 1 } }).pbs;
         if (best && perN * nMin >= best.cost) break; // more levels only cost more
         let f = Infinity;
@@ -189,8 +207,9 @@ export function optimizeParameters(request: OptimizeRequest): OptimizeResult {
         // Per decision, the part of the variance that grows with n (PBS input and modulus switch).
         const perNVariance = factors.map((a, j) => a * f + switched[j]! * msPerN);
         const fits = (n: number, ks: number) => perNVariance.every((v, j) => v * n + switched[j]! * (ks + msConst) <= vMaxes[j]!);
-        for (let lKs = OPTIMIZER_SPACE.keyswitchLevels.min; lKs <= OPTIMIZER_SPACE.keyswitchLevels.max; lKs++) {
-          const ksCostPerN = kN * lKs;
+        for (let lKs = space.keyswitchLevels.min; lKs <= space.keyswitchLevels.max; lKs++) {
+          // Keyswitch cost per unit of (n + 1): the model's keyswitch term at n = 0.
+          const ksCostPerN = pbsCost({ lweDimension: 0, glweDimension: k, polynomialSize: N, pbs: { baseLog: 1, levelCount: lPbs }, keyswitch: { baseLog: 1, levelCount: lKs } }).keyswitch;
           if (best && perN * nMin + ksCostPerN * (nMin + 1) >= best.cost) break;
           const ks = bestKeyswitch(kind, lKs);
           for (const n of candidates) {
@@ -211,7 +230,7 @@ export function optimizeParameters(request: OptimizeRequest): OptimizeResult {
     throw new Error(
       `No ${kind} parameter set (N <= 2^${OPTIMIZER_SPACE.polynomialSizeLog2.max}, k <= ${OPTIMIZER_SPACE.glweDimension.max}, n <= ${OPTIMIZER_SPACE.lweDimension.max}) ` +
         `reaches log2 p_fail <= ${target.toFixed(2)} per PBS for ${messageBits} message bits at nu = ${maxNu}; ` +
-        'lower the weights\' 2-norm (prune or shrink weights), use fewer bits, or accept a larger error probability',
+        (request.space ? `within the requested space ${JSON.stringify(request.space)}` : 'lower the weights\' 2-norm (prune or shrink weights), use fewer bits, or accept a larger error probability'),
     );
   }
   const draft: TfheParameterSet = {

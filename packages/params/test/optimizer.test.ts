@@ -97,3 +97,22 @@ describe('optimizeParameters search', () => {
     expect(() => optimizeParameters({ messageBits: 4, maxNu: 5, log2PFailPerPbs: 3 })).toThrow(/log2PFailPerPbs must be a finite number < 0/);
   });
 });
+
+describe('optimizeParameters space (one shape at a time)', () => {
+  it('returns the cheapest set of the requested shape, never cheaper than the full search', () => {
+    const full = optimizeParameters({ messageBits: 4, maxNu: 5, log2PFailPerPbs: -40 });
+    for (const [k, logN] of [[1, 11], [2, 10], [3, 10], [1, 12]] as const) {
+      const r = optimizeParameters({ messageBits: 4, maxNu: 5, log2PFailPerPbs: -40, space: { glweDimension: { min: k, max: k }, polynomialSizeLog2: { min: logN, max: logN } } });
+      expect([r.set.glweDimension, r.set.polynomialSize]).toEqual([k, 2 ** logN]);
+      expect(r.log2PFail).toBeLessThanOrEqual(-40);
+      expect(r.cost.total).toBeGreaterThanOrEqual(full.cost.total);
+      assertSecure(r.set);
+    }
+  });
+  it('refuses ranges outside the optimizer space, and says when a narrowed space holds no set', () => {
+    // k = 1 at N = 1024: the GLWE key's minimum secure noise is too large for 4 bits at 2^-40.
+    expect(() => optimizeParameters({ messageBits: 4, maxNu: 5, log2PFailPerPbs: -40, space: { glweDimension: { min: 1, max: 1 }, polynomialSizeLog2: { min: 10, max: 10 } } })).toThrow(/within the requested space/);
+    expect(() => optimizeParameters({ messageBits: 4, maxNu: 5, log2PFailPerPbs: -40, space: { glweDimension: { min: 0, max: 2 } } })).toThrow(/space.glweDimension must be integers within \[1, 6\]/);
+    expect(() => optimizeParameters({ messageBits: 4, maxNu: 5, log2PFailPerPbs: -40, space: { pbsLevels: { min: 3, max: 2 } } })).toThrow(/space.pbsLevels/);
+  });
+});

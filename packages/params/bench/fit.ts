@@ -1,0 +1,50 @@
+// Fits the cost model's named terms (src/cost.ts) to the recorded measurements: the keyswitch
+// weight from the keyswitch-alone CPU times, then the blind rotation's FFT, product and rotation
+// weights from (KS+PBS - keyswitch), by least squares on relative error. Prints the weights
+// relative to one FFT unit and each set's measured vs modelled time.
+// Usage: npx tsx packages/params/bench/fit.ts [packages/params/bench/measured-cost-run2.json]
+import { readFileSync } from 'node:fs';
+import { COST_WEIGHTS, costTerms, pbsCost } from '../src/cost.js';
+
+const file = process.argv[2] ?? new URL('./measured-cost-run2.json', import.meta.url).pathname;
+const rec = JSON.parse(readFileSync(file, 'utf8')) as { sets: MeasuredSet[] };
+interface MeasuredSet { id: string; n: number; k: number; N: number; pbsLevels: number; ksLevels: number; cpuMsPerPbs: number; keyswitchMs: number }
+const shape = (s: MeasuredSet) => ({ lweDimension: s.n, glweDimension: s.k, polynomialSize: s.N, pbs: { baseLog: 1, levelCount: s.pbsLevels }, keyswitch: { baseLog: 1, levelCount: s.ksLevels } });
+
+/** Least squares min sum ((A x - y) / y)^2 by the normal equations (a few unknowns). */
+function fit(rows: number[][], y: number[]): number[] {
+  const m = rows[0]!.length;
+  const M = Array.from({ length: m }, () => new Array<number>(m + 1).fill(0));
+  rows.forEach((r, i) => {
+    const w = 1 / y[i]! ** 2;
+    for (let a = 0; a < m; a++) {
+      for (let b = 0; b < m; b++) M[a]![b]! += w * r[a]! * r[b]!;
+      M[a]![m]! += w * r[a]! * y[i]!;
+    }
+  });
+  for (let c = 0; c < m; c++) {
+    for (let r = c + 1; r < m; r++) {
+      const f = M[r]![c]! / M[c]![c]!;
+      for (let j = c; j <= m; j++) M[r]![j]! -= f * M[c]![j]!;
+    }
+  }
+  const x = new Array<number>(m).fill(0);
+  for (let c = m - 1; c >= 0; c--) {
+    let s = M[c]![m]!;
+    for (let j = c + 1; j < m; j++) s -= M[c]![j]! * x[j]!;
+    x[c] = s / M[c]![c]!;
+  }
+  return x;
+}
+
+const terms = rec.sets.map((s) => costTerms(shape(s)));
+const [ks] = fit(terms.map((t) => [t.keyswitchProducts]), rec.sets.map((s) => s.keyswitchMs));
+const br = fit(terms.map((t) => [t.fftUnits, t.products, t.rotation]), rec.sets.map((s) => s.cpuMsPerPbs - s.keyswitchMs));
+const [fft, product, rotation] = br as [number, number, number];
+console.log(`ms per unit: fft ${fft.toExponential(3)}, product ${product.toExponential(3)}, rotation ${rotation.toExponential(3)}, keyswitch ${ks!.toExponential(3)}`);
+console.log(`weights relative to one FFT unit: product ${(product / fft).toFixed(2)}, rotation ${(rotation / fft).toFixed(2)}, keyswitch ${(ks! / fft).toFixed(2)} (committed: ${JSON.stringify(COST_WEIGHTS)})`);
+for (const [i, s] of rec.sets.entries()) {
+  const t = terms[i]!;
+  const model = fft * t.fftUnits + product * t.products + rotation * t.rotation + ks! * t.keyswitchProducts;
+  console.log(`${s.id.padEnd(14)} measured ${s.cpuMsPerPbs.toFixed(2)} ms, fit ${model.toFixed(2)} ms, committed model ${pbsCost(shape(s)).total.toExponential(3)} units`);
+}
