@@ -287,7 +287,7 @@ export function assertMemoryBudget(model: MemoryModel, budget: MemoryBudget): nu
         `batch of ${model.count} sample(s)). Raise ${name} if the machine has the memory, run fewer samples per batch, ` +
         'or see docs/streaming-plan.md',
     );
-  if (model.keySetupPeakBytes > available) throw where('key setup (seeded keys expanded next to their serialized form)', model.keySetupPeakBytes);
+  if (model.keySetupPeakBytes > available) throw where('key setup (seeded keys expanded to evaluation keys)', model.keySetupPeakBytes);
   if (model.peakBytes > available) {
     const s = model.stages[model.peakStage]!;
     throw where(
