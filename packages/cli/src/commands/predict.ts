@@ -56,6 +56,7 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
       log: (l: string) => console.error(l),
     };
     let r: Awaited<ReturnType<typeof predict>>;
+    if (a.maxMemory && a.client === 'node-tfhe') throw new Error('--max-memory: only with --client fhenet (node-tfhe runs are not budgeted yet)');
     if (a.client === 'node-tfhe') {
       // The service's /v1/tfhe-rs routes (docs/http-api.md): compressed server key in, compressed ciphertexts in, node-tfhe ciphertexts out.
       const http = a.server ? new InferenceHttpClient(a.server) : undefined;
