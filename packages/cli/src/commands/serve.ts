@@ -11,6 +11,7 @@ interface ServeArgs {
   'max-samples': number;
   web: boolean;
   'web-samples': number;
+  'max-memory'?: string;
 }
 
 /** The page draws and shows 28x28 grey images; other input shapes get the HTTP API only. */
@@ -27,6 +28,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       .option('queue', { type: 'number', default: 4, describe: 'Jobs allowed to wait behind the running one (then 503)' })
       .option('max-keys', { type: 'number', default: 4, describe: 'Registered key sets kept in memory' })
       .option('max-samples', { type: 'number', default: 16, describe: 'Samples per inference request' })
+      .option('max-memory', { type: 'string', describe: 'Memory the service may use, e.g. 20G (default 80% of the machine); key registrations that would exceed it get 503' })
       .option('web', {
         type: 'boolean',
         default: true,
@@ -36,7 +38,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
   handler: async (a) => {
     // Packages load here, not at module load: `fhenet --help` and light commands stay light.
     const { loadCircuit } = await import('@fhenet/compiler');
-    const { createInferenceService } = await import('@fhenet/runtime');
+    const { createInferenceService, parseByteSize } = await import('@fhenet/runtime');
     const circuit = loadCircuit(a.circuit);
     let web: import('@fhenet/runtime').WebOptions | undefined;
     if (a.web && !isMnistShape(circuit.inputShape)) {
@@ -56,6 +58,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       queueCapacity: a.queue,
       maxKeys: a['max-keys'],
       maxSamplesPerRequest: a['max-samples'],
+      ...(a['max-memory'] ? { maxMemoryBytes: parseByteSize(a['max-memory']) } : {}),
       logger: true,
       ...(web ? { web } : {}),
     });
