@@ -8,15 +8,22 @@ export interface PublishedModel {
   readonly name: string;
   /** The network as the paper's Table 1 names it. */
   readonly network: string;
-  readonly dataset: 'mnist';
+  readonly dataset: 'mnist' | 'cifar10';
   /** Signed weight bits / unsigned activation bits. */
   readonly weightBits: number;
   readonly actBits: number;
   readonly range: 'narrow' | 'wide';
-  /** Active synapses per neuron after pruning (the paper's "active neurons"). */
-  readonly activeSynapses: number;
+  /** Active synapses per neuron after pruning (the paper's "active neurons"); 'all': not pruned. */
+  readonly activeSynapses: number | 'all';
   /** Weight scales per output channel instead of per tensor. */
   readonly perChannel: boolean;
+  /** Width multiplier of the zoo network (absent: 1, the paper's widths). */
+  readonly width?: number;
+  /**
+   * Why models/<name>/circuit.json is not committed (the CI test runs one encrypted image per
+   * committed circuit); `fhenet compile <name> ...` still builds it, as the card says.
+   */
+  readonly circuitNotCommitted?: string;
 }
 
 export const PUBLISHED_MODELS: readonly PublishedModel[] = [

@@ -1,0 +1,68 @@
+// VGG-9 on CIFAR-10 (issue #8): compile a trained graph with --round-bits auto, with and without
+// the first layer in the clear, and simulate the rounded and unrounded circuits on the test
+// batch (in chunks, to bound memory). Prints one JSON line per configuration, with timings and the
+// load average, and writes the circuits. Not a unit test. Usage (from the repository root):
+//   FHENET_CIFAR10_DIR=... node --import tsx packages/compiler/bench/vgg.ts <graph dir> <out dir> [calibration=10000] [test=10000] [clear|all|both]
+import { mkdirSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { loadDataset } from '../../../datasets/src/index.js'; // not a compiler dependency: bench only
+import { loadTrainedGraph } from '@fhenet/training/format';
+import { compile, saveCircuit, simulatedAccuracy, type Circuit } from '../src/index.js';
+
+const [graphDir, outDir, calArg = '10000', testArg = '10000', which = 'both'] = process.argv.slice(2);
+if (!graphDir || !outDir) throw new Error('usage: vgg.ts <graph dir> <out dir> [calibration] [test] [clear|all|both]');
+mkdirSync(outDir, { recursive: true });
+const graph = loadTrainedGraph(graphDir);
+const cal = loadDataset('cifar10', { split: 'train', limit: Number(calArg) });
+const test = loadDataset('cifar10', { split: 'test', limit: Number(testArg) });
+const load = () => loadavg().map((x) => +x.toFixed(2));
+
+/** Accuracy over the test set in chunks of 500 images (a VGG stage holds count x 16k integers). */
+function accuracy(c: Circuit): { accuracy: number; predictions: Int32Array } {
+  const size = test.images.length / test.count;
+  const predictions = new Int32Array(test.count);
+  let correct = 0;
+  for (let s = 0; s < test.count; s += 500) {
+    const n = Math.min(500, test.count - s);
+    const r = simulatedAccuracy(c, test.images.subarray(s * size, (s + n) * size), test.labels.subarray(s, s + n), n);
+    predictions.set(r.predictions, s);
+    correct += r.correct;
+  }
+  return { accuracy: correct / test.count, predictions };
+}
+
+for (const clearFirstLayer of which === 'both' ? [true, false] : [which === 'clear']) {
+  const t0 = performance.now();
+  const { circuit, report, unrounded } = compile(graph, { calibration: { raw: cal.images, count: cal.count }, roundBits: 'auto', clearFirstLayer });
+  const compileS = (performance.now() - t0) / 1000;
+  const tag = clearFirstLayer ? 'clear-first-layer' : 'all-encrypted';
+  saveCircuit(join(outDir, `circuit-${tag}.json`), circuit);
+  const t1 = performance.now();
+  const rounded = accuracy(circuit);
+  const plain = unrounded === circuit ? rounded : accuracy(unrounded);
+  const same = rounded.predictions.reduce((n, c, i) => n + (c === plain.predictions[i] ? 1 : 0), 0);
+  console.log(
+    JSON.stringify({
+      config: tag,
+      graph: graph.name,
+      calibrationImages: cal.count,
+      testImages: test.count,
+      bits: report.bits,
+      unroundedBits: unrounded.bits,
+      clearStages: report.clearStages ?? [],
+      stages: report.stages.map((s) => ({ name: s.name, outputs: s.outputs, roundBits: s.roundBits, pbs: s.pbs, worstCaseBits: s.worstCase.bits, calibrationBits: s.calibration?.bits })),
+      pbsCount: report.pbsCount,
+      set: 'error' in report.parameters ? report.parameters.error : report.parameters.parameters.set.name,
+      predictedInferenceMs: report.predictedInferenceMs,
+      roundingCandidates: report.roundingCandidates.map((c) => ({ k: Math.max(...c.roundBits), pbs: c.pbsCount, N: c.polynomialSize, ms: c.inferenceMs ?? c.error })),
+      accuracyRounded: rounded.accuracy,
+      accuracyUnrounded: plain.accuracy,
+      sameClass: same,
+      compileSeconds: +compileS.toFixed(1),
+      simulateSeconds: +((performance.now() - t1) / 1000).toFixed(1),
+      loadavg: load(),
+      date: new Date().toISOString(),
+    }),
+  );
+}
