@@ -43,6 +43,7 @@ async function post(path: string, body: Uint8Array | string, contentType = 'appl
   const text = await r.text();
   let json: { error?: string; message?: string } = {};
   if (r.headers.get('content-type')?.startsWith('application/json')) json = JSON.parse(text) as typeof json;
+  else expect(r.status).toBe(200); // every refusal is JSON
   return { status: r.status, json };
 }
 async function alive(): Promise<void> {
@@ -180,8 +181,11 @@ describe('tfhe-rs routes of the HTTP service (node-tfhe client)', () => {
     console.log(`fuzz answers by status: ${JSON.stringify(counts)}`);
     await alive();
 
-    // Still computing correctly after all that.
-    const result = await http.inferTfheRs(keyId, one);
+    // Still computing correctly after all that, this time from full (uncompressed) ciphertexts.
+    const full = client.encryptRaw(loadMnist({ split: 'test', limit: 1 }).images, 1, { compressed: false });
+    if (!info.tfheRs.available) throw new Error(info.tfheRs.reason);
+    expect(full.length).toBe(784 * info.tfheRs.ciphertextBytes.full);
+    const result = await http.inferTfheRs(keyId, full, { compressed: false });
     const sim = simulate(circuit, quantizeInputs(circuit, loadMnist({ split: 'test', limit: 1 }).images, 1), 1).outputs;
     expect(Array.from(client.decryptValues(result.outputs))).toEqual(Array.from(sim));
     await http.deleteTfheRsKey(keyId);

@@ -100,7 +100,13 @@ export function registerTfheRsRoutes(app: FastifyInstance, ctx: TfheRsRouteConte
       } catch (e) {
         throw new HttpError(400, 'invalid-ciphertexts', `tfhe-rs ciphertexts refused: ${(e as Error).message}`);
       }
-      const result = await ctx.queue.submit(() => server.infer(inputs)).finally(() => inputs.dispose());
+      const result = await ctx.queue
+        .submit(() =>
+          server.infer(inputs, (p) => {
+            if (p.phase === 'done') req.log.info({ stage: p.name, ...p.timing }, `stage ${p.stage + 1}/${p.stages} done`);
+          }),
+        )
+        .finally(() => inputs.dispose());
       let body: Buffer;
       try {
         body = writeTfheRsCiphertextStream(result.outputs, params);
