@@ -55,19 +55,26 @@ const worker = new Worker('/app/worker.js', { type: 'module' });
 let nextId = 1;
 const pending = new Map<number, { resolve: (m: FromWorker) => void; reject: (e: Error) => void }>();
 let onKeys: ((m: FromWorker) => void) | null = null;
+// tfhe reports no progress inside its key generation call: the status line shows the phase and
+// the seconds spent in it, the bar stays indeterminate until the keys are registered.
+let phaseText = '';
+let phaseStarted = 0;
 worker.onmessage = (e: MessageEvent<FromWorker>) => {
   const m = e.data;
   if (m.type === 'phase') {
-    $('key-status').textContent = `${PHASES[m.phase]}…`;
+    phaseText = PHASES[m.phase];
+    phaseStarted = performance.now();
+    $('key-status').textContent = `${phaseText}…`;
     $('key-status').dataset.state = m.phase;
   } else if ('id' in m && m.id !== undefined) {
     const p = pending.get(m.id);
     pending.delete(m.id);
     if (m.type === 'error') p?.reject(new Error(m.message));
     else p?.resolve(m);
-  } else if (m.type === 'error') {
-    fail(new Error(`key worker: ${m.message}`));
-  } else if (m.type === 'keys') onKeys?.(m);
+  } else if (m.type === 'keys' || (m.type === 'error' && onKeys)) {
+    onKeys?.(m);
+    onKeys = null;
+  } else if (m.type === 'error') fail(new Error(`key worker: ${m.message}`));
 };
 worker.onerror = (e) => fail(new Error(`key worker failed: ${e.message}`));
 function ask(m: ToWorker & { id: number }, transfer: Transferable[] = []): Promise<FromWorker> {
@@ -180,21 +187,32 @@ async function register(): Promise<void> {
 async function makeKeys(): Promise<void> {
   $('classify').setAttribute('disabled', '');
   const started = performance.now();
-  const tick = setInterval(() => ($('key-progress').title = `${((performance.now() - started) / 1000).toFixed(0)} s`), 1000);
+  const p = $<HTMLProgressElement>('key-progress');
+  p.removeAttribute('value'); // indeterminate
+  const tick = setInterval(() => {
+    if ($('key-status').dataset.state === 'ready') return;
+    $('key-status').textContent = `${phaseText}… ${((performance.now() - phaseStarted) / 1000).toFixed(0)} s (${((performance.now() - started) / 1000).toFixed(0)} s in all)`;
+  }, 1000);
   const circuitJson = JSON.stringify(circuitFromJsonSource);
   const m = await new Promise<FromWorker>((resolve) => {
-    onKeys = resolve;
+    onKeys = resolve; // the worker's keys, or its error
     const tfheUrl = new URL('/app/tfhe/tfhe.js', location.href).href;
     worker.postMessage({ type: 'keys', circuitJson, cacheKey, tfheUrl } satisfies ToWorker);
   });
-  clearInterval(tick);
-  if (m.type !== 'keys') throw new Error(`key worker answered ${m.type}`);
+  if (m.type !== 'keys') {
+    clearInterval(tick);
+    throw new Error(`key worker: ${m.type === 'error' ? m.message : `unexpected answer ${m.type}`}`);
+  }
   serverKey = m.serverKey;
   timing('client key generation', `${fmtMs(m.clientKeyMs)}${m.cached ? ' (cached)' : ''}`);
   timing('server key generation', `${fmtMs(m.serverKeyMs)}${m.cached ? ' (cached)' : ''}`);
-  $('key-status').textContent = 'registering the compressed server key with the server…';
-  await register();
-  const p = $<HTMLProgressElement>('key-progress');
+  phaseText = `uploading the compressed server key (${fmtBytes(serverKey.length)}); the server expands it`;
+  phaseStarted = performance.now();
+  try {
+    await register();
+  } finally {
+    clearInterval(tick);
+  }
   p.max = 1;
   p.value = 1;
   $('key-status').textContent = `${m.cached ? 'keys loaded from this browser' : `keys made in ${fmtMs(m.clientKeyMs + m.serverKeyMs)}`}; server key registered`;
