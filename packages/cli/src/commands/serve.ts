@@ -9,6 +9,7 @@ interface ServeArgs {
   queue: number;
   'max-keys': number;
   'max-samples': number;
+  'key-idle': number;
   web: boolean;
   'web-samples': number;
   'max-memory'?: string;
@@ -28,6 +29,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       .option('queue', { type: 'number', default: 4, describe: 'Jobs allowed to wait behind the running one (then 503)' })
       .option('max-keys', { type: 'number', default: 4, describe: 'Registered key sets kept in memory' })
       .option('max-samples', { type: 'number', default: 16, describe: 'Samples per inference request' })
+      .option('key-idle', { type: 'number', default: 600, describe: 'Seconds unused after which a key set may be evicted when the key store is full' })
       .option('max-memory', { type: 'string', describe: 'Memory the service may use, e.g. 20G (default 80% of the machine); key registrations that would exceed it get 503' })
       .option('web', {
         type: 'boolean',
@@ -58,6 +60,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       queueCapacity: a.queue,
       maxKeys: a['max-keys'],
       maxSamplesPerRequest: a['max-samples'],
+      keyIdleSeconds: a['key-idle'],
       ...(a['max-memory'] ? { maxMemoryBytes: parseByteSize(a['max-memory']) } : {}),
       logger: true,
       ...(web ? { web } : {}),

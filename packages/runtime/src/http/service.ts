@@ -27,6 +27,11 @@ export interface ServiceOptions {
   readonly maxMemoryBytes?: number;
   /** Registered key sets kept at once (default 4; each holds the expanded keys in memory). */
   readonly maxKeys?: number;
+  /**
+   * When the key store is full, a registration evicts the least recently used key set that no
+   * request has used for this long (default 600 s); none that idle: 503 key-store-full.
+   */
+  readonly keyIdleSeconds?: number;
   /** Samples accepted in one inference request (default 16). */
   readonly maxSamplesPerRequest?: number;
   /** Serve the browser client at / and /app/* (docs/browser-client.md); off by default. */
@@ -39,13 +44,21 @@ export function createInferenceService(circuit: Circuit, options: ServiceOptions
   const plan = planCircuit(circuit); // refuses a circuit without parameters before listening
   const params = plan.params;
   const queue = new JobQueue(options.queueCapacity ?? 4);
-  const store = new KeyStore(options.maxKeys ?? 4);
+  const store = new KeyStore({ maxKeys: options.maxKeys ?? 4, idleMs: (options.keyIdleSeconds ?? 600) * 1000 });
   const maxSamples = options.maxSamplesPerRequest ?? 16;
   const keyLimit = seededKeyBytes(params);
   const inputLimit = ciphertextBatchBytes(params, maxSamples * plan.inputSize);
   const memoryModel = modelExecutionMemory(plan, { count: maxSamples, threads: threadCount() });
   const memoryLimit = options.maxMemoryBytes ?? defaultMemoryLimit();
   const info: ServiceCircuitInfo = circuitInfo(circuit, plan, maxSamples);
+  /** 503 when one more key set plus one full-size execution would not fit (either key route). */
+  const assertMemory = (): void => {
+    try {
+      assertRegistrationBudget(memoryModel, { limitBytes: memoryLimit, inUseBytes: process.memoryUsage.rss(), limitName: "the service's maxMemoryBytes" });
+    } catch (e) {
+      throw new HttpError(503, 'insufficient-memory', (e as Error).message);
+    }
+  };
 
   const app = Fastify({
     logger: options.logger ?? false,
@@ -63,17 +76,13 @@ export function createInferenceService(circuit: Circuit, options: ServiceOptions
   });
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: 'not-found', message: `no route ${req.method} ${req.url}` }));
 
-  app.get('/v1/health', async () => ({ status: 'ok', queue: { running: queue.running, waiting: queue.waiting, capacity: queue.capacity }, keys: store.size }));
+  app.get('/v1/health', async () => ({ status: 'ok', queue: { running: queue.running, waiting: queue.waiting, capacity: queue.capacity }, keys: store.size, keysEvicted: store.evicted }));
 
   app.get('/v1/circuit', async () => info);
 
   app.post('/v1/keys', { bodyLimit: keyLimit }, async (req, reply) => {
     const bytes = binaryBody(req.body, 'evaluation keys');
-    try {
-      assertRegistrationBudget(memoryModel, { limitBytes: memoryLimit, inUseBytes: process.memoryUsage.rss(), limitName: 'the service\'s maxMemoryBytes' });
-    } catch (e) {
-      throw new HttpError(503, 'insufficient-memory', (e as Error).message);
-    }
+    assertMemory();
     let seeded: SeededEvaluationKeys;
     try {
       seeded = SeededEvaluationKeys.deserialize(bytes, params);
@@ -94,21 +103,22 @@ export function createInferenceService(circuit: Circuit, options: ServiceOptions
   });
 
   app.post<{ Params: { keyId: string } }>('/v1/keys/:keyId/infer', { bodyLimit: inputLimit }, async (req, reply) => {
-    const server = store.get(req.params.keyId, 'engine');
     const bytes = binaryBody(req.body, 'ciphertexts');
-    let inputs;
-    try {
-      inputs = server.readInputs(bytes);
-    } catch (e) {
-      throw new HttpError(400, 'invalid-ciphertexts', `ciphertexts refused: ${(e as Error).message}`);
-    }
-    const result = await queue
-      .submit(() =>
-        server.infer(inputs, (p) => {
-          if (p.phase === 'done') req.log.info({ stage: p.name, ...p.timing }, `stage ${p.stage + 1}/${p.stages} done`);
-        }),
-      )
-      .finally(() => inputs.dispose());
+    const result = await store.use(req.params.keyId, 'engine', async (server) => {
+      let inputs;
+      try {
+        inputs = server.readInputs(bytes);
+      } catch (e) {
+        throw new HttpError(400, 'invalid-ciphertexts', `ciphertexts refused: ${(e as Error).message}`);
+      }
+      return queue
+        .submit(() =>
+          server.infer(inputs, (p) => {
+            if (p.phase === 'done') req.log.info({ stage: p.name, ...p.timing }, `stage ${p.stage + 1}/${p.stages} done`);
+          }),
+        )
+        .finally(() => inputs.dispose());
+    });
     const body = result.outputs.serialize();
     result.outputs.dispose();
     return reply
@@ -119,7 +129,7 @@ export function createInferenceService(circuit: Circuit, options: ServiceOptions
       .send(body);
   });
 
-  registerTfheRsRoutes(app, { circuit, plan, queue, store, maxSamples });
+  registerTfheRsRoutes(app, { circuit, plan, queue, store, maxSamples, assertMemory });
   if (options.web) registerWebRoutes(app, circuit, options.web);
 
   app.addHook('onClose', async () => store.clear());

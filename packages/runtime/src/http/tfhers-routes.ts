@@ -20,6 +20,8 @@ export interface TfheRsRouteContext {
   readonly queue: JobQueue;
   readonly store: KeyStore;
   readonly maxSamples: number;
+  /** Throws a 503 HttpError when one more key set would not fit in the service's memory budget. */
+  readonly assertMemory: () => void;
 }
 
 /** `?ciphertexts=compressed` (default: 124-byte CompressedCiphertexts) or `?ciphertexts=full`. */
@@ -45,6 +47,7 @@ export function registerTfheRsRoutes(app: FastifyInstance, ctx: TfheRsRouteConte
 
   app.post('/v1/tfhe-rs/keys', { bodyLimit: keyLimit, preParsing: async (_req, _reply, payload) => (info.available ? payload : unavailable()) }, async (req, reply) => {
     const bytes = binaryBody(req.body, 'tfhe-rs compressed server key');
+    ctx.assertMemory();
     const t0 = performance.now();
     const keyId = await ctx.store.register('tfhe-rs', () =>
       ctx.queue.submit(async () => {
@@ -84,7 +87,6 @@ export function registerTfheRsRoutes(app: FastifyInstance, ctx: TfheRsRouteConte
     },
     async (req, reply) => {
       if (!info.available) unavailable();
-      const server = ctx.store.get(req.params.keyId, 'tfhe-rs');
       const form = ciphertextForm(req.query);
       const bytes = binaryBody(req.body, 'tfhe-rs ciphertexts');
       if (bytes.length % perSample[form] !== 0 || bytes.length / perSample[form] > ctx.maxSamples) {
@@ -94,19 +96,21 @@ export function registerTfheRsRoutes(app: FastifyInstance, ctx: TfheRsRouteConte
           `tfhe-rs ciphertexts refused: ${bytes.length} bytes is not 1..${ctx.maxSamples} samples of ${ctx.plan.inputSize} ${form} ciphertexts (${perSample[form]} bytes per sample)`,
         );
       }
-      let inputs: LweCiphertextBatch;
-      try {
-        inputs = readTfheRsCiphertextStream(bytes, params, { compressed: form === 'compressed' });
-      } catch (e) {
-        throw new HttpError(400, 'invalid-ciphertexts', `tfhe-rs ciphertexts refused: ${(e as Error).message}`);
-      }
-      const result = await ctx.queue
-        .submit(() =>
-          server.infer(inputs, (p) => {
-            if (p.phase === 'done') req.log.info({ stage: p.name, ...p.timing }, `stage ${p.stage + 1}/${p.stages} done`);
-          }),
-        )
-        .finally(() => inputs.dispose());
+      const result = await ctx.store.use(req.params.keyId, 'tfhe-rs', async (server) => {
+        let inputs: LweCiphertextBatch;
+        try {
+          inputs = readTfheRsCiphertextStream(bytes, params, { compressed: form === 'compressed' });
+        } catch (e) {
+          throw new HttpError(400, 'invalid-ciphertexts', `tfhe-rs ciphertexts refused: ${(e as Error).message}`);
+        }
+        return ctx.queue
+          .submit(() =>
+            server.infer(inputs, (p) => {
+              if (p.phase === 'done') req.log.info({ stage: p.name, ...p.timing }, `stage ${p.stage + 1}/${p.stages} done`);
+            }),
+          )
+          .finally(() => inputs.dispose());
+      });
       let body: Buffer;
       try {
         body = writeTfheRsCiphertextStream(result.outputs, params);
