@@ -19,7 +19,7 @@ const test = loadDataset('cifar10', { split: 'test', limit: Number(testArg) });
 const load = () => loadavg().map((x) => +x.toFixed(2));
 
 /** Accuracy over the test set in chunks of 500 images (a VGG stage holds count x 16k integers). */
-function accuracy(c: Circuit): { accuracy: number; predictions: Int32Array } {
+function accuracy(c: Circuit): { accuracy: number; first2000: number; predictions: Int32Array } {
   const size = test.images.length / test.count;
   const predictions = new Int32Array(test.count);
   let correct = 0;
@@ -29,7 +29,11 @@ function accuracy(c: Circuit): { accuracy: number; predictions: Int32Array } {
     predictions.set(r.predictions, s);
     correct += r.correct;
   }
-  return { accuracy: correct / test.count, predictions };
+  // The first 2,000 too, to compare with a configuration simulated on that subset only.
+  const n2 = Math.min(2000, test.count);
+  let c2 = 0;
+  for (let i = 0; i < n2; i++) if (predictions[i] === test.labels[i]) c2++;
+  return { accuracy: correct / test.count, first2000: c2 / n2, predictions };
 }
 
 for (const clearFirstLayer of which === 'both' ? [true, false] : [which === 'clear']) {
@@ -58,6 +62,7 @@ for (const clearFirstLayer of which === 'both' ? [true, false] : [which === 'cle
       roundingCandidates: report.roundingCandidates.map((c) => ({ k: Math.max(...c.roundBits), pbs: c.pbsCount, N: c.polynomialSize, ms: c.inferenceMs ?? c.error })),
       accuracyRounded: rounded.accuracy,
       accuracyUnrounded: plain.accuracy,
+      first2000: { rounded: rounded.first2000, unrounded: plain.first2000 },
       sameClass: same,
       compileSeconds: +compileS.toFixed(1),
       simulateSeconds: +((performance.now() - t1) / 1000).toFixed(1),
