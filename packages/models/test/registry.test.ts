@@ -20,7 +20,10 @@ describe('published model registry', () => {
       expect(t.range).toBe(m.range);
       expect(t.weightBits).toBe(m.weightBits);
       expect(t.actBits).toBe(m.actBits);
-      expect((t.pruning as { activeSynapses: number }).activeSynapses).toBe(m.activeSynapses);
+      if (m.activeSynapses === 'all') expect(t.pruning).toBeNull();
+      else expect((t.pruning as { activeSynapses: number }).activeSynapses).toBe(m.activeSynapses);
+      expect(t.width ?? 1).toBe(m.width ?? 1);
+      if (m.circuitNotCommitted) expect(loaded.circuit, `${m.name}: circuitNotCommitted but circuit.json is present`).toBeUndefined();
       expect(t.perChannel).toBe(m.perChannel);
       if (loaded.circuit) expect(loaded.circuit.stages.length).toBeGreaterThan(0);
     });
