@@ -56,9 +56,9 @@ export function formatReport(report: CompileReport): string {
       `keys: bootstrapping ${mib(p.keySizes.bootstrapKeyBytes)} (seeded ${mib(p.keySizes.seededBootstrapKeyBytes)}), ` +
         `keyswitching ${mib(p.keySizes.keyswitchKeyBytes)} (seeded ${mib(p.keySizes.seededKeyswitchKeyBytes)})`,
       tfheRsLine(set),
-      `cost model: ${p.pbsCost.total.toExponential(2)} multiply-adds per KS+PBS, ${(p.pbsCost.total * report.pbsCount).toExponential(2)} per inference`,
+      `cost model: ${p.pbsCost.total.toExponential(2)} units per KS+PBS, ${(p.pbsCost.total * report.pbsCount).toExponential(2)} per inference`,
       `predicted latency: ${p.predictedPbsMs.toFixed(1)} ms per KS+PBS, ${(report.predictedInferenceMs! / 1000).toFixed(1)} s per inference on one thread ` +
-        `(~${(report.predictedInferenceMs! / 2000).toFixed(1)} s on 2 cores; cost model fitted to this project's 2-core machine, +-30%)`,
+        `(~${(report.predictedInferenceMs! / 2000).toFixed(1)} s on 2 cores; cost model fitted to the grouped engine's CPU time on this project's 2-core machine, idle, +-10%)`,
     );
   }
   if (report.roundingCandidates.length > 1) {
