@@ -27,9 +27,11 @@ export interface PbsCost {
 }
 
 /**
- * Weight of each term per unit of work, relative to one FFT unit (bench/fit.ts on
- * bench/measured-cost-run2.json, 2026-12-03: product 3.65, rotation 2.41, keyswitch 1.62,
- * rounded; the same three blind-rotation terms fitted to run 1's totals give product 3.65).
+ * Weight of each term per unit of work, relative to one FFT unit. bench/fit.ts on
+ * bench/measured-cost-run2.json (2026-12-03): product 3.65, rotation 2.41, keyswitch 1.62; the
+ * four terms fitted to run 1's KS+PBS totals (its keyswitch-alone times are wall-clock): product
+ * 3.65, rotation 2.05, keyswitch 1.28. Committed: product and keyswitch of run 2 rounded, rotation
+ * between the two runs.
  */
 export const COST_WEIGHTS = { fft: 1, product: 3.6, rotation: 2.3, keyswitch: 1.6 } as const;
 
