@@ -68,7 +68,7 @@ export interface StageReport {
   readonly nu: number;
   /** Low slot bits rounded away before the lookup (0: plain lookup). */
   readonly roundBits: number;
-  /** PBS per neuron: roundBits for a rounded stage (k-1 extractions + lookup), 1 plain, 0 clear decode. */
+  /** PBS per neuron at most: roundBits for a rounded stage (k-1 extractions + lookup; extractFrom may skip some), 1 plain, 0 clear decode. */
   readonly pbsPerNeuron: number;
   /** Programmable bootstraps of this stage per inference, extractions included (0 when decoded in the clear). */
   readonly pbs: number;
