@@ -42,8 +42,24 @@ for (const clearFirstLayer of which === 'both' ? [true, false] : [which === 'cle
   const compileS = (performance.now() - t0) / 1000;
   const tag = clearFirstLayer ? 'clear-first-layer' : 'all-encrypted';
   saveCircuit(join(outDir, `circuit-${tag}.json`), circuit);
+  // Printed as soon as known: on a loaded machine the simulations may outlast the session.
+  console.log(
+    JSON.stringify({
+      config: tag,
+      phase: 'compiled',
+      bits: report.bits,
+      unroundedBits: unrounded.bits,
+      clearStages: report.clearStages ?? [],
+      pbsCount: report.pbsCount,
+      set: 'error' in report.parameters ? report.parameters.error : report.parameters.parameters.set.name,
+      predictedInferenceMs: report.predictedInferenceMs,
+      compileSeconds: +compileS.toFixed(1),
+      loadavg: load(),
+    }),
+  );
   const t1 = performance.now();
   const rounded = accuracy(circuit);
+  console.log(JSON.stringify({ config: tag, phase: 'rounded', accuracy: rounded.accuracy, first2000: rounded.first2000, seconds: +((performance.now() - t1) / 1000).toFixed(1), loadavg: load() }));
   const plain = unrounded === circuit ? rounded : accuracy(unrounded);
   const same = rounded.predictions.reduce((n, c, i) => n + (c === plain.predictions[i] ? 1 : 0), 0);
   console.log(
