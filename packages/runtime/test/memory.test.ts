@@ -5,7 +5,7 @@
 // + 1) words, as the native side reports them), and the keys must account for the process's growth.
 import { describe, expect, it } from 'vitest';
 import { chooseParameters, type Circuit, type Conv2dOp, type DenseOp, type Stage, type SumPoolOp } from '@fhenet/compiler';
-import { createInferenceService, executePlan, InferenceClient, InferenceServer, planCircuit, predict, type LweCiphertextBatch } from '@fhenet/runtime';
+import { createInferenceService, executePlan, InferenceClient, InferenceServer, LweCiphertextBatch, planCircuit, predict } from '@fhenet/runtime';
 import { assertMemoryBudget, modelExecutionMemory, parseByteSize } from '../src/inference/memory.js';
 
 const bits = 5;
@@ -15,7 +15,8 @@ function analysis(outputs: number, nu: number): Stage['analysis'] {
   return { shift: new Int32Array(outputs), worstCase: { min: 0, max: p - 1 }, nu };
 }
 
-function circuit(): Circuit {
+/** extractFrom: per conv channel, the first slot bit extracted (v3; 2 = channel skips bit 1). */
+function circuit(extractFrom?: number[]): Circuit {
   // conv: 4x4x1 -> 2x2x2 (3x3 valid), weights in {-1, 0, 1}; rounded 2 bits (1 extraction + lookup).
   const w = Int32Array.from({ length: 3 * 3 * 1 * 2 }, (_, i) => [1, 0, -1, 1][i % 4]!);
   const conv: Conv2dOp = { kind: 'conv2d', inputShape: [4, 4, 1], outputShape: [2, 2, 2], kernelSize: [3, 3], strides: [1, 1], padBefore: [0, 0], weights: w };
@@ -33,7 +34,7 @@ function circuit(): Circuit {
     return t;
   };
   const stages: Stage[] = [
-    { name: 'conv', linear: conv, offset: new Int32Array(8).fill(8), tables: tables(2, 2), roundBits: 2, analysis: analysis(8, 2.5) },
+    { name: 'conv', linear: conv, offset: new Int32Array(8).fill(8), tables: tables(2, 2), roundBits: 2, analysis: analysis(8, 2.5), ...(extractFrom ? { extractFrom: Int32Array.from(extractFrom) } : {}) },
     { name: 'pool', linear: pool, offset: new Int32Array(2), tables: tables(2, 0), roundBits: 0, analysis: analysis(2, 2) },
     { name: 'out', linear: dense, offset: new Int32Array(3), tables: null, roundBits: 0, analysis: analysis(3, 2.3) },
   ];
@@ -46,7 +47,9 @@ function circuit(): Circuit {
     stages,
     output: { kind: 'clearTable', values: new Float64Array(3 * 2 * p) },
   };
-  return { ...bare, parameters: chooseParameters(bare).parameters };
+  // The set of the circuit that extracts every bit: also valid for fewer extractions, and the
+  // variants then share keys.
+  return { ...bare, parameters: chooseParameters({ ...bare, stages: stages.map(({ extractFrom: _, ...st }) => st) }).parameters };
 }
 
 
@@ -93,18 +96,28 @@ describe('memory model of an encrypted execution', () => {
     }
     const pbsAsync = engine.pbsAsync!.bind(engine);
     engine.pbsAsync = async (...a: unknown[]) => track('pbs', (await pbsAsync(...a)) as LweCiphertextBatch);
+    // The partial-extraction path also gathers and concatenates batches.
+    const gather = LweCiphertextBatch.prototype.gather;
+    LweCiphertextBatch.prototype.gather = function (this: LweCiphertextBatch, i: ArrayLike<number>) {
+      return track('gather', gather.call(this, i));
+    };
+    const concat = LweCiphertextBatch.concat;
+    LweCiphertextBatch.concat = (bs: readonly LweCiphertextBatch[]) => track('concat', concat.call(LweCiphertextBatch, bs));
 
     const ct = model.ciphertextBytes;
     expect(ct).toBe((c.parameters!.set.glweDimension * c.parameters!.set.polynomialSize + 1) * 8);
-    for (const releaseInputs of [false, true]) {
-      const m = modelExecutionMemory(server.plan, { count, threads: 2, releaseInputs });
+    const picked = planCircuit(circuit([1, 2])); // bit 1 extracted on channel 0 only: 4 of 8 outputs
+    expect(picked.params).toEqual(server.plan.params);
+    expect(picked.stages[0]!.extractions.map((e) => Array.from(e.outputs ?? []))).toEqual([[0, 2, 4, 6]]);
+    for (const [plan, releaseInputs] of [[server.plan, false], [server.plan, true], [picked, false], [picked, true]] as const) {
+      const m = modelExecutionMemory(plan, { count, threads: 2, releaseInputs });
       live.clear();
       peaks.length = 0;
       created.length = 0;
       stage = -1;
       const inputs = client.encryptQuantized(Int32Array.from({ length: 16 * count }, (_, i) => i % 4));
       track('inputs', inputs); // released by the executor (releaseInputs) or by us below
-      const result = await executePlan(server.engine, server.plan, inputs, (e) => {
+      const result = await executePlan(server.engine, plan, inputs, (e) => {
         if (e.phase === 'linear') stage = e.stage;
       }, { releaseInputs });
       const inBytes = bytesOf(inputs);
@@ -113,8 +126,10 @@ describe('memory model of an encrypted execution', () => {
       expect(m.stages.map((s) => s.accumulatorBytes)).toEqual([0, 1, 2].map((i) => created.find((x) => x.stage === i)!.bytes));
       // Peaks of live ciphertext bytes: the model's phases against the tracked batches.
       expect(m.stages.map((s) => s.ciphertextPeakBytes)).toEqual(peaks.slice(0, 3));
-      // The conv's peak is in its bit extraction: 3 accumulators (+ the inputs unless released).
-      expect(m.stages[0]!.ciphertextPeakBytes).toBe((releaseInputs ? 0 : inBytes) + 3 * 8 * count * ct);
+      // The conv's peak is in its bit extraction: 3 accumulators (+ the inputs unless released), and
+      // on the partial path the P = 4 x count gathered outputs besides (w + concat + gathered back).
+      const extra = plan === picked ? 4 * count * ct : 0;
+      expect(m.stages[0]!.ciphertextPeakBytes).toBe((releaseInputs ? 0 : inBytes) + 3 * 8 * count * ct + extra);
       expect(m.stages[0]!.peakPhase).toBe('extract');
       // After the execution only the outputs remain (and the inputs if the caller holds them).
       expect(liveBytes()).toBe((releaseInputs ? 0 : inBytes) + bytesOf(result.outputs));
@@ -125,6 +140,8 @@ describe('memory model of an encrypted execution', () => {
       inputs.dispose();
       result.outputs.dispose();
     }
+    LweCiphertextBatch.prototype.gather = gather;
+    LweCiphertextBatch.concat = concat;
     server.dispose();
   }, 120_000);
 
