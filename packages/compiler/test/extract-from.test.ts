@@ -45,7 +45,7 @@ describe('provableExtractFrom', () => {
     const scaled = { ...conv, weights: Int32Array.from(conv.weights, (w, i) => w * [1, 4, 8][i % 3]!) };
     const offset = Int32Array.from({ length: outputSize(conv) }, (_, o) => 8 * randInt(r, -5, 5) + (o % 2));
     expect(Array.from(provableExtractFrom(scaled, offset, 5))).toEqual([1, 2, 3]);
-    offset[4] += 2; // output 4 is channel 1: its bit 1 is now set
+    offset[4]! += 2; // output 4 is channel 1: its bit 1 is now set
     expect(Array.from(provableExtractFrom(scaled, offset, 5))).toEqual([1, 1, 3]);
     const pool: LinearOp = { kind: 'sumPool', inputShape: [4, 4, 2], outputShape: [2, 2, 2], poolSize: [2, 2], strides: [2, 2] };
     expect(Array.from(provableExtractFrom(pool, new Int32Array(8), 3))).toEqual([1, 1]);
