@@ -1,7 +1,9 @@
 // CPU seconds per encrypted MNIST image (both engine threads summed) for one or more circuits,
 // interleaved: on the shared machine wall time tracks the load, CPU time much less so. Every
 // decrypted result is compared with the clear simulation (predict's `exact`).
-// Usage: npx tsx packages/params/bench/cpu-per-image.ts --count 3 --repeats 2 a.json b.json
+// Usage: npx tsx packages/params/bench/cpu-per-image.ts --count 3 --repeats 2 [--offset 0] a.json b.json
+// --offset k starts at test image k (e.g. to extend a `fhenet bench --count 40` run, which takes
+// images 0..39); the log prints each image's encrypted and simulated class as it goes.
 import { loadavg } from 'node:os';
 import { loadCircuit } from '../../compiler/src/index.js';
 import { loadDataset } from '../../../datasets/src/index.js';
@@ -14,8 +16,11 @@ const opt = (name: string, dflt: string) => {
 };
 const count = Number(opt('count', '3'));
 const repeats = Number(opt('repeats', '2'));
+const offset = Number(opt('offset', '0'));
 const files = args.filter((a) => a.endsWith('.json'));
-const data = loadDataset('mnist', { split: 'test', limit: count });
+const all = loadDataset('mnist', { split: 'test', limit: offset + count });
+const pixels = all.images.length / all.count;
+const data = { images: all.images.slice(offset * pixels), labels: all.labels.slice(offset), count };
 const cpuS = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
@@ -33,6 +38,7 @@ for (let r = 0; r < repeats; r++) {
       circuit, images: data.images, labels: data.labels, count, batchSize: 1,
       log: (line) => {
         // Image boundaries: keys ready, then one "batch of 1" line per image.
+        if (line.startsWith('sample ')) console.error(`image ${offset}+${line}`);
         if (line.startsWith('keys ready') || line.startsWith('batch of 1')) {
           const c = cpuS();
           const w = performance.now();
