@@ -88,7 +88,7 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
   // cut off by a deadline still leaves the last finished epoch's model.
   const pruneTargetsOf = (m: typeof model) => Object.fromEntries([...pruneTargets(m, pruning)].map(([l, k]) => [l.name, k]));
   const exportEpoch = (e: EpochReport) => {
-    if (o.out === undefined) return;
+    if (o.out === undefined || e.epoch === e.epochs) return; // the final export follows at once
     const partial = { epochs: e.epoch, secondsPerEpoch: e.seconds, samplesPerSecond: e.samplesPerSecond };
     const t = trainingRecord(e.testAccuracy, pruneTargetsOf(model), partial, `partial: epoch ${e.epoch} of ${o.epochs}`);
     const g = modelToGraph(model, { name, inputDivisor: 255, training: t });
