@@ -59,7 +59,7 @@ describe('fhenet train --dataset cifar100 (generated files, real format)', () =>
     delete process.env[CIFAR100_DIR_ENV];
   });
 
-  it('trains one batch of a narrow VGG-9 and exports a 100-class graph that records its width', async () => {
+  it('trains one batch (2 epochs) of a narrow VGG-9, exports after epoch 1 and at the end a 100-class graph that records its width', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fhenet-cifar100-train-'));
     writeFileSync(join(dir, 'train.bin'), cifar100File(32, 1));
     writeFileSync(join(dir, 'test.bin'), cifar100File(8, 2));
@@ -67,11 +67,18 @@ describe('fhenet train --dataset cifar100 (generated files, real format)', () =>
     process.env[CIFAR100_DIR_ENV] = dir;
     const out = mkdtempSync(join(tmpdir(), 'fhenet-vgg9-out-'));
     const epochs: number[] = [];
+    const statusAfter: unknown[] = [];
     const r = await runTraining({
       model: 'vgg9', dataset: 'cifar100', width: 0.0625, weightBits: 2, actBits: 2, inputBits: 8, range: 'narrow',
-      epochs: 1, batchSize: 32, learningRate: 0.001, seed: 1, out, onEpoch: (e) => epochs.push(e.epoch),
+      epochs: 2, batchSize: 32, learningRate: 0.001, seed: 1, out,
+      onEpoch: (e) => epochs.push(e.epoch),
+      log: (line) => {
+        // After the partial export of epoch 1, the folder already holds a loadable graph.
+        if (line.startsWith('epoch 1: exported')) statusAfter.push(loadTrainedGraph(out).training.status);
+      },
     });
-    expect(epochs).toEqual([1]);
+    expect(epochs).toEqual([1, 2]);
+    expect(statusAfter).toEqual(['partial: epoch 1 of 2']);
     expect(r.name).toBe('cifar100-vgg9-w0.0625-narrow-all');
     expect(r.history[0]!.samplesPerSecond).toBeGreaterThan(0);
     expect(Number.isFinite(r.history[0]!.loss)).toBe(true);
@@ -79,6 +86,8 @@ describe('fhenet train --dataset cifar100 (generated files, real format)', () =>
     expect(g.inputShape).toEqual([32, 32, 3]);
     expect(g.training).toMatchObject({ dataset: 'cifar100', width: 0.0625, inputBits: 8, trainImages: 32, testImages: 8, status: null });
     // conv1 of width 64 x 0.0625 = 4 filters; the classifier has 100 outputs.
+    const units = Object.fromEntries(g.layers.map((l) => [l.name, l.type === 'conv2d' ? l.filters : l.type === 'dense' ? l.units : undefined]));
+    expect([units.conv1, units.dense7, units.classifier]).toEqual([4, 32, 100]);
     expect(r.accumulators.map((a) => a.name)).toContain('classifier');
     expect(readFileSync(join(out, 'README.md'), 'utf8')).toMatch(/vgg9 \(width x0\.0625\) on cifar100/);
   }, 120_000);
