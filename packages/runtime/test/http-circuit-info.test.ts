@@ -28,3 +28,10 @@ it('reports a set tfhe-rs cannot use as unavailable, with the reason', () => {
   if (info.available) return;
   expect(info.reason).toMatch(/polynomial size 64 must be a power of two >= 2 \* 2\^bits/);
 });
+
+it('tells clients how many stages they must evaluate in the clear before encrypting', () => {
+  expect(circuitInfo(circuit, plan, 3).clearStages).toBe(0);
+  // Only the count is read here; the stages' content is the compiler's (clear-prefix tests).
+  const withPrefix = { ...circuit, clearStages: [circuit.stages[0]] } as unknown as typeof circuit;
+  expect(circuitInfo(withPrefix, plan, 3).clearStages).toBe(1);
+});

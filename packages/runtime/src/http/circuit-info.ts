@@ -50,6 +50,7 @@ export function circuitInfo(circuit: Circuit, plan: CircuitPlan, maxSamples: num
       divisor: circuit.inputScaling.divisor,
       quantizer: { bits: q.bits, signed: q.signed, range: q.range, scale: Array.from(q.scale), zeroPoint: Array.from(q.zeroPoint) },
     },
+    clearStages: circuit.clearStages?.length ?? 0,
     output:
       out.kind === 'dequantize'
         ? { kind: 'dequantize', scale: out.scale, zeroPoint: out.zeroPoint }

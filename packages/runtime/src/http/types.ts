@@ -49,6 +49,12 @@ export interface ServiceCircuitInfo {
   readonly parameters: { readonly name: string; readonly fingerprint: string };
   readonly limits: { readonly seededKeyBytes: number; readonly maxSamplesPerRequest: number; readonly inputBytesPerSample: number };
   readonly input: InputEncoding;
+  /**
+   * Stages the client evaluates in the clear before encrypting (compiled with --clear-first-layer).
+   * When > 0, `input` only says how raw values become the first clear stage's integers: the client
+   * must run those stages too (`quantizeInputs` of @fhenet/compiler over the circuit file).
+   */
+  readonly clearStages: number;
   readonly output: OutputEncoding;
   readonly tfheRs: TfheRsInfo;
 }
