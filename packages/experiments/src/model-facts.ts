@@ -34,6 +34,10 @@ export function modelFacts(name: string, calibration: ImageDataset | (() => Imag
       parameters: set ?? null,
       roundBits: Math.max(0, ...m.circuit.stages.map((s) => s.roundBits)),
     };
+  } else if (p.circuitNotCommitted) {
+    // Its registry entry says why no circuit is published and how to compile it (model card): a
+    // calibration compile here, with MNIST-style defaults, would report a different circuit.
+    circuit = { error: `circuit not committed: ${p.circuitNotCommitted}` };
   } else {
     const data = typeof calibration === 'function' ? calibration() : calibration;
     try {

@@ -30,9 +30,14 @@ export const PAPER_TABLE_1: readonly PaperRow[] = [
   { network: 'VGG-9', weightBits: 6, actBits: 6, active: 110, range: 'wide', dataset: 'CIFAR100', circuitBits: 15, accuracy: 0.69, seconds: 25000, note: 'c6i.metal, 128 vCPU' },
 ];
 
-/** The paper's row for a configuration, if the paper has one. */
+/**
+ * The paper's row for a configuration, if the paper has one. A qualifier in parentheses after our
+ * network's name (e.g. "VGG-9 (width x0.25)") still matches the paper's network: the table shows
+ * the qualifier beside the paper's figures, so the difference stays visible.
+ */
 export function paperRow(network: string, weightBits: number, actBits: number, active: number | 'all', range: 'narrow' | 'wide', dataset: string): PaperRow | undefined {
+  const base = network.replace(/\s*\(.*\)$/, '');
   return PAPER_TABLE_1.find(
-    (r) => r.network === network && r.weightBits === weightBits && r.actBits === actBits && r.active === active && r.range === range && r.dataset.toLowerCase() === dataset.toLowerCase(),
+    (r) => r.network === base && r.weightBits === weightBits && r.actBits === actBits && r.active === active && r.range === range && r.dataset.toLowerCase() === dataset.toLowerCase(),
   );
 }

@@ -81,3 +81,13 @@ describe('Table 1 regenerated', () => {
     expect(md).toContain('calibrated on mnist-fcnn-narrow-150: 20 s per image over 384 PBS with SET7');
   });
 });
+
+describe("the paper's row for a qualified network name", () => {
+  it('matches "VGG-9 (width x0.25)" to the paper\'s VGG-9 row of the same configuration, and nothing else', async () => {
+    const { paperRow } = await import('@fhenet/experiments');
+    expect(paperRow('VGG-9 (width x0.25)', 2, 2, 'all', 'narrow', 'cifar10')?.accuracy).toBe(0.623);
+    expect(paperRow('VGG-9', 2, 2, 'all', 'narrow', 'cifar10')?.seconds).toBe(624);
+    expect(paperRow('VGG-9 (width x0.25)', 2, 2, 190, 'narrow', 'cifar10')).toBeUndefined();
+    expect(paperRow('VGG-11 (width x0.25)', 2, 2, 'all', 'narrow', 'cifar10')).toBeUndefined();
+  });
+});
