@@ -9,7 +9,7 @@ import { argmax, decodeOutputs, quantizeInputs, simulate, type Circuit } from '@
 import { LweCiphertextBatch } from '../ciphertext.js';
 import { InferenceHttpClient } from '../http/client.js';
 import { SeededEvaluationKeys, threadCount, type ProgressCallback } from '../server.js';
-import { InferenceClient } from './client.js';
+import { InferenceClient, type DecodedOutputs } from './client.js';
 import { executePlan, type StageTiming } from './execute.js';
 import { assertMemoryBudget, defaultMemoryLimit, formatBytes, modelExecutionMemory, type MemoryModel } from './memory.js';
 import { planCircuit, type CircuitPlan } from './plan.js';
@@ -94,6 +94,38 @@ function keygenLogger(log: (l: string) => void): ProgressCallback {
     if (pct !== last) log(`keygen ${pct}% (${phase})`);
     last = pct;
   };
+}
+
+/**
+ * The n decoded samples starting at `start` against the simulation (`sim`: outSize integers per
+ * sample, `simClasses` its classes), one log line each. Shared by both clients' predict loops.
+ */
+export function compareWithSimulation(
+  decoded: DecodedOutputs,
+  start: number,
+  n: number,
+  outSize: number,
+  sim: ArrayLike<number>,
+  simClasses: ArrayLike<number>,
+  labels: PredictOptions['labels'],
+  log: (line: string) => void,
+): SampleResult[] {
+  const results: SampleResult[] = [];
+  for (let i = 0; i < n; i++) {
+    const idx = start + i;
+    let exact = true;
+    for (let k = 0; k < outSize; k++) if (decoded.values[i * outSize + k] !== sim[idx * outSize + k]) exact = false;
+    const r: SampleResult = {
+      index: idx,
+      simulated: simClasses[idx]!,
+      encrypted: decoded.classes[i]!,
+      ...(labels ? { label: Number(labels[idx]) } : {}),
+      exact,
+    };
+    results.push(r);
+    log(`sample ${idx}: encrypted ${r.encrypted}, simulated ${r.simulated}${r.label !== undefined ? `, label ${r.label}` : ''}${exact ? '' : '  MISMATCH'}`);
+  }
+  return results;
 }
 
 export async function predict(o: PredictOptions): Promise<PredictResult> {
@@ -211,20 +243,7 @@ export async function predict(o: PredictOptions): Promise<PredictResult> {
       outputs.dispose();
       const w3 = performance.now();
       const out = client.outputSize;
-      for (let i = 0; i < n; i++) {
-        const idx = s + i;
-        let exact = true;
-        for (let k = 0; k < out; k++) if (decoded.values[i * out + k] !== sim[idx * out + k]) exact = false;
-        const r: SampleResult = {
-          index: idx,
-          simulated: simClasses[idx]!,
-          encrypted: decoded.classes[i]!,
-          ...(o.labels ? { label: Number(o.labels[idx]) } : {}),
-          exact,
-        };
-        samples.push(r);
-        log(`sample ${idx}: encrypted ${r.encrypted}, simulated ${r.simulated}${r.label !== undefined ? `, label ${r.label}` : ''}${exact ? '' : '  MISMATCH'}`);
-      }
+      samples.push(...compareWithSimulation(decoded, s, n, out, sim, simClasses, o.labels, log));
       batches.push({ samples: n, encryptMs: w1 - w0, computeMs, decryptMs: w3 - w2, wallMs: w3 - w0, stages, ...(memory ? { memory } : {}) });
       log(`batch of ${n}: ${((w3 - w0) / 1000).toFixed(1)} s wall (server ${(computeMs / 1000).toFixed(1)} s)`);
       if (o.budgetSeconds !== undefined && (performance.now() - t1) / 1000 > o.budgetSeconds) {

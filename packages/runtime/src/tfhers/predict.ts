@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { argmax, decodeOutputs, quantizeInputs, simulate } from '@fhenet/compiler';
 import { circuitParameters } from '../inference/plan.js';
-import type { PredictOptions, PredictResult, SampleResult } from '../inference/predict.js';
+import { compareWithSimulation, type PredictOptions, type PredictResult, type SampleResult } from '../inference/predict.js';
 import { InferenceServer } from '../inference/server.js';
 import { readTfheRsCiphertextStream, writeTfheRsCiphertextStream } from './ciphertexts.js';
 import { TfheRsClient } from './client.js';
@@ -95,20 +95,7 @@ export async function predictTfheRs(o: Omit<PredictOptions, 'serverUrl'> & { rea
       const w2 = performance.now();
       const decoded = client.decode(answer);
       const w3 = performance.now();
-      for (let i = 0; i < n; i++) {
-        const idx = s + i;
-        let exact = true;
-        for (let k = 0; k < out; k++) if (decoded.values[i * out + k] !== sim[idx * out + k]) exact = false;
-        const r: SampleResult = {
-          index: idx,
-          simulated: simClasses[idx]!,
-          encrypted: decoded.classes[i]!,
-          ...(o.labels ? { label: Number(o.labels[idx]) } : {}),
-          exact,
-        };
-        samples.push(r);
-        log(`sample ${idx}: encrypted ${r.encrypted}, simulated ${r.simulated}${r.label !== undefined ? `, label ${r.label}` : ''}${exact ? '' : '  MISMATCH'}`);
-      }
+      samples.push(...compareWithSimulation(decoded, s, n, out, sim, simClasses, o.labels, log));
       batches.push({ samples: n, encryptMs: w1 - w0, computeMs, decryptMs: w3 - w2, wallMs: w3 - w0, stages });
       log(`batch of ${n}: ${((w3 - w0) / 1000).toFixed(1)} s wall (server ${(computeMs / 1000).toFixed(1)} s)`);
       if (o.budgetSeconds !== undefined && (performance.now() - t1) / 1000 > o.budgetSeconds) {
