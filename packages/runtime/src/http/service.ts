@@ -12,6 +12,7 @@ import { ciphertextBatchBytes, seededKeyBytes } from '../inference/sizes.js';
 import { assertRegistrationBudget, defaultMemoryLimit, modelExecutionMemory } from '../inference/memory.js';
 import { BusyError, JobQueue } from './queue.js';
 import { binaryBody, HttpError, OCTET } from './errors.js';
+import { sendInferenceAnswer } from './answer.js';
 import { KeyStore } from './key-store.js';
 import { circuitInfo, type ServiceCircuitInfo } from './circuit-info.js';
 import { registerTfheRsRoutes } from './tfhers-routes.js';
@@ -121,12 +122,7 @@ export function createInferenceService(circuit: Circuit, options: ServiceOptions
     });
     const body = result.outputs.serialize();
     result.outputs.dispose();
-    return reply
-      .type(OCTET)
-      .header('x-fhenet-samples', String(result.count))
-      .header('x-fhenet-inference-ms', result.totalMs.toFixed(1))
-      .header('x-fhenet-stage-timings', JSON.stringify(result.stages))
-      .send(body);
+    return sendInferenceAnswer(reply, result, body);
   });
 
   registerTfheRsRoutes(app, { circuit, plan, queue, store, maxSamples, assertMemory });

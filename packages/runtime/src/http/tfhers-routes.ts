@@ -9,7 +9,8 @@ import type { CircuitPlan } from '../inference/plan.js';
 import type { LweCiphertextBatch } from '../ciphertext.js';
 import { expandTfheRsServerKeyAsync } from '../tfhers/server-key.js';
 import { readTfheRsCiphertextStream, tfheRsCiphertextBytes, writeTfheRsCiphertextStream } from '../tfhers/ciphertexts.js';
-import { binaryBody, HttpError, OCTET } from './errors.js';
+import { binaryBody, HttpError } from './errors.js';
+import { sendInferenceAnswer } from './answer.js';
 import type { KeyStore } from './key-store.js';
 import type { JobQueue } from './queue.js';
 import { tfheRsInfo } from './circuit-info.js';
@@ -117,12 +118,7 @@ export function registerTfheRsRoutes(app: FastifyInstance, ctx: TfheRsRouteConte
       } finally {
         result.outputs.dispose();
       }
-      return reply
-        .type(OCTET)
-        .header('x-fhenet-samples', String(result.count))
-        .header('x-fhenet-inference-ms', result.totalMs.toFixed(1))
-        .header('x-fhenet-stage-timings', JSON.stringify(result.stages))
-        .send(body);
+      return sendInferenceAnswer(reply, result, body);
     },
   );
 }
