@@ -5,17 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { chooseParameters, quantizeInputs, simulate, type Circuit, type ClearStage, type DenseOp, type Stage } from '@fhenet/compiler';
 import { InferenceClient, InferenceServer, planCircuit } from '@fhenet/runtime';
+import { dense } from './circuit-fixtures.js';
 
-function dense(rows: number[][], inputSize: number): DenseOp {
-  const rowPtr = [0];
-  const cols: number[] = [];
-  const weights: number[] = [];
-  for (const row of rows) {
-    row.forEach((w, i) => w !== 0 && (cols.push(i), weights.push(w)));
-    rowPtr.push(cols.length);
-  }
-  return { kind: 'dense', inputSize, outputSize: rows.length, rowPtr: Int32Array.from(rowPtr), cols: Int32Array.from(cols), weights: Int32Array.from(weights) };
-}
 
 const clearRows = [[1, -1, 1], [-1, 0, 1], [1, 1, 1], [0, -1, -1]];
 const serverRows = [[1, 1, 0, 1], [0, 1, 1, 1], [1, 0, 1, 0]];

@@ -4,25 +4,11 @@
 import { describe, expect, it } from 'vitest';
 import { chooseParameters, circuitDecisions, expandRoundedTable, simulate, type Circuit, type DenseOp, type Stage } from '@fhenet/compiler';
 import { InferenceClient, InferenceServer, type StageProgress } from '@fhenet/runtime';
+import { rng, dense } from './circuit-fixtures.js';
 
 const bits = 5;
 const p = 2 ** bits;
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => ((s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 2 ** 32);
-}
-
-function dense(rows: number[][], inputSize: number): DenseOp {
-  const rowPtr = [0];
-  const cols: number[] = [];
-  const weights: number[] = [];
-  for (const row of rows) {
-    row.forEach((w, i) => w !== 0 && (cols.push(i), weights.push(w)));
-    rowPtr.push(cols.length);
-  }
-  return { kind: 'dense', inputSize, outputSize: rows.length, rowPtr: Int32Array.from(rowPtr), cols: Int32Array.from(cols), weights: Int32Array.from(weights) };
-}
 
 function stage(name: string, linear: DenseOp, offset: number[], roundBits: number, values: (c: number, t: number) => number): Stage {
   const rows = Array.from({ length: linear.outputSize }, (_, o) => linear.weights.slice(linear.rowPtr[o], linear.rowPtr[o + 1]));
