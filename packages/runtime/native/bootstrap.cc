@@ -7,21 +7,6 @@ namespace fhe {
 
 namespace {
 
-// Forward transforms of the GLWE key polynomials (for exact key products during keygen).
-struct KeyFourier {
-  AlignedBuffer<double> data;  // k polys, N doubles each (re M | im M)
-  KeyFourier(const ClientKey& key, const FftPlan& plan) {
-    const KeyLayout L(key.params);
-    data.resize(L.k * L.N);
-    std::vector<i64> coeffs(L.N);
-    for (size_t c = 0; c < L.k; ++c) {
-      for (size_t t = 0; t < L.N; ++t) coeffs[t] = i64(key.glwe_key[c * L.N + t]);
-      kernels().forward_i64(plan, coeffs.data(), data.data() + c * L.N, data.data() + c * L.N + plan.m);
-    }
-  }
-  ~KeyFourier() { if (data.data()) wipe(data.data(), data.size() * sizeof(double)); }
-};
-
 struct KeygenScratch {
   AlignedBuffer<Torus> masks, body, prod;
   AlignedBuffer<double> fft;

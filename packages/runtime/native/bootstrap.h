@@ -3,9 +3,27 @@
 // switch. The evaluation itself (keyswitch, CMux blind rotation, sample extraction) is in pbs.h.
 #pragma once
 #include "entities.h"
+#include "fft.h"
 #include "pbs.h"
 
 namespace fhe {
+
+// Forward transforms of the GLWE key polynomials (for exact key products during keygen of the
+// bootstrapping key and the packing keyswitching keys, wop.cc). Secret: wiped when freed.
+struct KeyFourier {
+  AlignedBuffer<double> data;  // k polys, N doubles each (re M | im M)
+  KeyFourier(const ClientKey& key, const FftPlan& plan) {
+    const KeyLayout L(key.params);
+    data.resize(L.k * L.N);
+    std::vector<i64> coeffs(L.N);
+    for (size_t c = 0; c < L.k; ++c) {
+      for (size_t t = 0; t < L.N; ++t) coeffs[t] = i64(key.glwe_key[c * L.N + t]);
+      kernels().forward_i64(plan, coeffs.data(), data.data() + c * L.N, data.data() + c * L.N + plan.m);
+    }
+    wipe(coeffs.data(), coeffs.size() * sizeof(i64));
+  }
+  ~KeyFourier() { if (data.data()) wipe(data.data(), data.size() * sizeof(double)); }
+};
 
 // GGSWs [start, end): bodies into `bodies` (seeded form, may be null), the Fourier form of masks
 // and bodies into `fourier` (may be null). Row index for streams: ggsw * rows + row.

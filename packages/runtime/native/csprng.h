@@ -23,6 +23,8 @@ enum class StreamDomain : u32 {
   KskNoise = 5,
   CiphertextMask = 6,
   CiphertextNoise = 7,
+  PfksMask = 8,   // packing keyswitching keys (WoP-PBS, wop.cc)
+  PfksNoise = 9,
   Test = 99,
 };
 

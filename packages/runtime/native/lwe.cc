@@ -28,11 +28,16 @@ std::unique_ptr<ClientKey> generate_client_key(const Params& params) {
 }
 
 std::unique_ptr<LweCiphertextBatch> encrypt_big(const ClientKey& key, const i64* messages, size_t count) {
+  std::vector<Torus> plain(count);
+  for (size_t i = 0; i < count; ++i) plain[i] = u64(messages[i]) * key.params.delta();
+  return encrypt_big_torus(key, plain.data(), count);
+}
+
+std::unique_ptr<LweCiphertextBatch> encrypt_big_torus(const ClientKey& key, const Torus* plaintexts, size_t count) {
   const Params& p = key.params;
   const size_t d = p.big_lwe_dimension().value;
   auto out = std::make_unique<LweCiphertextBatch>(p.big_lwe_dimension(), count);
   const u64 base = const_cast<ClientKey&>(key).enc_counter.fetch_add(count);
-  const u64 delta = p.delta();
   const Torus* s = key.glwe_key.data();
   ThreadPool::global().parallel_for(count, [&](size_t i, size_t) {
     Torus* ct = out->ct(i);
@@ -43,7 +48,7 @@ std::unique_ptr<LweCiphertextBatch> encrypt_big(const ClientKey& key, const i64*
     mask.fill_u64(ct, d);
     Torus b = 0;
     for (size_t j = 0; j < d; ++j) b += ct[j] * s[j];
-    ct[d] = b + u64(messages[i]) * delta + e.sample();
+    ct[d] = b + plaintexts[i] + e.sample();
   });
   return out;
 }

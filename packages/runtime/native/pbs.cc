@@ -16,6 +16,7 @@
 
 #include "bootstrap.h"
 #include "fft.h"
+#include "glwe_ops.h"
 #include "keyswitch.h"
 #include "thread_pool.h"
 
@@ -48,24 +49,9 @@ inline void rotate_lut(const Torus* lut, size_t N, size_t b, Torus* out) {
   }
 }
 
-// Sample extraction of the constant coefficient, under the big key (S_c[j] at c*N + j).
-inline void sample_extract(const KeyLayout& L, const Torus* acc, Torus* out) {
-  const size_t N = L.N;
-  for (size_t c = 0; c < L.k; ++c) {
-    const Torus* A = acc + c * N;
-    out[c * N] = A[0];
-    for (size_t t = 1; t < N; ++t) out[c * N + t] = u64(0) - A[N - t];
-  }
-  out[L.big] = acc[L.k * N];
-}
-
 bool same_layout(const KeyLayout& a, const KeyLayout& b) {
   return a.n == b.n && a.k == b.k && a.N == b.N && a.l_pbs == b.l_pbs && a.l_ks == b.l_ks;
 }
-
-// Complex points multiplied per pass of the fused multiply-accumulate: the (k+1) output chunks
-// (2 x 2 KiB each) stay in L1 while all (k+1)*l rows are accumulated into them.
-constexpr size_t kMacChunk = 128;
 
 // Per-thread buffers for groups of up to `capacity` ciphertexts.
 struct GroupScratch {
@@ -93,40 +79,39 @@ GroupScratch& group_scratch(const KeyLayout& L, size_t count) {
 
 // acc += ExternalProduct(ggsw, X^a * acc - acc): the CMux on the key bit that ggsw encrypts.
 // Same operations, in the same order per coefficient, as the reference loop; only the
-// multiply-accumulate is tiled (rows inner, frequencies outer) so outputs are not re-streamed.
-void cmux_step(const FftPlan& plan, const Kernels& K, const KeyLayout& L, unsigned beta, const double* ggsw,
+// multiply-accumulate is tiled (rows inner, frequencies outer) so outputs are not re-streamed
+// (glwe_ops.h, shared with the vertical packing of the WoP-PBS).
+void cmux_step(const FftPlan& plan, const Kernels& K, const KeyLayout& L, const Decomposition& pbs, const double* ggsw,
                size_t a, Torus* acc, GroupScratch& S) {
-  const size_t N = L.N, M = plan.m, kp1 = L.k + 1, l = L.l_pbs, rows = L.ggsw_rows();
-  double* F = S.fdig.data();
-  // Rows are (r, level) with r the input polynomial: decompose each X^a*acc_r - acc_r (fused
-  // with the rotation) and transform its l digit polynomials.
-  for (size_t r = 0; r < kp1; ++r) {
-    K.decompose_rotated(N, acc + r * N, a, beta, unsigned(l), S.digits.data());
-    for (size_t level = 0; level < l; ++level) {
-      double* f = F + (r * l + level) * N;
-      K.forward_i64(plan, S.digits.data() + level * N, f, f + M);
+  cmux_rotate(plan, K, L.k, pbs, ggsw, a, acc, S.digits.data(), S.fdig.data(), S.fout.data());
+}
+
+// Blind rotation and sample extraction of `count` modulus-switched ciphertexts (switched[g]: n+1
+// values in Z/2N; several may point to the same one) with their LUTs, GGSW i of the key loaded
+// once per group. count <= S.capacity.
+void blind_rotate_group(const EvaluationKeys& keys, const u32* const* switched, const Torus* const* luts,
+                        Torus* const* outs, size_t count, GroupScratch& S) {
+  const Params& p = keys.params;
+  const KeyLayout& L = S.L;
+  const FftPlan& plan = fft_plan(p.polynomial_size);
+  const Kernels& K = kernels();
+  const size_t N = L.N, acc_len = (L.k + 1) * N;
+  for (size_t g = 0; g < count; ++g) {
+    // Accumulator = trivial GLWE (0, ..., 0, X^{-b~} * LUT).
+    Torus* acc = S.acc.data() + g * acc_len;
+    for (size_t t = 0; t < L.k * N; ++t) acc[t] = 0;
+    rotate_lut(luts[g], N, switched[g][L.n], acc + L.k * N);
+  }
+
+  for (size_t i = 0; i < L.n; ++i) {
+    const double* ggsw = keys.fourier_bsk.data() + i * L.fourier_ggsw_len();
+    for (size_t g = 0; g < count; ++g) {
+      const size_t a = switched[g][i];
+      if (a != 0) cmux_step(plan, K, L, p.pbs, ggsw, a, S.acc.data() + g * acc_len, S);
     }
   }
-  double* of = S.fout.data();
-  if (L.k == 1) {
-    K.ext_mac_k1(M, N, rows, F, ggsw, of);
-    for (size_t c = 0; c < kp1; ++c) K.backward_add_torus(plan, of + c * N, of + c * N + M, acc + c * N);
-    return;
-  }
-  const size_t chunk = std::min(kMacChunk, M);
-  for (size_t j0 = 0; j0 < M; j0 += chunk) {
-    for (size_t c = 0; c < kp1; ++c) {
-      double* ore = of + c * N + j0;
-      double* oim = of + c * N + M + j0;
-      for (size_t j = 0; j < chunk; ++j) ore[j] = oim[j] = 0;
-      for (size_t row = 0; row < rows; ++row) {
-        const double* f = F + row * N;
-        const double* b = ggsw + (row * kp1 + c) * N;
-        K.mac(chunk, ore, oim, f + j0, f + M + j0, b + j0, b + M + j0);
-      }
-    }
-  }
-  for (size_t c = 0; c < kp1; ++c) K.backward_add_torus(plan, of + c * N, of + c * N + M, acc + c * N);
+
+  for (size_t g = 0; g < count; ++g) sample_extract(L.k, L.N, S.acc.data() + g * acc_len, outs[g]);
 }
 
 // Keyswitch + PBS of `count` ciphertexts (count <= S.capacity), keys streamed once per group.
@@ -134,33 +119,16 @@ void pbs_group(const EvaluationKeys& keys, const Torus* const* ins, const Torus*
                size_t count, GroupScratch& S) {
   const Params& p = keys.params;
   const KeyLayout& L = S.L;
-  const FftPlan& plan = fft_plan(p.polynomial_size);
-  const Kernels& K = kernels();
-  const size_t N = L.N, kp1 = L.k + 1, acc_len = kp1 * N;
-  const unsigned beta = unsigned(p.pbs.base_log.value);
-
   Torus* smalls[kMaxPbsGroup];
+  const u32* switched[kMaxPbsGroup];
   for (size_t g = 0; g < count; ++g) smalls[g] = S.small.data() + g * (L.n + 1);
   keyswitch_group(p, keys.ksk.data(), ins, smalls, count, S.ks_digits.data());
-
   for (size_t g = 0; g < count; ++g) {
     u32* sw = S.switched.data() + g * (L.n + 1);
     modulus_switch_centered(p, smalls[g], sw);
-    // Accumulator = trivial GLWE (0, ..., 0, X^{-b~} * LUT).
-    Torus* acc = S.acc.data() + g * acc_len;
-    for (size_t t = 0; t < L.k * N; ++t) acc[t] = 0;
-    rotate_lut(luts[g], N, sw[L.n], acc + L.k * N);
+    switched[g] = sw;
   }
-
-  for (size_t i = 0; i < L.n; ++i) {
-    const double* ggsw = keys.fourier_bsk.data() + i * L.fourier_ggsw_len();
-    for (size_t g = 0; g < count; ++g) {
-      const size_t a = S.switched[g * (L.n + 1) + i];
-      if (a != 0) cmux_step(plan, K, L, beta, ggsw, a, S.acc.data() + g * acc_len, S);
-    }
-  }
-
-  for (size_t g = 0; g < count; ++g) sample_extract(L, S.acc.data() + g * acc_len, outs[g]);
+  blind_rotate_group(keys, switched, luts, outs, count, S);
 }
 
 // ---- the reference: the per-ciphertext loop, unchanged ----
@@ -214,7 +182,7 @@ void keyswitch_pbs_reference(const EvaluationKeys& keys, const Torus* in, const 
     }
     for (size_t c = 0; c < kp1; ++c) K.backward_add_torus(plan, of + c * N, of + c * N + M, acc + c * N);
   }
-  sample_extract(L, acc, out);
+  sample_extract(L.k, L.N, acc, out);
 }
 
 void keyswitch_pbs(const EvaluationKeys& keys, const Torus* in, const Torus* lut, Torus* out) {
@@ -222,9 +190,41 @@ void keyswitch_pbs(const EvaluationKeys& keys, const Torus* in, const Torus* lut
   pbs_group(keys, &in, &lut, &out, 1, group_scratch(L, 1));
 }
 
+void keyswitch_pbs_many_luts(const EvaluationKeys& keys, const Torus* in, const Torus* const* luts, Torus* const* outs,
+                             size_t count) {
+  const Params& p = keys.params;
+  const KeyLayout L(p);
+  const size_t group = std::min(count, kMaxPbsGroup);
+  if (group == 0) return;
+  GroupScratch& S = group_scratch(L, group);
+  // One keyswitch (the same one keyswitch_group computes for a group of one) and one modulus
+  // switch; every LUT then reads that same switched ciphertext.
+  Torus* small = S.small.data();
+  keyswitch_group(p, keys.ksk.data(), &in, &small, 1, S.ks_digits.data());
+  u32* sw = S.switched.data();
+  modulus_switch_centered(p, small, sw);
+  const u32* switched[kMaxPbsGroup];
+  for (size_t g = 0; g < group; ++g) switched[g] = sw;
+  for (size_t start = 0; start < count; start += group) {
+    const size_t n = std::min(group, count - start);
+    blind_rotate_group(keys, switched, luts + start, outs + start, n, S);
+  }
+}
+
 std::unique_ptr<LweCiphertextBatch> pbs_batch(const EvaluationKeys& keys, const LweCiphertextBatch& in,
                                               const u32* table_index, const i64* tables, size_t num_tables,
                                               const PbsBatchOptions& options) {
+  const Params& p = keys.params;
+  FHE_CHECK(num_tables >= 1, "PBS needs at least one table");
+  const size_t N = p.polynomial_size.value, P = p.message_modulus();
+  AlignedBuffer<Torus> luts(num_tables * N);
+  for (size_t t = 0; t < num_tables; ++t) build_lut(p, tables + t * P, luts.data() + t * N);
+  return pbs_batch_luts(keys, in, table_index, luts.data(), num_tables, options);
+}
+
+std::unique_ptr<LweCiphertextBatch> pbs_batch_luts(const EvaluationKeys& keys, const LweCiphertextBatch& in,
+                                                   const u32* table_index, const Torus* luts, size_t num_tables,
+                                                   const PbsBatchOptions& options) {
   const Params& p = keys.params;
   FHE_CHECK(in.dimension == p.big_lwe_dimension(), "Mismatched LweDimension. Evaluation keys (k*N): ",
             p.big_lwe_dimension().value, ", ciphertexts: ", in.dimension.value);
@@ -235,9 +235,7 @@ std::unique_ptr<LweCiphertextBatch> pbs_batch(const EvaluationKeys& keys, const 
     FHE_CHECK(table_index[i] < num_tables, "table index ", table_index[i], " for ciphertext ", i,
               " out of range (", num_tables, " tables)");
   const KeyLayout L(p);
-  const size_t N = L.N, P = p.message_modulus();
-  AlignedBuffer<Torus> luts(num_tables * N);
-  for (size_t t = 0; t < num_tables; ++t) build_lut(p, tables + t * P, luts.data() + t * N);
+  const size_t N = L.N;
   auto out = std::make_unique<LweCiphertextBatch>(in.dimension, in.count);
   if (in.count == 0) return out;
 
@@ -256,7 +254,7 @@ std::unique_ptr<LweCiphertextBatch> pbs_batch(const EvaluationKeys& keys, const 
     Torus* outs[kMaxPbsGroup];
     for (size_t g = 0; g < count; ++g) {
       ins[g] = in.ct(start + g);
-      lps[g] = luts.data() + size_t(table_index[start + g]) * N;
+      lps[g] = luts + size_t(table_index[start + g]) * N;
       outs[g] = out->ct(start + g);
     }
     pbs_group(keys, ins, lps, outs, count, group_scratch(L, count));

@@ -32,4 +32,16 @@ std::unique_ptr<LweCiphertextBatch> pbs_batch(const EvaluationKeys& keys, const 
                                               const u32* table_index, const i64* tables, size_t num_tables,
                                               const PbsBatchOptions& options = {});
 
+// Same with the LUT polynomials given directly (num_tables of N torus coefficients each): odd-modulus
+// residue LUTs (wop.h, build_residue_lut) and any other test polynomial.
+std::unique_ptr<LweCiphertextBatch> pbs_batch_luts(const EvaluationKeys& keys, const LweCiphertextBatch& in,
+                                                   const u32* table_index, const Torus* luts, size_t num_tables,
+                                                   const PbsBatchOptions& options = {});
+
+// outs[j] (k*N+1) = PBS of keyswitch(in) with LUT polynomial luts[j], j < count: one keyswitch and
+// one modulus switch shared by all LUTs (circuit bootstrapping reads one phase b*l_cbs times),
+// blind rotations grouped so each BSK GGSW is loaded once per group. Runs on the calling thread.
+void keyswitch_pbs_many_luts(const EvaluationKeys& keys, const Torus* in, const Torus* const* luts, Torus* const* outs,
+                             size_t count);
+
 }  // namespace fhe
