@@ -8,8 +8,8 @@
 // ciphertexts are), which therefore need not be present. The fingerprint is the lowercase hex SHA-256 of the UTF-8 encoding.
 import { createHash } from 'node:crypto';
 import { CIPHERTEXT_MODULUS_LOG2 } from './distribution.js';
-import type { NoiseDistribution } from './types.js';
-import { assertKeyParameters, type KeyParameters } from './validate.js';
+import type { NoiseDistribution, WopParameterSet } from './types.js';
+import { assertDecompositionParams, assertKeyParameters, type KeyParameters } from './validate.js';
 
 const FINGERPRINT_VERSION = 'fhenet-params-v1';
 
@@ -38,4 +38,22 @@ export function canonicalParameterEncoding(set: KeyParameters): string {
 /** SHA-256 (hex, 64 chars) of canonicalParameterEncoding(set). */
 export function parameterFingerprint(set: KeyParameters): string {
   return createHash('sha256').update(canonicalParameterEncoding(set), 'utf8').digest('hex');
+}
+
+/**
+ * Canonical encoding of a WoP set: the base encoding above, unchanged, then
+ * `;circuitBootstrap=<baseLog>/<levels>;packingKeyswitch=<baseLog>/<levels>`. The PFKS keys are
+ * shaped by packingKeyswitch, and a server and client must agree on circuitBootstrap to build the
+ * same GGSWs from them, so both are bound; a WoP set's fingerprint therefore differs from that of
+ * its base set (whose keys alone cannot serve a WoP stage), and base fingerprints stay as they were.
+ */
+export function canonicalWopParameterEncoding(set: KeyParameters & Pick<WopParameterSet, 'circuitBootstrap' | 'packingKeyswitch'>): string {
+  const cbs = assertDecompositionParams(set.circuitBootstrap, 'circuitBootstrap');
+  const pfks = assertDecompositionParams(set.packingKeyswitch, 'packingKeyswitch');
+  return `${canonicalParameterEncoding(set)};circuitBootstrap=${cbs.baseLog}/${cbs.levelCount};packingKeyswitch=${pfks.baseLog}/${pfks.levelCount}`;
+}
+
+/** SHA-256 (hex, 64 chars) of canonicalWopParameterEncoding(set). */
+export function wopParameterFingerprint(set: KeyParameters & Pick<WopParameterSet, 'circuitBootstrap' | 'packingKeyswitch'>): string {
+  return createHash('sha256').update(canonicalWopParameterEncoding(set), 'utf8').digest('hex');
 }

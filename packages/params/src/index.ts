@@ -24,3 +24,20 @@ export {
   assertRoundBits, decisionPbsCount, decisionVariance, extractionTolerance, log2PFailOfDecision, pErrorOfDecisions, plainDecision,
   roundedLookupTolerance, stageDecisions, type DecisionKind, type PbsDecision, type StageDecisionRequest,
 } from './decisions.js';
+// WoP-PBS of CRT residues (docs/crt.md; docs/parameters.md, "WoP-PBS sets for CRT stages").
+export type { WopParameterSet } from './types.js';
+export { assertDecompositionParams } from './validate.js';
+export { assertWopParameterSet, assertWopSecure, wopSecurityCheck, type WopSecurityReport } from './wop-set.js';
+export { canonicalWopParameterEncoding, wopParameterFingerprint } from './fingerprint.js';
+export {
+  crtDrift, ggswNoiseFromCircuitBootstrap, log2PFailResidue, varBeforeResidueDecision, varExternalProduct, varGgswFromCircuitBootstrap,
+  varPackingKeyswitch, varVerticalPacking, weightL1NormBound,
+  type CircuitBootstrapNoiseParams, type GgswNoise, type GlweShape, type PackingKeyswitchNoise, type PackingKeyswitchNoiseParams, type PackingRow,
+  type VerticalPackingNoiseParams,
+} from './wop-noise.js';
+export {
+  circuitBootstrapBitCost, cmuxCost, crtLookupCost, crtLookupShape, ggswFourierCost, packingKeyswitchCost, verticalPackingCmuxCount,
+  verticalPackingCost, wopKeySizes, type CircuitBootstrapBitCost, type CrtLookupCost, type CrtLookupShape, type WopKeySizes, type WopShapeParams,
+} from './wop-cost.js';
+export { chooseCrtModuli, residueBits, type CrtModuliChoice, type CrtModuliOptions } from './crt-moduli.js';
+export { optimizeWopParameters, WOP_OPTIMIZER_SPACE, type WopOptimizeRequest, type WopOptimizeResult } from './wop-optimizer.js';

@@ -6,10 +6,10 @@ import { log2Erfc } from './erfc.js';
 import type { ModulusSwitch, NoiseDistribution, TfheParameterSet } from './types.js';
 
 const q2 = 2 ** (2 * CIPHERTEXT_MODULUS_LOG2);
-/** f64 mantissa bits: the FFT's rounding error grows with 2^(64 - 53). */
-const FFT_MANTISSA_BITS = 53;
+/** f64 mantissa bits: the FFT's rounding error grows with 2^(64 - 53). Exported for wop-noise.ts (one external product). */
+export const FFT_MANTISSA_BITS = 53;
 /** Fitted constants of the FFT noise term (tfhe-rs, for the f64 negacyclic FFT). */
-const FFT_NOISE = { scale: 0.00705, levels: 1.01827, glweDim: 1.22003, polySize: 2.22003, glweSize: 1.01827 };
+export const FFT_NOISE = { scale: 0.00705, levels: 1.01827, glweDim: 1.22003, polySize: 2.22003, glweSize: 1.01827 };
 
 export type PbsNoiseParams = Pick<TfheParameterSet, 'lweDimension' | 'glweDimension' | 'polynomialSize' | 'pbs' | 'glweNoise'>;
 export type KeyswitchNoiseParams = Pick<TfheParameterSet, 'glweDimension' | 'polynomialSize' | 'keyswitch' | 'lweNoise'>;

@@ -62,14 +62,15 @@ export interface OptimizeResult {
   readonly cost: PbsCost;
 }
 
-function keyNoise(kind: NoiseKind, dimension: number): NoiseDistribution {
+/** The least secure noise at `dimension` (shared with wop-optimizer.ts). */
+export function keyNoise(kind: NoiseKind, dimension: number): NoiseDistribution {
   return kind === 'tuniform'
     ? { kind, boundLog2: minSecureTUniformBoundLog2(dimension) }
     : { kind, stdDevLog2: minSecureGaussianStdDevLog2(dimension) };
 }
 
 /** Largest variance whose p_fail is <= 2^target: p_fail = erfc(tolerance / sqrt(2 s2)). */
-function maxVariance(tolerance: number, target: number): number {
+export function maxVariance(tolerance: number, target: number): number {
   let lo = 0;
   let hi = 1;
   while (log2Erfc(hi) > target) hi *= 2;
@@ -81,7 +82,7 @@ function maxVariance(tolerance: number, target: number): number {
   return (tolerance / hi) ** 2 / 2; // x = hi satisfies the target, so this variance does too
 }
 
-interface KeyswitchChoice {
+export interface KeyswitchChoice {
   readonly baseLog: Float64Array;
   /** Var_KS / kN with the best base, per n (index n - min). */
   readonly g: Float64Array;
@@ -90,7 +91,7 @@ interface KeyswitchChoice {
 /** Best keyswitch base per (noise kind, levels), per candidate n; cached, since it does not depend on the request. */
 const keyswitchCache = new Map<string, KeyswitchChoice>();
 
-function bestKeyswitch(kind: NoiseKind, levels: number): KeyswitchChoice {
+export function bestKeyswitch(kind: NoiseKind, levels: number): KeyswitchChoice {
   const key = `${kind}/${levels}`;
   const cached = keyswitchCache.get(key);
   if (cached) return cached;
@@ -113,7 +114,7 @@ function bestKeyswitch(kind: NoiseKind, levels: number): KeyswitchChoice {
 }
 
 /** The n worth trying: for TUniform, the first n of each noise step (later ones only add noise and cost). */
-function candidateDimensions(kind: NoiseKind): number[] {
+export function candidateDimensions(kind: NoiseKind): number[] {
   const { min, max } = OPTIMIZER_SPACE.lweDimension;
   const out: number[] = [];
   let previous = Number.NaN;

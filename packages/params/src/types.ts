@@ -45,3 +45,22 @@ export interface TfheParameterSet {
   /** The modulus switch log2PFail assumes; the runtime must use it for the rating to hold. */
   readonly modulusSwitch: ModulusSwitch;
 }
+
+/**
+ * A parameter set for WoP-PBS lookups of CRT residues (docs/crt.md sections 3-5): the keyswitch
+ * and PBS of `TfheParameterSet` (the PBS evaluates residue functions and the circuit-bootstrapping
+ * levels), plus the two decompositions only the WoP-PBS uses. messageBits = ceil(log2 p_max) + 1
+ * for the largest residue modulus p_max (so N >= 2 p_max: the residue test polynomial has room).
+ * maxNu and log2PFail rate one residue decision (wop-noise.ts, log2PFailResidue) at maxNu, the
+ * largest modulus and inputs coming from vertical packings of the optimizer's maxSelectorBits
+ * (wop-optimizer.ts reports both with the set).
+ */
+export interface WopParameterSet extends TfheParameterSet {
+  /**
+   * GGSW gadget of the circuit bootstrapping: l_cbs level PBS per selector bit, producing the
+   * GGSW rows of mu q / B_cbs^j; also the decomposition of every CMux of the vertical packing.
+   */
+  readonly circuitBootstrap: DecompositionParams;
+  /** Decomposition of the private functional packing keyswitch (PFKS) keys (LWE kN -> GLWE). */
+  readonly packingKeyswitch: DecompositionParams;
+}

@@ -37,7 +37,8 @@ function noise(value: unknown, field: string): NoiseDistribution {
   return fail(`${field}.kind`, '"tuniform" or "gaussian"', v.kind);
 }
 
-function decomposition(value: unknown, field: string): DecompositionParams {
+/** A decomposition (baseLog, levelCount, baseLog * levelCount <= 64); the error names `field`. */
+export function assertDecompositionParams(value: unknown, field: string): DecompositionParams {
   const v = (value ?? {}) as Record<string, unknown>;
   const baseLog = int(v.baseLog, `${field}.baseLog`, 1, 63);
   const levelCount = int(v.levelCount, `${field}.levelCount`, 1, 64);
@@ -69,8 +70,8 @@ export function assertKeyParameters(value: unknown): KeyParameters {
     polynomialSize,
     lweNoise: noise(v.lweNoise, 'lweNoise'),
     glweNoise: noise(v.glweNoise, 'glweNoise'),
-    pbs: decomposition(v.pbs, 'pbs'),
-    keyswitch: decomposition(v.keyswitch, 'keyswitch'),
+    pbs: assertDecompositionParams(v.pbs, 'pbs'),
+    keyswitch: assertDecompositionParams(v.keyswitch, 'keyswitch'),
   };
 }
 
