@@ -10,6 +10,7 @@
         "native/keyswitch.cc",
         "native/bootstrap.cc",
         "native/pbs.cc",
+        "native/wop.cc",
         "native/thread_pool.cc",
         "native/serialize.cc",
         "native/tfhers_aes.cc",

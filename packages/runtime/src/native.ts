@@ -22,6 +22,15 @@ export interface NativeParams {
   readonly modulusSwitch?: 'centered' | 'plain';
 }
 
+/**
+ * A WoP-PBS parameter set (docs/crt.md section 6): the keyswitch-then-PBS set (security checked
+ * natively) plus the circuit bootstrapping and packing keyswitch decompositions.
+ */
+export interface NativeWopParams extends NativeParams {
+  readonly circuitBootstrap: { readonly baseLog: number; readonly levelCount: number };
+  readonly packingKeyswitch: { readonly baseLog: number; readonly levelCount: number };
+}
+
 export interface NativeAddon {
   dispose(h: NativeHandle): void;
   isAlive(h: NativeHandle): boolean;
@@ -66,6 +75,28 @@ export interface NativeAddon {
   benchFft(n: number, iters: number): number;
   benchKeyswitch(ek: NativeHandle, b: NativeHandle, group?: number): number;
   sampleNoise(p: NativeParams, glwe: boolean, count: number): BigInt64Array;
+
+  // ---- WoP-PBS / CRT (native/wop.h). Torus words are u64 in BigUint64Arrays; a residue r mod p
+  // (p odd) is encoded r * round(2^64 / p), no padding bit. ----
+  /** Encrypts raw torus plaintexts under the big key (GLWE noise). */
+  encryptTorus(ck: NativeHandle, plaintexts: BigUint64Array): NativeHandle;
+  /** Test polynomial (N words) of g: Z_p -> torus, values = g(0..p-1), p odd in 3..N/2. */
+  residueLut(p: NativeParams, modulus: number, values: BigUint64Array): BigUint64Array;
+  /** Keyswitch + PBS of residues mod `modulus`: tables = p torus words per function, tableIndex per ciphertext. */
+  pbsResidue(ek: NativeHandle, b: NativeHandle, modulus: number, tableIndex: Uint32Array, tables: BigUint64Array): NativeHandle;
+  /** Packing keyswitching keys ((k+1) keys, full form) from the client key. */
+  pfksKeygen(ck: NativeHandle, p: NativeWopParams): Promise<NativeHandle>;
+  pfksInfo(pk: NativeHandle): { bytes: number; rows: number; keys: number };
+  /** Circuit bootstrapping of one neuron's m residues (batch of m, moduli[i] for the i-th) into t Fourier GGSWs. */
+  circuitBootstrap(ek: NativeHandle, pk: NativeHandle, residues: NativeHandle, moduli: Uint32Array): NativeHandle;
+  /** Vertical packing over GGSWs [first, first+t): luts = E tables of 2^t words -> E LWEs. */
+  verticalPacking(ggsws: NativeHandle, first: number, t: number, luts: BigUint64Array): NativeHandle;
+  /**
+   * Batched lookup: residues [neuron][m], tableIndex per neuron, luts [table][output][2^t] words
+   * (selector index: bits of r_1 low, then r_2, ...); returns [neuron][output] LWEs.
+   */
+  wopLookup(ek: NativeHandle, pk: NativeHandle, residues: NativeHandle, moduli: Uint32Array, tableIndex: Uint32Array,
+    luts: BigUint64Array, outputsPerTable: number, options?: { onProgress?: (done: number, total: number) => void }): Promise<NativeHandle>;
 }
 
 function load(): NativeAddon {

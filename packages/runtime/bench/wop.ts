@@ -1,0 +1,101 @@
+// WoP-PBS measurements (native/wop.h): PFKS keygen time and size, circuit bootstrap per bit, one
+// vertical packing, one wop_lookup for moduli (7, 11, 13), and the phase-error std after vertical
+// packing (the number the noise model is compared with). Medians over --repeats runs.
+// Usage: npx tsx packages/runtime/bench/wop.ts [--pbs 15/2] [--cbs 5/4] [--pfks 17/2] [--threads 1]
+//        [--repeats 5] [--samples 16]
+import { publishedSet } from '@fhenet/params';
+import { native, type NativeHandle, type NativeWopParams } from '../src/native.js';
+
+const args = process.argv.slice(2).filter((a) => a !== '--');
+const opt = (name: string, dflt: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] ? args[i + 1]! : dflt;
+};
+const dec = (s: string) => {
+  const [b, l] = s.split('/').map(Number);
+  return { baseLog: b!, levelCount: l! };
+};
+const repeats = Number(opt('repeats', '5'));
+const samples = Number(opt('samples', '16'));
+native.setThreads(Number(opt('threads', '1')));
+
+const params: NativeWopParams = {
+  ...publishedSet(4, 'tuniform'),
+  messageBits: 6,
+  pbs: dec(opt('pbs', '15/2')),
+  circuitBootstrap: dec(opt('cbs', '5/4')),
+  packingKeyswitch: dec(opt('pfks', '17/2')),
+};
+const Q = 1n << 64n;
+const delta = (p: number) => (Q + BigInt(p >> 1)) / BigInt(p);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const time = (f: () => void) => {
+  const t0 = performance.now();
+  f();
+  return performance.now() - t0;
+};
+
+const ck = native.clientKeyGenerate(params);
+const s = native.sessionKeygen(ck, true, false);
+const sz = native.sessionSizes(s);
+await native.sessionRun(s, 0, 0, sz.bskUnits);
+await native.sessionRun(s, 1, 0, sz.kskUnits);
+const ek = native.sessionTake(s).evaluationKeys!;
+let t0 = performance.now();
+const pfks = await native.pfksKeygen(ck, params);
+const keygenMs = performance.now() - t0;
+const info = native.pfksInfo(pfks);
+
+const moduli = [7, 11, 13];
+const t = 11;
+const enc = (u: number): NativeHandle =>
+  native.encryptTorus(ck, BigUint64Array.from(moduli.map((p) => BigInt(u % p) * delta(p))));
+
+// Circuit bootstrap of one residue mod 13 (4 bits): time per bit.
+const one13 = native.encryptTorus(ck, BigUint64Array.of(5n * delta(13)));
+const cbsPerBit: number[] = [];
+for (let r = 0; r < repeats; r++) {
+  let g: NativeHandle | null = null;
+  cbsPerBit.push(time(() => (g = native.circuitBootstrap(ek, pfks, one13, Uint32Array.of(13)))) / 4);
+  native.dispose(g!);
+}
+
+// Vertical packing (t = 11) over one neuron's GGSWs, and the phase error of its output.
+const lut = new BigUint64Array(2 ** t);
+for (let i = 0; i < lut.length; i++) lut[i] = (BigInt(i) * 0x9e3779b97f4a7c15n) % Q;
+const vp: number[] = [];
+const errs: number[] = [];
+for (let i = 0; i < samples; i++) {
+  const u = Math.floor(Math.random() * 1001);
+  const b = enc(u);
+  const g = native.circuitBootstrap(ek, pfks, b, Uint32Array.from(moduli));
+  let out: NativeHandle | null = null;
+  const ms = time(() => (out = native.verticalPacking(g, 0, t, lut)));
+  if (i < repeats) vp.push(ms);
+  const idx = (u % 7) + (u % 11) * 8 + (u % 13) * 128;
+  let d = (native.decryptPhase(ck, out!)[0]! - lut[idx]! + Q) % Q;
+  if (d >= Q / 2n) d -= Q;
+  errs.push(Number(d));
+  for (const h of [b, g, out!]) native.dispose(h);
+}
+const mean = errs.reduce((a, e) => a + e, 0) / errs.length;
+const std = Math.sqrt(errs.reduce((a, e) => a + (e - mean) ** 2, 0) / errs.length);
+
+// One wop_lookup: 1 neuron, 1 table, 1 output.
+const lookup: number[] = [];
+const b = enc(123);
+for (let r = 0; r < repeats; r++) {
+  t0 = performance.now();
+  const out = await native.wopLookup(ek, pfks, b, Uint32Array.from(moduli), Uint32Array.of(0), lut, 1);
+  lookup.push(performance.now() - t0);
+  native.dispose(out);
+}
+
+console.log(`WoP-PBS, 4-bit TUniform set (n=918, k=1, N=2048) with PBS ${opt('pbs', '15/2')}, ` +
+  `CBS ${opt('cbs', '5/4')}, PFKS ${opt('pfks', '17/2')}; ${native.getThreads()} thread(s), kernels ${native.kernelsName()}`);
+console.log(`  PFKS keys: ${(info.bytes / 2 ** 20).toFixed(1)} MiB (${info.rows} GLWE rows), keygen ${(keygenMs / 1000).toFixed(2)} s`);
+console.log(`  circuit bootstrap: ${median(cbsPerBit).toFixed(1)} ms per bit (residue mod 13, median of ${repeats})`);
+console.log(`  vertical packing t=11: ${median(vp).toFixed(2)} ms (median of ${Math.min(repeats, samples)})`);
+console.log(`  wop_lookup (7, 11, 13), 1 neuron, 1 output: ${median(lookup).toFixed(0)} ms (median of ${repeats})`);
+console.log(`  vertical packing phase error: std 2^${(Math.log2(std) - 64).toFixed(2)} of the torus over ${samples} outputs`);
+for (const h of [b, one13, pfks, ek, ck]) native.dispose(h);

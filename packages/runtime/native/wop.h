@@ -1,0 +1,103 @@
+// WoP-PBS for the CRT representation (docs/crt.md sections 1-4): odd-modulus residue LUTs,
+// packing keyswitching keys (PFKS), circuit bootstrapping of residue bits into Fourier GGSWs,
+// vertical packing of a 2^t-entry table, and the batched lookup over neurons.
+//
+// Encoding: a residue r mod p (p odd) is the raw torus value r * round(2^64 / p) under the big
+// key, no padding bit. Selector bits of a neuron: the bits of r_1 (low to high, ceil(log2 p_1) of
+// them), then r_2, ...; idx = sum_i r_i * 2^(b_1 + .. + b_(i-1)); a table holds 2^t torus words.
+#pragma once
+#include <functional>
+#include "entities.h"
+
+namespace fhe {
+
+// A keyswitch-then-PBS parameter set plus the two decompositions of the WoP-PBS. Kept apart from
+// Params so that the existing key formats and fingerprints do not change.
+struct WopParams {
+  Params params;
+  Decomposition cbs;   // circuit bootstrapping: GGSW levels q / B_cbs^j, j = 1..l_cbs
+  Decomposition pfks;  // packing keyswitch: decomposition of the LWE coefficients
+  void validate() const;
+};
+
+// Bits of a residue mod p: ceil(log2 p).
+unsigned residue_bits(u32 p);
+// round(2^64 / p): the torus step of residue encoding E_p.
+Torus residue_delta(u32 p);
+// Checks a modulus list for the lookup: odd, 3 <= p <= N/2 (residue PBS margin of at least one
+// coefficient on each side), pairwise coprime; returns t = sum of residue_bits (<= 24).
+size_t check_moduli(const Params& p, const u32* moduli, size_t m);
+
+// Test polynomial (N coefficients) of g: Z_p -> torus for odd p (doc section 2): coefficient i
+// takes g(r1) if i is at least as close to its nearest direct point 2N*r1/p as i+N is to its
+// nearest direct point 2N*r2/p, else -g(r2). values: p torus words g(0..p-1).
+void build_residue_lut(const Params& params, u32 p, const Torus* values, Torus* lut);
+
+// Packing keyswitching keys: key c (c < k: f_c(x) = -S_c x; c = k: f_k(x) = x) holds for each
+// coefficient a of the input key extended with -1 (a < kN: s_a; a = kN: -1, which lets the
+// private f_c act on the body too) and each level j a GLWE encryption of f_c(s'_a q / B_pfks^j).
+struct PfksLayout {
+  size_t k, N, big, levels;
+  explicit PfksLayout(const WopParams& w)
+      : k(w.params.glwe_dimension.value), N(w.params.polynomial_size.value), big(k * N),
+        levels(w.pfks.level_count.value) {}
+  size_t row_len() const { return (k + 1) * N; }
+  size_t rows_per_key() const { return (big + 1) * levels; }
+  size_t rows() const { return (k + 1) * rows_per_key(); }
+  size_t len() const { return rows() * row_len(); }
+};
+
+// Server-side packing keyswitching keys (no secret): [c][a][level][(k+1) polys of N].
+struct PackingKeyswitchKeys {
+  WopParams wop;
+  AlignedBuffer<Torus> data;
+};
+
+// Rows [row_start, row_end) of the keys (row = (c * (kN+1) + a) * l_pfks + level): masks from
+// (mask_seed, PfksMask, row), GLWE noise from (noise_key, PfksNoise, row). Thread-safe per row.
+void generate_pfks_rows(const ClientKey& key, const WopParams& wop, const ChaChaKey& mask_seed,
+                        const ChaChaKey& noise_key, Torus* keys, size_t row_start, size_t row_end);
+// All rows, on the thread pool, with fresh OS-random seeds.
+std::unique_ptr<PackingKeyswitchKeys> generate_pfks_keys(const ClientKey& key, const WopParams& wop);
+
+// outs[g] ((k+1)N, GLWE) = PFKS with key c of ins[g] (kN+1, big key), g < count: the key is
+// streamed once for the whole group. digits: scratch of count * kPfksChunk * l_pfks i64.
+constexpr size_t kPfksChunk = 64;
+void pfks_apply_group(const PackingKeyswitchKeys& keys, size_t c, const Torus* const* ins, Torus* const* outs,
+                      size_t count, i64* digits);
+
+// Fourier GGSWs of one decomposition, contiguous: [ggsw][row = r*l + level][poly c][re M | im M]
+// (the layout of the Fourier bootstrapping key, so the same external product applies).
+struct FourierGgswList {
+  size_t k = 0, N = 0, levels = 0, count = 0;
+  Decomposition dec;
+  AlignedBuffer<double> data;
+  FourierGgswList(size_t k_, size_t N_, const Decomposition& d, size_t count_)
+      : k(k_), N(N_), levels(d.level_count.value), count(count_), dec(d), data(count_ * ggsw_len()) {}
+  size_t ggsw_len() const { return (k + 1) * levels * (k + 1) * N; }
+  double* ggsw(size_t i) { return data.data() + i * ggsw_len(); }
+  const double* ggsw(size_t i) const { return data.data() + i * ggsw_len(); }
+};
+
+// Circuit bootstrapping of the residues of one neuron: residues[i] (kN+1, big key) holds r_i mod
+// moduli[i]. Writes the t selector GGSWs (doc order) into out[0..t). Each residue is keyswitched
+// once; its b_i * l_cbs level PBS share that keyswitch. Runs on the calling thread.
+void circuit_bootstrap(const EvaluationKeys& keys, const PackingKeyswitchKeys& pfks, const Torus* const* residues,
+                       const u32* moduli, size_t m, FourierGgswList& out, size_t first = 0);
+
+// Vertical packing: LWE (kN+1, big key) of lut[idx] (2^t torus words) where idx is the integer
+// whose bits ggsws[first + b] encrypt (b < t, low bit first). Runs on the calling thread.
+void vertical_packing(const FourierGgswList& ggsws, size_t first, size_t t, const Torus* lut, Torus* out);
+
+using WopProgress = std::function<void(size_t done, size_t total)>;
+
+// The batched lookup: neuron o has residues in.ct(o*m + i) (i < m, modulus moduli[i]) and table
+// table_index[o]; table s has `outputs` LUTs of 2^t torus words at luts + (s*outputs + e) * 2^t.
+// Output ciphertext o*outputs + e = LWE of LUT e of o's table at o's index. One pool job per
+// neuron (CBS of its m residues, then `outputs` vertical packings sharing its GGSWs).
+std::unique_ptr<LweCiphertextBatch> wop_lookup(const EvaluationKeys& keys, const PackingKeyswitchKeys& pfks,
+                                               const LweCiphertextBatch& in, const u32* moduli, size_t m,
+                                               const u32* table_index, const Torus* luts, size_t num_tables,
+                                               size_t outputs, const WopProgress* progress = nullptr);
+
+}  // namespace fhe
