@@ -40,4 +40,7 @@ export {
   verticalPackingCost, wopKeySizes, type CircuitBootstrapBitCost, type CrtLookupCost, type CrtLookupShape, type WopKeySizes, type WopShapeParams,
 } from './wop-cost.js';
 export { chooseCrtModuli, residueBits, type CrtModuliChoice, type CrtModuliOptions } from './crt-moduli.js';
-export { optimizeWopParameters, WOP_OPTIMIZER_SPACE, type WopOptimizeRequest, type WopOptimizeResult } from './wop-optimizer.js';
+export {
+  CRT_MAX_MODULUS_CANDIDATES, optimizeCrtStage, optimizeWopParameters, WOP_OPTIMIZER_SPACE, type CrtStageAlternative, type CrtStageRequest, type CrtStageResult,
+  type WopOptimizeRequest, type WopOptimizeResult,
+} from './wop-optimizer.js';

@@ -14,7 +14,7 @@
 //  - cost grows with n and with every level count, so the first feasible n of a tuple is its best,
 //    and a tuple whose cost at the least n and least inner levels exceeds the best is cut.
 import { COST_WEIGHTS, fftCost, pbsCost } from './cost.js';
-import { residueBits } from './crt-moduli.js';
+import { chooseCrtModuli, residueBits, type CrtModuliChoice } from './crt-moduli.js';
 import { noiseVariance } from './distribution.js';
 import { varModulusSwitch, varPbs } from './noise.js';
 import { bestKeyswitch, candidateDimensions, keyNoise, maxVariance, OPTIMIZER_SPACE } from './optimizer.js';
@@ -324,4 +324,63 @@ export function optimizeWopParameters(request: WopOptimizeRequest): WopOptimizeR
     cost: { perLookup, perInference: perLookup.total * request.lookupsPerInference },
     keySizes: wopKeySizes(set),
   };
+}
+
+/** Largest moduli optimizeCrtStage tries by default: every odd value from 5 to 63 (larger moduli only cost more, see docs/parameters.md). */
+export const CRT_MAX_MODULUS_CANDIDATES: readonly number[] = Array.from({ length: 30 }, (_, i) => 5 + 2 * i);
+
+export interface CrtStageRequest extends Omit<WopOptimizeRequest, 'moduli' | 'maxModulus' | 'maxSelectorBits' | 'residuesPerInference'> {
+  /** The stage's exact worst-case slot range hi - lo + 1 (docs/crt.md section 1). */
+  readonly span: number;
+  /** maxModulus values handed to chooseCrtModuli; default CRT_MAX_MODULUS_CANDIDATES. */
+  readonly maxModulusCandidates?: readonly number[];
+}
+
+export interface CrtStageAlternative {
+  readonly moduli: readonly number[];
+  /** Cost of the whole inference with this moduli choice, or why no set meets it. */
+  readonly result: { readonly costPerInference: number } | { readonly error: string };
+}
+
+export interface CrtStageResult extends WopOptimizeResult {
+  readonly moduli: CrtModuliChoice;
+  /** Every distinct moduli choice tried, in the order tried. */
+  readonly alternatives: readonly CrtStageAlternative[];
+}
+
+/**
+ * Moduli and WoP set of one CRT stage together: for each maxModulus candidate, the moduli of
+ * chooseCrtModuli (fewest selector bits), then optimizeWopParameters on them; returns the cheapest
+ * inference. Fewest selector bits is not always cheapest: smaller moduli widen the margin 1/(4p)
+ * and lower messageBits, which can outweigh a selector bit or one more residue.
+ */
+export function optimizeCrtStage(request: CrtStageRequest): CrtStageResult {
+  const { span, maxModulusCandidates = CRT_MAX_MODULUS_CANDIDATES, ...rest } = request;
+  if (maxModulusCandidates.length === 0) throw new Error('maxModulusCandidates must not be empty');
+  const tried = new Set<string>();
+  const alternatives: CrtStageAlternative[] = [];
+  let best: CrtStageResult | undefined;
+  for (const maxModulus of maxModulusCandidates) {
+    let choice: CrtModuliChoice;
+    try {
+      choice = chooseCrtModuli(span, { maxModulus });
+    } catch {
+      continue; // these moduli cannot cover the span; larger candidates may
+    }
+    const key = choice.moduli.join(',');
+    if (tried.has(key)) continue;
+    tried.add(key);
+    try {
+      const r = optimizeWopParameters({ ...rest, moduli: choice.moduli });
+      alternatives.push({ moduli: choice.moduli, result: { costPerInference: r.cost.perInference } });
+      if (!best || r.cost.perInference < best.cost.perInference) best = { ...r, moduli: choice, alternatives };
+    } catch (e) {
+      alternatives.push({ moduli: choice.moduli, result: { error: e instanceof Error ? e.message : String(e) } });
+    }
+  }
+  if (!best) {
+    const why = alternatives.length === 0 ? `no candidate maxModulus in ${JSON.stringify(maxModulusCandidates)} covers span ${span}` : alternatives.map((a) => `${a.moduli.join(',')}: ${'error' in a.result ? a.result.error : ''}`).join(' | ');
+    throw new Error(`No CRT stage for span ${span} at nu = ${request.maxNu}: ${why}`);
+  }
+  return { ...best, alternatives };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   assertWopParameterSet, canonicalParameterEncoding, canonicalWopParameterEncoding, chooseCrtModuli, crtDrift, crtLookupCost, crtLookupShape,
-  ggswNoiseFromCircuitBootstrap, log2PFailResidue, minSecureTUniformBoundLog2, noiseVariance, optimizeWopParameters, parameterFingerprint,
+  ggswNoiseFromCircuitBootstrap, log2PFailResidue, minSecureTUniformBoundLog2, noiseVariance, optimizeCrtStage, optimizeWopParameters, parameterFingerprint,
   pbsCost, pFailPerInference, publishedSet, publishedSets, residueBits, securityCheck, varExternalProduct, varFreshEncryption, varGgswFromCircuitBootstrap,
   varKeyswitch, varModulusSwitch, varPackingKeyswitch, varPbs, varVerticalPacking, verticalPackingCmuxCount, wopKeySizes, wopParameterFingerprint,
   wopSecurityCheck, type WopParameterSet,
@@ -277,6 +277,15 @@ describe('optimizeWopParameters', () => {
           if (moduli.every((p) => log2PFailResidue(set, p, 8, input, crtDrift(p, 65)) <= target)) best = cost;
         }
     expect(r.cost.perLookup.total).toBeLessThanOrEqual(best);
+  });
+
+  it('optimizeCrtStage: the cheapest of the moduli choices it tries, never dearer than any of them', () => {
+    const r = optimizeCrtStage({ ...lenet, span: 2 ** 12, maxNu: 32, maxModulusCandidates: [13, 23, 63] });
+    expect(r.moduli.product).toBeGreaterThanOrEqual(2 ** 12);
+    expect(r.alternatives.map((a) => a.moduli.join(','))).toEqual(['5,7,11,13', '13,15,23']); // 63 gives 13,15,23 again
+    for (const a of r.alternatives) if ('costPerInference' in a.result) expect(r.cost.perInference).toBeLessThanOrEqual(a.result.costPerInference);
+    expect(r.cost.perInference).toBe(optimizeWopParameters({ ...lenet, moduli: r.moduli.moduli, maxNu: 32 }).cost.perInference);
+    expect(() => optimizeCrtStage({ ...lenet, span: 2 ** 16, maxNu: 8, maxModulusCandidates: [9] })).toThrow(/no candidate maxModulus in \[9\] covers span 65536/);
   });
 
   it('maxModulus + maxSelectorBits instead of moduli; refusals name the field', () => {
