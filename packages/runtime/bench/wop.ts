@@ -22,7 +22,7 @@ native.setThreads(Number(opt('threads', '1')));
 const params: NativeWopParams = {
   ...publishedSet(4, 'tuniform'),
   messageBits: 6,
-  pbs: dec(opt('pbs', '15/2')),
+  pbs: dec(opt('pbs', '12/3')),
   circuitBootstrap: dec(opt('cbs', '5/4')),
   packingKeyswitch: dec(opt('pfks', '17/2')),
 };
@@ -60,6 +60,15 @@ for (let r = 0; r < repeats; r++) {
   native.dispose(g!);
 }
 
+// One keyswitch + residue PBS (the unit of the circuit bootstrap's level PBS).
+const ident = BigUint64Array.from(Array.from({ length: 13 }, (_, r) => BigInt(r) * delta(13)));
+const pbsMs: number[] = [];
+for (let r = 0; r < repeats; r++) {
+  let o: NativeHandle | null = null;
+  pbsMs.push(time(() => (o = native.pbsResidue(ek, one13, 13, Uint32Array.of(0), ident))));
+  native.dispose(o!);
+}
+
 // Vertical packing (t = 11) over one neuron's GGSWs, and the phase error of its output.
 const lut = new BigUint64Array(2 ** t);
 for (let i = 0; i < lut.length; i++) lut[i] = (BigInt(i) * 0x9e3779b97f4a7c15n) % Q;
@@ -91,10 +100,11 @@ for (let r = 0; r < repeats; r++) {
   native.dispose(out);
 }
 
-console.log(`WoP-PBS, 4-bit TUniform set (n=918, k=1, N=2048) with PBS ${opt('pbs', '15/2')}, ` +
+console.log(`WoP-PBS, 4-bit TUniform set (n=918, k=1, N=2048) with PBS ${opt('pbs', '12/3')}, ` +
   `CBS ${opt('cbs', '5/4')}, PFKS ${opt('pfks', '17/2')}; ${native.getThreads()} thread(s), kernels ${native.kernelsName()}`);
 console.log(`  PFKS keys: ${(info.bytes / 2 ** 20).toFixed(1)} MiB (${info.rows} GLWE rows), keygen ${(keygenMs / 1000).toFixed(2)} s`);
 console.log(`  circuit bootstrap: ${median(cbsPerBit).toFixed(1)} ms per bit (residue mod 13, median of ${repeats})`);
+console.log(`  one keyswitch + residue PBS: ${median(pbsMs).toFixed(1)} ms (median of ${repeats})`);
 console.log(`  vertical packing t=11: ${median(vp).toFixed(2)} ms (median of ${Math.min(repeats, samples)})`);
 console.log(`  wop_lookup (7, 11, 13), 1 neuron, 1 output: ${median(lookup).toFixed(0)} ms (median of ${repeats})`);
 console.log(`  vertical packing phase error: std 2^${(Math.log2(std) - 64).toFixed(2)} of the torus over ${samples} outputs`);
