@@ -250,6 +250,13 @@ describe('optimizeWopParameters', () => {
     }
   });
 
+  it('gaussian noise: secure (sigma on the stricter line) and within budget', () => {
+    const r = optimizeWopParameters({ ...lenet, moduli: [5, 7, 11, 13], maxNu: 32, noise: 'gaussian' });
+    expect(r.set.lweNoise.kind).toBe('gaussian');
+    expect(wopSecurityCheck(r.set).secure).toBe(true);
+    expect(r.pErrorPerInference).toBeLessThanOrEqual(1e-6);
+  });
+
   it('a looser budget or a smaller nu never costs more; more outputs never cost less', () => {
     const moduli = [13, 15, 23];
     const base = optimizeWopParameters({ ...lenet, moduli, maxNu: 32 });
