@@ -28,7 +28,11 @@ export function residueBits(modulus: number): number {
   return Math.ceil(Math.log2(modulus));
 }
 
-/** Ranking: fewer selector bits, then fewer moduli, then smaller max, then larger product, then lexicographically smaller (ascending) list. */
+/**
+ * Ranking: fewer selector bits, then fewer moduli, then smaller max, then the lexicographically
+ * smaller descending tuple (the same order as the compiler's chooser in
+ * packages/compiler/src/circuit/crt.ts, so both pick the same moduli).
+ */
 function better(a: CrtModuliChoice, b: CrtModuliChoice | undefined): boolean {
   if (!b) return true;
   if (a.selectorBits !== b.selectorBits) return a.selectorBits < b.selectorBits;
@@ -36,15 +40,14 @@ function better(a: CrtModuliChoice, b: CrtModuliChoice | undefined): boolean {
   const maxA = a.moduli[a.moduli.length - 1]!;
   const maxB = b.moduli[b.moduli.length - 1]!;
   if (maxA !== maxB) return maxA < maxB;
-  if (a.product !== b.product) return a.product > b.product;
-  for (let i = 0; i < a.moduli.length; i++) if (a.moduli[i] !== b.moduli[i]) return a.moduli[i]! < b.moduli[i]!;
+  for (let i = a.moduli.length - 1; i >= 0; i--) if (a.moduli[i] !== b.moduli[i]) return a.moduli[i]! < b.moduli[i]!;
   return false;
 }
 
 /**
  * Pairwise coprime odd moduli (each in [3, maxModulus]) with product >= span, minimising the
- * selector bits t = sum ceil(log2 p_i); ties: fewer moduli, then smaller largest modulus (then
- * larger product). Exact (depth-first search with a bit-budget bound). Throws if no such set exists.
+ * selector bits t = sum ceil(log2 p_i); ties: fewer moduli, then smaller largest modulus, then
+ * the lexicographically smaller descending tuple. Exact (depth-first search with a bit-budget bound). Throws if no such set exists.
  */
 export function chooseCrtModuli(span: number, options: CrtModuliOptions): CrtModuliChoice {
   if (!Number.isInteger(span) || span < 2 || span > 2 ** 48) throw new Error(`span must be an integer in [2, 2^48], got ${span}`);
