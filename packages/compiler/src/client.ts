@@ -3,6 +3,7 @@
 
 import { quantize } from '@fhenet/quantization';
 import { runClearStages } from './circuit/clear.js';
+import { crtProduct } from './circuit/crt.js';
 import { channelOfOutputs, outputSize } from './circuit/linear.js';
 import type { Circuit } from './circuit/types.js';
 
@@ -36,7 +37,8 @@ export function decodeOutputs(circuit: Circuit, outputs: Int32Array, count: numb
     for (let i = 0; i < outputs.length; i++) logits[i] = dec.scale * ((outputs[i] as number) - dec.zeroPoint);
     return logits;
   }
-  const width = 2 * 2 ** circuit.bits;
+  // A padded last stage decodes its 2p residues; a CRT one the u in [0, M) its residues determine.
+  const width = last.crt ? crtProduct(last.crt.moduli) : 2 * 2 ** circuit.bits;
   const channel = channelOfOutputs(last.linear);
   for (let i = 0; i < outputs.length; i++) {
     logits[i] = dec.values[(channel[i % n] as number) * width + (outputs[i] as number)] as number;

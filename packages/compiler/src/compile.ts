@@ -5,6 +5,7 @@ import type { IntRange } from '@fhenet/quantization';
 import { validateGraph, type TrainedGraph } from '@fhenet/training/format';
 import { quantizeInputs } from './client.js';
 import { channelCount, outputSize } from './circuit/linear.js';
+import { crtLookups, crtProduct, selectorBits } from './circuit/crt.js';
 import { pbsPerNeuron, provableExtractFrom, stagePbs } from './circuit/rounding.js';
 import type { Circuit } from './circuit/types.js';
 import type { ChainPrecision } from './lower/chain.js';
@@ -12,8 +13,9 @@ import { lowerGraph, type LoweredGraph } from './lower/lower.js';
 import { sizeClearStages } from './clear-prefix.js';
 import { analyzeRanges } from './ranges.js';
 import { chooseParameters, pbsCount, type ParameterChoice } from './parameters.js';
+import { LoweringError } from './errors.js';
 import { floatTies } from './ties.js';
-import { sizeCircuit, stageBits, type Sizing } from './size.js';
+import { crtStageMask, sizeCircuit, stageBits, type CrtSizing, type Sizing } from './size.js';
 
 export interface CompileOptions {
   /** Reject the model if any stage needs more bits than this. */
@@ -39,7 +41,30 @@ export interface CompileOptions {
    * `bits`, `maxBits`, the PBS count or the parameters. With a per-stage roundBits list its entry is 0.
    */
   readonly clearFirstLayer?: boolean;
+  /**
+   * CRT stages (docs/crt.md, circuit/crt.ts): every encrypted stage whose exact worst case needs
+   * more than `maxBits` bits (DEFAULT_CRT_BITS when maxBits is not given) becomes a CRT stage,
+   * exact for every input, instead of being rejected or rounded; the other stages stay padded PBS
+   * stages of at most that many bits. Rounding such a stage is an error (a per-stage roundBits
+   * list must give it 0; one k applies to the padded lookup stages; 'auto' is refused, it prices
+   * parameters that CRT circuits do not get yet). A circuit with CRT stages gets no parameters yet:
+   * the WoP parameter optimizer of @fhenet/params is wired next.
+   */
+  readonly crt?: boolean;
+  /** Largest residue modulus of the CRT stages (default 2^maxBits - 1, with maxBits defaulting to DEFAULT_CRT_BITS). */
+  readonly crtMaxModulus?: number;
 }
+
+/**
+ * Padded width a CRT compile keeps when maxBits is not given: a CRT stage is one whose exact
+ * accumulator needs more than 8 bits (the paper and crt.md use CRT for 9-16-bit accumulators, plain
+ * PBS up to 8).
+ */
+export const DEFAULT_CRT_BITS = 8;
+
+/** Why a circuit with CRT stages has no parameters (yet). */
+export const CRT_PARAMETERS_PENDING =
+  'the circuit has CRT stages, whose WoP-PBS parameters (@fhenet/params optimizeWopParameters, docs/crt.md section 6) are not wired into the compiler yet';
 
 /** One rounding the compiler priced (all of them with roundBits 'auto'). */
 export interface RoundingCandidate {
@@ -70,8 +95,15 @@ export interface StageReport {
   readonly roundBits: number;
   /** PBS per neuron at most: roundBits for a rounded stage (k-1 extractions + lookup; extractFrom may skip some), 1 plain, 0 clear decode. */
   readonly pbsPerNeuron: number;
-  /** Programmable bootstraps of this stage per inference, extractions included (0 when decoded in the clear). */
+  /** Programmable bootstraps of this stage per inference, extractions included (0 when decoded in the clear or a CRT stage). */
   readonly pbs: number;
+  /**
+   * CRT stages only: the moduli, M, t = sum ceil(log2 p_i) selector bits, and the widest channel's
+   * exact worst-case span they cover.
+   */
+  readonly crt?: { readonly moduli: readonly number[]; readonly product: number; readonly selectorBits: number; readonly span: number };
+  /** WoP lookups (circuit bootstrapping + vertical packing) of this stage per inference: its outputs on a CRT stage with tables, else 0. */
+  readonly crtLookups: number;
 }
 
 export interface CompileReport {
@@ -80,6 +112,8 @@ export interface CompileReport {
   readonly bits: number;
   readonly stages: readonly StageReport[];
   readonly pbsCount: number;
+  /** WoP lookups per inference over all CRT stages (not included in pbsCount). */
+  readonly crtLookups: number;
   readonly maxNu: number;
   /**
    * Table entries (over worst-case ranges) where the float32 and float64 chains round differently:
@@ -104,7 +138,11 @@ const union = (rs: readonly IntRange[]): IntRange => ({ min: Math.min(...rs.map(
 export interface CompileResult {
   readonly circuit: Circuit;
   readonly report: CompileReport;
-  /** The same sizing without rounding (no parameters when it was not the one chosen): the accuracy baseline. */
+  /**
+   * The same sizing without rounding and without CRT stages (no parameters when it was not the one
+   * chosen): the accuracy baseline. The circuit itself when it has neither, or when no padded
+   * circuit exists (a CRT compile of a model wider than the format's 16 bits).
+   */
   readonly unrounded: Circuit;
 }
 
@@ -136,15 +174,29 @@ export function compile(graph: TrainedGraph, options: CompileOptions = {}): Comp
   const clearStages = nClear > 0 ? sizeClearStages(lowered, allRanges, nClear) : undefined;
   const encrypted: LoweredGraph = { ...lowered, stages: lowered.stages.slice(nClear) };
   const ranges = allRanges.slice(nClear);
+  const crt: CrtSizing | undefined = options.crt
+    ? { bits: options.maxBits ?? DEFAULT_CRT_BITS, ...(options.crtMaxModulus === undefined ? {} : { maxModulus: options.crtMaxModulus }) }
+    : undefined;
+  const isCrt = crt ? crtStageMask(encrypted, ranges, crt.bits) : encrypted.stages.map(() => false);
   const sizeWith = (roundBits: readonly number[]): Circuit => {
-    const c = withExtractFrom(sizeCircuit(encrypted, ranges, { sizing, roundBits, ...(options.maxBits === undefined ? {} : { maxBits: options.maxBits }) }));
+    const c = withExtractFrom(
+      sizeCircuit(encrypted, ranges, { sizing, roundBits, ...(options.maxBits === undefined ? {} : { maxBits: options.maxBits }), ...(crt ? { crt } : {}) }),
+    );
     return clearStages ? { ...c, clearStages } : c;
   };
   const plain = sizeWith(encrypted.stages.map(() => 0));
-  const lookupStages = encrypted.stages.map((st) => st.outputQuantizer !== null);
+  // A single k rounds the padded lookup stages; CRT stages look up their exact slot.
+  const lookupStages = encrypted.stages.map((st, i) => st.outputQuantizer !== null && !isCrt[i]);
   const uniform = (k: number) => lookupStages.map((l) => (l ? k : 0));
   let choices: (readonly number[])[];
   const rb = options.roundBits ?? 0;
+  if (rb === 'auto' && isCrt.some((c) => c)) {
+    const names = encrypted.stages.filter((_, i) => isCrt[i]).map((s) => s.name);
+    throw new RangeError(
+      `compile: roundBits 'auto' picks the rounding by pricing TFHE parameters, and a circuit with CRT stages (${names.join(', ')}) gets none yet ` +
+        '(the WoP parameter optimizer is not wired): give the padded stages an explicit k, or 0',
+    );
+  }
   if (rb === 'auto') {
     choices = [uniform(0)];
     for (let k = 2; k < plain.bits; k++) choices.push(uniform(k));
@@ -161,7 +213,7 @@ export function compile(graph: TrainedGraph, options: CompileOptions = {}): Comp
     const sized = roundBits.every((k) => k === 0) ? plain : sizeWith(roundBits);
     let parameters: ParameterChoice | { error: string };
     try {
-      parameters = chooseParameters(sized, options.pError);
+      parameters = sized.stages.some((s) => s.crt) ? { error: CRT_PARAMETERS_PENDING } : chooseParameters(sized, options.pError);
     } catch (e) {
       if (options.pError !== undefined && !(options.pError > 0 && options.pError < 1)) throw e; // the user's mistake, not the model's
       parameters = { error: (e as Error).message };
@@ -192,6 +244,9 @@ export function compile(graph: TrainedGraph, options: CompileOptions = {}): Comp
   const circuit: Circuit = 'error' in parameters ? sized : { ...sized, parameters: parameters.parameters };
   const stages: StageReport[] = circuit.stages.map((s, i) => {
     const r = ranges[i]!;
+    const crtReport = s.crt
+      ? { moduli: s.crt.moduli, product: crtProduct(s.crt.moduli), selectorBits: selectorBits(s.crt.moduli), span: Math.max(...r.worstCase.map((w) => w.max - w.min + 1)) }
+      : undefined;
     return {
       name: s.name,
       kind: s.linear.kind,
@@ -204,6 +259,8 @@ export function compile(graph: TrainedGraph, options: CompileOptions = {}): Comp
       roundBits: s.roundBits,
       pbsPerNeuron: pbsPerNeuron(s),
       pbs: stagePbs(s),
+      ...(crtReport ? { crt: crtReport } : {}),
+      crtLookups: crtLookups(s, outputSize(s.linear)),
     };
   });
   const report: CompileReport = {
@@ -212,6 +269,7 @@ export function compile(graph: TrainedGraph, options: CompileOptions = {}): Comp
     bits: circuit.bits,
     stages,
     pbsCount: stages.reduce((a, s) => a + s.pbs, 0),
+    crtLookups: stages.reduce((a, s) => a + s.crtLookups, 0),
     maxNu: Math.max(...stages.map((s) => s.nu)),
     floatTies: floatTies(lowered, lowerGraph(graph, precision === 'float32' ? 'float64' : 'float32'), allRanges.map((r) => r.worstCase)).length,
     parameters,
@@ -219,5 +277,19 @@ export function compile(graph: TrainedGraph, options: CompileOptions = {}): Comp
     roundingCandidates,
     ...(clearStages ? { clearStages: clearStages.map((c) => ({ name: c.name, kind: c.linear.kind, outputs: outputSize(c.linear), bits: c.bits })) } : {}),
   };
-  return { circuit, report, unrounded: circuit.stages.every((s) => s.roundBits === 0) ? circuit : plain };
+  return { circuit, report, unrounded: baseline(circuit, plain) };
+
+  /** The padded, unrounded sibling of the chosen circuit (CompileResult.unrounded). */
+  function baseline(chosenCircuit: Circuit, plainCircuit: Circuit): Circuit {
+    const hasCrt = chosenCircuit.stages.some((s) => s.crt);
+    if (!hasCrt) return chosenCircuit.stages.every((s) => s.roundBits === 0) ? chosenCircuit : plainCircuit;
+    try {
+      // No --max-bits here: with CRT it names the padded width, which this sibling exceeds by design.
+      const c = withExtractFrom(sizeCircuit(encrypted, ranges, { sizing, roundBits: encrypted.stages.map(() => 0) }));
+      return clearStages ? { ...c, clearStages } : c;
+    } catch (e) {
+      if (e instanceof LoweringError) return chosenCircuit; // wider than the format's padded tables
+      throw e;
+    }
+  }
 }

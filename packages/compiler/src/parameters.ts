@@ -50,6 +50,11 @@ export function chooseParameters(circuit: Circuit, pErrorPerInference = DEFAULT_
   if (!(pErrorPerInference > 0 && pErrorPerInference < 1)) {
     throw new RangeError(`chooseParameters: pError must be a probability in (0, 1), got ${String(pErrorPerInference)}`);
   }
+  const crtStage = circuit.stages.find((s) => s.crt);
+  if (crtStage) {
+    // Its WoP lookups are not PBS decisions of one padded set: rating them as such would be wrong.
+    throw new RangeError(`chooseParameters: circuit "${circuit.name}": stage ${crtStage.name} is a CRT stage; its WoP-PBS parameters are chosen by @fhenet/params optimizeWopParameters, not wired into the compiler yet`);
+  }
   const decisions = circuitDecisions(circuit);
   const count = Math.max(1, decisionPbsCount(decisions));
   const nu = maxNu(circuit);

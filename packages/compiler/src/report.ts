@@ -19,7 +19,9 @@ function tfheRsLine(set: Parameters<typeof tfheRsParametersDocument>[0]): string
 }
 
 export function formatReport(report: CompileReport): string {
-  const rows = [['stage', 'op', 'outputs', 'active', 'worst-case acc', 'bits', 'calibration acc', 'bits', 'nu', 'round', 'PBS/neuron', 'PBS']];
+  // The CRT columns only when some stage is one: reports of padded circuits are unchanged.
+  const anyCrt = report.stages.some((s) => s.crt);
+  const rows = [['stage', 'op', 'outputs', 'active', 'worst-case acc', 'bits', 'calibration acc', 'bits', 'nu', 'round', 'PBS/neuron', 'PBS', ...(anyCrt ? ['CRT moduli', 't', 'WoP lookups'] : [])]];
   for (const s of report.stages) {
     rows.push([
       s.name,
@@ -33,7 +35,8 @@ export function formatReport(report: CompileReport): string {
       s.nu.toFixed(2),
       String(s.roundBits),
       String(s.pbsPerNeuron),
-      s.pbs === 0 ? '0 (clear decode)' : String(s.pbs),
+      s.pbs === 0 && !s.crt ? '0 (clear decode)' : String(s.pbs),
+      ...(anyCrt ? (s.crt ? [`${s.crt.moduli.join('x')} = ${s.crt.product} >= ${s.crt.span}`, String(s.crt.selectorBits), s.crtLookups === 0 ? '0 (clear decode)' : String(s.crtLookups)] : ['-', '-', '-']) : []),
     ]);
   }
   const lines = [
@@ -42,6 +45,12 @@ export function formatReport(report: CompileReport): string {
     `circuit bit-width: ${report.bits} (sized on ${report.sizing === 'worstCase' ? 'the exact worst case' : 'calibration data'}; ` +
       `bits = widest channel's accumulator span after its shift into [0, 2^bits))`,
     `PBS per inference: ${report.pbsCount} (bit extractions included), max nu: ${report.maxNu.toFixed(2)}`,
+    ...(anyCrt
+      ? [
+          `CRT stages: ${report.stages.filter((s) => s.crt).length}, ${report.crtLookups} WoP lookups per inference (each: circuit bootstrapping of its t selector bits + vertical packing; ` +
+            `not in the PBS count; exact for every input, slot mod M; docs/crt.md)`,
+        ]
+      : []),
     `float ties: ${report.floatTies} table entries round differently in float32 and float64 (where tfjs may disagree)`,
   ];
   const p = report.parameters;

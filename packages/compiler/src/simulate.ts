@@ -12,19 +12,33 @@
 // constant table, subtract), then the lookup; see circuit/rounding.ts. A v3 stage's extractFrom
 // skips, per channel, the bits its integers make zero (the runtime skips the same PBS).
 //
+// A CRT stage (v4 stage.crt, circuit/crt.ts) computes the slot as an exact integer and looks up
+// T_c[u], u = slot mod M (M = product of its moduli): what the residues mod each p_i determine
+// under encryption, also for a slot past M. Values that enter a CRT stage are plain integers (the
+// producer emits their residues mod the stage's moduli, so they are not reduced mod 2p first), and
+// a CRT stage hands on its table integers (the next padded stage reduces them mod 2p as usual).
+//
 // A circuit's clear stages (v3 clearStages) are not simulated here: the client runs them in the
 // clear, inside quantizeInputs, and `inputs` are what it encrypts (circuit/clear.ts).
 
 import { accumulate, channelOfOutputs, inputSize, outputSize } from './circuit/linear.js';
+import { crtIndex, crtProduct } from './circuit/crt.js';
 import { extractFromOf, extractionSteps } from './circuit/rounding.js';
 import type { Circuit } from './circuit/types.js';
 
 export interface StageTrace {
   /** Table slot of every output (accumulator + offset) before reduction mod 2^(bits+1): shows overflow. */
   readonly slots: Int32Array;
-  /** Rounded stages only: the residue in [0, 2p) the lookup reads after the bit extractions. */
+  /**
+   * Rounded stages: the residue in [0, 2p) the lookup reads after the bit extractions. CRT stages:
+   * u = slot mod M in [0, M), the index the lookup reads.
+   */
   readonly lookupInputs?: Int32Array;
-  /** What the stage hands on: PBS outputs in [-p, p), or residues mod 2p for a table-less last stage. */
+  /**
+   * What the stage hands on: PBS outputs in [-p, p), or residues mod 2p for a table-less last stage;
+   * the plain table integer (+-T[a]) when the next stage is a CRT stage; a CRT stage's table
+   * integers, or u in [0, M) when it is a table-less last stage.
+   */
   readonly values: Int32Array;
 }
 
@@ -53,13 +67,30 @@ export function simulate(circuit: Circuit, inputs: Int32Array, count: number, op
   const mask = 2 * p - 1;
   const traces: StageTrace[] = [];
   let x = inputs;
-  for (const stage of circuit.stages) {
+  circuit.stages.forEach((stage, i) => {
     const n = outputSize(stage.linear);
     const slots = new Int32Array(count * n);
     accumulate(stage.linear, x, count, slots);
     const values = new Int32Array(count * n);
     const { offset, tables } = stage;
     const channel = channelOfOutputs(stage.linear);
+    if (stage.crt) {
+      const m = crtProduct(stage.crt.moduli);
+      const lookupInputs = options.trace ? new Int32Array(count * n) : undefined;
+      for (let k = 0; k < count * n; k++) {
+        const o = k % n;
+        const slot = (slots[k] as number) + (offset[o] as number);
+        slots[k] = slot;
+        const u = crtIndex(slot, m);
+        if (lookupInputs) lookupInputs[k] = u;
+        values[k] = tables === null ? u : (tables[(channel[o] as number) * m + u] as number);
+      }
+      if (options.trace) traces.push({ slots, lookupInputs: lookupInputs!, values });
+      x = values;
+      return;
+    }
+    // A CRT consumer receives the lookup's integer itself (as residues), not its residue mod 2p.
+    const plainOut = circuit.stages[i + 1]?.crt !== undefined;
     const steps = tables === null ? [] : extractionSteps(circuit.bits, stage.roundBits);
     const from = extractFromOf(stage);
     const lookupInputs = steps.length > 0 && options.trace ? new Int32Array(count * n) : undefined;
@@ -84,11 +115,11 @@ export function simulate(circuit: Circuit, inputs: Int32Array, count: number, op
         if (lookupInputs) lookupInputs[base + o] = a;
         const t = (channel[o] as number) * p;
         const v = a < p ? (tables[t + a] as number) : -(tables[t + a - p] as number);
-        values[base + o] = ((v + p) & mask) - p;
+        values[base + o] = plainOut ? v : ((v + p) & mask) - p;
       }
     }
     if (options.trace) traces.push(lookupInputs ? { slots, lookupInputs, values } : { slots, values });
     x = values;
-  }
+  });
   return options.trace ? { outputs: x, stages: traces } : { outputs: x };
 }

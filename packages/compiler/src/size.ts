@@ -4,10 +4,11 @@
 
 import { maxActiveSynapses, type IntRange } from '@fhenet/quantization';
 import { MAX_CIRCUIT_BITS } from './circuit/format.js';
-import { channelCount } from './circuit/linear.js';
+import { chooseCrtModuli, crtProduct, MAX_CRT_PRODUCT, type CrtSpec } from './circuit/crt.js';
+import { channelCount, channelOfOutputs } from './circuit/linear.js';
 import type { Circuit, OutputDecoder, Stage } from './circuit/types.js';
 import { BitWidthError, LoweringError } from './errors.js';
-import type { LoweredGraph } from './lower/lower.js';
+import type { LoweredGraph, LoweredStage } from './lower/lower.js';
 import { roundChannel } from './round-tables.js';
 import { maxChannelNorm, roundingScales, scaleFold, scaleLinear } from './scale.js';
 import type { StageRanges } from './ranges.js';
@@ -45,6 +46,31 @@ export function stageBits(ranges: readonly StageRanges[], sizing: Sizing, graph:
   });
 }
 
+/** Largest `bits` a CRT compile may keep for padded PBS (a CRT stage is one wider than this). */
+export interface CrtSizing {
+  /**
+   * Every stage whose exact worst case needs more than `bits` bits (stageBits on 'worstCase')
+   * becomes a CRT stage; the others stay padded stages of at most `bits` bits.
+   */
+  readonly bits: number;
+  /**
+   * Largest residue modulus. Default 2^bits - 1 (this `bits`, the padded budget, not the circuit's
+   * possibly narrower calibration width): the largest odd residue a PBS of `bits` message bits
+   * reads with the same margin, so no PBS of the circuit reads more than `bits` bits.
+   */
+  readonly maxModulus?: number;
+}
+
+/**
+ * Which stages a CRT compile turns into CRT stages: those whose exact worst case needs more than
+ * `crtBits` bits (a table-less last stage counts one bit less, as in stageBits: its clear decode
+ * uses the padding bit). Sized on the worst case, not calibration: a CRT stage is exact for every
+ * input, so its moduli must cover every slot.
+ */
+export function crtStageMask(graph: LoweredGraph, ranges: readonly StageRanges[], crtBits: number): boolean[] {
+  return stageBits(ranges, 'worstCase', graph).map((b) => b > crtBits);
+}
+
 export interface SizeOptions {
   readonly sizing: Sizing;
   /** Reject any stage wider than this. */
@@ -56,16 +82,26 @@ export interface SizeOptions {
   readonly roundBits?: readonly number[];
   /** Scale the narrow channels of rounded stages (scale.ts); default true. */
   readonly scaleChannels?: boolean;
+  /** Turn the stages too wide for `crt.bits` into CRT stages (circuit/crt.ts, docs/crt.md). */
+  readonly crt?: CrtSizing;
 }
 
 export function sizeCircuit(graph: LoweredGraph, ranges: readonly StageRanges[], options: SizeOptions): Circuit {
+  const crtBits = options.crt?.bits;
+  if (crtBits !== undefined && !(Number.isInteger(crtBits) && crtBits >= 2 && crtBits <= MAX_CIRCUIT_BITS)) {
+    throw new RangeError(`sizeCircuit: crt.bits must be an integer in [2, ${MAX_CIRCUIT_BITS}], got ${crtBits}`);
+  }
+  const isCrt = crtBits === undefined ? graph.stages.map(() => false) : crtStageMask(graph, ranges, crtBits);
+  // CRT stages carry their own slot space (M): only the padded stages bound `bits` and --max-bits.
   const widths = stageBits(ranges, options.sizing, graph);
   if (options.maxBits !== undefined) {
     widths.forEach((b, i) => {
-      if (b > options.maxBits!) throw overBudget(graph, ranges, i, b, options.maxBits!, options.sizing);
+      if (!isCrt[i] && b > options.maxBits!) throw overBudget(graph, ranges, i, b, options.maxBits!, options.sizing);
     });
   }
-  const bits = Math.max(...widths);
+  const padded = widths.filter((_, i) => !isCrt[i]);
+  // All stages CRT: the padded width is the CRT threshold itself (it bounds the moduli below).
+  const bits = padded.length > 0 ? Math.max(...padded) : crtBits!;
   if (bits > MAX_CIRCUIT_BITS) {
     const widest = graph.stages[widths.indexOf(bits)]!;
     throw new LoweringError(widest.name, `its accumulator needs ${bits} bits; circuits are limited to ${MAX_CIRCUIT_BITS} (tables of 2^bits entries per channel): prune more`);
@@ -76,6 +112,16 @@ export function sizeCircuit(graph: LoweredGraph, ranges: readonly StageRanges[],
   }
   const stages: Stage[] = graph.stages.map((st, i) => {
     const roundBits = options.roundBits?.[i] ?? 0;
+    if (isCrt[i]) {
+      if (roundBits !== 0) {
+        throw new LoweringError(
+          st.name,
+          `it becomes a CRT stage (its exact worst case needs more than ${crtBits} bits), which looks up its exact slot; ` +
+            `rounding and CRT exclude each other on a stage: give it round bits 0 (e.g. a per-stage --round-bits list) or compile without --crt, got ${roundBits}`,
+        );
+      }
+      return crtStage(st, ranges[i]!, options.crt!.maxModulus ?? 2 ** crtBits! - 1, i === graph.stages.length - 1);
+    }
     if (roundBits !== 0) {
       if (!st.outputQuantizer) throw new LoweringError(st.name, `it is decoded in the clear (no lookup), so it cannot round ${roundBits} bits: use 0`);
       if (!Number.isInteger(roundBits) || roundBits < 2 || roundBits >= bits) {
@@ -153,16 +199,18 @@ export function sizeCircuit(graph: LoweredGraph, ranges: readonly StageRanges[],
   let output: OutputDecoder;
   if (last.outputQuantizer) {
     const q = last.outputQuantizer;
-    if (q.range.min < -p || q.range.max >= p) {
+    // A CRT last stage's vertical packing encodes its output with its own width (crt.md section 3).
+    if (!lastStage.crt && (q.range.min < -p || q.range.max >= p)) {
       throw new LoweringError(last.name, `the output quantizer's integers [${q.range.min}, ${q.range.max}] do not fit the ${bits}-bit circuit's decodable range [${-p}, ${p})`);
     }
     output = { kind: 'dequantize', scale: q.scale, zeroPoint: q.zeroPoint };
   } else {
-    // Every residue a in [0, 2p) is a slot: the clear table is f(a - shift[c]).
+    // Every residue a in [0, 2p) is a slot (every u in [0, M) of a CRT stage): the clear table is f(a - shift[c]).
     const channels = channelCount(last.linear);
-    const values = new Float64Array(channels * 2 * p);
+    const width = lastStage.crt ? crtProduct(lastStage.crt.moduli) : 2 * p;
+    const values = new Float64Array(channels * width);
     for (let c = 0; c < channels; c++) {
-      for (let a = 0; a < 2 * p; a++) values[c * 2 * p + a] = last.chain(c, a - (lastStage.analysis.shift[c] as number));
+      for (let a = 0; a < width; a++) values[c * width + a] = last.chain(c, a - (lastStage.analysis.shift[c] as number));
     }
     output = { kind: 'clearTable', values };
   }
@@ -174,6 +222,46 @@ export function sizeCircuit(graph: LoweredGraph, ranges: readonly StageRanges[],
     inputQuantizer: graph.inputQuantizer,
     stages,
     output,
+  };
+}
+
+/**
+ * A CRT stage (docs/crt.md): each channel shifted by its exact worst-case minimum so its slots lie
+ * in [0, span_c), moduli covering the widest span, and tables over all of [0, M): slots past a
+ * channel's span are never reached by a valid input but are defined, so a wrap is exact.
+ */
+function crtStage(st: LoweredStage, r: StageRanges, maxModulus: number, last: boolean): Stage {
+  if (!st.outputQuantizer && !last) throw new LoweringError(st.name, 'only the last stage may produce float values');
+  const channels = channelCount(st.linear);
+  const shift = Int32Array.from(r.worstCase, (w) => -w.min);
+  const widest = Math.max(...r.worstCase.map(span));
+  let moduli: number[];
+  try {
+    moduli = chooseCrtModuli(widest, { maxModulus });
+  } catch (e) {
+    throw new LoweringError(st.name, `CRT stage of worst-case span ${widest}: ${(e as Error).message}`);
+  }
+  const m = crtProduct(moduli);
+  if (m > MAX_CRT_PRODUCT) throw new LoweringError(st.name, `CRT stage of worst-case span ${widest} needs M = ${moduli.join(' x ')} = ${m} slots, over the format's ${MAX_CRT_PRODUCT}: prune more`);
+  let tables: Int32Array | null = null;
+  if (st.outputQuantizer) {
+    tables = new Int32Array(channels * m);
+    for (let c = 0; c < channels; c++) for (let u = 0; u < m; u++) tables[c * m + u] = st.chain(c, u - (shift[c] as number));
+  }
+  const slotRange = (rs: readonly IntRange[]) => ({
+    min: Math.min(...rs.map((x, c) => x.min + (shift[c] as number))),
+    max: Math.max(...rs.map((x, c) => x.max + (shift[c] as number))),
+  });
+  const crt: CrtSpec = { moduli };
+  const channel = channelOfOutputs(st.linear);
+  return {
+    name: st.name,
+    linear: st.linear,
+    offset: Int32Array.from(st.fold, (f, o) => f + (shift[channel[o]!] as number)),
+    tables,
+    roundBits: 0,
+    crt,
+    analysis: { shift, worstCase: slotRange(r.worstCase), ...(r.calibration ? { calibration: slotRange(r.calibration) } : {}), nu: r.nu },
   };
 }
 

@@ -32,7 +32,7 @@ describe('circuit format', () => {
   it('names the field, expected and got on bad input', () => {
     const good = () => roundTrip(circuitToJson(sample().circuit));
     const cases: [(j: Record<string, any>) => void, RegExp][] = [
-      [(j) => (j.version = 4), /f\.json: version: expected one of 1, 2, 3, got 4/],
+      [(j) => (j.version = 5), /f\.json: version: expected one of 1, 2, 3, 4, got 5/],
       [(j) => (j.stages[0].tables.base64 = j.stages[0].tables.base64.slice(8)), /stages\[0\]\.tables\.base64: expected 192 bytes \(96 x int16\), got \d+ bytes/],
       [(j) => (j.stages[1].tables.length = 5), /stages\[1\]\.tables\.length: expected 96, got 5/],
       [(j) => (j.stages[2].linear.inputSize = 28), /stages\[2\]\.linear: expected an input of 27 values \(the previous output\), got 28/],

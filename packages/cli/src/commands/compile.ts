@@ -17,6 +17,8 @@ interface CompileArgs {
   'accuracy-count': number;
   'tfhe-rs-params'?: string;
   'clear-first-layer': boolean;
+  crt: boolean;
+  'crt-max-modulus'?: number;
 }
 
 /** --round-bits: "auto", one k for every lookup stage, or a comma-separated k per stage. */
@@ -66,6 +68,14 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
         describe:
           "The client computes the first layer (accumulator and lookup) in the clear and encrypts its outputs (the paper's 8-bit-input configuration): its accumulator no longer bounds the circuit bits",
       })
+      .option('crt', {
+        type: 'boolean',
+        default: false,
+        describe:
+          'Every stage whose exact worst-case accumulator needs more than --max-bits bits (default 8) becomes an exact CRT stage (residues mod odd coprime moduli, one WoP lookup per neuron; docs/crt.md) ' +
+          'instead of being rejected or rounded; the circuit gets no TFHE parameters yet. A per-stage --round-bits list must give those stages 0',
+      })
+      .option('crt-max-modulus', { type: 'number', describe: 'With --crt: largest residue modulus (default 2^max-bits - 1, i.e. 255)' })
       .option('sizing', {
         type: 'string',
         choices: ['calibration', 'worst-case'],
@@ -86,6 +96,11 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
       process.exitCode = 1;
       return;
     }
+    if (a['crt-max-modulus'] !== undefined && !a.crt) {
+      console.error('fhenet compile: --crt-max-modulus needs --crt');
+      process.exitCode = 1;
+      return;
+    }
     let result: ReturnType<typeof compile>;
     try {
       result = compile(graph, {
@@ -95,6 +110,8 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
         ...(sizing ? { sizing } : {}),
         roundBits,
         ...(a['clear-first-layer'] ? { clearFirstLayer: true } : {}),
+        ...(a.crt ? { crt: true } : {}),
+        ...(a['crt-max-modulus'] !== undefined ? { crtMaxModulus: a['crt-max-modulus'] } : {}),
       });
     } catch (e) {
       // A model the compiler rejects is a user-facing answer, not a crash: print it, exit 1.
@@ -124,7 +141,8 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
       }
     }
     if (dataset && a['accuracy-count'] > 0) {
-      // What rounding costs: the simulated test accuracy of this circuit next to its unrounded sibling.
+      // What rounding (or CRT) changes: the simulated test accuracy of this circuit next to its
+      // padded, unrounded sibling.
       const test = loadDataset(dataset, { split: 'test', limit: a['accuracy-count'] });
       const mine = simulatedAccuracy(circuit, test.images, test.labels, test.count);
       const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
@@ -133,9 +151,11 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
       } else {
         const base = simulatedAccuracy(unrounded, test.images, test.labels, test.count);
         const same = mine.predictions.reduce((n, c, i) => n + (c === base.predictions[i] ? 1 : 0), 0);
+        const crt = circuit.stages.some((s) => s.crt);
+        const kind = crt ? (circuit.stages.some((s) => s.roundBits > 0) ? 'CRT + rounded' : 'CRT') : 'rounded';
         console.log(
-          `simulated accuracy on ${test.count} ${dataset} test images: rounded ${pct(mine.accuracy)}, unrounded ${pct(base.accuracy)} ` +
-            `(rounding costs ${(100 * (base.accuracy - mine.accuracy)).toFixed(2)} points; same class on ${same}/${test.count})`,
+          `simulated accuracy on ${test.count} ${dataset} test images: ${kind} ${pct(mine.accuracy)}, ${crt ? 'padded ' : ''}unrounded ${pct(base.accuracy)} ` +
+            `(${crt ? 'CRT changes' : 'rounding costs'} ${(100 * (base.accuracy - mine.accuracy)).toFixed(2)} points; same class on ${same}/${test.count})`,
         );
       }
     }

@@ -7,12 +7,14 @@ import { assertParameterSet, type TfheParameterSet } from '@fhenet/params';
 import { CircuitFormatError, show } from '../errors.js';
 import { decodeFloats, decodeInts, encodeFloats, encodeInts } from './arrays.js';
 import { clearTableLength, type ClearStage } from './clear.js';
+import { crtModuliViolation, crtProduct, type CrtSpec } from './crt.js';
 import { channelCount, inputSize, outputSize } from './linear.js';
 import { provableExtractFrom, roundedTableViolation } from './rounding.js';
 import {
   CIRCUIT_FORMAT,
   CIRCUIT_READABLE_VERSIONS,
   CIRCUIT_VERSION,
+  CIRCUIT_VERSION_WITHOUT_CRT,
   type Circuit,
   type CircuitParameters,
   type ImageShape,
@@ -25,10 +27,15 @@ import {
 /** Largest circuit width the format accepts (tables of 2^16 entries per channel). */
 export const MAX_CIRCUIT_BITS = 16;
 
+/** The version a circuit is written with: v4 only when some stage is a CRT stage, else v3. */
+export function circuitVersionOf(c: Circuit): number {
+  return c.stages.some((s) => s.crt) ? CIRCUIT_VERSION : CIRCUIT_VERSION_WITHOUT_CRT;
+}
+
 export function circuitToJson(c: Circuit): unknown {
   return {
     format: CIRCUIT_FORMAT,
-    version: CIRCUIT_VERSION,
+    version: circuitVersionOf(c),
     name: c.name,
     bits: c.bits,
     inputShape: c.inputShape,
@@ -53,6 +60,7 @@ export function circuitToJson(c: Circuit): unknown {
       tables: s.tables === null ? null : encodeInts(s.tables),
       roundBits: s.roundBits,
       ...(s.extractFrom ? { extractFrom: encodeInts(s.extractFrom) } : {}),
+      ...(s.crt ? { crt: { moduli: [...s.crt.moduli] } } : {}),
       analysis: { ...s.analysis, shift: encodeInts(s.analysis.shift), ...(s.analysis.scale ? { scale: encodeInts(s.analysis.scale) } : {}) },
     })),
     output: c.output.kind === 'dequantize' ? c.output : { kind: 'clearTable', values: encodeFloats(c.output.values) },
@@ -166,15 +174,30 @@ export function circuitFromJson(json: unknown, source = 'circuit'): Circuit {
     const channels = channelCount(linear);
     const offset = decodeInts(s.offset, source, `${f}.offset`, n);
     const last = i === rawStages.length - 1;
+    // v4: a CRT stage (circuit/crt.ts). Its input needs no check of its own: every stage before it
+    // has tables (only the last may omit them), i.e. a lookup that can emit residues mod these
+    // moduli, and for stages[0] the client encrypts residues.
+    let crt: CrtSpec | undefined;
+    if (s.crt !== undefined) {
+      if (version < 4) fail(`${f}.crt`, `absent (a v4 field) in a version ${version} file`, '(present)');
+      const c = obj(s.crt, `${f}.crt`);
+      const moduli = Array.isArray(c.moduli) && c.moduli.length > 0 ? ints(c.moduli, `${f}.crt.moduli`, c.moduli.length, 3) : fail(`${f}.crt.moduli`, 'a non-empty array of integers', c.moduli);
+      const why = crtModuliViolation(moduli);
+      if (why !== undefined) fail(`${f}.crt.moduli`, why, moduli);
+      crt = { moduli };
+    }
+    // Slots per table: M on a CRT stage, else the p boxes of a padded PBS.
+    const slotsPerTable = crt ? crtProduct(crt.moduli) : p;
     let tables: Int32Array | null = null;
     if (s.tables === null) {
       if (!last) fail(`${f}.tables`, 'lookup tables (only the last stage may omit them)', null);
     } else {
-      tables = decodeInts(s.tables, source, `${f}.tables`, channels * p);
+      tables = decodeInts(s.tables, source, `${f}.tables`, channels * slotsPerTable);
     }
     // v1 has no rounding: every stage is a plain lookup.
     const roundBits = version === 1 ? 0 : int(s.roundBits, `${f}.roundBits`, 0, bits - 1);
     if (roundBits === 1) fail(`${f}.roundBits`, `0 or an integer in [2, ${bits - 1}] (bit 0 is never extracted)`, roundBits);
+    if (crt && roundBits !== 0) fail(`${f}.roundBits`, '0 (a CRT stage looks up its exact slot; rounding and CRT exclude each other)', roundBits);
     if (roundBits !== 0 && tables === null) fail(`${f}.roundBits`, '0 (a stage decoded in the clear has no lookup to round for)', roundBits);
     if (roundBits !== 0 && tables) {
       for (let c = 0; c < channels; c++) {
@@ -203,7 +226,15 @@ export function circuitFromJson(json: unknown, source = 'circuit'): Circuit {
       nu: num(a.nu, `${f}.analysis.nu`),
       ...(a.scale === undefined ? {} : { scale: decodeInts(a.scale, source, `${f}.analysis.scale`, channels) }),
     };
-    return { name: str(s.name, `${f}.name`), linear, offset, tables, roundBits, ...(extractFrom ? { extractFrom } : {}), analysis };
+    if (crt) {
+      // Exactness of a CRT stage: every slot any input can produce has its own residue tuple.
+      const w = analysis.worstCase;
+      if (w.min < 0 || w.max >= slotsPerTable) {
+        fail(`${f}.analysis.worstCase`, `a slot range inside [0, M) = [0, ${slotsPerTable}) (M = ${crt.moduli.join(' x ')} must cover every channel's worst-case span after its shift)`, w);
+      }
+      if (analysis.scale !== undefined) fail(`${f}.analysis.scale`, 'absent on a CRT stage (scaling is part of rounding)', '(present)');
+    }
+    return { name: str(s.name, `${f}.name`), linear, offset, tables, roundBits, ...(extractFrom ? { extractFrom } : {}), ...(crt ? { crt } : {}), analysis };
   });
 
   function readLinear(o: Obj, f: string): LinearOp {
@@ -259,7 +290,9 @@ export function circuitFromJson(json: unknown, source = 'circuit'): Circuit {
     output = { kind: 'dequantize', scale, zeroPoint: int(out.zeroPoint, 'output.zeroPoint') };
   } else if (out.kind === 'clearTable') {
     if (lastStage.tables !== null) fail('output.kind', '"dequantize" (the last stage has tables)', out.kind);
-    output = { kind: 'clearTable', values: decodeFloats(out.values, source, 'output.values', channelCount(lastStage.linear) * 2 * p) };
+    // Per channel one value per decodable slot: the 2p residues of a padded stage, the M of a CRT one.
+    const width = lastStage.crt ? crtProduct(lastStage.crt.moduli) : 2 * p;
+    output = { kind: 'clearTable', values: decodeFloats(out.values, source, 'output.values', channelCount(lastStage.linear) * width) };
   } else {
     output = fail('output.kind', '"dequantize" or "clearTable"', out.kind);
   }

@@ -118,6 +118,8 @@ interface RoundedStageLike {
   readonly tables: unknown;
   readonly roundBits: number;
   readonly extractFrom?: Int32Array;
+  /** A CRT stage (v4) runs no padded PBS of its own: its lookups are counted by circuit/crt.ts crtLookups. */
+  readonly crt?: unknown;
 }
 
 /** The first extracted bit of every channel of a rounded stage (1 everywhere when the stage does not say). */
@@ -125,16 +127,20 @@ export function extractFromOf(stage: RoundedStageLike): Int32Array {
   return stage.extractFrom ?? new Int32Array(channelCount(stage.linear)).fill(1);
 }
 
-/** PBS per neuron of a stage at most: k for a rounded one (k-1 extractions + the lookup), 1 plain, 0 clear decode. */
-export function pbsPerNeuron(stage: { readonly tables: unknown; readonly roundBits: number }): number {
-  if (stage.tables === null) return 0;
+/**
+ * PBS per neuron of a stage at most: k for a rounded one (k-1 extractions + the lookup), 1 plain, 0
+ * clear decode, and 0 on a CRT stage, whose one WoP lookup per neuron (t l_cbs residue PBS, crt.md
+ * section 3) is not a PBS of the circuit's parameter set and is counted apart (crtLookups).
+ */
+export function pbsPerNeuron(stage: { readonly tables: unknown; readonly roundBits: number; readonly crt?: unknown }): number {
+  if (stage.tables === null || stage.crt !== undefined) return 0;
   return stage.roundBits >= 2 ? stage.roundBits : 1;
 }
 
-/** PBS of one sample through the stage: lookups plus the extractions from each channel's extractFrom. */
+/** PBS of one sample through the stage: lookups plus the extractions from each channel's extractFrom (0 on a CRT stage, as pbsPerNeuron). */
 export function stagePbs(stage: RoundedStageLike): number {
   const n = outputSize(stage.linear);
-  if (stage.tables === null) return 0;
+  if (stage.tables === null || stage.crt !== undefined) return 0;
   if (stage.roundBits < 2) return n;
   const from = extractFromOf(stage);
   const channel = channelOfOutputs(stage.linear);

@@ -4,16 +4,24 @@
 import type { IntRange, QuantParams } from '@fhenet/quantization';
 import type { TfheParameterSet } from '@fhenet/params';
 import type { ClearStage } from './clear.js';
+import type { CrtSpec } from './crt.js';
 
 export type { ClearStage } from './clear.js';
+export type { CrtSpec } from './crt.js';
 
 export const CIRCUIT_FORMAT = 'fhenet-circuit';
-export const CIRCUIT_VERSION = 3;
+/** The newest version: v4 adds CRT stages (stage.crt). */
+export const CIRCUIT_VERSION = 4;
+/**
+ * What the writer writes for a circuit without CRT stages: v3, so every circuit that does not use
+ * v4's one addition reads exactly as before (and in readers that only know v3).
+ */
+export const CIRCUIT_VERSION_WITHOUT_CRT = 3;
 /**
  * Versions the reader accepts: v1 files load with roundBits = 0 on every stage, v1 and v2 without
- * extractFrom (every channel of a rounded stage extracts from bit 1).
+ * extractFrom (every channel of a rounded stage extracts from bit 1), v1-v3 without crt.
  */
-export const CIRCUIT_READABLE_VERSIONS: readonly number[] = [1, 2, 3];
+export const CIRCUIT_READABLE_VERSIONS: readonly number[] = [1, 2, 3, 4];
 
 /** [height, width, channels], channels last (NHWC without the batch axis). */
 export type ImageShape = readonly [number, number, number];
@@ -89,9 +97,18 @@ export interface Stage {
   readonly offset: Int32Array;
   /**
    * channels * 2^bits integers, table c at [c * 2^bits, (c+1) * 2^bits): slot -> next quantized
-   * integer. null only on the last stage when the output is decoded with a clear table (below).
+   * integer (a CRT stage: channels * M, below). null only on the last stage when the output is
+   * decoded with a clear table (below).
    */
   readonly tables: Int32Array | null;
+  /**
+   * v4, CRT stages only (docs/crt.md, circuit/crt.ts): the slot is carried as residues mod these
+   * pairwise coprime odd moduli, M = their product >= every channel's worst-case span. Then
+   * shift[c] = -(channel c's worst-case minimum), so slots of every input lie in [0, span_c); the
+   * lookup reads T_c[u] with u = slot mod M (exact, wraps mod M), tables hold M entries per
+   * channel, T_c[u] = f_c(u - shift[c]); roundBits is 0. Absent: a padded stage (2^bits slots).
+   */
+  readonly crt?: CrtSpec;
   /**
    * Low slot bits rounded away before the lookup: 0 (plain lookup) or k in [2, bits-1]. With
    * k >= 2 the runtime first clears bits 1..k-1 of the slot exactly (one sign PBS each, lowest
@@ -118,7 +135,9 @@ export type OutputDecoder =
    * Last stage has no PBS: the client decrypts the residue a in [0, 2^(bits+1)) of output o
    * (channel c) and reads values[c * 2^(bits+1) + a] = f(a - shift[c]), the fused univariate chain
    * evaluated in the clear. Saves one PBS per logit and keeps the logits unquantized (as Concrete
-   * ML does); no PBS follows, so all 2^(bits+1) residues decode unambiguously.
+   * ML does); no PBS follows, so all 2^(bits+1) residues decode unambiguously. When the last stage
+   * is a CRT stage, the client decrypts its residues, rebuilds u in [0, M) by the CRT and reads
+   * values[c * M + u] = f(u - shift[c]).
    */
   | { readonly kind: 'clearTable'; readonly values: Float64Array };
 

@@ -1,5 +1,5 @@
 // Encrypted inference of a compiled @fhenet/compiler Circuit: plan, executor, client, server, files.
-export { planCircuit, circuitParameters, linearToCsr, repeatCsr, type CircuitPlan, type StagePlan } from './plan.js';
+export { planCircuit, circuitParameters, refuseCrtStages, linearToCsr, repeatCsr, type CircuitPlan, type StagePlan } from './plan.js';
 export { executePlan, type ExecuteOptions, type ExecutionResult, type StageTiming, type StageProgress, type InferenceProgress } from './execute.js';
 export { InferenceClient, type DecodedOutputs, type EncryptedInferenceClient } from './client.js';
 export { InferenceServer } from './server.js';

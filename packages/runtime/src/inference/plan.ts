@@ -52,8 +52,24 @@ export interface CircuitPlan {
   readonly pbsPerSample: number;
 }
 
-/** The circuit's chosen parameter set; a clear error when the compiler could not choose one. */
+/**
+ * Refuses a circuit with CRT stages (format v4, docs/crt.md): this runtime has no WoP lookup, and
+ * running such a stage as a padded PBS would compute something else without any error. Every path
+ * that needs the circuit's keys or plan goes through circuitParameters, so checking there covers them.
+ */
+export function refuseCrtStages(circuit: Circuit): void {
+  const crt = circuit.stages.find((s) => s.crt);
+  if (crt) {
+    throw new Error(
+      `circuit "${circuit.name}": stage ${crt.name} is a CRT stage (moduli ${crt.crt!.moduli.join(', ')}); ` +
+        'encrypted execution of CRT stages is not implemented yet in this runtime (simulate it with @fhenet/compiler simulate)',
+    );
+  }
+}
+
+/** The circuit's chosen parameter set; a clear error when the compiler could not choose one or the runtime cannot run the circuit. */
 export function circuitParameters(circuit: Circuit): TfheParameterSet {
+  refuseCrtStages(circuit);
   const set = circuit.parameters?.set;
   if (!set) {
     throw new Error(
