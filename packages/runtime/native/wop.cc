@@ -99,7 +99,8 @@ void generate_pfks_rows(const ClientKey& key, const WopParams& wop, const ChaCha
   AlignedBuffer<double> fft(2 * N);
   AlignedBuffer<i64> ints(N);
   for (size_t row = row_start; row < row_end; ++row) {
-    const size_t c = row / L.rows_per_key(), rem = row % L.rows_per_key();
+    const size_t c = row < L.first_row(L.k) ? row / ((L.big + 1) * L.levels) : L.k;
+    const size_t rem = row - L.first_row(c);
     const size_t a = rem / L.levels, level = rem % L.levels;
     const u64 g = u64(1) << (64 - beta * (level + 1));
     // Input key extended with -1: row a = kN carries the body coefficient.
@@ -153,12 +154,13 @@ void pfks_apply_group(const PackingKeyswitchKeys& keys, size_t c, const Torus* c
   const PfksLayout L(keys.wop);
   FHE_CHECK(c <= L.k, "PFKS key index ", c, " out of range (k+1 = ", L.k + 1, " keys)");
   const Kernels& K = kernels();
-  const size_t rl = L.row_len(), in_len = L.big + 1, levels = L.levels;
+  const size_t rl = L.row_len(), in_len = L.inputs(c), levels = L.levels;
   const unsigned beta = unsigned(keys.wop.pfks.base_log.value);
   for (size_t g = 0; g < count; ++g)
     for (size_t t = 0; t < rl; ++t) outs[g][t] = 0;
-  const Torus* key_c = keys.data.data() + c * L.rows_per_key() * rl;
-  // out = -sum_a sum_j dec_j(x_a) K_c[a][j], x = (a_0 .. a_{kN-1}, b): chunks of input
+  const Torus* key_c = keys.data.data() + L.first_row(c) * rl;
+  // out = -sum_a sum_j dec_j(x_a) K_c[a][j], x = (a_0 .. a_{kN-1}, b) for c < k (the identity
+  // key adds b to the body instead of decomposing it, below): chunks of input
   // coefficients so the digits of every ciphertext stay in L1, each key row applied to the whole
   // group while it is in cache (the keys are hundreds of MiB: streamed once per group).
   for (size_t a0 = 0; a0 < in_len; a0 += kPfksChunk) {
@@ -174,6 +176,8 @@ void pfks_apply_group(const PackingKeyswitchKeys& keys, size_t c, const Torus* c
       }
     }
   }
+  if (c == L.k)
+    for (size_t g = 0; g < count; ++g) outs[g][L.k * L.N] += ins[g][L.big];
 }
 
 // ---- circuit bootstrapping ----

@@ -34,26 +34,28 @@ size_t check_moduli(const Params& p, const u32* moduli, size_t m);
 void build_residue_lut(const Params& params, u32 p, const Torus* values, Torus* lut);
 
 // Packing keyswitching keys: key c (c < k: f_c(x) = -S_c x; c = k: f_k(x) = x) holds for each
-// coefficient a of the input key extended with -1 (a < kN: s_a; a = kN: -1, which lets the
-// private f_c act on the body too) and each level j a GLWE encryption of f_c(s'_a q / B_pfks^j).
+// input coefficient a and level j a GLWE encryption of f_c(s'_a q / B_pfks^j). Keys c < k read
+// the input key extended with -1 (a < kN: s_a; a = kN: -1) so the private f_c also acts on the
+// body; the identity key has only the kN mask inputs (its body term is the trivial (0, .., b)).
 struct PfksLayout {
   size_t k, N, big, levels;
   explicit PfksLayout(const WopParams& w)
       : k(w.params.glwe_dimension.value), N(w.params.polynomial_size.value), big(k * N),
         levels(w.pfks.level_count.value) {}
   size_t row_len() const { return (k + 1) * N; }
-  size_t rows_per_key() const { return (big + 1) * levels; }
-  size_t rows() const { return (k + 1) * rows_per_key(); }
+  size_t inputs(size_t c) const { return c < k ? big + 1 : big; }
+  size_t first_row(size_t c) const { return c * (big + 1) * levels; }  // keys c < k come first
+  size_t rows() const { return first_row(k) + big * levels; }
   size_t len() const { return rows() * row_len(); }
 };
-
-// Server-side packing keyswitching keys (no secret): [c][a][level][(k+1) polys of N].
+// Server-side packing keyswitching keys (no secret): [c][a][level][(k+1) polys of N], rows
+// from PfksLayout::first_row(c).
 struct PackingKeyswitchKeys {
   WopParams wop;
   AlignedBuffer<Torus> data;
 };
 
-// Rows [row_start, row_end) of the keys (row = (c * (kN+1) + a) * l_pfks + level): masks from
+// Rows [row_start, row_end) of the keys (row = first_row(c) + a * l_pfks + level): masks from
 // (mask_seed, PfksMask, row), GLWE noise from (noise_key, PfksNoise, row). Thread-safe per row.
 void generate_pfks_rows(const ClientKey& key, const WopParams& wop, const ChaChaKey& mask_seed,
                         const ChaChaKey& noise_key, Torus* keys, size_t row_start, size_t row_end);

@@ -154,11 +154,11 @@ describe('residue LUT (odd modulus, no padding)', () => {
 });
 
 describe('packing keyswitch keys and circuit bootstrapping', () => {
-  test('PFKS key size: (k+1) keys x (kN+1) x l_pfks GLWEs of (k+1)N words', () => {
+  test('PFKS key size: k keys x (kN+1) + 1 key x kN inputs, x l_pfks GLWEs of (k+1)N words', () => {
     const info = native.pfksInfo(pfks);
     const k = wopParams.glweDimension;
     expect(info.keys).toBe(k + 1);
-    expect(info.rows).toBe((k + 1) * (k * N + 1) * wopParams.packingKeyswitch.levelCount);
+    expect(info.rows).toBe((k * (k * N + 1) + k * N) * wopParams.packingKeyswitch.levelCount);
     expect(info.bytes).toBe(info.rows * (k + 1) * N * 8);
   });
 
