@@ -271,3 +271,42 @@ describe('batched WoP lookup', () => {
     for (const h of [b, out]) native.dispose(h);
   }, 300_000);
 });
+
+describe('two CRT stages chained (docs/crt.md sections 1 and 3)', () => {
+  test('lookup -> dot product per next-stage residue (wraps mod p) -> lookup: exact', async () => {
+    const P1 = [7, 11, 13];
+    const P2 = [5, 7, 9]; // M' = 315 > worst-case sum below
+    const M1 = 1001;
+    const M2 = 315;
+    const t1 = selectorBits(P1);
+    const t2 = selectorBits(P2);
+    // Stage 1: y = T1[u] in [0, 10), emitted as residues of the consuming stage's moduli.
+    const T1 = Array.from({ length: M1 }, () => rand(10));
+    const luts1 = new BigUint64Array(P2.length * 2 ** t1);
+    P2.forEach((p, e) => luts1.set(lutOver(P1, (u) => BigInt(T1[u]! % p) * delta(p)), e * 2 ** t1));
+    const inputs = [rand(M1), rand(M1), rand(M1)];
+    const b1 = native.encryptTorus(ck, BigUint64Array.from(inputs.flatMap((u) => Array.from(residuesOf(u, P1)))));
+    const y = await native.wopLookup(ek, pfks, b1, Uint32Array.from(P1), new Uint32Array(inputs.length), luts1, P2.length);
+    // y is [neuron j][residue i]; per residue i: S_o = sum_j w_oj y_j (non-negative, < 315).
+    const rows = 2;
+    const w = Array.from({ length: rows * inputs.length }, () => rand(6));
+    const perResidue = P2.map((_, i) => {
+      const col = native.gather(y, Uint32Array.from(inputs.map((_, j) => j * P2.length + i)));
+      const dot = native.dotDense(wopParams, col, Int32Array.from(w), rows, inputs.length, null);
+      native.dispose(col);
+      return dot;
+    });
+    const all = native.concat(perResidue); // [residue i][row o]
+    const b2 = native.gather(all, Uint32Array.from(Array.from({ length: rows * P2.length }, (_, k) => (k % P2.length) * rows + Math.floor(k / P2.length))));
+    // Stage 2: a signed 8-bit dequantized output T2[S] * 2^64 / 2^9.
+    const T2 = Array.from({ length: M2 }, () => rand(256) - 128);
+    const dOut = 1n << 55n;
+    const luts2 = lutOver(P2, (u) => torus(BigInt(T2[u]!) * dOut));
+    const out = await native.wopLookup(ek, pfks, b2, Uint32Array.from(P2), new Uint32Array(rows), luts2, 1);
+    const got = Array.from(native.decryptPhase(ck, out), (ph) => Math.round(Number(signedErr(ph, 0n) >> 54n) / 2));
+    const want = Array.from({ length: rows }, (_, o) => T2[inputs.reduce((s, u, j) => s + w[o * inputs.length + j]! * T1[u]!, 0)]!);
+    expect(t2).toBe(10);
+    expect(got).toEqual(want);
+    for (const h of [b1, y, ...perResidue, all, b2, out]) native.dispose(h);
+  }, 300_000);
+});
