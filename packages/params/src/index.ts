@@ -30,7 +30,7 @@ export { assertDecompositionParams } from './validate.js';
 export { assertWopParameterSet, assertWopSecure, wopSecurityCheck, type WopSecurityReport } from './wop-set.js';
 export { canonicalWopParameterEncoding, wopParameterFingerprint } from './fingerprint.js';
 export {
-  crtDrift, ggswNoiseFromCircuitBootstrap, log2PFailResidue, varBeforeResidueDecision, varExternalProduct, varGgswFromCircuitBootstrap,
+  crtDrift, ggswNoiseFromCircuitBootstrap, log2PFailOutputDecode, log2PFailResidue, varBeforeResidueDecision, varExternalProduct, varGgswFromCircuitBootstrap,
   varPackingKeyswitch, varVerticalPacking, weightL1NormBound,
   type CircuitBootstrapNoiseParams, type GgswNoise, type GlweShape, type PackingKeyswitchNoise, type PackingKeyswitchNoiseParams, type PackingRow,
   type VerticalPackingNoiseParams,

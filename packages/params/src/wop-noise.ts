@@ -202,3 +202,14 @@ export function log2PFailResidue(set: TfheParameterSet, modulus: number, nu: num
   if (!(margin > 0)) throw new Error(`drift ${drift} (torus) leaves no margin for modulus ${modulus} (1/(4p) = ${1 / (4 * modulus)})`);
   return log2PFailWithin(margin, varBeforeResidueDecision(set, nu, inputVariance));
 }
+
+/**
+ * log2 p_fail of the client's decryption of a last-stage output (docs/crt.md section 3 step 4):
+ * the vertical packing writes T * D_out with D_out = 2^64 / 2^(o+1) for an o-bit output, the
+ * client rounds to the nearest multiple of D_out, so it is right while the noise (Var_VP of t
+ * selector bits, no keyswitch or modulus switch) stays within D_out / 2 = 2^-(o+2) torus.
+ */
+export function log2PFailOutputDecode(set: VerticalPackingNoiseParams, outputBits: number, selectorBits: number): number {
+  if (!Number.isInteger(outputBits) || outputBits < 1 || outputBits > 60) throw new Error(`outputBits must be an integer in [1, 60], got ${outputBits}`);
+  return log2PFailWithin(2 ** -(outputBits + 2), varVerticalPacking(set, selectorBits));
+}

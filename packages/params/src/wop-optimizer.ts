@@ -23,7 +23,7 @@ import type { NoiseKind } from './published.js';
 import { MIN_SECURE_DIMENSION } from './security.js';
 import type { DecompositionParams, ModulusSwitch, WopParameterSet } from './types.js';
 import { crtLookupCost, crtLookupShape, verticalPackingCmuxCount, wopKeySizes, type CrtLookupCost, type CrtLookupShape, type WopKeySizes } from './wop-cost.js';
-import { crtDrift, log2PFailResidue, varExternalProduct, varPackingKeyswitch, varVerticalPacking, weightL1NormBound } from './wop-noise.js';
+import { crtDrift, log2PFailOutputDecode, log2PFailResidue, varExternalProduct, varPackingKeyswitch, varVerticalPacking, weightL1NormBound } from './wop-noise.js';
 import { assertWopSecure } from './wop-set.js';
 
 /** Search space of the WoP optimizer (n as in OPTIMIZER_SPACE). */
@@ -59,6 +59,14 @@ export interface WopOptimizeRequest {
   readonly lookupsPerInference: number;
   /** Residue PBS decisions per inference (one per keyswitched residue); default lookupsPerInference * m. */
   readonly residuesPerInference?: number;
+  /**
+   * When the stage's outputs are decrypted by the client as o-bit values (a last stage with tables,
+   * crt.md section 3 step 4): o. Each decryption is then a decision too, within 2^-(o+2) torus of
+   * Var_VP(maxSelectorBits) noise (log2PFailOutputDecode), counted in the budget.
+   */
+  readonly outputDecodeBits?: number;
+  /** Client decryptions of such outputs per inference; default lookupsPerInference * outputs (an upper bound). */
+  readonly decodesPerInference?: number;
   /** L1 norm of the weights (plus 1 for the constant) for the drift; default weightL1NormBound(maxNu) = maxNu^2 + 1. */
   readonly maxWeightL1Norm?: number;
   readonly noise?: NoiseKind;
@@ -76,10 +84,12 @@ export interface WopOptimizeResult {
   readonly shape: CrtLookupShape;
   /** Predicted log2 p_fail of one residue decision, worst modulus (= set.log2PFail). */
   readonly log2PFailPerResidue: number;
-  /** The per-residue target derived from the budget. */
+  /** The per-decision target derived from the budget (residue decisions and output decryptions share it). */
   readonly targetLog2PFailPerResidue: number;
   readonly residuesPerInference: number;
-  /** Predicted probability that some residue decision of one inference fails (<= the budget). */
+  /** With outputDecodeBits: predicted log2 p_fail of one output decryption, and how many are counted. */
+  readonly outputDecode?: { readonly outputBits: number; readonly log2PFail: number; readonly decodesPerInference: number };
+  /** Predicted probability that some residue decision (or output decryption) of one inference fails (<= the budget). */
   readonly pErrorPerInference: number;
   /** Variance of a residue PBS's dot-product inputs: max(varVerticalPacking(set, maxSelectorBits), fresh encryption). */
   readonly inputVariance: number;
@@ -100,6 +110,7 @@ interface CheckedRequest {
   readonly maxSelectorBits: number;
   readonly shape: CrtLookupShape;
   readonly residuesPerInference: number;
+  readonly decode: { readonly outputBits: number; readonly decodesPerInference: number } | undefined;
   readonly target: number;
   readonly l1: number;
   readonly kind: NoiseKind;
@@ -134,12 +145,19 @@ function checkRequest(r: WopOptimizeRequest): CheckedRequest {
   const maxSelectorBits = r.maxSelectorBits === undefined ? shape.selectorBits : positiveInteger(r.maxSelectorBits, 'maxSelectorBits', 40);
   const residuesPerInference = r.residuesPerInference === undefined ? lookups * shape.residues : positiveInteger(r.residuesPerInference, 'residuesPerInference');
   if (!(r.pErrorPerInference > 0 && r.pErrorPerInference < 1)) throw new Error(`pErrorPerInference must be in (0, 1), got ${r.pErrorPerInference}`);
-  const target = log2PFailPerPbsFor(r.pErrorPerInference, residuesPerInference);
+  let decode: CheckedRequest['decode'];
+  if (r.outputDecodeBits !== undefined) {
+    const outputBits = positiveInteger(r.outputDecodeBits, 'outputDecodeBits', 60);
+    decode = { outputBits, decodesPerInference: r.decodesPerInference === undefined ? lookups * outputs : positiveInteger(r.decodesPerInference, 'decodesPerInference') };
+  } else if (r.decodesPerInference !== undefined) {
+    throw new Error(`decodesPerInference (${r.decodesPerInference}) needs outputDecodeBits`);
+  }
+  const target = log2PFailPerPbsFor(r.pErrorPerInference, residuesPerInference + (decode?.decodesPerInference ?? 0));
   const l1 = r.maxWeightL1Norm ?? weightL1NormBound(r.maxNu);
   if (!(l1 >= 0) || !Number.isFinite(l1)) throw new Error(`maxWeightL1Norm must be a finite number >= 0, got ${l1}`);
   const kind = r.noise ?? 'tuniform';
   if (kind !== 'tuniform' && kind !== 'gaussian') throw new Error(`noise must be "tuniform" or "gaussian", got ${JSON.stringify(kind)}`);
-  return { moduli, maxModulus, maxSelectorBits, shape, residuesPerInference, target, l1, kind, modulusSwitch: r.modulusSwitch ?? 'centered' };
+  return { moduli, maxModulus, maxSelectorBits, shape, residuesPerInference, decode, target, l1, kind, modulusSwitch: r.modulusSwitch ?? 'centered' };
 }
 
 function searchSpace(narrow: WopOptimizeRequest['space'] = {}): Record<SpaceKey, { min: number; max: number }> {
@@ -178,6 +196,8 @@ export function optimizeWopParameters(request: WopOptimizeRequest): WopOptimizeR
   const margin = Math.min(...moduliForMargin.map((p) => 1 / (4 * p) - crtDrift(p, c.l1)));
   if (!(margin > 0)) throw new Error(`the drift for L1 norm ${c.l1} leaves no margin for modulus ${c.maxModulus}`);
   const vMax = maxVariance(margin, c.target);
+  // An output decryption sees Var_VP alone: Var_VP <= vMaxDecode (Infinity without decode).
+  const vMaxDecode = c.decode ? maxVariance(2 ** -(c.decode.outputBits + 2), c.target) : Infinity;
   const candidates = candidateDimensions(kind);
   const nMin = candidates[0]!;
   const t = shape.selectorBits;
@@ -269,6 +289,8 @@ export function optimizeWopParameters(request: WopOptimizeRequest): WopOptimizeR
             const noKs = (n: number): [number, number] => {
               const s2g = (n * f * (k / 2 + 1 / N) + G) / (k + 1);
               const [ext, b] = bestExt(s2g);
+              // The CBS base minimising Var_ext serves both constraints (both grow with Var_ext).
+              if (tNoise * ext > vMaxDecode) return [Infinity, b];
               return [nu2 * Math.max(tNoise * ext, fresh) + n * msPerN + msConst, b];
             };
             if (noKs(nMin)[0] > vMax) continue; // grows with n: no n of this tuple fits
@@ -315,12 +337,16 @@ export function optimizeWopParameters(request: WopOptimizeRequest): WopOptimizeR
   const set: WopParameterSet = { ...set0, log2PFail: predicted };
   assertWopSecure(set);
   if (!(predicted <= c.target)) throw new Error(`optimizer internal error: ${set.name} predicts ${predicted} > target ${c.target}`);
+  const outputDecode = c.decode && { ...c.decode, log2PFail: log2PFailOutputDecode(set, c.decode.outputBits, c.maxSelectorBits) };
+  if (outputDecode && !(outputDecode.log2PFail <= c.target)) throw new Error(`optimizer internal error: ${set.name} output decode ${outputDecode.log2PFail} > target ${c.target}`);
+  const survive = Math.log1p(-pFailPerInference(predicted, c.residuesPerInference)) + (outputDecode ? Math.log1p(-pFailPerInference(outputDecode.log2PFail, outputDecode.decodesPerInference)) : 0);
   const perLookup = crtLookupCost(set, shape);
   if (Math.abs(perLookup.total - best.cost) > 1e-9 * best.cost) throw new Error(`optimizer internal error: cost ${perLookup.total} != searched ${best.cost}`);
   return {
     set, maxModulus: c.maxModulus, maxSelectorBits: c.maxSelectorBits, shape,
     log2PFailPerResidue: predicted, targetLog2PFailPerResidue: c.target, residuesPerInference: c.residuesPerInference,
-    pErrorPerInference: pFailPerInference(predicted, c.residuesPerInference), inputVariance,
+    ...(outputDecode ? { outputDecode } : {}),
+    pErrorPerInference: -Math.expm1(survive), inputVariance,
     cost: { perLookup, perInference: perLookup.total * request.lookupsPerInference },
     keySizes: wopKeySizes(set),
   };

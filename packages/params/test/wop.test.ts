@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   assertWopParameterSet, canonicalParameterEncoding, canonicalWopParameterEncoding, chooseCrtModuli, crtDrift, crtLookupCost, crtLookupShape,
-  ggswNoiseFromCircuitBootstrap, log2PFailResidue, minSecureTUniformBoundLog2, noiseVariance, optimizeCrtStage, optimizeWopParameters, parameterFingerprint,
+  ggswNoiseFromCircuitBootstrap, log2PFailOutputDecode, log2PFailResidue, minSecureTUniformBoundLog2, noiseVariance, optimizeCrtStage, optimizeWopParameters, parameterFingerprint,
   pbsCost, pFailPerInference, publishedSet, publishedSets, residueBits, securityCheck, varExternalProduct, varFreshEncryption, varGgswFromCircuitBootstrap,
   varKeyswitch, varModulusSwitch, varPackingKeyswitch, varPbs, varVerticalPacking, verticalPackingCmuxCount, wopKeySizes, wopParameterFingerprint,
   wopSecurityCheck, type WopParameterSet,
@@ -248,6 +248,20 @@ describe('optimizeWopParameters', () => {
       expect(r.cost.perLookup.total).toBe(crtLookupCost(r.set, crtLookupShape(moduli, 1)).total);
       expect(assertWopParameterSet(r.set)).toEqual(r.set);
     }
+  });
+
+  it('a last stage decrypted by the client: the output decryption (2^-(o+2) against Var_VP) is a constraint too', () => {
+    const moduli = [3, 5, 7, 11];
+    const plain = optimizeWopParameters({ ...lenet, moduli, maxNu: 8 });
+    // At nu = 8 the residue decision tolerates a large Var_VP, too large for a 10-bit output.
+    expect(log2PFailOutputDecode(plain.set, 10, plain.maxSelectorBits)).toBeGreaterThan(plain.targetLog2PFailPerResidue);
+    const r = optimizeWopParameters({ ...lenet, moduli, maxNu: 8, outputDecodeBits: 10, decodesPerInference: 10 });
+    expect(r.outputDecode!.log2PFail).toBeLessThanOrEqual(r.targetLog2PFailPerResidue);
+    expect(r.outputDecode!.log2PFail).toBe(log2PFailOutputDecode(r.set, 10, r.maxSelectorBits));
+    expect(r.targetLog2PFailPerResidue).toBeCloseTo(Math.log2(1e-6 / (4 * 24_000 + 10)), 3);
+    expect(r.pErrorPerInference).toBeLessThanOrEqual(1e-6);
+    expect(r.cost.perInference).toBeGreaterThanOrEqual(plain.cost.perInference);
+    expect(() => optimizeWopParameters({ ...lenet, moduli, maxNu: 8, decodesPerInference: 10 })).toThrow(/decodesPerInference \(10\) needs outputDecodeBits/);
   });
 
   it('gaussian noise: secure (sigma on the stricter line) and within budget', () => {
