@@ -143,6 +143,8 @@ function checkRequest(r: WopOptimizeRequest): CheckedRequest {
   }
   if (residueBits(maxModulus) + 1 > 16) throw new Error(`largest modulus ${maxModulus} needs ${residueBits(maxModulus) + 1} message bits; at most 16 (N <= 2^16)`);
   const maxSelectorBits = r.maxSelectorBits === undefined ? shape.selectorBits : positiveInteger(r.maxSelectorBits, 'maxSelectorBits', 40);
+  // A maximum over the circuit's stages includes this one (whose outputs a last stage decrypts).
+  if (maxSelectorBits < shape.selectorBits) throw new Error(`maxSelectorBits must be >= the moduli's selector bits ${shape.selectorBits} (${JSON.stringify(moduli)}), got ${maxSelectorBits}`);
   const residuesPerInference = r.residuesPerInference === undefined ? lookups * shape.residues : positiveInteger(r.residuesPerInference, 'residuesPerInference');
   if (!(r.pErrorPerInference > 0 && r.pErrorPerInference < 1)) throw new Error(`pErrorPerInference must be in (0, 1), got ${r.pErrorPerInference}`);
   let decode: CheckedRequest['decode'];

@@ -314,6 +314,11 @@ describe('optimizeWopParameters', () => {
     expect(r.shape).toEqual({ residues: 3, selectorBits: 13, outputs: 1 });
     expect(() => optimizeWopParameters({ ...lenet, moduli: [15, 21], maxNu: 8 })).toThrow(/pairwise coprime, got 15 and 21/);
     expect(() => optimizeWopParameters({ ...lenet, maxModulus: 23, maxNu: 8 })).toThrow(/maxSelectorBits \(required without moduli\)/);
+    expect(() => optimizeWopParameters({ ...lenet, moduli: [13, 15, 23], maxSelectorBits: 12, maxNu: 8 })).toThrow(/maxSelectorBits must be >= the moduli's selector bits 13/);
+    // A larger t elsewhere in the circuit (inputs from wider vertical packings) can only cost more.
+    const wider = optimizeWopParameters({ ...lenet, moduli: [13, 15, 23], maxSelectorBits: 17, maxNu: 8 });
+    expect(wider.cost.perInference).toBeGreaterThanOrEqual(optimizeWopParameters({ ...lenet, moduli: [13, 15, 23], maxNu: 8 }).cost.perInference);
+    expect(wider.inputVariance).toBe(varVerticalPacking(wider.set, 17));
     expect(() => optimizeWopParameters({ ...lenet, moduli: [13], maxNu: 0 })).toThrow(/maxNu must be a finite number > 0/);
     expect(() => optimizeWopParameters({ ...lenet, moduli: [13], maxNu: 8, pErrorPerInference: 0 })).toThrow(/pErrorPerInference must be in \(0, 1\)/);
     expect(() => optimizeWopParameters({ ...lenet, moduli: [13], maxNu: 8, space: { circuitBootstrapLevels: { min: 0, max: 2 } } })).toThrow(/space.circuitBootstrapLevels/);
