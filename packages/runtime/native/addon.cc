@@ -20,7 +20,7 @@ using namespace fhe;
 
 namespace {
 
-enum class HKind { ClientKey, EvaluationKeys, SeededKeys, Batch, Session, PackingKeys, Ggsw };
+enum class HKind { ClientKey, EvaluationKeys, SeededKeys, Batch, Session, PackingKeys, Ggsw, SeededPackingKeys };
 
 const char* hkind_name(HKind k) {
   switch (k) {
@@ -31,6 +31,7 @@ const char* hkind_name(HKind k) {
     case HKind::Session: return "KeygenSession";
     case HKind::PackingKeys: return "PackingKeyswitchKeys";
     case HKind::Ggsw: return "FourierGgswList";
+    case HKind::SeededPackingKeys: return "SeededPackingKeys";
   }
   return "?";
 }
@@ -75,6 +76,7 @@ using BHolder = Holder<LweCiphertextBatch, HKind::Batch>;
 using SessHolder = Holder<KeygenSession, HKind::Session>;
 using PKHolder = Holder<PackingKeyswitchKeys, HKind::PackingKeys>;
 using GHolder = Holder<FourierGgswList, HKind::Ggsw>;
+using SPKHolder = Holder<SeededPackingKeys, HKind::SeededPackingKeys>;
 
 template <typename H>
 Napi::Value wrap(Napi::Env env, std::unique_ptr<typename std::remove_reference<decltype(*std::declval<H>().obj)>::type> o,
@@ -514,219 +516,6 @@ Napi::Value PbsReference(const Napi::CallbackInfo& info) {
   return wrap_batch(info.Env(), std::move(out));
 }
 
-// ---- WoP-PBS (CRT lookups; wop.h, docs/crt.md) ----
-PackingKeyswitchKeys& pfks_keys(const Napi::Value& v, const char* arg = "packingKeys") {
-  return get<PKHolder>(v, HKind::PackingKeys, arg);
-}
-FourierGgswList& ggsw_list(const Napi::Value& v, const char* arg = "ggsws") { return get<GHolder>(v, HKind::Ggsw, arg); }
-Napi::BigUint64Array u64arr(const Napi::Value& v, const char* arg) {
-  return typed<Napi::BigUint64Array>(v, napi_biguint64_array, arg, "BigUint64Array");
-}
-Decomposition decomposition_field(const Napi::Object& o, const char* name) {
-  Napi::Object d = obj_field(o, name, "params");
-  const std::string ctx = std::string("params.") + name;
-  Decomposition r;
-  r.base_log = DecompositionBaseLog(uint_field(d, "baseLog", ctx.c_str(), 63));
-  r.level_count = DecompositionLevelCount(uint_field(d, "levelCount", ctx.c_str(), 63));
-  return r;
-}
-// A WopParameterSet: a TfheParameterSet (security checked by parse_params) plus
-// circuitBootstrap and packingKeyswitch decompositions { baseLog, levelCount }.
-WopParams parse_wop_params(const Napi::Value& v) {
-  WopParams w;
-  w.params = parse_params(v);
-  Napi::Object o = v.As<Napi::Object>();
-  w.cbs = decomposition_field(o, "circuitBootstrap");
-  w.pfks = decomposition_field(o, "packingKeyswitch");
-  w.validate();
-  return w;
-}
-std::vector<u32> moduli_arg(const Napi::Value& v) {
-  auto a = u32arr(v, "moduli");
-  return std::vector<u32>(a.Data(), a.Data() + a.ElementLength());
-}
-u32 modulus_arg(const Napi::CallbackInfo& info, size_t i) { return u32(size_arg(info, i, "p", 1 << 20)); }
-
-// Raw torus plaintexts (e.g. residues r * round(2^64/p)) encrypted under the big key.
-Napi::Value EncryptTorus(const Napi::CallbackInfo& info) {
-  ClientKey& k = client_key(info[0]);
-  auto pt = u64arr(info[1], "plaintexts");
-  return wrap_batch(info.Env(), encrypt_big_torus(k, reinterpret_cast<const Torus*>(pt.Data()), pt.ElementLength()));
-}
-
-// Test polynomial of g: Z_p -> torus (p odd): values = p torus words; returns N words.
-Napi::Value ResidueLut(const Napi::CallbackInfo& info) {
-  const Params p = parse_params(info[0]);
-  const u32 m = modulus_arg(info, 1);
-  auto values = u64arr(info[2], "values");
-  FHE_CHECK(values.ElementLength() == m, "values: expected p = ", m, " torus words, got ", values.ElementLength());
-  auto out = Napi::BigUint64Array::New(info.Env(), p.polynomial_size.value);
-  build_residue_lut(p, m, reinterpret_cast<const Torus*>(values.Data()), reinterpret_cast<Torus*>(out.Data()));
-  return out;
-}
-
-struct ResiduePbsArgs {
-  std::vector<u32> table_index;
-  AlignedBuffer<Torus> luts;
-  size_t num_tables = 0;
-};
-ResiduePbsArgs residue_pbs_args(const Napi::CallbackInfo& info, const EvaluationKeys& k, const LweCiphertextBatch& b) {
-  const u32 m = modulus_arg(info, 2);
-  auto idx = u32arr(info[3], "tableIndex");
-  auto tables = u64arr(info[4], "tables");
-  FHE_CHECK(idx.ElementLength() == b.count, "tableIndex: expected one entry per ciphertext (", b.count, "), got ",
-            idx.ElementLength());
-  FHE_CHECK(m >= 1 && tables.ElementLength() % m == 0 && tables.ElementLength() > 0,
-            "tables: expected a non-zero multiple of p = ", m, " torus words, got ", tables.ElementLength());
-  ResiduePbsArgs a;
-  a.table_index.assign(idx.Data(), idx.Data() + idx.ElementLength());
-  a.num_tables = tables.ElementLength() / m;
-  const size_t N = k.params.polynomial_size.value;
-  a.luts.resize(a.num_tables * N);
-  const Torus* t = reinterpret_cast<const Torus*>(tables.Data());
-  for (size_t i = 0; i < a.num_tables; ++i) build_residue_lut(k.params, m, t + i * m, a.luts.data() + i * N);
-  return a;
-}
-// Keyswitch + PBS of residues mod p (native encoding) with functions g_s: Z_p -> torus
-// (tables: p torus words each; tableIndex per ciphertext). The one-PBS residue lookup.
-Napi::Value PbsResidue(const Napi::CallbackInfo& info) {
-  EvaluationKeys& k = eval_keys(info[0]);
-  LweCiphertextBatch& b = batch(info[1]);
-  ResiduePbsArgs a = residue_pbs_args(info, k, b);
-  return wrap_batch(info.Env(), pbs_batch_luts(k, b, a.table_index.data(), a.luts.data(), a.num_tables));
-}
-
-// Packing keyswitching keys from the client key, on a libuv worker (seconds).
-Napi::Value PfksKeygen(const Napi::CallbackInfo& info) {
-  ClientKey& ck = client_key(info[0]);
-  const WopParams w = parse_wop_params(info[1]);
-  FHE_CHECK(ck.params.same_as(w.params), "packing keyswitch keygen: parameters do not match the client key (",
-            ck.params.describe(), " vs ", w.params.describe(), ")");
-  auto out = std::make_shared<std::unique_ptr<PackingKeyswitchKeys>>();
-  auto* worker = new LambdaWorker(
-      info.Env(), [out, &ck, w] { *out = generate_pfks_keys(ck, w); },
-      [out](Napi::Env env) {
-        const int64_t bytes = int64_t((*out)->data.size() * 8);
-        return wrap<PKHolder>(env, std::move(*out), bytes);
-      },
-      {holder_of(info[0], HKind::ClientKey, "clientKey")}, {info[0]});
-  worker->Queue();
-  return worker->promise();
-}
-
-Napi::Value PfksInfo(const Napi::CallbackInfo& info) {
-  PackingKeyswitchKeys& k = pfks_keys(info[0]);
-  const PfksLayout L(k.wop);
-  auto o = Napi::Object::New(info.Env());
-  o.Set("bytes", double(k.data.size() * 8));
-  o.Set("rows", double(L.rows()));
-  o.Set("keys", double(L.k + 1));
-  return o;
-}
-
-// Circuit bootstrapping of one neuron's residues (batch of m ciphertexts, moduli[i] for the i-th)
-// into the t selector GGSWs (doc order), Fourier form.
-Napi::Value CircuitBootstrap(const Napi::CallbackInfo& info) {
-  EvaluationKeys& k = eval_keys(info[0]);
-  PackingKeyswitchKeys& pk = pfks_keys(info[1]);
-  LweCiphertextBatch& b = batch(info[2]);
-  const std::vector<u32> moduli = moduli_arg(info[3]);
-  FHE_CHECK(b.count == moduli.size(), "circuitBootstrap: expected one residue ciphertext per modulus (",
-            moduli.size(), "), got ", b.count);
-  FHE_CHECK(b.dimension == k.params.big_lwe_dimension(), "Mismatched LweDimension. Evaluation keys (k*N): ",
-            k.params.big_lwe_dimension().value, ", ciphertexts: ", b.dimension.value);
-  const size_t t = check_moduli(k.params, moduli.data(), moduli.size());
-  auto g = std::make_unique<FourierGgswList>(k.params.glwe_dimension.value, k.params.polynomial_size.value,
-                                             pk.wop.cbs, t);
-  std::vector<const Torus*> res(b.count);
-  for (size_t i = 0; i < b.count; ++i) res[i] = b.ct(i);
-  circuit_bootstrap(k, pk, res.data(), moduli.data(), moduli.size(), *g);
-  const int64_t bytes = int64_t(g->data.size() * 8);
-  return wrap<GHolder>(info.Env(), std::move(g), bytes);
-}
-
-// Vertical packing over GGSWs [first, first+t) of a list: luts = E tables of 2^t torus words,
-// returns E LWEs (big key).
-Napi::Value VerticalPacking(const Napi::CallbackInfo& info) {
-  FourierGgswList& g = ggsw_list(info[0]);
-  const size_t first = size_arg(info, 1, "first", 1 << 20), t = size_arg(info, 2, "t", 24);
-  auto luts = u64arr(info[3], "luts");
-  FHE_CHECK(t >= 1 && first + t <= g.count, "verticalPacking: GGSWs [", first, ", ", first + t,
-            ") outside the list of ", g.count);
-  const size_t entries = size_t(1) << t;
-  FHE_CHECK(luts.ElementLength() % entries == 0 && luts.ElementLength() > 0,
-            "luts: expected a non-zero multiple of 2^t = ", entries, " torus words, got ", luts.ElementLength());
-  const size_t E = luts.ElementLength() / entries;
-  auto out = std::make_unique<LweCiphertextBatch>(LweDimension(g.k * g.N), E);
-  const Torus* l = reinterpret_cast<const Torus*>(luts.Data());
-  for (size_t e = 0; e < E; ++e) vertical_packing(g, first, t, l + e * entries, out->ct(e));
-  return wrap_batch(info.Env(), std::move(out));
-}
-
-// Batched WoP lookup on a libuv worker + the thread pool (wop.h, wop_lookup). Arguments:
-// (ek, pfks, residues batch [neuron][m], moduli, tableIndex per neuron, luts
-// [table][output][2^t] torus words, outputsPerTable, options?: { onProgress }).
-Napi::Value WopLookup(const Napi::CallbackInfo& info) {
-  EvaluationKeys& k = eval_keys(info[0]);
-  PackingKeyswitchKeys& pk = pfks_keys(info[1]);
-  LweCiphertextBatch& b = batch(info[2]);
-  auto moduli = std::make_shared<std::vector<u32>>(moduli_arg(info[3]));
-  const size_t t = check_moduli(k.params, moduli->data(), moduli->size());
-  FHE_CHECK(b.count % moduli->size() == 0, "residues: ", b.count, " ciphertexts is not a multiple of ",
-            moduli->size(), " moduli");
-  const size_t neurons = b.count / moduli->size();
-  auto idx = u32arr(info[4], "tableIndex");
-  FHE_CHECK(idx.ElementLength() == neurons, "tableIndex: expected one entry per neuron (", neurons, "), got ",
-            idx.ElementLength());
-  auto table_index = std::make_shared<std::vector<u32>>(idx.Data(), idx.Data() + idx.ElementLength());
-  auto luts_arr = u64arr(info[5], "luts");
-  const size_t outputs = size_arg(info, 6, "outputsPerTable", 1 << 16);
-  FHE_CHECK(outputs >= 1, "outputsPerTable must be >= 1");
-  const size_t per_table = outputs << t;
-  FHE_CHECK(luts_arr.ElementLength() % per_table == 0 && luts_arr.ElementLength() > 0, "luts: expected a non-zero multiple of outputsPerTable * 2^t = ",
-            per_table, " torus words, got ", luts_arr.ElementLength());
-  const size_t num_tables = luts_arr.ElementLength() / per_table;
-  auto luts = std::make_shared<std::vector<Torus>>(luts_arr.Data(), luts_arr.Data() + luts_arr.ElementLength());
-  std::shared_ptr<Napi::ThreadSafeFunction> tsfn;
-  if (info.Length() > 7 && !info[7].IsUndefined() && !info[7].IsNull()) {
-    if (!info[7].IsObject()) fail("options: expected an object { onProgress? }");
-    Napi::Value cb = info[7].As<Napi::Object>().Get("onProgress");
-    if (!cb.IsUndefined()) {
-      if (!cb.IsFunction()) fail("options.onProgress: expected a function (done, total) => void");
-      tsfn = std::make_shared<Napi::ThreadSafeFunction>(
-          Napi::ThreadSafeFunction::New(info.Env(), cb.As<Napi::Function>(), "fhenet wop progress", 0, 1));
-    }
-  }
-  auto result = std::make_shared<std::unique_ptr<LweCiphertextBatch>>();
-  auto* w = new LambdaWorker(
-      info.Env(),
-      [&k, &pk, &b, moduli, table_index, luts, num_tables, outputs, result, tsfn] {
-        WopProgress report = [tsfn](size_t done, size_t total) {
-          tsfn->NonBlockingCall([done, total](Napi::Env env, Napi::Function f) {
-            try {
-              f.Call({Napi::Number::New(env, double(done)), Napi::Number::New(env, double(total))});
-            } catch (const Napi::Error&) {
-              // A throwing progress callback must not abort the lookup.
-            }
-          });
-        };
-        try {
-          *result = wop_lookup(k, pk, b, moduli->data(), moduli->size(), table_index->data(), luts->data(), num_tables,
-                               outputs, tsfn ? &report : nullptr);
-        } catch (...) {
-          if (tsfn) tsfn->Release();
-          throw;
-        }
-        if (tsfn) tsfn->Release();
-      },
-      [result](Napi::Env env) { return wrap_batch(env, std::move(*result)); },
-      {holder_of(info[0], HKind::EvaluationKeys, "evaluationKeys"),
-       holder_of(info[1], HKind::PackingKeys, "packingKeys"), holder_of(info[2], HKind::Batch, "batch")},
-      {info[0], info[1], info[2]});
-  w->Queue();
-  return w->promise();
-}
-
 // ---- key generation / expansion sessions (chunked so JS can report progress) ----
 Napi::Value SessionKeygen(const Napi::CallbackInfo& info) {
   ClientKey& ck = client_key(info[0]);
@@ -978,6 +767,263 @@ Napi::Value TfhersCsprngBytes(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// ---- WoP-PBS (CRT lookups; wop.h, docs/crt.md) ----
+PackingKeyswitchKeys& pfks_keys(const Napi::Value& v, const char* arg = "packingKeys") {
+  return get<PKHolder>(v, HKind::PackingKeys, arg);
+}
+FourierGgswList& ggsw_list(const Napi::Value& v, const char* arg = "ggsws") { return get<GHolder>(v, HKind::Ggsw, arg); }
+Napi::BigUint64Array u64arr(const Napi::Value& v, const char* arg) {
+  return typed<Napi::BigUint64Array>(v, napi_biguint64_array, arg, "BigUint64Array");
+}
+Decomposition decomposition_field(const Napi::Object& o, const char* name) {
+  Napi::Object d = obj_field(o, name, "params");
+  const std::string ctx = std::string("params.") + name;
+  Decomposition r;
+  r.base_log = DecompositionBaseLog(uint_field(d, "baseLog", ctx.c_str(), 63));
+  r.level_count = DecompositionLevelCount(uint_field(d, "levelCount", ctx.c_str(), 63));
+  return r;
+}
+// A WopParameterSet: a TfheParameterSet (security checked by parse_params) plus
+// circuitBootstrap and packingKeyswitch decompositions { baseLog, levelCount }.
+WopParams parse_wop_params(const Napi::Value& v) {
+  WopParams w;
+  w.params = parse_params(v);
+  Napi::Object o = v.As<Napi::Object>();
+  w.cbs = decomposition_field(o, "circuitBootstrap");
+  w.pfks = decomposition_field(o, "packingKeyswitch");
+  w.validate();
+  return w;
+}
+std::vector<u32> moduli_arg(const Napi::Value& v) {
+  auto a = u32arr(v, "moduli");
+  return std::vector<u32>(a.Data(), a.Data() + a.ElementLength());
+}
+u32 modulus_arg(const Napi::CallbackInfo& info, size_t i) { return u32(size_arg(info, i, "p", 1 << 20)); }
+
+// Raw torus plaintexts (e.g. residues r * round(2^64/p)) encrypted under the big key.
+Napi::Value EncryptTorus(const Napi::CallbackInfo& info) {
+  ClientKey& k = client_key(info[0]);
+  auto pt = u64arr(info[1], "plaintexts");
+  return wrap_batch(info.Env(), encrypt_big_torus(k, reinterpret_cast<const Torus*>(pt.Data()), pt.ElementLength()));
+}
+
+// Test polynomial of g: Z_p -> torus (p odd): values = p torus words; returns N words.
+Napi::Value ResidueLut(const Napi::CallbackInfo& info) {
+  const Params p = parse_params(info[0]);
+  const u32 m = modulus_arg(info, 1);
+  auto values = u64arr(info[2], "values");
+  FHE_CHECK(values.ElementLength() == m, "values: expected p = ", m, " torus words, got ", values.ElementLength());
+  auto out = Napi::BigUint64Array::New(info.Env(), p.polynomial_size.value);
+  build_residue_lut(p, m, reinterpret_cast<const Torus*>(values.Data()), reinterpret_cast<Torus*>(out.Data()));
+  return out;
+}
+
+struct ResiduePbsArgs {
+  std::vector<u32> table_index;
+  AlignedBuffer<Torus> luts;
+  size_t num_tables = 0;
+};
+ResiduePbsArgs residue_pbs_args(const Napi::CallbackInfo& info, const EvaluationKeys& k, const LweCiphertextBatch& b) {
+  const u32 m = modulus_arg(info, 2);
+  auto idx = u32arr(info[3], "tableIndex");
+  auto tables = u64arr(info[4], "tables");
+  FHE_CHECK(idx.ElementLength() == b.count, "tableIndex: expected one entry per ciphertext (", b.count, "), got ",
+            idx.ElementLength());
+  FHE_CHECK(m >= 1 && tables.ElementLength() % m == 0 && tables.ElementLength() > 0,
+            "tables: expected a non-zero multiple of p = ", m, " torus words, got ", tables.ElementLength());
+  ResiduePbsArgs a;
+  a.table_index.assign(idx.Data(), idx.Data() + idx.ElementLength());
+  a.num_tables = tables.ElementLength() / m;
+  const size_t N = k.params.polynomial_size.value;
+  a.luts.resize(a.num_tables * N);
+  const Torus* t = reinterpret_cast<const Torus*>(tables.Data());
+  for (size_t i = 0; i < a.num_tables; ++i) build_residue_lut(k.params, m, t + i * m, a.luts.data() + i * N);
+  return a;
+}
+// Keyswitch + PBS of residues mod p (native encoding) with functions g_s: Z_p -> torus
+// (tables: p torus words each; tableIndex per ciphertext). The one-PBS residue lookup.
+Napi::Value PbsResidue(const Napi::CallbackInfo& info) {
+  EvaluationKeys& k = eval_keys(info[0]);
+  LweCiphertextBatch& b = batch(info[1]);
+  ResiduePbsArgs a = residue_pbs_args(info, k, b);
+  return wrap_batch(info.Env(), pbs_batch_luts(k, b, a.table_index.data(), a.luts.data(), a.num_tables));
+}
+
+// Packing keyswitching keys from the client key, on a libuv worker (seconds).
+Napi::Value PfksKeygen(const Napi::CallbackInfo& info) {
+  ClientKey& ck = client_key(info[0]);
+  const WopParams w = parse_wop_params(info[1]);
+  FHE_CHECK(ck.params.same_as(w.params), "packing keyswitch keygen: parameters do not match the client key (",
+            ck.params.describe(), " vs ", w.params.describe(), ")");
+  auto out = std::make_shared<std::unique_ptr<PackingKeyswitchKeys>>();
+  auto* worker = new LambdaWorker(
+      info.Env(), [out, &ck, w] { *out = generate_pfks_keys(ck, w); },
+      [out](Napi::Env env) {
+        const int64_t bytes = int64_t((*out)->data.size() * 8);
+        return wrap<PKHolder>(env, std::move(*out), bytes);
+      },
+      {holder_of(info[0], HKind::ClientKey, "clientKey")}, {info[0]});
+  worker->Queue();
+  return worker->promise();
+}
+
+// Seeded form (client side, for transfer): bodies + public mask seed.
+Napi::Value PfksKeygenSeeded(const Napi::CallbackInfo& info) {
+  ClientKey& ck = client_key(info[0]);
+  const WopParams w = parse_wop_params(info[1]);
+  FHE_CHECK(ck.params.same_as(w.params), "packing keyswitch keygen: parameters do not match the client key (",
+            ck.params.describe(), " vs ", w.params.describe(), ")");
+  auto out = std::make_shared<std::unique_ptr<SeededPackingKeys>>();
+  auto* worker = new LambdaWorker(
+      info.Env(), [out, &ck, w] { *out = generate_pfks_seeded(ck, w); },
+      [out](Napi::Env env) {
+        const int64_t bytes = int64_t((*out)->bodies.size() * 8);
+        return wrap<SPKHolder>(env, std::move(*out), bytes);
+      },
+      {holder_of(info[0], HKind::ClientKey, "clientKey")}, {info[0]});
+  worker->Queue();
+  return worker->promise();
+}
+
+// Server side: full keys from the seeded form, on a libuv worker.
+Napi::Value PfksExpand(const Napi::CallbackInfo& info) {
+  SeededPackingKeys& sk = get<SPKHolder>(info[0], HKind::SeededPackingKeys, "seededPackingKeys");
+  auto out = std::make_shared<std::unique_ptr<PackingKeyswitchKeys>>();
+  auto* worker = new LambdaWorker(
+      info.Env(), [out, &sk] { *out = expand_pfks(sk); },
+      [out](Napi::Env env) {
+        const int64_t bytes = int64_t((*out)->data.size() * 8);
+        return wrap<PKHolder>(env, std::move(*out), bytes);
+      },
+      {holder_of(info[0], HKind::SeededPackingKeys, "seededPackingKeys")}, {info[0]});
+  worker->Queue();
+  return worker->promise();
+}
+
+Napi::Value SerializePfksSeeded(const Napi::CallbackInfo& info) {
+  return to_buffer(info.Env(), get<SPKHolder>(info[0], HKind::SeededPackingKeys, "seededPackingKeys"),
+                   fingerprint_arg(info[1]));
+}
+Napi::Value DeserializePfksSeeded(const Napi::CallbackInfo& info) {
+  auto [d, n] = bytes_arg(info[0]);
+  auto k = deserialize_seeded_packing_keys(d, n, parse_wop_params(info[1]), fingerprint_arg(info[2]));
+  const int64_t bytes = int64_t(k->bodies.size() * 8);
+  return wrap<SPKHolder>(info.Env(), std::move(k), bytes);
+}
+
+Napi::Value PfksInfo(const Napi::CallbackInfo& info) {
+  PackingKeyswitchKeys& k = pfks_keys(info[0]);
+  const PfksLayout L(k.wop);
+  auto o = Napi::Object::New(info.Env());
+  o.Set("bytes", double(k.data.size() * 8));
+  o.Set("rows", double(L.rows()));
+  o.Set("keys", double(L.k + 1));
+  return o;
+}
+
+// Circuit bootstrapping of one neuron's residues (batch of m ciphertexts, moduli[i] for the i-th)
+// into the t selector GGSWs (doc order), Fourier form.
+Napi::Value CircuitBootstrap(const Napi::CallbackInfo& info) {
+  EvaluationKeys& k = eval_keys(info[0]);
+  PackingKeyswitchKeys& pk = pfks_keys(info[1]);
+  LweCiphertextBatch& b = batch(info[2]);
+  const std::vector<u32> moduli = moduli_arg(info[3]);
+  FHE_CHECK(b.count == moduli.size(), "circuitBootstrap: expected one residue ciphertext per modulus (",
+            moduli.size(), "), got ", b.count);
+  FHE_CHECK(b.dimension == k.params.big_lwe_dimension(), "Mismatched LweDimension. Evaluation keys (k*N): ",
+            k.params.big_lwe_dimension().value, ", ciphertexts: ", b.dimension.value);
+  const size_t t = check_moduli(k.params, moduli.data(), moduli.size());
+  auto g = std::make_unique<FourierGgswList>(k.params.glwe_dimension.value, k.params.polynomial_size.value,
+                                             pk.wop.cbs, t);
+  std::vector<const Torus*> res(b.count);
+  for (size_t i = 0; i < b.count; ++i) res[i] = b.ct(i);
+  circuit_bootstrap(k, pk, res.data(), moduli.data(), moduli.size(), *g);
+  const int64_t bytes = int64_t(g->data.size() * 8);
+  return wrap<GHolder>(info.Env(), std::move(g), bytes);
+}
+
+// Vertical packing over GGSWs [first, first+t) of a list: luts = E tables of 2^t torus words,
+// returns E LWEs (big key).
+Napi::Value VerticalPacking(const Napi::CallbackInfo& info) {
+  FourierGgswList& g = ggsw_list(info[0]);
+  const size_t first = size_arg(info, 1, "first", 1 << 20), t = size_arg(info, 2, "t", 24);
+  auto luts = u64arr(info[3], "luts");
+  FHE_CHECK(t >= 1 && first + t <= g.count, "verticalPacking: GGSWs [", first, ", ", first + t,
+            ") outside the list of ", g.count);
+  const size_t entries = size_t(1) << t;
+  FHE_CHECK(luts.ElementLength() % entries == 0 && luts.ElementLength() > 0,
+            "luts: expected a non-zero multiple of 2^t = ", entries, " torus words, got ", luts.ElementLength());
+  const size_t E = luts.ElementLength() / entries;
+  auto out = std::make_unique<LweCiphertextBatch>(LweDimension(g.k * g.N), E);
+  const Torus* l = reinterpret_cast<const Torus*>(luts.Data());
+  for (size_t e = 0; e < E; ++e) vertical_packing(g, first, t, l + e * entries, out->ct(e));
+  return wrap_batch(info.Env(), std::move(out));
+}
+
+// Batched WoP lookup on a libuv worker + the thread pool (wop.h, wop_lookup). Arguments:
+// (ek, pfks, residues batch [neuron][m], moduli, tableIndex per neuron, luts
+// [table][output][2^t] torus words, outputsPerTable, options?: { onProgress }).
+Napi::Value WopLookup(const Napi::CallbackInfo& info) {
+  EvaluationKeys& k = eval_keys(info[0]);
+  PackingKeyswitchKeys& pk = pfks_keys(info[1]);
+  LweCiphertextBatch& b = batch(info[2]);
+  auto moduli = std::make_shared<std::vector<u32>>(moduli_arg(info[3]));
+  const size_t t = check_moduli(k.params, moduli->data(), moduli->size());
+  FHE_CHECK(b.count % moduli->size() == 0, "residues: ", b.count, " ciphertexts is not a multiple of ",
+            moduli->size(), " moduli");
+  const size_t neurons = b.count / moduli->size();
+  auto idx = u32arr(info[4], "tableIndex");
+  FHE_CHECK(idx.ElementLength() == neurons, "tableIndex: expected one entry per neuron (", neurons, "), got ",
+            idx.ElementLength());
+  auto table_index = std::make_shared<std::vector<u32>>(idx.Data(), idx.Data() + idx.ElementLength());
+  auto luts_arr = u64arr(info[5], "luts");
+  const size_t outputs = size_arg(info, 6, "outputsPerTable", 1 << 16);
+  FHE_CHECK(outputs >= 1, "outputsPerTable must be >= 1");
+  const size_t per_table = outputs << t;
+  FHE_CHECK(luts_arr.ElementLength() % per_table == 0 && luts_arr.ElementLength() > 0, "luts: expected a non-zero multiple of outputsPerTable * 2^t = ",
+            per_table, " torus words, got ", luts_arr.ElementLength());
+  const size_t num_tables = luts_arr.ElementLength() / per_table;
+  auto luts = std::make_shared<std::vector<Torus>>(luts_arr.Data(), luts_arr.Data() + luts_arr.ElementLength());
+  std::shared_ptr<Napi::ThreadSafeFunction> tsfn;
+  if (info.Length() > 7 && !info[7].IsUndefined() && !info[7].IsNull()) {
+    if (!info[7].IsObject()) fail("options: expected an object { onProgress? }");
+    Napi::Value cb = info[7].As<Napi::Object>().Get("onProgress");
+    if (!cb.IsUndefined()) {
+      if (!cb.IsFunction()) fail("options.onProgress: expected a function (done, total) => void");
+      tsfn = std::make_shared<Napi::ThreadSafeFunction>(
+          Napi::ThreadSafeFunction::New(info.Env(), cb.As<Napi::Function>(), "fhenet wop progress", 0, 1));
+    }
+  }
+  auto result = std::make_shared<std::unique_ptr<LweCiphertextBatch>>();
+  auto* w = new LambdaWorker(
+      info.Env(),
+      [&k, &pk, &b, moduli, table_index, luts, num_tables, outputs, result, tsfn] {
+        WopProgress report = [tsfn](size_t done, size_t total) {
+          tsfn->NonBlockingCall([done, total](Napi::Env env, Napi::Function f) {
+            try {
+              f.Call({Napi::Number::New(env, double(done)), Napi::Number::New(env, double(total))});
+            } catch (const Napi::Error&) {
+              // A throwing progress callback must not abort the lookup.
+            }
+          });
+        };
+        try {
+          *result = wop_lookup(k, pk, b, moduli->data(), moduli->size(), table_index->data(), luts->data(), num_tables,
+                               outputs, tsfn ? &report : nullptr);
+        } catch (...) {
+          if (tsfn) tsfn->Release();
+          throw;
+        }
+        if (tsfn) tsfn->Release();
+      },
+      [result](Napi::Env env) { return wrap_batch(env, std::move(*result)); },
+      {holder_of(info[0], HKind::EvaluationKeys, "evaluationKeys"),
+       holder_of(info[1], HKind::PackingKeys, "packingKeys"), holder_of(info[2], HKind::Batch, "batch")},
+      {info[0], info[1], info[2]});
+  w->Queue();
+  return w->promise();
+}
+
 // ---- test and benchmark hooks (no secret material crosses them) ----
 // Negacyclic product of a (BigInt64Array, N) by b (Int32Array, N) through the f64 FFT.
 Napi::Value FftNegacyclicProduct(const Napi::CallbackInfo& info) {
@@ -1114,6 +1160,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   EXPORT("pbsResidue", PbsResidue);
   EXPORT("pfksKeygen", PfksKeygen);
   EXPORT("pfksInfo", PfksInfo);
+  EXPORT("pfksKeygenSeeded", PfksKeygenSeeded);
+  EXPORT("pfksExpand", PfksExpand);
+  EXPORT("serializePfksSeeded", SerializePfksSeeded);
+  EXPORT("deserializePfksSeeded", DeserializePfksSeeded);
   EXPORT("circuitBootstrap", CircuitBootstrap);
   EXPORT("verticalPacking", VerticalPacking);
   EXPORT("wopLookup", WopLookup);

@@ -17,6 +17,7 @@ const char* kind_name(uint16_t k) {
     case 2: return "evaluation keys";
     case 3: return "seeded evaluation keys";
     case 4: return "ciphertext batch";
+    case 5: return "seeded packing keyswitching keys";
     default: return "unknown object";
   }
 }
@@ -313,6 +314,49 @@ std::unique_ptr<LweCiphertextBatch> deserialize_ciphertexts(const u8* src, size_
   r.bytes(b->data.data(), count * (dim + 1) * 8);
   expect_end(r, len, what);
   return b;
+}
+
+size_t serialized_size(const SeededPackingKeys& k) {
+  const PfksLayout L(k.wop);
+  return kHeaderLen + 16 + 32 + 8 + L.rows() * L.N * 8 + kChecksumLen;
+}
+
+void serialize(const SeededPackingKeys& k, const Fingerprint& fp, u8* dst, size_t len) {
+  const PfksLayout L(k.wop);
+  Writer w(dst, len);
+  write_header(w, ObjectKind::SeededPackingKeys, k.wop.params, fp);
+  for (const Decomposition* d : {&k.wop.cbs, &k.wop.pfks}) {
+    w.put<u32>(u32(d->base_log.value));
+    w.put<u32>(u32(d->level_count.value));
+  }
+  w.bytes(k.mask_seed.bytes, 32);
+  w.put<u64>(L.rows());
+  w.bytes(k.bodies.data(), L.rows() * L.N * 8);
+  w.finish();
+}
+
+std::unique_ptr<SeededPackingKeys> deserialize_seeded_packing_keys(const u8* src, size_t len, const WopParams& expect,
+                                                                   const Fingerprint& fp) {
+  const char* what = "seeded packing keyswitching keys";
+  Reader r(src, len, what);
+  read_header(r, src, len, ObjectKind::SeededPackingKeys, expect.params, fp);
+  auto k = std::make_unique<SeededPackingKeys>();
+  k->wop = expect;
+  const char* names[2] = {"circuit bootstrapping", "packing keyswitch"};
+  const Decomposition* want[2] = {&expect.cbs, &expect.pfks};
+  for (int i = 0; i < 2; ++i) {
+    const u32 b = r.get<u32>(), l = r.get<u32>();
+    FHE_CHECK(b == want[i]->base_log.value && l == want[i]->level_count.value, what, " were made for another ",
+              names[i], " decomposition: expected ", want[i]->base_log.value, "/", want[i]->level_count.value,
+              ", got ", b, "/", l);
+  }
+  r.bytes(k->mask_seed.bytes, 32);
+  const PfksLayout L(expect);
+  expect_len(r, L.rows(), "row count", what);
+  k->bodies.resize(L.rows() * L.N);
+  r.bytes(k->bodies.data(), L.rows() * L.N * 8);
+  expect_end(r, len, what);
+  return k;
 }
 
 }  // namespace fhe

@@ -4,6 +4,7 @@
 // checksum; any mismatch throws EngineError with a message naming what was expected and found.
 #pragma once
 #include "entities.h"
+#include "wop.h"
 
 namespace fhe {
 
@@ -12,6 +13,7 @@ enum class ObjectKind : uint16_t {
   EvaluationKeys = 2,
   SeededEvaluationKeys = 3,
   CiphertextBatch = 4,
+  SeededPackingKeys = 5,  // WoP-PBS packing keyswitching keys, seeded form (wop.h)
 };
 
 struct Fingerprint {
@@ -35,6 +37,14 @@ std::unique_ptr<EvaluationKeys> deserialize_evaluation_keys(const u8* src, size_
                                                             const Fingerprint& fp);
 std::unique_ptr<SeededEvaluationKeys> deserialize_seeded_keys(const u8* src, size_t len, const Params& expect,
                                                               const Fingerprint& fp);
+// Seeded packing keyswitching keys: header (params of wop.params), then cbs and pfks base/levels
+// (4 x u32), mask seed (32), row count (u64), bodies (rows * N words), checksum. The reader checks
+// the decompositions against `expect` as well as the header.
+size_t serialized_size(const SeededPackingKeys&);
+void serialize(const SeededPackingKeys&, const Fingerprint&, u8* dst, size_t len);
+std::unique_ptr<SeededPackingKeys> deserialize_seeded_packing_keys(const u8* src, size_t len, const WopParams& expect,
+                                                                   const Fingerprint& fp);
+
 std::unique_ptr<LweCiphertextBatch> deserialize_ciphertexts(const u8* src, size_t len, const Params& expect,
                                                             const Fingerprint& fp);
 

@@ -85,7 +85,7 @@ void build_residue_lut(const Params& params, u32 p, const Torus* values, Torus* 
 // ---- packing keyswitching keys ----
 
 void generate_pfks_rows(const ClientKey& key, const WopParams& wop, const ChaChaKey& mask_seed,
-                        const ChaChaKey& noise_key, Torus* keys, size_t row_start, size_t row_end) {
+                        const ChaChaKey& noise_key, Torus* keys, Torus* bodies, size_t row_start, size_t row_end) {
   const Params& p = key.params;
   FHE_CHECK(p.same_as(wop.params), "packing keyswitch keygen: WoP parameters do not match the client key");
   const PfksLayout L(wop);
@@ -121,9 +121,12 @@ void generate_pfks_rows(const ClientKey& key, const WopParams& wop, const ChaCha
     } else {  // f_k(x) = x
       body[0] += x;
     }
-    Torus* dst = keys + row * L.row_len();
-    std::memcpy(dst, masks.data(), k * N * sizeof(Torus));
-    std::memcpy(dst + k * N, body.data(), N * sizeof(Torus));
+    if (keys) {
+      Torus* dst = keys + row * L.row_len();
+      std::memcpy(dst, masks.data(), k * N * sizeof(Torus));
+      std::memcpy(dst + k * N, body.data(), N * sizeof(Torus));
+    }
+    if (bodies) std::memcpy(bodies + row * N, body.data(), N * sizeof(Torus));
   }
   // Key products and the last message-bearing body (before it was copied out) are secret.
   wipe(prod.data(), N * sizeof(Torus));
@@ -131,21 +134,76 @@ void generate_pfks_rows(const ClientKey& key, const WopParams& wop, const ChaCha
   wipe(fft.data(), 2 * N * sizeof(double));
 }
 
+void expand_pfks_rows(const WopParams& wop, const ChaChaKey& mask_seed, const Torus* bodies, Torus* keys,
+                      size_t row_start, size_t row_end) {
+  const PfksLayout L(wop);
+  FHE_CHECK(row_start <= row_end && row_end <= L.rows(), "PFKS rows [", row_start, ", ", row_end, ") outside [0, ",
+            L.rows(), ")");
+  const size_t kN = L.k * L.N;
+  for (size_t row = row_start; row < row_end; ++row) {
+    ChaCha20Stream ms(mask_seed, StreamDomain::PfksMask, row);
+    Torus* dst = keys + row * L.row_len();
+    ms.fill_u64(dst, kN);
+    std::memcpy(dst + kN, bodies + row * L.N, L.N * sizeof(Torus));
+  }
+}
+
+namespace {
+
+constexpr size_t kPfksGenChunk = 256;  // rows per pool job
+
+template <typename F>
+void for_row_chunks(size_t rows, F&& f) {
+  const size_t chunks = (rows + kPfksGenChunk - 1) / kPfksGenChunk;
+  ThreadPool::global().parallel_for(chunks, [&](size_t i, size_t) {
+    f(i * kPfksGenChunk, std::min(rows, (i + 1) * kPfksGenChunk));
+  });
+}
+
+}  // namespace
+
 std::unique_ptr<PackingKeyswitchKeys> generate_pfks_keys(const ClientKey& key, const WopParams& wop) {
   wop.validate();
   auto out = std::make_unique<PackingKeyswitchKeys>();
   out->wop = wop;
   const PfksLayout L(wop);
   out->data.resize(L.len());
-  // The mask seed is never published here (full keys only); fresh OS randomness for both.
+  // Full keys only: the mask seed is never published; fresh OS randomness for both streams.
   ChaChaKey mask_seed = os_random_key(), noise_key = os_random_key();
-  constexpr size_t chunk = 256;
-  const size_t chunks = (L.rows() + chunk - 1) / chunk;
-  ThreadPool::global().parallel_for(chunks, [&](size_t i, size_t) {
-    generate_pfks_rows(key, wop, mask_seed, noise_key, out->data.data(), i * chunk, std::min(L.rows(), (i + 1) * chunk));
+  for_row_chunks(L.rows(), [&](size_t a, size_t b) {
+    generate_pfks_rows(key, wop, mask_seed, noise_key, out->data.data(), nullptr, a, b);
   });
   wipe(&noise_key, sizeof noise_key);
   wipe(&mask_seed, sizeof mask_seed);
+  return out;
+}
+
+std::unique_ptr<SeededPackingKeys> generate_pfks_seeded(const ClientKey& key, const WopParams& wop) {
+  wop.validate();
+  auto out = std::make_unique<SeededPackingKeys>();
+  out->wop = wop;
+  out->mask_seed = os_random_key();  // public once published; fresh per key set
+  const PfksLayout L(wop);
+  out->bodies.resize(L.rows() * L.N);
+  ChaChaKey noise_key = os_random_key();
+  for_row_chunks(L.rows(), [&](size_t a, size_t b) {
+    generate_pfks_rows(key, wop, out->mask_seed, noise_key, nullptr, out->bodies.data(), a, b);
+  });
+  wipe(&noise_key, sizeof noise_key);
+  return out;
+}
+
+std::unique_ptr<PackingKeyswitchKeys> expand_pfks(const SeededPackingKeys& seeded) {
+  seeded.wop.validate();
+  const PfksLayout L(seeded.wop);
+  FHE_CHECK(seeded.bodies.size() == L.rows() * L.N, "seeded PFKS keys: expected ", L.rows() * L.N,
+            " body words, got ", seeded.bodies.size());
+  auto out = std::make_unique<PackingKeyswitchKeys>();
+  out->wop = seeded.wop;
+  out->data.resize(L.len());
+  for_row_chunks(L.rows(), [&](size_t a, size_t b) {
+    expand_pfks_rows(seeded.wop, seeded.mask_seed, seeded.bodies.data(), out->data.data(), a, b);
+  });
   return out;
 }
 

@@ -55,12 +55,25 @@ struct PackingKeyswitchKeys {
   AlignedBuffer<Torus> data;
 };
 
+// Compressed transfer form (client -> server): masks are regenerated from mask_seed (public).
+struct SeededPackingKeys {
+  WopParams wop;
+  ChaChaKey mask_seed;
+  AlignedBuffer<Torus> bodies;  // [row][N], rows as in PfksLayout
+};
+
 // Rows [row_start, row_end) of the keys (row = first_row(c) + a * l_pfks + level): masks from
-// (mask_seed, PfksMask, row), GLWE noise from (noise_key, PfksNoise, row). Thread-safe per row.
+// (mask_seed, PfksMask, row), GLWE noise from (noise_key, PfksNoise, row). Full rows into `keys`
+// and/or bodies into `bodies` (either may be null). Thread-safe per row.
 void generate_pfks_rows(const ClientKey& key, const WopParams& wop, const ChaChaKey& mask_seed,
-                        const ChaChaKey& noise_key, Torus* keys, size_t row_start, size_t row_end);
-// All rows, on the thread pool, with fresh OS-random seeds.
+                        const ChaChaKey& noise_key, Torus* keys, Torus* bodies, size_t row_start, size_t row_end);
+// Server side: full rows from the seeded form.
+void expand_pfks_rows(const WopParams& wop, const ChaChaKey& mask_seed, const Torus* bodies, Torus* keys,
+                      size_t row_start, size_t row_end);
+// All rows on the thread pool, fresh OS-random seeds: full keys, or the seeded form.
 std::unique_ptr<PackingKeyswitchKeys> generate_pfks_keys(const ClientKey& key, const WopParams& wop);
+std::unique_ptr<SeededPackingKeys> generate_pfks_seeded(const ClientKey& key, const WopParams& wop);
+std::unique_ptr<PackingKeyswitchKeys> expand_pfks(const SeededPackingKeys& seeded);
 
 // outs[g] ((k+1)N, GLWE) = PFKS with key c of ins[g] (kN+1, big key), g < count: the key is
 // streamed once for the whole group. digits: scratch of count * kPfksChunk * l_pfks i64.

@@ -87,6 +87,13 @@ export interface NativeAddon {
   /** Packing keyswitching keys ((k+1) keys, full form) from the client key. */
   pfksKeygen(ck: NativeHandle, p: NativeWopParams): Promise<NativeHandle>;
   pfksInfo(pk: NativeHandle): { bytes: number; rows: number; keys: number };
+  /** Seeded transfer form (client): GLWE bodies + public mask seed, about 1/(k+1) of the full keys. */
+  pfksKeygenSeeded(ck: NativeHandle, p: NativeWopParams): Promise<NativeHandle>;
+  /** Server: full packing keyswitching keys from the seeded form. */
+  pfksExpand(seeded: NativeHandle): Promise<NativeHandle>;
+  /** Seeded keys <-> bytes (object kind 5: header, decompositions, mask seed, bodies, checksum). */
+  serializePfksSeeded(seeded: NativeHandle, fp: Buffer): Buffer;
+  deserializePfksSeeded(bytes: Uint8Array, p: NativeWopParams, fp: Buffer): NativeHandle;
   /** Circuit bootstrapping of one neuron's m residues (batch of m, moduli[i] for the i-th) into t Fourier GGSWs. */
   circuitBootstrap(ek: NativeHandle, pk: NativeHandle, residues: NativeHandle, moduli: Uint32Array): NativeHandle;
   /** Vertical packing over GGSWs [first, first+t): luts = E tables of 2^t words -> E LWEs. */

@@ -162,6 +162,35 @@ describe('packing keyswitch keys and circuit bootstrapping', () => {
     expect(info.bytes).toBe(info.rows * (k + 1) * N * 8);
   });
 
+  test('seeded form: bytes round trip, expansion on the server side, GGSWs from the expanded keys are right', async () => {
+    const fp = Buffer.alloc(32, 7);
+    const seeded = await native.pfksKeygenSeeded(ck, wopParams);
+    const bytes = native.serializePfksSeeded(seeded, fp);
+    const k = wopParams.glweDimension;
+    const rows = (k * (k * N + 1) + k * N) * wopParams.packingKeyswitch.levelCount;
+    expect(bytes.length).toBe(112 + 16 + 32 + 8 + rows * N * 8 + 8); // header, decompositions, seed, count, bodies, checksum
+    const back = native.deserializePfksSeeded(bytes, wopParams, fp);
+    expect(native.serializePfksSeeded(back, fp).equals(bytes)).toBe(true);
+    expect(() => native.deserializePfksSeeded(bytes, { ...wopParams, circuitBootstrap: { baseLog: 4, levelCount: 5 } }, fp)).toThrow(
+      /circuit bootstrapping decomposition: expected 4\/5, got 5\/4/,
+    );
+    expect(() => native.deserializePfksSeeded(bytes, wopParams, Buffer.alloc(32, 8))).toThrow(/fingerprint differs/);
+    const corrupt = Buffer.from(bytes);
+    corrupt[5000] ^= 1;
+    expect(() => native.deserializePfksSeeded(corrupt, wopParams, fp)).toThrow(/checksum/);
+    const expanded = await native.pfksExpand(back);
+    expect(native.pfksInfo(expanded).rows).toBe(rows);
+    const p = 11;
+    for (const r of [0, 5, 10]) {
+      const b = native.encryptTorus(ck, BigUint64Array.of(BigInt(r) * delta(p)));
+      const ggsw = native.circuitBootstrap(ek, expanded, b, Uint32Array.of(p));
+      const out = native.verticalPacking(ggsw, 0, bitsOf(p), BigUint64Array.from(Array.from({ length: 16 }, (_, i) => BigInt(i) * delta(16))));
+      expect(decodeResidue(native.decryptPhase(ck, out)[0]!, 16), `r=${r}`).toBe(r);
+      for (const h of [b, ggsw, out]) native.dispose(h);
+    }
+    for (const h of [seeded, back, expanded]) native.dispose(h);
+  }, 120_000);
+
   test('every bit of every residue mod 7 and 13: CMux(GGSW(bit), A, B) decrypts to bit ? B : A', () => {
     for (const p of [7, 13]) {
       for (let r = 0; r < p; r++) {
