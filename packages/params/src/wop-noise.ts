@@ -106,7 +106,7 @@ export function varPackingKeyswitch(p: PackingKeyswitchNoiseParams, decompositio
 export type CircuitBootstrapNoiseParams = PbsNoiseParams & Pick<WopParameterSet, 'packingKeyswitch'>;
 
 export interface GgswNoise {
-  /** Variance of the level PBS output (the LWE the PFKS reads): varPbs(set). */
+  /** Variance of the level PBS output (the LWE the PFKS reads): varPbs(set) unless given. */
   readonly pbs: number;
   /** Mean coefficient variance of a mask row (c < k): (Var_PBS + rounding)/2 + keyNoise. */
   readonly maskRow: number;
@@ -116,11 +116,16 @@ export interface GgswNoise {
   readonly mean: number;
 }
 
-/** The noise of a GGSW made by circuit bootstrapping (level PBS, then k+1 PFKS), row by row. */
-export function ggswNoiseFromCircuitBootstrap(set: CircuitBootstrapNoiseParams): GgswNoise {
+/**
+ * The noise of a GGSW made by circuit bootstrapping (level PBS, then k+1 PFKS), row by row.
+ * `levelOutputVariance`: the variance of the LWEs the PFKS read, by default the level PBS's
+ * varPbs(set) (the parameter exists so a simulation can feed other inputs).
+ */
+export function ggswNoiseFromCircuitBootstrap(set: CircuitBootstrapNoiseParams, levelOutputVariance = varPbs(set)): GgswNoise {
+  checkVariance(levelOutputVariance, 'levelOutputVariance');
   const k = set.glweDimension;
   const N = set.polynomialSize;
-  const pbs = varPbs(set);
+  const pbs = levelOutputVariance;
   const mask = varPackingKeyswitch(set, set.packingKeyswitch, 'mask');
   const body = varPackingKeyswitch(set, set.packingKeyswitch, 'body');
   const maskRow = (pbs + mask.rounding) / 2 + mask.keyNoise;
