@@ -427,11 +427,11 @@ struct PbsOptionsArg {
   size_t group_size = 0;
   Napi::Function on_progress;
 };
-PbsOptionsArg pbs_options(const Napi::CallbackInfo& info) {
+PbsOptionsArg pbs_options(const Napi::CallbackInfo& info, size_t index = 4) {
   PbsOptionsArg o;
-  if (info.Length() < 5 || info[4].IsUndefined() || info[4].IsNull()) return o;
-  if (!info[4].IsObject()) fail("options: expected an object { groupSize?, onProgress? }");
-  Napi::Object obj = info[4].As<Napi::Object>();
+  if (info.Length() <= index || info[index].IsUndefined() || info[index].IsNull()) return o;
+  if (!info[index].IsObject()) fail("options: expected an object { groupSize?, onProgress? }");
+  Napi::Object obj = info[index].As<Napi::Object>();
   if (!obj.Get("groupSize").IsUndefined()) o.group_size = uint_field(obj, "groupSize", "options", double(kMaxPbsGroup));
   Napi::Value cb = obj.Get("onProgress");
   if (!cb.IsUndefined()) {
@@ -452,48 +452,58 @@ Napi::Value Pbs(const Napi::CallbackInfo& info) {
   return wrap_batch(info.Env(), pbs_batch(k, b, a.table_index.data(), a.tables.data(), a.num_tables, opts));
 }
 
-Napi::Value PbsAsync(const Napi::CallbackInfo& info) {
-  EvaluationKeys& k = eval_keys(info[0]);
-  LweCiphertextBatch& b = batch(info[1]);
-  auto a = std::make_shared<PbsArgs>(pbs_args(info, k, b));
-  const PbsOptionsArg o = pbs_options(info);
-  const size_t group_size = o.group_size;
-  // Progress crosses from pool threads to the JS thread through a thread-safe function, released
-  // when the batch ends (calls already queued are still delivered, possibly after the Promise
-  // settles: the TS wrapper ignores those).
+// Runs job(progress) on a libuv worker and resolves with the batch it returns. progress is null
+// without a callback; otherwise it forwards (done, total) from pool threads to on_progress on the
+// JS thread through a thread-safe function released when the job ends (calls already queued are
+// still delivered, possibly after the Promise settles: the TS wrappers ignore those).
+using BatchJob = std::function<std::unique_ptr<LweCiphertextBatch>(const PbsProgress* progress)>;
+Napi::Value queue_batch_job(Napi::Env env, Napi::Function on_progress, const char* name, BatchJob job,
+                            std::vector<HolderBase*> pins, std::vector<Napi::Value> keep) {
   std::shared_ptr<Napi::ThreadSafeFunction> tsfn;
-  if (!o.on_progress.IsEmpty())
-    tsfn = std::make_shared<Napi::ThreadSafeFunction>(
-        Napi::ThreadSafeFunction::New(info.Env(), o.on_progress, "fhenet pbs progress", 0, 1));
+  if (!on_progress.IsEmpty())
+    tsfn = std::make_shared<Napi::ThreadSafeFunction>(Napi::ThreadSafeFunction::New(env, on_progress, name, 0, 1));
   auto result = std::make_shared<std::unique_ptr<LweCiphertextBatch>>();
   auto* w = new LambdaWorker(
-      info.Env(),
-      [&k, &b, a, result, tsfn, group_size] {
+      env,
+      [job = std::move(job), result, tsfn] {
         PbsProgress report = [tsfn](size_t done, size_t total) {
           tsfn->NonBlockingCall([done, total](Napi::Env env, Napi::Function f) {
             try {
               f.Call({Napi::Number::New(env, double(done)), Napi::Number::New(env, double(total))});
             } catch (const Napi::Error&) {
-              // A throwing progress callback must not abort the batch (the TS layer reports it).
+              // A throwing progress callback must not abort the job (the TS layer reports it).
             }
           });
         };
-        PbsBatchOptions opts;
-        opts.group_size = group_size;
-        if (tsfn) opts.progress = &report;
         try {
-          *result = pbs_batch(k, b, a->table_index.data(), a->tables.data(), a->num_tables, opts);
+          *result = job(tsfn ? &report : nullptr);
         } catch (...) {
           if (tsfn) tsfn->Release();
           throw;
         }
         if (tsfn) tsfn->Release();
       },
-      [result](Napi::Env env) { return wrap_batch(env, std::move(*result)); },
-      {holder_of(info[0], HKind::EvaluationKeys, "evaluationKeys"), holder_of(info[1], HKind::Batch, "batch")},
-      {info[0], info[1]});
+      [result](Napi::Env env) { return wrap_batch(env, std::move(*result)); }, std::move(pins), std::move(keep));
   w->Queue();
   return w->promise();
+}
+
+Napi::Value PbsAsync(const Napi::CallbackInfo& info) {
+  EvaluationKeys& k = eval_keys(info[0]);
+  LweCiphertextBatch& b = batch(info[1]);
+  auto a = std::make_shared<PbsArgs>(pbs_args(info, k, b));
+  const PbsOptionsArg o = pbs_options(info);
+  const size_t group_size = o.group_size;
+  return queue_batch_job(
+      info.Env(), o.on_progress, "fhenet pbs progress",
+      [&k, &b, a, group_size](const PbsProgress* progress) {
+        PbsBatchOptions opts;
+        opts.group_size = group_size;
+        opts.progress = progress;
+        return pbs_batch(k, b, a->table_index.data(), a->tables.data(), a->num_tables, opts);
+      },
+      {holder_of(info[0], HKind::EvaluationKeys, "evaluationKeys"), holder_of(info[1], HKind::Batch, "batch")},
+      {info[0], info[1]});
 }
 
 // Test hook: the per-ciphertext reference loop (keyswitch_pbs_reference), one thread.
@@ -849,6 +859,25 @@ Napi::Value PbsResidue(const Napi::CallbackInfo& info) {
   return wrap_batch(info.Env(), pbs_batch_luts(k, b, a.table_index.data(), a.luts.data(), a.num_tables));
 }
 
+// Same on a libuv worker + the thread pool; options (6th argument) as pbsAsync's.
+Napi::Value PbsResidueAsync(const Napi::CallbackInfo& info) {
+  EvaluationKeys& k = eval_keys(info[0]);
+  LweCiphertextBatch& b = batch(info[1]);
+  auto a = std::make_shared<ResiduePbsArgs>(residue_pbs_args(info, k, b));
+  const PbsOptionsArg o = pbs_options(info, 5);
+  const size_t group_size = o.group_size;
+  return queue_batch_job(
+      info.Env(), o.on_progress, "fhenet residue pbs progress",
+      [&k, &b, a, group_size](const PbsProgress* progress) {
+        PbsBatchOptions opts;
+        opts.group_size = group_size;
+        opts.progress = progress;
+        return pbs_batch_luts(k, b, a->table_index.data(), a->luts.data(), a->num_tables, opts);
+      },
+      {holder_of(info[0], HKind::EvaluationKeys, "evaluationKeys"), holder_of(info[1], HKind::Batch, "batch")},
+      {info[0], info[1]});
+}
+
 // Packing keyswitching keys from the client key, on a libuv worker (seconds).
 Napi::Value PfksKeygen(const Napi::CallbackInfo& info) {
   ClientKey& ck = client_key(info[0]);
@@ -984,44 +1013,24 @@ Napi::Value WopLookup(const Napi::CallbackInfo& info) {
             per_table, " torus words, got ", luts_arr.ElementLength());
   const size_t num_tables = luts_arr.ElementLength() / per_table;
   auto luts = std::make_shared<std::vector<Torus>>(luts_arr.Data(), luts_arr.Data() + luts_arr.ElementLength());
-  std::shared_ptr<Napi::ThreadSafeFunction> tsfn;
+  Napi::Function on_progress;
   if (info.Length() > 7 && !info[7].IsUndefined() && !info[7].IsNull()) {
     if (!info[7].IsObject()) fail("options: expected an object { onProgress? }");
     Napi::Value cb = info[7].As<Napi::Object>().Get("onProgress");
     if (!cb.IsUndefined()) {
       if (!cb.IsFunction()) fail("options.onProgress: expected a function (done, total) => void");
-      tsfn = std::make_shared<Napi::ThreadSafeFunction>(
-          Napi::ThreadSafeFunction::New(info.Env(), cb.As<Napi::Function>(), "fhenet wop progress", 0, 1));
+      on_progress = cb.As<Napi::Function>();
     }
   }
-  auto result = std::make_shared<std::unique_ptr<LweCiphertextBatch>>();
-  auto* w = new LambdaWorker(
-      info.Env(),
-      [&k, &pk, &b, moduli, table_index, luts, num_tables, outputs, result, tsfn] {
-        WopProgress report = [tsfn](size_t done, size_t total) {
-          tsfn->NonBlockingCall([done, total](Napi::Env env, Napi::Function f) {
-            try {
-              f.Call({Napi::Number::New(env, double(done)), Napi::Number::New(env, double(total))});
-            } catch (const Napi::Error&) {
-              // A throwing progress callback must not abort the lookup.
-            }
-          });
-        };
-        try {
-          *result = wop_lookup(k, pk, b, moduli->data(), moduli->size(), table_index->data(), luts->data(), num_tables,
-                               outputs, tsfn ? &report : nullptr);
-        } catch (...) {
-          if (tsfn) tsfn->Release();
-          throw;
-        }
-        if (tsfn) tsfn->Release();
+  return queue_batch_job(
+      info.Env(), on_progress, "fhenet wop progress",
+      [&k, &pk, &b, moduli, table_index, luts, num_tables, outputs](const PbsProgress* progress) {
+        return wop_lookup(k, pk, b, moduli->data(), moduli->size(), table_index->data(), luts->data(), num_tables,
+                          outputs, progress);
       },
-      [result](Napi::Env env) { return wrap_batch(env, std::move(*result)); },
       {holder_of(info[0], HKind::EvaluationKeys, "evaluationKeys"),
        holder_of(info[1], HKind::PackingKeys, "packingKeys"), holder_of(info[2], HKind::Batch, "batch")},
       {info[0], info[1], info[2]});
-  w->Queue();
-  return w->promise();
 }
 
 // ---- test and benchmark hooks (no secret material crosses them) ----
@@ -1158,6 +1167,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   EXPORT("encryptTorus", EncryptTorus);
   EXPORT("residueLut", ResidueLut);
   EXPORT("pbsResidue", PbsResidue);
+  EXPORT("pbsResidueAsync", PbsResidueAsync);
   EXPORT("pfksKeygen", PfksKeygen);
   EXPORT("pfksInfo", PfksInfo);
   EXPORT("pfksKeygenSeeded", PfksKeygenSeeded);

@@ -84,6 +84,9 @@ export interface NativeAddon {
   residueLut(p: NativeParams, modulus: number, values: BigUint64Array): BigUint64Array;
   /** Keyswitch + PBS of residues mod `modulus`: tables = p torus words per function, tableIndex per ciphertext. */
   pbsResidue(ek: NativeHandle, b: NativeHandle, modulus: number, tableIndex: Uint32Array, tables: BigUint64Array): NativeHandle;
+  /** Same on a libuv worker + the thread pool (options as pbsAsync's); same bits as pbsResidue. */
+  pbsResidueAsync(ek: NativeHandle, b: NativeHandle, modulus: number, tableIndex: Uint32Array, tables: BigUint64Array,
+    options?: { groupSize?: number; onProgress?: (done: number, total: number) => void }): Promise<NativeHandle>;
   /** Packing keyswitching keys ((k+1) keys, full form) from the client key. */
   pfksKeygen(ck: NativeHandle, p: NativeWopParams): Promise<NativeHandle>;
   pfksInfo(pk: NativeHandle): { bytes: number; rows: number; keys: number };

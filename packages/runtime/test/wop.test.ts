@@ -119,6 +119,21 @@ describe('residue LUT (odd modulus, no padding)', () => {
     }
   }, 120_000);
 
+  test('pbsResidueAsync: same bits as pbsResidue, progress ends at (total, total)', async () => {
+    const p = 13;
+    const rs = Array.from({ length: 10 }, () => rand(p));
+    const tables = BigUint64Array.from(Array.from({ length: 2 * p }, () => randTorus()));
+    const index = Uint32Array.from(rs.map((_, i) => i % 2));
+    const b = native.encryptTorus(ck, BigUint64Array.from(rs.map((r) => BigInt(r) * delta(p))));
+    const sync = native.pbsResidue(ek, b, p, index, tables);
+    const seen: number[][] = [];
+    const async_ = await native.pbsResidueAsync(ek, b, p, index, tables, { groupSize: 3, onProgress: (d, t) => seen.push([d, t]) });
+    expect(native.decryptPhase(ck, async_)).toEqual(native.decryptPhase(ck, sync));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(seen.at(-1)).toEqual([10, 10]);
+    for (const h of [b, sync, async_]) native.dispose(h);
+  });
+
   test('after a dot product with clear weights the residue wraps mod p (sum w_j E(r_j) = E(S mod p))', () => {
     for (const p of [7, 11, 13, 31]) {
       const cols = 6;
