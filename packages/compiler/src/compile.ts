@@ -47,8 +47,8 @@ export interface CompileOptions {
    * exact for every input, instead of being rejected or rounded; the other stages stay padded PBS
    * stages of at most that many bits. Rounding such a stage is an error (a per-stage roundBits
    * list must give it 0; one k applies to the padded lookup stages; 'auto' is refused, it prices
-   * parameters that CRT circuits do not get yet). A circuit with CRT stages gets no parameters yet:
-   * the WoP parameter optimizer of @fhenet/params is wired next.
+   * padded parameters). A circuit whose encrypted stages are all CRT stages gets one WoP parameter
+   * set (crt-parameters.ts); a mixed one gets none (the runtime cannot run it; use a smaller maxBits).
    */
   readonly crt?: boolean;
   /** Largest residue modulus of the CRT stages (default 2^maxBits - 1, with maxBits defaulting to DEFAULT_CRT_BITS). */
@@ -62,7 +62,7 @@ export interface CompileOptions {
  */
 export const DEFAULT_CRT_BITS = 8;
 
-/** Why a circuit with CRT stages has no parameters (yet). */
+/** @deprecated CRT circuits now get one WoP parameter set (crt-parameters.ts); kept for callers that matched the old message. */
 export const CRT_PARAMETERS_PENDING =
   'the circuit has CRT stages, whose WoP-PBS parameters (@fhenet/params optimizeWopParameters, docs/crt.md section 6) are not wired into the compiler yet';
 
@@ -213,7 +213,7 @@ export function compile(graph: TrainedGraph, options: CompileOptions = {}): Comp
     const sized = roundBits.every((k) => k === 0) ? plain : sizeWith(roundBits);
     let parameters: ParameterChoice | { error: string };
     try {
-      parameters = sized.stages.some((s) => s.crt) ? { error: CRT_PARAMETERS_PENDING } : chooseParameters(sized, options.pError);
+      parameters = chooseParameters(sized, options.pError); // one WoP set when the circuit has CRT stages
     } catch (e) {
       if (options.pError !== undefined && !(options.pError > 0 && options.pError < 1)) throw e; // the user's mistake, not the model's
       parameters = { error: (e as Error).message };
@@ -222,7 +222,8 @@ export function compile(graph: TrainedGraph, options: CompileOptions = {}): Comp
   });
   // Priced on the PBS the runtime runs (known-zero extractions skipped); the parameters' own count
   // (every extraction of every neuron) only splits the error probability, conservatively.
-  const inferenceMs = (c: (typeof priced)[number]) => ('error' in c.parameters ? Infinity : c.parameters.predictedPbsMs * pbsCount(c.sized));
+  const inferenceMs = (c: (typeof priced)[number]) =>
+    'error' in c.parameters ? Infinity : c.parameters.wop ? c.parameters.wop.predictedInferenceMs : c.parameters.predictedPbsMs * pbsCount(c.sized);
   const cheapest = Math.min(...priced.map(inferenceMs));
   // The first (smallest k) within the slack of the cheapest; the only one when k was given.
   const chosen = priced.find((c) => inferenceMs(c) <= cheapest * AUTO_ROUNDING_SLACK) ?? priced[0]!;
@@ -273,7 +274,7 @@ export function compile(graph: TrainedGraph, options: CompileOptions = {}): Comp
     maxNu: Math.max(...stages.map((s) => s.nu)),
     floatTies: floatTies(lowered, lowerGraph(graph, precision === 'float32' ? 'float64' : 'float32'), allRanges.map((r) => r.worstCase)).length,
     parameters,
-    ...('error' in parameters ? {} : { predictedInferenceMs: parameters.predictedPbsMs * pbsCount(circuit) }),
+    ...('error' in parameters ? {} : { predictedInferenceMs: parameters.wop ? parameters.wop.predictedInferenceMs : parameters.predictedPbsMs * pbsCount(circuit) }),
     roundingCandidates,
     ...(clearStages ? { clearStages: clearStages.map((c) => ({ name: c.name, kind: c.linear.kind, outputs: outputSize(c.linear), bits: c.bits })) } : {}),
   };

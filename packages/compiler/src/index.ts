@@ -3,7 +3,7 @@ export const PACKAGE_NAME = '@fhenet/compiler';
 export * from './circuit/types.js';
 export { accumulate, channelCount, channelOfOutputs, inputSize, outputSize } from './circuit/linear.js';
 export { circuitToJson, circuitFromJson, circuitVersionOf, saveCircuit, loadCircuit, MAX_CIRCUIT_BITS } from './circuit/format.js';
-export { chooseCrtModuli, crtIndex, crtLookups, crtModuliViolation, crtProduct, residueBits, selectorBits, MAX_CRT_PRODUCT, type CrtModuliOptions } from './circuit/crt.js';
+export { crtIndex, crtLookups, crtModuliViolation, crtProduct, selectorBits, MAX_CRT_PRODUCT } from './circuit/crt.js';
 export { simulate, type SimulationResult, type StageTrace } from './simulate.js';
 export { quantizeInputs, decodeOutputs, argmax } from './client.js';
 export { CircuitFormatError, LoweringError, BitWidthError } from './errors.js';
@@ -34,3 +34,4 @@ export {
   type TfheRsNoise,
   type TfheRsShortintApi,
 } from './tfhers-parameters.js';
+export { chooseCrtParameters, crtOutputBits, crtOutputsOf, mixedCrtViolation, type CrtStageCost, type WopChoice } from './crt-parameters.js';

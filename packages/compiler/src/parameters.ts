@@ -3,10 +3,11 @@
 // each with its own noise and tolerance) with the user's error probability per inference split
 // evenly over ALL the circuit's PBS.
 
-import { decisionPbsCount, keySizes, optimizeParameters, pErrorOfDecisions, predictedPbsMs, stageDecisions, type KeySizes, type PbsCost, type PbsDecision } from '@fhenet/params';
+import { decisionPbsCount, keySizes, optimizeParameters, pbsCost, pErrorOfDecisions, predictedPbsMs, stageDecisions, type KeySizes, type PbsCost, type PbsDecision } from '@fhenet/params';
 import { outputSize } from './circuit/linear.js';
 import { stagePbs } from './circuit/rounding.js';
 import type { Circuit, CircuitParameters } from './circuit/types.js';
+import { chooseCrtParameters, type WopChoice } from './crt-parameters.js';
 
 /** Default error probability of one whole inference (the paper's example, section 4). */
 export const DEFAULT_P_ERROR = 1e-6;
@@ -22,6 +23,11 @@ export interface ParameterChoice {
   readonly decisions: readonly PbsDecision[];
   /** Cost model turned into this machine's single-thread KS+PBS milliseconds (params' cost.ts). */
   readonly predictedPbsMs: number;
+  /**
+   * Circuits with CRT stages (crt-parameters.ts): the WoP set's rating, costs and key sizes
+   * (`parameters.set` is then a WopParameterSet; decisions are empty, pbsCount counts residue decisions).
+   */
+  readonly wop?: WopChoice;
 }
 
 /** PBS per inference, bit extractions included (the known-zero bits of extractFrom skipped). */
@@ -50,10 +56,19 @@ export function chooseParameters(circuit: Circuit, pErrorPerInference = DEFAULT_
   if (!(pErrorPerInference > 0 && pErrorPerInference < 1)) {
     throw new RangeError(`chooseParameters: pError must be a probability in (0, 1), got ${String(pErrorPerInference)}`);
   }
-  const crtStage = circuit.stages.find((s) => s.crt);
-  if (crtStage) {
-    // Its WoP lookups are not PBS decisions of one padded set: rating them as such would be wrong.
-    throw new RangeError(`chooseParameters: circuit "${circuit.name}": stage ${crtStage.name} is a CRT stage; its WoP-PBS parameters are chosen by @fhenet/params optimizeWopParameters, not wired into the compiler yet`);
+  if (circuit.stages.some((s) => s.crt)) {
+    // WoP lookups are not PBS decisions of one padded set: one WoP set rates them (crt-parameters.ts).
+    const { parameters, wop } = chooseCrtParameters(circuit, pErrorPerInference);
+    return {
+      parameters,
+      keySizes: wop.keySizes,
+      pbsCost: pbsCost(wop.set),
+      pbsCount: wop.residues,
+      maxNu: maxNu(circuit),
+      decisions: [],
+      predictedPbsMs: predictedPbsMs(pbsCost(wop.set)),
+      wop,
+    };
   }
   const decisions = circuitDecisions(circuit);
   const count = Math.max(1, decisionPbsCount(decisions));

@@ -4,7 +4,8 @@
 
 import { maxActiveSynapses, type IntRange } from '@fhenet/quantization';
 import { MAX_CIRCUIT_BITS } from './circuit/format.js';
-import { chooseCrtModuli, crtProduct, MAX_CRT_PRODUCT, type CrtSpec } from './circuit/crt.js';
+import { chooseCrtModuli } from '@fhenet/params';
+import { crtProduct, MAX_CRT_PRODUCT, type CrtSpec } from './circuit/crt.js';
 import { channelCount, channelOfOutputs } from './circuit/linear.js';
 import type { Circuit, OutputDecoder, Stage } from './circuit/types.js';
 import { BitWidthError, LoweringError } from './errors.js';
@@ -235,9 +236,10 @@ function crtStage(st: LoweredStage, r: StageRanges, maxModulus: number, last: bo
   const channels = channelCount(st.linear);
   const shift = Int32Array.from(r.worstCase, (w) => -w.min);
   const widest = Math.max(...r.worstCase.map(span));
-  let moduli: number[];
+  let moduli: readonly number[];
   try {
-    moduli = chooseCrtModuli(widest, { maxModulus });
+    // @fhenet/params: fewest selector bits, then fewer moduli, then smaller max; ascending.
+    moduli = chooseCrtModuli(widest, { maxModulus }).moduli;
   } catch (e) {
     throw new LoweringError(st.name, `CRT stage of worst-case span ${widest}: ${(e as Error).message}`);
   }
@@ -252,7 +254,7 @@ function crtStage(st: LoweredStage, r: StageRanges, maxModulus: number, last: bo
     min: Math.min(...rs.map((x, c) => x.min + (shift[c] as number))),
     max: Math.max(...rs.map((x, c) => x.max + (shift[c] as number))),
   });
-  const crt: CrtSpec = { moduli };
+  const crt: CrtSpec = { moduli: [...moduli] };
   const channel = channelOfOutputs(st.linear);
   return {
     name: st.name,

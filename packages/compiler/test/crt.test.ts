@@ -1,80 +1,22 @@
-// CRT stages (circuit format v4, compile crt, docs/crt.md): the moduli chooser against brute
-// force, the simulator's exact integer semantics on a hand-made circuit (wraps past M, plain
-// integers into a CRT stage), the reader's rejections, and compiled CRT circuits against the
-// padded, unrounded circuit sized on the same exact worst case.
+// CRT stages (circuit format v4, compile crt, docs/crt.md): the simulator's exact integer
+// semantics on a hand-made circuit (wraps past M, plain integers into a CRT stage), the reader's
+// rejections, and compiled CRT circuits against the padded, unrounded circuit sized on the same
+// exact worst case. The moduli chooser is @fhenet/params chooseCrtModuli (tested there).
 import { describe, expect, it } from 'vitest';
+import { chooseCrtModuli } from '@fhenet/params';
 import {
-  chooseCrtModuli,
   circuitFromJson,
   circuitToJson,
   compile,
-  crtModuliViolation,
   crtProduct,
   decodeOutputs,
   quantizeInputs,
-  selectorBits,
   simulate,
   type Circuit,
   type Stage,
 } from '../src/index.js';
-import { circuitOf, denseFromRows, randInt, rng } from './fixtures.js';
+import { circuitOf, denseFromRows } from './fixtures.js';
 import { convGraph, fcnnGraph, randomBytes } from './graphs.js';
-
-const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
-
-describe('chooseCrtModuli', () => {
-  /** Every set of pairwise coprime odd moduli in [3, max], best first by (t, count, max, descending tuple). */
-  function bruteForce(span: number, max: number): number[] {
-    const odd = Array.from({ length: Math.floor((max - 1) / 2) }, (_, i) => 3 + 2 * i);
-    let best: number[] | undefined;
-    const key = (s: number[]) => [selectorBits(s), s.length, ...s];
-    const better = (a: number[], b: number[]) => {
-      const [ka, kb] = [key(a), key(b)];
-      for (let i = 0; i < Math.max(ka.length, kb.length); i++) if (ka[i] !== kb[i]) return ka[i]! < kb[i]!;
-      return false;
-    };
-    const rec = (from: number, set: number[]) => {
-      if (set.length > 0 && crtProduct(set) >= span) {
-        const desc = [...set].sort((a, b) => b - a);
-        if (!best || better(desc, best)) best = desc;
-      }
-      for (let i = from; i < odd.length; i++) if (set.every((q) => gcd(q, odd[i]!) === 1)) rec(i + 1, [...set, odd[i]!]);
-    };
-    rec(0, []);
-    return best!;
-  }
-
-  it('equals the brute-force optimum (t, then fewer moduli, then smaller max) for every span up to 2^12, max modulus 15 and 31', () => {
-    for (const max of [15, 31]) {
-      for (let span = 1; span <= 4096; span += span < 200 ? 1 : 37) {
-        expect([span, max, chooseCrtModuli(span, { maxModulus: max })]).toEqual([span, max, bruteForce(span, max)]);
-      }
-    }
-  });
-
-  it('gives valid moduli covering the span on realistic accumulators', () => {
-    // (span, maxModulus) -> the answer worked out by hand: t = 13 is the least for 6289 (2^12.6),
-    // and 101 x 63 is the pair with the smallest maximum (97 x 63 = 6111 falls short).
-    expect(chooseCrtModuli(6289, { maxModulus: 1023 })).toEqual([101, 63]);
-    expect(chooseCrtModuli(600, { maxModulus: 511 })).toEqual([27, 23]);
-    const r = rng(3);
-    for (let i = 0; i < 50; i++) {
-      const span = randInt(r, 257, 70000);
-      const moduli = chooseCrtModuli(span, { maxModulus: 255 });
-      expect(crtModuliViolation(moduli)).toBeUndefined();
-      expect(crtProduct(moduli)).toBeGreaterThanOrEqual(span);
-      expect(Math.max(...moduli)).toBeLessThanOrEqual(255);
-      expect(selectorBits(moduli)).toBeLessThanOrEqual(Math.ceil(Math.log2(span)) + 2);
-    }
-  });
-
-  it('refuses a span no coprime odd moduli under the cap reach', () => {
-    // 3 x 5 x 7 = 105 is the most moduli <= 7 can cover.
-    expect(chooseCrtModuli(105, { maxModulus: 7 })).toEqual([7, 5, 3]);
-    expect(() => chooseCrtModuli(106, { maxModulus: 7 })).toThrow(/no pairwise coprime odd moduli <= 7 reach a product of 106 \(at most 105\)/);
-    expect(() => chooseCrtModuli(10, { maxModulus: 2 })).toThrow(/maxModulus must be an integer >= 3, got 2/);
-  });
-});
 
 /**
  * padded (4 bits: p = 16, residues mod 32) -> CRT (moduli 5, 3: M = 15) -> padded.
@@ -274,8 +216,10 @@ describe('compile crt', () => {
   it('takes moduli up to 2^maxBits - 1 by default, up to crtMaxModulus when given', () => {
     const graph = convGraph(13);
     const by = (o: { crtMaxModulus?: number }) => compile(graph, { sizing: 'worstCase', crt: true, maxBits: 5, ...o }).circuit.stages.flatMap((s) => (s.crt ? [s.crt.moduli] : []));
-    expect(by({})).toEqual([[11, 7], [23, 15]]); // spans 64 and 344: t = 7 and 9, each the pair with the smallest maximum (23 x 15 = 345)
-    expect(by({ crtMaxModulus: 15 })).toEqual([[11, 7], [11, 7, 5]]); // no pair <= 15 reaches 344 (15 x 13 = 195)
-    expect(() => by({ crtMaxModulus: 7 })).toThrow(/layer "fc": CRT stage of worst-case span 344: .*no pairwise coprime odd moduli <= 7 reach a product of 344 \(at most 105\)/);
+    // Spans 64 and 344 (worked out by hand): t = 7 and 9, each the pair with the smallest maximum (15 x 23 = 345).
+    expect(by({})).toEqual([[7, 11], [15, 23]]);
+    expect(by({})).toEqual([64, 344].map((span) => chooseCrtModuli(span, { maxModulus: 31 }).moduli));
+    expect(by({ crtMaxModulus: 15 })).toEqual([[7, 11], [5, 7, 11]]); // no pair <= 15 reaches 344 (13 x 15 = 195)
+    expect(() => by({ crtMaxModulus: 7 })).toThrow(/layer "fc": CRT stage of worst-case span 344: no pairwise coprime odd moduli <= 7 reach a product >= span 344/);
   });
 });

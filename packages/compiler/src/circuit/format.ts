@@ -3,7 +3,7 @@
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { assertQuantParams, type IntRange, type QuantParams } from '@fhenet/quantization';
-import { assertParameterSet, type TfheParameterSet } from '@fhenet/params';
+import { assertParameterSet, assertWopParameterSet, residueBits, type TfheParameterSet } from '@fhenet/params';
 import { CircuitFormatError, show } from '../errors.js';
 import { decodeFloats, decodeInts, encodeFloats, encodeInts } from './arrays.js';
 import { clearTableLength, type ClearStage } from './clear.js';
@@ -301,12 +301,27 @@ export function circuitFromJson(json: unknown, source = 'circuit'): Circuit {
   if (root.parameters !== undefined) {
     const pr = obj(root.parameters, 'parameters');
     let set: TfheParameterSet;
-    try {
-      set = assertParameterSet(pr.set);
-    } catch (e) {
-      set = fail('parameters.set', 'a valid TFHE parameter set', (e as Error).message);
+    const crtStages = stages.filter((st) => st.crt);
+    if (crtStages.length > 0) {
+      // v4 with CRT stages: one WoP-PBS set (circuitBootstrap, packingKeyswitch) serves every stage;
+      // its messageBits is ceil(log2 p_max) + 1 for the largest residue modulus, not `bits`.
+      try {
+        set = assertWopParameterSet(pr.set);
+      } catch (e) {
+        set = fail('parameters.set', 'a valid WoP-PBS parameter set (a CRT circuit\'s set has circuitBootstrap and packingKeyswitch)', (e as Error).message);
+      }
+      const pMax = Math.max(...crtStages.flatMap((st) => st.crt!.moduli));
+      if (residueBits(pMax) + 1 > set.messageBits) {
+        fail('parameters.set.messageBits', `>= ${residueBits(pMax) + 1} (ceil(log2 ${pMax}) + 1 for the largest modulus ${pMax})`, set.messageBits);
+      }
+    } else {
+      try {
+        set = assertParameterSet(pr.set);
+      } catch (e) {
+        set = fail('parameters.set', 'a valid TFHE parameter set', (e as Error).message);
+      }
+      if (set.messageBits !== bits) fail('parameters.set.messageBits', `${bits} (the circuit bits)`, set.messageBits);
     }
-    if (set.messageBits !== bits) fail('parameters.set.messageBits', `${bits} (the circuit bits)`, set.messageBits);
     const pe = num(pr.pErrorPerInference, 'parameters.pErrorPerInference');
     if (pe < 0 || pe > 1) fail('parameters.pErrorPerInference', 'a probability in [0, 1]', pe);
     parameters = { set, log2PFailPerPbs: num(pr.log2PFailPerPbs, 'parameters.log2PFailPerPbs'), pErrorPerInference: pe };
