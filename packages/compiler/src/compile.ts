@@ -193,8 +193,8 @@ export function compile(graph: TrainedGraph, options: CompileOptions = {}): Comp
   if (rb === 'auto' && isCrt.some((c) => c)) {
     const names = encrypted.stages.filter((_, i) => isCrt[i]).map((s) => s.name);
     throw new RangeError(
-      `compile: roundBits 'auto' picks the rounding by pricing TFHE parameters, and a circuit with CRT stages (${names.join(', ')}) gets none yet ` +
-        '(the WoP parameter optimizer is not wired): give the padded stages an explicit k, or 0',
+      `compile: roundBits 'auto' picks the rounding of padded stages by the price of their padded parameter set, which a circuit with CRT stages ` +
+        `(${names.join(', ')}) does not get (crt-parameters.ts: one WoP set, or none for a mixed circuit): give the padded stages an explicit k, or 0`,
     );
   }
   if (rb === 'auto') {

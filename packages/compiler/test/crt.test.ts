@@ -205,7 +205,7 @@ describe('compile crt', () => {
     expect(() => compile(graph, { sizing: 'worstCase', crt: true, maxBits: 5, roundBits: [2, 0, 0] })).toThrow(
       /layer "conv1": it becomes a CRT stage .* rounding and CRT exclude each other on a stage: give it round bits 0 .*, got 2/,
     );
-    expect(() => compile(graph, { sizing: 'worstCase', crt: true, maxBits: 5, roundBits: 'auto' })).toThrow(/roundBits 'auto' .* CRT stages \(conv1, fc\) gets none yet/);
+    expect(() => compile(graph, { sizing: 'worstCase', crt: true, maxBits: 5, roundBits: 'auto' })).toThrow(/roundBits 'auto' .* a circuit with CRT stages \(conv1, fc\) does not get/);
     const { circuit } = compile(graph, { sizing: 'worstCase', crt: true, maxBits: 5, roundBits: 2 });
     expect(circuit.stages.map((s) => [s.crt !== undefined, s.roundBits])).toEqual([
       [true, 0],
