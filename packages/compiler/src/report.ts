@@ -56,6 +56,24 @@ export function formatReport(report: CompileReport): string {
   const p = report.parameters;
   if ('error' in p) {
     lines.push(`parameters: none (${p.error})`);
+  } else if (p.wop) {
+    // One WoP-PBS set for every CRT stage (crt-parameters.ts).
+    const w = p.wop;
+    const set = w.set;
+    const ks = w.keySizes;
+    lines.push(
+      `parameters: ${set.name} (WoP-PBS): n=${set.lweDimension}, k=${set.glweDimension}, N=${set.polynomialSize}, messageBits ${set.messageBits}, ` +
+        `PBS ${set.pbs.baseLog}/${set.pbs.levelCount}, KS ${set.keyswitch.baseLog}/${set.keyswitch.levelCount}, ` +
+        `CBS ${set.circuitBootstrap.baseLog}/${set.circuitBootstrap.levelCount}, PFKS ${set.packingKeyswitch.baseLog}/${set.packingKeyswitch.levelCount}`,
+      `rated for: moduli <= ${w.maxModulus}, t <= ${w.maxSelectorBits} selector bits, nu <= ${p.maxNu.toFixed(2)}, ${w.maxOutputs} output encoding(s) per lookup` +
+        (w.outputDecodeBits !== undefined ? `, ${w.outputDecodeBits}-bit decrypted outputs (2^${w.outputDecodeLog2PFail!.toFixed(1)} each)` : ''),
+      `predicted error: 2^${p.parameters.log2PFailPerPbs.toFixed(1)} per residue decision (${w.residues} per inference), ${p.parameters.pErrorPerInference.toExponential(2)} per inference`,
+      `keys: bootstrapping ${mib(ks.bootstrapKeyBytes)} (seeded ${mib(ks.seededBootstrapKeyBytes)}), keyswitching ${mib(ks.keyswitchKeyBytes)} (seeded ${mib(ks.seededKeyswitchKeyBytes)}), ` +
+        `packing keyswitching ${mib(ks.packingKeyswitchKeyBytes)} (seeded ${mib(ks.seededPackingKeyswitchKeyBytes)})`,
+      ...w.stages.map((c) => `  ${c.name}: ${c.lookups} WoP lookups x ${c.pbsEquivalentsPerLookup.toFixed(1)} KS+PBS-equivalents of this set`),
+      `cost model: ${w.pbsEquivalents.toFixed(0)} KS+PBS-equivalents per inference; predicted latency ${(w.predictedInferenceMs / 1000).toFixed(1)} s per inference on one thread ` +
+        `(~${(w.predictedInferenceMs / 2000).toFixed(1)} s on 2 cores, idle; the WoP terms are not measured on the engine yet)`,
+    );
   } else {
     const set = p.parameters.set;
     lines.push(

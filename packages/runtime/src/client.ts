@@ -3,8 +3,8 @@
 import { LweCiphertextBatch } from './ciphertext.js';
 import { NativeObject } from './handle.js';
 import { native, type NativeHandle } from './native.js';
-import { assertEngineParams, engineFingerprint, type TfheParameterSet } from './parameters.js';
-import { EvaluationKeys, SeededEvaluationKeys, runKeySession, type ProgressCallback } from './server.js';
+import { assertEngineParams, assertWopEngineParams, engineFingerprint, type TfheParameterSet, type WopParameterSet } from './parameters.js';
+import { EvaluationKeys, SeededEvaluationKeys, SeededPackingKeys, runKeySession, type ProgressCallback } from './server.js';
 
 export interface KeygenOptions {
   readonly onProgress?: ProgressCallback;
@@ -23,6 +23,22 @@ export class ClientKey extends NativeObject {
   /** Encrypts integer messages (taken mod 2p, p = 2^messageBits) under the big key. */
   encrypt(messages: ArrayLike<number>): LweCiphertextBatch {
     return new LweCiphertextBatch(native.encrypt(this.handle, Int32Array.from(messages)), this.params);
+  }
+  /**
+   * Encrypts raw torus plaintexts (u64 words, 2^64 scale) under the big key: residues r * round(2^64 / p)
+   * of CRT stages (residues.ts), which have no padding bit and no power-of-two delta.
+   */
+  encryptTorus(plaintexts: BigUint64Array): LweCiphertextBatch {
+    return new LweCiphertextBatch(native.encryptTorus(this.handle, plaintexts), this.params);
+  }
+  /**
+   * Seeded packing keyswitching keys for WoP lookups (circuits with CRT stages): the key's
+   * parameters must be a WoP-PBS set (its circuitBootstrap / packingKeyswitch). Masks, noise and
+   * the public seed come from the engine's CSPRNG.
+   */
+  async generateSeededPackingKeys(): Promise<SeededPackingKeys> {
+    const set = this.params as WopParameterSet;
+    return new SeededPackingKeys(await native.pfksKeygenSeeded(this.handle, assertWopEngineParams(set)), set);
   }
   /** Decodes round(phase / delta) mod 2p: values >= p mean the padding bit was consumed. */
   decrypt(batch: LweCiphertextBatch): Int32Array {

@@ -1,9 +1,9 @@
 // Bridges @fhenet/params' TfheParameterSet to the engine: security refusal and the 32-byte
 // parameter fingerprint written into every serialized key and ciphertext header.
-import { assertSecure, parameterFingerprint, type NoiseDistribution, type TfheParameterSet } from '@fhenet/params';
-import { native, type NativeParams } from './native.js';
+import { assertSecure, assertWopParameterSet, assertWopSecure, parameterFingerprint, wopParameterFingerprint, type NoiseDistribution, type TfheParameterSet, type WopParameterSet } from '@fhenet/params';
+import { native, type NativeParams, type NativeWopParams } from './native.js';
 
-export type { TfheParameterSet };
+export type { TfheParameterSet, WopParameterSet };
 /** Noise of a key's encryptions (torus scale 2^64): @fhenet/params' NoiseDistribution. */
 export type NoiseSpec = NoiseDistribution;
 
@@ -30,4 +30,17 @@ export function assertEngineParams(set: TfheParameterSet): NativeParams {
  */
 export function engineFingerprint(set: TfheParameterSet): Buffer {
   return Buffer.from(parameterFingerprint(set), 'hex');
+}
+
+/** assertEngineParams for a WoP-PBS set: structure (circuitBootstrap, packingKeyswitch) and every key incl. the PFKS keys secure. */
+export function assertWopEngineParams(set: WopParameterSet): NativeWopParams {
+  const checked = assertWopParameterSet(set);
+  assertWopSecure(checked);
+  assertEngineParams(set);
+  return set;
+}
+
+/** 32-byte WoP fingerprint (base fields + circuitBootstrap + packingKeyswitch): the PFKS key headers carry it. */
+export function wopEngineFingerprint(set: WopParameterSet): Buffer {
+  return Buffer.from(wopParameterFingerprint(set), 'hex');
 }

@@ -4,11 +4,12 @@ import { constants as bufferConstants } from 'node:buffer';
 import { LweCiphertextBatch } from './ciphertext.js';
 import { NativeObject } from './handle.js';
 import { native, type NativeHandle } from './native.js';
-import { assertEngineParams, engineFingerprint, messageModulus, type TfheParameterSet } from './parameters.js';
+import { assertEngineParams, assertWopEngineParams, engineFingerprint, messageModulus, wopEngineFingerprint, type TfheParameterSet, type WopParameterSet } from './parameters.js';
 
 const BUFFER_MAX_LENGTH = bufferConstants.MAX_LENGTH;
 
-export type ProgressCallback = (done: number, total: number, phase: 'bootstrapping-key' | 'keyswitching-key') => void;
+/** Key generation / expansion progress; 'packing-keyswitching-key' only for circuits with CRT stages (one step: started, done). */
+export type ProgressCallback = (done: number, total: number, phase: 'bootstrapping-key' | 'keyswitching-key' | 'packing-keyswitching-key') => void;
 
 /** Runs a key session in chunks so that progress is reported and the event loop stays live. */
 export async function runKeySession(
@@ -97,6 +98,52 @@ export class SeededEvaluationKeys extends NativeObject {
   }
 }
 
+/**
+ * Packing keyswitching (PFKS) keys of a WoP-PBS set (docs/crt.md section 4): k+1 keys, expanded,
+ * as the server uses them for circuit bootstrapping. Secret-key derived, made by the client.
+ */
+export class PackingKeys extends NativeObject {
+  readonly params: WopParameterSet;
+  /** @internal */
+  constructor(handle: NativeHandle, params: WopParameterSet) {
+    super(handle);
+    this.params = params;
+  }
+  /** Bytes held natively (k+1 keys x inputs x l_pfks GLWEs of (k+1)N words). */
+  get bytes(): number {
+    return native.pfksInfo(this.handle).bytes;
+  }
+}
+
+/**
+ * Seeded transfer form of the PFKS keys (GLWE bodies + a public mask seed; object kind 5 of
+ * docs/key-and-ciphertext-formats.md), what the client sends; the server expands it.
+ */
+export class SeededPackingKeys extends NativeObject {
+  readonly params: WopParameterSet;
+  /** @internal */
+  constructor(handle: NativeHandle, params: WopParameterSet) {
+    super(handle);
+    this.params = params;
+  }
+  /** Header carries the WoP fingerprint (base fields + circuitBootstrap + packingKeyswitch). */
+  serialize(): Buffer {
+    return native.serializePfksSeeded(this.handle, wopEngineFingerprint(this.params));
+  }
+  /**
+   * Refuses bytes made for other parameters (fingerprint, decompositions), truncated or corrupt
+   * ones (lengths, checksum), each with the engine's message.
+   */
+  static deserialize(bytes: Uint8Array, params: WopParameterSet): SeededPackingKeys {
+    const p = assertWopEngineParams(params);
+    return new SeededPackingKeys(native.deserializePfksSeeded(bytes, p, wopEngineFingerprint(params)), params);
+  }
+  /** Regenerates the masks from the seed (server side). */
+  async expand(): Promise<PackingKeys> {
+    return new PackingKeys(await native.pfksExpand(this.handle), this.params);
+  }
+}
+
 /** Sparse integer weights in CSR form (row r uses entries indptr[r] .. indptr[r+1]). */
 export interface CsrWeights {
   readonly rows: number;
@@ -120,13 +167,22 @@ export interface DenseWeights {
 export class ServerEngine {
   readonly params: TfheParameterSet;
   readonly keys: EvaluationKeys | null;
-  constructor(params: TfheParameterSet, keys: EvaluationKeys | null = null) {
+  /** PFKS keys for WoP lookups (circuits with CRT stages), or null. */
+  readonly packingKeys: PackingKeys | null;
+  constructor(params: TfheParameterSet, keys: EvaluationKeys | null = null, packingKeys: PackingKeys | null = null) {
     assertEngineParams(params);
     if (keys && engineFingerprint(keys.params).compare(engineFingerprint(params)) !== 0) {
       throw new Error(`evaluation keys are for parameter set ${keys.params.name}, engine uses ${params.name}`);
     }
+    if (packingKeys) {
+      const wop = assertWopEngineParams(params as WopParameterSet);
+      if (wopEngineFingerprint(packingKeys.params).compare(wopEngineFingerprint(wop as WopParameterSet)) !== 0) {
+        throw new Error(`packing keyswitching keys are for WoP parameter set ${packingKeys.params.name}, engine uses ${params.name}`);
+      }
+    }
     this.params = params;
     this.keys = keys;
+    this.packingKeys = packingKeys;
   }
   private check(b: LweCiphertextBatch, what = 'batch'): NativeHandle {
     if (engineFingerprint(b.params).compare(engineFingerprint(this.params)) !== 0) {
@@ -217,6 +273,48 @@ export class ServerEngine {
     }
     return out;
   }
+}
+
+export interface WopLookupOptions {
+  /** (neurons done, neurons) as the batch advances (JS thread). */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+export interface WopLookupArgs {
+  /** Residues, neuron-major: ciphertext k * moduli.length + i is residue i of neuron k. */
+  readonly residues: LweCiphertextBatch;
+  readonly moduli: readonly number[];
+  /** Table of every neuron. */
+  readonly tableIndex: Uint32Array;
+  /** [table][output][2^t] torus words (selector index: bits of r_1 low, then r_2, ...). */
+  readonly luts: BigUint64Array;
+  readonly outputsPerTable: number;
+}
+
+/**
+ * WoP-PBS lookup of CRT neurons (docs/crt.md section 3): circuit bootstrapping of every neuron's
+ * residues, then one vertical packing per output encoding; returns [neuron][output] LWEs. Runs on
+ * a libuv worker + the engine's thread pool. A method of the engine's keys, kept here next to pbsAsync.
+ */
+export async function wopLookup(engine: ServerEngine, args: WopLookupArgs, options: WopLookupOptions = {}): Promise<LweCiphertextBatch> {
+  if (!engine.keys) throw new Error('WoP lookup needs evaluation keys: construct ServerEngine(params, keys, packingKeys)');
+  if (!engine.packingKeys) {
+    throw new Error('WoP lookup needs packing keyswitching (PFKS) keys: the circuit has CRT stages; generate them with the client (key folder v2) and pass them to the server');
+  }
+  if (engineFingerprint(args.residues.params).compare(engineFingerprint(engine.params)) !== 0) {
+    throw new Error(`residues: ciphertexts are for parameter set ${args.residues.params.name}, engine uses ${engine.params.name}`);
+  }
+  let last = -1;
+  const report = options.onProgress && ((done: number, total: number) => {
+    if (done <= last) return;
+    last = done;
+    options.onProgress!(done, total);
+  });
+  const h = await native.wopLookup(
+    NativeObject.handleOf(engine.keys), NativeObject.handleOf(engine.packingKeys), NativeObject.handleOf(args.residues),
+    Uint32Array.from(args.moduli), args.tableIndex, args.luts, args.outputsPerTable, report ? { onProgress: report } : {},
+  );
+  return new LweCiphertextBatch(h, engine.params);
 }
 
 /** Options of ServerEngine.pbs / pbsAsync. */

@@ -4,10 +4,11 @@
 import { argmax, decodeOutputs, quantizeInputs, type Circuit } from '@fhenet/compiler';
 import type { LweCiphertextBatch } from '../ciphertext.js';
 import { ClientKey } from '../client.js';
-import type { EvaluationKeys, ProgressCallback, SeededEvaluationKeys } from '../server.js';
-import { circuitParameters } from './plan.js';
+import type { EvaluationKeys, ProgressCallback, SeededEvaluationKeys, SeededPackingKeys } from '../server.js';
+import { circuitParameters, isCrtCircuit } from './plan.js';
 import type { TfheParameterSet } from '@fhenet/params';
-import { inputSize, outputSize } from '@fhenet/compiler';
+import { crtOutputBits, crtProduct, inputSize, outputSize } from '@fhenet/compiler';
+import { crtReconstruct, decodeResidue, decodeSigned, encodeResidue } from '../residues.js';
 
 export interface DecodedOutputs {
   /** samples x outputs, exactly what `simulate` returns for the same inputs. */
@@ -45,12 +46,28 @@ export class InferenceClient implements EncryptedInferenceClient<LweCiphertextBa
   readonly key: ClientKey;
   readonly sampleSize: number;
   readonly outputSize: number;
+  /** Ciphertexts per sample in and out: the integers times the moduli of a CRT first stage / table-less CRT last stage. */
+  readonly inputCiphertexts: number;
+  readonly outputCiphertexts: number;
   private constructor(circuit: Circuit, key: ClientKey) {
     this.circuit = circuit;
     this.params = key.params;
     this.key = key;
-    this.sampleSize = inputSize(circuit.stages[0]!.linear);
-    this.outputSize = outputSize(circuit.stages[circuit.stages.length - 1]!.linear);
+    const first = circuit.stages[0]!;
+    const last = circuit.stages[circuit.stages.length - 1]!;
+    this.sampleSize = inputSize(first.linear);
+    this.outputSize = outputSize(last.linear);
+    this.inputCiphertexts = this.sampleSize * (first.crt ? first.crt.moduli.length : 1);
+    this.outputCiphertexts = this.outputSize * (last.crt && !last.tables ? last.crt.moduli.length : 1);
+  }
+  /** True when the circuit runs with WoP lookups: the server also needs packing keyswitching keys. */
+  get needsPackingKeys(): boolean {
+    return isCrtCircuit(this.circuit) && this.circuit.stages.some((s) => s.crt && s.tables);
+  }
+  /** Seeded PFKS keys for the server's WoP lookups (CRT circuits; docs/key-and-ciphertext-formats.md, kind 5). */
+  generateSeededPackingKeys(): Promise<SeededPackingKeys> {
+    if (!isCrtCircuit(this.circuit)) throw new Error(`circuit "${this.circuit.name}" has no CRT stages: it needs no packing keyswitching keys`);
+    return this.key.generateSeededPackingKeys();
   }
   /** A fresh secret key for the circuit's parameter set (fast; evaluation keys are separate). */
   static generate(circuit: Circuit): InferenceClient {
@@ -80,17 +97,50 @@ export class InferenceClient implements EncryptedInferenceClient<LweCiphertextBa
     if (q.length === 0 || q.length % this.sampleSize !== 0) {
       throw new RangeError(`encrypt: expected a multiple of ${this.sampleSize} input integers, got ${q.length}`);
     }
+    const first = this.circuit.stages[0]!;
+    if (first.crt) {
+      // CRT first stage: q mod p_i in encoding round(2^64 / p_i) (native, no padding), value-major.
+      const moduli = first.crt.moduli;
+      const words = new BigUint64Array(q.length * moduli.length);
+      for (let j = 0; j < q.length; j++) moduli.forEach((p, i) => (words[j * moduli.length + i] = encodeResidue(q[j]!, p)));
+      return this.key.encryptTorus(words);
+    }
     return this.key.encrypt(q);
   }
   /** Output ciphertexts -> the simulator's integers (PBS outputs in [-p, p), clear-table residues in [0, 2p)). */
   decryptValues(outputs: LweCiphertextBatch): Int32Array {
-    if (outputs.count === 0 || outputs.count % this.outputSize !== 0) {
-      throw new RangeError(`decrypt: expected a multiple of ${this.outputSize} output ciphertexts, got ${outputs.count}`);
+    if (outputs.count === 0 || outputs.count % this.outputCiphertexts !== 0) {
+      throw new RangeError(`decrypt: expected a multiple of ${this.outputCiphertexts} output ciphertexts, got ${outputs.count}`);
     }
+    const last = this.circuit.stages[this.circuit.stages.length - 1]!;
+    if (last.crt) return this.decryptCrt(outputs, last);
     const residues = this.key.decrypt(outputs);
     if (this.circuit.output.kind === 'clearTable') return residues;
     const p = 2 ** this.circuit.bits;
     return residues.map((r) => (r >= p ? r - 2 * p : r));
+  }
+  /**
+   * CRT last stage: with tables, the table integers T_c[u] in encoding 2^64 / 2^(o+1); without, the
+   * accumulator's residues (neuron-major), rebuilt by the CRT, plus the clear offset the server
+   * left out (plan.ts), mod M: the u `simulate` returns.
+   */
+  private decryptCrt(outputs: LweCiphertextBatch, last: Circuit['stages'][number]): Int32Array {
+    const phases = this.key.decryptPhase(outputs);
+    if (last.tables) {
+      const bits = crtOutputBits(last);
+      return Int32Array.from(phases, (ph) => decodeSigned(ph, bits));
+    }
+    const moduli = last.crt!.moduli;
+    const m = moduli.length;
+    const M = crtProduct(moduli);
+    const values = new Int32Array(phases.length / m);
+    const r = new Array<number>(m);
+    for (let k = 0; k < values.length; k++) {
+      for (let i = 0; i < m; i++) r[i] = decodeResidue(phases[k * m + i]!, moduli[i]!);
+      const off = last.offset[k % this.outputSize]!;
+      values[k] = (((crtReconstruct(r, moduli) + off) % M) + M) % M;
+    }
+    return values;
   }
   decode(outputs: LweCiphertextBatch): DecodedOutputs {
     const values = this.decryptValues(outputs);

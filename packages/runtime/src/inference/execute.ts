@@ -8,7 +8,7 @@
 // only some outputs extract (v3 extractFrom: the others' bit is known zero) runs on those outputs
 // gathered, and the results are put back in place; the other ciphertexts are not touched.
 import { LweCiphertextBatch } from '../ciphertext.js';
-import type { ServerEngine } from '../server.js';
+import { wopLookup, type ServerEngine } from '../server.js';
 import { repeat, repeatCsr, type CircuitPlan } from './plan.js';
 
 export interface StageTiming {
@@ -22,6 +22,9 @@ export interface StageTiming {
   readonly extractMs: number;
   /** Every PBS of the stage, bit extractions included. */
   readonly pbsCount: number;
+  /** CRT stages: WoP lookups run (samples x outputs; 0 on a table-less last stage) and their modelled KS+PBS-equivalents. */
+  readonly wopLookups?: number;
+  readonly pbsEquivalents?: number;
 }
 
 export interface StageProgress {
@@ -82,6 +85,55 @@ export async function executePlan(
     const base = { stage: i, stages: plan.stages.length, name: stage.name };
     onProgress?.({ ...base, phase: 'linear' });
     const t0 = performance.now();
+    if (stage.crt) {
+      const c = stage.crt;
+      const m = c.moduli.length;
+      // Per modulus: that residue of every input value (value-major layout), one dot product, no offset (plan.ts).
+      const values = count * stage.inputSize;
+      const weights = repeatCsr(stage.weights, count);
+      const accs = c.moduli.map((_, r) => {
+        const block = x.gather(Uint32Array.from({ length: values }, (_, j) => j * m + r));
+        const acc = engine.dotSparse(block, weights);
+        block.dispose();
+        return acc;
+      });
+      if (x !== inputs || options.releaseInputs) x.dispose();
+      const outs = count * stage.outputSize;
+      const all = LweCiphertextBatch.concat(accs);
+      for (const a of accs) a.dispose();
+      // Neuron-major residues: ciphertext k * m + r = residue r of output k (what wopLookup reads and the client decrypts).
+      const residues = all.gather(Uint32Array.from({ length: outs * m }, (_, q) => (q % m) * outs + Math.floor(q / m)));
+      all.dispose();
+      const t1 = performance.now();
+      let pbsMs = 0;
+      if (c.luts) {
+        const at = { ...base, phase: 'pbs' as const };
+        onProgress?.(at);
+        x = await wopLookup(
+          engine,
+          { residues, moduli: c.moduli, tableIndex: repeat(c.lutIndex, count), luts: c.luts, outputsPerTable: c.outputsPerTable },
+          onProgress ? { onProgress: (done, total) => onProgress({ ...at, done, total }) } : {},
+        );
+        residues.dispose();
+        pbsMs = performance.now() - t1;
+      } else {
+        x = residues;
+      }
+      const lookups = c.luts ? outs : 0;
+      const timing: StageTiming = {
+        name: stage.name,
+        outputs: outs,
+        linearMs: t1 - t0,
+        pbsMs,
+        extractMs: 0,
+        pbsCount: 0,
+        wopLookups: lookups,
+        pbsEquivalents: lookups * c.pbsEquivalentsPerLookup,
+      };
+      timings.push(timing);
+      onProgress?.({ ...base, phase: 'done', timing });
+      continue;
+    }
     const acc = engine.dotSparse(x, repeatCsr(stage.weights, count), repeat(stage.offset, count));
     const t1 = performance.now();
     if (x !== inputs || options.releaseInputs) x.dispose();

@@ -4,16 +4,19 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Circuit } from '@fhenet/compiler';
-import { parameterFingerprint } from '@fhenet/params';
+import { parameterFingerprint, wopParameterFingerprint, type WopParameterSet } from '@fhenet/params';
 import { LweCiphertextBatch } from '../ciphertext.js';
-import { SeededEvaluationKeys, type ProgressCallback } from '../server.js';
+import { SeededEvaluationKeys, SeededPackingKeys, type ProgressCallback } from '../server.js';
 import { InferenceClient } from './client.js';
-import { circuitParameters } from './plan.js';
+import { circuitParameters, planCircuit } from './plan.js';
 
 export const KEY_DIR_FORMAT = 'fhenet-key-dir';
 export const KEY_DIR_VERSION = 1;
+/** Version 2: also the seeded packing keyswitching keys of a circuit with CRT lookups (written only for those). */
+export const KEY_DIR_VERSION_CRT = 2;
 export const CLIENT_KEY_FILE = 'client-key.bin';
 export const SEEDED_KEYS_FILE = 'eval-keys.seeded.bin';
+export const PACKING_KEYS_FILE = 'pfks-keys.seeded.bin';
 export const MANIFEST_FILE = 'keys.json';
 
 export interface KeyDirManifest {
@@ -22,12 +25,23 @@ export interface KeyDirManifest {
   readonly circuit: string;
   readonly parameters: string;
   readonly fingerprint: string;
+  /** v2: wopParameterFingerprint of the WoP set (base fields + circuitBootstrap + packingKeyswitch). */
+  readonly wopFingerprint?: string;
   readonly created: string;
-  readonly files: { readonly clientKey: string; readonly seededEvaluationKeys: string };
+  readonly files: { readonly clientKey: string; readonly seededEvaluationKeys: string; readonly seededPackingKeys?: string };
+}
+
+/** Whether the circuit's server needs PFKS keys (CRT stages with WoP lookups). */
+function needsPackingKeys(circuit: Circuit): boolean {
+  return planCircuit(circuit).wopLookupsPerSample > 0;
 }
 
 /** Generates a client key and its seeded evaluation keys for `circuit` into `dir`. */
-export async function writeKeyDir(dir: string, circuit: Circuit, onProgress?: ProgressCallback): Promise<{ client: InferenceClient; seeded: SeededEvaluationKeys; manifest: KeyDirManifest }> {
+export async function writeKeyDir(
+  dir: string,
+  circuit: Circuit,
+  onProgress?: ProgressCallback,
+): Promise<{ client: InferenceClient; seeded: SeededEvaluationKeys; packing: SeededPackingKeys | null; manifest: KeyDirManifest }> {
   const params = circuitParameters(circuit);
   const client = InferenceClient.generate(circuit);
   const seeded = await client.generateSeededEvaluationKeys(onProgress);
@@ -35,17 +49,25 @@ export async function writeKeyDir(dir: string, circuit: Circuit, onProgress?: Pr
   // The secret key file is readable by its owner only.
   writeFileSync(join(dir, CLIENT_KEY_FILE), client.serializeKey(), { mode: 0o600 });
   writeFileSync(join(dir, SEEDED_KEYS_FILE), seeded.serialize());
+  let packing: SeededPackingKeys | null = null;
+  if (needsPackingKeys(circuit)) {
+    onProgress?.(0, 1, 'packing-keyswitching-key');
+    packing = await client.generateSeededPackingKeys();
+    writeFileSync(join(dir, PACKING_KEYS_FILE), packing.serialize());
+    onProgress?.(1, 1, 'packing-keyswitching-key');
+  }
   const manifest: KeyDirManifest = {
     format: KEY_DIR_FORMAT,
-    version: KEY_DIR_VERSION,
+    version: packing ? KEY_DIR_VERSION_CRT : KEY_DIR_VERSION,
     circuit: circuit.name,
     parameters: params.name,
     fingerprint: parameterFingerprint(params),
+    ...(packing ? { wopFingerprint: wopParameterFingerprint(params as WopParameterSet) } : {}),
     created: new Date().toISOString(),
-    files: { clientKey: CLIENT_KEY_FILE, seededEvaluationKeys: SEEDED_KEYS_FILE },
+    files: { clientKey: CLIENT_KEY_FILE, seededEvaluationKeys: SEEDED_KEYS_FILE, ...(packing ? { seededPackingKeys: PACKING_KEYS_FILE } : {}) },
   };
   writeFileSync(join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
-  return { client, seeded, manifest };
+  return { client, seeded, packing, manifest };
 }
 
 export function readManifest(dir: string, circuit: Circuit): KeyDirManifest {
@@ -57,12 +79,25 @@ export function readManifest(dir: string, circuit: Circuit): KeyDirManifest {
   } catch (e) {
     throw new Error(`${path}: unreadable manifest: ${(e as Error).message}`);
   }
-  if (m.format !== KEY_DIR_FORMAT || m.version !== KEY_DIR_VERSION) {
-    throw new Error(`${path}: expected format ${KEY_DIR_FORMAT} version ${KEY_DIR_VERSION}, got ${String(m.format)} ${String(m.version)}`);
+  if (m.format !== KEY_DIR_FORMAT || (m.version !== KEY_DIR_VERSION && m.version !== KEY_DIR_VERSION_CRT)) {
+    throw new Error(`${path}: expected format ${KEY_DIR_FORMAT} version ${KEY_DIR_VERSION} or ${KEY_DIR_VERSION_CRT}, got ${String(m.format)} ${String(m.version)}`);
   }
   const params = circuitParameters(circuit);
   if (m.fingerprint !== parameterFingerprint(params)) {
     throw new Error(`${dir}: keys are for parameter set ${m.parameters}, circuit "${circuit.name}" uses ${params.name}; run \`fhenet keygen\` for this circuit`);
+  }
+  if (needsPackingKeys(circuit)) {
+    const file = m.files?.seededPackingKeys;
+    if (m.version !== KEY_DIR_VERSION_CRT || typeof file !== 'string') {
+      throw new Error(
+        `${path}: circuit "${circuit.name}" has CRT stages, whose WoP lookups need packing keyswitching keys: expected a version ${KEY_DIR_VERSION_CRT} folder ` +
+          `with files.seededPackingKeys, got version ${m.version} without it; run \`fhenet keygen\` for this circuit`,
+      );
+    }
+    const wfp = wopParameterFingerprint(params as WopParameterSet);
+    if (m.wopFingerprint !== wfp) {
+      throw new Error(`${path}: wopFingerprint: expected ${wfp} (WoP set ${params.name}), got ${String(m.wopFingerprint)}; run \`fhenet keygen\` for this circuit`);
+    }
   }
   return m;
 }
@@ -75,6 +110,18 @@ export function loadClient(dir: string, circuit: Circuit): InferenceClient {
 
 export function loadSeededKeys(path: string, circuit: Circuit): SeededEvaluationKeys {
   return SeededEvaluationKeys.deserialize(readFileSync(path), circuitParameters(circuit));
+}
+
+/** The seeded PFKS keys of a key folder (CRT circuits), checked against the circuit's WoP set; null when the circuit needs none. */
+export function loadSeededPackingKeys(dir: string, circuit: Circuit): SeededPackingKeys | null {
+  const m = readManifest(dir, circuit);
+  if (!m.files.seededPackingKeys) return null;
+  const path = join(dir, m.files.seededPackingKeys);
+  try {
+    return SeededPackingKeys.deserialize(readFileSync(path), circuitParameters(circuit) as WopParameterSet);
+  } catch (e) {
+    throw new Error(`${path}: ${(e as Error).message}`);
+  }
 }
 
 export function seededKeysPath(dir: string): string {

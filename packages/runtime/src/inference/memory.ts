@@ -16,10 +16,17 @@
 //    and grown to the largest group seen): on every pool thread and every libuv thread that ran a
 //    pbsAsync (the calling thread is worker 0 of the pool);
 //  - evaluation keys (entities.h EvaluationKeys): Fourier BSK n(k+1)^2 l N f64 + KSK kN l_ks (n+1) u64.
+//  - CRT stages (plan.ts CrtStagePlan, execute.ts): residue tensors (one ciphertext per value and
+//    modulus), the per-modulus gathered input block and dot products, their concatenation and the
+//    neuron-major gather; during the WoP lookup the residues, the output LWEs, the plan's LUTs (JS,
+//    kept with the plan) and the addon's view of them, and wop.cc's chunk x t Fourier GGSWs
+//    ((k+1)^2 l_cbs N f64 each, chunk = min(neurons, max(2, 2 threads))); the expanded PFKS keys
+//    (params wopKeySizes) with the evaluation keys. Not modelled: circuit bootstrapping's per-job
+//    scratch (a few GLWEs and LWEs per thread).
 // Not modelled (each under a few MiB at the largest set): FFT twiddles (~3N f64 per N), the JS
 // heap (the process baseline, measured by the caller), allocator rounding (< 64 B per buffer).
 import { totalmem } from 'node:os';
-import { keySizes, type TfheParameterSet } from '@fhenet/params';
+import { keySizes, wopKeySizes, type TfheParameterSet, type WopParameterSet } from '@fhenet/params';
 import type { CircuitPlan } from './plan.js';
 
 /** pbs.h kDefaultPbsGroup / keyswitch.h kKeyswitchChunk (read-only mirrors of the native constants). */
@@ -74,8 +81,8 @@ export interface MemoryModel {
   readonly count: number;
   /** One big-key LWE ciphertext: (kN+1) x 8 bytes. */
   readonly ciphertextBytes: number;
-  /** Fourier bootstrapping key and keyswitching key as the server holds them. */
-  readonly keyBytes: { readonly bootstrap: number; readonly keyswitch: number; readonly total: number };
+  /** Fourier bootstrapping key and keyswitching key as the server holds them (and the expanded PFKS keys of a CRT circuit). */
+  readonly keyBytes: { readonly bootstrap: number; readonly keyswitch: number; readonly packingKeyswitch?: number; readonly total: number };
   /** Serialized seeded keys (what a client uploads; also held natively while expanding). */
   readonly seededKeyBytes: number;
   /** The plan's arrays (one-sample CSR, offsets, table index), kept while the server lives. */
@@ -145,8 +152,16 @@ export function modelExecutionMemory(plan: CircuitPlan, options: MemoryModelOpti
   const set = plan.params;
   const ct = ciphertextTensorBytes(set, 1);
   const ks = keySizes(set);
-  const keyBytes = { bootstrap: ks.fourierBootstrapKeyBytes, keyswitch: ks.keyswitchKeyBytes, total: ks.fourierBootstrapKeyBytes + ks.keyswitchKeyBytes };
-  const seeded = ks.seededBootstrapKeyBytes + ks.seededKeyswitchKeyBytes;
+  const crt = plan.wopLookupsPerSample > 0;
+  const wks = crt ? wopKeySizes(set as WopParameterSet) : undefined;
+  const packing = wks ? wks.packingKeyswitchKeyBytes : 0;
+  const keyBytes = {
+    bootstrap: ks.fourierBootstrapKeyBytes,
+    keyswitch: ks.keyswitchKeyBytes,
+    ...(crt ? { packingKeyswitch: packing } : {}),
+    total: ks.fourierBootstrapKeyBytes + ks.keyswitchKeyBytes + packing,
+  };
+  const seeded = ks.seededBootstrapKeyBytes + ks.seededKeyswitchKeyBytes + (wks ? wks.seededPackingKeyswitchKeyBytes : 0);
 
   let planBytes = 0;
   let group = 0;
@@ -169,7 +184,27 @@ export function modelExecutionMemory(plan: CircuitPlan, options: MemoryModelOpti
       { phase: 'linear', ct: pinned + input + acc, scratch: linearScratch },
     ];
     let pbsScratch = 0;
-    if (s.tables) {
+    if (s.crt) {
+      // execute.ts: input (value-major, m per value) + one gathered block + the m dot products; then
+      // the m products + their concat; then the concat + the neuron-major gather; then the lookup.
+      const m = s.crt.moduli.length;
+      const values = s.inputSize * count * ct;
+      const inCt = i === 0 ? inputBytes - pinned : values * m;
+      const residues = m * acc;
+      phases[0] = { phase: 'linear', ct: pinned + inCt + values + residues, scratch: linearScratch };
+      phases.push({ phase: 'linear', ct: pinned + 2 * residues, scratch: 0 });
+      if (s.crt.luts) {
+        planBytes += s.crt.luts.byteLength + s.crt.lutIndex.byteLength;
+        const k = set.glweDimension, N = set.polynomialSize;
+        const lCbs = (set as WopParameterSet).circuitBootstrap.levelCount;
+        const neurons = s.outputSize * count;
+        const chunk = Math.min(neurons, Math.max(2, 2 * threads));
+        const ggsws = chunk * s.crt.selectorBits * (k + 1) ** 2 * lCbs * N * F64;
+        const lookup = neurons * U32 * 2 + s.crt.luts.byteLength + ggsws; // repeat(lutIndex), the addon's LUT view, GGSWs
+        pbsScratch = lookup;
+        phases.push({ phase: 'pbs', ct: pinned + residues + s.crt.outputsPerTable * acc, scratch: lookup });
+      }
+    } else if (s.tables) {
       group = Math.max(group, pbsGroupSize(s.outputSize * count, threads));
       const lookup = pbsBatchScratch(set, s.outputSize * count, s.tables.length);
       pbsScratch = lookup;

@@ -5,7 +5,9 @@
 // rounded stage also the bit extractions that precede the lookup, each with the outputs that need
 // it (a v3 stage's extractFrom skips, per channel, the bits its integers make zero).
 import { channelOfOutputs, extractFromOf, extractionSteps, inputSize, outputSize, pbsPerNeuron, stagePbs, type Circuit, type ExtractionStep, type LinearOp } from '@fhenet/compiler';
-import type { TfheParameterSet } from '@fhenet/params';
+import { crtLookupCost, crtLookupShape, pbsCost, type TfheParameterSet, type WopParameterSet } from '@fhenet/params';
+import { crtOutputBits, crtProduct, mixedCrtViolation, selectorBits, type Stage } from '@fhenet/compiler';
+import { encodeResidue, encodeSigned } from '../residues.js';
 import type { CsrWeights } from '../server.js';
 
 export interface StagePlan {
@@ -32,6 +34,39 @@ export interface StagePlan {
   readonly pbsPerOutput: number;
   /** PBS of one sample through the stage: lookups + the extractions actually run. */
   readonly pbs: number;
+  /** CRT stage (format v4 stage.crt): how it runs on residues; absent on a padded stage. */
+  readonly crt?: CrtStagePlan;
+}
+
+/**
+ * A CRT stage under encryption (docs/crt.md sections 1 and 3). Its input is one ciphertext per
+ * value and modulus, value-major (ciphertext j * m + i = residue i of value j; samples back to
+ * back); per modulus one dot product with the stage's integer weights (the wrap mod p_i is native),
+ * no offset added there: the clear offset is folded into the lookup tables (LUT of output o reads
+ * T_c[(u + offset[o]) mod M]) or, on a table-less last stage, added by the client after the CRT.
+ */
+export interface CrtStagePlan {
+  readonly moduli: readonly number[];
+  readonly product: number;
+  /** t = sum ceil(log2 p_i). */
+  readonly selectorBits: number;
+  /**
+   * [table][output][2^t] torus words, one table per distinct (channel, offset mod M) of one
+   * sample's outputs; null on a table-less last stage.
+   */
+  readonly luts: BigUint64Array | null;
+  /** Per output of one sample: its table in `luts`. */
+  readonly lutIndex: Uint32Array;
+  /** Output encodings per lookup: the next stage's moduli, 1 for a decrypted last stage, 0 without tables. */
+  readonly outputsPerTable: number;
+  /**
+   * What the stage emits: the next stage's residues (value-major, as this stage's input), the
+   * table integers in encoding 2^64 / 2^(bits+1) for the client (last stage, dequantize), or this
+   * stage's own accumulator residues for the client to reconstruct (table-less last stage).
+   */
+  readonly output: { readonly kind: 'residues'; readonly moduli: readonly number[] } | { readonly kind: 'signed'; readonly bits: number } | { readonly kind: 'clientResidues' };
+  /** Modelled cost of one lookup in keyswitch + PBS of the set itself (@fhenet/params crtLookupCost). */
+  readonly pbsEquivalentsPerLookup: number;
 }
 
 export interface PlannedExtraction extends ExtractionStep {
@@ -48,29 +83,45 @@ export interface CircuitPlan {
   readonly inputSize: number;
   readonly outputSize: number;
   readonly stages: readonly StagePlan[];
-  /** Programmable bootstraps per sample. */
+  /** Programmable bootstraps per sample (padded stages). */
   readonly pbsPerSample: number;
+  /** CRT circuits: WoP lookups per sample and their modelled KS+PBS-equivalents. */
+  readonly wopLookupsPerSample: number;
+  readonly pbsEquivalentsPerSample: number;
 }
 
 /**
- * Refuses a circuit with CRT stages (format v4, docs/crt.md): this runtime has no WoP lookup, and
- * running such a stage as a padded PBS would compute something else without any error. Every path
- * that needs the circuit's keys or plan goes through circuitParameters, so checking there covers them.
+ * Refuses a circuit this runtime cannot run encrypted: one mixing padded PBS stages with CRT stages
+ * (@fhenet/compiler mixedCrtViolation says why). Circuits whose encrypted stages are all CRT stages
+ * run with WoP lookups (execute.ts); every path that needs keys or a plan checks here first.
  */
 export function refuseCrtStages(circuit: Circuit): void {
-  const crt = circuit.stages.find((s) => s.crt);
-  if (crt) {
-    throw new Error(
-      `circuit "${circuit.name}": stage ${crt.name} is a CRT stage (moduli ${crt.crt!.moduli.join(', ')}); ` +
-        'encrypted execution of CRT stages is not implemented yet in this runtime (simulate it with @fhenet/compiler simulate)',
-    );
-  }
+  const mixed = mixedCrtViolation(circuit);
+  if (mixed) throw new Error(`${mixed}. This runtime runs circuits whose encrypted stages are all padded or all CRT stages`);
+}
+
+/** True when the circuit's encrypted stages are CRT stages (run with WoP lookups and residue ciphertexts). */
+export function isCrtCircuit(circuit: Circuit): boolean {
+  return circuit.stages.some((s) => s.crt);
 }
 
 /** The circuit's chosen parameter set; a clear error when the compiler could not choose one or the runtime cannot run the circuit. */
 export function circuitParameters(circuit: Circuit): TfheParameterSet {
   refuseCrtStages(circuit);
   const set = circuit.parameters?.set;
+  if (isCrtCircuit(circuit)) {
+    if (!set) {
+      throw new Error(
+        `circuit "${circuit.name}" has CRT stages but no WoP-PBS parameters (written by a compiler that did not choose them, or no secure set ` +
+          'met the error budget): recompile with `fhenet compile --crt` (a larger --p-error or a smaller --crt-max-modulus may help)',
+      );
+    }
+    const wop = set as Partial<WopParameterSet>;
+    if (!wop.circuitBootstrap || !wop.packingKeyswitch) {
+      throw new Error(`circuit "${circuit.name}": parameter set ${set.name} has no circuitBootstrap / packingKeyswitch decompositions; CRT stages need a WoP-PBS set (recompile with --crt)`);
+    }
+    return set;
+  }
   if (!set) {
     throw new Error(
       `circuit "${circuit.name}" has no TFHE parameters (the compiler found no secure set for its ${circuit.bits}-bit ` +
@@ -163,13 +214,30 @@ function plannedExtractions(steps: readonly ExtractionStep[], from: Int32Array, 
 export function planCircuit(circuit: Circuit): CircuitPlan {
   const params = circuitParameters(circuit);
   const p = 2 ** circuit.bits;
-  const stages = circuit.stages.map((stage): StagePlan => {
+  const stages = circuit.stages.map((stage, i): StagePlan => {
     const channels = channelOfOutputs(stage.linear);
     const n = outputSize(stage.linear);
     let tables: Int32Array[] | null = null;
     if (stage.tables) {
       const t = stage.tables;
       tables = Array.from({ length: t.length / p }, (_, c) => t.subarray(c * p, (c + 1) * p));
+    }
+    if (stage.crt) {
+      return {
+        name: stage.name,
+        kind: stage.linear.kind,
+        inputSize: inputSize(stage.linear),
+        outputSize: n,
+        weights: linearToCsr(stage.linear),
+        offset: stage.offset,
+        tables: null,
+        tableIndex: Uint32Array.from(channels),
+        roundBits: 0,
+        extractions: [],
+        pbsPerOutput: 0,
+        pbs: 0,
+        crt: planCrtStage(circuit, i, params as WopParameterSet),
+      };
     }
     return {
       name: stage.name,
@@ -189,12 +257,78 @@ export function planCircuit(circuit: Circuit): CircuitPlan {
   const first = stages[0];
   const last = stages[stages.length - 1];
   if (!first || !last) throw new Error(`circuit "${circuit.name}" has no stages`);
+  const lookups = stages.reduce((a, st) => a + (st.crt?.luts ? st.outputSize : 0), 0);
   return {
     circuit,
     params,
-    inputSize: first.inputSize,
-    outputSize: last.outputSize,
+    // Ciphertexts per sample: a CRT stage reads (and a table-less CRT last stage emits) one per modulus.
+    inputSize: first.inputSize * (first.crt ? first.crt.moduli.length : 1),
+    outputSize: last.outputSize * (last.crt?.output.kind === 'clientResidues' ? last.crt.moduli.length : 1),
     stages,
     pbsPerSample: stages.reduce((s, st) => s + st.pbs, 0),
+    wopLookupsPerSample: lookups,
+    pbsEquivalentsPerSample: stages.reduce((a, st) => a + (st.crt?.luts ? st.outputSize * st.crt.pbsEquivalentsPerLookup : 0), 0),
   };
+}
+
+/** Selector index of every u in [0, M): residue 1's bits low, then residue 2's, ... (docs/crt.md section 3). */
+export function crtSelectorIndex(moduli: readonly number[]): Uint32Array {
+  const m = crtProduct(moduli);
+  const out = new Uint32Array(m);
+  for (let u = 0; u < m; u++) {
+    let idx = 0;
+    let shift = 0;
+    for (const p of moduli) {
+      idx += (u % p) * 2 ** shift;
+      shift += Math.ceil(Math.log2(p));
+    }
+    out[u] = idx;
+  }
+  return out;
+}
+
+/** The CrtStagePlan of circuit stage i (all stages of the circuit are CRT stages: refuseCrtStages). */
+function planCrtStage(circuit: Circuit, i: number, set: WopParameterSet): CrtStagePlan {
+  const stage: Stage = circuit.stages[i]!;
+  const moduli = stage.crt!.moduli;
+  const M = crtProduct(moduli);
+  const t = selectorBits(moduli);
+  const n = outputSize(stage.linear);
+  const channels = channelOfOutputs(stage.linear);
+  const next = circuit.stages[i + 1];
+  if (!stage.tables) {
+    return { moduli, product: M, selectorBits: t, luts: null, lutIndex: new Uint32Array(n), outputsPerTable: 0, output: { kind: 'clientResidues' }, pbsEquivalentsPerLookup: 0 };
+  }
+  const output: CrtStagePlan['output'] = next ? { kind: 'residues', moduli: next.crt!.moduli } : { kind: 'signed', bits: crtOutputBits(stage) };
+  const encodings: ((v: number) => bigint)[] =
+    output.kind === 'residues' ? output.moduli.map((p) => (v: number) => encodeResidue(v, p)) : [(v: number) => encodeSigned(v, (output as { bits: number }).bits)];
+  const E = encodings.length;
+  // One table per distinct (channel, offset mod M): the offset is folded in (no residue-encoded clear add on the engine).
+  const key = new Map<string, number>();
+  const lutIndex = new Uint32Array(n);
+  const folded: [number, number][] = [];
+  for (let o = 0; o < n; o++) {
+    const c = channels[o]!;
+    const f = (((stage.offset[o]! % M) + M) % M);
+    const k = `${c}:${f}`;
+    let idx = key.get(k);
+    if (idx === undefined) {
+      idx = folded.length;
+      key.set(k, idx);
+      folded.push([c, f]);
+    }
+    lutIndex[o] = idx;
+  }
+  const size = 2 ** t;
+  const sel = crtSelectorIndex(moduli);
+  const luts = new BigUint64Array(folded.length * E * size); // tuples of no u < M stay 0 (never occur)
+  const tables = stage.tables;
+  folded.forEach(([c, f], tbl) => {
+    for (let u = 0; u < M; u++) {
+      const v = tables[c * M + ((u + f) % M)]!;
+      for (let e = 0; e < E; e++) luts[(tbl * E + e) * size + sel[u]!] = encodings[e]!(v);
+    }
+  });
+  const pbsEquivalentsPerLookup = crtLookupCost(set, crtLookupShape(moduli, E)).total / pbsCost(set).total;
+  return { moduli, product: M, selectorBits: t, luts, lutIndex, outputsPerTable: E, output, pbsEquivalentsPerLookup };
 }

@@ -8,12 +8,12 @@ import { join } from 'node:path';
 import { argmax, decodeOutputs, quantizeInputs, simulate, type Circuit } from '@fhenet/compiler';
 import { LweCiphertextBatch } from '../ciphertext.js';
 import { InferenceHttpClient } from '../http/client.js';
-import { SeededEvaluationKeys, threadCount, type ProgressCallback } from '../server.js';
+import { SeededEvaluationKeys, threadCount, type ProgressCallback, type SeededPackingKeys } from '../server.js';
 import { InferenceClient, type DecodedOutputs } from './client.js';
 import { executePlan, type StageTiming } from './execute.js';
 import { assertMemoryBudget, defaultMemoryLimit, formatBytes, modelExecutionMemory, type MemoryModel } from './memory.js';
 import { planCircuit, type CircuitPlan } from './plan.js';
-import { loadClient, MANIFEST_FILE, seededKeysPath, writeKeyDir } from './files.js';
+import { loadClient, loadSeededPackingKeys, MANIFEST_FILE, seededKeysPath, writeKeyDir } from './files.js';
 import { InferenceServer } from './server.js';
 
 export interface PredictOptions {
@@ -90,6 +90,10 @@ const modelOf = (plan: CircuitPlan, samples: number, seededCopies: 1 | 2 = 1) =>
 function keygenLogger(log: (l: string) => void): ProgressCallback {
   let last = -1;
   return (done, total, phase) => {
+    if (phase === 'packing-keyswitching-key') {
+      log(done === 0 ? 'keygen: packing keyswitching keys (seeded, for the WoP lookups of the CRT stages)...' : 'keygen: packing keyswitching keys done');
+      return;
+    }
     const pct = Math.floor((100 * done) / total / 10) * 10;
     if (pct !== last) log(`keygen ${pct}% (${phase})`);
     last = pct;
@@ -145,18 +149,26 @@ export async function predict(o: PredictOptions): Promise<PredictResult> {
     predictedPeakRssBytes += assertMemoryBudget(model, { limitBytes, inUseBytes: baselineRssBytes });
     const peak = model.stages[model.peakStage]!;
     log(
-      `memory model: keys ${formatBytes(model.keyBytes.total)} (BSK ${formatBytes(model.keyBytes.bootstrap)}, KSK ${formatBytes(model.keyBytes.keyswitch)}), ` +
+      `memory model: keys ${formatBytes(model.keyBytes.total)} (BSK ${formatBytes(model.keyBytes.bootstrap)}, KSK ${formatBytes(model.keyBytes.keyswitch)}` +
+        `${model.keyBytes.packingKeyswitch !== undefined ? `, PFKS ${formatBytes(model.keyBytes.packingKeyswitch)}` : ''}), ` +
         `peak ${formatBytes(model.peakBytes)} at ${peak.name} (${peak.peakPhase}), key setup ${formatBytes(model.keySetupPeakBytes)}; ` +
         `with the ${formatBytes(baselineRssBytes)} resident now: ${formatBytes(predictedPeakRssBytes)} of ${formatBytes(limitBytes)} allowed`,
     );
   }
+  if (o.serverUrl && planCircuit(circuit).wopLookupsPerSample > 0) {
+    throw new Error(
+      `circuit "${circuit.name}" has CRT stages with WoP lookups: the HTTP service's key registration does not carry packing keyswitching keys yet; run predict in-process (without --server)`,
+    );
+  }
   const t0 = performance.now();
   let client: InferenceClient;
+  let packing: SeededPackingKeys | null = null;
   let seededBytes: Buffer | undefined;
   let nativeSeeded: SeededEvaluationKeys | undefined;
   if (reuseKeys && o.keysDir) {
     client = loadClient(o.keysDir, circuit);
     seededBytes = readFileSync(seededKeysPath(o.keysDir));
+    packing = loadSeededPackingKeys(o.keysDir, circuit);
     log(`keys: reusing ${o.keysDir}`);
   } else {
     let seeded: SeededEvaluationKeys;
@@ -165,9 +177,16 @@ export async function predict(o: PredictOptions): Promise<PredictResult> {
       const made = await writeKeyDir(o.keysDir, circuit, keygenLogger(log));
       client = made.client;
       seeded = made.seeded;
+      packing = made.packing;
     } else {
       client = InferenceClient.generate(circuit);
-      seeded = await client.generateSeededEvaluationKeys(keygenLogger(log));
+      const progress = keygenLogger(log);
+      seeded = await client.generateSeededEvaluationKeys(progress);
+      if (client.needsPackingKeys) {
+        progress(0, 1, 'packing-keyswitching-key');
+        packing = await client.generateSeededPackingKeys();
+        progress(1, 1, 'packing-keyswitching-key');
+      }
     }
     // In-process, the server expands this very object: no serialized copy next to it (the key
     // setup peak is then one seeded copy + the expanded keys, not two).
@@ -190,8 +209,9 @@ export async function predict(o: PredictOptions): Promise<PredictResult> {
   } else {
     const seeded = nativeSeeded ?? SeededEvaluationKeys.deserialize(seededBytes!, client.params);
     seededBytes = undefined;
-    local = await InferenceServer.fromSeeded(circuit, seeded);
+    local = await InferenceServer.fromSeeded(circuit, seeded, undefined, packing);
     seeded.dispose();
+    packing?.dispose();
   }
   seededBytes = undefined; // not needed any more: let it go before the execution's peak
   const keySetupSeconds = (performance.now() - t1) / 1000;
@@ -222,14 +242,25 @@ export async function predict(o: PredictOptions): Promise<PredictResult> {
         // RSS sampled at every progress event (each PBS group), the largest kept per stage.
         let stageRss = 0;
         memory = [];
+        let lastPct = -1;
+        const crtStages = local!.plan.stages.map((st) => !!st.crt?.luts);
         const r = await executePlan(local!.engine, local!.plan, inputs, (p) => {
           stageRss = Math.max(stageRss, process.memoryUsage.rss());
+          // WoP lookups take minutes per stage: a line every 20% of the stage's neurons.
+          if (p.phase === 'pbs' && crtStages[p.stage] && p.done !== undefined && p.total) {
+            const pct = Math.floor((5 * p.done) / p.total) * 20;
+            if (pct > lastPct && pct < 100) log(`  ${p.name}: ${p.done}/${p.total} WoP lookups (${pct}%)`);
+            lastPct = pct;
+          }
           if (p.phase !== 'done') return;
+          lastPct = -1;
           // The last batch may be smaller than the budgeted one.
           const modelBytes = baselineRssBytes + stageModelBytes(n === model!.count ? model! : modelOf(local!.plan, n), p.stage);
           memory!.push({ name: p.name, modelBytes, rssBytes: stageRss });
           const mem = `memory: model ${formatBytes(modelBytes)}, RSS max ${formatBytes(stageRss)}`;
-          if (p.timing && p.timing.pbsCount > 0) log(`  ${p.name}: ${p.timing.pbsCount} PBS in ${(p.timing.pbsMs / 1000).toFixed(1)} s; ${mem}`);
+          if (p.timing?.wopLookups) {
+            log(`  ${p.name}: ${p.timing.wopLookups} WoP lookups (~${p.timing.pbsEquivalents!.toFixed(0)} KS+PBS-equivalents) in ${(p.timing.pbsMs / 1000).toFixed(1)} s; ${mem}`);
+          } else if (p.timing && p.timing.pbsCount > 0) log(`  ${p.name}: ${p.timing.pbsCount} PBS in ${(p.timing.pbsMs / 1000).toFixed(1)} s; ${mem}`);
           else log(`  ${p.name}: ${mem}`);
           stageRss = 0;
         }, { releaseInputs: true });

@@ -3,21 +3,39 @@
 import type { Circuit } from '@fhenet/compiler';
 import type { TfheParameterSet } from '@fhenet/params';
 import { LweCiphertextBatch } from '../ciphertext.js';
-import { ServerEngine, type EvaluationKeys, type ProgressCallback, type SeededEvaluationKeys } from '../server.js';
+import { ServerEngine, type EvaluationKeys, type PackingKeys, type ProgressCallback, type SeededEvaluationKeys, type SeededPackingKeys } from '../server.js';
 import { executePlan, type ExecutionResult, type InferenceProgress } from './execute.js';
 import { planCircuit, type CircuitPlan } from './plan.js';
 
 export class InferenceServer {
   readonly plan: CircuitPlan;
   readonly engine: ServerEngine;
-  constructor(circuit: Circuit, keys: EvaluationKeys) {
+  /** `packingKeys`: required when the circuit has CRT lookups (WoP-PBS), refused otherwise. */
+  constructor(circuit: Circuit, keys: EvaluationKeys, packingKeys: PackingKeys | null = null) {
     this.plan = planCircuit(circuit);
-    this.engine = new ServerEngine(this.plan.params, keys); // refuses keys of another parameter set
+    const needs = this.plan.wopLookupsPerSample > 0;
+    if (needs && !packingKeys) {
+      throw new Error(
+        `circuit "${circuit.name}" has CRT stages with WoP lookups: the server needs the client's packing keyswitching (PFKS) keys besides the evaluation keys ` +
+          '(key folder v2 file pfks-keys.seeded.bin, or InferenceClient.generateSeededPackingKeys())',
+      );
+    }
+    if (!needs && packingKeys) throw new Error(`circuit "${circuit.name}" has no WoP lookups: packing keyswitching keys are not expected`);
+    // Refuses keys of another parameter set (the PFKS keys: another WoP set, by the WoP fingerprint).
+    this.engine = new ServerEngine(this.plan.params, keys, packingKeys);
   }
-  /** From the compressed transfer form (expands the masks, converts to Fourier form). */
-  static async fromSeeded(circuit: Circuit, seeded: SeededEvaluationKeys, onProgress?: ProgressCallback): Promise<InferenceServer> {
+  /** From the compressed transfer forms (expands the masks, converts to Fourier form). */
+  static async fromSeeded(circuit: Circuit, seeded: SeededEvaluationKeys, onProgress?: ProgressCallback, seededPacking?: SeededPackingKeys | null): Promise<InferenceServer> {
     const keys = await seeded.decompress(onProgress);
-    return new InferenceServer(circuit, keys);
+    let packing: PackingKeys | null = null;
+    try {
+      packing = seededPacking ? await seededPacking.expand() : null;
+      return new InferenceServer(circuit, keys, packing);
+    } catch (e) {
+      keys.dispose();
+      packing?.dispose();
+      throw e;
+    }
   }
   get params(): TfheParameterSet {
     return this.plan.params;
@@ -37,5 +55,6 @@ export class InferenceServer {
   }
   dispose(): void {
     this.engine.keys?.dispose();
+    this.engine.packingKeys?.dispose();
   }
 }
