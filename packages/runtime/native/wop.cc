@@ -4,7 +4,6 @@
 #include "wop.h"
 
 #include <algorithm>
-#include <atomic>
 #include <numeric>
 
 #include "bootstrap.h"
@@ -405,20 +404,27 @@ std::unique_ptr<LweCiphertextBatch> wop_lookup(const EvaluationKeys& keys, const
   auto out = std::make_unique<LweCiphertextBatch>(in.dimension, neurons * outputs);
   if (neurons == 0) return out;
   const size_t k = p.glwe_dimension.value, N = p.polynomial_size.value;
+  std::vector<size_t> first_bit(m);  // selector position of each residue's low bit
+  for (size_t i = 0, at = 0; i < m; at += residue_bits(moduli[i]), ++i) first_bit[i] = at;
+  // Neurons go in chunks: first every (neuron, residue) circuit bootstrap of the chunk as its own
+  // pool job, then every (neuron, output) vertical packing, so even a single neuron keeps all
+  // threads busy (m residues) while the GGSWs held at once stay bounded (chunk * t of them).
   ThreadPool& pool = ThreadPool::global();
-  std::vector<std::unique_ptr<FourierGgswList>> ggsws(pool.threads());
-  std::atomic<size_t> done{0};
-  pool.parallel_for(neurons, [&](size_t o, size_t worker) {
-    if (!ggsws[worker]) ggsws[worker] = std::make_unique<FourierGgswList>(k, N, pfks.wop.cbs, t);
-    FourierGgswList& G = *ggsws[worker];
-    std::vector<const Torus*> res(m);
-    for (size_t i = 0; i < m; ++i) res[i] = in.ct(o * m + i);
-    circuit_bootstrap(keys, pfks, res.data(), moduli, m, G);
-    for (size_t e = 0; e < outputs; ++e)
-      vertical_packing(G, 0, t, luts + ((size_t(table_index[o]) * outputs + e) << t), out->ct(o * outputs + e));
-    const size_t now = done.fetch_add(1) + 1;
-    if (progress && *progress) (*progress)(now, neurons);
-  });
+  const size_t chunk = std::min(neurons, std::max<size_t>(2, 2 * pool.threads()));
+  FourierGgswList G(k, N, pfks.wop.cbs, chunk * t);
+  for (size_t o0 = 0; o0 < neurons; o0 += chunk) {
+    const size_t count = std::min(chunk, neurons - o0);
+    pool.parallel_for(count * m, [&](size_t job, size_t) {
+      const size_t c = job / m, i = job % m;
+      const Torus* res = in.ct((o0 + c) * m + i);
+      circuit_bootstrap(keys, pfks, &res, moduli + i, 1, G, c * t + first_bit[i]);
+    });
+    pool.parallel_for(count * outputs, [&](size_t job, size_t) {
+      const size_t c = job / outputs, e = job % outputs, o = o0 + c;
+      vertical_packing(G, c * t, t, luts + ((size_t(table_index[o]) * outputs + e) << t), out->ct(o * outputs + e));
+    });
+    if (progress && *progress) (*progress)(o0 + count, neurons);
+  }
   return out;
 }
 

@@ -108,8 +108,10 @@ using WopProgress = std::function<void(size_t done, size_t total)>;
 
 // The batched lookup: neuron o has residues in.ct(o*m + i) (i < m, modulus moduli[i]) and table
 // table_index[o]; table s has `outputs` LUTs of 2^t torus words at luts + (s*outputs + e) * 2^t.
-// Output ciphertext o*outputs + e = LWE of LUT e of o's table at o's index. One pool job per
-// neuron (CBS of its m residues, then `outputs` vertical packings sharing its GGSWs).
+// Output ciphertext o*outputs + e = LWE of LUT e of o's table at o's index. Neurons in chunks of
+// 2 * threads: one pool job per (neuron, residue) circuit bootstrap, then one per (neuron, output)
+// vertical packing sharing the neuron's GGSWs; progress after each chunk. Same bits for any
+// thread count.
 std::unique_ptr<LweCiphertextBatch> wop_lookup(const EvaluationKeys& keys, const PackingKeyswitchKeys& pfks,
                                                const LweCiphertextBatch& in, const u32* moduli, size_t m,
                                                const u32* table_index, const Torus* luts, size_t num_tables,

@@ -35,6 +35,8 @@ const signedErr = (phase: bigint, expected: bigint): bigint => {
 const decodeResidue = (phase: bigint, p: number): number =>
   Number(((phase * BigInt(p) + Q / 2n) / Q) % BigInt(p));
 const bitsOf = (p: number): number => Math.ceil(Math.log2(p));
+// Long loops of synchronous native calls yield between iterations so vitest's worker RPC is served.
+const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
 
 let seed = 12345;
 const rand = (below: number): number => {
@@ -100,7 +102,7 @@ describe('residue LUT (odd modulus, no padding)', () => {
     }
   });
 
-  test('encrypted: keyswitch + PBS of E_p(r) gives g(r) for every r, p = 3..31', () => {
+  test('encrypted: keyswitch + PBS of E_p(r) gives g(r) for every r, p = 3..31', async () => {
     const out2 = 17; // outputs in another residue encoding E_17
     for (const p of [3, 5, 7, 9, 11, 13, 15, 21, 25, 31]) {
       const rs = Array.from({ length: p }, (_, r) => r);
@@ -116,6 +118,7 @@ describe('residue LUT (odd modulus, no padding)', () => {
       }
       native.dispose(b);
       native.dispose(out);
+      await yieldToLoop();
     }
   }, 120_000);
 
@@ -134,7 +137,7 @@ describe('residue LUT (odd modulus, no padding)', () => {
     for (const h of [b, sync, async_]) native.dispose(h);
   });
 
-  test('after a dot product with clear weights the residue wraps mod p (sum w_j E(r_j) = E(S mod p))', () => {
+  test('after a dot product with clear weights the residue wraps mod p (sum w_j E(r_j) = E(S mod p))', async () => {
     for (const p of [7, 11, 13, 31]) {
       const cols = 6;
       const rows = 8;
@@ -151,6 +154,7 @@ describe('residue LUT (odd modulus, no padding)', () => {
       });
       expect(got, `p=${p}`).toEqual(want);
       for (const h of [b, dot, out]) native.dispose(h);
+      await yieldToLoop();
     }
   }, 120_000);
 
@@ -191,7 +195,7 @@ describe('packing keyswitch keys and circuit bootstrapping', () => {
     );
     expect(() => native.deserializePfksSeeded(bytes, wopParams, Buffer.alloc(32, 8))).toThrow(/fingerprint differs/);
     const corrupt = Buffer.from(bytes);
-    corrupt[5000] ^= 1;
+    corrupt[5000] = corrupt[5000]! ^ 1;
     expect(() => native.deserializePfksSeeded(corrupt, wopParams, fp)).toThrow(/checksum/);
     const expanded = await native.pfksExpand(back);
     expect(native.pfksInfo(expanded).rows).toBe(rows);
@@ -202,11 +206,12 @@ describe('packing keyswitch keys and circuit bootstrapping', () => {
       const out = native.verticalPacking(ggsw, 0, bitsOf(p), BigUint64Array.from(Array.from({ length: 16 }, (_, i) => BigInt(i) * delta(16))));
       expect(decodeResidue(native.decryptPhase(ck, out)[0]!, 16), `r=${r}`).toBe(r);
       for (const h of [b, ggsw, out]) native.dispose(h);
+      await yieldToLoop();
     }
     for (const h of [seeded, back, expanded]) native.dispose(h);
   }, 120_000);
 
-  test('every bit of every residue mod 7 and 13: CMux(GGSW(bit), A, B) decrypts to bit ? B : A', () => {
+  test('every bit of every residue mod 7 and 13: CMux(GGSW(bit), A, B) decrypts to bit ? B : A', async () => {
     for (const p of [7, 13]) {
       for (let r = 0; r < p; r++) {
         const b = native.encryptTorus(ck, BigUint64Array.of(BigInt(r) * delta(p)));
@@ -225,6 +230,7 @@ describe('packing keyswitch keys and circuit bootstrapping', () => {
         }
         native.dispose(ggsw);
         native.dispose(b);
+        await yieldToLoop();
       }
     }
   }, 300_000);
@@ -252,7 +258,7 @@ const residuesOf = (u: number, moduli: number[]) => BigUint64Array.from(moduli.m
 
 describe('vertical packing', () => {
   for (const moduli of [[7, 11, 13], [3, 5, 7, 11]]) {
-    test(`moduli (${moduli.join(', ')}): random inputs, two output encodings sharing the GGSWs`, () => {
+    test(`moduli (${moduli.join(', ')}): random inputs, two output encodings sharing the GGSWs`, async () => {
       const M = moduli.reduce((a, b) => a * b, 1);
       const t = selectorBits(moduli);
       const table = Array.from({ length: M }, () => rand(1 << 8) - (1 << 7)); // signed 8-bit outputs
@@ -274,6 +280,7 @@ describe('vertical packing', () => {
         errors['vertical packing (t = 11, 12)']!.push(signedErr(ph0!, luts[selectorIndex(moduli.map((p) => u % p), moduli)]!));
         errors['vertical packing (t = 11, 12)']!.push(signedErr(ph1!, luts[2 ** t + selectorIndex(moduli.map((p) => u % p), moduli)]!));
         for (const h of [b, ggsw, out]) native.dispose(h);
+        await yieldToLoop();
       }
     }, 300_000);
   }
@@ -313,6 +320,33 @@ describe('batched WoP lookup', () => {
     );
     expect(() => native.wopLookup(ek, pfks, b, Uint32Array.from(moduli), tableIndex, luts.subarray(1), 2)).toThrow(/multiple/);
     for (const h of [b, out]) native.dispose(h);
+  }, 300_000);
+});
+
+describe('batched WoP lookup: threads', () => {
+  test('1 thread and 2 threads give the same ciphertexts (jobs per residue and per output)', async () => {
+    const moduli = [3, 5, 7, 11];
+    const t = selectorBits(moduli);
+    const luts = BigUint64Array.from(Array.from({ length: 2 * 2 ** t }, () => randTorus()));
+    const inputs = [rand(1155), rand(1155), rand(1155)];
+    const b = native.encryptTorus(ck, BigUint64Array.from(inputs.flatMap((u) => Array.from(residuesOf(u, moduli)))));
+    const before = native.getThreads();
+    const run = async (threads: number) => {
+      native.setThreads(threads);
+      const out = await native.wopLookup(ek, pfks, b, Uint32Array.from(moduli), new Uint32Array(inputs.length), luts, 2);
+      const fp = Buffer.alloc(32);
+      const bytes = native.serializeBatch(out, fp, wopParams);
+      native.dispose(out);
+      return bytes;
+    };
+    try {
+      const one = await run(1);
+      const two = await run(2);
+      expect(one.equals(two)).toBe(true);
+    } finally {
+      native.setThreads(before);
+      native.dispose(b);
+    }
   }, 300_000);
 });
 
