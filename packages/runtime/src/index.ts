@@ -5,6 +5,11 @@ export { ClientKey, type KeygenOptions } from './client.js';
 export {
   EvaluationKeys,
   SeededEvaluationKeys,
+  PackingKeys,
+  SeededPackingKeys,
+  wopLookup,
+  type WopLookupArgs,
+  type WopLookupOptions,
   ServerEngine,
   setThreadCount,
   threadCount,
@@ -17,7 +22,8 @@ export {
   assertPlainKeysSerializable,
 } from './server.js';
 export type { TfheParameterSet as EngineParameterSet, NoiseSpec } from './parameters.js';
-export { engineFingerprint, assertEngineParams, messageModulus } from './parameters.js';
+export { engineFingerprint, assertEngineParams, assertWopEngineParams, wopEngineFingerprint, messageModulus } from './parameters.js';
+export { residueDelta, encodeResidue, decodeResidue, encodeSigned, decodeSigned, crtReconstruct } from './residues.js';
 export { pbsOutputVariance, keyswitchVariance, modulusSwitchVariance, freshVariance, log2PFail } from './noise-model.js';
 // Encrypted inference of compiled circuits (client, server, executor) and its HTTP service.
 export * from './inference/index.js';

@@ -136,7 +136,15 @@ export class SeededPackingKeys extends NativeObject {
    */
   static deserialize(bytes: Uint8Array, params: WopParameterSet): SeededPackingKeys {
     const p = assertWopEngineParams(params);
-    return new SeededPackingKeys(native.deserializePfksSeeded(bytes, p, wopEngineFingerprint(params)), params);
+    try {
+      return new SeededPackingKeys(native.deserializePfksSeeded(bytes, p, wopEngineFingerprint(params)), params);
+    } catch (e) {
+      const d = (x: { baseLog: number; levelCount: number }) => `${x.baseLog}/${x.levelCount}`;
+      throw new Error(
+        `packing keyswitching keys: ${(e as Error).message}; expected keys for WoP set ${params.name} ` +
+          `(circuitBootstrap ${d(params.circuitBootstrap)}, packingKeyswitch ${d(params.packingKeyswitch)}, ${bytes.length} bytes read)`,
+      );
+    }
   }
   /** Regenerates the masks from the seed (server side). */
   async expand(): Promise<PackingKeys> {
