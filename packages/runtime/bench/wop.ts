@@ -62,6 +62,9 @@ for (let r = 0; r < repeats; r++) {
   native.dispose(g!);
 }
 
+// The same, by phase (level PBS incl. the one keyswitch, PFKS, Fourier transform of the rows).
+const phases = native.benchCircuitBootstrap(ek, pfks, one13, 13, repeats);
+
 // One keyswitch + residue PBS (the unit of the circuit bootstrap's level PBS).
 const ident = BigUint64Array.from(Array.from({ length: 13 }, (_, r) => BigInt(r) * delta(13)));
 const pbsMs: number[] = [];
@@ -118,6 +121,8 @@ console.log(`WoP-PBS, 4-bit TUniform set (n=918, k=1, N=2048) with PBS ${opt('pb
   `CBS ${opt('cbs', '5/4')}, PFKS ${opt('pfks', '17/2')}; ${native.getThreads()} thread(s), kernels ${native.kernelsName()}`);
 console.log(`  PFKS keys: ${(info.bytes / 2 ** 20).toFixed(1)} MiB (${info.rows} GLWE rows), keygen ${(keygenMs / 1000).toFixed(2)} s`);
 console.log(`  circuit bootstrap per bit (residue mod 13, ${repeats} runs): ${stats(cbsPerBit)}`);
+console.log(`  per bit by phase (mean of ${repeats}): level PBS ${(phases.pbsNs / 4e6).toFixed(1)} ms, ` +
+  `PFKS ${(phases.pfksNs / 4e6).toFixed(1)} ms, Fourier ${(phases.fourierNs / 4e6).toFixed(2)} ms`);
 console.log(`  one keyswitch + residue PBS (${repeats} runs): ${stats(pbsMs)}`);
 console.log(`  vertical packing t=11 (${vp.length} runs): ${stats(vp, 2)}`);
 console.log(`  wop_lookup (7, 11, 13), 1 neuron, 1 output (${repeats} runs): ${stats(lookup, 0)}`);

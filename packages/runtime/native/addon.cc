@@ -971,6 +971,29 @@ Napi::Value CircuitBootstrap(const Napi::CallbackInfo& info) {
   return wrap<GHolder>(info.Env(), std::move(g), bytes);
 }
 
+// Benchmark hook: circuit bootstrap of one residue (batch of 1) `iters` times on the calling
+// thread; mean nanoseconds per call in each phase (level PBS incl. keyswitch, PFKS, Fourier).
+Napi::Value BenchCircuitBootstrap(const Napi::CallbackInfo& info) {
+  EvaluationKeys& k = eval_keys(info[0]);
+  PackingKeyswitchKeys& pk = pfks_keys(info[1]);
+  LweCiphertextBatch& b = batch(info[2]);
+  const u32 p = modulus_arg(info, 3);
+  const size_t iters = size_arg(info, 4, "iters", 1e6);
+  FHE_CHECK(b.count == 1 && b.dimension == k.params.big_lwe_dimension() && iters >= 1,
+            "benchCircuitBootstrap: expected one big-key residue ciphertext and iters >= 1");
+  const size_t t = check_moduli(k.params, &p, 1);
+  FourierGgswList g(k.params.glwe_dimension.value, k.params.polynomial_size.value, pk.wop.cbs, t);
+  CbsTimings tm;
+  const Torus* res = b.ct(0);
+  for (size_t i = 0; i < iters; ++i) circuit_bootstrap(k, pk, &res, &p, 1, g, 0, &tm);
+  auto o = Napi::Object::New(info.Env());
+  o.Set("pbsNs", tm.pbs_ns / double(iters));
+  o.Set("pfksNs", tm.pfks_ns / double(iters));
+  o.Set("fourierNs", tm.fourier_ns / double(iters));
+  o.Set("bits", double(t));
+  return o;
+}
+
 // Vertical packing over GGSWs [first, first+t) of a list: luts = E tables of 2^t torus words,
 // returns E LWEs (big key).
 Napi::Value VerticalPacking(const Napi::CallbackInfo& info) {
@@ -1176,6 +1199,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   EXPORT("deserializePfksSeeded", DeserializePfksSeeded);
   EXPORT("circuitBootstrap", CircuitBootstrap);
   EXPORT("verticalPacking", VerticalPacking);
+  EXPORT("benchCircuitBootstrap", BenchCircuitBootstrap);
   EXPORT("wopLookup", WopLookup);
   return exports;
 }

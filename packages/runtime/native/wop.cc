@@ -4,6 +4,7 @@
 #include "wop.h"
 
 #include <algorithm>
+#include <chrono>
 #include <numeric>
 
 #include "bootstrap.h"
@@ -259,7 +260,14 @@ struct CbsScratch {
 }  // namespace
 
 void circuit_bootstrap(const EvaluationKeys& keys, const PackingKeyswitchKeys& pfks, const Torus* const* residues,
-                       const u32* moduli, size_t m, FourierGgswList& out, size_t first) {
+                       const u32* moduli, size_t m, FourierGgswList& out, size_t first, CbsTimings* timings) {
+  using Clock = std::chrono::steady_clock;
+  auto lap = [timings](Clock::time_point& t0, double CbsTimings::*field) {
+    if (!timings) return;
+    const Clock::time_point t1 = Clock::now();
+    timings->*field += std::chrono::duration<double, std::nano>(t1 - t0).count();
+    t0 = t1;
+  };
   const Params& p = keys.params;
   FHE_CHECK(p.same_as(pfks.wop.params), "circuit bootstrap: packing keyswitching keys were made for other parameters");
   const size_t t = check_moduli(p, moduli, m);
@@ -297,10 +305,13 @@ void circuit_bootstrap(const EvaluationKeys& keys, const PackingKeyswitchKeys& p
         glwes[idx] = S.glwes.data() + idx * (k + 1) * N;
       }
     }
+    Clock::time_point t0 = timings ? Clock::now() : Clock::time_point();
     keyswitch_pbs_many_luts(keys, residues[i], luts.data(), lwes.data(), count);
+    lap(t0, &CbsTimings::pbs_ns);
     // GGSW row (c, j): PFKS with key c of the level-j LWE (c < k: -mu S_c q/B^j, c = k: mu q/B^j).
     for (size_t c = 0; c <= k; ++c) {
       pfks_apply_group(pfks, c, lwes_in.data(), glwes.data(), count, S.digits.data());
+      lap(t0, &CbsTimings::pfks_ns);
       for (size_t b = 0; b < bits; ++b) {
         double* ggsw = out.ggsw(at + b);
         for (size_t j = 0; j < l; ++j) {
@@ -312,6 +323,7 @@ void circuit_bootstrap(const EvaluationKeys& keys, const PackingKeyswitchKeys& p
           }
         }
       }
+      lap(t0, &CbsTimings::fourier_ns);
     }
     at += bits;
   }

@@ -97,8 +97,13 @@ struct FourierGgswList {
 // Circuit bootstrapping of the residues of one neuron: residues[i] (kN+1, big key) holds r_i mod
 // moduli[i]. Writes the t selector GGSWs (doc order) into out[0..t). Each residue is keyswitched
 // once; its b_i * l_cbs level PBS share that keyswitch. Runs on the calling thread.
+// timings (optional, benchmarks): nanoseconds added per phase.
+struct CbsTimings {
+  double pbs_ns = 0, pfks_ns = 0, fourier_ns = 0;
+};
 void circuit_bootstrap(const EvaluationKeys& keys, const PackingKeyswitchKeys& pfks, const Torus* const* residues,
-                       const u32* moduli, size_t m, FourierGgswList& out, size_t first = 0);
+                       const u32* moduli, size_t m, FourierGgswList& out, size_t first = 0,
+                       CbsTimings* timings = nullptr);
 
 // Vertical packing: LWE (kN+1, big key) of lut[idx] (2^t torus words) where idx is the integer
 // whose bits ggsws[first + b] encrypt (b < t, low bit first). Runs on the calling thread.

@@ -99,6 +99,9 @@ export interface NativeAddon {
   deserializePfksSeeded(bytes: Uint8Array, p: NativeWopParams, fp: Buffer): NativeHandle;
   /** Circuit bootstrapping of one neuron's m residues (batch of m, moduli[i] for the i-th) into t Fourier GGSWs. */
   circuitBootstrap(ek: NativeHandle, pk: NativeHandle, residues: NativeHandle, moduli: Uint32Array): NativeHandle;
+  /** Benchmark hook: mean ns per circuit bootstrap of one residue mod `modulus`, by phase. */
+  benchCircuitBootstrap(ek: NativeHandle, pk: NativeHandle, residue: NativeHandle, modulus: number, iters: number):
+    { pbsNs: number; pfksNs: number; fourierNs: number; bits: number };
   /** Vertical packing over GGSWs [first, first+t): luts = E tables of 2^t words -> E LWEs. */
   verticalPacking(ggsws: NativeHandle, first: number, t: number, luts: BigUint64Array): NativeHandle;
   /**
