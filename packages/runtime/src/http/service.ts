@@ -43,6 +43,13 @@ export interface ServiceOptions {
 
 export function createInferenceService(circuit: Circuit, options: ServiceOptions = {}): FastifyInstance {
   const plan = planCircuit(circuit); // refuses a circuit without parameters before listening
+  if (plan.wopLookupsPerSample > 0) {
+    // Key registration carries the seeded evaluation keys only; CRT lookups also need PFKS keys.
+    throw new Error(
+      `circuit "${circuit.name}" has CRT stages with WoP lookups: the HTTP service does not register packing keyswitching keys yet; ` +
+        'run it in-process (fhenet predict without --server)',
+    );
+  }
   const params = plan.params;
   const queue = new JobQueue(options.queueCapacity ?? 4);
   const store = new KeyStore({ maxKeys: options.maxKeys ?? 4, idleMs: (options.keyIdleSeconds ?? 600) * 1000 });
