@@ -7,6 +7,7 @@ import type { CommandModule } from 'yargs';
 interface RunArgs {
   circuit: string;
   'eval-keys': string;
+  'packing-keys'?: string;
   in: string;
   out: string;
 }
@@ -22,6 +23,10 @@ export const runCommand: CommandModule<object, RunArgs> = {
         demandOption: true,
         describe: 'Seeded evaluation keys (keys/eval-keys.seeded.bin) or a node-tfhe compressed server key (keys/server-key.tfhe-rs.bin)',
       })
+      .option('packing-keys', {
+        type: 'string',
+        describe: 'Circuits with CRT stages: seeded packing keyswitching keys (default: pfks-keys.seeded.bin next to --eval-keys)',
+      })
       .option('in', { type: 'string', default: 'inputs.ct', describe: 'Input ciphertext file' })
       .option('out', { type: 'string', default: 'outputs.ct', describe: 'Output ciphertext file to write' }),
   handler: async (a) => {
@@ -30,18 +35,19 @@ export const runCommand: CommandModule<object, RunArgs> = {
     const { loadServerFromKeyFile, readServerInputs, writeServerOutputs } = await import('@fhenet/runtime');
     const circuit = loadCircuit(a.circuit);
     const t0 = performance.now();
-    const { server, family, what } = await loadServerFromKeyFile(circuit, a['eval-keys']);
+    const { server, family, what } = await loadServerFromKeyFile(circuit, a['eval-keys'], undefined, a['packing-keys']);
     console.error(`${what} expanded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     const inputs = readServerInputs(server, family, a.in);
     const result = await server.infer(inputs, (p) => {
       if (p.phase === 'done' && p.timing) {
         const t = p.timing;
-        console.error(`stage ${p.stage + 1}/${p.stages} ${p.name}: linear ${t.linearMs.toFixed(0)} ms, ${t.pbsCount} PBS ${(t.pbsMs / 1000).toFixed(1)} s`);
+        const work = t.wopLookups ? `${t.wopLookups} WoP lookups (~${t.pbsEquivalents!.toFixed(0)} KS+PBS-equivalents)` : `${t.pbsCount} PBS`;
+        console.error(`stage ${p.stage + 1}/${p.stages} ${p.name}: linear ${t.linearMs.toFixed(0)} ms, ${work} ${(t.pbsMs / 1000).toFixed(1)} s`);
       } else if (p.done === undefined) {
         const what = p.phase === 'extract' ? `extracting bit ${p.bit}` : p.phase;
         console.error(`stage ${p.stage + 1}/${p.stages} ${p.name}: ${what}...`);
       } else if (p.total && p.done < p.total && quarter(p.done, p.total) > quarter(p.done - 1, p.total)) {
-        console.error(`  ${p.done}/${p.total} PBS`);
+        console.error(`  ${p.done}/${p.total} ${p.phase === 'pbs' && server.plan.stages[p.stage]?.crt ? 'WoP lookups' : 'PBS'}`);
       }
     });
     writeServerOutputs(server, family, a.out, result.outputs);

@@ -2,12 +2,15 @@
 // say by their header which client made them (our engine's FHENETKC blobs or a node-tfhe
 // FHENETRS container), the server loads them accordingly, refuses a mismatched pair, and answers
 // in the inputs' form. The server reads no client key of either kind.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Circuit } from '@fhenet/compiler';
 import type { LweCiphertextBatch } from '../ciphertext.js';
-import { circuitParameters } from '../inference/plan.js';
+import { circuitParameters, planCircuit } from '../inference/plan.js';
+import { PACKING_KEYS_FILE } from '../inference/files.js';
 import { InferenceServer } from '../inference/server.js';
-import { SeededEvaluationKeys } from '../server.js';
+import { SeededEvaluationKeys, SeededPackingKeys } from '../server.js';
+import type { WopParameterSet } from '@fhenet/params';
 import { readTfheRsCiphertextStream, writeTfheRsCiphertextStream } from './ciphertexts.js';
 import { decodeTfheRsFile, encodeTfheRsFile, sniffFile } from './files.js';
 import { expandTfheRsServerKeyAsync } from './server-key.js';
@@ -22,11 +25,16 @@ function read(path: string): Buffer {
   }
 }
 
-/** Engine kind 3 (seeded evaluation keys) or a node-tfhe compressed server key; anything else is refused. */
+/**
+ * Engine kind 3 (seeded evaluation keys) or a node-tfhe compressed server key; anything else is
+ * refused. A circuit with CRT lookups also needs the seeded PFKS keys: `packingKeysPath`, or by
+ * default the key folder's pfks-keys.seeded.bin next to the evaluation keys.
+ */
 export async function loadServerFromKeyFile(
   circuit: Circuit,
   path: string,
   onProgress?: (done: number, total: number) => void,
+  packingKeysPath?: string,
 ): Promise<{ server: InferenceServer; family: ClientFamily; what: string }> {
   const set = circuitParameters(circuit);
   const bytes = read(path);
@@ -41,8 +49,24 @@ export async function loadServerFromKeyFile(
   };
   if (f.family === 'fhenet' && f.kind === 3) {
     const seeded = await wrap(() => SeededEvaluationKeys.deserialize(bytes, set));
-    const server = await InferenceServer.fromSeeded(circuit, seeded, onProgress);
+    let packing: SeededPackingKeys | null = null;
+    if (planCircuit(circuit).wopLookupsPerSample > 0) {
+      const pk = packingKeysPath ?? join(dirname(path), PACKING_KEYS_FILE);
+      if (!existsSync(pk)) {
+        seeded.dispose();
+        throw new Error(`${pk}: missing: circuit "${circuit.name}" has CRT stages, whose WoP lookups need the client's seeded packing keyswitching keys (key folder v2, --packing-keys)`);
+      }
+      const pkBytes = read(pk);
+      try {
+        packing = SeededPackingKeys.deserialize(pkBytes, set as WopParameterSet);
+      } catch (e) {
+        seeded.dispose();
+        throw new Error(`${pk}: ${(e as Error).message}`);
+      }
+    }
+    const server = await InferenceServer.fromSeeded(circuit, seeded, onProgress, packing);
     seeded.dispose();
+    packing?.dispose();
     return { server, family: 'fhenet', what: f.what };
   }
   if (f.family === 'tfhe-rs' && f.kind === 'compressedServerKey') {
