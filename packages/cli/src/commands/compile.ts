@@ -73,7 +73,7 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
         default: false,
         describe:
           'Every stage whose exact worst-case accumulator needs more than --max-bits bits (default 8) becomes an exact CRT stage (residues mod odd coprime moduli, one WoP lookup per neuron; docs/crt.md) ' +
-          'instead of being rejected or rounded; the circuit gets no TFHE parameters yet. A per-stage --round-bits list must give those stages 0',
+          'instead of being rejected or rounded. When every encrypted stage is a CRT stage the circuit gets one WoP-PBS parameter set and runs encrypted (fhenet predict); a circuit mixing padded and CRT stages gets none (lower --max-bits so that every stage is CRT). A per-stage --round-bits list must give those stages 0',
       })
       .option('crt-max-modulus', { type: 'number', describe: 'With --crt: largest residue modulus (default 2^max-bits - 1, i.e. 255)' })
       .option('sizing', {
