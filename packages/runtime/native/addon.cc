@@ -817,6 +817,12 @@ Napi::Value EncryptTorus(const Napi::CallbackInfo& info) {
   return wrap_batch(info.Env(), encrypt_big_torus(k, reinterpret_cast<const Torus*>(pt.Data()), pt.ElementLength()));
 }
 
+// Adds raw torus constants to the bodies (residue-encoded clear values such as biases).
+Napi::Value AddTorus(const Napi::CallbackInfo& info) {
+  auto v = u64arr(info[1], "values");
+  return wrap_batch(info.Env(), lwe_add_torus(batch(info[0]), reinterpret_cast<const Torus*>(v.Data()), v.ElementLength()));
+}
+
 // Test polynomial of g: Z_p -> torus (p odd): values = p torus words; returns N words.
 Napi::Value ResidueLut(const Napi::CallbackInfo& info) {
   const Params p = parse_params(info[0]);
@@ -1188,6 +1194,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   EXPORT("tfhersExpandServerKeyAsync", TfhersExpandServerKeyAsync);
   EXPORT("tfhersCsprngBytes", TfhersCsprngBytes);
   EXPORT("encryptTorus", EncryptTorus);
+  EXPORT("addTorus", AddTorus);
   EXPORT("residueLut", ResidueLut);
   EXPORT("pbsResidue", PbsResidue);
   EXPORT("pbsResidueAsync", PbsResidueAsync);

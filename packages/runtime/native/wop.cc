@@ -61,6 +61,16 @@ size_t check_moduli(const Params& params, const u32* moduli, size_t m) {
   return t;
 }
 
+std::unique_ptr<LweCiphertextBatch> lwe_add_torus(const LweCiphertextBatch& in, const Torus* values, size_t values_len) {
+  FHE_CHECK(values_len == in.count || values_len == 1, "expected ", in.count,
+            " torus values (one per ciphertext) or 1 (broadcast), got ", values_len);
+  auto out = std::make_unique<LweCiphertextBatch>(in.dimension, in.count);
+  std::memcpy(out->data.data(), in.data.data(), in.count * in.stride() * sizeof(Torus));
+  const size_t d = in.dimension.value;
+  for (size_t i = 0; i < in.count; ++i) out->ct(i)[d] += values[values_len == 1 ? 0 : i];
+  return out;
+}
+
 void build_residue_lut(const Params& params, u32 p, const Torus* values, Torus* lut) {
   const size_t N = params.polynomial_size.value;
   FHE_CHECK(p >= 3 && p % 2 == 1 && p <= N / 2, "residue LUT: modulus must be odd, >= 3 and <= N/2 = ", N / 2,

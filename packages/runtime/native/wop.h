@@ -28,6 +28,10 @@ Torus residue_delta(u32 p);
 // coefficient on each side), pairwise coprime; returns t = sum of residue_bits (<= 24).
 size_t check_moduli(const Params& p, const u32* moduli, size_t m);
 
+// out = in + values on the body (raw torus words: one per ciphertext, or one for all when
+// values_len == 1): clear constants in residue encoding, e.g. a bias b as (b mod p) * delta_p.
+std::unique_ptr<LweCiphertextBatch> lwe_add_torus(const LweCiphertextBatch& in, const Torus* values, size_t values_len);
+
 // Test polynomial (N coefficients) of g: Z_p -> torus for odd p (doc section 2): coefficient i
 // takes g(r1) if i is at least as close to its nearest direct point 2N*r1/p as i+N is to its
 // nearest direct point 2N*r2/p, else -g(r2). values: p torus words g(0..p-1).

@@ -80,6 +80,8 @@ export interface NativeAddon {
   // (p odd) is encoded r * round(2^64 / p), no padding bit. ----
   /** Encrypts raw torus plaintexts under the big key (GLWE noise). */
   encryptTorus(ck: NativeHandle, plaintexts: BigUint64Array): NativeHandle;
+  /** Adds raw torus words to the bodies (one per ciphertext, or one for all): e.g. a bias (b mod p) * round(2^64/p). */
+  addTorus(b: NativeHandle, values: BigUint64Array): NativeHandle;
   /** Test polynomial (N words) of g: Z_p -> torus, values = g(0..p-1), p odd in 3..N/2. */
   residueLut(p: NativeParams, modulus: number, values: BigUint64Array): BigUint64Array;
   /** Keyswitch + PBS of residues mod `modulus`: tables = p torus words per function, tableIndex per ciphertext. */

@@ -137,7 +137,7 @@ describe('residue LUT (odd modulus, no padding)', () => {
     for (const h of [b, sync, async_]) native.dispose(h);
   });
 
-  test('after a dot product with clear weights the residue wraps mod p (sum w_j E(r_j) = E(S mod p))', async () => {
+  test('after a dot product with clear weights and a residue-encoded bias the residue wraps mod p (sum w_j E(r_j) = E(S mod p))', async () => {
     for (const p of [7, 11, 13, 31]) {
       const cols = 6;
       const rows = 8;
@@ -145,15 +145,18 @@ describe('residue LUT (odd modulus, no padding)', () => {
       const w = Array.from({ length: rows * cols }, () => rand(41) - 20); // |S| up to ~3,700: many wraps
       const b = native.encryptTorus(ck, BigUint64Array.from(r.map((x) => BigInt(x) * delta(p))));
       const dot = native.dotDense(wopParams, b, Int32Array.from(w), rows, cols, null);
+      // A signed bias per row, added in residue encoding ((b mod p) * delta).
+      const bias = Array.from({ length: rows }, () => rand(2001) - 1000);
+      const biased = native.addTorus(dot, BigUint64Array.from(bias.map((v) => BigInt(((v % p) + p) % p) * delta(p))));
       const identity = Array.from({ length: p }, (_, x) => BigInt(x) * delta(p));
-      const out = native.pbsResidue(ek, dot, p, new Uint32Array(rows), BigUint64Array.from(identity));
+      const out = native.pbsResidue(ek, biased, p, new Uint32Array(rows), BigUint64Array.from(identity));
       const got = Array.from(native.decryptPhase(ck, out), (ph) => decodeResidue(ph, p));
       const want = Array.from({ length: rows }, (_, i) => {
-        const s = r.reduce((acc, x, j) => acc + w[i * cols + j]! * x, 0);
+        const s = r.reduce((acc, x, j) => acc + w[i * cols + j]! * x, bias[i]!);
         return ((s % p) + p) % p;
       });
       expect(got, `p=${p}`).toEqual(want);
-      for (const h of [b, dot, out]) native.dispose(h);
+      for (const h of [b, dot, biased, out]) native.dispose(h);
       await yieldToLoop();
     }
   }, 120_000);
@@ -166,6 +169,7 @@ describe('residue LUT (odd modulus, no padding)', () => {
     expect(() => native.pbsResidue(ek, b, 7, new Uint32Array([0, 1]), new BigUint64Array(7))).toThrow(/table index 1/);
     expect(() => native.circuitBootstrap(ek, pfks, b, Uint32Array.from([9, 15]))).toThrow(/not coprime/);
     expect(() => native.circuitBootstrap(ek, pfks, b, Uint32Array.from([7]))).toThrow(/one residue ciphertext per modulus/);
+    expect(() => native.addTorus(b, new BigUint64Array(3))).toThrow(/expected 2 torus values/);
     expect(() => native.pfksKeygen(ck, { ...wopParams, packingKeyswitch: { baseLog: 40, levelCount: 2 } })).toThrow(/packing keyswitch/);
     expect(() => native.pfksKeygen(ck, { ...wopParams, glweNoise: { kind: 'tuniform', boundLog2: 10 } })).toThrow(/insecure/);
     native.dispose(b);
