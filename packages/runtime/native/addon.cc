@@ -817,6 +817,22 @@ Napi::Value EncryptTorus(const Napi::CallbackInfo& info) {
   return wrap_batch(info.Env(), encrypt_big_torus(k, reinterpret_cast<const Torus*>(pt.Data()), pt.ElementLength()));
 }
 
+// Vertical-packing LUT (2^t words) from a table of M = prod(moduli) torus words over [0, M).
+Napi::Value CrtLut(const Napi::CallbackInfo& info) {
+  const Params p = parse_params(info[0]);
+  const std::vector<u32> moduli = moduli_arg(info[1]);
+  auto values = u64arr(info[2], "values");
+  const size_t t = check_moduli(p, moduli.data(), moduli.size());
+  u64 M = 1;
+  for (u32 q : moduli) M *= q;
+  FHE_CHECK(values.ElementLength() == M, "values: expected M = ", M, " torus words (one per u in [0, M)), got ",
+            values.ElementLength());
+  auto out = Napi::BigUint64Array::New(info.Env(), size_t(1) << t);
+  build_crt_lut(p, moduli.data(), moduli.size(), reinterpret_cast<const Torus*>(values.Data()),
+                reinterpret_cast<Torus*>(out.Data()));
+  return out;
+}
+
 // Adds raw torus constants to the bodies (residue-encoded clear values such as biases).
 Napi::Value AddTorus(const Napi::CallbackInfo& info) {
   auto v = u64arr(info[1], "values");
@@ -1195,6 +1211,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   EXPORT("tfhersCsprngBytes", TfhersCsprngBytes);
   EXPORT("encryptTorus", EncryptTorus);
   EXPORT("addTorus", AddTorus);
+  EXPORT("crtLut", CrtLut);
   EXPORT("residueLut", ResidueLut);
   EXPORT("pbsResidue", PbsResidue);
   EXPORT("pbsResidueAsync", PbsResidueAsync);

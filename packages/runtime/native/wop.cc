@@ -61,6 +61,23 @@ size_t check_moduli(const Params& params, const u32* moduli, size_t m) {
   return t;
 }
 
+size_t selector_index(const u32* moduli, size_t m, u64 u) {
+  size_t idx = 0, shift = 0;
+  for (size_t i = 0; i < m; ++i) {
+    idx |= size_t(u % moduli[i]) << shift;
+    shift += residue_bits(moduli[i]);
+  }
+  return idx;
+}
+
+void build_crt_lut(const Params& params, const u32* moduli, size_t m, const Torus* values, Torus* lut) {
+  const size_t t = check_moduli(params, moduli, m);
+  u64 M = 1;
+  for (size_t i = 0; i < m; ++i) M *= moduli[i];
+  for (size_t i = 0; i < (size_t(1) << t); ++i) lut[i] = 0;
+  for (u64 u = 0; u < M; ++u) lut[selector_index(moduli, m, u)] = values[u];
+}
+
 std::unique_ptr<LweCiphertextBatch> lwe_add_torus(const LweCiphertextBatch& in, const Torus* values, size_t values_len) {
   FHE_CHECK(values_len == in.count || values_len == 1, "expected ", in.count,
             " torus values (one per ciphertext) or 1 (broadcast), got ", values_len);

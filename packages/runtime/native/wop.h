@@ -32,6 +32,12 @@ size_t check_moduli(const Params& p, const u32* moduli, size_t m);
 // values_len == 1): clear constants in residue encoding, e.g. a bias b as (b mod p) * delta_p.
 std::unique_ptr<LweCiphertextBatch> lwe_add_torus(const LweCiphertextBatch& in, const Torus* values, size_t values_len);
 
+// Selector index of u in [0, M) (M = product of the moduli): sum_i (u mod p_i) << (b_1 + .. + b_(i-1)).
+size_t selector_index(const u32* moduli, size_t m, u64 u);
+// Vertical-packing LUT (2^t words) from a table over [0, M): lut[selector_index(u)] = values[u];
+// tuples that are residues of no u < M (some r_i >= p_i) get 0. Moduli checked by check_moduli.
+void build_crt_lut(const Params& params, const u32* moduli, size_t m, const Torus* values, Torus* lut);
+
 // Test polynomial (N coefficients) of g: Z_p -> torus for odd p (doc section 2): coefficient i
 // takes g(r1) if i is at least as close to its nearest direct point 2N*r1/p as i+N is to its
 // nearest direct point 2N*r2/p, else -g(r2). values: p torus words g(0..p-1).

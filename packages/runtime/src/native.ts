@@ -80,6 +80,11 @@ export interface NativeAddon {
   // (p odd) is encoded r * round(2^64 / p), no padding bit. ----
   /** Encrypts raw torus plaintexts under the big key (GLWE noise). */
   encryptTorus(ck: NativeHandle, plaintexts: BigUint64Array): NativeHandle;
+  /**
+   * Vertical-packing LUT (2^t words) from a table over u in [0, M), M = prod(moduli): entry
+   * selector(u) = values[u], selector = bits of u mod p_1 (low), then u mod p_2, ...; others 0.
+   */
+  crtLut(p: NativeParams, moduli: Uint32Array, values: BigUint64Array): BigUint64Array;
   /** Adds raw torus words to the bodies (one per ciphertext, or one for all): e.g. a bias (b mod p) * round(2^64/p). */
   addTorus(b: NativeHandle, values: BigUint64Array): NativeHandle;
   /** Test polynomial (N words) of g: Z_p -> torus, values = g(0..p-1), p odd in 3..N/2. */

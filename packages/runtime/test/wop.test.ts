@@ -260,6 +260,19 @@ function lutOver(moduli: number[], value: (u: number) => bigint): BigUint64Array
 }
 const residuesOf = (u: number, moduli: number[]) => BigUint64Array.from(moduli.map((p) => BigInt(u % p) * delta(p)));
 
+describe('CRT LUT layout', () => {
+  test('crtLut matches the selector order of docs/crt.md section 3 (zeros off the residues)', () => {
+    for (const moduli of [[7, 11, 13], [3, 5, 7, 11], [5, 7, 9]]) {
+      const M = moduli.reduce((a, b) => a * b, 1);
+      const values = BigUint64Array.from(Array.from({ length: M }, () => randTorus()));
+      const lut = native.crtLut(wopParams, Uint32Array.from(moduli), values);
+      expect(Array.from(lut)).toEqual(Array.from(lutOver(moduli, (u) => values[u]!)));
+    }
+    expect(() => native.crtLut(wopParams, Uint32Array.of(7, 11), new BigUint64Array(76))).toThrow(/expected M = 77/);
+    expect(() => native.crtLut(wopParams, Uint32Array.of(7, 21), new BigUint64Array(147))).toThrow(/not coprime/);
+  });
+});
+
 describe('vertical packing', () => {
   for (const moduli of [[7, 11, 13], [3, 5, 7, 11]]) {
     test(`moduli (${moduli.join(', ')}): random inputs, two output encodings sharing the GGSWs`, async () => {
