@@ -14,6 +14,8 @@ const SOURCES = [
   ['Memory of an encrypted execution', 'packages/runtime/bench/MEMORY-RESULTS.md'],
   ['The HTTP path', 'packages/runtime/bench/HTTP-RESULTS.md'],
   ['VGG-9 on CIFAR-10: compile, simulate, encrypted', 'packages/compiler/bench/VGG-RESULTS.md'],
+  ['WoP-PBS engine primitives (CRT lookups)', 'packages/runtime/bench/WOP-RESULTS.md'],
+  ['CRT circuits encrypted', 'packages/runtime/bench/CRT-RESULTS.md'],
 ];
 // A results file is listed before its first measurement lands; until then it is left out.
 const present = SOURCES.filter(([, path]) => existsSync(path));
