@@ -50,6 +50,7 @@ export class TfheRsClient<Key = unknown> implements EncryptedInferenceClient<Uin
   private readonly key: Key;
   private constructor(S: ShortintModule<Key>, circuit: Circuit, key: Key) {
     if (!circuit.parameters) throw new Error(`circuit "${circuit.name}" has no TFHE parameters`);
+    refuseCrtForTfheRs(circuit);
     this.S = S;
     this.circuit = circuit;
     this.params = circuit.parameters.set;
@@ -64,6 +65,7 @@ export class TfheRsClient<Key = unknown> implements EncryptedInferenceClient<Uin
    */
   static generate<K>(S: ShortintModule<K>, circuit: Circuit): TfheRsClient<K> {
     if (!circuit.parameters) throw new Error(`circuit "${circuit.name}" has no TFHE parameters`);
+    refuseCrtForTfheRs(circuit);
     return new TfheRsClient(S, circuit, S.new_client_key(newParameters(S, tfheRsParameters(circuit.parameters.set))));
   }
   /** A key written by serializeKey() (node-tfhe's own client-key bytes). */
@@ -131,5 +133,19 @@ export class TfheRsClient<Key = unknown> implements EncryptedInferenceClient<Uin
     const count = values.length / this.outputSize;
     const logits = decodeOutputs(this.circuit, values, count);
     return { values, logits, classes: argmax(logits, count) };
+  }
+}
+
+/**
+ * tfhe-rs shortint encrypts padded messages only, and has neither our residue encoding nor our PFKS
+ * keys: a circuit with CRT stages runs with this engine's client (InferenceClient) only.
+ */
+function refuseCrtForTfheRs(circuit: Circuit): void {
+  const crt = circuit.stages.find((s) => s.crt);
+  if (crt) {
+    throw new Error(
+      `circuit "${circuit.name}": stage ${crt.name} is a CRT stage (moduli ${crt.crt!.moduli.join(', ')}); a node-tfhe / tfhe client cannot encrypt its residues ` +
+        'or make its packing keyswitching keys: use the fhenet client (--client fhenet)',
+    );
   }
 }
