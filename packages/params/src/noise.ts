@@ -3,10 +3,10 @@
 // reproduces its published p_fail with it, and so do we (test/noise.test.ts).
 import { CIPHERTEXT_MODULUS_LOG2, noiseVariance } from './distribution.js';
 import { log2Erfc } from './erfc.js';
-import type { ModulusSwitch, NoiseDistribution, TfheParameterSet } from './types.js';
+import type { DecompositionParams, ModulusSwitch, NoiseDistribution, TfheParameterSet } from './types.js';
 
 const q2 = 2 ** (2 * CIPHERTEXT_MODULUS_LOG2);
-/** f64 mantissa bits: the FFT's rounding error grows with 2^(64 - 53). Exported for wop-noise.ts (one external product). */
+/** f64 mantissa bits: the FFT's rounding error grows with 2^(64 - 53). */
 export const FFT_MANTISSA_BITS = 53;
 /** Fitted constants of the FFT noise term (tfhe-rs, for the f64 negacyclic FFT). */
 export const FFT_NOISE = { scale: 0.00705, levels: 1.01827, glweDim: 1.22003, polySize: 2.22003, glweSize: 1.01827 };
@@ -15,14 +15,24 @@ export type PbsNoiseParams = Pick<TfheParameterSet, 'lweDimension' | 'glweDimens
 export type KeyswitchNoiseParams = Pick<TfheParameterSet, 'glweDimension' | 'polynomialSize' | 'keyswitch' | 'lweNoise'>;
 export type ModulusSwitchNoiseParams = Pick<TfheParameterSet, 'lweDimension' | 'polynomialSize'>;
 
-/** Variance of a PBS output (blind rotation with BSK noise glweNoise, then sample extraction). */
-export function varPbs(p: PbsNoiseParams): number {
-  const { lweDimension: n, glweDimension: k, polynomialSize: N } = p;
-  const l = p.pbs.levelCount;
-  const B = 2 ** p.pbs.baseLog;
-  const bsk = noiseVariance(p.glweNoise);
-  const precision = 1 / (24 * B ** (2 * l)); // 1/(24 B^(2l)): the dropped low digits
-  const keyTerm = l * (k + 1) * N * bsk * ((B * B) / 12 + 1 / 6);
+/** What one external product's noise depends on besides the GGSW: the GLWE shape. */
+export type GlweShape = Pick<TfheParameterSet, 'glweDimension' | 'polynomialSize'>;
+
+/**
+ * Variance one external product (one CMux) adds, with a GGSW whose rows' coefficients have mean
+ * variance `s2Ggsw` (torus units), decomposed with `decomposition`:
+ *   l(k+1)N s2_g (B^2/12 + 1/6) + (kN/2)(1/(48q^2) + 1/(24B^(2l))) + 1/(24B^(2l)) - 1/(24q^2)
+ *   + 0.00705 * 2^(2 max(0, 64-53)) (B^2/q^2) l^1.01827 k^1.22003 N^2.22003 (k+1)^1.01827,
+ * i.e. the bracket of the reference's Var_PBS (varPbs is n of these with the BSK noise: one formula,
+ * one place).
+ */
+export function varExternalProduct(shape: GlweShape, s2Ggsw: number, decomposition: DecompositionParams): number {
+  if (!(s2Ggsw >= 0) || !Number.isFinite(s2Ggsw)) throw new Error(`s2Ggsw must be a finite variance >= 0 (torus units), got ${s2Ggsw}`);
+  const { glweDimension: k, polynomialSize: N } = shape;
+  const l = decomposition.levelCount;
+  const B = 2 ** decomposition.baseLog;
+  const precision = 1 / (24 * B ** (2 * l));
+  const keyTerm = l * (k + 1) * N * s2Ggsw * ((B * B) / 12 + 1 / 6);
   const roundingTerm = ((k * N) / 2) * (1 / (48 * q2) + precision) + precision - 1 / (24 * q2);
   const fftTerm =
     FFT_NOISE.scale *
@@ -32,7 +42,12 @@ export function varPbs(p: PbsNoiseParams): number {
     k ** FFT_NOISE.glweDim *
     N ** FFT_NOISE.polySize *
     (k + 1) ** FFT_NOISE.glweSize;
-  return n * (keyTerm + roundingTerm + fftTerm);
+  return keyTerm + roundingTerm + fftTerm;
+}
+
+/** Variance of a PBS output (blind rotation with BSK noise glweNoise, then sample extraction): n external products. */
+export function varPbs(p: PbsNoiseParams): number {
+  return p.lweDimension * varExternalProduct(p, noiseVariance(p.glweNoise), p.pbs);
 }
 
 /** Variance added by the keyswitch from the big key (dimension kN) to the small key (n). */

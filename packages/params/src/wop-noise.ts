@@ -16,44 +16,18 @@
 //     mean coefficient variance E[s^2] Var(x) = Var(x)/2, the reference's own E[s^2] = 1/2 for a
 //     binary key) and in coefficient 0 only of the body row (f = identity: mean Var(x)/N).
 import { CIPHERTEXT_MODULUS_LOG2, noiseVariance } from './distribution.js';
-import { FFT_MANTISSA_BITS, FFT_NOISE, log2PFailWithin, varKeyswitch, varModulusSwitch, varPbs, type PbsNoiseParams } from './noise.js';
+import { log2PFailWithin, varExternalProduct, varKeyswitch, varModulusSwitch, varPbs, type GlweShape, type PbsNoiseParams } from './noise.js';
 import type { DecompositionParams, TfheParameterSet, WopParameterSet } from './types.js';
 
 const q2 = 2 ** (2 * CIPHERTEXT_MODULUS_LOG2);
 
-/** What one external product's noise depends on besides the GGSW: the GLWE shape. */
-export type GlweShape = Pick<TfheParameterSet, 'glweDimension' | 'polynomialSize'>;
+// One external product lives beside varPbs (noise.ts): a PBS is n of them.
+export { varExternalProduct, type GlweShape };
 
 function checkVariance(value: number, field: string): void {
   if (!(value >= 0) || !Number.isFinite(value)) throw new Error(`${field} must be a finite variance >= 0 (torus units), got ${value}`);
 }
 
-/**
- * Variance one external product (one CMux) adds, with a GGSW whose rows' coefficients have mean
- * variance `s2Ggsw` (torus units), decomposed with `decomposition`:
- *   l(k+1)N s2_g (B^2/12 + 1/6) + (kN/2)(1/(48q^2) + 1/(24B^(2l))) + 1/(24B^(2l)) - 1/(24q^2)
- *   + 0.00705 * 2^(2 max(0, 64-53)) (B^2/q^2) l^1.01827 k^1.22003 N^2.22003 (k+1)^1.01827,
- * i.e. the bracket of the reference's Var_PBS (written in the same order as varPbs so that
- * n * this === varPbs exactly when s2_g is the BSK noise).
- */
-export function varExternalProduct(shape: GlweShape, s2Ggsw: number, decomposition: DecompositionParams): number {
-  checkVariance(s2Ggsw, 's2Ggsw');
-  const { glweDimension: k, polynomialSize: N } = shape;
-  const l = decomposition.levelCount;
-  const B = 2 ** decomposition.baseLog;
-  const precision = 1 / (24 * B ** (2 * l));
-  const keyTerm = l * (k + 1) * N * s2Ggsw * ((B * B) / 12 + 1 / 6);
-  const roundingTerm = ((k * N) / 2) * (1 / (48 * q2) + precision) + precision - 1 / (24 * q2);
-  const fftTerm =
-    FFT_NOISE.scale *
-    2 ** (2 * Math.max(0, CIPHERTEXT_MODULUS_LOG2 - FFT_MANTISSA_BITS)) *
-    ((B * B) / q2) *
-    l ** FFT_NOISE.levels *
-    k ** FFT_NOISE.glweDim *
-    N ** FFT_NOISE.polySize *
-    (k + 1) ** FFT_NOISE.glweSize;
-  return keyTerm + roundingTerm + fftTerm;
-}
 
 /** Which GGSW row a PFKS produces: c < k computes -S_c x (mask rows), c = k the identity (body row). */
 export type PackingRow = 'mask' | 'body';
