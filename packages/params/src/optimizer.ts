@@ -151,13 +151,16 @@ function checkRequest(request: OptimizeRequest): number {
 function searchSpace(narrow: OptimizeRequest['space'] = {}) {
   const out = { ...OPTIMIZER_SPACE, ...narrow };
   for (const key of ['polynomialSizeLog2', 'glweDimension', 'pbsLevels', 'keyswitchLevels'] as const) {
-    const r = out[key];
-    const full = OPTIMIZER_SPACE[key];
-    if (!Number.isInteger(r.min) || !Number.isInteger(r.max) || r.min < full.min || r.max > full.max || r.min > r.max) {
-      throw new Error(`space.${key} must be integers within [${full.min}, ${full.max}] with min <= max, got ${JSON.stringify(r)}`);
-    }
+    checkSpaceRange(key, out[key], OPTIMIZER_SPACE[key]);
   }
   return out;
+}
+
+/** A caller's narrowing of one search dimension must be an integer range inside the full one (both optimizers). */
+export function checkSpaceRange(key: string, r: { min: number; max: number } | undefined, full: { min: number; max: number }): void {
+  if (!r || !Number.isInteger(r.min) || !Number.isInteger(r.max) || r.min < full.min || r.max > full.max || r.min > r.max) {
+    throw new Error(`space.${key} must be integers within [${full.min}, ${full.max}] with min <= max, got ${JSON.stringify(r)}`);
+  }
 }
 
 interface Best {

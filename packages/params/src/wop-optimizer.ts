@@ -17,7 +17,7 @@ import { COST_WEIGHTS, fftCost, pbsCost } from './cost.js';
 import { chooseCrtModuli, residueBits, type CrtModuliChoice } from './crt-moduli.js';
 import { noiseVariance } from './distribution.js';
 import { varModulusSwitch, varPbs } from './noise.js';
-import { bestKeyswitch, candidateDimensions, keyNoise, maxVariance, OPTIMIZER_SPACE } from './optimizer.js';
+import { bestKeyswitch, candidateDimensions, checkSpaceRange, keyNoise, maxVariance, OPTIMIZER_SPACE } from './optimizer.js';
 import { log2PFailPerPbsFor, pFailPerInference } from './probability.js';
 import type { NoiseKind } from './published.js';
 import { MIN_SECURE_DIMENSION } from './security.js';
@@ -164,13 +164,7 @@ function checkRequest(r: WopOptimizeRequest): CheckedRequest {
 
 function searchSpace(narrow: WopOptimizeRequest['space'] = {}): Record<SpaceKey, { min: number; max: number }> {
   const out = { ...WOP_OPTIMIZER_SPACE, ...narrow } as Record<SpaceKey, { min: number; max: number }>;
-  for (const key of Object.keys(WOP_OPTIMIZER_SPACE) as SpaceKey[]) {
-    const r = out[key];
-    const full = WOP_OPTIMIZER_SPACE[key];
-    if (!r || !Number.isInteger(r.min) || !Number.isInteger(r.max) || r.min < full.min || r.max > full.max || r.min > r.max) {
-      throw new Error(`space.${key} must be integers within [${full.min}, ${full.max}] with min <= max, got ${JSON.stringify(r)}`);
-    }
-  }
+  for (const key of Object.keys(WOP_OPTIMIZER_SPACE) as SpaceKey[]) checkSpaceRange(key, out[key], WOP_OPTIMIZER_SPACE[key]);
   for (const key of Object.keys(narrow)) if (!(key in WOP_OPTIMIZER_SPACE)) throw new Error(`space.${key} is not a WoP search dimension (${Object.keys(WOP_OPTIMIZER_SPACE).join(', ')})`);
   return out;
 }
