@@ -1,0 +1,186 @@
+// A stage's output as the banded executor keeps it: pieces (one per band, in order), each either a
+// native batch in memory or a serialized batch in the stage's spill file. The next stage fetches
+// only the range of ciphertexts a band reads; in memory, pieces no later band reads are freed as
+// the stage advances; a spill file is deleted when the tensor is disposed (after its last use, or
+// on error).
+import { closeSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { LweCiphertextBatch } from '../ciphertext.js';
+import type { TfheParameterSet } from '../parameters.js';
+
+interface Piece {
+  /** First ciphertext of the piece in the tensor. */
+  readonly start: number;
+  readonly count: number;
+  /** In memory (null once freed) ... */
+  batch: LweCiphertextBatch | null;
+  /** ... or in the spill file at [offset, offset + length). */
+  readonly offset: number;
+  readonly length: number;
+}
+
+/** Where a fetched range comes from: a piece itself (borrowed, do not dispose) or a new batch. */
+export interface FetchedRange {
+  readonly batch: LweCiphertextBatch;
+  /** Index in the tensor of batch[0] (the dot product's columns are relative to it). */
+  readonly base: number;
+  /** True when the batch is a new one the caller must dispose. */
+  readonly owned: boolean;
+  /** Milliseconds spent reading the spill file. */
+  readonly readMs: number;
+}
+
+export class BandedTensor {
+  readonly params: TfheParameterSet;
+  private readonly pieces: Piece[] = [];
+  private fd: number | null = null;
+  private size = 0;
+  /** Reused read buffer (as large as the largest piece read so far), so that reads make no garbage. */
+  private readBuffer: Buffer | null = null;
+  /** Bytes written to the spill file. */
+  bytesWritten = 0;
+
+  /**
+   * `spillPath`: file to write the pieces to (created, must not exist); null keeps them in memory.
+   * `owned` = false for a tensor wrapping the caller's batch: dispose() then leaves it alone.
+   */
+  constructor(params: TfheParameterSet, readonly spillPath: string | null, private readonly owned = true) {
+    this.params = params;
+    if (spillPath) {
+      try {
+        this.fd = openSync(spillPath, 'wx+');
+      } catch (e) {
+        throw new Error(`spill file ${spillPath}: cannot create it (${(e as Error).message}); bands.spillDir must be a writable folder`);
+      }
+    }
+  }
+
+  /** A tensor of one in-memory batch (the caller's inputs, or a stage run whole). */
+  static of(batch: LweCiphertextBatch, owned: boolean): BandedTensor {
+    const t = new BandedTensor(batch.params, null, owned);
+    t.pieces.push({ start: 0, count: batch.count, batch, offset: 0, length: 0 });
+    t.size = batch.count;
+    return t;
+  }
+
+  get count(): number {
+    return this.size;
+  }
+
+  get spilled(): boolean {
+    return this.fd !== null;
+  }
+
+  /** Appends a band's outputs; with a spill file they are written and `batch` is disposed. Returns ms spent writing. */
+  append(batch: LweCiphertextBatch): number {
+    const start = this.size;
+    this.size += batch.count;
+    if (this.fd === null) {
+      this.pieces.push({ start, count: batch.count, batch, offset: 0, length: 0 });
+      return 0;
+    }
+    const t0 = performance.now();
+    const bytes = batch.serialize();
+    batch.dispose();
+    const offset = this.bytesWritten;
+    try {
+      let done = 0;
+      while (done < bytes.length) done += writeSync(this.fd, bytes, done, bytes.length - done, offset + done);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      const why = code === 'ENOSPC' ? 'the disk is full' : code === 'EDQUOT' ? 'the disk quota is exceeded' : (e as Error).message;
+      throw new Error(
+        `spill file ${this.spillPath}: writing ${bytes.length} bytes at offset ${offset} failed: ${why} ` +
+          '(a banded run with a spill folder needs room for two stages\' outputs at once; see docs/streaming-plan.md)',
+      );
+    }
+    this.bytesWritten += bytes.length;
+    this.pieces.push({ start, count: batch.count, batch: null, offset, length: bytes.length });
+    return performance.now() - t0;
+  }
+
+  /**
+   * Ciphertexts [lo, hi). An in-memory piece that holds the whole range is lent as it is (no copy);
+   * otherwise the overlap of every piece is gathered (a spilled piece is read and deserialized
+   * first) and, if several, concatenated.
+   */
+  fetch(lo: number, hi: number): FetchedRange {
+    if (!(lo >= 0 && hi > lo && hi <= this.size)) throw new Error(`internal: fetch [${lo}, ${hi}) of a tensor of ${this.size} ciphertexts`);
+    const cover = this.pieces.find((p) => p.batch && p.start <= lo && p.start + p.count >= hi);
+    if (cover) return { batch: cover.batch!, base: cover.start, owned: false, readMs: 0 };
+    let readMs = 0;
+    const parts: LweCiphertextBatch[] = [];
+    try {
+      for (const p of this.pieces) {
+        const a = Math.max(lo, p.start);
+        const b = Math.min(hi, p.start + p.count);
+        if (a >= b) continue;
+        let batch = p.batch;
+        if (!batch) {
+          if (this.fd === null) throw new Error(`internal: piece [${p.start}, ${p.start + p.count}) was freed before a later band read it`);
+          const t0 = performance.now();
+          batch = this.read(p);
+          readMs += performance.now() - t0;
+          if (a === p.start && b === p.start + p.count) {
+            parts.push(batch);
+            continue;
+          }
+        }
+        try {
+          parts.push(batch.gather(Uint32Array.from({ length: b - a }, (_, j) => a - p.start + j)));
+        } finally {
+          if (!p.batch) batch.dispose();
+        }
+      }
+      if (parts.length === 1) return { batch: parts[0]!, base: lo, owned: true, readMs };
+      return { batch: LweCiphertextBatch.concat(parts), base: lo, owned: true, readMs };
+    } finally {
+      if (parts.length > 1) for (const b of parts) b.dispose();
+    }
+  }
+
+  private read(p: Piece): LweCiphertextBatch {
+    if (!this.readBuffer || this.readBuffer.length < p.length) this.readBuffer = Buffer.allocUnsafe(p.length);
+    let done = 0;
+    while (done < p.length) {
+      const n = readSync(this.fd!, this.readBuffer, done, p.length - done, p.offset + done);
+      if (n === 0) throw new Error(`spill file ${this.spillPath}: ended at ${p.offset + done} bytes, expected ${p.offset + p.length}`);
+      done += n;
+    }
+    return LweCiphertextBatch.deserialize(this.readBuffer.subarray(0, p.length), this.params);
+  }
+
+  /** Frees the in-memory pieces that end at or before `index` (no later band reads them). */
+  freeBelow(index: number): void {
+    if (!this.owned) return;
+    for (const p of this.pieces) {
+      if (p.batch && p.start + p.count <= index) {
+        p.batch.dispose();
+        p.batch = null;
+      }
+    }
+  }
+
+  /** The whole tensor as one batch (the executor's result). Disposes this tensor's pieces. */
+  take(): LweCiphertextBatch {
+    const range = this.fetch(0, this.size);
+    if (!range.owned) {
+      // The one in-memory piece: hand it over instead of copying it.
+      const p = this.pieces.find((q) => q.batch === range.batch)!;
+      p.batch = null;
+    }
+    this.dispose();
+    return range.batch;
+  }
+
+  /** Frees every in-memory piece (when owned) and deletes the spill file. Safe to call twice. */
+  dispose(): void {
+    if (this.owned) for (const p of this.pieces) p.batch?.dispose();
+    for (const p of this.pieces) p.batch = null;
+    this.readBuffer = null;
+    if (this.fd !== null) {
+      closeSync(this.fd);
+      this.fd = null;
+      rmSync(this.spillPath!, { force: true });
+    }
+  }
+}

@@ -1,0 +1,126 @@
+// The banded executor (src/inference/banded.ts, docs/streaming-plan.md option 3) against the
+// whole-stage one: the same encrypted inputs through executePlan whole and in bands of 1 output
+// (in memory), 7 (cuts rows, channels and the sample boundary; spilled) and more than a stage (one
+// band, spilled). Every output ciphertext must be the same bytes (PBS is deterministic
+// given its input and the keys) and decrypt to the simulator's integers; spill files exist while
+// the next stage reads them and are gone afterwards, also when the run fails.
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { simulate } from '@fhenet/compiler';
+import { executePlan, InferenceClient, InferenceServer, planCircuit, repeatCsr, type StageProgress } from '@fhenet/runtime';
+import { assertBandOptions, bandCsr, stageBands } from '../src/inference/bands.js';
+import { ciphertextBatchBytes } from '../src/inference/sizes.js';
+import { bandedCircuit, bandedInputs } from './banded-fixtures.js';
+
+describe('banded execution', () => {
+  it('band layout: contiguous output ranges, the input range each reads, its CSR rows', () => {
+    const plan = planCircuit(bandedCircuit());
+    const conv = plan.stages[0]!;
+    // One output row (5 x 2 channels) per band: row i reads input rows i-1..i+1 (5 ciphertexts each).
+    const rows = stageBands(conv, 2, 10);
+    expect(rows.map((b) => [b.start, b.end, b.lo, b.hi])).toEqual([
+      [0, 10, 0, 10], [10, 20, 0, 15], [20, 30, 5, 20], [30, 40, 10, 25], [40, 50, 15, 25],
+      [50, 60, 25, 35], [60, 70, 25, 40], [70, 80, 30, 45], [80, 90, 35, 50], [90, 100, 40, 50],
+    ]);
+    // Bands of 7: the one across the samples reads sample 0's last rows and sample 1's first
+    // (output 49 = pixel (4, 4) channel 1, whose kernel's top-left weight is 0: from pixel (3, 4) = 19).
+    const b = stageBands(conv, 2, 7)[7]!;
+    expect([b.start, b.end, b.lo, b.hi]).toEqual([49, 56, 19, 34]);
+    // Its CSR is the block-diagonal matrix's rows 49..55 with columns relative to lo.
+    const all = repeatCsr(conv.weights, 2);
+    const band = bandCsr(conv, b, b.lo, b.hi - b.lo);
+    expect(band.rows).toBe(7);
+    expect(band.cols).toBe(15);
+    const from = all.indptr[49]!;
+    const to = all.indptr[56]!;
+    expect(Array.from(band.indptr)).toEqual(Array.from(all.indptr.subarray(49, 57), (x) => x - from));
+    expect(Array.from(band.indices)).toEqual(Array.from(all.indices.subarray(from, to), (c) => c - b.lo));
+    expect(Array.from(band.values)).toEqual(Array.from(all.values.subarray(from, to)));
+    expect(() => assertBandOptions({ outputs: 2.5 })).toThrow(/bands\.outputs: expected an integer >= 1 .* got 2\.5/);
+  });
+
+  it('makes the same ciphertexts as the whole-stage executor, in memory and spilled', async () => {
+    const circuit = bandedCircuit();
+    const count = 2;
+    const q = bandedInputs(count);
+    const sim = simulate(circuit, q, count).outputs;
+    const client = InferenceClient.generate(circuit);
+    const { keys } = await client.generateBothEvaluationKeys();
+    const server = new InferenceServer(circuit, keys);
+    const plan = server.plan;
+    // The picked (channel 0 only) and all-outputs extraction paths are both exercised.
+    expect(plan.stages[0]!.extractions.map((e) => `${e.bit}:${e.outputs ? e.outputs.length : 'all'}`)).toEqual(['1:25', '2:all']);
+    const inputs = client.encryptQuantized(q);
+    const whole = await executePlan(server.engine, plan, inputs);
+    const reference = whole.outputs.serialize();
+    expect(Array.from(client.decode(whole.outputs).values)).toEqual(Array.from(sim));
+    whole.outputs.dispose();
+
+    const dir = mkdtempSync(join(tmpdir(), 'fhenet-banded-test-'));
+    try {
+      for (const [outputs, spill] of [[1, false], [7, true], [1000, true]] as const) {
+        const events: StageProgress[] = [];
+        const files: { stage: number; names: string[]; bytes: number }[] = [];
+        const r = await executePlan(server.engine, plan, inputs, (e) => {
+          events.push(e);
+          // When the pool starts, the conv's output is on disk (spilled runs), the pool's file just created.
+          if (spill && e.phase === 'linear' && e.stage === 1) {
+            const [folder] = readdirSync(dir);
+            const names = readdirSync(join(dir, folder!));
+            files.push({ stage: e.stage, names, bytes: names.reduce((s, n) => s + statSync(join(dir, folder!, n)).size, 0) });
+          }
+        }, { bands: { outputs, ...(spill ? { spillDir: dir } : {}) } });
+        const label = `bands of ${outputs}${spill ? ', spilled' : ''}`;
+        expect(r.outputs.serialize().equals(reference), label).toBe(true);
+        expect(Array.from(client.decode(r.outputs).values), label).toEqual(Array.from(sim));
+        // Bands per stage: ceil(outputs of the batch / band size).
+        expect(r.stages.map((s) => s.bands), label).toEqual(plan.stages.map((s) => Math.ceil((s.outputSize * count) / outputs)));
+        expect(r.stages.map((s) => s.pbsCount), label).toEqual(whole.stages.map((s) => s.pbsCount));
+        // Every band reported its lookup over its own outputs.
+        const lookups = events.filter((e) => e.phase === 'pbs' && e.done !== undefined && e.done === e.total && e.stage === 0);
+        expect(lookups.reduce((s, e) => s + e.total!, 0), label).toBe(50 * count);
+        if (spill) {
+          const convBands = stageBands(plan.stages[0]!, count, outputs);
+          const written = convBands.reduce((s, b) => s + ciphertextBatchBytes(plan.params, b.end - b.start), 0);
+          expect(files, label).toEqual([{ stage: 1, names: ['stage-0-conv.bin', 'stage-1-pool.bin'], bytes: written }]);
+          expect(r.stages[0]!.spilledBytes, label).toBe(written);
+          expect(r.stages[2]!.spilledBytes, label).toBeUndefined(); // the result stays in memory
+        }
+        expect(readdirSync(dir), label).toEqual([]);
+        r.outputs.dispose();
+      }
+      expect(inputs.disposed).toBe(false);
+
+      // A failure mid-stage (the pool's second band) removes the spill folder and frees the bands.
+      const engine = server.engine as unknown as { pbsAsync: (...a: unknown[]) => Promise<unknown> };
+      const pbs = engine.pbsAsync.bind(engine);
+      let calls = 0;
+      engine.pbsAsync = async (...a: unknown[]) => {
+        if (a[2] && (a[2] as unknown[]).length === 2 && ++calls === 2 && (a[0] as { count: number }).count === 4) throw new Error('injected failure');
+        return pbs(...a);
+      };
+      let seenFolder = false;
+      await expect(
+        executePlan(server.engine, plan, inputs, (e) => {
+          if (e.stage === 1) seenFolder ||= readdirSync(dir).length === 1;
+        }, { bands: { outputs: 4, spillDir: dir } }),
+      ).rejects.toThrow(/injected failure/);
+      engine.pbsAsync = pbs;
+      expect(seenFolder).toBe(true);
+      expect(readdirSync(dir)).toEqual([]);
+
+      // Bad options name the field.
+      await expect(executePlan(server.engine, plan, inputs, undefined, { bands: { outputs: 0 } })).rejects.toThrow(/bands\.outputs: expected an integer >= 1 .* got 0/);
+      await expect(executePlan(server.engine, plan, inputs, undefined, { bands: { outputs: 8, spillDir: join(dir, 'missing') } })).rejects.toThrow(
+        /bands\.spillDir: cannot create a spill folder in .*missing .*ENOENT.*expected an existing writable folder/,
+      );
+      expect(existsSync(join(dir, 'missing'))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      inputs.dispose();
+      server.dispose();
+    }
+  }, 600_000);
+});
