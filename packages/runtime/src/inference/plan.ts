@@ -222,32 +222,22 @@ export function planCircuit(circuit: Circuit): CircuitPlan {
       const t = stage.tables;
       tables = Array.from({ length: t.length / p }, (_, c) => t.subarray(c * p, (c + 1) * p));
     }
-    if (stage.crt) {
-      return {
-        name: stage.name,
-        kind: stage.linear.kind,
-        inputSize: inputSize(stage.linear),
-        outputSize: n,
-        weights: linearToCsr(stage.linear),
-        offset: stage.offset,
-        tables: null,
-        tableIndex: Uint32Array.from(channels),
-        roundBits: 0,
-        extractions: [],
-        pbsPerOutput: 0,
-        pbs: 0,
-        crt: planCrtStage(circuit, i, params as WopParameterSet),
-      };
-    }
-    return {
+    // Fields every stage has; a CRT stage runs its lookups as WoP-PBS on residues (no padded PBS).
+    const common = {
       name: stage.name,
       kind: stage.linear.kind,
       inputSize: inputSize(stage.linear),
       outputSize: n,
       weights: linearToCsr(stage.linear),
       offset: stage.offset,
-      tables,
       tableIndex: Uint32Array.from(channels),
+    };
+    if (stage.crt) {
+      return { ...common, tables: null, roundBits: 0, extractions: [], pbsPerOutput: 0, pbs: 0, crt: planCrtStage(circuit, i, params as WopParameterSet) };
+    }
+    return {
+      ...common,
+      tables,
       roundBits: stage.roundBits,
       extractions: stage.tables ? plannedExtractions(extractionSteps(circuit.bits, stage.roundBits), extractFromOf(stage), channels) : [],
       pbsPerOutput: pbsPerNeuron(stage),
