@@ -160,16 +160,26 @@ export class BandedTensor {
     }
   }
 
-  /** The whole tensor as one batch (the executor's result). Disposes this tensor's pieces. */
+  /**
+   * The whole tensor as one batch (the executor's result). Disposes this tensor's pieces. In-memory
+   * pieces are concatenated as they are (pieces + result: twice the tensor at the peak; one piece
+   * is handed over without a copy); spilled ones are read back through fetch().
+   */
   take(): LweCiphertextBatch {
-    const range = this.fetch(0, this.size);
-    if (!range.owned) {
-      // The one in-memory piece: hand it over instead of copying it.
-      const p = this.pieces.find((q) => q.batch === range.batch)!;
-      p.batch = null;
+    let result: LweCiphertextBatch;
+    if (this.pieces.every((p) => p.batch)) {
+      const batches = this.pieces.map((p) => p.batch!);
+      if (batches.length === 1 && this.owned) {
+        result = batches[0]!;
+        this.pieces[0]!.batch = null;
+      } else {
+        result = LweCiphertextBatch.concat(batches);
+      }
+    } else {
+      result = this.fetch(0, this.size).batch;
     }
     this.dispose();
-    return range.batch;
+    return result;
   }
 
   /** Frees every in-memory piece (when owned) and deletes the spill file. Safe to call twice. */

@@ -138,13 +138,20 @@ export function bandValues<T extends Int32Array | Uint32Array>(perOutput: T, sta
   return out;
 }
 
+const maskCache = new WeakMap<Uint32Array, Uint8Array>();
+
 /**
  * Positions in outputs [start, start + n) of the batch whose output within the sample is one of
  * `outputs` (ascending, one sample's indices; a v3 extraction's picked outputs).
  */
 export function bandPicks(outputs: Uint32Array, size: number, start: number, n: number): Uint32Array {
-  const mask = new Uint8Array(size);
-  for (const o of outputs) mask[o] = 1;
+  // Cached per extraction: a stage of many small bands asks once per band.
+  let mask = maskCache.get(outputs);
+  if (!mask || mask.length !== size) {
+    mask = new Uint8Array(size);
+    for (const o of outputs) mask[o] = 1;
+    maskCache.set(outputs, mask);
+  }
   const picked: number[] = [];
   for (let r = 0; r < n; r++) if (mask[(start + r) % size]) picked.push(r);
   return Uint32Array.from(picked);

@@ -1,5 +1,7 @@
 // Encrypted inference of a compiled @fhenet/compiler Circuit: plan, executor, client, server, files.
 export { planCircuit, circuitParameters, refuseCrtStages, isCrtCircuit, crtSelectorIndex, linearToCsr, repeatCsr, type CircuitPlan, type StagePlan, type CrtStagePlan } from './plan.js';
+export { type BandOptions } from './bands.js';
+export { type ChosenBands } from './choose-bands.js';
 export { executePlan, type ExecuteOptions, type ExecutionResult, type StageTiming, type StageProgress, type InferenceProgress } from './execute.js';
 export { InferenceClient, type DecodedOutputs, type EncryptedInferenceClient } from './client.js';
 export { InferenceServer } from './server.js';

@@ -27,6 +27,8 @@
 // heap (the process baseline, measured by the caller), allocator rounding (< 64 B per buffer).
 import { totalmem } from 'node:os';
 import { keySizes, wopKeySizes, type TfheParameterSet, type WopParameterSet } from '@fhenet/params';
+import { modelBandedStage, type BandedInput } from './banded-memory.js';
+import type { Band } from './bands.js';
 import type { CircuitPlan } from './plan.js';
 
 /** pbs.h kDefaultPbsGroup / keyswitch.h kKeyswitchChunk (read-only mirrors of the native constants). */
@@ -53,6 +55,11 @@ export interface MemoryModelOptions {
    * client's own object (predict with fresh keys in-process).
    */
   readonly seededCopies?: 1 | 2;
+  /**
+   * executePlan's bands: padded stages run in bands of `outputs` ciphertexts (banded-memory.ts),
+   * with `spill` their outputs (but the last stage's) go to spill files. CRT stages stay whole.
+   */
+  readonly bands?: { readonly outputs: number; readonly spill?: boolean };
 }
 
 export interface StageMemory {
@@ -72,8 +79,10 @@ export interface StageMemory {
   readonly ciphertextPeakBytes: number;
   /** ciphertextPeakBytes plus the transient arrays alive with it. */
   readonly peakBytes: number;
-  /** Phase where peakBytes occurs. */
-  readonly peakPhase: 'linear' | 'extract' | 'pbs';
+  /** Phase where peakBytes occurs ('output': a banded stage writing a band to its spill file, or joining its bands into the result). */
+  readonly peakPhase: 'linear' | 'extract' | 'pbs' | 'output';
+  /** Banded stages: bands run; accumulatorBytes is then the largest band's. */
+  readonly bands?: number;
 }
 
 export interface MemoryModel {
@@ -99,6 +108,8 @@ export interface MemoryModel {
    * and the expanded keys at once (predict's local path and HTTP key registration).
    */
   readonly keySetupPeakBytes: number;
+  /** Banded executions: band size, and the spill files' bytes (written in all; the most on disk at once, one stage's input and output). */
+  readonly bands?: { readonly outputs: number; readonly spill: boolean; readonly spillWrittenBytes: number; readonly spillPeakBytes: number };
 }
 
 const U32 = 4;
@@ -132,7 +143,7 @@ export function pbsGroupSize(count: number, threads: number): number {
   return Math.max(1, Math.min(DEFAULT_PBS_GROUP, Math.ceil(count / threads)));
 }
 
-function pbsBatchScratch(set: TfheParameterSet, count: number, tables: number): number {
+export function pbsBatchScratch(set: TfheParameterSet, count: number, tables: number): number {
   const p = 2 ** set.messageBits;
   return (
     count * U32 * 2 + // repeat(tableIndex) (or the extraction's zeros) + Uint32Array.from in pbsArgs
@@ -168,6 +179,14 @@ export function modelExecutionMemory(plan: CircuitPlan, options: MemoryModelOpti
   const inputBytes = plan.inputSize * count * ct;
   // The caller's input batch: alive for the whole execution unless released after stage 0.
   const pinned = options.releaseInputs ? 0 : inputBytes;
+  const banded = options.bands;
+  if (banded && (!Number.isInteger(banded.outputs) || banded.outputs < 1)) {
+    throw new Error(`memory model: bands.outputs must be an integer >= 1, got ${banded.outputs}`);
+  }
+  // Banded stages: the previous stage's bands (the input pieces) and spill file bytes.
+  let previous: { bands: readonly Band[]; spilled: boolean; fileBytes: number } | null = null;
+  let spillWrittenBytes = 0;
+  let spillPeakBytes = 0;
   const stages = plan.stages.map((s, i): StageMemory => {
     const w = s.weights;
     const nnz = w.indices.length;
@@ -178,6 +197,20 @@ export function modelExecutionMemory(plan: CircuitPlan, options: MemoryModelOpti
       rows * I32 * 2 + // repeat(offset) + Int32Array.from(bias) in dotSparse
       (rows + 1) * U32 + nnz * count * (U32 + I64) + // addon: indptr, indices, i64 values
       rows * I64; // addon: i64 bias
+    if (banded && !s.crt) {
+      const last = i === plan.stages.length - 1;
+      const spillOutput = !!banded.spill && !last;
+      const input: BandedInput = previous
+        ? { kind: 'pieces', bands: previous.bands, spilled: previous.spilled }
+        : { kind: 'batch', count: s.inputSize * count, owned: i > 0 || !!options.releaseInputs };
+      const r = modelBandedStage({ set, stage: s, count, bandOutputs: banded.outputs, input, spillOutput, last, pinnedBytes: pinned });
+      if (s.tables) group = Math.max(group, pbsGroupSize(r.largestBand, threads));
+      spillWrittenBytes += r.spillFileBytes;
+      spillPeakBytes = Math.max(spillPeakBytes, (previous?.fileBytes ?? 0) + r.spillFileBytes);
+      previous = { bands: r.bands, spilled: spillOutput, fileBytes: r.spillFileBytes };
+      return r.memory;
+    }
+    previous = null;
     const input = i === 0 ? inputBytes - pinned : s.inputSize * count * ct; // stage 0: the caller's inputs
     const acc = s.outputSize * count * ct;
     const phases: { phase: StageMemory['peakPhase']; ct: number; scratch: number }[] = [
@@ -260,6 +293,7 @@ export function modelExecutionMemory(plan: CircuitPlan, options: MemoryModelOpti
     peakBytes: fixed + stages[peakStage]!.peakBytes,
     peakStage,
     keySetupPeakBytes: (options.seededCopies ?? 2) * seeded + keyBytes.total + planBytes,
+    ...(banded ? { bands: { outputs: banded.outputs, spill: !!banded.spill, spillWrittenBytes, spillPeakBytes } } : {}),
   };
 }
 

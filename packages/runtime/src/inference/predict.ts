@@ -4,12 +4,14 @@
 // budgeted (memory.ts) before any key exists, and report per stage the modelled memory next to
 // the measured resident set.
 import { existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { argmax, decodeOutputs, quantizeInputs, simulate, type Circuit } from '@fhenet/compiler';
 import { LweCiphertextBatch } from '../ciphertext.js';
 import { InferenceHttpClient } from '../http/client.js';
 import { SeededEvaluationKeys, threadCount, type ProgressCallback, type SeededPackingKeys } from '../server.js';
 import { InferenceClient, type DecodedOutputs } from './client.js';
+import { chooseBands, type ChosenBands } from './choose-bands.js';
 import { executePlan, type StageTiming } from './execute.js';
 import { assertMemoryBudget, defaultMemoryLimit, formatBytes, modelExecutionMemory, type MemoryModel } from './memory.js';
 import { planCircuit, type CircuitPlan } from './plan.js';
@@ -37,6 +39,17 @@ export interface PredictOptions {
    * refused before keys are generated. Not checked with serverUrl (the service budgets itself).
    */
   readonly maxMemoryBytes?: number;
+  /**
+   * Run padded stages in bands of this many output ciphertexts (executePlan's bands) even when the
+   * whole-stage execution fits. Without it, predict bands only when the whole-stage model exceeds
+   * the budget, with the largest band that fits (in memory first, then spilling to spillDir).
+   */
+  readonly bandOutputs?: number;
+  /**
+   * Folder for spill files of a banded run. With bandOutputs: spill there. Automatic banding
+   * spills (to this folder, default os.tmpdir()) only when in-memory bands do not fit.
+   */
+  readonly spillDir?: string;
 }
 
 /** Per stage of a batch: modelled peak vs the largest resident set sampled during the stage. */
@@ -58,6 +71,8 @@ export interface PredictMemory {
   readonly predictedPeakRssBytes: number;
   /** The process's peak resident set so far (resourceUsage().maxRSS). */
   readonly peakRssBytes: number;
+  /** Banded execution (forced or chosen because the whole-stage one does not fit); absent when stages ran whole. */
+  readonly bands?: ChosenBands;
 }
 
 export interface SampleResult {
@@ -84,8 +99,8 @@ export interface PredictResult {
 const peakRss = () => process.resourceUsage().maxRSS * 1024; // maxRSS is in KiB
 
 /** The model of predict's in-process execution: engine threads, inputs released after stage 0. */
-const modelOf = (plan: CircuitPlan, samples: number, seededCopies: 1 | 2 = 1) =>
-  modelExecutionMemory(plan, { count: samples, threads: threadCount(), releaseInputs: true, seededCopies });
+const modelOf = (plan: CircuitPlan, samples: number, seededCopies: 1 | 2 = 1, bands?: ChosenBands) =>
+  modelExecutionMemory(plan, { count: samples, threads: threadCount(), releaseInputs: true, seededCopies, ...(bands ? { bands: { outputs: bands.outputs, spill: !!bands.spillDir } } : {}) });
 
 function keygenLogger(log: (l: string) => void): ProgressCallback {
   let last = -1;
@@ -144,9 +159,26 @@ export async function predict(o: PredictOptions): Promise<PredictResult> {
   const baselineRssBytes = process.memoryUsage.rss();
   let model: MemoryModel | null = null;
   let predictedPeakRssBytes = baselineRssBytes;
+  let bands: ChosenBands | undefined;
+  if (o.serverUrl && (o.bandOutputs !== undefined || o.spillDir !== undefined)) {
+    throw new Error('bandOutputs / spillDir: banded execution runs in-process only (the HTTP service runs whole stages)');
+  }
   if (!o.serverUrl) {
-    model = modelOf(planCircuit(circuit), Math.min(batchSize, count), reuseKeys ? 2 : 1);
-    predictedPeakRssBytes += assertMemoryBudget(model, { limitBytes, inUseBytes: baselineRssBytes });
+    const copies = reuseKeys ? 2 : 1;
+    const plan = planCircuit(circuit);
+    const samples = Math.min(batchSize, count);
+    const chosen = chooseBands({
+      plan,
+      model: (b) => modelOf(plan, samples, copies, b),
+      budget: { limitBytes, inUseBytes: baselineRssBytes },
+      ...(o.bandOutputs !== undefined ? { bandOutputs: o.bandOutputs } : {}),
+      spillDir: o.spillDir ?? tmpdir(),
+      spillDirGiven: o.spillDir !== undefined,
+    });
+    model = chosen.model;
+    bands = chosen.bands;
+    predictedPeakRssBytes += chosen.neededBytes;
+    if (chosen.message) log(chosen.message);
     const peak = model.stages[model.peakStage]!;
     log(
       `memory model: keys ${formatBytes(model.keyBytes.total)} (BSK ${formatBytes(model.keyBytes.bootstrap)}, KSK ${formatBytes(model.keyBytes.keyswitch)}` +
@@ -255,15 +287,18 @@ export async function predict(o: PredictOptions): Promise<PredictResult> {
           if (p.phase !== 'done') return;
           lastPct = -1;
           // The last batch may be smaller than the budgeted one.
-          const modelBytes = baselineRssBytes + stageModelBytes(n === model!.count ? model! : modelOf(local!.plan, n), p.stage);
+          const modelBytes = baselineRssBytes + stageModelBytes(n === model!.count ? model! : modelOf(local!.plan, n, 1, bands), p.stage);
           memory!.push({ name: p.name, modelBytes, rssBytes: stageRss });
           const mem = `memory: model ${formatBytes(modelBytes)}, RSS max ${formatBytes(stageRss)}`;
           if (p.timing?.wopLookups) {
             log(`  ${p.name}: ${p.timing.wopLookups} WoP lookups (~${p.timing.pbsEquivalents!.toFixed(0)} KS+PBS-equivalents) in ${(p.timing.pbsMs / 1000).toFixed(1)} s; ${mem}`);
-          } else if (p.timing && p.timing.pbsCount > 0) log(`  ${p.name}: ${p.timing.pbsCount} PBS in ${(p.timing.pbsMs / 1000).toFixed(1)} s; ${mem}`);
+          } else if (p.timing && p.timing.pbsCount > 0) {
+            const banded = p.timing.bands ? ` (${p.timing.bands} bands${p.timing.spillMs !== undefined ? `, ${formatBytes(p.timing.spilledBytes!)} spilled, ${(p.timing.spillMs / 1000).toFixed(1)} s of spill I/O` : ''})` : '';
+            log(`  ${p.name}: ${p.timing.pbsCount} PBS in ${(p.timing.pbsMs / 1000).toFixed(1)} s${banded}; ${mem}`);
+          }
           else log(`  ${p.name}: ${mem}`);
           stageRss = 0;
-        }, { releaseInputs: true });
+        }, { releaseInputs: true, ...(bands ? { bands: { outputs: bands.outputs, ...(bands.spillDir ? { spillDir: bands.spillDir } : {}) } } : {}) });
         outputs = r.outputs;
         computeMs = r.totalMs;
         stages = r.stages;
@@ -286,7 +321,7 @@ export async function predict(o: PredictOptions): Promise<PredictResult> {
     local?.dispose();
     if (remote) await remote.http.deleteKeys(remote.keyId).catch(() => {});
   }
-  const memory: PredictMemory = { model, limitBytes, baselineRssBytes, predictedPeakRssBytes, peakRssBytes: peakRss() };
+  const memory: PredictMemory = { model, limitBytes, baselineRssBytes, predictedPeakRssBytes, peakRssBytes: peakRss(), ...(bands ? { bands } : {}) };
   if (model) log(`memory: peak RSS ${formatBytes(memory.peakRssBytes)} measured, ${formatBytes(predictedPeakRssBytes)} modelled (baseline ${formatBytes(baselineRssBytes)})`);
   return { samples, keygenSeconds, keySetupSeconds, batches, exact: samples.every((s) => s.exact), memory };
 }

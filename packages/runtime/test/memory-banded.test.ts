@@ -1,0 +1,98 @@
+// The memory model of banded execution (src/inference/banded-memory.ts) against the ciphertext
+// batches the banded executor really allocates: the 5-bit banded fixture run in bands of 7 and 3
+// (in memory and spilled, caller's inputs held or released), every batch tracked from creation to
+// dispose (engine ops, gather, concat, deserialize of spilled pieces). The model's per-stage peak
+// of live ciphertext bytes must equal the tracked one exactly. The PBS is replaced by a
+// same-size allocation (addClear of 0): only sizes matter here, and the real PBS runs in
+// inference-banded.test.ts.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { TfheParameterSet } from '@fhenet/params';
+import { executePlan, InferenceClient, InferenceServer, LweCiphertextBatch, planCircuit } from '@fhenet/runtime';
+import { modelExecutionMemory } from '../src/inference/memory.js';
+import { bandedCircuit, bandedInputs } from './banded-fixtures.js';
+
+describe('memory model of a banded execution', () => {
+  it('equals the ciphertext batches the banded executor allocates, stage by stage', async () => {
+    const circuit = bandedCircuit();
+    const count = 2;
+    const client = InferenceClient.generate(circuit);
+    const { keys } = await client.generateBothEvaluationKeys();
+    const server = new InferenceServer(circuit, keys);
+    const live = new Set<LweCiphertextBatch>();
+    const bytesOf = (b: LweCiphertextBatch) => b.count * (b.dimension + 1) * 8;
+    const liveBytes = () => [...live].reduce((s, b) => s + bytesOf(b), 0);
+    let stage = -1;
+    const peaks: number[] = [];
+    const track = (b: LweCiphertextBatch) => {
+      live.add(b);
+      const dispose = b.dispose.bind(b);
+      b.dispose = () => {
+        live.delete(b);
+        dispose();
+      };
+      const s = Math.max(0, stage);
+      peaks[s] = Math.max(peaks[s] ?? 0, liveBytes());
+      return b;
+    };
+    const engine = server.engine as unknown as Record<string, (...a: unknown[]) => unknown>;
+    const addClear = engine.addClear!.bind(engine);
+    for (const op of ['dotSparse', 'mulClear', 'addClear', 'add']) {
+      const f = engine[op]!.bind(engine);
+      engine[op] = (...a: unknown[]) => track(f(...a) as LweCiphertextBatch);
+    }
+    // A PBS allocates one ciphertext per input: the same bytes as adding 0.
+    engine.pbsAsync = async (...a: unknown[]) => track(addClear(a[0], [0]) as LweCiphertextBatch);
+    const gather = LweCiphertextBatch.prototype.gather;
+    LweCiphertextBatch.prototype.gather = function (this: LweCiphertextBatch, i: ArrayLike<number>) {
+      return track(gather.call(this, i));
+    };
+    const concat = LweCiphertextBatch.concat;
+    LweCiphertextBatch.concat = (bs: readonly LweCiphertextBatch[]) => track(concat.call(LweCiphertextBatch, bs));
+    const deserialize = LweCiphertextBatch.deserialize;
+    LweCiphertextBatch.deserialize = (bytes: Uint8Array, params: TfheParameterSet) => track(deserialize.call(LweCiphertextBatch, bytes, params));
+    const dir = mkdtempSync(join(tmpdir(), 'fhenet-banded-memory-'));
+    const ct = (circuit.parameters!.set.glweDimension * circuit.parameters!.set.polynomialSize + 1) * 8;
+    try {
+      const seen: Record<string, number[]> = {};
+      for (const [outputs, spill, releaseInputs] of [[7, true, false], [7, false, true], [3, true, true], [3, false, false]] as const) {
+        const label = `bands of ${outputs}${spill ? ', spilled' : ''}${releaseInputs ? ', inputs released' : ''}`;
+        const m = modelExecutionMemory(server.plan, { count, threads: 2, releaseInputs, bands: { outputs, spill } });
+        live.clear();
+        peaks.length = 0;
+        stage = -1;
+        const inputs = track(client.encryptQuantized(bandedInputs(count)));
+        const r = await executePlan(server.engine, server.plan, inputs, (e) => {
+          if (e.phase === 'linear' && e.band === undefined) stage = e.stage;
+        }, { releaseInputs, bands: { outputs, ...(spill ? { spillDir: dir } : {}) } });
+        expect(m.stages.map((s) => s.ciphertextPeakBytes), label).toEqual(peaks);
+        expect(m.stages.map((s) => s.bands), label).toEqual(r.stages.map((s) => s.bands));
+        expect(m.bands, label).toMatchObject({ outputs, spill, spillWrittenBytes: r.stages.reduce((t, s) => t + (s.spilledBytes ?? 0), 0) });
+        // Afterwards only the result (and the caller's inputs unless released) are alive.
+        expect(liveBytes(), label).toBe((releaseInputs ? 0 : bytesOf(inputs)) + bytesOf(r.outputs));
+        seen[label] = peaks.slice();
+        inputs.dispose();
+        r.outputs.dispose();
+      }
+      // Spilling keeps the conv's 100 outputs out of memory while the pool runs; in memory they are
+      // there (freed as the pool's bands pass them).
+      expect(seen['bands of 3, spilled, inputs released']![1]!).toBeLessThan(seen['bands of 7, inputs released']![1]!);
+      // The banded conv holds far less than the whole stage's 3 x 100 accumulators + the 50 picked.
+      const whole = modelExecutionMemory(server.plan, { count, threads: 2, releaseInputs: true });
+      expect(whole.stages[0]!.ciphertextPeakBytes).toBe((3 * 100 + 50) * ct);
+      expect(seen['bands of 3, spilled, inputs released']![0]!).toBeLessThan(whole.stages[0]!.ciphertextPeakBytes / 2);
+    } finally {
+      LweCiphertextBatch.prototype.gather = gather;
+      LweCiphertextBatch.concat = concat;
+      LweCiphertextBatch.deserialize = deserialize;
+      rmSync(dir, { recursive: true, force: true });
+      server.dispose();
+    }
+  }, 300_000);
+
+  it('refuses a bad band size', () => {
+    expect(() => modelExecutionMemory(planCircuit(bandedCircuit()), { bands: { outputs: 0 } })).toThrow(/bands\.outputs must be an integer >= 1, got 0/);
+  });
+});
