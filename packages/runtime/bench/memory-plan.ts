@@ -166,9 +166,95 @@ for (const c of configs) {
     `Spill + row bands (big-key tensors on disk, one output row per step): largest band set ${fmt(band.bytes)} at ${band.name}; execution peak ~${fmt(m.keyBytes.total + m.threadScratchBytes + band.bytes)}; ` +
       `${fmt(spill)} written and read back per image (${(spill / 2e9).toFixed(0)} s at 2 GB/s).`,
   );
+  bandedRows(c.name, set, shapes, c.roundBits, m);
   const bsk = m.keyBytes.bootstrap;
   console.log(
     `Keys streamed from disk per PBS group (group ${8} x ${THREADS} threads): ${fmt(bsk)} of BSK read per ${8 * THREADS} PBS, ` +
       `${fmt(bsk / (8 * THREADS))} per PBS; at 2 GB/s that is ${((bsk / (8 * THREADS)) / 2e9 * 1000).toFixed(0)} ms of I/O per PBS against ${ms.toFixed(0)} ms of compute.\n`,
   );
+}
+
+/**
+ * A plan whose CSR rows read the right input ranges (conv 3x3 same: rows i-1..i+1, columns
+ * j-1..j+1, all channels; pool 2x2: its window; dense: all inputs) with 2 entries per row (the
+ * range's ends): what banding needs (bands.ts reads each row's range). The band CSR scratch is then
+ * underestimated (2 entries instead of up to 190 per row: under 10 MiB per band at VGG sizes).
+ */
+function rowRangePlan(set: TfheParameterSet, shapes: Shape[], roundBits: number): CircuitPlan {
+  let [h, w] = [32, 32];
+  const stages = shapes.map((s) => {
+    const inC = s.inRow === s.inputs ? s.inputs : s.inRow / w; // dense: one "row"
+    const indptr = new Uint32Array(s.outputs + 1);
+    const indices = new Uint32Array(2 * s.outputs);
+    for (let o = 0; o < s.outputs; o++) {
+      let lo: number;
+      let hi: number;
+      if (s.window === 1) {
+        [lo, hi] = [0, s.inputs - 1];
+      } else if (s.window === 3) {
+        const px = Math.floor(o / s.channels);
+        const [i, j] = [Math.floor(px / w), px % w];
+        lo = (Math.max(0, i - 1) * w + Math.max(0, j - 1)) * inC;
+        hi = (Math.min(h - 1, i + 1) * w + Math.min(w - 1, j + 1)) * inC + inC - 1;
+      } else {
+        const px = Math.floor(o / s.channels);
+        const ch = o % s.channels;
+        const ow = w / 2;
+        const [i, j] = [Math.floor(px / ow), px % ow];
+        lo = (2 * i * w + 2 * j) * inC + ch;
+        hi = ((2 * i + 1) * w + 2 * j + 1) * inC + ch;
+      }
+      indices[2 * o] = lo;
+      indices[2 * o + 1] = hi;
+      indptr[o + 1] = 2 * o + 2;
+    }
+    if (s.window === 2) [h, w] = [h / 2, w / 2];
+    const tableIndex = Uint32Array.from({ length: s.outputs }, (_, o) => o % s.channels);
+    return {
+      name: s.name,
+      inputSize: s.inputs,
+      outputSize: s.outputs,
+      weights: { rows: s.outputs, cols: s.inputs, indptr, indices, values: new Int32Array(2 * s.outputs).fill(1) },
+      offset: new Int32Array(s.outputs),
+      tableIndex,
+      tables: s.lookup ? Array.from({ length: s.channels }) : null,
+      extractions: s.lookup ? Array.from({ length: roundBits - 1 }, () => ({ outputs: null })) : [],
+    };
+  });
+  return { params: set, inputSize: shapes[0]!.inputs, circuit: { name: 'vgg9' }, stages } as unknown as CircuitPlan;
+}
+
+/** The banded executor (banded.ts) on VGG-9: the largest band that fits predict's default budget, in memory and spilled. */
+function bandedRows(name: string, set: TfheParameterSet, shapes: Shape[], roundBits: number, whole: MemoryModel): void {
+  const plan = rowRangePlan(set, shapes, roundBits);
+  const baseline = 100 * 2 ** 20; // the process before keys (predict measured ~80 MiB)
+  const available = BUDGET - baseline;
+  const at = (outputs: number, spill: boolean) => modelExecutionMemory(plan, { threads: THREADS, releaseInputs: true, seededCopies: 1, bands: { outputs, spill } });
+  const need = (m: MemoryModel) => Math.max(m.peakBytes, m.keySetupPeakBytes);
+  const line = (what: string, m: MemoryModel) => {
+    const peak = m.stages[m.peakStage]!;
+    const disk = m.bands!.spill ? `; spill files: ${fmt(m.bands!.spillWrittenBytes)} written per image, at most ${fmt(m.bands!.spillPeakBytes)} on disk at once` : '';
+    console.log(`| ${what} | ${fmt(peak.ciphertextPeakBytes)} at ${peak.name} (${peak.peakPhase}) | ${fmt(m.peakBytes)} | ${need(m) + baseline <= BUDGET ? 'yes' : '**no**'}${disk} |`);
+  };
+  const largest = Math.max(...shapes.map((s) => s.outputs));
+  console.log(`\nBanded executor (${name}; model of banded.ts; predict's default budget ${fmt(BUDGET)}, ${fmt(baseline)} baseline assumed):\n`);
+  console.log('| execution | live ciphertexts at peak | execution peak | fits |\n|---|---|---|---|');
+  console.log(`| whole stages (today's executor) | ${fmt(whole.stages[whole.peakStage]!.ciphertextPeakBytes)} | ${fmt(whole.peakBytes)} | ${need(whole) + baseline <= BUDGET ? 'yes' : '**no**'} |`);
+  const row = shapes[0]!.outRow; // one output row of conv1
+  line(`bands of one conv1 output row (${row}), in memory`, at(row, false));
+  line(`bands of ${row}, spilled`, at(row, true));
+  for (const spill of [false, true]) {
+    if (need(at(1, spill)) > available) {
+      line(`bands of 1${spill ? ', spilled' : ', in memory'} (smallest; does not fit)`, at(1, spill));
+      continue;
+    }
+    let lo = 1;
+    let hi = largest;
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (need(at(mid, spill)) <= available) lo = mid;
+      else hi = mid - 1;
+    }
+    line(`largest band that fits${spill ? ', spilled' : ', in memory'}: ${lo} outputs`, at(lo, spill));
+  }
 }

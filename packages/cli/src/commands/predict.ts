@@ -15,6 +15,8 @@ interface PredictArgs {
   batch: number;
   client: string;
   maxMemory?: string;
+  bandOutputs?: number;
+  spillDir?: string;
 }
 
 export const predictCommand: CommandModule<object, PredictArgs> = {
@@ -35,7 +37,9 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
         default: 'fhenet',
         describe: "Client library holding the secret key: fhenet's engine, or Zama's node-tfhe (tfhe-rs 1.7; docs/node-tfhe-client.md)",
       })
-      .option('max-memory', { type: 'string', describe: 'Memory this process may use, e.g. 20G (default 80% of the machine); runs whose modelled peak exceeds it are refused before keygen' }),
+      .option('max-memory', { type: 'string', describe: 'Memory this process may use, e.g. 20G (default 80% of the machine); runs whose modelled peak exceeds it run in bands, or are refused before keygen' })
+      .option('band-outputs', { type: 'number', describe: 'Run padded stages in bands of this many output ciphertexts even if whole stages fit (default: only when they do not; docs/streaming-plan.md)' })
+      .option('spill-dir', { type: 'string', describe: "Folder for banded runs' spill files (default: the OS temp folder, used only when in-memory bands do not fit); with --band-outputs: spill there" }),
   handler: async (a) => {
     // Packages load here, not at module load: `fhenet --help` and light commands stay light.
     const { loadCircuit } = await import('@fhenet/compiler');
@@ -57,6 +61,7 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
     };
     let r: Awaited<ReturnType<typeof predict>>;
     if (a.maxMemory && a.client === 'node-tfhe') throw new Error('--max-memory: only with --client fhenet (node-tfhe runs are not budgeted yet)');
+    if ((a.bandOutputs !== undefined || a.spillDir !== undefined) && a.client === 'node-tfhe') throw new Error('--band-outputs / --spill-dir: only with --client fhenet');
     if (a.client === 'node-tfhe') {
       // The service's /v1/tfhe-rs routes (docs/http-api.md): compressed server key in, compressed ciphertexts in, node-tfhe ciphertexts out.
       const http = a.server ? new InferenceHttpClient(a.server) : undefined;
@@ -73,7 +78,13 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
           : {}),
       });
     } else {
-      r = await predict({ ...common, ...(a.server ? { serverUrl: a.server } : {}), ...(a.maxMemory ? { maxMemoryBytes: parseByteSize(a.maxMemory) } : {}) });
+      r = await predict({
+        ...common,
+        ...(a.server ? { serverUrl: a.server } : {}),
+        ...(a.maxMemory ? { maxMemoryBytes: parseByteSize(a.maxMemory) } : {}),
+        ...(a.bandOutputs !== undefined ? { bandOutputs: a.bandOutputs } : {}),
+        ...(a.spillDir !== undefined ? { spillDir: a.spillDir } : {}),
+      });
     }
     const agree = r.samples.filter((s) => s.encrypted === s.simulated).length;
     const correct = r.samples.filter((s) => s.encrypted === s.label).length;
