@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { TfheParameterSet } from '@fhenet/params';
 import { executePlan, InferenceClient, InferenceServer, LweCiphertextBatch, planCircuit } from '@fhenet/runtime';
+import { chooseBands, type ChosenBands } from '../src/inference/choose-bands.js';
 import { modelExecutionMemory } from '../src/inference/memory.js';
+import { predict } from '../src/inference/predict.js';
 import { bandedCircuit, bandedInputs } from './banded-fixtures.js';
 
 describe('memory model of a banded execution', () => {
@@ -95,4 +97,54 @@ describe('memory model of a banded execution', () => {
   it('refuses a bad band size', () => {
     expect(() => modelExecutionMemory(planCircuit(bandedCircuit()), { bands: { outputs: 0 } })).toThrow(/bands\.outputs must be an integer >= 1, got 0/);
   });
+
+  it("predict's choice: whole stages when they fit, else the largest band that fits, in memory then spilled, else a refusal", () => {
+    const plan = planCircuit(bandedCircuit());
+    // 3000 samples: the conv's whole-stage extraction (3 x 96,000 accumulators + 48,000 picked) dominates the keys.
+    const model = (b?: ChosenBands) => modelExecutionMemory(plan, { count: 3000, threads: 2, releaseInputs: true, seededCopies: 1, ...(b ? { bands: { outputs: b.outputs, spill: !!b.spillDir } } : {}) });
+    const need = (m: ReturnType<typeof model>) => Math.max(m.peakBytes, m.keySetupPeakBytes);
+    const whole = model();
+    const args = (limitBytes: number) => ({ plan, model, budget: { limitBytes, inUseBytes: 0 }, spillDir: tmpdir(), spillDirGiven: false });
+    expect(chooseBands(args(need(whole))).bands).toBeUndefined();
+    // Just under the whole-stage peak: in-memory bands, the largest that fits (one more does not).
+    const inMemory = chooseBands(args(need(whole) - 1));
+    const b = inMemory.bands!;
+    expect(b.spillDir).toBeUndefined();
+    expect(need(inMemory.model)).toBeLessThanOrEqual(need(whole) - 1);
+    expect(need(model({ outputs: b.outputs + 1, forced: false }))).toBeGreaterThan(need(whole) - 1);
+    expect(inMemory.message).toMatch(new RegExp(`whole stages need .* bands of ${b.outputs} output ciphertexts \\(the largest that fits; stage outputs in memory\\)`));
+    // Below what bands of 1 in memory need: spilled bands.
+    const one = need(model({ outputs: 1, forced: false }));
+    const spilled = chooseBands(args(one - 1));
+    expect(spilled.bands!.spillDir).toBe(tmpdir());
+    expect(need(spilled.model)).toBeLessThan(one);
+    expect(spilled.message).toMatch(/stage outputs spilled to .* written per batch/);
+    // Below bands of 1 spilled (but above the key setup): refused, naming the stage and the banded need.
+    const spilledOne = model({ outputs: 1, spillDir: tmpdir(), forced: false });
+    expect(spilledOne.keySetupPeakBytes).toBeLessThan(spilledOne.peakBytes);
+    expect(() => chooseBands(args(spilledOne.peakBytes - 1))).toThrow(
+      /memory budget: stage 1\/3 "conv" .*Banded execution does not fit either: even bands of 1 output with the stages' outputs spilled to disk need/,
+    );
+    // Forced: that band size, even when whole stages fit; a bad size names the field.
+    const forced = chooseBands({ ...args(need(whole)), bandOutputs: 5 });
+    expect(forced.bands).toEqual({ outputs: 5, forced: true });
+    expect(() => chooseBands({ ...args(need(whole)), bandOutputs: 0 })).toThrow(/bands\.outputs: expected an integer >= 1/);
+  });
+
+  it('predict runs forced bands exactly and refuses up front when even banding cannot fit', async () => {
+    const circuit = bandedCircuit();
+    const lines: string[] = [];
+    const dir = mkdtempSync(join(tmpdir(), 'fhenet-predict-banded-'));
+    try {
+      const r = await predict({ circuit, images: bandedInputs(1), count: 1, bandOutputs: 5, spillDir: dir, log: (l) => lines.push(l) });
+      expect(r.exact).toBe(true);
+      expect(r.memory!.bands).toEqual({ outputs: 5, spillDir: dir, forced: true });
+      expect(lines.some((l) => /bands: padded stages run in bands of 5 output ciphertexts \(asked for; stage outputs spilled to /.test(l))).toBe(true);
+      expect(lines.some((l) => /conv: \d+ PBS in .* \(7 bands, .* spilled/.test(l))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // A budget below the key setup: refused before any key (bands change the execution, not the keys).
+    await expect(predict({ circuit, images: bandedInputs(1), count: 1, maxMemoryBytes: 2 ** 20 })).rejects.toThrow(/memory budget: key setup/);
+  }, 900_000);
 });
