@@ -243,18 +243,14 @@ function bandedRows(name: string, set: TfheParameterSet, shapes: Shape[], roundB
   const row = shapes[0]!.outRow; // one output row of conv1
   line(`bands of one conv1 output row (${row}), in memory`, at(row, false));
   line(`bands of ${row}, spilled`, at(row, true));
+  // Largest power-of-two band (256 .. the largest stage) that fits: a handful of model runs (a
+  // band of 1 means hundreds of thousands of bands, slow to model on a loaded machine).
+  const sizes: number[] = [];
+  for (let b = 256; b < largest; b *= 2) sizes.push(b);
+  sizes.push(largest);
   for (const spill of [false, true]) {
-    if (need(at(1, spill)) > available) {
-      line(`bands of 1${spill ? ', spilled' : ', in memory'} (smallest; does not fit)`, at(1, spill));
-      continue;
-    }
-    let lo = 1;
-    let hi = largest;
-    while (lo < hi) {
-      const mid = Math.ceil((lo + hi) / 2);
-      if (need(at(mid, spill)) <= available) lo = mid;
-      else hi = mid - 1;
-    }
-    line(`largest band that fits${spill ? ', spilled' : ', in memory'}: ${lo} outputs`, at(lo, spill));
+    const fit = [...sizes].reverse().find((b) => need(at(b, spill)) <= available);
+    if (fit === undefined) line(`bands of 256${spill ? ', spilled' : ', in memory'} (smallest tried; does not fit)`, at(256, spill));
+    else line(`largest power-of-two band that fits${spill ? ', spilled' : ', in memory'}: ${fit} outputs`, at(fit, spill));
   }
 }

@@ -23,6 +23,8 @@
 //    ((k+1)^2 l_cbs N f64 each, chunk = min(neurons, max(2, 2 threads))); the expanded PFKS keys
 //    (params wopKeySizes) with the evaluation keys. Not modelled: circuit bootstrapping's per-job
 //    scratch (a few GLWEs and LWEs per thread).
+//  - banded execution (options.bands, executePlan's bands): padded stages per band, replayed by
+//    banded-memory.ts with the executor's own band layout (bands.ts).
 // Not modelled (each under a few MiB at the largest set): FFT twiddles (~3N f64 per N), the JS
 // heap (the process baseline, measured by the caller), allocator rounding (< 64 B per buffer).
 import { totalmem } from 'node:os';
