@@ -74,6 +74,8 @@ export function modelBandedStage(a: BandedStageMemoryArgs): BandedStageMemory {
   const lent = input.kind === 'batch' && !input.owned;
   const readBuffer =
     input.kind === 'pieces' && input.spilled ? input.bands.reduce((m, b) => Math.max(m, ciphertextBatchBytes(set, b.end - b.start)), 0) : 0;
+  // Freed prefix of the pieces (banded-tensor.ts freeBelow: needFrom only grows).
+  let freed = 0;
   let inLive = pieces.reduce((t, p) => t + (p.memory ? (p.end - p.start) * ct : 0), 0);
   let outLive = 0;
   let spillFileBytes = 0;
@@ -109,15 +111,24 @@ export function modelBandedStage(a: BandedStageMemoryArgs): BandedStageMemory {
       readBuffer;
     const base = () => a.pinnedBytes + inLive + outLive;
     // Fetch (banded-tensor.ts fetch): lent when an in-memory piece holds the whole range.
-    const cover = pieces.some((p) => (p.memory || lent) && p.start <= band.lo && p.end >= band.hi);
+    // Pieces are disjoint and in order: the one holding lo (binary search: a band's lo may be
+    // below the previous band's when rows have zero weights), and those after it up to hi.
+    let at = 0;
+    for (let top = pieces.length - 1; at < top; ) {
+      const mid = (at + top + 1) >> 1;
+      if (pieces[mid]!.start <= band.lo) at = mid;
+      else top = mid - 1;
+    }
+    const holder = pieces[at]!;
+    const cover = (holder.memory || lent) && holder.end >= band.hi;
     let range = 0;
     if (!cover) {
       let parts = 0;
       let partsBytes = 0;
       let peak = 0;
-      for (const p of pieces) {
+      for (let i = at; i < pieces.length && pieces[i]!.start < band.hi; i++) {
+        const p = pieces[i]!;
         const n = Math.min(band.hi, p.end) - Math.max(band.lo, p.start);
-        if (n <= 0) continue;
         if (p.memory) peak = Math.max(peak, partsBytes + n * ct);
         else if (n === p.end - p.start) peak = Math.max(peak, partsBytes + n * ct);
         else peak = Math.max(peak, partsBytes + (p.end - p.start + n) * ct);
@@ -131,11 +142,10 @@ export function modelBandedStage(a: BandedStageMemoryArgs): BandedStageMemory {
     phases.push({ phase: 'linear', ct: base() + range + acc, scratch: linearScratch });
     // The copy is gone; pieces no later band reads are freed (banded.ts freeBelow; after the last
     // band's dot product that is the whole input, unless the caller holds it).
-    for (const p of pieces) {
-      if (p.memory && p.end <= needFrom[b + 1]!) {
-        inLive -= (p.end - p.start) * ct;
-        p.memory = false;
-      }
+    for (; freed < pieces.length && pieces[freed]!.end <= needFrom[b + 1]!; freed++) {
+      const p = pieces[freed]!;
+      if (p.memory) inLive -= (p.end - p.start) * ct;
+      p.memory = false;
     }
     if (s.tables) {
       for (const e of s.extractions) {

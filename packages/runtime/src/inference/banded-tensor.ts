@@ -38,6 +38,8 @@ export class BandedTensor {
   private readBuffer: Buffer | null = null;
   /** Bytes written to the spill file. */
   bytesWritten = 0;
+  /** Pieces [0, freed) have been freed by freeBelow. */
+  private freed = 0;
 
   /**
    * `spillPath`: file to write the pieces to (created, must not exist); null keeps them in memory.
@@ -105,15 +107,18 @@ export class BandedTensor {
    */
   fetch(lo: number, hi: number): FetchedRange {
     if (!(lo >= 0 && hi > lo && hi <= this.size)) throw new Error(`internal: fetch [${lo}, ${hi}) of a tensor of ${this.size} ciphertexts`);
-    const cover = this.pieces.find((p) => p.batch && p.start <= lo && p.start + p.count >= hi);
-    if (cover) return { batch: cover.batch!, base: cover.start, owned: false, readMs: 0 };
+    // Pieces are disjoint and in order: only those from the one holding lo can overlap (no scan
+    // of every piece per band: a stage of 1-output bands has as many pieces as ciphertexts).
+    const first = this.pieceAt(lo);
+    const holder = this.pieces[first]!;
+    if (holder.batch && holder.start + holder.count >= hi) return { batch: holder.batch, base: holder.start, owned: false, readMs: 0 };
     let readMs = 0;
     const parts: LweCiphertextBatch[] = [];
     try {
-      for (const p of this.pieces) {
+      for (let i = first; i < this.pieces.length && this.pieces[i]!.start < hi; i++) {
+        const p = this.pieces[i]!;
         const a = Math.max(lo, p.start);
         const b = Math.min(hi, p.start + p.count);
-        if (a >= b) continue;
         let batch = p.batch;
         if (!batch) {
           if (this.fd === null) throw new Error(`internal: piece [${p.start}, ${p.start + p.count}) was freed before a later band read it`);
@@ -152,12 +157,24 @@ export class BandedTensor {
   /** Frees the in-memory pieces that end at or before `index` (no later band reads them). */
   freeBelow(index: number): void {
     if (!this.owned) return;
-    for (const p of this.pieces) {
-      if (p.batch && p.start + p.count <= index) {
-        p.batch.dispose();
-        p.batch = null;
-      }
+    // Bands read ever higher inputs: the freed pieces are a growing prefix.
+    for (; this.freed < this.pieces.length && this.pieces[this.freed]!.start + this.pieces[this.freed]!.count <= index; this.freed++) {
+      const p = this.pieces[this.freed]!;
+      p.batch?.dispose();
+      p.batch = null;
     }
+  }
+
+  /** Index of the piece holding ciphertext `index` (binary search over the ordered pieces). */
+  private pieceAt(index: number): number {
+    let lo = 0;
+    let hi = this.pieces.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.pieces[mid]!.start <= index) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
   }
 
   /**
