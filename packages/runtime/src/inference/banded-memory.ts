@@ -1,11 +1,9 @@
 // Memory model of a padded stage run in bands (banded.ts): the same bands as the executor
 // (bands.ts stageBands), and per band the ciphertext tensors alive in each phase, replaying what
 // banded.ts and banded-tensor.ts allocate and free:
-//  - fetch: the input range [lo, hi) is lent by the in-memory piece that holds it (no copy), or
-//    gathered piece by piece (a spilled piece deserialized whole first) and concatenated when it
-//    spans several pieces (parts + concatenation = 2 x range at once);
-//  - linear: the fetched range (when a copy) + the band's accumulators; then the copy goes and the
-//    input pieces no later band reads are freed;
+//  - linear: per input piece the band reads, its range is lent (in memory) or read back and
+//    gathered (spilled: the piece, then the range), one dot product (B) per piece, summed with the
+//    previous ones (sum + partial + new sum = 3B); then the input pieces no later band reads are freed;
 //  - extract: 3 band accumulators, or 3B + P when a step runs on the band's P picked outputs
 //    (stage-lookup.ts, same chain as the whole stage); lookup: accumulators + outputs;
 //  - output: in memory the band's outputs stay as a piece of the stage's output; spilled they are
@@ -121,25 +119,29 @@ export function modelBandedStage(a: BandedStageMemoryArgs): BandedStageMemory {
     }
     const holder = pieces[at]!;
     const cover = (holder.memory || lent) && holder.end >= band.hi;
-    let range = 0;
-    if (!cover) {
-      let parts = 0;
-      let partsBytes = 0;
-      let peak = 0;
+    if (cover || holder.end >= band.hi) {
+      // One piece: lent (in memory), or read and the range gathered from it (spilled).
+      const n = band.hi - band.lo;
+      const pc = holder.end - holder.start;
+      const range = cover ? 0 : n * ct;
+      if (!cover && n < pc) phases.push({ phase: 'linear', ct: base() + (pc + n) * ct, scratch: readBuffer });
+      phases.push({ phase: 'linear', ct: base() + range + acc, scratch: linearScratch });
+    } else {
+      // One dot product per piece, summed (banded.ts): the sum so far (after the first piece), the
+      // piece read back (spilled) and its gathered range, the partial product, then their sum.
+      let first = true;
       for (let i = at; i < pieces.length && pieces[i]!.start < band.hi; i++) {
         const p = pieces[i]!;
         const n = Math.min(band.hi, p.end) - Math.max(band.lo, p.start);
-        if (p.memory) peak = Math.max(peak, partsBytes + n * ct);
-        else if (n === p.end - p.start) peak = Math.max(peak, partsBytes + n * ct);
-        else peak = Math.max(peak, partsBytes + (p.end - p.start + n) * ct);
-        partsBytes += n * ct;
-        parts++;
+        const pc = p.end - p.start;
+        const sum = first ? 0 : acc;
+        const range = p.memory || lent ? 0 : n * ct;
+        if (range && n < pc) phases.push({ phase: 'linear', ct: base() + sum + (pc + n) * ct, scratch: readBuffer });
+        phases.push({ phase: 'linear', ct: base() + sum + range + acc, scratch: linearScratch });
+        if (!first) phases.push({ phase: 'linear', ct: base() + 3 * acc, scratch: readBuffer });
+        first = false;
       }
-      if (parts > 1) peak = Math.max(peak, 2 * partsBytes);
-      range = partsBytes;
-      phases.push({ phase: 'linear', ct: base() + peak, scratch: readBuffer });
     }
-    phases.push({ phase: 'linear', ct: base() + range + acc, scratch: linearScratch });
     // The copy is gone; pieces no later band reads are freed (banded.ts freeBelow; after the last
     // band's dot product that is the whole input, unless the caller holds it).
     for (; freed < pieces.length && pieces[freed]!.end <= needFrom[b + 1]!; freed++) {

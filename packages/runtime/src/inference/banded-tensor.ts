@@ -143,6 +143,20 @@ export class BandedTensor {
     }
   }
 
+  /**
+   * [lo, hi) split at piece boundaries: each range lies in one piece, so fetch() lends it (in
+   * memory) or reads that one piece (spilled). The banded executor runs one dot product per range
+   * and sums them instead of concatenating the ranges first (no 2 x range at once).
+   */
+  pieceRanges(lo: number, hi: number): [number, number][] {
+    const out: [number, number][] = [];
+    for (let i = this.pieceAt(lo); i < this.pieces.length && this.pieces[i]!.start < hi; i++) {
+      const p = this.pieces[i]!;
+      out.push([Math.max(lo, p.start), Math.min(hi, p.start + p.count)]);
+    }
+    return out;
+  }
+
   private read(p: Piece): LweCiphertextBatch {
     if (!this.readBuffer || this.readBuffer.length < p.length) this.readBuffer = Buffer.allocUnsafe(p.length);
     let done = 0;

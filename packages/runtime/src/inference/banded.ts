@@ -1,13 +1,14 @@
 // Banded execution of one padded stage (docs/streaming-plan.md option 3): the stage's outputs in
-// bands (bands.ts); per band, the input ciphertexts its CSR rows read are fetched (lent when one
-// in-memory piece holds them, else gathered, read back from the spill file when spilled), one
-// dot product with the band's rows, the same extractions and lookup as the whole stage
+// bands (bands.ts); per band, the input ciphertexts its CSR rows read are fetched piece by piece
+// (an in-memory piece is lent, a spilled one read back and the needed part gathered) with one dot
+// product of the band's rows per piece, summed, the same extractions and lookup as the whole stage
 // (stage-lookup.ts), and the band's outputs are appended to the stage's output tensor (written to
 // its spill file when there is one). At most one band's accumulators exist at a time. Input
 // pieces no later band reads are freed as the bands advance.
+import type { LweCiphertextBatch } from '../ciphertext.js';
 import type { ServerEngine } from '../server.js';
 import { BandedTensor } from './banded-tensor.js';
-import { bandCsr, bandValues, stageBands } from './bands.js';
+import { bandCsr, bandValues, restrictColumns, stageBands } from './bands.js';
 import type { InferenceProgress, StageTiming } from './execute.js';
 import type { CircuitPlan } from './plan.js';
 import { lookupOutputs } from './stage-lookup.js';
@@ -57,21 +58,53 @@ export async function runBandedStage(a: BandedStageArgs): Promise<BandedStageRes
       const band = bands[b]!;
       const at = { ...base, band: b, bands: bands.length };
       const t0 = performance.now();
-      const range = input.fetch(band.lo, band.hi);
-      let acc;
-      try {
-        const w = bandCsr(stage, band, range.base, range.batch.count);
-        acc = engine.dotSparse(range.batch, w, bandValues(stage.offset, band.start, band.end - band.start));
-      } finally {
-        if (range.owned) range.batch.dispose();
+      const bias = bandValues(stage.offset, band.start, band.end - band.start);
+      const ranges = input.pieceRanges(band.lo, band.hi);
+      let acc: LweCiphertextBatch | null = null;
+      let readMs = 0;
+      if (ranges.length === 1) {
+        const range = input.fetch(band.lo, band.hi);
+        readMs = range.readMs;
+        try {
+          acc = engine.dotSparse(range.batch, bandCsr(stage, band, range.base, range.batch.count), bias);
+        } finally {
+          if (range.owned) range.batch.dispose();
+        }
+      } else {
+        // One dot product per input piece, summed (the bias in the first only): at most the sum so
+        // far, one piece's range and two band-sized partial results at once.
+        const all = bandCsr(stage, band, 0, input.count);
+        try {
+          for (const [lo, hi] of ranges) {
+            const range = input.fetch(lo, hi);
+            readMs += range.readMs;
+            let part: LweCiphertextBatch;
+            try {
+              part = engine.dotSparse(range.batch, restrictColumns(all, range.base, range.base + range.batch.count), acc ? undefined : bias);
+            } finally {
+              if (range.owned) range.batch.dispose();
+            }
+            if (!acc) {
+              acc = part;
+              continue;
+            }
+            const sum = engine.add(acc, part);
+            acc.dispose();
+            part.dispose();
+            acc = sum;
+          }
+        } catch (e) {
+          acc?.dispose();
+          throw e;
+        }
       }
       input.freeBelow(needFrom[b + 1]!);
       const t1 = performance.now();
-      linearMs += t1 - t0 - range.readMs;
-      spillMs += range.readMs;
-      let out = acc;
+      linearMs += t1 - t0 - readMs;
+      spillMs += readMs;
+      let out: LweCiphertextBatch = acc!;
       if (stage.tables) {
-        const r = await lookupOutputs(engine, plan.circuit.bits, stage, acc, band.start, onProgress && {
+        const r = await lookupOutputs(engine, plan.circuit.bits, stage, acc!, band.start, onProgress && {
           phase: (phase, bit) => onProgress({ ...at, phase, ...(bit !== undefined ? { bit } : {}) }),
           pbs: (phase, done, total, bit) => onProgress({ ...at, phase, done, total, ...(bit !== undefined ? { bit } : {}) }),
         });

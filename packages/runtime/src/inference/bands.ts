@@ -130,6 +130,28 @@ export function bandCsr(stage: StagePlan, band: Band, base: number, cols: number
   return { rows, cols, indptr, indices, values };
 }
 
+/**
+ * The entries of `w` whose column is in [a, b), columns relative to a (b - a columns): one input
+ * piece's share of a band's dot product. Summing the shares' dot products gives the band's dot
+ * product word for word (torus sums mod 2^64 do not depend on grouping).
+ */
+export function restrictColumns(w: CsrWeights, a: number, b: number): CsrWeights {
+  const indptr = new Uint32Array(w.rows + 1);
+  const indices: number[] = [];
+  const values: number[] = [];
+  for (let r = 0; r < w.rows; r++) {
+    for (let k = w.indptr[r]!; k < w.indptr[r + 1]!; k++) {
+      const c = w.indices[k]!;
+      if (c >= a && c < b) {
+        indices.push(c - a);
+        values.push(w.values[k]!);
+      }
+    }
+    indptr[r + 1] = indices.length;
+  }
+  return { rows: w.rows, cols: b - a, indptr, indices: Uint32Array.from(indices), values: Int32Array.from(values) };
+}
+
 /** Per ciphertext of outputs [start, start + n) of the batch: `perOutput` of its output within the sample. */
 export function bandValues<T extends Int32Array | Uint32Array>(perOutput: T, start: number, n: number): T {
   const size = perOutput.length;
