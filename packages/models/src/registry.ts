@@ -43,7 +43,7 @@ export const PUBLISHED_MODELS: readonly PublishedModel[] = [
     perChannel: false,
     width: 0.25,
     circuitNotCommitted:
-      'one encrypted image is ~100k PBS (hours at CI load; the models test allows one image per committed circuit); compile it by name with --round-bits auto --clear-first-layer (model card)',
+      'one encrypted image is ~155k PBS (~17 min on 2 idle cores, hours at CI load; the models test allows one image per committed circuit); compile it by name with --round-bits auto --clear-first-layer (model card)',
   },
 ];
 
