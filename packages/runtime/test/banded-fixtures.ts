@@ -4,24 +4,10 @@
 // decoded in the clear. Output rows are 8 ciphertexts (4 x 2 channels), so bands of 1, 3 or 7
 // cut rows, channels and samples anywhere. Small on purpose: ~180 PBS per run of 2 samples.
 import { chooseParameters, type Circuit, type Conv2dOp, type DenseOp, type Stage, type SumPoolOp } from '@fhenet/compiler';
+import { clearTableImageCircuit, runTables, stageAnalysis } from './circuit-fixtures.js';
 
 const bits = 5;
 const p = 2 ** bits;
-
-function analysis(outputs: number, nu: number): Stage['analysis'] {
-  return { shift: new Int32Array(outputs), worstCase: { min: 0, max: p - 1 }, nu };
-}
-
-/** Per-channel tables constant on runs of 2^round slots (what a rounded stage's tables must be). */
-function tables(channels: number, round: number): Int32Array {
-  const t = new Int32Array(channels * p);
-  for (let c = 0; c < channels; c++) {
-    const base = Int32Array.from({ length: p }, (_, s) => (s * (c + 1)) % 4);
-    if (round) for (let i = 0; i < p; i++) base[i] = base[i - (i % 2 ** round)]!;
-    t.set(base, c * p);
-  }
-  return t;
-}
 
 export function bandedCircuit(): Circuit {
   const w = Int32Array.from({ length: 3 * 3 * 1 * 2 }, (_, i) => [1, 0, -1, 1, 1][i % 5]!);
@@ -36,19 +22,11 @@ export function bandedCircuit(): Circuit {
     weights: Int32Array.from([1, -1, 2, 1, 1, -2, 3, 1]),
   };
   const stages: Stage[] = [
-    { name: 'conv', linear: conv, offset: new Int32Array(32).fill(8), tables: tables(2, 3), roundBits: 3, analysis: analysis(32, 2.5) },
-    { name: 'pool', linear: pool, offset: new Int32Array(8), tables: tables(2, 0), roundBits: 0, analysis: analysis(8, 2) },
-    { name: 'out', linear: dense, offset: new Int32Array(3), tables: null, roundBits: 0, analysis: analysis(3, 3.9) },
+    { name: 'conv', linear: conv, offset: new Int32Array(32).fill(8), tables: runTables(2, 3, p), roundBits: 3, analysis: stageAnalysis(32, 2.5, p) },
+    { name: 'pool', linear: pool, offset: new Int32Array(8), tables: runTables(2, 0, p), roundBits: 0, analysis: stageAnalysis(8, 2, p) },
+    { name: 'out', linear: dense, offset: new Int32Array(3), tables: null, roundBits: 0, analysis: stageAnalysis(3, 3.9, p) },
   ];
-  const bare: Circuit = {
-    name: 'banded-5bit',
-    bits,
-    inputShape: [4, 4, 1],
-    inputScaling: { divisor: 1 },
-    inputQuantizer: { bits: 2 as never, signed: false, range: 'wide', scale: [1], zeroPoint: [0] },
-    stages,
-    output: { kind: 'clearTable', values: new Float64Array(3 * 2 * p) },
-  };
+  const bare = clearTableImageCircuit('banded-5bit', bits, stages, 3);
   // Parameters of the circuit extracting every bit, then channel 1 skips bit 1 (v3 extractFrom).
   const parameters = chooseParameters(bare).parameters;
   return { ...bare, stages: [{ ...stages[0]!, extractFrom: Int32Array.from([1, 2]) }, stages[1]!, stages[2]!], parameters };

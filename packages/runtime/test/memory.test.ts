@@ -7,13 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { chooseParameters, type Circuit, type Conv2dOp, type DenseOp, type Stage, type SumPoolOp } from '@fhenet/compiler';
 import { createInferenceService, executePlan, InferenceClient, InferenceServer, LweCiphertextBatch, planCircuit, predict } from '@fhenet/runtime';
 import { assertMemoryBudget, modelExecutionMemory, parseByteSize } from '../src/inference/memory.js';
+import { clearTableImageCircuit, runTables, stageAnalysis } from './circuit-fixtures.js';
 
 const bits = 5;
 const p = 2 ** bits;
-
-function analysis(outputs: number, nu: number): Stage['analysis'] {
-  return { shift: new Int32Array(outputs), worstCase: { min: 0, max: p - 1 }, nu };
-}
 
 /** extractFrom: per conv channel, the first slot bit extracted (v3; 2 = channel skips bit 1). */
 function circuit(extractFrom?: number[]): Circuit {
@@ -22,31 +19,12 @@ function circuit(extractFrom?: number[]): Circuit {
   const conv: Conv2dOp = { kind: 'conv2d', inputShape: [4, 4, 1], outputShape: [2, 2, 2], kernelSize: [3, 3], strides: [1, 1], padBefore: [0, 0], weights: w };
   const pool: SumPoolOp = { kind: 'sumPool', inputShape: [2, 2, 2], outputShape: [1, 1, 2], poolSize: [2, 2], strides: [2, 2] };
   const dense: DenseOp = { kind: 'dense', inputSize: 2, outputSize: 3, rowPtr: Int32Array.from([0, 2, 3, 4]), cols: Int32Array.from([0, 1, 0, 1]), weights: Int32Array.from([1, -1, 2, 1]) };
-  const table = (c: number) => Int32Array.from({ length: p }, (_, t) => (t * (c + 1)) % 4);
-  const tables = (channels: number, round: number) => {
-    const t = new Int32Array(channels * p);
-    for (let c = 0; c < channels; c++) {
-      const base = table(c);
-      // Constant on runs of 2^round slots, as a rounded table must be.
-      if (round) for (let i = 0; i < p; i++) base[i] = base[i - (i % 2 ** round)]!;
-      t.set(base, c * p);
-    }
-    return t;
-  };
   const stages: Stage[] = [
-    { name: 'conv', linear: conv, offset: new Int32Array(8).fill(8), tables: tables(2, 2), roundBits: 2, analysis: analysis(8, 2.5), ...(extractFrom ? { extractFrom: Int32Array.from(extractFrom) } : {}) },
-    { name: 'pool', linear: pool, offset: new Int32Array(2), tables: tables(2, 0), roundBits: 0, analysis: analysis(2, 2) },
-    { name: 'out', linear: dense, offset: new Int32Array(3), tables: null, roundBits: 0, analysis: analysis(3, 2.3) },
+    { name: 'conv', linear: conv, offset: new Int32Array(8).fill(8), tables: runTables(2, 2, p), roundBits: 2, analysis: stageAnalysis(8, 2.5, p), ...(extractFrom ? { extractFrom: Int32Array.from(extractFrom) } : {}) },
+    { name: 'pool', linear: pool, offset: new Int32Array(2), tables: runTables(2, 0, p), roundBits: 0, analysis: stageAnalysis(2, 2, p) },
+    { name: 'out', linear: dense, offset: new Int32Array(3), tables: null, roundBits: 0, analysis: stageAnalysis(3, 2.3, p) },
   ];
-  const bare: Circuit = {
-    name: 'memory-5bit',
-    bits,
-    inputShape: [4, 4, 1],
-    inputScaling: { divisor: 1 },
-    inputQuantizer: { bits: 2 as never, signed: false, range: 'wide', scale: [1], zeroPoint: [0] },
-    stages,
-    output: { kind: 'clearTable', values: new Float64Array(3 * 2 * p) },
-  };
+  const bare = clearTableImageCircuit('memory-5bit', bits, stages, 3);
   // The set of the circuit that extracts every bit: also valid for fewer extractions, and the
   // variants then share keys.
   return { ...bare, parameters: chooseParameters({ ...bare, stages: stages.map(({ extractFrom: _, ...st }) => st) }).parameters };
