@@ -104,10 +104,7 @@ export async function runBandedStage(a: BandedStageArgs): Promise<BandedStageRes
       spillMs += readMs;
       let out: LweCiphertextBatch = acc!;
       if (stage.tables) {
-        const r = await lookupOutputs(engine, plan.circuit.bits, stage, acc!, band.start, onProgress && {
-          phase: (phase, bit) => onProgress({ ...at, phase, ...(bit !== undefined ? { bit } : {}) }),
-          pbs: (phase, done, total, bit) => onProgress({ ...at, phase, done, total, ...(bit !== undefined ? { bit } : {}) }),
-        });
+        const r = await lookupOutputs(engine, plan.circuit.bits, stage, acc!, band.start, onProgress && { onProgress, at });
         out = r.outputs;
         extractMs += r.extractMs;
         pbsMs += performance.now() - t1;

@@ -184,10 +184,7 @@ export async function executePlan(
       let pbsMs = 0;
       let extractMs = 0;
       if (stage.tables) {
-        const r = await lookupOutputs(engine, plan.circuit.bits, stage, acc, 0, onProgress && {
-          phase: (phase, bit) => onProgress({ ...base, phase, ...(bit !== undefined ? { bit } : {}) }),
-          pbs: (phase, done, total, bit) => onProgress({ ...base, phase, done, total, ...(bit !== undefined ? { bit } : {}) }),
-        });
+        const r = await lookupOutputs(engine, plan.circuit.bits, stage, acc, 0, onProgress && { onProgress, at: base });
         x = r.outputs;
         extractMs = r.extractMs;
         pbsMs = performance.now() - t1;

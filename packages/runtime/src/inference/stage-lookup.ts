@@ -8,13 +8,13 @@
 import { LweCiphertextBatch } from '../ciphertext.js';
 import type { ServerEngine } from '../server.js';
 import { bandPicks, bandValues } from './bands.js';
+import type { InferenceProgress, StageProgress } from './execute.js';
 import type { StagePlan } from './plan.js';
 
+/** Where the lookup reports: the executor's callback and the fields of its events for this stage (and band). */
 export interface LookupProgress {
-  /** Opens an extraction step (bit) or the lookup (bit undefined). */
-  readonly phase: (phase: 'extract' | 'pbs', bit?: number) => void;
-  /** PBS done / total within the current phase's batch. */
-  readonly pbs?: (phase: 'extract' | 'pbs', done: number, total: number, bit?: number) => void;
+  readonly onProgress: InferenceProgress;
+  readonly at: Omit<StageProgress, 'phase'>;
 }
 
 export interface LookupResult {
@@ -39,13 +39,15 @@ export async function lookupOutputs(
 ): Promise<LookupResult> {
   if (!stage.tables) throw new Error(`internal: stage "${stage.name}" has no tables to look up`);
   const size = stage.outputSize;
+  // Every event of the lookup: the stage's (and band's) fields, the phase, and what the phase adds.
+  const emit = progress && ((phase: 'extract' | 'pbs', extra: Pick<StageProgress, 'bit' | 'done' | 'total'>) => progress.onProgress({ ...progress.at, phase, ...extra }));
   const t0 = performance.now();
   let w = acc;
   try {
     // One constant table for all outputs; tables must have 2^bits entries.
     const p = 2 ** bits;
     for (const e of stage.extractions) {
-      progress?.phase('extract', e.bit);
+      emit?.('extract', { bit: e.bit });
       const picked = e.outputs && bandPicks(e.outputs, size, first, w.count);
       // No output of this run needs the bit (a band of channels that all skip it): nothing to do.
       if (picked && picked.length === 0) continue;
@@ -54,7 +56,7 @@ export async function lookupOutputs(
       const shifted = engine.addClear(scaled, [e.offset]);
       scaled.dispose();
       const sign = await engine.pbsAsync(shifted, new Uint32Array(sel.count), [new Int32Array(p).fill(e.value)], {
-        onProgress: progress?.pbs && ((done, total) => progress.pbs!('extract', done, total, e.bit)),
+        onProgress: emit && ((done, total) => emit('extract', { done, total, bit: e.bit })),
       });
       shifted.dispose();
       const sum = engine.add(sel, sign); // w - bit * 2^i + 2^(i-1)
@@ -76,9 +78,9 @@ export async function lookupOutputs(
       w = next;
     }
     const extractMs = stage.extractions.length > 0 ? performance.now() - t0 : 0;
-    progress?.phase('pbs');
+    emit?.('pbs', {});
     const outputs = await engine.pbsAsync(w, bandValues(stage.tableIndex, first, w.count), stage.tables, {
-      onProgress: progress?.pbs && ((done, total) => progress.pbs!('pbs', done, total)),
+      onProgress: emit && ((done, total) => emit('pbs', { done, total })),
     });
     return { outputs, extractMs };
   } finally {
