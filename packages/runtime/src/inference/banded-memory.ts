@@ -13,7 +13,7 @@
 // caller's inputs are held until the stage ends), the output pieces so far, and the caller's inputs
 // when not released.
 import type { TfheParameterSet } from '@fhenet/params';
-import { bandPicks, stageBands, type Band } from './bands.js';
+import { bandPicks, inputNeededFrom, stageBands, type Band } from './bands.js';
 import { ciphertextTensorBytes, pbsBatchScratch, type StageMemory } from './memory.js';
 import type { StagePlan } from './plan.js';
 import { ciphertextBatchBytes } from './sizes.js';
@@ -61,8 +61,7 @@ export function modelBandedStage(a: BandedStageMemoryArgs): BandedStageMemory {
   const { set, stage: s, count, input } = a;
   const ct = ciphertextTensorBytes(set, 1);
   const bands = stageBands(s, count, a.bandOutputs);
-  const needFrom = new Array<number>(bands.length + 1).fill(Infinity);
-  for (let b = bands.length - 1; b >= 0; b--) needFrom[b] = Math.min(needFrom[b + 1]!, bands[b]!.lo);
+  const needFrom = inputNeededFrom(bands);
   // Input pieces as (start, end, in memory?); a single batch is one piece. The caller's own inputs
   // are counted in pinnedBytes instead (held by the caller, never freed here).
   const pieces =
@@ -118,8 +117,8 @@ export function modelBandedStage(a: BandedStageMemoryArgs): BandedStageMemory {
       else top = mid - 1;
     }
     const holder = pieces[at]!;
-    const cover = (holder.memory || lent) && holder.end >= band.hi;
-    if (cover || holder.end >= band.hi) {
+    if (holder.end >= band.hi) {
+      const cover = holder.memory || lent;
       // One piece: lent (in memory), or read and the range gathered from it (spilled).
       const n = band.hi - band.lo;
       const pc = holder.end - holder.start;

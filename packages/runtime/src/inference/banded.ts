@@ -8,7 +8,7 @@
 import type { LweCiphertextBatch } from '../ciphertext.js';
 import type { ServerEngine } from '../server.js';
 import { BandedTensor } from './banded-tensor.js';
-import { bandCsr, bandValues, restrictColumns, stageBands } from './bands.js';
+import { bandCsr, bandValues, inputNeededFrom, restrictColumns, stageBands } from './bands.js';
 import type { InferenceProgress, StageTiming } from './execute.js';
 import type { CircuitPlan } from './plan.js';
 import { lookupOutputs } from './stage-lookup.js';
@@ -37,9 +37,7 @@ export async function runBandedStage(a: BandedStageArgs): Promise<BandedStageRes
   const stage = plan.stages[stageIndex]!;
   if (stage.crt) throw new Error(`internal: CRT stage "${stage.name}" cannot be run in bands`);
   const bands = stageBands(stage, count, a.bandOutputs);
-  // Lowest input index any band from b on reads: pieces below it can be freed after band b - 1.
-  const needFrom = new Array<number>(bands.length + 1).fill(Infinity);
-  for (let b = bands.length - 1; b >= 0; b--) needFrom[b] = Math.min(needFrom[b + 1]!, bands[b]!.lo);
+  const needFrom = inputNeededFrom(bands);
   const base = { stage: stageIndex, stages: plan.stages.length, name: stage.name };
   let output: BandedTensor;
   try {

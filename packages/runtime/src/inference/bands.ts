@@ -101,6 +101,16 @@ export function stageBands(stage: StagePlan, count: number, outputs: number): Ba
 }
 
 /**
+ * Per band b, the lowest input index any band from b on reads (entry bands.length: Infinity):
+ * input pieces ending at or below entry b + 1 can be freed once band b has read its inputs.
+ */
+export function inputNeededFrom(bands: readonly Band[]): number[] {
+  const needFrom = new Array<number>(bands.length + 1).fill(Infinity);
+  for (let b = bands.length - 1; b >= 0; b--) needFrom[b] = Math.min(needFrom[b + 1]!, bands[b]!.lo);
+  return needFrom;
+}
+
+/**
  * The band's rows of the stage's block-diagonal CSR (repeatCsr over the samples) with columns
  * relative to `base` (the first input ciphertext of the batch the dot product reads), over
  * `cols` columns. Same entries in the same order as the whole-stage matrix: the sums, exact mod
