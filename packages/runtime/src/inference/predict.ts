@@ -13,7 +13,7 @@ import { SeededEvaluationKeys, threadCount, type ProgressCallback, type SeededPa
 import { InferenceClient, type DecodedOutputs } from './client.js';
 import { chooseBands, type ChosenBands } from './choose-bands.js';
 import { executePlan, type StageTiming } from './execute.js';
-import { assertMemoryBudget, defaultMemoryLimit, formatBytes, modelExecutionMemory, type MemoryModel } from './memory.js';
+import { defaultMemoryLimit, formatBytes, modelExecutionMemory, type MemoryModel } from './memory.js';
 import { planCircuit, type CircuitPlan } from './plan.js';
 import { loadClient, loadSeededPackingKeys, MANIFEST_FILE, seededKeysPath, writeKeyDir } from './files.js';
 import { InferenceServer } from './server.js';
@@ -298,7 +298,7 @@ export async function predict(o: PredictOptions): Promise<PredictResult> {
           }
           else log(`  ${p.name}: ${mem}`);
           stageRss = 0;
-        }, { releaseInputs: true, ...(bands ? { bands: { outputs: bands.outputs, ...(bands.spillDir ? { spillDir: bands.spillDir } : {}) } } : {}) });
+        }, { releaseInputs: true, ...(bands ? { bands } : {}) });
         outputs = r.outputs;
         computeMs = r.totalMs;
         stages = r.stages;
