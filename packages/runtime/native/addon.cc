@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <mutex>
 
 #include "bootstrap.h"
 #include "fft.h"
@@ -224,16 +225,95 @@ Napi::Value guarded(const Napi::CallbackInfo& info) {
 }
 
 // ---- async helper: run `work` on a libuv thread, resolve with `done()` on the JS thread ----
+
+// A job's Promise and its outcome. It settles once the job is done and, when the job reports
+// progress, once every progress call the job queued has reached JS: the thread-safe function's
+// finalizer runs only after its queue drains, so a caller's last onProgress(total, total) always
+// comes before the Promise settles. Only touched on the JS thread. The value is built when the
+// Promise settles (a handle is an External, which Node-API cannot hold in a reference).
+struct Settlement {
+  explicit Settlement(Napi::Env env) : env(env), deferred(Napi::Promise::Deferred::New(env)) {}
+  void resolve_with(std::function<Napi::Value(Napi::Env)> make) {
+    done = true;
+    make_value = std::move(make);
+    settle();
+  }
+  void reject_with(const Napi::Error& e) {
+    done = true;
+    error = Napi::Persistent(e.Value());
+    settle();
+  }
+  void progress_drained() {
+    progress_pending = false;
+    settle();
+  }
+
+  Napi::Env env;
+  Napi::Promise::Deferred deferred;
+  bool progress_pending = false;
+
+ private:
+  void settle() {
+    if (!done || progress_pending || settled) return;
+    settled = true;
+    if (!make_value) {
+      deferred.Reject(error.Value());
+      error.Reset();
+      return;
+    }
+    try {
+      deferred.Resolve(make_value(env));
+    } catch (const std::exception& e) {
+      deferred.Reject(Napi::Error::New(env, e.what()).Value());
+    }
+    make_value = nullptr;
+  }
+  bool done = false, settled = false;
+  std::function<Napi::Value(Napi::Env)> make_value;
+  Napi::ObjectReference error;
+};
+
+// (done, total) from pool threads to a JS callback, in increasing order of `done` (pool threads
+// finish groups in any order; a smaller count arriving after a larger one is dropped here, under
+// the lock that also orders the queue). The job must call release() when it ends, success or not.
+class ProgressSink {
+ public:
+  ProgressSink(Napi::Env env, Napi::Function on_progress, const char* name, const std::shared_ptr<Settlement>& s)
+      : tsfn_(Napi::ThreadSafeFunction::New(env, on_progress, name, 0, 1, [s](Napi::Env) { s->progress_drained(); })) {
+    s->progress_pending = true;
+  }
+  void report(size_t done, size_t total) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (done <= last_) return;
+    last_ = done;
+    tsfn_.NonBlockingCall([done, total](Napi::Env env, Napi::Function f) {
+      try {
+        f.Call({Napi::Number::New(env, double(done)), Napi::Number::New(env, double(total))});
+      } catch (const Napi::Error&) {
+        // A throwing progress callback must not abort the job (the TS layer reports it).
+      }
+    });
+  }
+  void release() { tsfn_.Release(); }
+
+ private:
+  Napi::ThreadSafeFunction tsfn_;
+  std::mutex mu_;
+  size_t last_ = 0;
+};
+using ProgressChannel = std::shared_ptr<ProgressSink>;
+
 class LambdaWorker : public Napi::AsyncWorker {
  public:
   LambdaWorker(Napi::Env env, std::function<void()> work, std::function<Napi::Value(Napi::Env)> done,
-               std::vector<HolderBase*> pins, std::vector<Napi::Value> keep)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), work_(std::move(work)),
-        done_(std::move(done)), pins_(std::move(pins)) {
+               std::vector<HolderBase*> pins, std::vector<Napi::Value> keep,
+               std::shared_ptr<Settlement> settlement = nullptr)
+      : Napi::AsyncWorker(env), settlement_(settlement ? std::move(settlement) : std::make_shared<Settlement>(env)),
+        work_(std::move(work)), done_(std::move(done)), pins_(std::move(pins)) {
     for (auto* p : pins_) p->busy++;
     for (auto& v : keep) refs_.push_back(Napi::Persistent(v.As<Napi::Object>()));
   }
-  Napi::Promise promise() { return deferred_.Promise(); }
+  Napi::Promise promise() { return settlement_->deferred.Promise(); }
   void Execute() override {
     try {
       work_();
@@ -245,15 +325,11 @@ class LambdaWorker : public Napi::AsyncWorker {
   }
   void OnOK() override {
     unpin();
-    try {
-      deferred_.Resolve(done_(Env()));
-    } catch (const std::exception& e) {
-      deferred_.Reject(Napi::Error::New(Env(), e.what()).Value());
-    }
+    settlement_->resolve_with(std::move(done_));
   }
   void OnError(const Napi::Error& e) override {
     unpin();
-    deferred_.Reject(e.Value());
+    settlement_->reject_with(e);
   }
 
  private:
@@ -261,7 +337,7 @@ class LambdaWorker : public Napi::AsyncWorker {
     for (auto* p : pins_) p->busy--;
     pins_.clear();
   }
-  Napi::Promise::Deferred deferred_;
+  std::shared_ptr<Settlement> settlement_;
   std::function<void()> work_;
   std::function<Napi::Value(Napi::Env)> done_;
   std::vector<HolderBase*> pins_;
@@ -454,36 +530,28 @@ Napi::Value Pbs(const Napi::CallbackInfo& info) {
 
 // Runs job(progress) on a libuv worker and resolves with the batch it returns. progress is null
 // without a callback; otherwise it forwards (done, total) from pool threads to on_progress on the
-// JS thread through a thread-safe function released when the job ends (calls already queued are
-// still delivered, possibly after the Promise settles: the TS wrappers ignore those).
+// JS thread, every call delivered before the Promise settles.
 using BatchJob = std::function<std::unique_ptr<LweCiphertextBatch>(const PbsProgress* progress)>;
 Napi::Value queue_batch_job(Napi::Env env, Napi::Function on_progress, const char* name, BatchJob job,
                             std::vector<HolderBase*> pins, std::vector<Napi::Value> keep) {
-  std::shared_ptr<Napi::ThreadSafeFunction> tsfn;
-  if (!on_progress.IsEmpty())
-    tsfn = std::make_shared<Napi::ThreadSafeFunction>(Napi::ThreadSafeFunction::New(env, on_progress, name, 0, 1));
+  auto settlement = std::make_shared<Settlement>(env);
+  ProgressChannel channel;
+  if (!on_progress.IsEmpty()) channel = std::make_shared<ProgressSink>(env, on_progress, name, settlement);
   auto result = std::make_shared<std::unique_ptr<LweCiphertextBatch>>();
   auto* w = new LambdaWorker(
       env,
-      [job = std::move(job), result, tsfn] {
-        PbsProgress report = [tsfn](size_t done, size_t total) {
-          tsfn->NonBlockingCall([done, total](Napi::Env env, Napi::Function f) {
-            try {
-              f.Call({Napi::Number::New(env, double(done)), Napi::Number::New(env, double(total))});
-            } catch (const Napi::Error&) {
-              // A throwing progress callback must not abort the job (the TS layer reports it).
-            }
-          });
-        };
+      [job = std::move(job), result, channel] {
+        PbsProgress report = [channel](size_t done, size_t total) { channel->report(done, total); };
         try {
-          *result = job(tsfn ? &report : nullptr);
+          *result = job(channel ? &report : nullptr);
         } catch (...) {
-          if (tsfn) tsfn->Release();
+          if (channel) channel->release();
           throw;
         }
-        if (tsfn) tsfn->Release();
+        if (channel) channel->release();
       },
-      [result](Napi::Env env) { return wrap_batch(env, std::move(*result)); }, std::move(pins), std::move(keep));
+      [result](Napi::Env env) { return wrap_batch(env, std::move(*result)); }, std::move(pins), std::move(keep),
+      settlement);
   w->Queue();
   return w->promise();
 }
@@ -730,36 +798,29 @@ Napi::Value TfhersExpandServerKey(const Napi::CallbackInfo& info) {
 Napi::Value TfhersExpandServerKeyAsync(const Napi::CallbackInfo& info) {
   auto [d, n] = bytes_arg(info[0]);
   const Params p = parse_params(info[1]);
-  std::shared_ptr<Napi::ThreadSafeFunction> tsfn;
+  auto settlement = std::make_shared<Settlement>(info.Env());
+  ProgressChannel channel;
   if (info.Length() > 2 && info[2].IsFunction())
-    tsfn = std::make_shared<Napi::ThreadSafeFunction>(
-        Napi::ThreadSafeFunction::New(info.Env(), info[2].As<Napi::Function>(), "fhenet tfhe-rs key progress", 0, 1));
+    channel = std::make_shared<ProgressSink>(info.Env(), info[2].As<Napi::Function>(), "fhenet tfhe-rs key progress",
+                                             settlement);
   auto out = std::make_shared<std::unique_ptr<EvaluationKeys>>();
   auto* w = new LambdaWorker(
       info.Env(),
-      [out, d = d, n = n, p, tsfn] {
-        tfhers::ExpandProgress report = [tsfn](size_t done, size_t total) {
-          tsfn->NonBlockingCall([done, total](Napi::Env env, Napi::Function f) {
-            try {
-              f.Call({Napi::Number::New(env, double(done)), Napi::Number::New(env, double(total))});
-            } catch (const Napi::Error&) {
-              // A throwing progress callback must not abort the expansion.
-            }
-          });
-        };
+      [out, d = d, n = n, p, channel] {
+        tfhers::ExpandProgress report = [channel](size_t done, size_t total) { channel->report(done, total); };
         try {
-          *out = tfhers::expand_server_key(d, n, p, tsfn ? &report : nullptr);
+          *out = tfhers::expand_server_key(d, n, p, channel ? &report : nullptr);
         } catch (...) {
-          if (tsfn) tsfn->Release();
+          if (channel) channel->release();
           throw;
         }
-        if (tsfn) tsfn->Release();
+        if (channel) channel->release();
       },
       [out](Napi::Env env) {
         const int64_t bytes = int64_t(((*out)->fourier_bsk.size() + (*out)->ksk.size()) * 8);
         return wrap<EKHolder>(env, std::move(*out), bytes);
       },
-      {}, {info[0]});  // keeps the key bytes alive until the worker is done
+      {}, {info[0]}, settlement);  // keeps the key bytes alive until the worker is done
   w->Queue();
   return w->promise();
 }

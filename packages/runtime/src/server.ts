@@ -3,6 +3,7 @@
 import { constants as bufferConstants } from 'node:buffer';
 import { LweCiphertextBatch } from './ciphertext.js';
 import { NativeObject } from './handle.js';
+import { withProgress } from './progress.js';
 import { native, type NativeHandle } from './native.js';
 import { assertEngineParams, assertWopEngineParams, engineFingerprint, messageModulus, wopEngineFingerprint, type TfheParameterSet, type WopParameterSet } from './parameters.js';
 
@@ -255,31 +256,9 @@ export class ServerEngine {
    */
   async pbsAsync(input: LweCiphertextBatch, tableIndex: ArrayLike<number>, tables: readonly ArrayLike<number>[],
     options: PbsOptions = {}): Promise<LweCiphertextBatch> {
-    const { onProgress } = options;
-    if (!onProgress) return this.wrap(await native.pbsAsync(...this.pbsArgs(input, tableIndex, tables), nativePbsOptions(options)));
-    let settled = false;
-    let last = -1;
-    let failure: { error: unknown } | null = null;
-    const report = (done: number, total: number) => {
-      // Calls queued by the native side may arrive after the batch settled, or out of order.
-      if (settled || done <= last || failure) return;
-      last = done;
-      try {
-        onProgress(done, total);
-      } catch (error) {
-        failure = { error };
-      }
-    };
-    const handle = await native.pbsAsync(...this.pbsArgs(input, tableIndex, tables), { ...nativePbsOptions(options), onProgress: report });
-    const total = input.count;
-    if (last < total) report(total, total);
-    settled = true;
-    const out = this.wrap(handle);
-    if (failure) {
-      out.dispose();
-      throw (failure as { error: unknown }).error;
-    }
-    return out;
+    const args = this.pbsArgs(input, tableIndex, tables);
+    return withProgress(options.onProgress, async (onProgress) =>
+      this.wrap(await native.pbsAsync(...args, { ...nativePbsOptions(options), ...(onProgress && { onProgress }) })));
   }
 }
 
@@ -305,24 +284,18 @@ export interface WopLookupArgs {
  * a libuv worker + the engine's thread pool. A method of the engine's keys, kept here next to pbsAsync.
  */
 export async function wopLookup(engine: ServerEngine, args: WopLookupArgs, options: WopLookupOptions = {}): Promise<LweCiphertextBatch> {
-  if (!engine.keys) throw new Error('WoP lookup needs evaluation keys: construct ServerEngine(params, keys, packingKeys)');
-  if (!engine.packingKeys) {
+  const { keys, packingKeys } = engine;
+  if (!keys) throw new Error('WoP lookup needs evaluation keys: construct ServerEngine(params, keys, packingKeys)');
+  if (!packingKeys) {
     throw new Error('WoP lookup needs packing keyswitching (PFKS) keys: the circuit has CRT stages; generate them with the client (key folder v2) and pass them to the server');
   }
   if (engineFingerprint(args.residues.params).compare(engineFingerprint(engine.params)) !== 0) {
     throw new Error(`residues: ciphertexts are for parameter set ${args.residues.params.name}, engine uses ${engine.params.name}`);
   }
-  let last = -1;
-  const report = options.onProgress && ((done: number, total: number) => {
-    if (done <= last) return;
-    last = done;
-    options.onProgress!(done, total);
-  });
-  const h = await native.wopLookup(
-    NativeObject.handleOf(engine.keys), NativeObject.handleOf(engine.packingKeys), NativeObject.handleOf(args.residues),
-    Uint32Array.from(args.moduli), args.tableIndex, args.luts, args.outputsPerTable, report ? { onProgress: report } : {},
-  );
-  return new LweCiphertextBatch(h, engine.params);
+  return withProgress(options.onProgress, async (onProgress) => new LweCiphertextBatch(await native.wopLookup(
+    NativeObject.handleOf(keys), NativeObject.handleOf(packingKeys), NativeObject.handleOf(args.residues),
+    Uint32Array.from(args.moduli), args.tableIndex, args.luts, args.outputsPerTable, { onProgress },
+  ), engine.params));
 }
 
 /** Options of ServerEngine.pbs / pbsAsync. */

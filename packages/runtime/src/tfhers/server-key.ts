@@ -5,6 +5,7 @@
 import { assertEngineParams, type TfheParameterSet } from '../parameters.js';
 import { EvaluationKeys } from '../server.js';
 import { tfhersNative } from './native.js';
+import { withProgress } from '../progress.js';
 
 /**
  * Expands a node-tfhe CompressedServerKey made for `params` (the circuit's set, given to the
@@ -30,32 +31,6 @@ export async function expandTfheRsServerKeyAsync(
   onProgress?: (done: number, total: number) => void,
 ): Promise<EvaluationKeys> {
   assertEngineParams(params);
-  if (!onProgress) return new EvaluationKeys(await tfhersNative.tfhersExpandServerKeyAsync(bytes, params), params);
-  let settled = false;
-  let last = 0;
-  let units = 0;
-  let failure: { error: unknown } | null = null;
-  const deliver = (done: number, total: number) => {
-    last = done;
-    try {
-      onProgress(done, total);
-    } catch (error) {
-      failure = { error };
-    }
-  };
-  const report = (done: number, total: number) => {
-    // Calls queued by the native side may arrive after the Promise settled, or out of order.
-    units = total;
-    if (!settled && done > last && !failure) deliver(done, total);
-  };
-  const handle = await tfhersNative.tfhersExpandServerKeyAsync(bytes, params, report);
-  settled = true;
-  // The native (total, total) report can lose the race with the resolution: deliver it here.
-  if (units > 0 && last < units && !failure) deliver(units, units);
-  const keys = new EvaluationKeys(handle, params);
-  if (failure) {
-    keys.dispose();
-    throw (failure as { error: unknown }).error;
-  }
-  return keys;
+  return withProgress(onProgress, async (report) =>
+    new EvaluationKeys(await tfhersNative.tfhersExpandServerKeyAsync(bytes, params, report), params));
 }
