@@ -40,6 +40,21 @@ async function raw(method: string, path: string, body?: Buffer | string, content
   return { status: r.status, json: (await r.json()) as { error: string; message: string } };
 }
 
+async function health(): Promise<{ queue: { running: boolean; waiting: number } }> {
+  const r = await fetch(`http://127.0.0.1:${port}/v1/health`);
+  expect(r.status).toBe(200);
+  return (await r.json()) as { queue: { running: boolean; waiting: number } };
+}
+
+/** Polls `cond` (no fixed sleep: however loaded the machine, the test waits for the state itself). */
+async function until(cond: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`condition not reached within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 async function alive(): Promise<void> {
   const r = await fetch(`http://127.0.0.1:${port}/v1/health`);
   expect(r.status).toBe(200);
@@ -103,7 +118,7 @@ describe('HTTP inference service', () => {
     expect((await raw('POST', `/v1/keys/${keyId}/infer`, partial)).status).toBe(400);
 
     const running = http.infer(keyId, wire);
-    await new Promise((r) => setTimeout(r, 300));
+    await until(async () => (await health()).queue.running); // the first job holds the engine
     const busy = await raw('POST', `/v1/keys/${keyId}/infer`, wire);
     expect(busy.status).toBe(503);
     expect(busy.json.error).toBe('busy');
