@@ -34,6 +34,8 @@ export interface NativeWopParams extends NativeParams {
 export interface NativeAddon {
   dispose(h: NativeHandle): void;
   isAlive(h: NativeHandle): boolean;
+  /** How the addon set up the C allocator at load (glibc mmap threshold; see addon.cc "allocator"). */
+  allocatorInfo(): { source: 'fhenet' | 'env' | 'unavailable'; mmapThreshold: number };
   kernelsName(): string;
   selectKernels(name: string): boolean;
   setThreads(n: number): void;

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { chooseParameters, type Circuit, type Conv2dOp, type DenseOp, type Stage, type SumPoolOp } from '@fhenet/compiler';
 import { createInferenceService, executePlan, InferenceClient, InferenceServer, LweCiphertextBatch, planCircuit, predict } from '@fhenet/runtime';
 import { assertMemoryBudget, modelExecutionMemory, parseByteSize } from '../src/inference/memory.js';
+import { native } from '../src/native.js';
 import { clearTableImageCircuit, runTables, stageAnalysis } from './circuit-fixtures.js';
 
 const bits = 5;
@@ -168,5 +169,18 @@ describe('memory model of an encrypted execution', () => {
     expect(r.json()).toMatchObject({ error: 'insufficient-memory' });
     expect(r.json().message).toMatch(/registering evaluation keys needs .* then stage 1\/3 "conv" with 16 sample\(s\).* but only .* are available/);
     await app.close();
+  });
+});
+
+describe('C allocator', () => {
+  // The memory model counts live allocations; RSS follows it only if freed batches go back to the
+  // OS (addon.cc "allocator": glibc's mmap threshold fixed at 1 MiB at load, unless the user set one).
+  it('the addon fixed glibc\'s mmap threshold at 1 MiB, or left the user\'s MALLOC_MMAP_THRESHOLD_ in charge', () => {
+    const a = native.allocatorInfo();
+    const env = process.env.MALLOC_MMAP_THRESHOLD_;
+    if (env !== undefined) expect(a).toEqual({ source: 'env', mmapThreshold: Number.parseInt(env, 10) });
+    else if (process.report?.getReport && (process.report.getReport() as { header: { glibcVersionRuntime?: string } }).header.glibcVersionRuntime) {
+      expect(a).toEqual({ source: 'fhenet', mmapThreshold: 2 ** 20 });
+    } else expect(a.source).toBe('unavailable');
   });
 });
