@@ -438,6 +438,14 @@ Napi::Value Gather(const Napi::CallbackInfo& info) {
   auto idx = u32arr(info[1], "indices");
   return wrap_batch(info.Env(), lwe_gather(batch(info[0]), idx.Data(), idx.ElementLength()));
 }
+Napi::Value Scatter(const Napi::CallbackInfo& info) {
+  LweCiphertextBatch& base = batch(info[0], "base");
+  auto idx = u32arr(info[1], "indices");
+  LweCiphertextBatch& values = batch(info[2], "values");
+  FHE_CHECK(idx.ElementLength() == values.count, "scatter: ", idx.ElementLength(), " indices for ", values.count,
+            " ciphertexts");
+  return wrap_batch(info.Env(), lwe_scatter(base, idx.Data(), values));
+}
 Napi::Value Concat(const Napi::CallbackInfo& info) {
   if (!info[0].IsArray()) fail("concat: expected an array of batches");
   auto arr = info[0].As<Napi::Array>();
@@ -1279,6 +1287,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   EXPORT("addClear", AddClear);
   EXPORT("mulClear", MulClear);
   EXPORT("gather", Gather);
+  EXPORT("scatter", Scatter);
   EXPORT("concat", Concat);
   EXPORT("dotDense", DotDense);
   EXPORT("dotCsr", DotCsr);

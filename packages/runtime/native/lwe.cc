@@ -137,6 +137,20 @@ std::unique_ptr<LweCiphertextBatch> lwe_gather(const LweCiphertextBatch& a, cons
   return out;
 }
 
+std::unique_ptr<LweCiphertextBatch> lwe_scatter(const LweCiphertextBatch& base, const u32* indices,
+                                                const LweCiphertextBatch& values) {
+  FHE_CHECK(values.dimension == base.dimension, "Mismatched LweDimension in scatter: base ", base.dimension.value,
+            ", values ", values.dimension.value);
+  auto out = std::make_unique<LweCiphertextBatch>(base.dimension, base.count);
+  std::memcpy(out->data.data(), base.data.data(), base.count * base.stride() * sizeof(Torus));
+  for (size_t i = 0; i < values.count; ++i) {
+    FHE_CHECK(indices[i] < base.count, "scatter index ", indices[i], " at position ", i, " out of range (batch has ",
+              base.count, " ciphertexts)");
+    std::memcpy(out->ct(indices[i]), values.ct(i), base.stride() * sizeof(Torus));
+  }
+  return out;
+}
+
 std::unique_ptr<LweCiphertextBatch> lwe_concat(const std::vector<const LweCiphertextBatch*>& parts) {
   FHE_CHECK(!parts.empty(), "concat needs at least one batch");
   size_t total = 0;

@@ -25,6 +25,9 @@ std::unique_ptr<LweCiphertextBatch> lwe_add_clear(const Params& p, const LweCiph
                                                   size_t values_len);
 std::unique_ptr<LweCiphertextBatch> lwe_mul_clear(const LweCiphertextBatch& a, const i64* values, size_t values_len);
 std::unique_ptr<LweCiphertextBatch> lwe_gather(const LweCiphertextBatch& a, const u32* indices, size_t count);
+// A copy of `base` with ciphertext indices[i] replaced by values[i] (values.count indices).
+std::unique_ptr<LweCiphertextBatch> lwe_scatter(const LweCiphertextBatch& base, const u32* indices,
+                                                const LweCiphertextBatch& values);
 std::unique_ptr<LweCiphertextBatch> lwe_concat(const std::vector<const LweCiphertextBatch*>& parts);
 
 // Sparse weights in CSR form: row r uses entries [indptr[r], indptr[r+1]) of (indices, values).

@@ -27,6 +27,10 @@ export class LweCiphertextBatch extends NativeObject {
   gather(indices: ArrayLike<number>): LweCiphertextBatch {
     return new LweCiphertextBatch(native.gather(this.handle, Uint32Array.from(indices)), this.params);
   }
+  /** New batch: a copy of this one with ciphertext indices[i] replaced by values' ciphertext i. */
+  scatter(indices: ArrayLike<number>, values: LweCiphertextBatch): LweCiphertextBatch {
+    return new LweCiphertextBatch(native.scatter(this.handle, Uint32Array.from(indices), NativeObject.handleOf(values)), this.params);
+  }
   static concat(batches: readonly LweCiphertextBatch[]): LweCiphertextBatch {
     if (batches.length === 0) throw new Error('concat: expected at least one batch, got 0');
     const params = batches[0]!.params;

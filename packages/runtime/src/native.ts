@@ -51,6 +51,7 @@ export interface NativeAddon {
   addClear(p: NativeParams, b: NativeHandle, values: Int32Array): NativeHandle;
   mulClear(b: NativeHandle, values: Int32Array): NativeHandle;
   gather(b: NativeHandle, indices: Uint32Array): NativeHandle;
+  scatter(base: NativeHandle, indices: Uint32Array, values: NativeHandle): NativeHandle;
   concat(bs: NativeHandle[]): NativeHandle;
   dotDense(p: NativeParams, b: NativeHandle, w: Int32Array, rows: number, cols: number, bias: Int32Array | null): NativeHandle;
   dotCsr(p: NativeParams, b: NativeHandle, indptr: Uint32Array, indices: Uint32Array, values: Int32Array,

@@ -47,7 +47,7 @@ describe('encryption and linear operations', () => {
     expect(Array.from(ck.decrypt(ck.encrypt([-1, 33])))).toEqual([31, 1]);
   });
 
-  test('add, sub, addClear, mulClear, gather, concat', () => {
+  test('add, sub, addClear, mulClear, gather, scatter, concat', () => {
     const a = ck.encrypt([1, 2, 3, 4]);
     const b = ck.encrypt([5, 6, 7, 8]);
     expect(Array.from(ck.decrypt(eng.add(a, b)))).toEqual([6, 8, 10, 12]);
@@ -56,6 +56,8 @@ describe('encryption and linear operations', () => {
     expect(Array.from(ck.decrypt(eng.mulClear(a, [3])))).toEqual([3, 6, 9, 12]);
     expect(Array.from(ck.decrypt(a.gather([3, 0, 0])))).toEqual([4, 1, 1]);
     expect(Array.from(ck.decrypt(LweCiphertextBatch.concat([a, b])))).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(Array.from(ck.decrypt(a.scatter([3, 1], b.gather([0, 2]))))).toEqual([1, 7, 3, 5]);
+    expect(Array.from(ck.decrypt(a))).toEqual([1, 2, 3, 4]); // a copy: the base is unchanged
   });
 
   test('dense and CSR dot products with bias match the clear computation mod 2p', () => {
@@ -86,6 +88,8 @@ describe('encryption and linear operations', () => {
     expect(() => eng.dot(ct, { rows: 1, cols: 4, values: new Int32Array(4) })).toThrow(/4 columns but the input batch has 3/);
     expect(() => eng.addClear(ct, [1, 2])).toThrow(/expected 3 clear values/);
     expect(() => ct.gather([5])).toThrow(/gather index 5/);
+    expect(() => ct.scatter([0, 3], ct.gather([0, 1]))).toThrow(/scatter index 3 at position 1 out of range \(batch has 3 ciphertexts\)/);
+    expect(() => ct.scatter([0], ct.gather([0, 1]))).toThrow(/scatter: 1 indices for 2 ciphertexts/);
     expect(() =>
       eng.dotSparse(ct, { rows: 1, cols: 3, indptr: Uint32Array.from([0, 1]), indices: Uint32Array.from([9]), values: Int32Array.from([1]) }),
     ).toThrow(/column index 9/);

@@ -4,8 +4,8 @@
 //  - linear: per input piece the band reads, its range is lent (in memory) or read back and
 //    gathered (spilled: the piece, then the range), one dot product (B) per piece, summed with the
 //    previous ones (sum + partial + new sum = 3B); then the input pieces no later band reads are freed;
-//  - extract: 3 band accumulators, or 3B + P when a step runs on the band's P picked outputs
-//    (stage-lookup.ts, same chain as the whole stage); lookup: accumulators + outputs;
+//  - extract: 3 band accumulators, or max(B + 3P, 2B + P) when a step runs on the band's P picked
+//    outputs (stage-lookup.ts, same chain as the whole stage); lookup: accumulators + outputs;
 //  - output: in memory the band's outputs stay as a piece of the stage's output; spilled they are
 //    serialized (a Buffer of the same size, until the GC takes it) and freed. The last stage's
 //    pieces are concatenated into the result (pieces + result).
@@ -154,7 +154,7 @@ export function modelBandedStage(a: BandedStageMemoryArgs): BandedStageMemory {
         if (picked === 0) continue;
         phases.push({
           phase: 'extract',
-          ct: base() + (e.outputs ? 3 * acc + picked * ct : 3 * acc),
+          ct: base() + (e.outputs ? Math.max(acc + 3 * picked * ct, 2 * acc + picked * ct) : 3 * acc),
           scratch: pbsBatchScratch(set, picked, 1) + readBuffer,
         });
       }

@@ -248,12 +248,12 @@ export function modelExecutionMemory(plan: CircuitPlan, options: MemoryModelOpti
       for (const e of s.extractions) {
         // A step run on all outputs keeps w, shifted and the sign PBS output alive together (then
         // w, sign, sum; then w, sum, next): 3 accumulators. A step run on some outputs only
-        // (`outputs`, a v3 extractFrom plan) gathers them (sel), runs the same chain on P of
-        // them (at most w + sel + 2 more of P), then concatenates w and the cleared P and gathers
-        // back: w + concat (A + P) + result (A) = 3A + P at once.
+        // (`outputs`, a v3 extractFrom plan) gathers them (sel), runs the same chain on those P
+        // (w + sel + shifted + sign: A + 3P), then scatters the cleared P into a copy of w
+        // (w + cleared + result: 2A + P).
         const picked = (e as { outputs?: Uint32Array | null }).outputs;
         const m = picked ? picked.length * count : s.outputSize * count;
-        extractCt = Math.max(extractCt, picked ? 3 * acc + m * ct : 3 * acc);
+        extractCt = Math.max(extractCt, picked ? Math.max(acc + 3 * m * ct, 2 * acc + m * ct) : 3 * acc);
         extractScratch = Math.max(extractScratch, pbsBatchScratch(set, m, 1)); // index = an all-zero one
       }
       if (s.extractions.length > 0) {

@@ -5,7 +5,7 @@
 // batch) and the banded one (banded.ts, the run = one band), so both make the same ciphertexts:
 // every ciphertext sees the same operations with the same clear constants and the PBS does not
 // depend on the batch it runs in.
-import { LweCiphertextBatch } from '../ciphertext.js';
+import type { LweCiphertextBatch } from '../ciphertext.js';
 import type { ServerEngine } from '../server.js';
 import { bandPicks, bandValues } from './bands.js';
 import type { InferenceProgress, StageProgress } from './execute.js';
@@ -66,13 +66,9 @@ export async function lookupOutputs(
       let next = cleared;
       if (picked) {
         sel.dispose();
-        // Output j is w[j], or the cleared copy when it was picked: cleared sits after w in the concat.
-        const order = Uint32Array.from({ length: w.count }, (_, j) => j);
-        picked.forEach((j, r) => (order[j] = w.count + r));
-        const both = LweCiphertextBatch.concat([w, cleared]);
+        // Output j is w[j], or the cleared copy when it was picked.
+        next = w.scatter(picked, cleared);
         cleared.dispose();
-        next = both.gather(order);
-        both.dispose();
       }
       w.dispose();
       w = next;
