@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { TfheParameterSet } from '@fhenet/params';
-import { executePlan, InferenceClient, InferenceServer, LweCiphertextBatch, planCircuit } from '@fhenet/runtime';
+import { simulate } from '@fhenet/compiler';
+import { chooseServiceExecution, createInferenceService, executePlan, InferenceClient, InferenceServer, LweCiphertextBatch, planCircuit } from '@fhenet/runtime';
+import { seededKeyBytes } from '../src/inference/sizes.js';
 import { chooseBands, type ChosenBands } from '../src/inference/choose-bands.js';
 import { modelExecutionMemory } from '../src/inference/memory.js';
 import { predict } from '../src/inference/predict.js';
@@ -152,5 +154,61 @@ describe('memory model of a banded execution', () => {
     }
     // A budget below the key setup: refused before any key (bands change the execution, not the keys).
     await expect(predict({ circuit, images: bandedInputs(1), count: 1, maxMemoryBytes: 2 ** 20 })).rejects.toThrow(/memory budget: key setup/);
+  }, 900_000);
+
+  it("the HTTP service's choice: whole stages when a registration and one full request fit, else bands; forced bands; nothing fits: whole (503 at registration)", () => {
+    const plan = planCircuit(bandedCircuit());
+    const maxSamples = 3000;
+    const model = (b?: ChosenBands) => modelExecutionMemory(plan, { count: maxSamples, threads: 2, ...(b ? { bands: { outputs: b.outputs, spill: !!b.spillDir } } : {}) });
+    const seeded = seededKeyBytes(plan.params);
+    const inUseBytes = 50 * 2 ** 20;
+    const need = (m: ReturnType<typeof model>) => inUseBytes + seeded + Math.max(m.peakBytes, m.keySetupPeakBytes);
+    const at = (limitBytes: number, more: { bandOutputs?: number; spillDir?: string } = {}) => chooseServiceExecution(plan, { maxSamples, limitBytes, inUseBytes, ...more });
+    const whole = model();
+    expect(at(need(whole)).bands).toBeUndefined();
+    const banded = at(need(whole) - 1);
+    expect(banded.bands!.spillDir).toBeUndefined(); // in memory
+    expect(need(banded.model)).toBeLessThanOrEqual(need(whole) - 1);
+    expect(banded.message).toMatch(/bands of \d+ output ciphertexts \(the largest that fits; stage outputs in memory\)/);
+    expect(at(need(whole), { bandOutputs: 5 }).bands).toEqual({ outputs: 5, forced: true });
+    expect(() => at(need(whole), { bandOutputs: 0 })).toThrow(/bands\.outputs: expected an integer >= 1/);
+    // Not even spilled bands of 1 fit: whole stages, the registration budget then refuses keys.
+    const none = at(inUseBytes + 2 ** 20);
+    expect(none.bands).toBeUndefined();
+    expect(none.model.peakBytes).toBe(whole.peakBytes);
+  });
+
+  it('the HTTP service runs forced bands, spilled: decrypted outputs equal simulate(), /v1/health says how', async () => {
+    const circuit = bandedCircuit();
+    const dir = mkdtempSync(join(tmpdir(), 'fhenet-service-banded-'));
+    const app = createInferenceService(circuit, { bandOutputs: 5, spillDir: dir, maxSamplesPerRequest: 2 });
+    try {
+      const health = (await app.inject({ method: 'GET', url: '/v1/health' })).json();
+      expect(health.execution).toEqual({ bandOutputs: 5, spilled: true });
+      const client = InferenceClient.generate(circuit);
+      const keys = (await client.generateSeededEvaluationKeys()).serialize();
+      const octet = { 'content-type': 'application/octet-stream' };
+      const reg = await app.inject({ method: 'POST', url: '/v1/keys', headers: octet, payload: keys });
+      expect(reg.statusCode).toBe(201);
+      const count = 2;
+      const q = bandedInputs(count);
+      const inputs = client.encryptQuantized(q);
+      const r = await app.inject({ method: 'POST', url: `/v1/keys/${reg.json().keyId}/infer`, headers: octet, payload: inputs.serialize() });
+      inputs.dispose();
+      expect(r.statusCode).toBe(200);
+      // The stages ran in bands (the conv's 2 x 32 outputs in bands of 5: 13), spilled.
+      const timings = JSON.parse(String(r.headers['x-fhenet-stage-timings'])) as { bands?: number; spilledBytes?: number }[];
+      expect(timings[0]!.bands).toBe(13);
+      expect(timings[0]!.spilledBytes).toBeGreaterThan(0);
+      const outputs = LweCiphertextBatch.deserialize(r.rawPayload, client.params);
+      expect(Array.from(client.decode(outputs).values)).toEqual(Array.from(simulate(circuit, q, count).outputs));
+      outputs.dispose();
+    } finally {
+      await app.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const whole = createInferenceService(circuit, { maxSamplesPerRequest: 2 });
+    expect((await whole.inject({ method: 'GET', url: '/v1/health' })).json().execution).toEqual({ bandOutputs: null, spilled: false });
+    await whole.close();
   }, 900_000);
 });

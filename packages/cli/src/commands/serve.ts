@@ -13,6 +13,8 @@ interface ServeArgs {
   web: boolean;
   'web-samples': number;
   'max-memory'?: string;
+  'band-outputs'?: number;
+  'spill-dir'?: string;
 }
 
 /** The page draws and shows 28x28 grey images; other input shapes get the HTTP API only. */
@@ -31,6 +33,8 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       .option('max-samples', { type: 'number', default: 16, describe: 'Samples per inference request' })
       .option('key-idle', { type: 'number', default: 600, describe: 'Seconds unused after which a key set may be evicted when the key store is full' })
       .option('max-memory', { type: 'string', describe: 'Memory the service may use, e.g. 20G (default 80% of the machine); key registrations that would exceed it get 503' })
+      .option('band-outputs', { type: 'number', describe: 'Run padded stages in bands of N output ciphertexts (default: whole stages when they fit in --max-memory, else the largest band that fits)' })
+      .option('spill-dir', { type: 'string', describe: 'Folder for the stage outputs of banded inferences (default: the temporary folder, used only when in-memory bands do not fit)' })
       .option('web', {
         type: 'boolean',
         default: true,
@@ -62,6 +66,8 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       maxSamplesPerRequest: a['max-samples'],
       keyIdleSeconds: a['key-idle'],
       ...(a['max-memory'] ? { maxMemoryBytes: parseByteSize(a['max-memory']) } : {}),
+      ...(a['band-outputs'] !== undefined ? { bandOutputs: a['band-outputs'] } : {}),
+      ...(a['spill-dir'] !== undefined ? { spillDir: a['spill-dir'] } : {}),
       logger: true,
       ...(web ? { web } : {}),
     });

@@ -1,5 +1,5 @@
 // HTTP inference service (fastify) and its client.
-export { createInferenceService, type ServiceOptions } from './service.js';
+export { chooseServiceExecution, createInferenceService, type ServiceExecutionArgs, type ServiceOptions } from './service.js';
 export { InferenceHttpClient, HttpServiceError, type RemoteInferenceResult } from './client.js';
 export type { ServiceCircuitInfo, InputEncoding, OutputEncoding, TfheRsInfo } from './circuit-info.js';
 export type { WebOptions, WebSample } from './web.js';

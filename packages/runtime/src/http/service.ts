@@ -3,13 +3,19 @@
 // Bodies are raw engine blobs (application/octet-stream) or, on /v1/tfhe-rs/*, tfhe-rs objects
 // (tfhers-routes.ts), size-limited from the parameter set before they are read; every failure is a
 // 4xx/503 JSON answer, never a crash.
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { tmpdir } from 'node:os';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Circuit } from '@fhenet/compiler';
 import { SeededEvaluationKeys, threadCount } from '../server.js';
 import { InferenceServer } from '../inference/server.js';
 import { planCircuit } from '../inference/plan.js';
 import { ciphertextBatchBytes, seededKeyBytes } from '../inference/sizes.js';
 import { assertRegistrationBudget, defaultMemoryLimit, modelExecutionMemory } from '../inference/memory.js';
+import { assertBandOptions } from '../inference/bands.js';
+import { chooseBands, type BandChoice, type ChosenBands } from '../inference/choose-bands.js';
+import type { CircuitPlan } from '../inference/plan.js';
+import type { ExecutionResult } from '../inference/execute.js';
+import type { LweCiphertextBatch } from '../ciphertext.js';
 import { BusyError, JobQueue } from './queue.js';
 import { binaryBody, HttpError, OCTET } from './errors.js';
 import { sendInferenceAnswer } from './answer.js';
@@ -35,6 +41,15 @@ export interface ServiceOptions {
   readonly keyIdleSeconds?: number;
   /** Samples accepted in one inference request (default 16). */
   readonly maxSamplesPerRequest?: number;
+  /**
+   * Output ciphertexts per band for every inference (banded execution, docs/streaming-plan.md).
+   * Default: chosen at start from maxMemoryBytes, as predict does: whole stages when a key set
+   * and one maxSamplesPerRequest execution fit, else the largest band that fits, in memory and
+   * then spilled to spillDir.
+   */
+  readonly bandOutputs?: number;
+  /** Folder for the spill files of banded inferences (default: os.tmpdir(), used only when in-memory bands do not fit). */
+  readonly spillDir?: string;
   /** Serve the browser client at / and /app/* (docs/browser-client.md); off by default. */
   readonly web?: WebOptions;
   /** fastify logger option (default off). Bodies are never logged. */
@@ -56,8 +71,15 @@ export function createInferenceService(circuit: Circuit, options: ServiceOptions
   const maxSamples = options.maxSamplesPerRequest ?? 16;
   const keyLimit = seededKeyBytes(params);
   const inputLimit = ciphertextBatchBytes(params, maxSamples * plan.inputSize);
-  const memoryModel = modelExecutionMemory(plan, { count: maxSamples, threads: threadCount() });
   const memoryLimit = options.maxMemoryBytes ?? defaultMemoryLimit();
+  const execution = chooseServiceExecution(plan, {
+    maxSamples,
+    limitBytes: memoryLimit,
+    inUseBytes: process.memoryUsage.rss(),
+    ...(options.bandOutputs !== undefined ? { bandOutputs: options.bandOutputs } : {}),
+    ...(options.spillDir !== undefined ? { spillDir: options.spillDir } : {}),
+  });
+  const memoryModel = execution.model;
   const info: ServiceCircuitInfo = circuitInfo(circuit, plan, maxSamples);
   /** 503 when one more key set plus one full-size execution would not fit (either key route). */
   const assertMemory = (): void => {
@@ -67,6 +89,16 @@ export function createInferenceService(circuit: Circuit, options: ServiceOptions
       throw new HttpError(503, 'insufficient-memory', (e as Error).message);
     }
   };
+
+  /** One inference on a registered key set, logging each stage. */
+  const infer: ServiceInfer = (server, inputs, log) =>
+    server.infer(
+      inputs,
+      (p) => {
+        if (p.phase === 'done') log.info({ stage: p.name, ...p.timing }, `stage ${p.stage + 1}/${p.stages} done`);
+      },
+      execution.bands ? { bands: execution.bands } : {},
+    );
 
   const app = Fastify({
     logger: options.logger ?? false,
@@ -84,7 +116,14 @@ export function createInferenceService(circuit: Circuit, options: ServiceOptions
   });
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: 'not-found', message: `no route ${req.method} ${req.url}` }));
 
-  app.get('/v1/health', async () => ({ status: 'ok', queue: { running: queue.running, waiting: queue.waiting, capacity: queue.capacity }, keys: store.size, keysEvicted: store.evicted }));
+  const executionInfo = execution.bands ? { bandOutputs: execution.bands.outputs, spilled: execution.bands.spillDir !== undefined } : { bandOutputs: null, spilled: false };
+  app.get('/v1/health', async () => ({
+    status: 'ok',
+    queue: { running: queue.running, waiting: queue.waiting, capacity: queue.capacity },
+    keys: store.size,
+    keysEvicted: store.evicted,
+    execution: executionInfo,
+  }));
 
   app.get('/v1/circuit', async () => info);
 
@@ -119,22 +158,59 @@ export function createInferenceService(circuit: Circuit, options: ServiceOptions
       } catch (e) {
         throw new HttpError(400, 'invalid-ciphertexts', `ciphertexts refused: ${(e as Error).message}`);
       }
-      return queue
-        .submit(() =>
-          server.infer(inputs, (p) => {
-            if (p.phase === 'done') req.log.info({ stage: p.name, ...p.timing }, `stage ${p.stage + 1}/${p.stages} done`);
-          }),
-        )
-        .finally(() => inputs.dispose());
+      return queue.submit(() => infer(server, inputs, req.log)).finally(() => inputs.dispose());
     });
     const body = result.outputs.serialize();
     result.outputs.dispose();
     return sendInferenceAnswer(reply, result, body);
   });
 
-  registerTfheRsRoutes(app, { circuit, plan, queue, store, maxSamples, assertMemory });
+  registerTfheRsRoutes(app, { circuit, plan, queue, store, maxSamples, assertMemory, infer });
+  if (execution.message) app.log.info(execution.message);
   if (options.web) registerWebRoutes(app, circuit, options.web);
 
   app.addHook('onClose', async () => store.clear());
   return app;
+}
+
+/** Runs one inference for a route (tfhers-routes.ts shares it). */
+export type ServiceInfer = (server: InferenceServer, inputs: LweCiphertextBatch, log: FastifyBaseLogger) => Promise<ExecutionResult>;
+
+export interface ServiceExecutionArgs {
+  readonly maxSamples: number;
+  readonly limitBytes: number;
+  /** Resident now (the service adds one key set's seeded copy, as a registration holds it). */
+  readonly inUseBytes: number;
+  readonly bandOutputs?: number;
+  readonly spillDir?: string;
+}
+
+/**
+ * How every inference of a service runs: bands asked for, or chosen like predict's (chooseBands)
+ * for one key set's registration (its seeded copy on top of what is resident) and one maxSamples
+ * execution. When nothing fits, whole stages: registrations are then refused (503) naming the stage.
+ */
+export function chooseServiceExecution(plan: CircuitPlan, a: ServiceExecutionArgs): BandChoice {
+  const model = (b?: ChosenBands) =>
+    modelExecutionMemory(plan, { count: a.maxSamples, threads: threadCount(), ...(b ? { bands: { outputs: b.outputs, spill: !!b.spillDir } } : {}) });
+  const spillDir = a.spillDir;
+  if (a.bandOutputs !== undefined) {
+    assertBandOptions({ outputs: a.bandOutputs });
+    const bands: ChosenBands = { outputs: a.bandOutputs, ...(spillDir !== undefined ? { spillDir } : {}), forced: true };
+    const m = model(bands);
+    const where = spillDir !== undefined ? `; stage outputs spilled to ${spillDir}` : '';
+    return { model: m, bands, neededBytes: m.peakBytes, message: `inferences run in bands of ${bands.outputs} output ciphertexts (asked for${where})` };
+  }
+  try {
+    return chooseBands({
+      plan,
+      model,
+      budget: { limitBytes: a.limitBytes, inUseBytes: a.inUseBytes + seededKeyBytes(plan.params), limitName: "the service's maxMemoryBytes" },
+      spillDir: spillDir ?? tmpdir(),
+      spillDirGiven: spillDir !== undefined,
+    });
+  } catch {
+    const m = model();
+    return { model: m, neededBytes: m.peakBytes };
+  }
 }

@@ -14,6 +14,7 @@ import { sendInferenceAnswer } from './answer.js';
 import type { KeyStore } from './key-store.js';
 import type { JobQueue } from './queue.js';
 import { tfheRsInfo } from './circuit-info.js';
+import type { ServiceInfer } from './service.js';
 
 export interface TfheRsRouteContext {
   readonly circuit: Circuit;
@@ -23,6 +24,8 @@ export interface TfheRsRouteContext {
   readonly maxSamples: number;
   /** Throws a 503 HttpError when one more key set would not fit in the service's memory budget. */
   readonly assertMemory: () => void;
+  /** Runs one inference the way the service chose (whole stages or bands). */
+  readonly infer: ServiceInfer;
 }
 
 /** `?ciphertexts=compressed` (default: 124-byte CompressedCiphertexts) or `?ciphertexts=full`. */
@@ -104,13 +107,7 @@ export function registerTfheRsRoutes(app: FastifyInstance, ctx: TfheRsRouteConte
         } catch (e) {
           throw new HttpError(400, 'invalid-ciphertexts', `tfhe-rs ciphertexts refused: ${(e as Error).message}`);
         }
-        return ctx.queue
-          .submit(() =>
-            server.infer(inputs, (p) => {
-              if (p.phase === 'done') req.log.info({ stage: p.name, ...p.timing }, `stage ${p.stage + 1}/${p.stages} done`);
-            }),
-          )
-          .finally(() => inputs.dispose());
+        return ctx.queue.submit(() => ctx.infer(server, inputs, req.log)).finally(() => inputs.dispose());
       });
       let body: Buffer;
       try {

@@ -161,7 +161,7 @@ export async function predict(o: PredictOptions): Promise<PredictResult> {
   let predictedPeakRssBytes = baselineRssBytes;
   let bands: ChosenBands | undefined;
   if (o.serverUrl && (o.bandOutputs !== undefined || o.spillDir !== undefined)) {
-    throw new Error('bandOutputs / spillDir: banded execution runs in-process only (the HTTP service runs whole stages)');
+    throw new Error('bandOutputs / spillDir: with --server the service decides how it runs (fhenet serve --band-outputs / --spill-dir, or its own choice from --max-memory)');
   }
   if (!o.serverUrl) {
     const copies = reuseKeys ? 2 : 1;

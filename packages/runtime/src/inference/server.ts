@@ -4,7 +4,7 @@ import type { Circuit } from '@fhenet/compiler';
 import type { TfheParameterSet } from '@fhenet/params';
 import { LweCiphertextBatch } from '../ciphertext.js';
 import { ServerEngine, type EvaluationKeys, type PackingKeys, type ProgressCallback, type SeededEvaluationKeys, type SeededPackingKeys } from '../server.js';
-import { executePlan, type ExecutionResult, type InferenceProgress } from './execute.js';
+import { executePlan, type ExecuteOptions, type ExecutionResult, type InferenceProgress } from './execute.js';
 import { planCircuit, type CircuitPlan } from './plan.js';
 
 export class InferenceServer {
@@ -50,8 +50,9 @@ export class InferenceServer {
     }
     return batch;
   }
-  infer(inputs: LweCiphertextBatch, onProgress?: InferenceProgress): Promise<ExecutionResult> {
-    return executePlan(this.engine, this.plan, inputs, onProgress);
+  /** Runs the circuit on `inputs` (held by the caller); `options.bands` runs padded stages in bands. */
+  infer(inputs: LweCiphertextBatch, onProgress?: InferenceProgress, options: Pick<ExecuteOptions, 'bands'> = {}): Promise<ExecutionResult> {
+    return executePlan(this.engine, this.plan, inputs, onProgress, options);
   }
   dispose(): void {
     this.engine.keys?.dispose();
