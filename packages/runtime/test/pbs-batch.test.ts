@@ -4,7 +4,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { ClientKey, LweCiphertextBatch, ServerEngine, setThreadCount, threadCount } from '@fhenet/runtime';
 import { native } from '../src/native.js';
 import { NativeObject } from '../src/handle.js';
-import { gaussianSet, tuniformSet, type TestSet } from './sets.js';
+import { gaussianSet, glweDimension2Set, tuniformSet, type TestSet } from './sets.js';
 
 const defaultThreads = threadCount();
 afterAll(() => setThreadCount(defaultThreads));
@@ -12,8 +12,10 @@ afterAll(() => setThreadCount(defaultThreads));
 const randomInts = (n: number, below: number) => Array.from({ length: n }, () => Math.floor(Math.random() * below));
 
 // Gaussian 1-bit: k = 6 (7 polynomials per GLWE); Gaussian 5-bit: l = 2 levels, N = 4096;
-// TUniform 4-bit: the published set with k = 1, N = 2048.
+// TUniform 4-bit: the published set with k = 1, N = 2048; narrow-150's set: k = 2 (its own
+// multiply-accumulate kernel, ext_mac_k2).
 const sets: [string, TestSet][] = [
+  ['narrow-150 set, 4-bit messages (k=2, N=1024)', glweDimension2Set()],
   ['Gaussian 1-bit (k=6, N=256)', gaussianSet(1)],
   ['Gaussian 5-bit (l=2, N=4096)', gaussianSet(5)],
   ['TUniform 4-bit (N=2048)', tuniformSet(4)],
@@ -56,8 +58,10 @@ describe('grouped PBS is bit-identical to the per-ciphertext reference loop', ()
   }
 });
 
-test('every kernel variant (generic, avx2, avx512): grouped = reference', async () => {
-  const set = gaussianSet(5);
+test.each([
+  ['k=1', gaussianSet(5)],
+  ['k=2', glweDimension2Set()],
+])('every kernel variant (generic, avx2, avx512): grouped = reference (%s)', async (_label, set) => {
   const p = 2 ** set.messageBits;
   const ck = ClientKey.generate(set);
   const keys = await ck.generateEvaluationKeys();
