@@ -172,6 +172,7 @@ describe('memory model of a banded execution', () => {
     expect(banded.message).toMatch(/bands of \d+ output ciphertexts \(the largest that fits; stage outputs in memory\)/);
     expect(at(need(whole), { bandOutputs: 5 }).bands).toEqual({ outputs: 5, forced: true });
     expect(() => at(need(whole), { bandOutputs: 0 })).toThrow(/bands\.outputs: expected an integer >= 1/);
+    expect(() => at(need(whole), { bandOutputs: 5, spillDir: '/no/such/folder' })).toThrow(/spill folder \/no\/such\/folder: .*expected an existing writable folder/);
     // Not even spilled bands of 1 fit: whole stages, the registration budget then refuses keys.
     const none = at(inUseBytes + 2 ** 20);
     expect(none.bands).toBeUndefined();

@@ -12,7 +12,7 @@ import { planCircuit } from '../inference/plan.js';
 import { ciphertextBatchBytes, seededKeyBytes } from '../inference/sizes.js';
 import { assertRegistrationBudget, defaultMemoryLimit, modelExecutionMemory } from '../inference/memory.js';
 import { assertBandOptions } from '../inference/bands.js';
-import { chooseBands, type BandChoice, type ChosenBands } from '../inference/choose-bands.js';
+import { assertSpillSpace, chooseBands, type BandChoice, type ChosenBands } from '../inference/choose-bands.js';
 import type { CircuitPlan } from '../inference/plan.js';
 import type { ExecutionResult } from '../inference/execute.js';
 import type { LweCiphertextBatch } from '../ciphertext.js';
@@ -198,6 +198,7 @@ export function chooseServiceExecution(plan: CircuitPlan, a: ServiceExecutionArg
     assertBandOptions({ outputs: a.bandOutputs });
     const bands: ChosenBands = { outputs: a.bandOutputs, ...(spillDir !== undefined ? { spillDir } : {}), forced: true };
     const m = model(bands);
+    if (spillDir !== undefined) assertSpillSpace(spillDir, m); // a missing folder fails here, not at the first request
     const where = spillDir !== undefined ? `; stage outputs spilled to ${spillDir}` : '';
     return { model: m, bands, neededBytes: m.peakBytes, message: `inferences run in bands of ${bands.outputs} output ciphertexts (asked for${where})` };
   }
