@@ -540,16 +540,18 @@ Napi::Value Pbs(const Napi::CallbackInfo& info) {
   return wrap_batch(info.Env(), pbs_batch(k, b, a.table_index.data(), a.tables.data(), a.num_tables, opts));
 }
 
-// Runs job(progress) on a libuv worker and resolves with the batch it returns. progress is null
-// without a callback; otherwise it forwards (done, total) from pool threads to on_progress on the
-// JS thread, every call delivered before the Promise settles.
-using BatchJob = std::function<std::unique_ptr<LweCiphertextBatch>(const PbsProgress* progress)>;
-Napi::Value queue_batch_job(Napi::Env env, Napi::Function on_progress, const char* name, BatchJob job,
-                            std::vector<HolderBase*> pins, std::vector<Napi::Value> keep) {
+// Runs job(progress) on a libuv worker and resolves with wrap(result) on the JS thread. progress is
+// null without a callback; otherwise it forwards (done, total) from pool threads to on_progress,
+// every call delivered before the Promise settles. `keep` stays referenced until the job ends.
+template <typename T>
+Napi::Value queue_job(Napi::Env env, Napi::Function on_progress, const char* name,
+                      std::function<std::unique_ptr<T>(const PbsProgress* progress)> job,
+                      std::function<Napi::Value(Napi::Env, std::unique_ptr<T>)> wrap_result,
+                      std::vector<HolderBase*> pins, std::vector<Napi::Value> keep) {
   auto settlement = std::make_shared<Settlement>(env);
   ProgressChannel channel;
   if (!on_progress.IsEmpty()) channel = std::make_shared<ProgressSink>(env, on_progress, name, settlement);
-  auto result = std::make_shared<std::unique_ptr<LweCiphertextBatch>>();
+  auto result = std::make_shared<std::unique_ptr<T>>();
   auto* w = new LambdaWorker(
       env,
       [job = std::move(job), result, channel] {
@@ -562,10 +564,18 @@ Napi::Value queue_batch_job(Napi::Env env, Napi::Function on_progress, const cha
         }
         if (channel) channel->release();
       },
-      [result](Napi::Env env) { return wrap_batch(env, std::move(*result)); }, std::move(pins), std::move(keep),
-      settlement);
+      [result, wrap_result = std::move(wrap_result)](Napi::Env env) { return wrap_result(env, std::move(*result)); },
+      std::move(pins), std::move(keep), settlement);
   w->Queue();
   return w->promise();
+}
+
+// queue_job for the jobs that make a ciphertext batch (PBS, residue PBS, WoP lookup).
+using BatchJob = std::function<std::unique_ptr<LweCiphertextBatch>(const PbsProgress* progress)>;
+Napi::Value queue_batch_job(Napi::Env env, Napi::Function on_progress, const char* name, BatchJob job,
+                            std::vector<HolderBase*> pins, std::vector<Napi::Value> keep) {
+  return queue_job<LweCiphertextBatch>(env, on_progress, name, std::move(job), wrap_batch, std::move(pins),
+                                       std::move(keep));
 }
 
 Napi::Value PbsAsync(const Napi::CallbackInfo& info) {
@@ -810,31 +820,16 @@ Napi::Value TfhersExpandServerKey(const Napi::CallbackInfo& info) {
 Napi::Value TfhersExpandServerKeyAsync(const Napi::CallbackInfo& info) {
   auto [d, n] = bytes_arg(info[0]);
   const Params p = parse_params(info[1]);
-  auto settlement = std::make_shared<Settlement>(info.Env());
-  ProgressChannel channel;
-  if (info.Length() > 2 && info[2].IsFunction())
-    channel = std::make_shared<ProgressSink>(info.Env(), info[2].As<Napi::Function>(), "fhenet tfhe-rs key progress",
-                                             settlement);
-  auto out = std::make_shared<std::unique_ptr<EvaluationKeys>>();
-  auto* w = new LambdaWorker(
-      info.Env(),
-      [out, d = d, n = n, p, channel] {
-        tfhers::ExpandProgress report = [channel](size_t done, size_t total) { channel->report(done, total); };
-        try {
-          *out = tfhers::expand_server_key(d, n, p, channel ? &report : nullptr);
-        } catch (...) {
-          if (channel) channel->release();
-          throw;
-        }
-        if (channel) channel->release();
+  Napi::Function on_progress;
+  if (info.Length() > 2 && info[2].IsFunction()) on_progress = info[2].As<Napi::Function>();
+  return queue_job<EvaluationKeys>(
+      info.Env(), on_progress, "fhenet tfhe-rs key progress",
+      [d = d, n = n, p](const PbsProgress* progress) { return tfhers::expand_server_key(d, n, p, progress); },
+      [](Napi::Env env, std::unique_ptr<EvaluationKeys> keys) {
+        const int64_t bytes = int64_t((keys->fourier_bsk.size() + keys->ksk.size()) * 8);
+        return wrap<EKHolder>(env, std::move(keys), bytes);
       },
-      [out](Napi::Env env) {
-        const int64_t bytes = int64_t(((*out)->fourier_bsk.size() + (*out)->ksk.size()) * 8);
-        return wrap<EKHolder>(env, std::move(*out), bytes);
-      },
-      {}, {info[0]}, settlement);  // keeps the key bytes alive until the worker is done
-  w->Queue();
-  return w->promise();
+      {}, {info[0]});  // keeps the key bytes alive until the worker is done
 }
 // Test hook: `length` bytes of the tfhe-rs CSPRNG keyed by `key` (16 bytes) from table index
 // (aesIndex, byteIndex), through AES-NI or the portable AES (compared with Node's AES in tests).

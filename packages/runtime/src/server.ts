@@ -258,7 +258,7 @@ export class ServerEngine {
     options: PbsOptions = {}): Promise<LweCiphertextBatch> {
     const args = this.pbsArgs(input, tableIndex, tables);
     return withProgress(options.onProgress, async (onProgress) =>
-      this.wrap(await native.pbsAsync(...args, { ...nativePbsOptions(options), ...(onProgress && { onProgress }) })));
+      this.wrap(await native.pbsAsync(...args, { ...nativePbsOptions(options), onProgress })));
   }
 }
 
