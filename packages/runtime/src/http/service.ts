@@ -11,8 +11,7 @@ import { InferenceServer } from '../inference/server.js';
 import { planCircuit } from '../inference/plan.js';
 import { ciphertextBatchBytes, seededKeyBytes } from '../inference/sizes.js';
 import { assertRegistrationBudget, defaultMemoryLimit, modelExecutionMemory } from '../inference/memory.js';
-import { assertBandOptions } from '../inference/bands.js';
-import { assertSpillSpace, chooseBands, type BandChoice, type ChosenBands } from '../inference/choose-bands.js';
+import { chooseBands, type BandChoice, type ChosenBands } from '../inference/choose-bands.js';
 import type { CircuitPlan } from '../inference/plan.js';
 import type { ExecutionResult } from '../inference/execute.js';
 import type { LweCiphertextBatch } from '../ciphertext.js';
@@ -193,22 +192,14 @@ export interface ServiceExecutionArgs {
 export function chooseServiceExecution(plan: CircuitPlan, a: ServiceExecutionArgs): BandChoice {
   const model = (b?: ChosenBands) =>
     modelExecutionMemory(plan, { count: a.maxSamples, threads: threadCount(), ...(b ? { bands: { outputs: b.outputs, spill: !!b.spillDir } } : {}) });
-  const spillDir = a.spillDir;
-  if (a.bandOutputs !== undefined) {
-    assertBandOptions({ outputs: a.bandOutputs });
-    const bands: ChosenBands = { outputs: a.bandOutputs, ...(spillDir !== undefined ? { spillDir } : {}), forced: true };
-    const m = model(bands);
-    if (spillDir !== undefined) assertSpillSpace(spillDir, m); // a missing folder fails here, not at the first request
-    const where = spillDir !== undefined ? `; stage outputs spilled to ${spillDir}` : '';
-    return { model: m, bands, neededBytes: m.peakBytes, message: `inferences run in bands of ${bands.outputs} output ciphertexts (asked for${where})` };
-  }
+  const choice = { plan, model, spillDir: a.spillDir ?? tmpdir(), spillDirGiven: a.spillDir !== undefined };
+  // Forced bands: validated (band size, spill folder) here; the registration budget, not this
+  // choice, refuses what does not fit.
+  if (a.bandOutputs !== undefined) return chooseBands({ ...choice, bandOutputs: a.bandOutputs, budget: { limitBytes: Infinity, inUseBytes: 0 } });
   try {
     return chooseBands({
-      plan,
-      model,
+      ...choice,
       budget: { limitBytes: a.limitBytes, inUseBytes: a.inUseBytes + seededKeyBytes(plan.params), limitName: "the service's maxMemoryBytes" },
-      spillDir: spillDir ?? tmpdir(),
-      spillDirGiven: spillDir !== undefined,
     });
   } catch {
     const m = model();

@@ -95,7 +95,7 @@ function describe(bands: ChosenBands, model: MemoryModel, why: string): string {
 }
 
 /** Throws when `dir` is missing or has less free space than the model's spill files at once. */
-export function assertSpillSpace(dir: string, model: MemoryModel): void {
+function assertSpillSpace(dir: string, model: MemoryModel): void {
   const need = model.bands?.spillPeakBytes ?? 0;
   let free: number;
   try {
