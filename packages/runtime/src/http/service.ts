@@ -11,7 +11,7 @@ import { InferenceServer } from '../inference/server.js';
 import { planCircuit } from '../inference/plan.js';
 import { ciphertextBatchBytes, seededKeyBytes } from '../inference/sizes.js';
 import { assertRegistrationBudget, defaultMemoryLimit, modelExecutionMemory } from '../inference/memory.js';
-import { chooseBands, type BandChoice, type ChosenBands } from '../inference/choose-bands.js';
+import { bandsModelOptions, chooseBands, type BandChoice, type ChosenBands } from '../inference/choose-bands.js';
 import type { CircuitPlan } from '../inference/plan.js';
 import type { ExecutionResult } from '../inference/execute.js';
 import type { LweCiphertextBatch } from '../ciphertext.js';
@@ -191,7 +191,7 @@ export interface ServiceExecutionArgs {
  */
 export function chooseServiceExecution(plan: CircuitPlan, a: ServiceExecutionArgs): BandChoice {
   const model = (b?: ChosenBands) =>
-    modelExecutionMemory(plan, { count: a.maxSamples, threads: threadCount(), ...(b ? { bands: { outputs: b.outputs, spill: !!b.spillDir } } : {}) });
+    modelExecutionMemory(plan, { count: a.maxSamples, threads: threadCount(), ...bandsModelOptions(b) });
   const choice = { plan, model, spillDir: a.spillDir ?? tmpdir(), spillDirGiven: a.spillDir !== undefined };
   // Forced bands: validated (band size, spill folder) here; the registration budget, not this
   // choice, refuses what does not fit.

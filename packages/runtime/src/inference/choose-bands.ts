@@ -5,7 +5,7 @@
 // output with spilling do not fit. CRT stages are never banded.
 import { statfsSync } from 'node:fs';
 import { assertBandOptions } from './bands.js';
-import { assertMemoryBudget, formatBytes, type MemoryBudget, type MemoryModel } from './memory.js';
+import { assertMemoryBudget, formatBytes, type MemoryBudget, type MemoryModel, type MemoryModelOptions } from './memory.js';
 import type { CircuitPlan } from './plan.js';
 
 export interface ChosenBands {
@@ -15,6 +15,11 @@ export interface ChosenBands {
   readonly spillDir?: string;
   /** Asked for by the caller (bandOutputs) rather than chosen for the budget. */
   readonly forced: boolean;
+}
+
+/** The memory model's options for these bands (MemoryModelOptions.bands; none: whole stages). */
+export function bandsModelOptions(bands?: ChosenBands): Pick<MemoryModelOptions, 'bands'> {
+  return bands ? { bands: { outputs: bands.outputs, spill: bands.spillDir !== undefined } } : {};
 }
 
 export interface ChooseBandsArgs {

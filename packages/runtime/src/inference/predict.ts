@@ -11,7 +11,7 @@ import { LweCiphertextBatch } from '../ciphertext.js';
 import { InferenceHttpClient } from '../http/client.js';
 import { SeededEvaluationKeys, threadCount, type ProgressCallback, type SeededPackingKeys } from '../server.js';
 import { InferenceClient, type DecodedOutputs } from './client.js';
-import { chooseBands, type ChosenBands } from './choose-bands.js';
+import { bandsModelOptions, chooseBands, type ChosenBands } from './choose-bands.js';
 import { executePlan, type StageTiming } from './execute.js';
 import { defaultMemoryLimit, formatBytes, modelExecutionMemory, type MemoryModel } from './memory.js';
 import { planCircuit, type CircuitPlan } from './plan.js';
@@ -100,7 +100,7 @@ const peakRss = () => process.resourceUsage().maxRSS * 1024; // maxRSS is in KiB
 
 /** The model of predict's in-process execution: engine threads, inputs released after stage 0. */
 const modelOf = (plan: CircuitPlan, samples: number, seededCopies: 1 | 2 = 1, bands?: ChosenBands) =>
-  modelExecutionMemory(plan, { count: samples, threads: threadCount(), releaseInputs: true, seededCopies, ...(bands ? { bands: { outputs: bands.outputs, spill: !!bands.spillDir } } : {}) });
+  modelExecutionMemory(plan, { count: samples, threads: threadCount(), releaseInputs: true, seededCopies, ...bandsModelOptions(bands) });
 
 function keygenLogger(log: (l: string) => void): ProgressCallback {
   let last = -1;
