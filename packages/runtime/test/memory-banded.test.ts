@@ -1,7 +1,7 @@
 // The memory model of banded execution (src/inference/banded-memory.ts) against the ciphertext
 // batches the banded executor really allocates: the 5-bit banded fixture run in bands of 7 and 3
 // (in memory and spilled, caller's inputs held or released), every batch tracked from creation to
-// dispose (engine ops, gather, concat, deserialize of spilled pieces). The model's per-stage peak
+// dispose (test/batch-tracking.ts: engine ops, gather, scatter, concat, deserialize of spilled pieces). The model's per-stage peak
 // of live ciphertext bytes must equal the tracked one exactly. The PBS is replaced by a
 // same-size allocation (addClear of 0): only sizes matter here, and the real PBS runs in
 // inference-banded.test.ts.
@@ -9,7 +9,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { TfheParameterSet } from '@fhenet/params';
 import { simulate } from '@fhenet/compiler';
 import { chooseServiceExecution, createInferenceService, executePlan, InferenceClient, InferenceServer, LweCiphertextBatch, planCircuit } from '@fhenet/runtime';
 import { seededKeyBytes } from '../src/inference/sizes.js';
@@ -17,6 +16,7 @@ import { chooseBands, type ChosenBands } from '../src/inference/choose-bands.js'
 import { modelExecutionMemory } from '../src/inference/memory.js';
 import { predict } from '../src/inference/predict.js';
 import { bandedCircuit, bandedInputs } from './banded-fixtures.js';
+import { trackBatches } from './batch-tracking.js';
 
 describe('memory model of a banded execution', () => {
   it('equals the ciphertext batches the banded executor allocates, stage by stage', async () => {
@@ -30,7 +30,7 @@ describe('memory model of a banded execution', () => {
     const liveBytes = () => [...live].reduce((s, b) => s + bytesOf(b), 0);
     let stage = -1;
     const peaks: number[] = [];
-    const track = (b: LweCiphertextBatch) => {
+    const track = (_op: string, b: LweCiphertextBatch) => {
       live.add(b);
       const dispose = b.dispose.bind(b);
       b.dispose = () => {
@@ -41,26 +41,9 @@ describe('memory model of a banded execution', () => {
       peaks[s] = Math.max(peaks[s] ?? 0, liveBytes());
       return b;
     };
-    const engine = server.engine as unknown as Record<string, (...a: unknown[]) => unknown>;
-    const addClear = engine.addClear!.bind(engine);
-    for (const op of ['dotSparse', 'mulClear', 'addClear', 'add']) {
-      const f = engine[op]!.bind(engine);
-      engine[op] = (...a: unknown[]) => track(f(...a) as LweCiphertextBatch);
-    }
     // A PBS allocates one ciphertext per input: the same bytes as adding 0.
-    engine.pbsAsync = async (...a: unknown[]) => track(addClear(a[0], [0]) as LweCiphertextBatch);
-    const gather = LweCiphertextBatch.prototype.gather;
-    LweCiphertextBatch.prototype.gather = function (this: LweCiphertextBatch, i: ArrayLike<number>) {
-      return track(gather.call(this, i));
-    };
-    const scatter = LweCiphertextBatch.prototype.scatter;
-    LweCiphertextBatch.prototype.scatter = function (this: LweCiphertextBatch, i: ArrayLike<number>, v: LweCiphertextBatch) {
-      return track(scatter.call(this, i, v));
-    };
-    const concat = LweCiphertextBatch.concat;
-    LweCiphertextBatch.concat = (bs: readonly LweCiphertextBatch[]) => track(concat.call(LweCiphertextBatch, bs));
-    const deserialize = LweCiphertextBatch.deserialize;
-    LweCiphertextBatch.deserialize = (bytes: Uint8Array, params: TfheParameterSet) => track(deserialize.call(LweCiphertextBatch, bytes, params));
+    const addClear = server.engine.addClear.bind(server.engine);
+    const restore = trackBatches(server.engine, track, (input) => addClear(input, [0]));
     const dir = mkdtempSync(join(tmpdir(), 'fhenet-banded-memory-'));
     const ct = (circuit.parameters!.set.glweDimension * circuit.parameters!.set.polynomialSize + 1) * 8;
     try {
@@ -71,7 +54,7 @@ describe('memory model of a banded execution', () => {
         live.clear();
         peaks.length = 0;
         stage = -1;
-        const inputs = track(client.encryptQuantized(bandedInputs(count)));
+        const inputs = track('inputs', client.encryptQuantized(bandedInputs(count)));
         const r = await executePlan(server.engine, server.plan, inputs, (e) => {
           if (e.phase === 'linear' && e.band === undefined) stage = e.stage;
         }, { releaseInputs, bands: { outputs, ...(spill ? { spillDir: dir } : {}) } });
@@ -93,10 +76,7 @@ describe('memory model of a banded execution', () => {
       expect(whole.stages[0]!.ciphertextPeakBytes).toBe(3 * 64 * ct);
       expect(seen['bands of 3, spilled, inputs released']![0]!).toBeLessThan(whole.stages[0]!.ciphertextPeakBytes / 2);
     } finally {
-      LweCiphertextBatch.prototype.gather = gather;
-      LweCiphertextBatch.prototype.scatter = scatter;
-      LweCiphertextBatch.concat = concat;
-      LweCiphertextBatch.deserialize = deserialize;
+      restore();
       rmSync(dir, { recursive: true, force: true });
       server.dispose();
     }

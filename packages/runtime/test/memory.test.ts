@@ -8,6 +8,7 @@ import { chooseParameters, type Circuit, type Conv2dOp, type DenseOp, type Stage
 import { createInferenceService, executePlan, InferenceClient, InferenceServer, LweCiphertextBatch, planCircuit, predict } from '@fhenet/runtime';
 import { assertMemoryBudget, modelExecutionMemory, parseByteSize } from '../src/inference/memory.js';
 import { native } from '../src/native.js';
+import { trackBatches } from './batch-tracking.js';
 import { clearTableImageCircuit, runTables, stageAnalysis } from './circuit-fixtures.js';
 
 const bits = 5;
@@ -68,24 +69,8 @@ describe('memory model of an encrypted execution', () => {
       peaks[Math.max(0, stage)] = Math.max(peaks[Math.max(0, stage)] ?? 0, liveBytes());
       return b;
     };
-    const engine = server.engine as unknown as Record<string, (...a: unknown[]) => unknown>;
-    for (const op of ['dotSparse', 'mulClear', 'addClear', 'add']) {
-      const f = engine[op]!.bind(engine);
-      engine[op] = (...a: unknown[]) => track(op, f(...a) as LweCiphertextBatch);
-    }
-    const pbsAsync = engine.pbsAsync!.bind(engine);
-    engine.pbsAsync = async (...a: unknown[]) => track('pbs', (await pbsAsync(...a)) as LweCiphertextBatch);
-    // The partial-extraction path also gathers and concatenates batches.
-    const gather = LweCiphertextBatch.prototype.gather;
-    LweCiphertextBatch.prototype.gather = function (this: LweCiphertextBatch, i: ArrayLike<number>) {
-      return track('gather', gather.call(this, i));
-    };
-    const scatter = LweCiphertextBatch.prototype.scatter;
-    LweCiphertextBatch.prototype.scatter = function (this: LweCiphertextBatch, i: ArrayLike<number>, v: LweCiphertextBatch) {
-      return track('scatter', scatter.call(this, i, v));
-    };
-    const concat = LweCiphertextBatch.concat;
-    LweCiphertextBatch.concat = (bs: readonly LweCiphertextBatch[]) => track('concat', concat.call(LweCiphertextBatch, bs));
+    // The partial-extraction path also gathers and scatters batches.
+    const restore = trackBatches(server.engine, track);
 
     const ct = model.ciphertextBytes;
     expect(ct).toBe((c.parameters!.set.glweDimension * c.parameters!.set.polynomialSize + 1) * 8);
@@ -127,9 +112,7 @@ describe('memory model of an encrypted execution', () => {
       inputs.dispose();
       result.outputs.dispose();
     }
-    LweCiphertextBatch.prototype.gather = gather;
-    LweCiphertextBatch.prototype.scatter = scatter;
-    LweCiphertextBatch.concat = concat;
+    restore();
     server.dispose();
   }, 120_000);
 
