@@ -10,6 +10,7 @@
 // registration evicts the least recently used key that has been idle (no lease) for at least
 // `idleMs`: browser tabs that vanish without their DELETE cannot lock the service out.
 import { randomUUID } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { InferenceServer } from '../inference/server.js';
 import { HttpError } from './errors.js';
 
@@ -95,6 +96,11 @@ export class KeyStore<S extends KeyHolder = InferenceServer> {
     }
   }
 
+  /** Throws the 404 / 409 HttpError `use` would, without leasing (checked before a body is read). */
+  assertKnown(id: string, kind: KeyKind): void {
+    this.#lookup(id, kind);
+  }
+
   /** Forgets the id now; frees the keys now, or when the last request using them ends. */
   delete(id: string, kind: KeyKind): void {
     this.#remove(id, this.#lookup(id, kind));
@@ -129,4 +135,21 @@ export class KeyStore<S extends KeyHolder = InferenceServer> {
     this.evicted++;
     return true;
   }
+}
+
+/**
+ * An `onRequest` hook for routes under /:keyId: an unknown id (or one of the other kind) is
+ * answered before a byte of the body is read, and the connection is closed so that the rest of
+ * the body is never read either.
+ */
+export function knownKey(store: Pick<KeyStore<KeyHolder>, 'assertKnown'>, kind: KeyKind) {
+  return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const { keyId } = req.params as { keyId?: unknown };
+    try {
+      store.assertKnown(typeof keyId === 'string' ? keyId : '', kind);
+    } catch (e) {
+      reply.header('connection', 'close');
+      throw e;
+    }
+  };
 }

@@ -11,7 +11,7 @@ import { expandTfheRsServerKeyAsync } from '../tfhers/server-key.js';
 import { readTfheRsCiphertextStream, tfheRsCiphertextBytes, writeTfheRsCiphertextStream } from '../tfhers/ciphertexts.js';
 import { binaryBody, HttpError } from './errors.js';
 import { sendInferenceAnswer } from './answer.js';
-import type { KeyStore } from './key-store.js';
+import { knownKey, type KeyStore } from './key-store.js';
 import type { JobQueue } from './queue.js';
 import { tfheRsInfo } from './circuit-info.js';
 import type { ServiceInfer } from './service.js';
@@ -78,6 +78,7 @@ export function registerTfheRsRoutes(app: FastifyInstance, ctx: TfheRsRouteConte
     '/v1/tfhe-rs/keys/:keyId/infer',
     {
       bodyLimit: inputLimit,
+      onRequest: knownKey(ctx.store, 'tfhe-rs'),
       // Refuse from the declared length, for the declared form, before reading a byte of body.
       preParsing: async (req, _reply, payload) => {
         const form = ciphertextForm(req.query);
