@@ -2,7 +2,7 @@
 // costs, the fingerprint and the optimizer. Each module documents itself; docs/parameters.md
 // explains the whole.
 export type { DecompositionParams, ModulusSwitch, NoiseDistribution, TfheParameterSet } from './types.js';
-export { CIPHERTEXT_MODULUS_LOG2, describeNoise, noiseStdDevLog2, noiseVariance, tuniformIntegerVariance } from './distribution.js';
+export { CIPHERTEXT_MODULUS_LOG2, MAX_GAUSSIAN_STD_DEV_LOG2, MAX_TUNIFORM_BOUND_LOG2, describeNoise, noiseStdDevLog2, noiseVariance, tuniformIntegerVariance } from './distribution.js';
 export { assertKeyParameters, assertParameterSet, MAX_MESSAGE_BITS, type KeyParameters } from './validate.js';
 export { publishedSet, publishedSets, type NoiseKind, type PublishedFailure } from './published.js';
 export {

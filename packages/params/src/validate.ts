@@ -1,6 +1,7 @@
 // Structural checks of a parameter set (integers, powers of two, ranges). Sets arrive from
 // files (circuit, key and ciphertext headers), so every reader starts here; the error names the
 // field and the value so a corrupt or hand-edited file is easy to find.
+import { MAX_GAUSSIAN_STD_DEV_LOG2, MAX_TUNIFORM_BOUND_LOG2 } from './distribution.js';
 import type { DecompositionParams, NoiseDistribution, TfheParameterSet } from './types.js';
 
 /**
@@ -28,10 +29,11 @@ function finite(value: unknown, field: string): number {
 
 function noise(value: unknown, field: string): NoiseDistribution {
   const v = (value ?? {}) as Record<string, unknown>;
-  if (v.kind === 'tuniform') return { kind: 'tuniform', boundLog2: int(v.boundLog2, `${field}.boundLog2`, 0, 62) };
+  // Upper bounds: what the engine's samplers draw exactly (distribution.ts); security is a lower bound.
+  if (v.kind === 'tuniform') return { kind: 'tuniform', boundLog2: int(v.boundLog2, `${field}.boundLog2`, 0, MAX_TUNIFORM_BOUND_LOG2) };
   if (v.kind === 'gaussian') {
     const s = finite(v.stdDevLog2, `${field}.stdDevLog2`);
-    if (s < 0 || s > 62) fail(`${field}.stdDevLog2`, 'in [0, 62]', s);
+    if (s < 0 || s > MAX_GAUSSIAN_STD_DEV_LOG2) fail(`${field}.stdDevLog2`, `in [0, ${MAX_GAUSSIAN_STD_DEV_LOG2}]`, s);
     return { kind: 'gaussian', stdDevLog2: s };
   }
   return fail(`${field}.kind`, '"tuniform" or "gaussian"', v.kind);

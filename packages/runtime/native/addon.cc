@@ -146,11 +146,12 @@ NoiseDistribution noise_field(const Napi::Object& o, const char* name) {
   const std::string k = kind.IsString() ? kind.As<Napi::String>().Utf8Value() : "";
   if (k == "tuniform") {
     nd.kind = NoiseDistribution::TUniform;
-    nd.bound_log2 = unsigned(uint_field(n, "boundLog2", name, 62));
+    nd.bound_log2 = unsigned(uint_field(n, "boundLog2", name, kMaxTUniformBoundLog2));
   } else if (k == "gaussian") {
     nd.kind = NoiseDistribution::Gaussian;
     const double l = num_field(n, "stdDevLog2", name);
-    if (!(l > -10 && l < 63)) fail(name, ".stdDevLog2: expected a number in (-10, 63), got ", l);
+    if (!(l > -10 && l <= kMaxGaussianStdDevLog2))
+      fail(name, ".stdDevLog2: expected a number in (-10, ", kMaxGaussianStdDevLog2, "], got ", l);
     nd.std_dev = std::exp2(l);
   } else {
     fail("params.", name, ".kind: expected 'tuniform' or 'gaussian', got '", k, "'");

@@ -1,6 +1,7 @@
 // Shared vocabulary of the engine: torus integers, named parameter types, the parameter set,
 // and the loud assertion used at every public entry point.
 #pragma once
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -58,6 +59,12 @@ struct Decomposition {
   DecompositionBaseLog base_log{0};
   DecompositionLevelCount level_count{0};
 };
+
+// Upper bounds of the samplers (csprng.h), mirrored by @fhenet/params (distribution.ts):
+// TU(b) takes b + 2 random bits of one u64; a Gaussian sample reaches ~8.7 sigma and must round
+// into a signed 64-bit integer.
+constexpr unsigned kMaxTUniformBoundLog2 = 62;
+constexpr double kMaxGaussianStdDevLog2 = 59;
 
 // Noise distribution of encryptions (torus scale 2^64).
 struct NoiseDistribution {
@@ -120,10 +127,11 @@ inline void Params::validate() const {
   check_dec(ks, "keyswitch");
   auto check_noise = [](const NoiseDistribution& n, const char* what) {
     if (n.kind == NoiseDistribution::TUniform)
-      FHE_CHECK(n.bound_log2 <= 62, what, " TUniform bound log2 must be <= 62, got ", n.bound_log2);
+      FHE_CHECK(n.bound_log2 <= kMaxTUniformBoundLog2, what, " TUniform bound log2 must be <= ",
+                kMaxTUniformBoundLog2, ", got ", n.bound_log2);
     else
-      FHE_CHECK(n.std_dev > 0 && n.std_dev < 9.2e18, what, " Gaussian std dev must be in (0, 2^63), got ",
-                n.std_dev);
+      FHE_CHECK(n.std_dev > 0 && n.std_dev <= std::exp2(kMaxGaussianStdDevLog2), what,
+                " Gaussian std dev must be in (0, 2^", kMaxGaussianStdDevLog2, "], got ", n.std_dev);
   };
   check_noise(lwe_noise, "LWE noise:");
   check_noise(glwe_noise, "GLWE noise:");

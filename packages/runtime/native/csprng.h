@@ -61,8 +61,12 @@ class NoiseSampler {
     if (dist_.kind == NoiseDistribution::TUniform) {
       // TU(b): b+2 random bits r -> (r>>1) + (r&1) - 2^b: every value of [-2^b, 2^b] has
       // probability 2^-(b+1), both ends 2^-(b+2).
+      // b <= kMaxTUniformBoundLog2 = 62 (Params::validate): at b = 62 all 64 bits are used, and
+      // the mask must not be computed as 1 << 64 (undefined; on x86 it gave r = 0, so every
+      // sample was -2^62 and the keys' noise was public).
       const unsigned b = dist_.bound_log2;
-      const u64 r = s_.next_u64() & ((u64(1) << (b + 2)) - 1);
+      const u64 mask = b + 2 >= 64 ? ~u64(0) : (u64(1) << (b + 2)) - 1;
+      const u64 r = s_.next_u64() & mask;
       return (r >> 1) + (r & 1) - (u64(1) << b);
     }
     if (has_spare_) {

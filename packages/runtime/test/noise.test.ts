@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { ClientKey, ServerEngine, freshVariance, pbsOutputVariance } from '@fhenet/runtime';
+import { assertParameterSet, MAX_GAUSSIAN_STD_DEV_LOG2, MAX_TUNIFORM_BOUND_LOG2, minSecureTUniformBoundLog2, tuniformIntegerVariance } from '@fhenet/params';
 import { native } from '../src/native.js';
 import { gaussianSet, tuniformSet, type TestSet } from './sets.js';
 
@@ -50,6 +51,57 @@ describe('fresh encryption noise', () => {
       const expected = (v === -8n || v === 8n ? 1 / 32 : 1 / 16) * 200000;
       expect(Math.abs(c - expected)).toBeLessThan(6 * Math.sqrt(expected));
     }
+  });
+});
+
+describe('noise samplers at every bound the rule allows (issue 16, finding 2)', () => {
+  // A GLWE key of dimension k*N = 16 * 8192, where the security rule's minimum is its floor TU(3) /
+  // sigma 2^2: the sampler is exercised at every bound that any dimension allows.
+  const wide = { glweDimension: 16, polynomialSize: 8192 };
+  test('TU(b), b = 3..MAX_TUNIFORM_BOUND_LOG2: within [-2^b, 2^b], centered, variance (2^(2b+1)+1)/6 within 5%, ends reached', () => {
+    const n = 20000;
+    expect(minSecureTUniformBoundLog2(16 * 8192)).toBe(3);
+    for (let b = 3; b <= MAX_TUNIFORM_BOUND_LOG2; b++) {
+      const set = { ...tuniformSet(4), ...wide, glweNoise: { kind: 'tuniform' as const, boundLog2: b } };
+      const s = native.sampleNoise(set, true, n);
+      const bound = 1n << BigInt(b);
+      let min = bound, max = -bound, sum = 0, sq = 0;
+      for (const v of s) {
+        if (v < -bound || v > bound) expect.fail(`TU(${b}) sample ${v} outside [-2^${b}, 2^${b}]`);
+        if (v < min) min = v;
+        if (v > max) max = v;
+        const x = Number(v) / 2 ** b; // scaled to [-1, 1] so that b = 62 loses nothing to doubles
+        sum += x;
+        sq += x * x;
+      }
+      // The b = 62 bug drew -2^62 every time: a spread over the whole range is what matters.
+      const expectedVar = tuniformIntegerVariance(b) / 4 ** b;
+      expect(Math.abs(sq / n / expectedVar - 1), `TU(${b}) variance ratio`).toBeLessThan(0.05);
+      expect(Math.abs(sum / n), `TU(${b}) mean / 2^b`).toBeLessThan(6 * Math.sqrt(expectedVar / n));
+      if (b >= 4) {
+        expect(Number(max) / 2 ** b, `TU(${b}) max`).toBeGreaterThan(0.99);
+        expect(Number(min) / 2 ** b, `TU(${b}) min`).toBeLessThan(-0.99);
+      }
+    }
+  });
+
+  test('Gaussian up to 2^MAX_GAUSSIAN_STD_DEV_LOG2: variance within 5%, no overflow', () => {
+    for (const l of [2, 30, 55, MAX_GAUSSIAN_STD_DEV_LOG2]) {
+      const set = { ...gaussianSet(4), ...wide, glweNoise: { kind: 'gaussian' as const, stdDevLog2: l } };
+      const s = native.sampleNoise(set, true, 20000);
+      let sq = 0;
+      for (const v of s) sq += (Number(v) / 2 ** l) ** 2;
+      expect(Math.abs(sq / s.length - 1), `Gaussian 2^${l}`).toBeLessThan(0.05);
+    }
+  });
+
+  test('bounds beyond what the samplers draw are refused by the TypeScript reader and by the engine', () => {
+    const tu = { ...tuniformSet(4), glweNoise: { kind: 'tuniform' as const, boundLog2: MAX_TUNIFORM_BOUND_LOG2 + 1 } };
+    expect(() => assertParameterSet(tu)).toThrow(/glweNoise\.boundLog2 must be an integer in \[0, 62\], got 63/);
+    expect(() => native.sampleNoise(tu, true, 1)).toThrow(/boundLog2: expected an integer in 0\.\.62/);
+    const g = { ...gaussianSet(4), glweNoise: { kind: 'gaussian' as const, stdDevLog2: MAX_GAUSSIAN_STD_DEV_LOG2 + 0.5 } };
+    expect(() => assertParameterSet(g)).toThrow(/glweNoise\.stdDevLog2 must be in \[0, 59\]/);
+    expect(() => native.sampleNoise(g, true, 1)).toThrow(/stdDevLog2: expected a number in \(-10, 59\]/);
   });
 });
 
