@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The browser client's test (packages/runtime/test/http-browser.test.ts) drives Debian's Chromium;
+# The browser client's test (packages/server/test/http-browser.test.ts) drives Debian's Chromium;
 # playwright-core never downloads a browser. Install the Debian package if it is missing, so the
 # README's test command works on a fresh Debian machine; fail here, clearly, if we cannot.
 set -euo pipefail

@@ -5,17 +5,17 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
 const MARKER = '<!-- merged results: everything below is copied by scripts/merge-benchmarks.mjs; edit the package files -->';
 const SOURCES = [
-  ['Engine: keyswitch + PBS, batches, keygen, FFT', 'packages/runtime/bench/RESULTS.md'],
-  ['Encrypted inference of the compiled circuits', 'packages/runtime/bench/INFERENCE-RESULTS.md'],
-  ['Clients from the tfhe-rs ecosystem (node-tfhe)', 'packages/runtime/bench/TFHERS-RESULTS.md'],
+  ['Engine: keyswitch + PBS, batches, keygen, FFT', 'packages/engine/bench/RESULTS.md'],
+  ['Encrypted inference of the compiled circuits', 'packages/client/bench/INFERENCE-RESULTS.md'],
+  ['Clients from the tfhe-rs ecosystem (node-tfhe)', 'packages/engine/bench/TFHERS-RESULTS.md'],
   ['Experiments: sweeps, recorded latencies, CLI start-up', 'packages/experiments/bench/RESULTS.md'],
   ['Training: accuracy and throughput', 'packages/training/bench/RESULTS.md'],
   ['Parameter cost model against measured PBS time', 'packages/params/bench/RESULTS.md'],
-  ['Memory of an encrypted execution', 'packages/runtime/bench/MEMORY-RESULTS.md'],
-  ['The HTTP path', 'packages/runtime/bench/HTTP-RESULTS.md'],
+  ['Memory of an encrypted execution', 'packages/executor/bench/MEMORY-RESULTS.md'],
+  ['The HTTP path', 'packages/server/bench/HTTP-RESULTS.md'],
   ['VGG-9 on CIFAR-10: compile, simulate, encrypted', 'packages/compiler/bench/VGG-RESULTS.md'],
-  ['WoP-PBS engine primitives (CRT lookups)', 'packages/runtime/bench/WOP-RESULTS.md'],
-  ['CRT circuits encrypted', 'packages/runtime/bench/CRT-RESULTS.md'],
+  ['WoP-PBS engine primitives (CRT lookups)', 'packages/engine/bench/WOP-RESULTS.md'],
+  ['CRT circuits encrypted', 'packages/client/bench/CRT-RESULTS.md'],
 ];
 // A results file is listed before its first measurement lands; until then it is left out.
 const present = SOURCES.filter(([, path]) => existsSync(path));

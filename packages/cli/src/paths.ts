@@ -3,7 +3,8 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
-/** Where the encrypted-inference benchmark writes its results (packages/runtime/bench/inference.ts). */
-export const DEFAULT_MEASURED_RESULTS = 'packages/runtime/bench/INFERENCE-RESULTS.md';
-/** Where `fhenet bench --record` results go by convention, and `fhenet report` looks (docs/experiments.md). */
+/**
+ * The measured encrypted latencies (docs/experiments.md): `fhenet bench --record` and the inference
+ * benchmark append to it; `fhenet report` and `fhenet sweep` read it.
+ */
 export const DEFAULT_LATENCY_LOG = 'results/encrypted-latency.json';

@@ -1,5 +1,5 @@
 // Command modules must not load TensorFlow.js (@fhenet/training) or the native engine
-// (@fhenet/runtime) when the CLI starts: `fhenet --help` and `fhenet compile` would pay ~2 s and
+// (@fhenet/engine, and everything above it) when the CLI starts: `fhenet --help` and `fhenet compile` would pay ~2 s and
 // a missing native build would break commands that never encrypt. Heavy packages are imported
 // inside the handlers (await import); at module level only type imports and the light entry
 // points (@fhenet/training/format, @fhenet/datasets, @fhenet/models) are allowed.
@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const DIR = fileURLToPath(new URL('../src/commands/', import.meta.url));
-const HEAVY = /^import (?!type )[^;]*from '@fhenet\/(training|runtime|compiler|experiments)';/m;
+const HEAVY = /^import (?!type )[^;]*from '@fhenet\/(training|engine|executor|client|server|compiler|experiments)';/m;
 
 describe('fhenet command modules', () => {
   const files = readdirSync(DIR).filter((f) => f.endsWith('.ts'));

@@ -7,19 +7,10 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { argmax, decodeOutputs, loadCircuit, quantizeInputs, simulate } from '@fhenet/compiler';
+import { argmax, decodeOutputs, loadCircuit, quantizeInputs, simulate } from '@fhenet/circuit';
 import { loadMnist } from '@fhenet/datasets';
 import { publishedSet } from '@fhenet/params';
-import {
-  decodeTfheRsOutputFile,
-  encodeTfheRsFile,
-  loadServerFromKeyFile,
-  loadTfheRsClient,
-  readServerInputs,
-  TFHE_RS_FILE_HEADER_BYTES,
-  writeTfheRsCiphertextFile,
-  type TfheRsClient,
-} from '@fhenet/runtime';
+import { decodeTfheRsOutputFile, encodeTfheRsFile, loadServerFromKeyFile, loadTfheRsClient, readServerInputs, TFHE_RS_FILE_HEADER_BYTES, writeTfheRsCiphertextFile, type TfheRsClient } from '@fhenet/client';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { buildCli } from '../src/cli.js';
 

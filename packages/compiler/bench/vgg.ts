@@ -6,9 +6,10 @@
 import { mkdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { loadDataset } from '../../../datasets/src/index.js'; // not a compiler dependency: bench only
+import { loadDataset } from '@fhenet/datasets'; // a dev dependency: bench only
 import { loadTrainedGraph } from '@fhenet/training/format';
-import { compile, saveCircuit, simulatedAccuracy, type Circuit } from '../src/index.js';
+import { compile } from '@fhenet/compiler';
+import { saveCircuit, simulatedAccuracy, type Circuit } from '@fhenet/circuit';
 
 const [graphDir, outDir, calArg = '10000', testArg = '10000', which = 'both'] = process.argv.slice(2);
 if (!graphDir || !outDir) throw new Error('usage: vgg.ts <graph dir> <out dir> [calibration] [test] [clear|all|both]');

@@ -3,7 +3,7 @@
 // with a table as wide as its own accumulator needs, so it is exact for every input and its
 // width does not enter the encrypted circuit's bit-width.
 
-import type { ClearStage } from './circuit/clear.js';
+import type { ClearStage } from '@fhenet/circuit';
 import { LoweringError } from './errors.js';
 import type { LoweredGraph } from './lower/lower.js';
 import type { StageRanges } from './ranges.js';

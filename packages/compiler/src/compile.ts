@@ -3,11 +3,8 @@
 
 import type { IntRange } from '@fhenet/quantization';
 import { validateGraph, type TrainedGraph } from '@fhenet/training/format';
-import { quantizeInputs } from './client.js';
-import { channelCount, outputSize } from './circuit/linear.js';
-import { crtLookups, crtProduct, selectorBits } from './circuit/crt.js';
-import { pbsPerNeuron, provableExtractFrom, stagePbs } from './circuit/rounding.js';
-import type { Circuit } from './circuit/types.js';
+import { quantizeInputs, channelCount, outputSize, crtLookups, crtProduct, selectorBits, pbsPerNeuron, provableExtractFrom, stagePbs } from '@fhenet/circuit';
+import type { Circuit } from '@fhenet/circuit';
 import type { ChainPrecision } from './lower/chain.js';
 import { lowerGraph, type LoweredGraph } from './lower/lower.js';
 import { sizeClearStages } from './clear-prefix.js';

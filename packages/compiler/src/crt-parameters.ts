@@ -20,46 +20,8 @@ import {
   type WopKeySizes,
   type WopParameterSet,
 } from '@fhenet/params';
-import { outputSize } from './circuit/linear.js';
-import { selectorBits } from './circuit/crt.js';
-import type { Circuit, CircuitParameters, Stage } from './circuit/types.js';
-
-/** Why a circuit mixing padded and CRT stages gets no parameters (and the runtime refuses it). */
-export function mixedCrtViolation(circuit: Circuit): string | undefined {
-  const crt = circuit.stages.filter((s) => s.crt);
-  if (crt.length === 0 || crt.length === circuit.stages.length) return undefined;
-  const padded = circuit.stages.filter((s) => !s.crt).map((s) => s.name);
-  return (
-    `circuit "${circuit.name}" mixes padded stages (${padded.join(', ')}) with CRT stages (${crt.map((s) => s.name).join(', ')}): ` +
-    'one WoP parameter set cannot serve both (a padded stage would have to emit the next stage\'s residues through a padded PBS with ' +
-    'torus-valued tables, which the engine does not have); compile with a smaller --max-bits (e.g. --crt --max-bits 4) so that every encrypted stage is a CRT stage'
-  );
-}
-
-/**
- * Bits o of a CRT last stage whose table integers the client decrypts (output.kind dequantize):
- * every T_c[u] lies in [-2^o, 2^o), encoded as T * 2^64 / 2^(o+1) (docs/circuit-format.md, "CRT stages").
- */
-export function crtOutputBits(stage: Pick<Stage, 'tables'>): number {
-  if (!stage.tables) throw new RangeError('crtOutputBits: the stage has no tables (its client decodes residues)');
-  let lo = 0;
-  let hi = 0;
-  for (const v of stage.tables) {
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  let o = 1;
-  while (-(2 ** o) > lo || 2 ** o <= hi) o++;
-  return o;
-}
-
-/** Output encodings (vertical packings) per neuron of stage i: the next stage's moduli, 1 for a decoded last stage, 0 without tables. */
-export function crtOutputsOf(circuit: Circuit, i: number): number {
-  const stage = circuit.stages[i]!;
-  if (!stage.crt || !stage.tables) return 0;
-  const next = circuit.stages[i + 1];
-  return next ? next.crt!.moduli.length : 1;
-}
+import { outputSize, crtOutputBits, crtOutputsOf, mixedCrtViolation, selectorBits } from '@fhenet/circuit';
+import type { Circuit, CircuitParameters, Stage } from '@fhenet/circuit';
 
 export interface CrtStageCost {
   readonly name: string;

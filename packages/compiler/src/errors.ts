@@ -1,9 +1,5 @@
 // Errors of the compiler. Each names where the problem is (file or layer), the field, and expected
 // vs got, so a bad circuit file or an over-budget model is fixable from the message alone.
-import { FormatError } from '@fhenet/quantization';
-
-/** A circuit file that does not match docs/circuit-format.md. */
-export class CircuitFormatError extends FormatError {}
 
 /** A model the compiler cannot lower (unsupported layer order, unrepresentable values, ...). */
 export class LoweringError extends Error {
@@ -26,4 +22,3 @@ export class BitWidthError extends Error {
   }
 }
 
-export { show } from '@fhenet/quantization';

@@ -3,14 +3,12 @@
 // each with its own noise and tolerance) with the user's error probability per inference split
 // evenly over ALL the circuit's PBS.
 
-import { decisionPbsCount, keySizes, optimizeParameters, pbsCost, pErrorOfDecisions, predictedPbsMs, stageDecisions, type KeySizes, type PbsCost, type PbsDecision } from '@fhenet/params';
-import { outputSize } from './circuit/linear.js';
-import { stagePbs } from './circuit/rounding.js';
-import type { Circuit, CircuitParameters } from './circuit/types.js';
+import { DEFAULT_P_ERROR, decisionPbsCount, keySizes, optimizeParameters, pbsCost, pErrorOfDecisions, predictedPbsMs, stageDecisions, type KeySizes, type PbsCost, type PbsDecision } from '@fhenet/params';
+import { outputSize, stagePbs } from '@fhenet/circuit';
+import type { Circuit, CircuitParameters } from '@fhenet/circuit';
 import { chooseCrtParameters, type WopChoice } from './crt-parameters.js';
 
 /** Default error probability of one whole inference (the paper's example, section 4). */
-export const DEFAULT_P_ERROR = 1e-6;
 
 export interface ParameterChoice {
   readonly parameters: CircuitParameters;

@@ -3,8 +3,8 @@
 // the range actually reached on calibration data (run exactly, without wrap-around).
 
 import { accumulatorRange, weightNorm2, type IntRange } from '@fhenet/quantization';
-import { accumulate, channelCount, channelOfOutputs, outputSize } from './circuit/linear.js';
-import type { LinearOp } from './circuit/types.js';
+import { accumulate, channelCount, channelOfOutputs, outputSize } from '@fhenet/circuit';
+import type { LinearOp } from '@fhenet/circuit';
 import { LoweringError } from './errors.js';
 import type { LoweredGraph, LoweredStage } from './lower/lower.js';
 

@@ -1,7 +1,7 @@
 // Human-readable compile report: one row per stage, then the circuit width and the parameters.
 
 import type { CompileReport } from './compile.js';
-import { tfheRsParametersDocument } from './tfhers-parameters.js';
+import { tfheRsParametersDocument } from '@fhenet/circuit';
 
 const mib = (bytes: number) => (bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(2)} GiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`);
 

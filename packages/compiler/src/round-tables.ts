@@ -18,7 +18,7 @@
 // candidates below (multiples of 2^s over one bucket width) reach every grouping the unrestricted
 // search could, with the same midpoint values.
 import type { IntRange } from '@fhenet/quantization';
-import { expandRoundedTable } from './circuit/rounding.js';
+import { expandRoundedTable } from '@fhenet/circuit';
 
 export interface RoundChannelInput {
   /** The exact table function of the channel: accumulator -> next integer. */

@@ -7,8 +7,8 @@
 // from the others): the circuit format and the runtime already gather convolutions, and a pool
 // left unscaled would lose all of its few (~4) bits to rounding.
 import type { IntRange } from '@fhenet/quantization';
-import { channelCount, channelOfOutputs } from './circuit/linear.js';
-import type { Conv2dOp, LinearOp, SumPoolOp } from './circuit/types.js';
+import { channelCount, channelOfOutputs } from '@fhenet/circuit';
+import type { Conv2dOp, LinearOp, SumPoolOp } from '@fhenet/circuit';
 
 const spanBits = (r: IntRange) => Math.max(1, Math.ceil(Math.log2(r.max - r.min + 1)));
 

@@ -3,11 +3,9 @@
 // chains into lookup tables. Produces a Circuit without parameters (parameters.ts adds them).
 
 import { maxActiveSynapses, type IntRange } from '@fhenet/quantization';
-import { MAX_CIRCUIT_BITS } from './circuit/format.js';
+import { MAX_CIRCUIT_BITS, crtProduct, MAX_CRT_PRODUCT, type CrtSpec, channelCount, channelOfOutputs } from '@fhenet/circuit';
 import { chooseCrtModuli } from '@fhenet/params';
-import { crtProduct, MAX_CRT_PRODUCT, type CrtSpec } from './circuit/crt.js';
-import { channelCount, channelOfOutputs } from './circuit/linear.js';
-import type { Circuit, OutputDecoder, Stage } from './circuit/types.js';
+import type { Circuit, OutputDecoder, Stage } from '@fhenet/circuit';
 import { BitWidthError, LoweringError } from './errors.js';
 import type { LoweredGraph, LoweredStage } from './lower/lower.js';
 import { roundChannel } from './round-tables.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { maxActiveSynapses } from '@fhenet/quantization';
-import { BitWidthError, compile } from '../src/index.js';
-import { convGraph, fcnnGraph, randomBytes } from './graphs.js';
+import { BitWidthError, compile } from '@fhenet/compiler';
+import { convGraph, fcnnGraph, randomBytes } from '@fhenet/testing';
 
 describe('--max-bits', () => {
   it('accepts a model within budget', () => {

@@ -3,20 +3,10 @@
 // first accumulator is the widest, so the encrypted circuit gets narrower; the predictions are
 // those of the all-encrypted circuit (both sized on the exact worst case, nothing wraps).
 import { describe, expect, it } from 'vitest';
-import {
-  argmax,
-  circuitFromJson,
-  circuitToJson,
-  compile,
-  decodeOutputs,
-  inputSize,
-  quantizeInputs,
-  simulate,
-  type Circuit,
-} from '@fhenet/compiler';
+import { argmax, circuitFromJson, circuitToJson, decodeOutputs, inputSize, quantizeInputs, simulate, type Circuit, runClearStages, ClearStageRangeError } from '@fhenet/circuit';
+import { compile } from '@fhenet/compiler';
 import type { TrainedGraph } from '@fhenet/training';
-import { runClearStages, ClearStageRangeError } from '../src/circuit/clear.js';
-import { convGraph, randomBytes } from './graphs.js';
+import { convGraph, randomBytes } from '@fhenet/testing';
 
 /** convGraph with the paper's 8-bit unsigned input quantizer: conv1's accumulator dominates. */
 function eightBitInputGraph(seed: number): TrainedGraph {

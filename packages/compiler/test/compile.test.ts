@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { argmax, compile, decodeOutputs, quantizeInputs, simulate } from '../src/index.js';
-import { convGraph, fcnnGraph, randomBytes, referenceForward } from './graphs.js';
+import { argmax, decodeOutputs, quantizeInputs, simulate } from '@fhenet/circuit';
+import { compile } from '@fhenet/compiler';
+import { convGraph, fcnnGraph, randomBytes, referenceForward } from '@fhenet/testing';
 
 /** Distance of t from the nearest half-integer, relative: small = the rounding was a near tie. */
 const tieDistance = (t: number) => Math.abs(Math.abs(t - Math.floor(t)) - 0.5) / Math.max(1, Math.abs(t));

@@ -1,11 +1,12 @@
 // One WoP-PBS parameter set for a circuit whose encrypted stages are all CRT stages
 // (crt-parameters.ts): secure, within the error budget, rated for every stage's moduli / nu /
 // selector bits / output encodings; written into the circuit file and validated on read; mixed
-// circuits get none. Encrypted execution with it: packages/runtime/test/inference-crt.test.ts.
+// circuits get none. Encrypted execution with it: packages/client/test/inference-crt.test.ts.
 import { describe, expect, it } from 'vitest';
 import { log2PFailResidue, crtDrift, varVerticalPacking, noiseVariance, wopSecurityCheck, type WopParameterSet } from '@fhenet/params';
-import { chooseParameters, circuitFromJson, circuitToJson, compile, crtOutputBits, formatReport, selectorBits } from '../src/index.js';
-import { fcnnGraph } from './graphs.js';
+import { chooseParameters, compile, formatReport } from '@fhenet/compiler';
+import { circuitFromJson, circuitToJson, crtOutputBits, selectorBits } from '@fhenet/circuit';
+import { fcnnGraph } from '@fhenet/testing';
 
 const allCrt = () => compile(fcnnGraph(11), { sizing: 'worstCase', crt: true, maxBits: 4, pError: 1e-6 });
 

@@ -4,19 +4,9 @@
 // exact worst case. The moduli chooser is @fhenet/params chooseCrtModuli (tested there).
 import { describe, expect, it } from 'vitest';
 import { chooseCrtModuli } from '@fhenet/params';
-import {
-  circuitFromJson,
-  circuitToJson,
-  compile,
-  crtProduct,
-  decodeOutputs,
-  quantizeInputs,
-  simulate,
-  type Circuit,
-  type Stage,
-} from '../src/index.js';
-import { circuitOf, denseFromRows } from './fixtures.js';
-import { convGraph, fcnnGraph, randomBytes } from './graphs.js';
+import { circuitFromJson, circuitToJson, crtProduct, decodeOutputs, quantizeInputs, simulate, type Circuit, type Stage } from '@fhenet/circuit';
+import { compile } from '@fhenet/compiler';
+import { circuitOf, denseFromRows, convGraph, fcnnGraph, randomBytes } from '@fhenet/testing';
 
 /**
  * padded (4 bits: p = 16, residues mod 32) -> CRT (moduli 5, 3: M = 15) -> padded.

@@ -3,26 +3,10 @@
 // get a shift on a multiple of their scale without losing any bucket grouping, and that the format
 // checks the claim.
 import { describe, expect, it } from 'vitest';
-import {
-  circuitFromJson,
-  circuitToJson,
-  clearRoundedBits,
-  compile,
-  expandRoundedTable,
-  extractionSteps,
-  outputSize,
-  pbsCount,
-  provableExtractFrom,
-  quantizeInputs,
-  simulate,
-  stagePbs,
-  type Circuit,
-  type LinearOp,
-  type Stage,
-} from '../src/index.js';
+import { circuitFromJson, circuitToJson, clearRoundedBits, expandRoundedTable, extractionSteps, outputSize, provableExtractFrom, quantizeInputs, simulate, stagePbs, type Circuit, type LinearOp, type Stage } from '@fhenet/circuit';
+import { compile, pbsCount } from '@fhenet/compiler';
 import { roundChannel } from '../src/round-tables.js';
-import { circuitOf, denseFromRows, randInt, randomConv, rng } from './fixtures.js';
-import { convGraph, fcnnGraph, randomBytes } from './graphs.js';
+import { circuitOf, denseFromRows, randInt, randomConv, rng, convGraph, fcnnGraph, randomBytes } from '@fhenet/testing';
 
 /** The same circuit with v2 semantics: every channel extracts from bit 1. */
 const withoutExtractFrom = (c: Circuit): Circuit => ({ ...c, stages: c.stages.map(({ extractFrom: _, ...s }) => s as Stage) });

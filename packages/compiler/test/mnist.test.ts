@@ -6,8 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadMnist, type ImageDataset } from '@fhenet/datasets';
 import { evaluate, graphToModel, initBackend, loadTrainedGraph } from '@fhenet/training';
-import { argmax, compile, decodeOutputs, outputSize, quantizeInputs, simulate } from '../src/index.js';
-import { referenceForward } from './graphs.js';
+import { argmax, decodeOutputs, outputSize, quantizeInputs, simulate } from '@fhenet/circuit';
+import { compile } from '@fhenet/compiler';
+import { referenceForward } from '@fhenet/testing';
 
 const MODELS = fileURLToPath(new URL('../../../models/', import.meta.url));
 // Paper Table 1 circuit bit-widths, for the record printed below (we assert our own invariants).

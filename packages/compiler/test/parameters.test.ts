@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { circuitFromJson, circuitToJson, compile, formatReport, pbsCount } from '../src/index.js';
-import { fcnnGraph } from './graphs.js';
+import { circuitFromJson, circuitToJson } from '@fhenet/circuit';
+import { compile, formatReport, pbsCount } from '@fhenet/compiler';
+import { fcnnGraph } from '@fhenet/testing';
 
 describe('parameters', () => {
   it('picks a set for the circuit width whose predicted error per inference meets the budget', () => {

@@ -2,16 +2,12 @@
 // residue, wraps included; the noise tolerance each PBS of a rounded stage is credited with; the
 // table shape; format v2; and compile's rounding choice.
 import { describe, expect, it } from 'vitest';
-import {
-  bucketOfBox, circuitFromJson, circuitToJson, clearRoundedBits, compile, expandRoundedTable, extractionSteps, pbsCount, quantizeInputs,
-  roundedTableViolation, simulate, type Stage,
-} from '../src/index.js';
-import type { SumPoolOp } from '../src/circuit/types.js';
-import { circuitOf, denseFromRows, randInt, randomConv, randomDense, rng } from './fixtures.js';
-import { fcnnGraph, randomBytes } from './graphs.js';
+import { bucketOfBox, circuitFromJson, circuitToJson, clearRoundedBits, expandRoundedTable, extractionSteps, quantizeInputs, roundedTableViolation, simulate, type Stage, accumulate, channelCount, channelOfOutputs, inputSize, outputSize } from '@fhenet/circuit';
+import { compile, pbsCount } from '@fhenet/compiler';
+import type { SumPoolOp } from '@fhenet/circuit';
+import { circuitOf, denseFromRows, randInt, randomConv, randomDense, rng, fcnnGraph, randomBytes } from '@fhenet/testing';
 import { roundChannel } from '../src/round-tables.js';
 import { maxChannelNorm, scaleLinear } from '../src/scale.js';
-import { accumulate, channelCount, channelOfOutputs, inputSize, outputSize } from '../src/circuit/linear.js';
 
 /** The runtime's PBS on residue a in [0, 2p): T[a], or -T[a - p] in the negacyclic half. */
 const lookup = (t: ArrayLike<number>, a: number, p: number) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeRanges, compile, floatTies, lowerGraph } from '../src/index.js';
+import { analyzeRanges, compile, floatTies, lowerGraph } from '@fhenet/compiler';
 import { validateGraph, type TrainedGraph } from '@fhenet/training';
 
 /**

@@ -8,7 +8,7 @@ export {
   CSV_COLUMNS, POINT_FORMAT, SWEEP_FORMAT, SWEEP_FORMAT_VERSION, readPoint, readSweep, toCsv, validatePoint,
   type LayerBits, type PointResult, type PredictedLatency, type SweepResults,
 } from './results.js';
-export { parseCircuitTables, parseInferenceResults, readInferenceResults, type MeasuredInference } from './measured.js';
+export type { MeasuredInference } from './latency-log.js';
 export { latencyModel, secondsPerPbs, type LatencyModel } from './latency.js';
 export { runPoint, simulatedAccuracy, type PointData, type PointOptions } from './point.js';
 export { runSweep, writeSweepOutputs, FIGURE_FILES, type SweepOptions, type SweepOutcome } from './sweep.js';

@@ -1,10 +1,31 @@
 // Measured encrypted latencies in a machine-readable, versioned file (docs/experiments.md):
-// `fhenet bench --record FILE` appends one record per run, `fhenet report` reads them beside the
-// Markdown results of packages/runtime/bench. One record = one circuit, N images, median seconds.
+// `fhenet bench --record FILE` and the inference benchmark (packages/client/bench/inference.ts)
+// append one record per run; `fhenet report` and `fhenet sweep` read them, and the Markdown
+// tables (README Table 1, BENCHMARKS.md) are rendered from them. Nothing reads Markdown back.
+// One record = one circuit, N images, median seconds.
 
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { CostParams } from '@fhenet/params';
-import type { MeasuredInference } from './measured.js';
+
+/** One measured encrypted inference as the report and the latency model read it. */
+export interface MeasuredInference {
+  /** Model folder name (or the circuit's name). */
+  readonly model: string;
+  readonly circuitBits: number;
+  readonly pbsCount: number;
+  /** Null where the results name no parameter set (then the row cannot calibrate the cost model). */
+  readonly parameterSet: ({ readonly name: string } & CostParams) | null;
+  /** Median seconds per encrypted image (compute only, or wall where `timing` says so). */
+  readonly medianSeconds: number;
+  readonly timing: 'compute' | 'wall';
+  readonly images: number;
+  /** Decrypted outputs equal the clear simulation on every image. */
+  readonly exact: boolean;
+  readonly hardware: string;
+  readonly date: string;
+  readonly loadAverage: string;
+  readonly source: string;
+}
 
 export const LATENCY_LOG_FORMAT = 'fhenet-encrypted-latency';
 export const LATENCY_LOG_VERSION = 1;

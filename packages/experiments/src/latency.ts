@@ -5,7 +5,7 @@
 // are left out: they are < 1% of the measured time (BENCHMARKS.md, per-stage table).
 
 import { pbsCost, type CostParams } from '@fhenet/params';
-import type { MeasuredInference } from './measured.js';
+import type { MeasuredInference } from './latency-log.js';
 
 export interface LatencyModel {
   readonly secondsPerMultiplyAdd: number;

@@ -3,7 +3,8 @@
 // graph with calibration sizing, in memory only: the committed circuit files are the compiler's
 // and their owners' to write).
 
-import { compile, pbsCount, type Circuit } from '@fhenet/compiler';
+import { compile, pbsCount } from '@fhenet/compiler';
+import { type Circuit } from '@fhenet/circuit';
 import type { ImageDataset } from '@fhenet/datasets';
 import { loadModel } from '@fhenet/models';
 import { simulatedAccuracy } from './point.js';

@@ -2,7 +2,8 @@
 // as the paper, score the integer circuit by clear simulation, predict its encrypted latency.
 
 import { loadavg } from 'node:os';
-import { argmax, compile, decodeOutputs, quantizeInputs, simulate } from '@fhenet/compiler';
+import { argmax, decodeOutputs, quantizeInputs, simulate } from '@fhenet/circuit';
+import { compile } from '@fhenet/compiler';
 import type { ImageDataset } from '@fhenet/datasets';
 import { loadTrainedGraph } from '@fhenet/training/format';
 import type { SweepPoint, SweepSettings } from './grid.js';

@@ -5,7 +5,7 @@
 // paper's row. Nothing here is typed in by hand except the paper's own numbers (paper-table1.ts).
 
 import type { CostParams } from '@fhenet/params';
-import type { MeasuredInference } from './measured.js';
+import type { MeasuredInference } from './latency-log.js';
 import { secondsPerPbs, type LatencyModel } from './latency.js';
 import { PAPER_CITATION, paperRow, type PaperRow } from './paper-table1.js';
 

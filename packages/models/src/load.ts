@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadCircuit, type Circuit } from '@fhenet/compiler';
+import { loadCircuit, type Circuit } from '@fhenet/circuit';
 import { loadTrainedGraph, MANIFEST_FILE, type TrainedGraph } from '@fhenet/training/format';
 import { PUBLISHED_MODEL_NAMES, publishedModel, type PublishedModel } from './registry.js';
 

@@ -6,10 +6,11 @@
 // per model: the FCNN rows 10-60 s each, LeNet (23,759 PBS) ~3-7 min and the 6-layer CNN (54,108
 // PBS) ~7-15 min on 2 cores (~8.3 ms wall per PBS idle; INFERENCE-RESULTS.md).
 import { describe, expect, it } from 'vitest';
-import { compile, MAX_CIRCUIT_BITS, pbsCount, type Circuit } from '@fhenet/compiler';
+import { compile, pbsCount } from '@fhenet/compiler';
+import { MAX_CIRCUIT_BITS, type Circuit } from '@fhenet/circuit';
 import { loadDataset } from '@fhenet/datasets';
 import { loadModel, PUBLISHED_MODELS } from '@fhenet/models';
-import { predict } from '@fhenet/runtime';
+import { predict } from '@fhenet/client';
 
 const ENGINE_MAX_BITS = 16; // the engine's limit; 9-bit circuits run with rounded lookups (docs/circuit-format.md)
 const IMAGE = 0; // MNIST test image 0 (a 7)

@@ -5,7 +5,7 @@
 // Usage: npx tsx packages/params/bench/wop-report.ts [--p-error 1e-6] [--lookups 24000] [--outputs 1]
 import {
   chooseCrtModuli, optimizeCrtStage, optimizeWopParameters, pbsCost, predictedPbsMs, type WopOptimizeResult,
-} from '../src/index.js';
+} from '@fhenet/params';
 
 const args = process.argv.slice(2).filter((a) => a !== '--');
 const opt = (name: string, dflt: string) => {

@@ -74,7 +74,7 @@ export function pbsCost(set: CostParams): PbsCost {
 /**
  * Cost units per millisecond of single-thread CPU time per KS+PBS in a grouped batch (the
  * engine's default evaluation) on the project's 2-core AMD EPYC (avx512), idle: the geometric
- * mean of cost / CPU ms of the four sets of packages/runtime/bench/RESULTS.md measured on the
+ * mean of cost / CPU ms of the four sets of packages/engine/bench/RESULTS.md measured on the
  * idle machine on 2026-12-03 06:00Z (4-bit 7.5 ms, 6-bit 66.2 ms, 7-bit n=998 N=8192 64.9 ms,
  * n=839 k=2 N=1024 9.6 ms; the model gives 8.0, 64.9, 60.9 and 9.7 ms). Loaded runs (load 8-15)
  * measured 9-15% more CPU time. The previous model (all terms weight 1, 5.6e6 multiply-adds per

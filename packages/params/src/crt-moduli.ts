@@ -18,7 +18,8 @@ export interface CrtModuliChoice {
   readonly selectorBits: number;
 }
 
-function gcd(a: number, b: number): number {
+/** Greatest common divisor (the one used by every coprimality check of the project). */
+export function gcd(a: number, b: number): number {
   while (b !== 0) [a, b] = [b, a % b];
   return a;
 }

@@ -6,7 +6,10 @@
 // Numbers use JavaScript's shortest round-trip decimal form (String(x)). Left out on purpose:
 // name (a label), maxNu, log2PFail and modulusSwitch (how the set is used, not what keys and
 // ciphertexts are), which therefore need not be present. The fingerprint is the lowercase hex SHA-256 of the UTF-8 encoding.
-import { createHash } from 'node:crypto';
+// SHA-256 from @noble/hashes (audited, dependency-free) rather than node:crypto: the browser page
+// reads circuits and checks fingerprints too.
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { CIPHERTEXT_MODULUS_LOG2 } from './distribution.js';
 import type { NoiseDistribution, WopParameterSet } from './types.js';
 import { assertDecompositionParams, assertKeyParameters, type KeyParameters } from './validate.js';
@@ -37,7 +40,7 @@ export function canonicalParameterEncoding(set: KeyParameters): string {
 
 /** SHA-256 (hex, 64 chars) of canonicalParameterEncoding(set). */
 export function parameterFingerprint(set: KeyParameters): string {
-  return createHash('sha256').update(canonicalParameterEncoding(set), 'utf8').digest('hex');
+  return bytesToHex(sha256(utf8ToBytes(canonicalParameterEncoding(set))));
 }
 
 /**
@@ -55,5 +58,5 @@ export function canonicalWopParameterEncoding(set: KeyParameters & Pick<WopParam
 
 /** SHA-256 (hex, 64 chars) of canonicalWopParameterEncoding(set). */
 export function wopParameterFingerprint(set: KeyParameters & Pick<WopParameterSet, 'circuitBootstrap' | 'packingKeyswitch'>): string {
-  return createHash('sha256').update(canonicalWopParameterEncoding(set), 'utf8').digest('hex');
+  return bytesToHex(sha256(utf8ToBytes(canonicalWopParameterEncoding(set))));
 }

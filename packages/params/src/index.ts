@@ -19,7 +19,7 @@ export { erfc, log2Erfc } from './erfc.js';
 export { log2PFailPerPbsFor, pFailPerInference } from './probability.js';
 export { keySizes, type KeySizes } from './sizes.js';
 export { COST_UNITS_PER_MS, COST_WEIGHTS, costTerms, fftCost, pbsCost, predictedPbsMs, type CostParams, type CostTerms, type PbsCost } from './cost.js';
-export { optimizeParameters, OPTIMIZER_SPACE, type FailureTarget, type OptimizeRequest, type OptimizeResult } from './optimizer.js';
+export { optimizeParameters, DEFAULT_P_ERROR, OPTIMIZER_SPACE, type FailureTarget, type OptimizeRequest, type OptimizeResult } from './optimizer.js';
 export {
   assertRoundBits, decisionPbsCount, decisionVariance, extractionTolerance, log2PFailOfDecision, pErrorOfDecisions, plainDecision,
   roundedLookupTolerance, stageDecisions, type DecisionKind, type PbsDecision, type StageDecisionRequest,
@@ -39,7 +39,7 @@ export {
   circuitBootstrapBitCost, cmuxCost, crtLookupCost, crtLookupShape, ggswFourierCost, packingKeyswitchCost, verticalPackingCmuxCount,
   verticalPackingCost, wopKeySizes, type CircuitBootstrapBitCost, type CrtLookupCost, type CrtLookupShape, type WopKeySizes, type WopShapeParams,
 } from './wop-cost.js';
-export { chooseCrtModuli, residueBits, type CrtModuliChoice, type CrtModuliOptions } from './crt-moduli.js';
+export { chooseCrtModuli, gcd, residueBits, type CrtModuliChoice, type CrtModuliOptions } from './crt-moduli.js';
 export {
   CRT_MAX_MODULUS_CANDIDATES, optimizeCrtStage, optimizeWopParameters, WOP_OPTIMIZER_SPACE, type CrtStageAlternative, type CrtStageRequest, type CrtStageResult,
   type WopOptimizeRequest, type WopOptimizeResult,

@@ -21,6 +21,12 @@ import { MAX_MESSAGE_BITS } from './validate.js';
 import type { PbsCost } from './cost.js';
 
 /** Search space. N and k reach the largest published values (N = 2^16, k = 6). */
+/**
+ * Error probability of one whole inference that parameter choices target unless told otherwise
+ * (compile --p-error, sweeps, the demo, benches): split over the inference's PBS.
+ */
+export const DEFAULT_P_ERROR = 1e-6;
+
 export const OPTIMIZER_SPACE = {
   polynomialSizeLog2: { min: 8, max: 16 },
   glweDimension: { min: 1, max: 6 },
@@ -50,7 +56,7 @@ export interface OptimizeRequest {
    * Narrower search (each range within OPTIMIZER_SPACE): the cheapest set of a given shape, e.g.
    * k = 1 and N = 2048, for measuring the cost model on the sets a circuit could actually use.
    */
-  readonly space?: Partial<Pick<typeof OPTIMIZER_SPACE, 'polynomialSizeLog2' | 'glweDimension' | 'pbsLevels' | 'keyswitchLevels'>>;
+  readonly space?: { readonly [K in 'polynomialSizeLog2' | 'glweDimension' | 'pbsLevels' | 'keyswitchLevels']?: { readonly min: number; readonly max: number } };
 }
 
 export interface OptimizeResult {

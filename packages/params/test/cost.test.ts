@@ -98,7 +98,7 @@ describe('cost model vs measured grouped-batch CPU time', () => {
   });
 
   it('predictedPbsMs matches the idle-machine CPU times within 10%', () => {
-    // packages/runtime/bench/RESULTS.md, "Idle machine, grouped engine" (2026-12-03 06:00Z, load 0.6-1.3).
+    // packages/engine/bench/RESULTS.md, "Idle machine, grouped engine" (2026-12-03 06:00Z, load 0.6-1.3).
     const idle: [CostParams, number][] = [
       [publishedSet(4), 7.5],
       [publishedSet(6), 66.2],

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { canonicalParameterEncoding, parameterFingerprint, publishedSet, publishedSets } from '@fhenet/params';
+import { canonicalParameterEncoding, parameterFingerprint, publishedSet, publishedSets, type TfheParameterSet } from '@fhenet/params';
 
 describe('parameterFingerprint', () => {
   const s = publishedSet(4);
@@ -13,7 +13,9 @@ describe('parameterFingerprint', () => {
 
   it('ignores the name and the usage fields, changes with any key-shaping field', () => {
     const base = parameterFingerprint(s);
-    expect(parameterFingerprint({ ...s, name: 'other', maxNu: 1, log2PFail: -1, modulusSwitch: 'plain' })).toBe(base);
+    // Extra fields of a full TfheParameterSet are ignored (the fingerprint reads only key-shaping ones).
+    const withUsage: TfheParameterSet = { ...s, name: 'other', maxNu: 1, log2PFail: -1, modulusSwitch: 'plain' };
+    expect(parameterFingerprint(withUsage)).toBe(base);
     const changed = [
       { ...s, messageBits: 3 }, { ...s, lweDimension: 919 }, { ...s, glweDimension: 2 }, { ...s, polynomialSize: 4096 },
       { ...s, lweNoise: { kind: 'tuniform' as const, boundLog2: 46 } }, { ...s, glweNoise: { kind: 'gaussian' as const, stdDevLog2: 17 } },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  assertWopParameterSet, canonicalParameterEncoding, canonicalWopParameterEncoding, chooseCrtModuli, crtDrift, crtLookupCost, crtLookupShape,
+  assertWopParameterSet, canonicalParameterEncoding, gcd, canonicalWopParameterEncoding, chooseCrtModuli, crtDrift, crtLookupCost, crtLookupShape,
   ggswNoiseFromCircuitBootstrap, log2PFailOutputDecode, log2PFailResidue, minSecureTUniformBoundLog2, noiseVariance, optimizeCrtStage, optimizeWopParameters, parameterFingerprint,
   pbsCost, pFailPerInference, publishedSet, publishedSets, residueBits, securityCheck, varExternalProduct, varFreshEncryption, varGgswFromCircuitBootstrap,
   varKeyswitch, varModulusSwitch, varPackingKeyswitch, varPbs, varVerticalPacking, verticalPackingCmuxCount, wopKeySizes, wopParameterFingerprint,
@@ -171,12 +171,12 @@ describe('WoP sets from files, security, fingerprint', () => {
     expect(canonicalWopParameterEncoding(SET)).toBe(`${canonicalParameterEncoding(SET)};circuitBootstrap=9/2;packingKeyswitch=12/3`);
     expect(wopParameterFingerprint(SET)).not.toBe(parameterFingerprint(SET));
     expect(wopParameterFingerprint({ ...SET, circuitBootstrap: { baseLog: 9, levelCount: 3 } })).not.toBe(wopParameterFingerprint(SET));
-    expect(wopParameterFingerprint({ ...SET, name: 'x', log2PFail: -1 })).toBe(wopParameterFingerprint(SET));
+    const renamed: WopParameterSet = { ...SET, name: 'x', log2PFail: -1 };
+    expect(wopParameterFingerprint(renamed)).toBe(wopParameterFingerprint(SET));
   });
 });
 
 describe('chooseCrtModuli', () => {
-  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
   /** Brute force over all sets of odd moduli <= maxModulus (small cases): minimum t, then fewer moduli, then smaller max. */
   const bruteKey = (span: number, maxModulus: number): [number, number, number] => {
     const odd: number[] = [];

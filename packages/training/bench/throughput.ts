@@ -4,7 +4,7 @@
 // Usage: node --import tsx bench/throughput.ts [models...]   (VGG-9 needs FHENET_CIFAR10_DIR)
 import { loadavg } from 'node:os';
 import { loadDataset, subset, type ImageDataset } from '@fhenet/datasets';
-import { buildModel, initBackend, train, type ModelName } from '../src/index.js';
+import { buildModel, initBackend, train, type ModelName } from '@fhenet/training';
 
 const STEPS: Record<ModelName, [number, number]> = { fcnn: [40, 128], lenet: [20, 64], cnn6: [15, 64], vgg9: [3, 64] }; // [steps, batch]
 const models = (process.argv.slice(2).length ? process.argv.slice(2) : ['fcnn', 'lenet', 'cnn6', 'vgg9']) as ModelName[];

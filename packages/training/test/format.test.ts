@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { bitWidth } from '@fhenet/quantization';
 import {
   decodeTrainedGraph,
   encodeTrainedGraph,
@@ -13,7 +14,7 @@ import {
   type TrainedGraph,
 } from '@fhenet/training';
 
-const q2 = { bits: 2, signed: false, range: 'wide' as const, scale: [0.25], zeroPoint: [0] };
+const q2 = { bits: bitWidth(2), signed: false, range: 'wide' as const, scale: [0.25], zeroPoint: [0] };
 
 function tinyGraph(): TrainedGraph {
   const w1 = Float32Array.from({ length: 12 * 3 }, (_, i) => Math.sin(i));
@@ -28,14 +29,14 @@ function tinyGraph(): TrainedGraph {
       { name: 'flatten', type: 'flatten', inputShape: [2, 2, 3], outputShape: [12] },
       {
         name: 'dense1', type: 'dense', inputShape: [12], outputShape: [3], units: 3, weights: w1, bias: Float32Array.of(0.1, -0.2, 0.3), mask: m1,
-        weightQuantizer: { bits: 2, signed: true, range: 'narrow', scale: [0.5, 0.25, 1], zeroPoint: [0, 0, 0], axis: 1 },
+        weightQuantizer: { bits: bitWidth(2), signed: true, range: 'narrow', scale: [0.5, 0.25, 1], zeroPoint: [0, 0, 0], axis: 1 },
       },
       { name: 'bn1', type: 'batchNorm', inputShape: [3], outputShape: [3], gamma: Float32Array.of(1, 2, 3), beta: Float32Array.of(0, 0, 1), movingMean: Float32Array.of(0, 1, 0), movingVariance: Float32Array.of(1, 1, 2), epsilon: 1e-3 },
       { name: 'act1', type: 'activation', inputShape: [3], outputShape: [3], activation: 'relu' },
       { name: 'q1', type: 'quantizer', inputShape: [3], outputShape: [3], quantizer: q2 },
       {
         name: 'dense2', type: 'dense', inputShape: [3], outputShape: [2], units: 2, weights: Float32Array.of(1, -1, 0.5, 0.25, -2, 3), bias: null,
-        mask: Uint8Array.of(1, 1, 1, 0, 1, 1), weightQuantizer: { bits: 3, signed: true, range: 'wide', scale: [0.5], zeroPoint: [0] },
+        mask: Uint8Array.of(1, 1, 1, 0, 1, 1), weightQuantizer: { bits: bitWidth(3), signed: true, range: 'wide', scale: [0.5], zeroPoint: [0] },
       },
     ],
     training: { note: 'unit test' },
@@ -84,16 +85,16 @@ describe('trained graph format', () => {
     const g = tinyGraph();
     const bad = (i: number, patch: object): TrainedGraph => ({ ...g, layers: g.layers.map((l, j) => (j === i ? ({ ...l, ...patch } as typeof l) : l)) });
     expect(() => encodeTrainedGraph(bad(4, { quantizer: { ...q2, scale: [-1] } }))).toThrow(/layers\[4\] \(q1\)\.quantizer\.scale\[0\]: expected a positive finite number, got -1/);
-    expect(() => encodeTrainedGraph(bad(1, { weightQuantizer: { bits: 2, signed: true, range: 'narrow', scale: [1], zeroPoint: [1] } }))).toThrow(/zeroPoint\[0\]: expected 0/);
+    expect(() => encodeTrainedGraph(bad(1, { weightQuantizer: { bits: bitWidth(2), signed: true, range: 'narrow', scale: [1], zeroPoint: [1] } }))).toThrow(/zeroPoint\[0\]: expected 0/);
     expect(() => encodeTrainedGraph(bad(1, { outputShape: [4] }))).toThrow(/layers\[1\] \(dense1\)\.outputShape: expected \[3\], got \[4\]/);
     expect(() => encodeTrainedGraph(bad(1, { weights: new Float32Array(35) }))).toThrow(/weights: expected 36 values \(12x3 floats\), got 35/);
     expect(() => encodeTrainedGraph(bad(3, { activation: 'softmax' }))).toThrow(TrainedGraphError);
   });
 
   it('quantizes values exactly as the documented formula (half to even, clamp, zero point)', () => {
-    const p = { bits: 2, signed: true, range: 'wide' as const, scale: [0.5], zeroPoint: [0] };
+    const p = { bits: bitWidth(2), signed: true, range: 'wide' as const, scale: [0.5], zeroPoint: [0] };
     expect([-2, -0.75, -0.25, 0.25, 0.26, 0.75, 5].map((x) => quantizeValue(x, p))).toEqual([-2, -2, 0, 0, 1, 1, 1]);
-    const u = { bits: 3, signed: false, range: 'narrow' as const, scale: [1], zeroPoint: [2] };
+    const u = { bits: bitWidth(3), signed: false, range: 'narrow' as const, scale: [1], zeroPoint: [2] };
     expect([-5, -1.5, 2.5, 9].map((x) => quantizeValue(x, u))).toEqual([0, 0, 4, 6]);
     const g = tinyGraph();
     const d = g.layers[1]!;

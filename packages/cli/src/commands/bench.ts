@@ -22,8 +22,10 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
       .option('record', { type: 'string', describe: 'Append the result to this latency log (JSON, read by fhenet report), e.g. results/encrypted-latency.json' }),
   handler: async (a) => {
     // Packages load here, not at module load: `fhenet --help` and light commands stay light.
-    const { loadCircuit } = await import('@fhenet/compiler');
-    const { formatBytes, kernelVariant, predict, threadCount } = await import('@fhenet/runtime');
+    const { loadCircuit } = await import('@fhenet/circuit');
+    const { formatBytes } = await import('@fhenet/executor');
+    const { kernelVariant, threadCount } = await import('@fhenet/engine');
+    const { predict } = await import('@fhenet/client');
     const circuit = loadCircuit(a.circuit);
     const data = loadDataset('mnist', { split: 'test', limit: a.count });
     const hardware = `${cpus()[0]?.model} x ${cpus().length}, ${threadCount()} engine threads, ${kernelVariant()} kernels`;

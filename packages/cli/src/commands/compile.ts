@@ -83,7 +83,8 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
       }),
   handler: async (a) => {
     // Packages load here, not at module load: `fhenet --help` and light commands stay light.
-    const { BitWidthError, compile, formatReport, LoweringError, saveCircuit, simulatedAccuracy, tfheRsParametersDocument } = await import('@fhenet/compiler');
+    const { BitWidthError, compile, formatReport, LoweringError } = await import('@fhenet/compiler');
+    const { saveCircuit, simulatedAccuracy, tfheRsParametersDocument } = await import('@fhenet/circuit');
     const { modelDir, PUBLISHED_MODEL_NAMES } = await import('@fhenet/models');
     const graph = loadTrainedGraph(PUBLISHED_MODEL_NAMES.includes(a['trained-graph']) ? modelDir(a['trained-graph']) : a['trained-graph']);
     const sizing: Sizing | undefined = a.sizing === undefined ? undefined : a.sizing === 'worst-case' ? 'worstCase' : 'calibration';

@@ -22,13 +22,13 @@ export const decryptCommand: CommandModule<object, DecryptArgs> = {
       .option('client', { type: 'string', choices: ['fhenet', 'node-tfhe'], describe: 'Expected client of the key folder (default: whichever made it, from its keys.json)' }),
   handler: async (a) => {
     // Packages load here, not at module load: `fhenet --help` and light commands stay light.
-    const { loadCircuit } = await import('@fhenet/compiler');
-    const { decodeTfheRsOutputFile, keyDirClient, loadClient, loadTfheRsClient, readCiphertexts, sniffFile } = await import('@fhenet/runtime');
+    const { loadCircuit } = await import('@fhenet/circuit');
+    const { decodeTfheRsOutputFile, keyDirClient, loadClient, loadTfheRsClient, readCiphertexts, sniffFile } = await import('@fhenet/client');
     const { readFileSync } = await import('node:fs');
     const circuit = loadCircuit(a.circuit);
     const kind = keyDirClient(a.keys);
     if (a.client !== undefined && a.client !== kind) throw new Error(`--client ${a.client}: the key folder ${a.keys} was made by ${kind === 'node-tfhe' ? 'node-tfhe' : "fhenet's own client"}`);
-    let decoded: import('@fhenet/runtime').DecodedOutputs;
+    let decoded: import('@fhenet/client').DecodedOutputs;
     let n: number;
     if (kind === 'node-tfhe') {
       const client = loadTfheRsClient(a.keys, circuit);

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
-import type { Circuit } from '@fhenet/compiler';
+import type { Circuit } from '@fhenet/circuit';
 import { loadDataset } from '@fhenet/datasets';
 import { PUBLISHED_MODEL_NAMES } from '@fhenet/models';
 import { loadTrainedGraph } from '@fhenet/training/format';
@@ -18,7 +18,8 @@ interface DemoArgs {
 
 /** The compiled circuit of a model folder, compiled (and cached beside the model) on first use. */
 async function circuitFor(modelDir: string): Promise<Circuit> {
-  const { compile, formatReport, loadCircuit, saveCircuit } = await import('@fhenet/compiler');
+  const { compile, formatReport } = await import('@fhenet/compiler');
+  const { loadCircuit, saveCircuit } = await import('@fhenet/circuit');
   const cached = join(modelDir, 'circuit.json');
   if (existsSync(cached)) {
     console.log(`circuit: ${cached}`);
@@ -47,7 +48,7 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       .option('index', { type: 'number', default: 0, describe: 'First MNIST test image' }),
   handler: async (a) => {
     // Packages load here, not at module load: `fhenet --help` and light commands stay light.
-    const { predict } = await import('@fhenet/runtime');
+    const { predict } = await import('@fhenet/client');
     const { modelDir } = await import('@fhenet/models');
     const circuit = await circuitFor(modelDir(a.model));
     const test = loadDataset('mnist', { split: 'test' });

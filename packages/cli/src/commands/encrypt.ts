@@ -1,6 +1,6 @@
 // `fhenet encrypt --circuit c.json --keys dir --dataset mnist --index N [--count K] --out f`:
 // quantize and encrypt test images with the key folder's client (ours, or node-tfhe: compressed
-// node-tfhe ciphertexts in a container, docs/node-tfhe-client.md). Logic in @fhenet/runtime.
+// node-tfhe ciphertexts in a container, docs/node-tfhe-client.md). Logic in @fhenet/client.
 import type { CommandModule } from 'yargs';
 
 import { DATASET_NAMES, loadDataset, type DatasetName } from '@fhenet/datasets';
@@ -29,8 +29,8 @@ export const encryptCommand: CommandModule<object, EncryptArgs> = {
       .option('client', { type: 'string', choices: ['fhenet', 'node-tfhe'], describe: 'Expected client of the key folder (default: whichever made it, from its keys.json)' }),
   handler: async (a) => {
     // Packages load here, not at module load: `fhenet --help` and light commands stay light.
-    const { loadCircuit } = await import('@fhenet/compiler');
-    const { keyDirClient, loadClient, loadTfheRsClient, writeCiphertexts, writeTfheRsCiphertextFile } = await import('@fhenet/runtime');
+    const { loadCircuit } = await import('@fhenet/circuit');
+    const { keyDirClient, loadClient, loadTfheRsClient, writeCiphertexts, writeTfheRsCiphertextFile } = await import('@fhenet/client');
     if (!Number.isInteger(a.index) || a.index < 0 || !Number.isInteger(a.count) || a.count < 1) {
       throw new Error(`--index must be an integer >= 0 and --count >= 1, got ${a.index} and ${a.count}`);
     }

@@ -1,6 +1,6 @@
 // `fhenet keygen --circuit c.json --out dir [--client node-tfhe]`: client key + seeded evaluation
 // keys for the circuit's parameter set (docs/client-files.md), or with node-tfhe a client key +
-// compressed server key (docs/node-tfhe-client.md). Logic in @fhenet/runtime.
+// compressed server key (docs/node-tfhe-client.md). Logic in @fhenet/client.
 import type { CommandModule } from 'yargs';
 
 interface KeygenArgs {
@@ -19,11 +19,11 @@ export const keygenCommand: CommandModule<object, KeygenArgs> = {
       .option('client', { type: 'string', choices: ['fhenet', 'node-tfhe'], default: 'fhenet', describe: "Client library holding the secret key: fhenet's engine, or Zama's node-tfhe (tfhe-rs 1.7)" }),
   handler: async (a) => {
     // Packages load here, not at module load: `fhenet --help` and light commands stay light.
-    const { loadCircuit } = await import('@fhenet/compiler');
+    const { loadCircuit } = await import('@fhenet/circuit');
     const circuit = loadCircuit(a.circuit);
     const t0 = performance.now();
     if (a.client === 'node-tfhe') {
-      const { writeTfheRsKeyDir } = await import('@fhenet/runtime');
+      const { writeTfheRsKeyDir } = await import('@fhenet/client');
       process.stderr.write(`node-tfhe: generating a client key and a compressed server key for ${circuit.parameters?.set.name ?? '?'} (single-threaded wasm, no progress)\n`);
       const { manifest, serverKey } = await writeTfheRsKeyDir(a.out, circuit);
       console.log(
@@ -32,7 +32,7 @@ export const keygenCommand: CommandModule<object, KeygenArgs> = {
       );
       return;
     }
-    const { writeKeyDir } = await import('@fhenet/runtime');
+    const { writeKeyDir } = await import('@fhenet/client');
     let last = -1;
     const { manifest } = await writeKeyDir(a.out, circuit, (done, total, phase) => {
       const pct = Math.floor((100 * done) / total);

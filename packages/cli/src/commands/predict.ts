@@ -42,8 +42,9 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
       .option('spill-dir', { type: 'string', describe: "Folder for banded runs' spill files (default: the OS temp folder, used only when in-memory bands do not fit); with --band-outputs: spill there" }),
   handler: async (a) => {
     // Packages load here, not at module load: `fhenet --help` and light commands stay light.
-    const { loadCircuit } = await import('@fhenet/compiler');
-    const { InferenceHttpClient, formatBytes, parseByteSize, predict, predictTfheRs } = await import('@fhenet/runtime');
+    const { loadCircuit } = await import('@fhenet/circuit');
+    const { predict } = await import('@fhenet/client');
+    const { formatBytes, parseByteSize } = await import('@fhenet/executor');
     const circuit = loadCircuit(a.circuit);
     const data = loadDataset(a.dataset as DatasetName, { split: 'test' });
     if (!Number.isInteger(a.count) || a.count < 1 || a.index < 0 || a.index + a.count > data.count) {
@@ -59,33 +60,17 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
       ...(a.keys ? { keysDir: a.keys } : {}),
       log: (l: string) => console.error(l),
     };
-    let r: Awaited<ReturnType<typeof predict>>;
     if (a.maxMemory && a.client === 'node-tfhe') throw new Error('--max-memory: only with --client fhenet (node-tfhe runs are not budgeted yet)');
     if ((a.bandOutputs !== undefined || a.spillDir !== undefined) && a.client === 'node-tfhe') throw new Error('--band-outputs / --spill-dir: only with --client fhenet');
-    if (a.client === 'node-tfhe') {
-      // The service's /v1/tfhe-rs routes (docs/http-api.md): compressed server key in, compressed ciphertexts in, node-tfhe ciphertexts out.
-      const http = a.server ? new InferenceHttpClient(a.server) : undefined;
-      r = await predictTfheRs({
-        ...common,
-        ...(http
-          ? {
-              remote: {
-                registerKey: (key: Uint8Array) => http.registerTfheRsKey(key),
-                infer: (keyId: string, inputs: Uint8Array) => http.inferTfheRs(keyId, inputs, { compressed: true }),
-                deleteKey: (keyId: string) => http.deleteTfheRsKey(keyId),
-              },
-            }
-          : {}),
-      });
-    } else {
-      r = await predict({
-        ...common,
-        ...(a.server ? { serverUrl: a.server } : {}),
-        ...(a.maxMemory ? { maxMemoryBytes: parseByteSize(a.maxMemory) } : {}),
-        ...(a.bandOutputs !== undefined ? { bandOutputs: a.bandOutputs } : {}),
-        ...(a.spillDir !== undefined ? { spillDir: a.spillDir } : {}),
-      });
-    }
+    // With node-tfhe and --server: the service's /v1/tfhe-rs routes (docs/http-api.md).
+    const r = await predict({
+      ...common,
+      client: a.client === 'node-tfhe' ? 'node-tfhe' : 'fhenet',
+      ...(a.server ? { serverUrl: a.server } : {}),
+      ...(a.maxMemory ? { maxMemoryBytes: parseByteSize(a.maxMemory) } : {}),
+      ...(a.bandOutputs !== undefined ? { bandOutputs: a.bandOutputs } : {}),
+      ...(a.spillDir !== undefined ? { spillDir: a.spillDir } : {}),
+    });
     const agree = r.samples.filter((s) => s.encrypted === s.simulated).length;
     const correct = r.samples.filter((s) => s.encrypted === s.label).length;
     const perImage = r.batches.map((b) => b.wallMs / 1000 / b.samples).sort((x, y) => x - y);

@@ -3,11 +3,10 @@
 // table markers of a file (the README's Status section). Parsing only: @fhenet/experiments.
 import type { CommandModule } from 'yargs';
 import { PUBLISHED_MODEL_NAMES } from '@fhenet/models';
-import { DEFAULT_LATENCY_LOG, DEFAULT_MEASURED_RESULTS, REPO_ROOT } from '../paths.js';
+import { DEFAULT_LATENCY_LOG, REPO_ROOT } from '../paths.js';
 
 interface ReportArgs {
   models: string;
-  measured: string;
   'latency-log': string;
   'calibrate-on': string;
   'calibration-count': number;
@@ -24,8 +23,7 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
   builder: (y) =>
     y
       .option('models', { type: 'string', default: PUBLISHED_MODEL_NAMES.join(','), describe: 'Published models, comma-separated' })
-      .option('measured', { type: 'string', default: DEFAULT_MEASURED_RESULTS, describe: 'Encrypted-inference results (written by packages/runtime/bench/inference.ts)' })
-      .option('latency-log', { type: 'string', default: DEFAULT_LATENCY_LOG, describe: 'Measured latencies recorded by fhenet bench --record (newer than --measured)' })
+      .option('latency-log', { type: 'string', default: DEFAULT_LATENCY_LOG, describe: 'Measured latencies (JSON, appended by fhenet bench --record and the inference benchmark)' })
       .option('calibrate-on', { type: 'string', default: 'mnist-fcnn-narrow-150', describe: 'Measured model that calibrates predicted latencies' })
       .option('calibration-count', { type: 'number', default: 10000, describe: 'Calibration images for models without a committed circuit' })
       .option('out', { type: 'string', describe: 'Write the Markdown to this file' })
@@ -34,16 +32,13 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
     const { existsSync, readFileSync, writeFileSync } = await import('node:fs');
     const { isAbsolute, join } = await import('node:path');
     const { loadDataset } = await import('@fhenet/datasets');
-    const { latencyLogMeasurements, latencyModel, modelFacts, readInferenceResults, readLatencyLog, table1Markdown, table1Rows } = await import('@fhenet/experiments');
+    const { latencyLogMeasurements, latencyModel, modelFacts, readLatencyLog, table1Markdown, table1Rows } = await import('@fhenet/experiments');
     const at = (p: string) => (isAbsolute(p) || existsSync(p) ? p : join(REPO_ROOT, p));
-    const measuredPath = at(a.measured);
     const logPath = at(a['latency-log']);
-    const measured = [
-      ...(existsSync(measuredPath) ? readInferenceResults(measuredPath) : []),
-      ...(existsSync(logPath) ? latencyLogMeasurements(readLatencyLog(logPath), a['latency-log']) : []),
-    ];
-    if (measured.length === 0) console.error(`no measured encrypted inferences in ${measuredPath}`);
-    const ref = measured.find((m) => m.model === a['calibrate-on'] && m.exact && m.parameterSet !== null);
+    const measured = existsSync(logPath) ? latencyLogMeasurements(readLatencyLog(logPath), a['latency-log']) : [];
+    if (measured.length === 0) console.error(`no measured encrypted inferences in ${logPath}`);
+    // The newest exact measurement of the calibration model (records are in time order).
+    const ref = [...measured].reverse().find((m) => m.model === a['calibrate-on'] && m.exact && m.parameterSet !== null);
     const latency = ref ? latencyModel(ref) : null;
     let calibration: ReturnType<typeof loadDataset> | undefined;
     let test: ReturnType<typeof loadDataset> | undefined;

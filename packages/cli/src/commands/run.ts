@@ -1,7 +1,7 @@
 // `fhenet run --circuit c.json --eval-keys k.bin --in inputs.ct --out outputs.ct`: the server side
 // of one encrypted inference, with layer-by-layer progress. The key and input files say by their
 // header which client made them (ours, or node-tfhe: docs/node-tfhe-client.md); the outputs are
-// written in the inputs' form. Logic in @fhenet/runtime.
+// written in the inputs' form. Logic in @fhenet/client.
 import type { CommandModule } from 'yargs';
 
 interface RunArgs {
@@ -31,8 +31,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('out', { type: 'string', default: 'outputs.ct', describe: 'Output ciphertext file to write' }),
   handler: async (a) => {
     // Packages load here, not at module load: `fhenet --help` and light commands stay light.
-    const { loadCircuit } = await import('@fhenet/compiler');
-    const { loadServerFromKeyFile, readServerInputs, writeServerOutputs } = await import('@fhenet/runtime');
+    const { loadCircuit } = await import('@fhenet/circuit');
+    const { loadServerFromKeyFile, readServerInputs, writeServerOutputs } = await import('@fhenet/client');
     const circuit = loadCircuit(a.circuit);
     const t0 = performance.now();
     const { server, family, what } = await loadServerFromKeyFile(circuit, a['eval-keys'], undefined, a['packing-keys']);

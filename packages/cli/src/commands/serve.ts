@@ -43,15 +43,16 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       .option('web-samples', { type: 'number', default: 10, describe: 'MNIST test images the page offers' }),
   handler: async (a) => {
     // Packages load here, not at module load: `fhenet --help` and light commands stay light.
-    const { loadCircuit } = await import('@fhenet/compiler');
-    const { createInferenceService, parseByteSize } = await import('@fhenet/runtime');
+    const { loadCircuit } = await import('@fhenet/circuit');
+    const { createInferenceService } = await import('@fhenet/server');
+    const { parseByteSize } = await import('@fhenet/executor');
     const circuit = loadCircuit(a.circuit);
-    let web: import('@fhenet/runtime').WebOptions | undefined;
+    let web: import('@fhenet/server').WebOptions | undefined;
     if (a.web && !isMnistShape(circuit.inputShape)) {
       console.error(`no browser client: the page handles 28x28x1 (MNIST) inputs, this circuit takes ${circuit.inputShape.join('x')}`);
     } else if (a.web) {
       const { loadMnist } = await import('@fhenet/datasets');
-      let samples: import('@fhenet/runtime').WebSample[] = [];
+      let samples: import('@fhenet/client').WebSample[] = [];
       try {
         const t = loadMnist({ split: 'test', limit: a['web-samples'] });
         samples = Array.from(t.labels, (label, i) => ({ index: i, label, pixels: Array.from(t.images.subarray(i * 784, (i + 1) * 784)) }));

@@ -3,7 +3,7 @@
 // figures. Parsing only: the work is @fhenet/experiments' runSweep.
 import type { CommandModule } from 'yargs';
 import { MODEL_NAMES, type ModelName } from '@fhenet/training/format';
-import { DEFAULT_MEASURED_RESULTS, REPO_ROOT } from '../paths.js';
+import { DEFAULT_LATENCY_LOG, REPO_ROOT } from '../paths.js';
 
 interface SweepArgs {
   model: string;
@@ -18,7 +18,7 @@ interface SweepArgs {
   'calibration-count': number;
   'test-limit'?: number;
   'p-error': number;
-  measured: string;
+  'latency-log': string;
   'calibrate-on': string;
   png: boolean;
   out: string;
@@ -47,17 +47,19 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
       .option('calibration-count', { type: 'number', default: 10000, describe: 'Training images that size each circuit (the paper: calibration)' })
       .option('test-limit', { type: 'number', describe: 'Score the simulated circuit on the first N test images (default: all)' })
       .option('p-error', { type: 'number', default: 1e-6, describe: 'Error probability of one inference (parameter choice)' })
-      .option('measured', { type: 'string', default: DEFAULT_MEASURED_RESULTS, describe: 'Encrypted-inference results that calibrate predicted latency' })
+      .option('latency-log', { type: 'string', default: DEFAULT_LATENCY_LOG, describe: 'Measured latencies (JSON) that calibrate predicted latency' })
       .option('calibrate-on', { type: 'string', default: 'mnist-fcnn-narrow-150', describe: 'Which measured model calibrates the cost model' })
       .option('png', { type: 'boolean', default: true, describe: 'Also rasterize the figures to PNG' })
       .option('out', { type: 'string', default: 'results/fcnn-sweep', describe: 'Output folder' }),
   handler: async (a) => {
-    const { latencyModel, readInferenceResults, runSweep } = await import('@fhenet/experiments');
+    const { latencyLogMeasurements, latencyModel, readLatencyLog, runSweep } = await import('@fhenet/experiments');
     const { existsSync } = await import('node:fs');
     const { isAbsolute, join } = await import('node:path');
-    const measuredPath = isAbsolute(a.measured) || existsSync(a.measured) ? a.measured : join(REPO_ROOT, a.measured);
-    const measured = existsSync(measuredPath) ? readInferenceResults(measuredPath).find((m) => m.model === a['calibrate-on'] && m.exact && m.parameterSet !== null) : undefined;
-    if (!measured) console.log(`no exact measurement of ${a['calibrate-on']} in ${measuredPath}: predicted latency left empty`);
+    const logPath = isAbsolute(a['latency-log']) || existsSync(a['latency-log']) ? a['latency-log'] : join(REPO_ROOT, a['latency-log']);
+    const records = existsSync(logPath) ? latencyLogMeasurements(readLatencyLog(logPath), a['latency-log']) : [];
+    // The newest exact measurement of the calibration model (records are in time order).
+    const measured = [...records].reverse().find((m) => m.model === a['calibrate-on'] && m.exact && m.parameterSet !== null);
+    if (!measured) console.log(`no exact measurement of ${a['calibrate-on']} in ${logPath}: predicted latency left empty`);
     const latency = measured ? latencyModel(measured) : null;
     if (latency) console.log(`predicted latency calibrated on ${latency.calibratedOn}`);
     const bits = list(a.bits, 'bits').map((b) => {

@@ -5,8 +5,8 @@
 
 import { quantRange, type IntRange, type QuantParams } from '@fhenet/quantization';
 import { quantizeWeights, type GraphLayer, type TrainedGraph } from '@fhenet/training/format';
-import { windowPlan } from '../circuit/linear.js';
-import type { Conv2dOp, DenseOp, LinearOp, SumPoolOp } from '../circuit/types.js';
+import { windowPlan } from '@fhenet/circuit';
+import type { Conv2dOp, DenseOp, LinearOp, SumPoolOp } from '@fhenet/circuit';
 import { LoweringError } from '../errors.js';
 import { buildChain, type ChainFn, type ChainPrecision, type ChainSpec } from './chain.js';
 

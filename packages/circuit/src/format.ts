@@ -1,0 +1,318 @@
+// The circuit file (docs/circuit-format.md): JSON with base64 integer arrays. The reader validates
+// every field and the consistency between stages before returning, naming the field on failure.
+
+import { assertQuantParams, type IntRange, type QuantParams } from '@fhenet/quantization';
+import { assertParameterSet, assertWopParameterSet, residueBits, type TfheParameterSet } from '@fhenet/params';
+import { CircuitFormatError, show } from './errors.js';
+import { decodeFloats, decodeInts, encodeFloats, encodeInts } from './arrays.js';
+import { clearTableLength } from './clear.js';
+import { crtModuliViolation, crtProduct } from './crt.js';
+import { channelCount, inputSize, outputSize } from './linear.js';
+import { provableExtractFrom, roundedTableViolation } from './rounding.js';
+import {
+  CIRCUIT_FORMAT,
+  CIRCUIT_READABLE_VERSIONS,
+  CIRCUIT_VERSION,
+  CIRCUIT_VERSION_WITHOUT_CRT,
+  type Circuit,
+  type CircuitParameters,
+  type ClearStage,
+  type CrtSpec,
+  type ImageShape,
+  type LinearOp,
+  type OutputDecoder,
+  type Stage,
+  type StageAnalysis,
+} from './types.js';
+
+/** Largest circuit width the format accepts (tables of 2^16 entries per channel). */
+export const MAX_CIRCUIT_BITS = 16;
+
+/** The version a circuit is written with: v4 only when some stage is a CRT stage, else v3. */
+export function circuitVersionOf(c: Circuit): number {
+  return c.stages.some((s) => s.crt) ? CIRCUIT_VERSION : CIRCUIT_VERSION_WITHOUT_CRT;
+}
+
+export function circuitToJson(c: Circuit): unknown {
+  return {
+    format: CIRCUIT_FORMAT,
+    version: circuitVersionOf(c),
+    name: c.name,
+    bits: c.bits,
+    inputShape: c.inputShape,
+    inputScaling: c.inputScaling,
+    inputQuantizer: c.inputQuantizer,
+    ...(c.clearStages && c.clearStages.length > 0
+      ? {
+          clearStages: c.clearStages.map((s) => ({
+            name: s.name,
+            linear: linearToJson(s.linear),
+            bits: s.bits,
+            offset: encodeInts(s.offset),
+            tables: encodeInts(s.tables),
+            analysis: { ...s.analysis, shift: encodeInts(s.analysis.shift) },
+          })),
+        }
+      : {}),
+    stages: c.stages.map((s) => ({
+      name: s.name,
+      linear: linearToJson(s.linear),
+      offset: encodeInts(s.offset),
+      tables: s.tables === null ? null : encodeInts(s.tables),
+      roundBits: s.roundBits,
+      ...(s.extractFrom ? { extractFrom: encodeInts(s.extractFrom) } : {}),
+      ...(s.crt ? { crt: { moduli: [...s.crt.moduli] } } : {}),
+      analysis: { ...s.analysis, shift: encodeInts(s.analysis.shift), ...(s.analysis.scale ? { scale: encodeInts(s.analysis.scale) } : {}) },
+    })),
+    output: c.output.kind === 'dequantize' ? c.output : { kind: 'clearTable', values: encodeFloats(c.output.values) },
+    ...(c.parameters ? { parameters: c.parameters } : {}),
+  };
+}
+
+function linearToJson(op: LinearOp): unknown {
+  switch (op.kind) {
+    case 'dense':
+      return { ...op, rowPtr: encodeInts(op.rowPtr), cols: encodeInts(op.cols), weights: encodeInts(op.weights) };
+    case 'conv2d':
+      return { ...op, weights: encodeInts(op.weights) };
+    case 'sumPool':
+      return op;
+  }
+}
+
+type Obj = Record<string, unknown>;
+
+/** Validating reader: everything checked, including that stage sizes chain. */
+export function circuitFromJson(json: unknown, source = 'circuit'): Circuit {
+  const fail = (field: string, expected: string, got: unknown): never => {
+    throw new CircuitFormatError(source, field, expected, show(got));
+  };
+  const obj = (v: unknown, field: string): Obj => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : fail(field, 'an object', v));
+  const int = (v: unknown, field: string, min = -Infinity, max = Infinity): number =>
+    Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max ? (v as number) : fail(field, `an integer in [${min}, ${max}]`, v);
+  const num = (v: unknown, field: string): number => (typeof v === 'number' && Number.isFinite(v) ? v : fail(field, 'a finite number', v));
+  const str = (v: unknown, field: string): string => (typeof v === 'string' && v.length > 0 ? v : fail(field, 'a non-empty string', v));
+  const ints = (v: unknown, field: string, length: number, min = 1): number[] =>
+    Array.isArray(v) && v.length === length ? v.map((x, i) => int(x, `${field}[${i}]`, min)) : fail(field, `an array of ${length} integers`, v);
+  const pair = (v: unknown, field: string, min = 1) => ints(v, field, 2, min) as unknown as readonly [number, number];
+  const image = (v: unknown, field: string) => ints(v, field, 3) as unknown as ImageShape;
+  const range = (v: unknown, field: string): IntRange => {
+    const r = obj(v, field);
+    const min = int(r.min, `${field}.min`);
+    return { min, max: int(r.max, `${field}.max`, min) };
+  };
+
+  const root = obj(json, '(root)');
+  if (root.format !== CIRCUIT_FORMAT) fail('format', JSON.stringify(CIRCUIT_FORMAT), root.format);
+  if (!CIRCUIT_READABLE_VERSIONS.includes(root.version as number)) fail('version', `one of ${CIRCUIT_READABLE_VERSIONS.join(', ')}`, root.version);
+  const version = root.version as number;
+  const name = str(root.name, 'name');
+  const bits = int(root.bits, 'bits', 1, MAX_CIRCUIT_BITS);
+  const p = 2 ** bits;
+  const inputShape = Array.isArray(root.inputShape) && root.inputShape.length > 0 ? ints(root.inputShape, 'inputShape', root.inputShape.length) : fail('inputShape', 'a non-empty array of positive integers', root.inputShape);
+  const scaling = obj(root.inputScaling, 'inputScaling');
+  const divisor = num(scaling.divisor, 'inputScaling.divisor');
+  if (divisor <= 0) fail('inputScaling.divisor', 'a number > 0', divisor);
+  const inputQuantizer = obj(root.inputQuantizer, 'inputQuantizer') as unknown as QuantParams;
+  try {
+    assertQuantParams(inputQuantizer, 'inputQuantizer');
+  } catch (e) {
+    fail('inputQuantizer', 'a valid per-tensor quantizer', (e as Error).message);
+  }
+  if (inputQuantizer.scale.length !== 1) fail('inputQuantizer.scale', 'one entry (per-tensor)', inputQuantizer.scale);
+
+  if (!Array.isArray(root.stages) || root.stages.length === 0) fail('stages', 'a non-empty array', root.stages);
+  const rawStages = root.stages as unknown[];
+  let expectedInput = inputShape.reduce((a, b) => a * b, 1);
+  // v3: the client's clear prefix (circuit/clear.ts); the encrypted stages read its last outputs.
+  let clearStages: ClearStage[] | undefined;
+  if (root.clearStages !== undefined) {
+    if (version < 3) fail('clearStages', `absent (a v3 field) in a version ${version} file`, '(present)');
+    if (!Array.isArray(root.clearStages) || root.clearStages.length === 0) fail('clearStages', 'a non-empty array (or no field)', root.clearStages);
+    clearStages = (root.clearStages as unknown[]).map((raw, i) => {
+      const f = `clearStages[${i}]`;
+      const s = obj(raw, f);
+      const linear = readLinear(obj(s.linear, `${f}.linear`), `${f}.linear`);
+      if (inputSize(linear) !== expectedInput) fail(`${f}.linear`, `an input of ${expectedInput} values (the previous output)`, inputSize(linear));
+      expectedInput = outputSize(linear);
+      const channels = channelCount(linear);
+      const stageBits = int(s.bits, `${f}.bits`, 1, MAX_CIRCUIT_BITS);
+      const a = obj(s.analysis, `${f}.analysis`);
+      const worstCase = range(a.worstCase, `${f}.analysis.worstCase`);
+      // Sized on the exact worst case: every slot has its table entry (the client checks each one too).
+      if (worstCase.min < 0 || worstCase.max >= 2 ** stageBits) fail(`${f}.analysis.worstCase`, `a slot range inside [0, 2^${stageBits})`, worstCase);
+      return {
+        name: str(s.name, `${f}.name`),
+        linear,
+        bits: stageBits,
+        offset: decodeInts(s.offset, source, `${f}.offset`, outputSize(linear)),
+        tables: decodeInts(s.tables, source, `${f}.tables`, clearTableLength({ linear, bits: stageBits })),
+        analysis: { shift: decodeInts(a.shift, source, `${f}.analysis.shift`, channels), worstCase, nu: num(a.nu, `${f}.analysis.nu`) },
+      };
+    });
+  }
+  const stages: Stage[] = rawStages.map((raw, i) => {
+    const f = `stages[${i}]`;
+    const s = obj(raw, f);
+    const linear = readLinear(obj(s.linear, `${f}.linear`), `${f}.linear`);
+    if (inputSize(linear) !== expectedInput) fail(`${f}.linear`, `an input of ${expectedInput} values (the previous output)`, inputSize(linear));
+    const n = outputSize(linear);
+    expectedInput = n;
+    const channels = channelCount(linear);
+    const offset = decodeInts(s.offset, source, `${f}.offset`, n);
+    const last = i === rawStages.length - 1;
+    // v4: a CRT stage (circuit/crt.ts). Its input needs no check of its own: every stage before it
+    // has tables (only the last may omit them), i.e. a lookup that can emit residues mod these
+    // moduli, and for stages[0] the client encrypts residues.
+    let crt: CrtSpec | undefined;
+    if (s.crt !== undefined) {
+      if (version < 4) fail(`${f}.crt`, `absent (a v4 field) in a version ${version} file`, '(present)');
+      const c = obj(s.crt, `${f}.crt`);
+      const moduli = Array.isArray(c.moduli) && c.moduli.length > 0 ? ints(c.moduli, `${f}.crt.moduli`, c.moduli.length, 3) : fail(`${f}.crt.moduli`, 'a non-empty array of integers', c.moduli);
+      const why = crtModuliViolation(moduli);
+      if (why !== undefined) fail(`${f}.crt.moduli`, why, moduli);
+      crt = { moduli };
+    }
+    // Slots per table: M on a CRT stage, else the p boxes of a padded PBS.
+    const slotsPerTable = crt ? crtProduct(crt.moduli) : p;
+    let tables: Int32Array | null = null;
+    if (s.tables === null) {
+      if (!last) fail(`${f}.tables`, 'lookup tables (only the last stage may omit them)', null);
+    } else {
+      tables = decodeInts(s.tables, source, `${f}.tables`, channels * slotsPerTable);
+    }
+    // v1 has no rounding: every stage is a plain lookup.
+    const roundBits = version === 1 ? 0 : int(s.roundBits, `${f}.roundBits`, 0, bits - 1);
+    if (roundBits === 1) fail(`${f}.roundBits`, `0 or an integer in [2, ${bits - 1}] (bit 0 is never extracted)`, roundBits);
+    if (crt && roundBits !== 0) fail(`${f}.roundBits`, '0 (a CRT stage looks up its exact slot; rounding and CRT exclude each other)', roundBits);
+    if (roundBits !== 0 && tables === null) fail(`${f}.roundBits`, '0 (a stage decoded in the clear has no lookup to round for)', roundBits);
+    if (roundBits !== 0 && tables) {
+      for (let c = 0; c < channels; c++) {
+        const j = roundedTableViolation(tables.subarray(c * p, (c + 1) * p), roundBits, p);
+        if (j >= 0) fail(`${f}.tables[${c * p + j}]`, `table ${c} constant on runs of 2^${roundBits} boxes (roundBits ${roundBits}; docs/circuit-format.md)`, tables[c * p + j]);
+      }
+    }
+    // v3: per-channel first extracted bit, which the stage's own integers must prove (rounding.ts).
+    let extractFrom: Int32Array | undefined;
+    if (s.extractFrom !== undefined) {
+      if (version < 3) fail(`${f}.extractFrom`, 'absent (a v3 field) in a version ' + version + ' file', '(present)');
+      if (roundBits === 0) fail(`${f}.extractFrom`, 'absent on a stage that does not round (roundBits 0)', '(present)');
+      extractFrom = decodeInts(s.extractFrom, source, `${f}.extractFrom`, channels);
+      const bound = provableExtractFrom(linear, offset, roundBits);
+      extractFrom.forEach((e, c) => {
+        if (e < 1 || e > bound[c]!) {
+          fail(`${f}.extractFrom[${c}]`, `an integer in [1, ${bound[c]}] (beyond that, channel ${c}'s weights and offsets do not make slot bits 1..extractFrom-1 zero for every input; roundBits ${roundBits})`, e);
+        }
+      });
+    }
+    const a = obj(s.analysis, `${f}.analysis`);
+    const analysis: StageAnalysis = {
+      shift: decodeInts(a.shift, source, `${f}.analysis.shift`, channels),
+      worstCase: range(a.worstCase, `${f}.analysis.worstCase`),
+      ...(a.calibration === undefined ? {} : { calibration: range(a.calibration, `${f}.analysis.calibration`) }),
+      nu: num(a.nu, `${f}.analysis.nu`),
+      ...(a.scale === undefined ? {} : { scale: decodeInts(a.scale, source, `${f}.analysis.scale`, channels) }),
+    };
+    if (crt) {
+      // Exactness of a CRT stage: every slot any input can produce has its own residue tuple.
+      const w = analysis.worstCase;
+      if (w.min < 0 || w.max >= slotsPerTable) {
+        fail(`${f}.analysis.worstCase`, `a slot range inside [0, M) = [0, ${slotsPerTable}) (M = ${crt.moduli.join(' x ')} must cover every channel's worst-case span after its shift)`, w);
+      }
+      if (analysis.scale !== undefined) fail(`${f}.analysis.scale`, 'absent on a CRT stage (scaling is part of rounding)', '(present)');
+    }
+    return { name: str(s.name, `${f}.name`), linear, offset, tables, roundBits, ...(extractFrom ? { extractFrom } : {}), ...(crt ? { crt } : {}), analysis };
+  });
+
+  function readLinear(o: Obj, f: string): LinearOp {
+    switch (o.kind) {
+      case 'dense': {
+        const inSize = int(o.inputSize, `${f}.inputSize`, 1);
+        const outSize = int(o.outputSize, `${f}.outputSize`, 1);
+        const rowPtr = decodeInts(o.rowPtr, source, `${f}.rowPtr`, outSize + 1);
+        const cols = decodeInts(o.cols, source, `${f}.cols`);
+        const weights = decodeInts(o.weights, source, `${f}.weights`, cols.length);
+        if (rowPtr[0] !== 0 || rowPtr[outSize] !== cols.length) fail(`${f}.rowPtr`, `to start at 0 and end at ${cols.length} (cols.length)`, [rowPtr[0], rowPtr[outSize]]);
+        for (let r = 0; r < outSize; r++) if ((rowPtr[r + 1] as number) < (rowPtr[r] as number)) fail(`${f}.rowPtr[${r + 1}]`, `>= rowPtr[${r}] = ${rowPtr[r]}`, rowPtr[r + 1]);
+        cols.forEach((c, k) => (c < 0 || c >= inSize ? fail(`${f}.cols[${k}]`, `an input index in [0, ${inSize})`, c) : 0));
+        return { kind: 'dense', inputSize: inSize, outputSize: outSize, rowPtr, cols, weights };
+      }
+      case 'conv2d': {
+        const inputShape = image(o.inputShape, `${f}.inputShape`);
+        const outputShape = image(o.outputShape, `${f}.outputShape`);
+        const kernelSize = pair(o.kernelSize, `${f}.kernelSize`);
+        const strides = pair(o.strides, `${f}.strides`);
+        const padBefore = pair(o.padBefore, `${f}.padBefore`, 0);
+        for (const d of [0, 1] as const) {
+          const [k, s, pad, h, oh] = [kernelSize[d], strides[d], padBefore[d], inputShape[d], outputShape[d]];
+          if (pad >= k) fail(`${f}.padBefore[${d}]`, `< kernelSize[${d}] = ${k}`, pad);
+          if ((oh - 1) * s - pad >= h) fail(`${f}.outputShape[${d}]`, `windows that start inside the input (at most ${Math.floor((h - 1 + pad) / s) + 1})`, oh);
+        }
+        const weights = decodeInts(o.weights, source, `${f}.weights`, kernelSize[0] * kernelSize[1] * inputShape[2] * outputShape[2]);
+        return { kind: 'conv2d', inputShape, outputShape, kernelSize, strides, padBefore, weights };
+      }
+      case 'sumPool': {
+        const inputShape = image(o.inputShape, `${f}.inputShape`);
+        const outputShape = image(o.outputShape, `${f}.outputShape`);
+        const poolSize = pair(o.poolSize, `${f}.poolSize`);
+        const strides = pair(o.strides, `${f}.strides`);
+        const expected = [0, 1].map((d) => Math.floor((inputShape[d]! - poolSize[d]!) / strides[d]!) + 1);
+        if (expected[0]! < 1 || expected[1]! < 1 || outputShape[0] !== expected[0] || outputShape[1] !== expected[1] || outputShape[2] !== inputShape[2]) {
+          fail(`${f}.outputShape`, `[${expected.join(', ')}, ${inputShape[2]}] ('valid' windows)`, outputShape);
+        }
+        return { kind: 'sumPool', inputShape, outputShape, poolSize, strides };
+      }
+      default:
+        return fail(`${f}.kind`, '"dense", "conv2d" or "sumPool"', o.kind);
+    }
+  }
+
+  const lastStage = stages[stages.length - 1]!;
+  const out = obj(root.output, 'output');
+  let output: OutputDecoder;
+  if (out.kind === 'dequantize') {
+    if (lastStage.tables === null) fail('output.kind', '"clearTable" (the last stage has no tables)', out.kind);
+    const scale = num(out.scale, 'output.scale');
+    if (scale <= 0) fail('output.scale', 'a number > 0', scale);
+    output = { kind: 'dequantize', scale, zeroPoint: int(out.zeroPoint, 'output.zeroPoint') };
+  } else if (out.kind === 'clearTable') {
+    if (lastStage.tables !== null) fail('output.kind', '"dequantize" (the last stage has tables)', out.kind);
+    // Per channel one value per decodable slot: the 2p residues of a padded stage, the M of a CRT one.
+    const width = lastStage.crt ? crtProduct(lastStage.crt.moduli) : 2 * p;
+    output = { kind: 'clearTable', values: decodeFloats(out.values, source, 'output.values', channelCount(lastStage.linear) * width) };
+  } else {
+    output = fail('output.kind', '"dequantize" or "clearTable"', out.kind);
+  }
+
+  let parameters: CircuitParameters | undefined;
+  if (root.parameters !== undefined) {
+    const pr = obj(root.parameters, 'parameters');
+    let set: TfheParameterSet;
+    const crtStages = stages.filter((st) => st.crt);
+    if (crtStages.length > 0) {
+      // v4 with CRT stages: one WoP-PBS set (circuitBootstrap, packingKeyswitch) serves every stage;
+      // its messageBits is ceil(log2 p_max) + 1 for the largest residue modulus, not `bits`.
+      try {
+        set = assertWopParameterSet(pr.set);
+      } catch (e) {
+        set = fail('parameters.set', 'a valid WoP-PBS parameter set (a CRT circuit\'s set has circuitBootstrap and packingKeyswitch)', (e as Error).message);
+      }
+      const pMax = Math.max(...crtStages.flatMap((st) => st.crt!.moduli));
+      if (residueBits(pMax) + 1 > set.messageBits) {
+        fail('parameters.set.messageBits', `>= ${residueBits(pMax) + 1} (ceil(log2 ${pMax}) + 1 for the largest modulus ${pMax})`, set.messageBits);
+      }
+    } else {
+      try {
+        set = assertParameterSet(pr.set);
+      } catch (e) {
+        set = fail('parameters.set', 'a valid TFHE parameter set', (e as Error).message);
+      }
+      if (set.messageBits !== bits) fail('parameters.set.messageBits', `${bits} (the circuit bits)`, set.messageBits);
+    }
+    const pe = num(pr.pErrorPerInference, 'parameters.pErrorPerInference');
+    if (pe < 0 || pe > 1) fail('parameters.pErrorPerInference', 'a probability in [0, 1]', pe);
+    parameters = { set, log2PFailPerPbs: num(pr.log2PFailPerPbs, 'parameters.log2PFailPerPbs'), pErrorPerInference: pe };
+  }
+
+  return { name, bits, inputShape, inputScaling: { divisor }, inputQuantizer, ...(clearStages ? { clearStages } : {}), stages, output, ...(parameters ? { parameters } : {}) };
+}

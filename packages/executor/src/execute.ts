@@ -1,0 +1,222 @@
+// Encrypted execution of a circuit plan: per stage, one sparse dot product over the whole batch
+// (block-diagonal CSR, offset as the clear bias), then one batched keyswitch + PBS with the
+// per-channel tables on the engine's thread pool (all cores). Reproduces @fhenet/compiler's
+// `simulate` bit for bit: linear ops are exact mod 2^(bits+1) and the PBS is the same negacyclic
+// lookup (tested on MNIST). A rounded stage (roundBits k >= 2) first clears slot bits 1..k-1
+// exactly: per bit one multiply + offset on all outputs, one batched PBS of a constant table, and
+// an add (@fhenet/compiler circuit/rounding.ts has the arithmetic and why it is exact). A bit that
+// only some outputs extract (v3 extractFrom: the others' bit is known zero) runs on those outputs
+// gathered, and the results are put back in place; the other ciphertexts are not touched
+// (stage-lookup.ts). With options.bands, padded stages run band by band instead (banded.ts,
+// docs/streaming-plan.md): the same ciphertexts, with at most one band's accumulators alive and,
+// with a spill folder, the stages' outputs on disk. CRT stages always run whole.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { LweCiphertextBatch, wopLookup, type ServerEngine } from '@fhenet/engine';
+import { runBandedStage } from './banded.js';
+import { BandedTensor } from './banded-tensor.js';
+import { assertBandOptions, type BandOptions } from './bands.js';
+import { repeat, repeatCsr, type CircuitPlan } from './plan.js';
+import { lookupOutputs } from './stage-lookup.js';
+
+export interface StageTiming {
+  readonly name: string;
+  /** Ciphertexts produced by the stage (samples x outputs). */
+  readonly outputs: number;
+  readonly linearMs: number;
+  /** Every PBS of the stage, bit extractions included; 0 for a last stage decoded in the clear. */
+  readonly pbsMs: number;
+  /** Of pbsMs, the bit extractions (and the linear steps between them). */
+  readonly extractMs: number;
+  /** Every PBS of the stage, bit extractions included. */
+  readonly pbsCount: number;
+  /** CRT stages: WoP lookups run (samples x outputs; 0 on a table-less last stage) and their modelled KS+PBS-equivalents. */
+  readonly wopLookups?: number;
+  readonly pbsEquivalents?: number;
+  /** Banded stages: bands run. */
+  readonly bands?: number;
+  /** Banded stages with a spill folder: time writing and reading spill files (not in linearMs / pbsMs), bytes written. */
+  readonly spillMs?: number;
+  readonly spilledBytes?: number;
+}
+
+export interface StageProgress {
+  readonly stage: number;
+  readonly stages: number;
+  readonly name: string;
+  readonly phase: 'linear' | 'extract' | 'pbs' | 'done';
+  /** The bit being extracted when phase = 'extract'. */
+  readonly bit?: number;
+  /**
+   * Within an 'extract' or 'pbs' phase: PBS finished so far out of `total` in this batch (absent on
+   * the event that opens the phase). Reported by the engine as groups finish.
+   */
+  readonly done?: number;
+  readonly total?: number;
+  /** Banded stages: the band (0-based) the event belongs to (absent on the stage's opening and closing events), and how many. */
+  readonly band?: number;
+  readonly bands?: number;
+  /** Timing of the finished stage when phase = 'done'. */
+  readonly timing?: StageTiming;
+}
+
+export type InferenceProgress = (p: StageProgress) => void;
+
+export interface ExecuteOptions {
+  /**
+   * Dispose `inputs` right after the first stage's dot product, their last use, instead of leaving
+   * them to the caller: the input tensor is then not alive during the rest of the execution
+   * (memory.ts models both). The caller must not use `inputs` afterwards (dispose() stays safe).
+   */
+  readonly releaseInputs?: boolean;
+  /**
+   * Run every padded stage in bands of output ciphertexts (bands.ts), optionally spilling the
+   * stages' outputs to a folder; the outputs are the same ciphertexts as without. Ignored by CRT
+   * stages, which run whole.
+   */
+  readonly bands?: BandOptions;
+}
+
+export interface ExecutionResult {
+  /** samples x outputSize ciphertexts: the last stage's values (residues when decoded in the clear). */
+  readonly outputs: LweCiphertextBatch;
+  readonly count: number;
+  readonly stages: readonly StageTiming[];
+  readonly totalMs: number;
+}
+
+export async function executePlan(
+  engine: ServerEngine,
+  plan: CircuitPlan,
+  inputs: LweCiphertextBatch,
+  onProgress?: InferenceProgress,
+  options: ExecuteOptions = {},
+): Promise<ExecutionResult> {
+  if (inputs.count === 0 || inputs.count % plan.inputSize !== 0) {
+    throw new Error(
+      `inputs: expected a multiple of ${plan.inputSize} ciphertexts (one ${plan.circuit.inputShape.join('x')} sample each), got ${inputs.count}`,
+    );
+  }
+  if (!engine.keys) throw new Error('encrypted inference needs evaluation keys');
+  const count = inputs.count / plan.inputSize;
+  const timings: StageTiming[] = [];
+  const start = performance.now();
+  const bands = options.bands;
+  if (bands) assertBandOptions(bands);
+  let x = inputs;
+  // The current value while banded stages follow each other (x is then not used).
+  let tensor: BandedTensor | null = null;
+  const spillFolder = bands?.spillDir && plan.stages.some((s) => !s.crt) ? makeSpillFolder(bands.spillDir) : null;
+  try {
+    for (let i = 0; i < plan.stages.length; i++) {
+      const stage = plan.stages[i]!;
+      const base = { stage: i, stages: plan.stages.length, name: stage.name };
+      if (bands && !stage.crt) {
+        const input: BandedTensor = tensor ?? BandedTensor.of(x, x !== inputs || !!options.releaseInputs);
+        tensor = null;
+        // The last stage's outputs are the result: kept in memory.
+        const spillPath = spillFolder && i < plan.stages.length - 1 ? join(spillFolder, `stage-${i}-${stage.name.replace(/[^\w.-]/g, '_')}.bin`) : null;
+        const r = await runBandedStage({ engine, plan, stageIndex: i, count, bandOutputs: bands.outputs, input, spillPath, ...(onProgress ? { onProgress } : {}) });
+        tensor = r.output;
+        timings.push(r.timing);
+        onProgress?.({ ...base, phase: 'done', timing: r.timing });
+        continue;
+      }
+      if (tensor) {
+        x = tensor.take();
+        tensor = null;
+      }
+      onProgress?.({ ...base, phase: 'linear' });
+      const t0 = performance.now();
+      if (stage.crt) {
+        const c = stage.crt;
+        const m = c.moduli.length;
+        // Per modulus: that residue of every input value (value-major layout), one dot product, no offset (plan.ts).
+        const values = count * stage.inputSize;
+        const weights = repeatCsr(stage.weights, count);
+        const accs = c.moduli.map((_, r) => {
+          const block = x.gather(Uint32Array.from({ length: values }, (_, j) => j * m + r));
+          const acc = engine.dotSparse(block, weights);
+          block.dispose();
+          return acc;
+        });
+        if (x !== inputs || options.releaseInputs) x.dispose();
+        const outs = count * stage.outputSize;
+        const all = LweCiphertextBatch.concat(accs);
+        for (const a of accs) a.dispose();
+        // Neuron-major residues: ciphertext k * m + r = residue r of output k (what wopLookup reads and the client decrypts).
+        const residues = all.gather(Uint32Array.from({ length: outs * m }, (_, q) => (q % m) * outs + Math.floor(q / m)));
+        all.dispose();
+        const t1 = performance.now();
+        let pbsMs = 0;
+        if (c.luts) {
+          const at = { ...base, phase: 'pbs' as const };
+          onProgress?.(at);
+          x = await wopLookup(
+            engine,
+            { residues, moduli: c.moduli, tableIndex: repeat(c.lutIndex, count), luts: c.luts, outputsPerTable: c.outputsPerTable },
+            onProgress ? { onProgress: (done, total) => onProgress({ ...at, done, total }) } : {},
+          );
+          residues.dispose();
+          pbsMs = performance.now() - t1;
+        } else {
+          x = residues;
+        }
+        const lookups = c.luts ? outs : 0;
+        const timing: StageTiming = {
+          name: stage.name,
+          outputs: outs,
+          linearMs: t1 - t0,
+          pbsMs,
+          extractMs: 0,
+          pbsCount: 0,
+          wopLookups: lookups,
+          pbsEquivalents: lookups * c.pbsEquivalentsPerLookup,
+        };
+        timings.push(timing);
+        onProgress?.({ ...base, phase: 'done', timing });
+        continue;
+      }
+      const acc = engine.dotSparse(x, repeatCsr(stage.weights, count), repeat(stage.offset, count));
+      const t1 = performance.now();
+      if (x !== inputs || options.releaseInputs) x.dispose();
+      let pbsMs = 0;
+      let extractMs = 0;
+      if (stage.tables) {
+        const r = await lookupOutputs(engine, plan.circuit.bits, stage, acc, 0, onProgress && { onProgress, at: base });
+        x = r.outputs;
+        extractMs = r.extractMs;
+        pbsMs = performance.now() - t1;
+      } else {
+        x = acc;
+      }
+      const timing: StageTiming = {
+        name: stage.name,
+        outputs: stage.outputSize * count,
+        linearMs: t1 - t0,
+        pbsMs,
+        extractMs,
+        pbsCount: stage.pbs * count,
+      };
+      timings.push(timing);
+      onProgress?.({ ...base, phase: 'done', timing });
+    }
+    if (tensor) {
+      x = tensor.take();
+      tensor = null;
+    }
+  } finally {
+    tensor?.dispose();
+    if (spillFolder) rmSync(spillFolder, { recursive: true, force: true });
+  }
+  return { outputs: x, count, stages: timings, totalMs: performance.now() - start };
+}
+
+/** A fresh folder for this execution's spill files inside `dir`; a clear error when `dir` is not a writable folder. */
+function makeSpillFolder(dir: string): string {
+  try {
+    return mkdtempSync(join(dir, 'fhenet-spill-'));
+  } catch (e) {
+    throw new Error(`bands.spillDir: cannot create a spill folder in ${dir} (${(e as Error).message}); expected an existing writable folder`);
+  }
+}

@@ -1,0 +1,60 @@
+// The server of encrypted inference: a circuit and evaluation keys, nothing else. It imports no
+// client module, so it cannot hold or reach a secret key.
+import type { Circuit } from '@fhenet/circuit';
+import type { TfheParameterSet } from '@fhenet/params';
+import { LweCiphertextBatch, ServerEngine, type EvaluationKeys, type PackingKeys, type ProgressCallback, type SeededEvaluationKeys, type SeededPackingKeys } from '@fhenet/engine';
+import { executePlan, type ExecuteOptions, type ExecutionResult, type InferenceProgress } from './execute.js';
+import { planCircuit, type CircuitPlan } from './plan.js';
+
+export class InferenceServer {
+  readonly plan: CircuitPlan;
+  readonly engine: ServerEngine;
+  /** `packingKeys`: required when the circuit has CRT lookups (WoP-PBS), refused otherwise. */
+  constructor(circuit: Circuit, keys: EvaluationKeys, packingKeys: PackingKeys | null = null) {
+    this.plan = planCircuit(circuit);
+    const needs = this.plan.wopLookupsPerSample > 0;
+    if (needs && !packingKeys) {
+      throw new Error(
+        `circuit "${circuit.name}" has CRT stages with WoP lookups: the server needs the client's packing keyswitching (PFKS) keys besides the evaluation keys ` +
+          '(key folder v2 file pfks-keys.seeded.bin, or InferenceClient.generateSeededPackingKeys())',
+      );
+    }
+    if (!needs && packingKeys) throw new Error(`circuit "${circuit.name}" has no WoP lookups: packing keyswitching keys are not expected`);
+    // Refuses keys of another parameter set (the PFKS keys: another WoP set, by the WoP fingerprint).
+    this.engine = new ServerEngine(this.plan.params, keys, packingKeys);
+  }
+  /** From the compressed transfer forms (expands the masks, converts to Fourier form). */
+  static async fromSeeded(circuit: Circuit, seeded: SeededEvaluationKeys, onProgress?: ProgressCallback, seededPacking?: SeededPackingKeys | null): Promise<InferenceServer> {
+    const keys = await seeded.decompress(onProgress);
+    let packing: PackingKeys | null = null;
+    try {
+      packing = seededPacking ? await seededPacking.expand() : null;
+      return new InferenceServer(circuit, keys, packing);
+    } catch (e) {
+      keys.dispose();
+      packing?.dispose();
+      throw e;
+    }
+  }
+  get params(): TfheParameterSet {
+    return this.plan.params;
+  }
+  /** Reads a serialized ciphertext batch, refusing other parameter sets or corrupt bytes. */
+  readInputs(bytes: Uint8Array): LweCiphertextBatch {
+    const batch = LweCiphertextBatch.deserialize(bytes, this.plan.params);
+    if (batch.count === 0 || batch.count % this.plan.inputSize !== 0) {
+      const n = batch.count;
+      batch.dispose();
+      throw new Error(`inputs: expected a multiple of ${this.plan.inputSize} ciphertexts (one sample each), got ${n}`);
+    }
+    return batch;
+  }
+  /** Runs the circuit on `inputs` (held by the caller); `options.bands` runs padded stages in bands. */
+  infer(inputs: LweCiphertextBatch, onProgress?: InferenceProgress, options: Pick<ExecuteOptions, 'bands'> = {}): Promise<ExecutionResult> {
+    return executePlan(this.engine, this.plan, inputs, onProgress, options);
+  }
+  dispose(): void {
+    this.engine.keys?.dispose();
+    this.engine.packingKeys?.dispose();
+  }
+}
