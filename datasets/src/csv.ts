@@ -93,13 +93,14 @@ export function readCsvTable(path: string, labelColumn?: string | number): CsvTa
   const body = hasHeader ? records.slice(1) : records;
   const bodyLines = hasHeader ? lines.slice(1) : lines;
   if (body.length === 0) throw new DatasetFormatError(path, 'rows', 'at least one data row after the header', 'none');
-  const name = (j: number) => (header ? JSON.stringify(header[j]) : `${j}`);
+  // A non-number in a feature column is often the label: say which column is taken as the label.
+  const name = (j: number) => `${header ? JSON.stringify(header[j]) : j} (a feature; the label column is ${header ? JSON.stringify(header[label]) : label}, set by --label-column)`;
   const n = width - 1;
   const features = new Float64Array(body.length * n);
   const pick = Array.from({ length: width }, (_, j) => j).filter((j) => j !== label);
   body.forEach((r, i) => numbers(r, pick, features, i * n, path, bodyLines[i]!, name));
   const labels = body.map((r, i) => {
-    if (r[label] === '') throw new DatasetFormatError(path, `line ${bodyLines[i]}, column ${name(label)} (label)`, 'a class name or index', '"" (an empty field)');
+    if (r[label] === '') throw new DatasetFormatError(path, `line ${bodyLines[i]}, column ${header ? JSON.stringify(header[label]) : label} (the label)`, 'a class name or index', '"" (an empty field)');
     return r[label]!;
   });
   const featureNames = pick.map((j) => (header ? header[j]! : `column ${j}`));

@@ -268,12 +268,15 @@ export interface LoadDataOptions {
 /**
  * Reads a data source into training and test sets of bytes, with its description. Labels become
  * class indices (names sorted, or folder names, or the indices as stored); values become bytes by
- * the domain's encoding, fitted on the training split unless `options.domain` gives one.
+ * the domain's encoding, fitted on the training split unless `options.domain` gives one. Without
+ * `test`: the source's own test part when it has one (a data set's, an IDX folder's t10k files,
+ * an .npz's x_test), else DEFAULT_TEST_SPLIT.
  */
-export function loadData(source: DataSource, test: TestSource = DEFAULT_TEST_SPLIT, options: LoadDataOptions = {}): LoadedData {
+export function loadData(source: DataSource, testSource?: TestSource, options: LoadDataOptions = {}): LoadedData {
   const src = resolveSource(source);
-  if (src.format === 'dataset') return loadNamed(src, test, options);
+  if (src.format === 'dataset') return loadNamed(src, testSource ?? { kind: 'included' }, options);
   const read = readSource(src);
+  const test: TestSource = testSource ?? (read.test ? { kind: 'included' } : DEFAULT_TEST_SPLIT);
   let train = read.train;
   // Classes of the whole source, before any split: a class held out by chance is still a class.
   const classNames = options.domain ? [...options.domain.classNames] : classNamesOf(train);
@@ -295,22 +298,42 @@ export function loadData(source: DataSource, test: TestSource = DEFAULT_TEST_SPL
   if (testRaw.sampleShape.join('x') !== train.sampleShape.join('x')) {
     throw new DatasetFormatError(testRaw.source, 'sample shape', `${train.sampleShape.join('x')} (as the training data ${train.source})`, testRaw.sampleShape.join('x'));
   }
-  const channels = channelsOf(train.sampleShape);
-  const encoding = options.domain?.encoding ?? (train.values instanceof Uint8Array ? { kind: 'bytes' as const } : fitMinMax(train.values, channels));
-  if (options.limit !== undefined && options.limit < train.count) train = pick(train, Uint32Array.from({ length: options.limit }, (_, i) => i));
-  const name = basename(src.path, extname(src.path));
-  const trainSet = imageDataset(name, 'train', train, encode(train, encoding), resolveLabels(train, classNames), classNames);
-  const testSet = imageDataset(name, 'test', testRaw, encode(testRaw, encoding), resolveLabels(testRaw, classNames), classNames);
+  const { data: trainSet, domain } = finish(src, train, classNames, options);
+  const testSet = imageDataset(trainSet.name, 'test', testRaw, encode(testRaw, domain.encoding), resolveLabels(testRaw, classNames), classNames);
+  return { train: trainSet, test: testSet, description: describe(domain, src, test, trainSet, testSet) };
+}
+
+/** The training samples of `raw` (the first options.limit), encoded and labelled, and their domain. */
+function finish(src: { format: DataFormat; path: string }, raw: RawSamples, classNames: readonly string[], options: LoadDataOptions): { data: ImageDataset; domain: DataDomain } {
+  const channels = channelsOf(raw.sampleShape);
+  const encoding = options.domain?.encoding ?? (raw.values instanceof Uint8Array ? { kind: 'bytes' as const } : fitMinMax(raw.values, channels));
+  const kept = options.limit !== undefined && options.limit < raw.count ? pick(raw, Uint32Array.from({ length: options.limit }, (_, i) => i)) : raw;
+  const data = imageDataset(basename(src.path, extname(src.path)), 'train', kept, encode(kept, encoding), resolveLabels(kept, classNames), classNames);
   const domain = withFingerprint({
     origin: src.format,
-    layout: train.layout,
-    sampleShape: train.sampleShape,
+    layout: raw.layout,
+    sampleShape: raw.sampleShape,
     classNames,
-    ...(train.columns ? { columns: train.columns } : {}),
-    ...(train.labelColumn !== undefined ? { labelColumn: train.labelColumn } : {}),
+    ...(raw.columns ? { columns: raw.columns } : {}),
+    ...(raw.labelColumn !== undefined ? { labelColumn: raw.labelColumn } : {}),
     encoding,
   });
-  return { train: trainSet, test: testSet, description: describe(domain, src, test, trainSet, testSet) };
+  return { data, domain };
+}
+
+/**
+ * Every training sample of a source (no test split: calibration data), encoded and labelled by
+ * `options.domain` when given, with the domain they make: compare it with a graph's (domainMismatch)
+ * before using them for it.
+ */
+export function loadSamples(source: DataSource, options: LoadDataOptions = {}): { data: ImageDataset; domain: DataDomain } {
+  const src = resolveSource(source);
+  if (src.format === 'dataset') {
+    const l = loadNamed(src, { kind: 'included' }, options, false);
+    return { data: l.train, domain: l.description.domain };
+  }
+  const { train } = readSource(src);
+  return finish(src, train, options.domain ? options.domain.classNames : classNamesOf(train), options);
 }
 
 function describe(domain: DataDomain, source: DataSource, test: TestSource, train: ImageDataset, testSet: ImageDataset): DataDescription {
@@ -335,12 +358,14 @@ function pick(s: RawSamples, indices: ArrayLike<number>): RawSamples {
 }
 
 /** A built-in data set (MNIST, CIFAR): bytes, its own test split unless a fraction is asked for. */
-function loadNamed(src: { format: 'dataset'; name: DatasetName }, test: TestSource, options: LoadDataOptions): LoadedData {
+function loadNamed(src: { format: 'dataset'; name: DatasetName }, test: TestSource, options: LoadDataOptions, withTest = true): LoadedData {
   if (!(DATASET_NAMES as readonly string[]).includes(src.name)) throw new RangeError(`data set: expected one of ${DATASET_NAMES.join(', ')}, got ${String(src.name)}`);
   if (test.kind === 'files') throw new RangeError(`test data: a built-in data set (${src.name}) uses its own test split or a fraction of its training split`);
-  let train = loadDataset(src.name, { split: 'train' });
+  let train = loadDataset(src.name, { split: 'train', ...(withTest || options.limit === undefined ? {} : { limit: options.limit }) });
   let testSet: ImageDataset;
-  if (test.kind === 'split') {
+  if (!withTest) {
+    testSet = { ...train, count: 0, images: new Uint8Array(0), labels: new Uint8Array(0), split: 'test' };
+  } else if (test.kind === 'split') {
     const nTest = Math.round(train.count * test.fraction);
     const order = shuffledIndices(train.count, test.seed);
     testSet = { ...subset(train, order.slice(0, nTest).sort()), split: 'test' };

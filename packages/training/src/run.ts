@@ -3,7 +3,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadDataset, type DatasetName } from '@fhenet/datasets';
+import { loadData, type DataDescription, type DatasetName, type DataSource, type TestSource } from '@fhenet/datasets';
 import { initBackend, type BackendName } from './backend/setup.js';
 import { modelToGraph } from './export/to-graph.js';
 import { graphAccumulators, type LayerAccumulator } from './format/accumulators.js';
@@ -14,7 +14,12 @@ import type { RangeMode } from './layers/common.js';
 
 export interface RunOptions {
   readonly model: ModelName;
-  readonly dataset: DatasetName;
+  /** A built-in data set (default mnist), unless `data` names the user's files. */
+  readonly dataset?: DatasetName;
+  /** The user's data (docs/datasets.md, "Your own data"); recorded with the graph (format v2 `data`). */
+  readonly data?: DataSource;
+  /** Test samples: default the source's own test part, else a seeded 20% split (loadData). */
+  readonly test?: TestSource;
   readonly weightBits: number;
   readonly actBits: number;
   readonly inputBits?: number;
@@ -53,7 +58,8 @@ export interface RunResult {
   readonly graphPath?: string;
 }
 
-export function runName(o: Pick<RunOptions, 'dataset' | 'model' | 'range' | 'activeSynapses' | 'accumulatorBits' | 'width'>): string {
+/** `<data>-<model>[-w<width>]-<range>-<pruning>`; `<data>` is the data set name or the data file's name. */
+export function runName(o: Pick<RunOptions, 'model' | 'range' | 'activeSynapses' | 'accumulatorBits' | 'width'> & { readonly dataset: string }): string {
   const prune = o.activeSynapses !== undefined ? `${o.activeSynapses}` : o.accumulatorBits !== undefined ? `acc${o.accumulatorBits}` : 'all';
   const width = o.width === undefined || o.width === 1 ? '' : `-w${o.width}`;
   return `${o.dataset}-${o.model}${width}-${o.range}-${prune}`;
@@ -66,12 +72,13 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
   }
   const backend = await initBackend({ ...(o.backend ? { backend: o.backend } : {}), threads: o.threads ?? 1 });
   log(`backend: ${backend.backend} (${backend.threads} thread)`);
-  const trainSet = loadDataset(o.dataset, { split: 'train', ...(o.trainLimit ? { limit: o.trainLimit } : {}) });
-  const testSet = loadDataset(o.dataset, { split: 'test' });
-  const name = runName(o);
+  const loaded = loadData(o.data ?? { format: 'dataset', name: o.dataset ?? 'mnist' }, o.test, o.trainLimit ? { limit: o.trainLimit } : {});
+  const { train: trainSet, test: testSet } = loaded;
+  const data: DataDescription = loaded.description;
+  const name = runName({ ...o, dataset: trainSet.name });
   const model = buildModel({
     model: o.model,
-    inputShape: [trainSet.height, trainSet.width, trainSet.channels],
+    inputShape: data.domain.sampleShape,
     numClasses: trainSet.numClasses,
     seed: o.seed,
     weightBits: o.weightBits,
@@ -83,7 +90,8 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
   });
   const pruning: PruningTarget | undefined =
     o.activeSynapses !== undefined ? { activeSynapses: o.activeSynapses } : o.accumulatorBits !== undefined ? { accumulatorBits: o.accumulatorBits } : undefined;
-  log(`${name}: ${trainSet.count} training images, ${testSet.count} test images, ${model.countParams()} parameters`);
+  const what = data.domain.layout === 'table' ? `rows of ${data.domain.sampleShape[0]} features` : `${data.domain.sampleShape.join('x')} images`;
+  log(`${name}: ${trainSet.count} training and ${testSet.count} test ${what}, ${data.domain.classNames.length} classes, ${model.countParams()} parameters`);
   // With `out`, the graph and card are exported after every epoch too (marked partial), so a run
   // cut off by a deadline still leaves the last finished epoch's model.
   const pruneTargetsOf = (m: typeof model) => Object.fromEntries([...pruneTargets(m, pruning)].map(([l, k]) => [l.name, k]));
@@ -91,7 +99,7 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
     if (o.out === undefined || e.epoch === e.epochs) return; // the final export follows at once
     const partial = { epochs: e.epoch, secondsPerEpoch: e.seconds, samplesPerSecond: e.samplesPerSecond };
     const t = trainingRecord(e.testAccuracy, pruneTargetsOf(model), partial, `partial: epoch ${e.epoch} of ${o.epochs}`);
-    const g = modelToGraph(model, { name, inputDivisor: 255, training: t });
+    const g = { ...modelToGraph(model, { name, inputDivisor: 255, training: t }), data };
     saveTrainedGraph(o.out, g);
     writeFileSync(join(o.out, 'README.md'), modelCard(name, t, graphAccumulators(g)));
     log(`epoch ${e.epoch}: exported ${o.out} (partial run)`);
@@ -103,7 +111,7 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
     status: string | null,
   ) => ({
     model: o.model,
-    dataset: o.dataset,
+    dataset: trainSet.name,
     width: o.width ?? 1,
     weightBits: o.weightBits,
     actBits: o.actBits,
@@ -141,7 +149,7 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
       ...(o.checkpointDir ? { checkpointDir: o.checkpointDir } : {}),
     });
     const training = trainingRecord(r.testAccuracy, r.pruneTargets, { epochs: o.epochs, secondsPerEpoch: r.secondsPerEpoch, samplesPerSecond: r.samplesPerSecond }, null);
-    const graph = modelToGraph(model, { name, inputDivisor: 255, training });
+    const graph = { ...modelToGraph(model, { name, inputDivisor: 255, training }), data };
     const accumulators = graphAccumulators(graph);
     let graphPath: string | undefined;
     if (o.out !== undefined) {
