@@ -19,7 +19,7 @@ export { batches, oneHot, subset } from './batches.js';
 export type { DataDomain, DataLayout, InputEncoding, ChannelStats, Fail } from './domain.js';
 export { channelsOf, channelStats, dataDomainFromJson, domainMismatch, encodeValues, statsDrift, withFingerprint } from './domain.js';
 export type { DataFormat, DataSource, TestSource, DataDescription, LoadedData, LoadDataOptions, InputSamples } from './sources.js';
-export { DATA_FORMATS, DEFAULT_TEST_SPLIT, dataDescriptionFromJson, detectFormat, loadData, loadSamples, readInputSamples, resolveSource } from './sources.js';
+export { DATA_FORMATS, DEFAULT_TEST_SPLIT, DomainMismatchError, dataDescriptionFromJson, detectFormat, loadData, loadSamples, readInputSamples, resolveSource } from './sources.js';
 export type { NpyArray } from './npy.js';
 export { readNpy, readNpz } from './npy.js';
 export type { CsvTable } from './csv.js';

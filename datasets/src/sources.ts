@@ -11,6 +11,7 @@ import {
   channelStats,
   channelsOf,
   dataDomainFromJson,
+  domainMismatch,
   encodeValues,
   fitMinMax,
   withFingerprint,
@@ -307,8 +308,6 @@ export function loadData(source: DataSource, testSource?: TestSource, options: L
 function finish(src: { format: DataFormat; path: string }, raw: RawSamples, classNames: readonly string[], options: LoadDataOptions): { data: ImageDataset; domain: DataDomain } {
   const channels = channelsOf(raw.sampleShape);
   const encoding = options.domain?.encoding ?? (raw.values instanceof Uint8Array ? { kind: 'bytes' as const } : fitMinMax(raw.values, channels));
-  const kept = options.limit !== undefined && options.limit < raw.count ? pick(raw, Uint32Array.from({ length: options.limit }, (_, i) => i)) : raw;
-  const data = imageDataset(basename(src.path, extname(src.path)), 'train', kept, encode(kept, encoding), resolveLabels(kept, classNames), classNames);
   const domain = withFingerprint({
     origin: src.format,
     layout: raw.layout,
@@ -318,13 +317,29 @@ function finish(src: { format: DataFormat; path: string }, raw: RawSamples, clas
     ...(raw.labelColumn !== undefined ? { labelColumn: raw.labelColumn } : {}),
     encoding,
   });
+  // Data of another domain cannot even be encoded by the given one: say why, before trying.
+  const why = options.domain ? domainMismatch(options.domain, domain) : null;
+  if (why) throw new DomainMismatchError(src.path, why);
+  const kept = options.limit !== undefined && options.limit < raw.count ? pick(raw, Uint32Array.from({ length: options.limit }, (_, i) => i)) : raw;
+  const data = imageDataset(basename(src.path, extname(src.path)), 'train', kept, encode(kept, encoding), resolveLabels(kept, classNames), classNames);
   return { data, domain };
+}
+
+/** Data read for a domain (LoadDataOptions.domain) that is not of that domain; `why` names the first difference. */
+export class DomainMismatchError extends Error {
+  constructor(
+    readonly source: string,
+    readonly why: string,
+  ) {
+    super(`${source}: not the expected data domain: ${why}`);
+    this.name = 'DomainMismatchError';
+  }
 }
 
 /**
  * Every training sample of a source (no test split: calibration data), encoded and labelled by
- * `options.domain` when given, with the domain they make: compare it with a graph's (domainMismatch)
- * before using them for it.
+ * `options.domain` when given (DomainMismatchError when they are not of that domain), with the
+ * domain they make.
  */
 export function loadSamples(source: DataSource, options: LoadDataOptions = {}): { data: ImageDataset; domain: DataDomain } {
   const src = resolveSource(source);

@@ -5,6 +5,7 @@ import {
   channelStats,
   channelsOf,
   DATASET_NAMES,
+  DomainMismatchError,
   domainMismatch,
   loadData,
   loadSamples,
@@ -48,15 +49,24 @@ export function describeSource(s: DataSource): string {
  */
 export function namedCalibration(graph: TrainedGraph, source: DataSource, limit: number, force: boolean): ImageDataset {
   const domain = graph.data?.domain;
-  const { data, domain: got } = loadSamples(source, { ...(domain ? { domain } : {}), limit });
   const what = describeSource(source);
+  const notTheDomain = (why: string) =>
+    new Error(`calibration data ${what} is not the domain graph "${graph.name}" was trained on (${describeSource(graph.data!.source)}): ${why}; calibrate on data like the training data, or leave --calibration out to use the graph's own`);
+  let loaded: ReturnType<typeof loadSamples>;
+  try {
+    loaded = loadSamples(source, { ...(domain ? { domain } : {}), limit });
+  } catch (e) {
+    if (e instanceof DomainMismatchError) throw notTheDomain(e.why);
+    throw e;
+  }
+  const { data, domain: got } = loaded;
   const shape = sampleShape(data);
   if (shape.join(',') !== graph.inputShape.join(',')) {
     throw new Error(`calibration data ${what}: samples of shape [${shape.join(', ')}], but graph "${graph.name}" reads [${graph.inputShape.join(', ')}]`);
   }
   if (graph.data && domain) {
     const why = domainMismatch(domain, got);
-    if (why) throw new Error(`calibration data ${what} is not the domain graph "${graph.name}" was trained on (${describeSource(graph.data.source)}): ${why}; calibrate on data like the training data, or leave --calibration out to use the graph's own`);
+    if (why) throw notTheDomain(why);
     const drift = statsDrift(graph.data.stats, channelStats(data.images, channelsOf(domain.sampleShape)), data.count);
     if (drift.length > 0 && !force) {
       throw new Error(

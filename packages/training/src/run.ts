@@ -76,9 +76,14 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
   const { train: trainSet, test: testSet } = loaded;
   const data: DataDescription = loaded.description;
   const name = runName({ ...o, dataset: trainSet.name });
+  // Batch-norm moving statistics must settle within the run: a small data set trains few steps,
+  // and at the zoo's 0.99 its test-time statistics would still be near their initial values.
+  const steps = o.epochs * Math.ceil(trainSet.count / o.batchSize);
+  const bnMomentum = Math.min(0.99, Math.max(0.5, 1 - 10 / steps));
   const model = buildModel({
     model: o.model,
     inputShape: data.domain.sampleShape,
+    bnMomentum,
     numClasses: trainSet.numClasses,
     seed: o.seed,
     weightBits: o.weightBits,
@@ -125,6 +130,7 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
     batchSize: o.batchSize,
     learningRate: o.learningRate,
     seed: o.seed,
+    bnMomentum,
     trainImages: trainSet.count,
     testAccuracy,
     testImages: testSet.count,

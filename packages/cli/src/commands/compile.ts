@@ -3,7 +3,7 @@
 // accuracy of every rounding priced, and writes the circuit file. No logic here.
 import type { CommandModule } from 'yargs';
 import type { CompileReport, Sizing } from '@fhenet/compiler';
-import { DATASET_NAMES, type DatasetName, type DataSource, type ImageDataset } from '@fhenet/datasets';
+import { DATASET_NAMES, detectFormat, type DatasetName, type DataSource, type ImageDataset } from '@fhenet/datasets';
 import { loadTrainedGraph } from '@fhenet/training/format';
 import { dataSource } from '../data-args.js';
 import { describeSource, namedCalibration, ownData } from '../graph-data.js';
@@ -107,9 +107,9 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
         ? { format: 'dataset', name: a.calibration as DatasetName }
         : dataSource(
             a.calibration,
-            graph.data && graph.data.source.format !== 'dataset' ? graph.data.source.format : undefined,
+            undefined, // its own format: another one is another domain, refused below with the reason
             a['calibration-labels'],
-            graph.data?.source.format === 'csv' && graph.data.source.labelColumn !== undefined ? String(graph.data.source.labelColumn) : undefined,
+            graph.data?.source.format === 'csv' && graph.data.source.labelColumn !== undefined && detectFormat(a.calibration) === 'csv' ? String(graph.data.source.labelColumn) : undefined,
           );
       calibration = namedCalibration(graph, source, a['calibration-count'], a['force-calibration']);
       calibrationWhat = `${calibration.count} samples of ${describeSource(source)} (--calibration)`;
