@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { DatasetFormatError } from './errors.js';
+import { DatasetFormatError, DatasetMissingError } from './errors.js';
 
 export interface CsvTable {
   readonly source: string;
@@ -37,9 +37,15 @@ interface Parsed {
 
 function parseFile(path: string): Parsed {
   const delimiter = extname(path).toLowerCase() === '.tsv' ? '\t' : ',';
+  let text: Buffer;
+  try {
+    text = readFileSync(path);
+  } catch {
+    throw new DatasetMissingError(path, `data file ${path} does not exist or cannot be read`);
+  }
   let rows: { record: string[]; info: { lines: number } }[];
   try {
-    rows = parse(readFileSync(path), { delimiter, bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true }) as never;
+    rows = parse(text, { delimiter, bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true }) as never;
   } catch (e) {
     throw new DatasetFormatError(path, 'CSV syntax', 'comma-separated fields (tab-separated for .tsv), "quoted" where they hold the delimiter', (e as Error).message);
   }

@@ -175,12 +175,18 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
       const chosen = candidates[i] === circuit;
       console.log(
         `  round bits [${c.roundBits.join(', ')}]${crt ? ' (CRT)' : ''}: ${pct(r.accuracy)}` +
-          (candidates[i] === unrounded ? '' : ` (${(100 * (base.accuracy - r.accuracy)).toFixed(2)} points below unrounded; same class on ${same}/${n})`) +
+          (candidates[i] === unrounded ? '' : ` (${signed(100 * (r.accuracy - base.accuracy))} points vs unrounded; same class on ${same}/${n})`) +
           (chosen ? '  <- this circuit' : ''),
       );
     });
   },
 };
+
+/** "+1.25" / "-0.83" / "0.00". */
+function signed(x: number): string {
+  const v = x.toFixed(2);
+  return x > 0 && v !== '0.00' ? `+${v}` : v === '-0.00' ? '0.00' : v;
+}
 
 /** The loud warning of a compile without calibration data, with what worst-case sizing costs. */
 function noCalibrationWarning(why: string, report: CompileReport | undefined): string {
