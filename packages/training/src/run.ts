@@ -106,7 +106,7 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
     const t = trainingRecord(e.testAccuracy, pruneTargetsOf(model), partial, `partial: epoch ${e.epoch} of ${o.epochs}`);
     const g = { ...modelToGraph(model, { name, inputDivisor: 255, training: t }), data };
     saveTrainedGraph(o.out, g);
-    writeFileSync(join(o.out, 'README.md'), modelCard(name, t, graphAccumulators(g)));
+    writeFileSync(join(o.out, 'README.md'), modelCard(name, t, graphAccumulators(g), data));
     log(`epoch ${e.epoch}: exported ${o.out} (partial run)`);
   };
   const trainingRecord = (
@@ -160,7 +160,7 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
     let graphPath: string | undefined;
     if (o.out !== undefined) {
       graphPath = saveTrainedGraph(o.out, graph);
-      writeFileSync(join(o.out, 'README.md'), modelCard(name, training, accumulators));
+      writeFileSync(join(o.out, 'README.md'), modelCard(name, training, accumulators, data));
       log(`wrote ${graphPath}`);
     }
     return {
@@ -178,7 +178,18 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
   }
 }
 
-function modelCard(name: string, t: Record<string, unknown>, accs: LayerAccumulator[]): string {
+/** Where the data came from and what a sample is, for the model card. */
+function dataLine(d: DataDescription): string {
+  const s = d.source;
+  const from = s.format === 'dataset' ? s.name : s.format === 'npy' ? `${s.path} (labels ${s.labels})` : `${s.path} (${s.format})`;
+  const test = d.test.kind === 'included' ? 'its own test part' : d.test.kind === 'files' ? `test files ${'path' in d.test.source ? d.test.source.path : d.test.source.name}` : `a ${d.test.fraction} split (seed ${d.test.seed})`;
+  const what = d.domain.layout === 'table' ? `rows of ${d.domain.sampleShape[0]} features` : `${d.domain.sampleShape.join('x')} images`;
+  const enc = d.domain.encoding.kind === 'bytes' ? 'bytes / 255' : 'per-feature min-max to bytes, / 255';
+  const names = d.domain.classNames.slice(0, 10).join(', ') + (d.domain.classNames.length > 10 ? ', ...' : '');
+  return `- Data: ${from}, ${d.trainSamples} training and ${d.testSamples} test ${what} (test: ${test}); inputs ${enc}; classes: ${names} (domain ${d.domain.fingerprint.slice(0, 12)})`;
+}
+
+function modelCard(name: string, t: Record<string, unknown>, accs: LayerAccumulator[], data: DataDescription): string {
   const pct = ((t.testAccuracy as number) * 100).toFixed(2);
   return `# ${name}
 
@@ -186,9 +197,10 @@ Trained by \`@fhenet/training\` on ${String(t.date)}.
 
 - Command: \`${String(t.command ?? '(library call)')}\`
 ${t.status ? `- **Status: ${String(t.status)}** (exported after the last finished epoch)\n` : ''}- Model: ${String(t.model)}${t.width !== undefined && t.width !== 1 ? ` (width x${String(t.width)})` : ''} on ${String(t.dataset)}; ${String(t.weightBits)}-bit weights, ${String(t.actBits)}-bit activations, ${String(t.inputBits)}-bit input, ${String(t.range)} range
+${dataLine(data)}
 - Pruning: ${JSON.stringify(t.pruning)} → active synapses per layer ${JSON.stringify(t.pruneTargets)}
-- Training: ${String(t.epochs)} epochs${t.plannedEpochs !== t.epochs ? ` of ${String(t.plannedEpochs)} planned` : ''}, batch ${String(t.batchSize)}, Adam lr ${String(t.learningRate)} (cosine), seed ${String(t.seed)}, ${String(t.trainImages)} images, backend ${String(t.backend)}
-- **Test accuracy (fake-quantized, ${String(t.testImages)} test images): ${pct}%**
+- Training: ${String(t.epochs)} epochs${t.plannedEpochs !== t.epochs ? ` of ${String(t.plannedEpochs)} planned` : ''}, batch ${String(t.batchSize)}, Adam lr ${String(t.learningRate)} (cosine), seed ${String(t.seed)}, ${String(t.trainImages)} samples, backend ${String(t.backend)}
+- **Test accuracy (fake-quantized, ${String(t.testImages)} test samples): ${pct}%**
 - Speed: ${(t.secondsPerEpoch as number).toFixed(1)} s/epoch, ${Math.round(t.samplesPerSecond as number)} samples/s (training step incl. pruning, excl. evaluation)
 
 Worst-case accumulators (exact, from the integer weights and input ranges):
