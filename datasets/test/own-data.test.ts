@@ -5,8 +5,10 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
+import jpeg from 'jpeg-js';
 import {
   dataDescriptionFromJson,
+  decodeImage,
   dataDomainFromJson,
   detectFormat,
   domainMismatch,
@@ -181,6 +183,20 @@ describe('image class folders', () => {
     expect(m.description.domain.sampleShape).toEqual([2, 2, 3]);
     const px = m.train.images.subarray(0, 12);
     for (let p = 0; p < 4; p++) expect([px[3 * p + 1], px[3 * p + 2]]).toEqual([px[3 * p], px[3 * p]]);
+  });
+
+  it('decodes JPEG files too (told apart by signature), and names a file that is neither', () => {
+    const dir = tempDir('jpg');
+    const rgba = new Uint8Array(4 * 4 * 4).map((_, i) => (i % 4 === 3 ? 255 : i % 4 === 0 ? 200 : 40));
+    writeFileSync(join(dir, 'red.jpg'), jpeg.encode({ data: rgba, width: 4, height: 4 }, 95).data);
+    const img = decodeImage(join(dir, 'red.jpg'));
+    expect([img.height, img.width, img.channels]).toEqual([4, 4, 3]);
+    for (let p = 0; p < 16; p++) {
+      expect(Math.abs(img.pixels[3 * p]! - 200)).toBeLessThan(8);
+      expect(Math.abs(img.pixels[3 * p + 1]! - 40)).toBeLessThan(8);
+    }
+    writeFileSync(join(dir, 'fake.png'), 'GIF89a...');
+    expect(() => decodeImage(join(dir, 'fake.png'))).toThrow(`${join(dir, 'fake.png')}: image: expected a PNG or JPEG image, got neither (starts 47 49 46 38)`);
   });
 
   it('refuses images of mixed sizes, naming the odd file', () => {

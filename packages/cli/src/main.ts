@@ -18,8 +18,10 @@ try {
     .fail((message, error, y) => {
       reported = true;
       if (error === undefined || error === null) {
+        // yargs would go on to run the command after a failed validation (an unknown option): stop
+        // here, as its default handler does.
         console.error(`${y.help()}\n\n${message}`);
-        process.exitCode = 1;
+        process.exit(1);
       } else report(error);
     })
     .parseAsync();
