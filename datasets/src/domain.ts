@@ -2,7 +2,10 @@
 // reads (the "domain"), recorded with a trained graph and its circuit so that compile, encrypt and
 // predict treat new data exactly as training did, and refuse data of another domain.
 
-import { createHash } from 'node:crypto';
+// No Node built-in here: the browser client reads circuits, and their `data`, with this module
+// (@fhenet/datasets/domain); SHA-256 is @noble/hashes'.
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { DatasetFormatError } from './errors.js';
 
 /** Images ([h, w, c] pixels) or tables ([n] numeric features per row). */
@@ -57,7 +60,7 @@ function canonical(d: DomainFields): string {
 }
 
 export function withFingerprint(d: DomainFields): DataDomain {
-  return { ...d, fingerprint: createHash('sha256').update(canonical(d)).digest('hex') };
+  return { ...d, fingerprint: bytesToHex(sha256(utf8ToBytes(canonical(d)))) };
 }
 
 /**

@@ -5,4 +5,5 @@ const unavailable = (name: string) => () => {
 };
 export const readFileSync = unavailable('fs.readFileSync');
 export const writeFileSync = unavailable('fs.writeFileSync');
+export const renameSync = unavailable('fs.renameSync');
 export const createHash = unavailable('crypto.createHash');

@@ -1,9 +1,8 @@
 // The circuit file (docs/circuit-format.md): JSON with base64 integer arrays. The reader validates
 // every field and the consistency between stages before returning, naming the field on failure.
 
-import { readFileSync } from 'node:fs';
-import writeFileAtomic from 'write-file-atomic';
-import { dataDomainFromJson } from '@fhenet/datasets';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dataDomainFromJson } from '@fhenet/datasets/domain';
 import { assertQuantParams, type IntRange, type QuantParams } from '@fhenet/quantization';
 import { assertParameterSet, assertWopParameterSet, residueBits, type TfheParameterSet } from '@fhenet/params';
 import { CircuitFormatError, show } from '../errors.js';
@@ -83,9 +82,15 @@ function linearToJson(op: LinearOp): unknown {
   }
 }
 
-/** Writes the circuit atomically (temp file + rename): a crash leaves the old file or the new one. */
+/**
+ * Writes the circuit atomically (a temporary file, then a rename): a crash leaves the old file or
+ * the new one, never half of one. node:fs only, not write-file-atomic: the browser page bundles
+ * this module (with node:fs stubbed, runtime/web/node-stub.ts).
+ */
 export function saveCircuit(path: string, circuit: Circuit): void {
-  writeFileAtomic.sync(path, `${JSON.stringify(circuitToJson(circuit))}\n`);
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(circuitToJson(circuit))}\n`);
+  renameSync(tmp, path);
 }
 
 export function loadCircuit(path: string): Circuit {

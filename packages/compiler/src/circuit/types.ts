@@ -1,7 +1,7 @@
 // The compiled circuit in memory: what the simulator executes and the encrypted runtime will run.
 // docs/circuit-format.md is the reference for every field; circuit/format.ts reads and writes it.
 
-import type { DataDomain } from '@fhenet/datasets';
+import type { DataDomain } from '@fhenet/datasets/domain';
 import type { IntRange, QuantParams } from '@fhenet/quantization';
 import type { TfheParameterSet } from '@fhenet/params';
 import type { ClearStage } from './clear.js';

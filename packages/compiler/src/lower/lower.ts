@@ -6,7 +6,7 @@
 import { quantRange, type IntRange, type QuantParams } from '@fhenet/quantization';
 import { quantizeWeights, type GraphLayer, type TrainedGraph } from '@fhenet/training/format';
 import { windowPlan } from '../circuit/linear.js';
-import type { DataDomain } from '@fhenet/datasets';
+import type { DataDomain } from '@fhenet/datasets/domain';
 import type { Conv2dOp, DenseOp, LinearOp, SumPoolOp } from '../circuit/types.js';
 import { LoweringError } from '../errors.js';
 import { buildChain, type ChainFn, type ChainPrecision, type ChainSpec } from './chain.js';
