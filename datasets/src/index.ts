@@ -18,8 +18,11 @@ export { batches, oneHot, subset } from './batches.js';
 // Your own data: files in, domains (what a sample is and how it is encoded) recorded with models.
 export type { DataDomain, DataLayout, InputEncoding, ChannelStats, Fail } from './domain.js';
 export { channelsOf, channelStats, dataDomainFromJson, domainMismatch, encodeValues, statsDrift, withFingerprint } from './domain.js';
-export type { DataFormat, DataSource, TestSource, DataDescription, LoadedData, LoadDataOptions, InputSamples } from './sources.js';
-export { DATA_FORMATS, DEFAULT_TEST_SPLIT, DomainMismatchError, dataDescriptionFromJson, detectFormat, loadData, loadSamples, readInputSamples, resolveSource } from './sources.js';
+export type { DataFormat, DataSource, TestSource, DataDescription, LoadedData, LoadDataOptions } from './sources.js';
+export { DATA_FORMATS, DEFAULT_TEST_SPLIT, DomainMismatchError, detectFormat, loadData, loadSamples, resolveSource } from './sources.js';
+export { dataDescriptionFromJson } from './description-json.js';
+export type { InputSamples } from './inputs.js';
+export { readInputSamples } from './inputs.js';
 export type { NpyArray } from './npy.js';
 export { readNpy, readNpz } from './npy.js';
 export type { CsvTable } from './csv.js';

@@ -1,31 +1,17 @@
 // Where a data set comes from (a built-in data set by name, or the user's files) and how its
-// training and test samples are read, labelled and encoded; what is recorded of it with a trained
-// graph (DataDescription), and the user's own samples to classify (readInputSamples).
+// training and test samples are read, labelled and encoded into ImageDatasets; what is recorded of
+// it with a trained graph (DataDescription, read back by description-json.ts).
 
-import { readdirSync, readFileSync } from 'node:fs';
-import { basename, extname, join, resolve } from 'node:path';
+import { basename, extname, resolve } from 'node:path';
 import { subset } from './batches.js';
-import { readCsvRows, readCsvTable, isNumberField } from './csv.js';
-import {
-  asObj,
-  channelStats,
-  channelsOf,
-  dataDomainFromJson,
-  domainMismatch,
-  encodeValues,
-  fitMinMax,
-  withFingerprint,
-  type ChannelStats,
-  type DataDomain,
-  type DataLayout,
-  type Fail,
-  type InputEncoding,
-} from './domain.js';
+import { readCsvTable } from './csv.js';
+import { channelStats, channelsOf, domainMismatch, fitMinMax, withFingerprint, type ChannelStats, type DataDomain, type DataLayout } from './domain.js';
 import { DatasetFormatError, DatasetMissingError } from './errors.js';
 import { readIdxFolder } from './idx-folder.js';
-import { convertChannels, decodeImage, decodeImages, isFolder, isImageFile, listImageFolder } from './images.js';
+import { decodeImages, isFolder, listImageFolder } from './images.js';
 import { DATASET_NAMES, loadDataset, type DatasetName } from './load.js';
 import { readNpy, readNpz, type NpyArray } from './npy.js';
+import { checkFinite, classNamesOf, encode, pick, readBytes, resolveLabels, type RawSamples } from './samples.js';
 import { shuffledIndices } from './shuffle.js';
 import type { ImageDataset, Split } from './types.js';
 
@@ -69,25 +55,6 @@ export interface LoadedData {
 /** Held out when a source has no test part and none is named. */
 export const DEFAULT_TEST_SPLIT = { kind: 'split', fraction: 0.2, seed: 1 } as const;
 
-/** Labels as read: class names (CSV text, class folders) or class indices (IDX, .npy). */
-type RawLabels = { readonly names: readonly string[] } | { readonly indices: ArrayLike<number> };
-
-/** Samples as read from one source, before labels are resolved and values encoded. */
-interface RawSamples {
-  readonly source: string;
-  readonly layout: DataLayout;
-  readonly sampleShape: readonly number[];
-  readonly count: number;
-  /** Bytes (IDX, images, uint8 arrays) or other numbers, count x sampleSize, channels last. */
-  readonly values: Uint8Array | Float64Array;
-  readonly labels: RawLabels;
-  /** Names sample i's label in errors, e.g. "line 7, column \"label\"". */
-  readonly where: (i: number) => string;
-  readonly labelSource: string;
-  readonly classNames?: readonly string[];
-  readonly columns?: readonly string[];
-  readonly labelColumn?: number;
-}
 
 /** The format a path holds, from its extension or (folders) its contents. */
 export function detectFormat(path: string): DataFormat {
@@ -114,14 +81,6 @@ export function resolveSource(s: DataSource): DataSource {
   return { ...s, path: resolve(s.path) };
 }
 
-function readBytes(path: string): Uint8Array {
-  try {
-    const b = readFileSync(path);
-    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-  } catch {
-    throw new DatasetMissingError(path, `data file ${path} does not exist or cannot be read`);
-  }
-}
 
 /** Sample shape and layout of an array of samples: [N, n] a table, [N, h, w] gray images, [N, h, w, c] images. */
 function arraySamples(x: NpyArray, y: NpyArray, xSource: string, ySource: string): RawSamples {
@@ -136,9 +95,6 @@ function arraySamples(x: NpyArray, y: NpyArray, xSource: string, ySource: string
   return { source: xSource, layout, sampleShape, count, values: x.data, labels: { indices: y.data }, where: (i) => `label ${i}`, labelSource: ySource };
 }
 
-function checkFinite(values: ArrayLike<number>, source: string, where: (i: number) => string): void {
-  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) throw new DatasetFormatError(source, where(i), 'a finite number', `${values[i]}`);
-}
 
 function npzPair(arrays: Map<string, NpyArray>, path: string, split: Split): RawSamples | undefined {
   const keys = split === 'train' ? (arrays.has('x_train') ? ['x_train', 'y_train'] : ['x', 'y']) : ['x_test', 'y_test'];
@@ -215,49 +171,12 @@ function readSource(s: Exclude<DataSource, { format: 'dataset' }>): { train: Raw
   }
 }
 
-/** Class names of the training samples: given, a source's list, folder names, CSV label text, or 0..max. */
-function classNamesOf(train: RawSamples): string[] {
-  if (train.classNames) return [...train.classNames];
-  if ('names' in train.labels && !train.labels.names.every(isNumberField)) return [...new Set(train.labels.names)].sort();
-  const idx = 'names' in train.labels ? train.labels.names.map(Number) : Array.from(train.labels.indices);
-  let max = 0;
-  idx.forEach((v, i) => {
-    if (!Number.isInteger(v) || v < 0 || v > 255) throw new DatasetFormatError(train.labelSource, train.where(i), 'a class index, an integer in [0, 255]', `${v}`);
-    if (v > max) max = v;
-  });
-  return Array.from({ length: max + 1 }, (_, i) => String(i));
-}
-
-/** Class index of every sample of `s` against `classNames`; a label outside them names the file and row. */
-function resolveLabels(s: RawSamples, classNames: readonly string[]): Uint8Array {
-  const byName = new Map(classNames.map((n, i) => [n, i]));
-  const numeric = classNames.every((n, i) => n === String(i));
-  const out = new Uint8Array(s.count);
-  const outOfRange = (i: number, got: string): never => {
-    throw new DatasetFormatError(s.labelSource, s.where(i), `one of the ${classNames.length} training classes (${numeric ? `0..${classNames.length - 1}` : classNames.slice(0, 8).join(', ') + (classNames.length > 8 ? ', ...' : '')})`, `${got} (label out of range)`);
-  };
-  for (let i = 0; i < s.count; i++) {
-    if ('names' in s.labels) {
-      const name = s.labels.names[i]!;
-      const k = byName.get(name) ?? (numeric && isNumberField(name) ? byName.get(String(Number(name))) : undefined);
-      out[i] = k ?? outOfRange(i, JSON.stringify(name));
-    } else {
-      const v = s.labels.indices[i]!;
-      out[i] = Number.isInteger(v) && v >= 0 && v < classNames.length ? v : outOfRange(i, `${v}`);
-    }
-  }
-  return out;
-}
 
 function imageDataset(name: string, split: Split, s: RawSamples, bytes: Uint8Array, labels: Uint8Array, classNames: readonly string[]): ImageDataset {
   const [height, width, channels] = s.layout === 'table' ? [1, 1, s.sampleShape[0]!] : (s.sampleShape as [number, number, number]);
   return { name, split, count: s.count, height, width, channels, ...(s.layout === 'table' ? { layout: 'table' as const } : {}), numClasses: classNames.length, images: bytes, labels, classNames };
 }
 
-function encode(s: RawSamples, encoding: InputEncoding): Uint8Array {
-  const size = s.sampleShape.reduce((a, b) => a * b, 1);
-  return encodeValues(s.values, encoding, channelsOf(s.sampleShape), s.source, (i) => `sample ${Math.floor(i / size)}, value ${i % size}`);
-}
 
 export interface LoadDataOptions {
   /** Reuse this domain's classes and encoding (compile, calibration): nothing is fitted again. */
@@ -362,15 +281,6 @@ function describe(domain: DataDomain, source: DataSource, test: TestSource, trai
   };
 }
 
-/** Samples `indices` of `s` (values, labels and their row names follow). */
-function pick(s: RawSamples, indices: ArrayLike<number>): RawSamples {
-  const size = s.sampleShape.reduce((a, b) => a * b, 1);
-  const values = s.values instanceof Uint8Array ? new Uint8Array(indices.length * size) : new Float64Array(indices.length * size);
-  const idx = Array.from(indices);
-  idx.forEach((i, k) => values.set(s.values.subarray(i * size, (i + 1) * size), k * size));
-  const labels: RawLabels = 'names' in s.labels ? { names: idx.map((i) => (s.labels as { names: readonly string[] }).names[i]!) } : { indices: idx.map((i) => (s.labels as { indices: ArrayLike<number> }).indices[i]!) };
-  return { ...s, count: idx.length, values, labels, where: (k) => s.where(idx[k]!) };
-}
 
 /** A built-in data set (MNIST, CIFAR): bytes, its own test split unless a fraction is asked for. */
 function loadNamed(src: { format: 'dataset'; name: DatasetName }, test: TestSource, options: LoadDataOptions, withTest = true): LoadedData {
@@ -392,140 +302,4 @@ function loadNamed(src: { format: 'dataset'; name: DatasetName }, test: TestSour
   const classNames = train.classNames ? [...train.classNames] : Array.from({ length: train.numClasses }, (_, i) => String(i));
   const domain = withFingerprint({ origin: src.name, layout: 'image', sampleShape: [train.height, train.width, train.channels], classNames, encoding: { kind: 'bytes' } });
   return { train: { ...train, classNames }, test: { ...testSet, classNames }, description: describe(domain, src, test, train, testSet) };
-}
-
-// ---- the user's own samples to classify ---------------------------------------------------------
-
-export interface InputSamples {
-  /** count x sampleSize bytes, encoded as the domain's training data. */
-  readonly raw: Uint8Array;
-  readonly count: number;
-  /** Class index of each sample when the input carries labels (a CSV label column, class folders), else null. */
-  readonly labels: Uint8Array | null;
-  /** What each sample is, for printing: a file name, "line 4", "sample 2". */
-  readonly names: readonly string[];
-}
-
-/**
- * Reads samples to classify from `path` — an image, a folder of images (flat, or one sub-folder
- * per class), a .npy of one sample or N, or a CSV of rows — and encodes them as `domain`'s
- * training data was. Every mismatch (shape, channels, columns, values) names the file.
- */
-export function readInputSamples(path: string, domain: DataDomain): InputSamples {
-  const shape = domain.sampleShape;
-  const size = shape.reduce((a, b) => a * b, 1);
-  const channels = channelsOf(shape);
-  const ext = extname(path).toLowerCase();
-  const done = (raw: RawSamples, names: readonly string[], labelled: boolean): InputSamples => ({
-    raw: encode(raw, domain.encoding),
-    count: raw.count,
-    labels: labelled ? resolveLabels(raw, domain.classNames) : null,
-    names,
-  });
-  const wantImage = () => {
-    if (domain.layout !== 'image') throw new DatasetFormatError(path, 'input', `a CSV of rows or a .npy (the model reads a table of ${channels} features)`, 'images');
-  };
-  if (isFolder(path) || isImageFile(path)) {
-    wantImage();
-    let files: string[];
-    let labels: RawLabels = { indices: [] };
-    let labelled = false;
-    if (isFolder(path)) {
-      const sub = readdirSync(path, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('.'));
-      if (sub.length > 0) {
-        const f = listImageFolder(path);
-        files = [...f.files];
-        labels = { names: f.labels.map((l) => f.classNames[l]!) };
-        labelled = true;
-      } else {
-        files = readdirSync(path).filter((n) => isImageFile(n) && !n.startsWith('.')).sort().map((n) => join(path, n));
-        if (files.length === 0) throw new DatasetFormatError(path, 'images', 'PNG or JPEG files (or one sub-folder of them per class)', 'none');
-      }
-    } else {
-      files = [path];
-    }
-    const pixels = new Uint8Array(files.length * size);
-    files.forEach((f, i) => {
-      const d = decodeImage(f);
-      if (d.height !== shape[0] || d.width !== shape[1]) throw new DatasetFormatError(f, 'image size', `${shape[1]}x${shape[0]} (the model's input; images are not resized)`, `${d.width}x${d.height}`);
-      pixels.set(convertChannels(d.pixels, d.channels, channels), i * size);
-    });
-    const raw: RawSamples = { source: path, layout: 'image', sampleShape: shape, count: files.length, values: pixels, labels, where: (i) => files[i]!, labelSource: path };
-    return done(raw, files.map((f) => basename(f)), labelled);
-  }
-  if (ext === '.npy') {
-    const x = readNpy(readBytes(path), path);
-    const s = x.shape;
-    const squeezed = channels === 1 && domain.layout === 'image' ? shape.slice(0, 2) : shape;
-    const tail = (n: number) => s.slice(s.length - n).join('x');
-    const one = s.length === shape.length && tail(shape.length) === shape.join('x') ? true : s.length === squeezed.length && tail(squeezed.length) === squeezed.join('x');
-    const many = (s.length === shape.length + 1 && tail(shape.length) === shape.join('x')) || (s.length === squeezed.length + 1 && tail(squeezed.length) === squeezed.join('x'));
-    if (!one && !many) throw new DatasetFormatError(path, 'shape', `(${shape.join(', ')}) for one sample or (N, ${shape.join(', ')}) for N`, `(${s.join(', ')})`);
-    const count = one ? 1 : s[0]!;
-    checkFinite(x.data, path, (i) => `sample ${Math.floor(i / size)}, value ${i % size}`);
-    const raw: RawSamples = { source: path, layout: domain.layout, sampleShape: shape, count, values: x.data, labels: { indices: [] }, where: (i) => `sample ${i}`, labelSource: path };
-    return done(raw, Array.from({ length: count }, (_, i) => `sample ${i}`), false);
-  }
-  if (ext === '.csv' || ext === '.tsv') {
-    if (domain.layout !== 'table') throw new DatasetFormatError(path, 'input', `an image, a folder of images or a .npy (the model reads ${shape.join('x')} images)`, 'a CSV table');
-    const r = readCsvRows(path, channels, domain.columns, domain.labelColumn);
-    const raw: RawSamples = {
-      source: path,
-      layout: 'table',
-      sampleShape: shape,
-      count: r.rows,
-      values: r.values,
-      labels: { names: r.labels ?? [] },
-      where: (i) => `line ${r.lines[i]}`,
-      labelSource: path,
-    };
-    return done(raw, r.lines.map((l) => `line ${l}`), r.labels !== null);
-  }
-  throw new DatasetFormatError(path, 'input', 'an image (.png, .jpg), a folder of images, a .npy or a CSV (.csv, .tsv)', ext || '(no extension)');
-}
-
-// ---- the recorded description, read back ---------------------------------------------------------
-
-/** Validating reader of a DataDescription written as JSON (a trained graph's `data`). */
-export function dataDescriptionFromJson(json: unknown, fail: Fail, field: string): DataDescription {
-  const o = asObj(json, fail, field);
-  const domain = dataDomainFromJson(o.domain, fail, `${field}.domain`);
-  const source = dataSourceFromJson(o.source, fail, `${field}.source`);
-  const t = asObj(o.test, fail, `${field}.test`);
-  let test: TestSource;
-  if (t.kind === 'included') test = { kind: 'included' };
-  else if (t.kind === 'files') test = { kind: 'files', source: dataSourceFromJson(t.source, fail, `${field}.test.source`) };
-  else if (t.kind === 'split') {
-    const fraction = typeof t.fraction === 'number' && t.fraction > 0 && t.fraction < 1 ? t.fraction : fail(`${field}.test.fraction`, 'a number in (0, 1)', t.fraction);
-    const seed = Number.isSafeInteger(t.seed) ? (t.seed as number) : fail(`${field}.test.seed`, 'an integer', t.seed);
-    test = { kind: 'split', fraction, seed };
-  } else return fail(`${field}.test.kind`, '"included", "files" or "split"', t.kind);
-  const count = (v: unknown, f: string) => (Number.isSafeInteger(v) && (v as number) > 0 ? (v as number) : fail(`${field}.${f}`, 'a positive integer', v));
-  const s = asObj(o.stats, fail, `${field}.stats`);
-  const channels = channelsOf(domain.sampleShape);
-  const arr = (v: unknown, f: string) =>
-    Array.isArray(v) && v.length === channels && v.every((x) => typeof x === 'number' && x >= 0 && x <= 255) ? (v as number[]) : fail(`${field}.stats.${f}`, `${channels} numbers in [0, 255] (one per channel)`, v);
-  return { domain, source, test, trainSamples: count(o.trainSamples, 'trainSamples'), testSamples: count(o.testSamples, 'testSamples'), stats: { mean: arr(s.mean, 'mean'), std: arr(s.std, 'std') } };
-}
-
-function dataSourceFromJson(json: unknown, fail: Fail, field: string): DataSource {
-  const o = asObj(json, fail, field);
-  const path = (v: unknown, f: string) => (typeof v === 'string' && v.length > 0 ? v : fail(`${field}.${f}`, 'a path', v));
-  switch (o.format) {
-    case 'dataset':
-      return (DATASET_NAMES as readonly unknown[]).includes(o.name) ? { format: 'dataset', name: o.name as DatasetName } : fail(`${field}.name`, `one of ${DATASET_NAMES.join(', ')}`, o.name);
-    case 'idx':
-    case 'npz':
-    case 'images':
-      return { format: o.format, path: path(o.path, 'path') };
-    case 'csv': {
-      const lc = o.labelColumn;
-      if (lc !== undefined && !(typeof lc === 'string' && lc.length > 0) && !(Number.isSafeInteger(lc) && (lc as number) >= 0)) fail(`${field}.labelColumn`, 'a column name or index', lc);
-      return { format: 'csv', path: path(o.path, 'path'), ...(lc !== undefined ? { labelColumn: lc as string | number } : {}) };
-    }
-    case 'npy':
-      return { format: 'npy', path: path(o.path, 'path'), labels: path(o.labels, 'labels') };
-    default:
-      return fail(`${field}.format`, `"dataset" or one of ${DATA_FORMATS.join(', ')}`, o.format);
-  }
 }
