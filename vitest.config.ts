@@ -12,6 +12,7 @@ export default defineConfig({
     alias: [
       ['@fhenet/quantization', './packages/quantization/src/index.ts'],
       ['@fhenet/params', './packages/params/src/index.ts'],
+      ['@fhenet/datasets/domain', './datasets/src/domain.ts'],
       ['@fhenet/datasets', './datasets/src/index.ts'],
       ['@fhenet/training/format', './packages/training/src/format/index.ts'],
       ['@fhenet/training', './packages/training/src/index.ts'],

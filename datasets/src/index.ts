@@ -1,6 +1,6 @@
 // @fhenet/datasets — public API. Each module re-exported here is documented in its own file.
 export type { ImageDataset, Split } from './types.js';
-export { imageSize } from './types.js';
+export { imageSize, sampleShape } from './types.js';
 export { DatasetFormatError, DatasetMissingError } from './errors.js';
 export type { IdxArray } from './idx.js';
 export { readIdx, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, IDX_UBYTE } from './idx.js';
@@ -15,3 +15,18 @@ export { toFloat32 } from './normalize.js';
 export { shuffledIndices, splitmix32 } from './shuffle.js';
 export type { Batch, BatchOptions } from './batches.js';
 export { batches, oneHot, subset } from './batches.js';
+// Your own data: files in, domains (what a sample is and how it is encoded) recorded with models.
+export type { DataDomain, DataLayout, InputEncoding, ChannelStats, Fail } from './domain.js';
+export { channelsOf, channelStats, dataDomainFromJson, domainMismatch, encodeValues, statsDrift, withFingerprint } from './domain.js';
+export type { DataFormat, DataSource, TestSource, DataDescription, LoadedData, LoadDataOptions } from './sources.js';
+export { DATA_FORMATS, DEFAULT_TEST_SPLIT, DomainMismatchError, detectFormat, loadData, loadSamples, resolveSource } from './sources.js';
+export { dataDescriptionFromJson } from './description-json.js';
+export type { InputSamples } from './inputs.js';
+export { readInputSamples } from './inputs.js';
+export type { NpyArray } from './npy.js';
+export { readNpy, readNpz } from './npy.js';
+export type { CsvTable } from './csv.js';
+export { readCsvTable } from './csv.js';
+export type { DecodedImage } from './images.js';
+export { decodeImage } from './images.js';
+export { readIdxFolder } from './idx-folder.js';

@@ -21,6 +21,17 @@ export interface ImageDataset {
   readonly labels: Uint8Array;
   /** Human-readable name of each class index, when the data source provides one. */
   readonly classNames?: readonly string[];
+  /**
+   * 'table' (tabular rows, e.g. from a CSV): each sample is a vector of `channels` features, held
+   * as a 1x1 image with one channel per feature, so per-channel code is per-feature code. Absent:
+   * images.
+   */
+  readonly layout?: 'image' | 'table';
+}
+
+/** The per-sample shape a model reads: [height, width, channels], or [features] for a table. */
+export function sampleShape(dataset: ImageDataset): number[] {
+  return dataset.layout === 'table' ? [dataset.channels] : [dataset.height, dataset.width, dataset.channels];
 }
 
 /** Bytes of one image: height * width * channels. */

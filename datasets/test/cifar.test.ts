@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CIFAR10_DIR_ENV, DatasetFormatError, DatasetMissingError, loadCifar10, loadCifar100 } from '@fhenet/datasets';
-import { tempDir, writeFiles } from './write-formats.js';
+import { tempDir, writeFiles } from '@fhenet/testing';
 
 /** A CIFAR record whose pixel at plane c, position p holds (seed + 3p + c) mod 256. */
 function record(labels: number[], seed: number): Uint8Array {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DatasetFormatError, readIdx } from '@fhenet/datasets';
-import { idxBytes } from './write-formats.js';
+import { idxBytes } from '@fhenet/testing';
 
 describe('readIdx', () => {
   it('parses dims and data exactly', () => {

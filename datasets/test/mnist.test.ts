@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DatasetMissingError, loadMnist } from '@fhenet/datasets';
-import { idxBytes, tempDir, writeFiles } from './write-formats.js';
+import { idxBytes, tempDir, writeFiles } from '@fhenet/testing';
 
 function labelCounts(labels: Uint8Array): number[] {
   const counts = new Array<number>(10).fill(0);

@@ -1,6 +1,7 @@
 // The circuit file (docs/circuit-format.md): JSON with base64 integer arrays. The reader validates
 // every field and the consistency between stages before returning, naming the field on failure.
 
+import { dataDomainFromJson } from '@fhenet/datasets/domain';
 import { assertQuantParams, type IntRange, type QuantParams } from '@fhenet/quantization';
 import { assertParameterSet, assertWopParameterSet, residueBits, type TfheParameterSet } from '@fhenet/params';
 import { CircuitFormatError, show } from './errors.js';
@@ -14,6 +15,7 @@ import {
   CIRCUIT_READABLE_VERSIONS,
   CIRCUIT_VERSION,
   CIRCUIT_VERSION_WITHOUT_CRT,
+  CIRCUIT_VERSION_WITHOUT_DATA,
   type Circuit,
   type CircuitParameters,
   type ClearStage,
@@ -28,9 +30,9 @@ import {
 /** Largest circuit width the format accepts (tables of 2^16 entries per channel). */
 export const MAX_CIRCUIT_BITS = 16;
 
-/** The version a circuit is written with: v4 only when some stage is a CRT stage, else v3. */
+/** The version a circuit is written with: v5 when it has `data`, else v4 when some stage is a CRT stage, else v3. */
 export function circuitVersionOf(c: Circuit): number {
-  return c.stages.some((s) => s.crt) ? CIRCUIT_VERSION : CIRCUIT_VERSION_WITHOUT_CRT;
+  return c.data ? CIRCUIT_VERSION : c.stages.some((s) => s.crt) ? CIRCUIT_VERSION_WITHOUT_DATA : CIRCUIT_VERSION_WITHOUT_CRT;
 }
 
 export function circuitToJson(c: Circuit): unknown {
@@ -66,6 +68,7 @@ export function circuitToJson(c: Circuit): unknown {
     })),
     output: c.output.kind === 'dequantize' ? c.output : { kind: 'clearTable', values: encodeFloats(c.output.values) },
     ...(c.parameters ? { parameters: c.parameters } : {}),
+    ...(c.data ? { data: c.data } : {}),
   };
 }
 
@@ -314,5 +317,24 @@ export function circuitFromJson(json: unknown, source = 'circuit'): Circuit {
     parameters = { set, log2PFailPerPbs: num(pr.log2PFailPerPbs, 'parameters.log2PFailPerPbs'), pErrorPerInference: pe };
   }
 
-  return { name, bits, inputShape, inputScaling: { divisor }, inputQuantizer, ...(clearStages ? { clearStages } : {}), stages, output, ...(parameters ? { parameters } : {}) };
+  let data: Circuit['data'];
+  if (root.data !== undefined) {
+    if (version < 5) fail('data', `absent (a v5 field) in a version ${version} file`, '(present)');
+    data = dataDomainFromJson(root.data, fail, 'data');
+    if (data.sampleShape.join(',') !== inputShape.join(',')) fail('data.sampleShape', `[${inputShape.join(', ')}] (inputShape)`, data.sampleShape);
+    const logits = outputSize(stages[stages.length - 1]!.linear);
+    if (data.classNames.length !== logits) fail('data.classNames', `${logits} names (one per output)`, data.classNames.length);
+  }
+  return {
+    name,
+    bits,
+    inputShape,
+    inputScaling: { divisor },
+    inputQuantizer,
+    ...(clearStages ? { clearStages } : {}),
+    stages,
+    output,
+    ...(parameters ? { parameters } : {}),
+    ...(data ? { data } : {}),
+  };
 }

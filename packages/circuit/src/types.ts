@@ -1,12 +1,15 @@
 // The compiled circuit in memory: what the simulator executes and the encrypted runtime will run.
 // docs/circuit-format.md is the reference for every field; circuit/format.ts reads and writes it.
 
+import type { DataDomain } from '@fhenet/datasets/domain';
 import type { IntRange, QuantParams } from '@fhenet/quantization';
 import type { TfheParameterSet } from '@fhenet/params';
 
 export const CIRCUIT_FORMAT = 'fhenet-circuit';
-/** The newest version: v4 adds CRT stages (stage.crt). */
-export const CIRCUIT_VERSION = 4;
+/** The newest version: v5 adds `data` (the input domain: class names, encoding), v4 CRT stages (stage.crt). */
+export const CIRCUIT_VERSION = 5;
+/** What the writer writes for a circuit with CRT stages and no `data`. */
+export const CIRCUIT_VERSION_WITHOUT_DATA = 4;
 /**
  * What the writer writes for a circuit without CRT stages: v3, so every circuit that does not use
  * v4's one addition reads exactly as before (and in readers that only know v3).
@@ -14,9 +17,9 @@ export const CIRCUIT_VERSION = 4;
 export const CIRCUIT_VERSION_WITHOUT_CRT = 3;
 /**
  * Versions the reader accepts: v1 files load with roundBits = 0 on every stage, v1 and v2 without
- * extractFrom (every channel of a rounded stage extracts from bit 1), v1-v3 without crt.
+ * extractFrom (every channel of a rounded stage extracts from bit 1), v1-v3 without crt, v1-v4 without data.
  */
-export const CIRCUIT_READABLE_VERSIONS: readonly number[] = [1, 2, 3, 4];
+export const CIRCUIT_READABLE_VERSIONS: readonly number[] = [1, 2, 3, 4, 5];
 
 /** [height, width, channels], channels last (NHWC without the batch axis). */
 export type ImageShape = readonly [number, number, number];
@@ -166,6 +169,12 @@ export interface Circuit {
   readonly output: OutputDecoder;
   /** Absent until parameters are chosen (the circuit is still simulatable without them). */
   readonly parameters?: CircuitParameters;
+  /**
+   * v5, optional: the domain of the trained graph's data (its `data.domain`, without where the
+   * files were): how the client reads and encodes its own inputs into the raw values above, and the
+   * name of every class. Absent: raw values are bytes, classes are indices.
+   */
+  readonly data?: DataDomain;
 }
 
 /** A clear stage (format v3 `clearStages`, clear.ts): evaluated by the client before encryption. */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { withFingerprint } from '@fhenet/datasets';
 import { circuitFromJson, circuitToJson, simulate } from '@fhenet/circuit';
 import { circuitOf, denseFromRows, randInt, randomConv, randomDense, randomStage, rng } from '@fhenet/testing';
 
@@ -32,7 +33,7 @@ describe('circuit format', () => {
   it('names the field, expected and got on bad input', () => {
     const good = () => roundTrip(circuitToJson(sample().circuit));
     const cases: [(j: Record<string, any>) => void, RegExp][] = [
-      [(j) => (j.version = 5), /f\.json: version: expected one of 1, 2, 3, 4, got 5/],
+      [(j) => (j.version = 6), /f\.json: version: expected one of 1, 2, 3, 4, 5, got 6/],
       [(j) => (j.stages[0].tables.base64 = j.stages[0].tables.base64.slice(8)), /stages\[0\]\.tables\.base64: expected 192 bytes \(96 x int16\), got \d+ bytes/],
       [(j) => (j.stages[1].tables.length = 5), /stages\[1\]\.tables\.length: expected 96, got 5/],
       [(j) => (j.stages[2].linear.inputSize = 28), /stages\[2\]\.linear: expected an input of 27 values \(the previous output\), got 28/],
@@ -45,6 +46,26 @@ describe('circuit format', () => {
     ];
     for (const [mutate, message] of cases) {
       const j = good();
+      mutate(j);
+      expect(() => circuitFromJson(j, 'f.json')).toThrow(message);
+    }
+  });
+
+  it('v5: carries the input domain (class names, encoding), validated against the circuit', () => {
+    const { circuit } = sample();
+    expect(circuitToJson(circuit)).toMatchObject({ version: 3 });
+    const data = withFingerprint({ origin: 'images', layout: 'image', sampleShape: [6, 6, 1], classNames: ['a', 'b', 'c', 'd'], encoding: { kind: 'bytes' } });
+    const json = roundTrip(circuitToJson({ ...circuit, data }));
+    expect(json.version).toBe(5);
+    expect(circuitFromJson(json).data).toEqual(data);
+    const cases: [(j: Record<string, any>) => void, RegExp][] = [
+      [(j) => (j.version = 4), /f\.json: data: expected absent \(a v5 field\) in a version 4 file/],
+      [(j) => (j.data.classNames = ['a', 'b']), /f\.json: data\.fingerprint: expected [0-9a-f]{64}/],
+      [(j) => (j.data = { ...withFingerprint({ ...data, classNames: ['a', 'b'] }) }), /f\.json: data\.classNames: expected 4 names \(one per output\), got 2/],
+      [(j) => (j.data = { ...withFingerprint({ ...data, sampleShape: [6, 6, 3] }) }), /f\.json: data\.sampleShape: expected \[6, 6, 1\] \(inputShape\)/],
+    ];
+    for (const [mutate, message] of cases) {
+      const j = roundTrip(json);
       mutate(j);
       expect(() => circuitFromJson(j, 'f.json')).toThrow(message);
     }

@@ -141,6 +141,11 @@ export interface CompileResult {
    * circuit exists (a CRT compile of a model wider than the format's 16 bits).
    */
   readonly unrounded: Circuit;
+  /**
+   * The circuit of every rounding priced, in report.roundingCandidates order (the chosen one is
+   * `circuit` itself): simulating each tells what each rounding costs in accuracy.
+   */
+  readonly candidates: readonly Circuit[];
 }
 
 /**
@@ -275,7 +280,7 @@ export function compile(graph: TrainedGraph, options: CompileOptions = {}): Comp
     roundingCandidates,
     ...(clearStages ? { clearStages: clearStages.map((c) => ({ name: c.name, kind: c.linear.kind, outputs: outputSize(c.linear), bits: c.bits })) } : {}),
   };
-  return { circuit, report, unrounded: baseline(circuit, plain) };
+  return { circuit, report, unrounded: baseline(circuit, plain), candidates: priced.map((c) => (c === chosen ? circuit : c.sized)) };
 
   /** The padded, unrounded sibling of the chosen circuit (CompileResult.unrounded). */
   function baseline(chosenCircuit: Circuit, plainCircuit: Circuit): Circuit {

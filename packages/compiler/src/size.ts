@@ -221,6 +221,7 @@ export function sizeCircuit(graph: LoweredGraph, ranges: readonly StageRanges[],
     inputQuantizer: graph.inputQuantizer,
     stages,
     output,
+    ...(graph.data ? { data: graph.data } : {}),
   };
 }
 

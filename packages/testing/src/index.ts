@@ -8,3 +8,4 @@ export * from './sets.js';
 export * from './stage-fixtures.js';
 export * from './banded-fixtures.js';
 export * from './batch-tracking.js';
+export * from './data-files.js';

@@ -10,7 +10,7 @@ export { ActQuantizer, type ActQuantizerArgs, type ActScaleMode } from './layers
 export { QuantLinear, QuantDense, QuantConv2D, type QuantLinearArgs, type QuantDenseArgs, type QuantConv2DArgs, type WeightScaleMode } from './layers/quant-linear.js';
 export { lsqFakeQuant, fixedFakeQuant } from './layers/fake-quant.js';
 // Model zoo, training, pruning, evaluation, checkpoints.
-export { buildModel, scaledWidth, MODEL_NAMES, type ModelName, type ModelConfig, type QuantConfig } from './models/zoo.js';
+export { buildModel, checkModelFits, scaledWidth, MODEL_NAMES, type ModelName, type ModelConfig, type QuantConfig } from './models/zoo.js';
 export { train, pruneTargets, type TrainOptions, type TrainResult, type EpochReport, type PruningTarget } from './train/trainer.js';
 export { cubicActiveSynapses, topKMask, maxActivePerNeuron } from './train/pruning.js';
 export { linearInputs, inputIntRange, type LinearInput } from './train/structure.js';

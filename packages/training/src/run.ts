@@ -3,7 +3,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadDataset, type DatasetName } from '@fhenet/datasets';
+import { loadData, type DataDescription, type DatasetName, type DataSource, type TestSource } from '@fhenet/datasets';
 import { initBackend, type BackendName } from './backend/setup.js';
 import { modelToGraph } from './export/to-graph.js';
 import { graphAccumulators, type LayerAccumulator } from './format/accumulators.js';
@@ -14,7 +14,12 @@ import type { RangeMode } from './layers/common.js';
 
 export interface RunOptions {
   readonly model: ModelName;
-  readonly dataset: DatasetName;
+  /** A built-in data set (default mnist), unless `data` names the user's files. */
+  readonly dataset?: DatasetName;
+  /** The user's data (docs/datasets.md, "Your own data"); recorded with the graph (format v2 `data`). */
+  readonly data?: DataSource;
+  /** Test samples: default the source's own test part, else a seeded 20% split (loadData). */
+  readonly test?: TestSource;
   readonly weightBits: number;
   readonly actBits: number;
   readonly inputBits?: number;
@@ -53,7 +58,8 @@ export interface RunResult {
   readonly graphPath?: string;
 }
 
-export function runName(o: Pick<RunOptions, 'dataset' | 'model' | 'range' | 'activeSynapses' | 'accumulatorBits' | 'width'>): string {
+/** `<data>-<model>[-w<width>]-<range>-<pruning>`; `<data>` is the data set name or the data file's name. */
+export function runName(o: Pick<RunOptions, 'model' | 'range' | 'activeSynapses' | 'accumulatorBits' | 'width'> & { readonly dataset: string }): string {
   const prune = o.activeSynapses !== undefined ? `${o.activeSynapses}` : o.accumulatorBits !== undefined ? `acc${o.accumulatorBits}` : 'all';
   const width = o.width === undefined || o.width === 1 ? '' : `-w${o.width}`;
   return `${o.dataset}-${o.model}${width}-${o.range}-${prune}`;
@@ -66,12 +72,18 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
   }
   const backend = await initBackend({ ...(o.backend ? { backend: o.backend } : {}), threads: o.threads ?? 1 });
   log(`backend: ${backend.backend} (${backend.threads} thread)`);
-  const trainSet = loadDataset(o.dataset, { split: 'train', ...(o.trainLimit ? { limit: o.trainLimit } : {}) });
-  const testSet = loadDataset(o.dataset, { split: 'test' });
-  const name = runName(o);
+  const loaded = loadData(o.data ?? { format: 'dataset', name: o.dataset ?? 'mnist' }, o.test, o.trainLimit ? { limit: o.trainLimit } : {});
+  const { train: trainSet, test: testSet } = loaded;
+  const data: DataDescription = loaded.description;
+  const name = runName({ ...o, dataset: trainSet.name });
+  // Batch-norm moving statistics must settle within the run: a small data set trains few steps,
+  // and at the zoo's 0.99 its test-time statistics would still be near their initial values.
+  const steps = o.epochs * Math.ceil(trainSet.count / o.batchSize);
+  const bnMomentum = Math.min(0.99, Math.max(0.5, 1 - 10 / steps));
   const model = buildModel({
     model: o.model,
-    inputShape: [trainSet.height, trainSet.width, trainSet.channels],
+    inputShape: data.domain.sampleShape,
+    bnMomentum,
     numClasses: trainSet.numClasses,
     seed: o.seed,
     weightBits: o.weightBits,
@@ -83,7 +95,8 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
   });
   const pruning: PruningTarget | undefined =
     o.activeSynapses !== undefined ? { activeSynapses: o.activeSynapses } : o.accumulatorBits !== undefined ? { accumulatorBits: o.accumulatorBits } : undefined;
-  log(`${name}: ${trainSet.count} training images, ${testSet.count} test images, ${model.countParams()} parameters`);
+  const what = data.domain.layout === 'table' ? `rows of ${data.domain.sampleShape[0]} features` : `${data.domain.sampleShape.join('x')} images`;
+  log(`${name}: ${trainSet.count} training and ${testSet.count} test ${what}, ${data.domain.classNames.length} classes, ${model.countParams()} parameters`);
   // With `out`, the graph and card are exported after every epoch too (marked partial), so a run
   // cut off by a deadline still leaves the last finished epoch's model.
   const pruneTargetsOf = (m: typeof model) => Object.fromEntries([...pruneTargets(m, pruning)].map(([l, k]) => [l.name, k]));
@@ -91,9 +104,9 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
     if (o.out === undefined || e.epoch === e.epochs) return; // the final export follows at once
     const partial = { epochs: e.epoch, secondsPerEpoch: e.seconds, samplesPerSecond: e.samplesPerSecond };
     const t = trainingRecord(e.testAccuracy, pruneTargetsOf(model), partial, `partial: epoch ${e.epoch} of ${o.epochs}`);
-    const g = modelToGraph(model, { name, inputDivisor: 255, training: t });
+    const g = { ...modelToGraph(model, { name, inputDivisor: 255, training: t }), data };
     saveTrainedGraph(o.out, g);
-    writeFileSync(join(o.out, 'README.md'), modelCard(name, t, graphAccumulators(g)));
+    writeFileSync(join(o.out, 'README.md'), modelCard(name, t, graphAccumulators(g), data));
     log(`epoch ${e.epoch}: exported ${o.out} (partial run)`);
   };
   const trainingRecord = (
@@ -103,7 +116,7 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
     status: string | null,
   ) => ({
     model: o.model,
-    dataset: o.dataset,
+    dataset: trainSet.name,
     width: o.width ?? 1,
     weightBits: o.weightBits,
     actBits: o.actBits,
@@ -117,6 +130,7 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
     batchSize: o.batchSize,
     learningRate: o.learningRate,
     seed: o.seed,
+    bnMomentum,
     trainImages: trainSet.count,
     testAccuracy,
     testImages: testSet.count,
@@ -141,12 +155,12 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
       ...(o.checkpointDir ? { checkpointDir: o.checkpointDir } : {}),
     });
     const training = trainingRecord(r.testAccuracy, r.pruneTargets, { epochs: o.epochs, secondsPerEpoch: r.secondsPerEpoch, samplesPerSecond: r.samplesPerSecond }, null);
-    const graph = modelToGraph(model, { name, inputDivisor: 255, training });
+    const graph = { ...modelToGraph(model, { name, inputDivisor: 255, training }), data };
     const accumulators = graphAccumulators(graph);
     let graphPath: string | undefined;
     if (o.out !== undefined) {
       graphPath = saveTrainedGraph(o.out, graph);
-      writeFileSync(join(o.out, 'README.md'), modelCard(name, training, accumulators));
+      writeFileSync(join(o.out, 'README.md'), modelCard(name, training, accumulators, data));
       log(`wrote ${graphPath}`);
     }
     return {
@@ -164,7 +178,18 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
   }
 }
 
-function modelCard(name: string, t: Record<string, unknown>, accs: LayerAccumulator[]): string {
+/** Where the data came from and what a sample is, for the model card. */
+function dataLine(d: DataDescription): string {
+  const s = d.source;
+  const from = s.format === 'dataset' ? s.name : s.format === 'npy' ? `${s.path} (labels ${s.labels})` : `${s.path} (${s.format})`;
+  const test = d.test.kind === 'included' ? 'its own test part' : d.test.kind === 'files' ? `test files ${'path' in d.test.source ? d.test.source.path : d.test.source.name}` : `a ${d.test.fraction} split (seed ${d.test.seed})`;
+  const what = d.domain.layout === 'table' ? `rows of ${d.domain.sampleShape[0]} features` : `${d.domain.sampleShape.join('x')} images`;
+  const enc = d.domain.encoding.kind === 'bytes' ? 'bytes / 255' : 'per-feature min-max to bytes, / 255';
+  const names = d.domain.classNames.slice(0, 10).join(', ') + (d.domain.classNames.length > 10 ? ', ...' : '');
+  return `- Data: ${from}, ${d.trainSamples} training and ${d.testSamples} test ${what} (test: ${test}); inputs ${enc}; classes: ${names} (domain ${d.domain.fingerprint.slice(0, 12)})`;
+}
+
+function modelCard(name: string, t: Record<string, unknown>, accs: LayerAccumulator[], data: DataDescription): string {
   const pct = ((t.testAccuracy as number) * 100).toFixed(2);
   return `# ${name}
 
@@ -172,9 +197,10 @@ Trained by \`@fhenet/training\` on ${String(t.date)}.
 
 - Command: \`${String(t.command ?? '(library call)')}\`
 ${t.status ? `- **Status: ${String(t.status)}** (exported after the last finished epoch)\n` : ''}- Model: ${String(t.model)}${t.width !== undefined && t.width !== 1 ? ` (width x${String(t.width)})` : ''} on ${String(t.dataset)}; ${String(t.weightBits)}-bit weights, ${String(t.actBits)}-bit activations, ${String(t.inputBits)}-bit input, ${String(t.range)} range
+${dataLine(data)}
 - Pruning: ${JSON.stringify(t.pruning)} → active synapses per layer ${JSON.stringify(t.pruneTargets)}
-- Training: ${String(t.epochs)} epochs${t.plannedEpochs !== t.epochs ? ` of ${String(t.plannedEpochs)} planned` : ''}, batch ${String(t.batchSize)}, Adam lr ${String(t.learningRate)} (cosine), seed ${String(t.seed)}, ${String(t.trainImages)} images, backend ${String(t.backend)}
-- **Test accuracy (fake-quantized, ${String(t.testImages)} test images): ${pct}%**
+- Training: ${String(t.epochs)} epochs${t.plannedEpochs !== t.epochs ? ` of ${String(t.plannedEpochs)} planned` : ''}, batch ${String(t.batchSize)}, Adam lr ${String(t.learningRate)} (cosine), seed ${String(t.seed)}, ${String(t.trainImages)} samples, backend ${String(t.backend)}
+- **Test accuracy (fake-quantized, ${String(t.testImages)} test samples): ${pct}%**
 - Speed: ${(t.secondsPerEpoch as number).toFixed(1)} s/epoch, ${Math.round(t.samplesPerSecond as number)} samples/s (training step incl. pruning, excl. evaluation)
 
 Worst-case accumulators (exact, from the integer weights and input ranges):

@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bitWidth } from '@fhenet/quantization';
+import { withFingerprint, type DataDescription } from '@fhenet/datasets';
 import {
   decodeTrainedGraph,
   encodeTrainedGraph,
@@ -104,5 +105,38 @@ describe('trained graph format', () => {
       if (d.mask[i] === 0) expect(v).toBe(0);
       expect(Math.abs(v)).toBeLessThanOrEqual(1);
     });
+  });
+});
+
+describe('trained graph format v2: the training data', () => {
+  const domain = withFingerprint({ origin: 'csv', layout: 'image', sampleShape: [2, 2, 3], classNames: ['no', 'yes'], encoding: { kind: 'minmax', min: [0, 0, 1], max: [1, 2, 3] } });
+  const data: DataDescription = {
+    domain,
+    source: { format: 'csv', path: '/data/t.csv', labelColumn: 'y' },
+    test: { kind: 'split', fraction: 0.2, seed: 1 },
+    trainSamples: 8,
+    testSamples: 2,
+    stats: { mean: [10, 20, 30], std: [1, 2, 3] },
+  };
+
+  it('is written as v2 only with data, reads back, and keeps v1 for graphs without', () => {
+    const { manifest, payload } = roundTrip({ ...tinyGraph(), data });
+    expect(manifest.version).toBe(2);
+    expect(decodeTrainedGraph(manifest, payload, 'g.json').data).toEqual(data);
+    expect(roundTrip(tinyGraph()).manifest.version).toBe(1);
+  });
+
+  it('validates the data against the graph and the version', () => {
+    const { manifest, payload } = roundTrip({ ...tinyGraph(), data });
+    const bad = (mutate: (m: Record<string, any>) => void) => {
+      const m = JSON.parse(JSON.stringify(manifest));
+      mutate(m);
+      return () => decodeTrainedGraph(m, payload, 'g.json');
+    };
+    expect(bad((m) => (m.version = 1))).toThrow(/g\.json: data: expected absent in a version 1 graph/);
+    expect(bad((m) => delete m.data)).toThrow(/g\.json: data: expected the training data description \(required from version 2\)/);
+    expect(bad((m) => (m.data.test = { kind: 'split', fraction: 1.5, seed: 1 }))).toThrow(/g\.json: data\.test\.fraction: expected a number in \(0, 1\), got 1\.5/);
+    expect(bad((m) => (m.data.domain.encoding.max = [1, 2]))).toThrow(/g\.json: data\.domain\.encoding\.max: expected 3 finite numbers/);
+    expect(bad((m) => (m.data.domain = withFingerprint({ ...domain, classNames: ['a', 'b', 'c'] })))).toThrow(/g\.json: data\.domain\.classNames: expected 2 names \(numClasses\), got 3/);
   });
 });

@@ -1,9 +1,12 @@
-// `fhenet compile <trained-graph>`: parses arguments, loads the calibration images and calls
-// @fhenet/compiler; prints the compile report and writes the circuit file. No logic here.
+// `fhenet compile <trained-graph>`: parses arguments, loads the calibration and test samples (the
+// graph's own by default) and calls @fhenet/compiler; prints the compile report, the simulated
+// accuracy of every rounding priced, and writes the circuit file. No logic here.
 import type { CommandModule } from 'yargs';
-import type { Sizing } from '@fhenet/compiler';
-import { DATASET_NAMES, loadDataset, type DatasetName } from '@fhenet/datasets';
+import type { CompileReport, Sizing } from '@fhenet/compiler';
+import { DATASET_NAMES, detectFormat, type DatasetName, type DataSource, type ImageDataset } from '@fhenet/datasets';
 import { loadTrainedGraph } from '@fhenet/training/format';
+import { dataSource } from '../data-args.js';
+import { describeSource, namedCalibration, ownData } from '../graph-data.js';
 
 interface CompileArgs {
   'trained-graph': string;
@@ -11,7 +14,9 @@ interface CompileArgs {
   'max-bits'?: number;
   'p-error': number;
   calibration?: string;
+  'calibration-labels'?: string;
   'calibration-count': number;
+  'force-calibration': boolean;
   sizing?: string;
   'round-bits': string;
   'accuracy-count': number;
@@ -41,10 +46,13 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
       .option('p-error', { type: 'number', default: 1e-6, describe: 'Error probability of one whole inference' })
       .option('calibration', {
         type: 'string',
-        choices: [...DATASET_NAMES],
-        describe: "Dataset whose training split calibrates the ranges (default: the graph's training.dataset)",
+        describe:
+          `Calibrate the ranges on this data instead of the graph's own training data: a built-in data set (${DATASET_NAMES.join(', ')}) or your files, in the format of the graph's data; ` +
+          "refused unless it is the graph's domain (shape, classes, format, encoding; docs/your-own-data.md)",
       })
-      .option('calibration-count', { type: 'number', default: 10000, describe: 'Calibration images' })
+      .option('calibration-labels', { type: 'string', describe: '--calibration of .npy samples: their labels .npy' })
+      .option('calibration-count', { type: 'number', default: 10000, describe: 'Calibration samples (the first N training samples)' })
+      .option('force-calibration', { type: 'boolean', default: false, describe: "Calibrate on --calibration data even though its statistics differ from the graph's training data" })
       .option('round-bits', {
         type: 'string',
         default: '0',
@@ -55,7 +63,7 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
       .option('accuracy-count', {
         type: 'number',
         default: 10000,
-        describe: 'When calibrating: test images on which the simulated accuracy of the circuit (and of its unrounded sibling) is reported; 0 to skip',
+        describe: "Test samples of the graph's own test data on which the simulated accuracy of every rounding priced is reported; 0 to skip",
       })
       .option('tfhe-rs-params', {
         type: 'string',
@@ -83,31 +91,39 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
       }),
   handler: async (a) => {
     // Packages load here, not at module load: `fhenet --help` and light commands stay light.
-    const { BitWidthError, compile, formatReport, LoweringError } = await import('@fhenet/compiler');
+    const { compile, formatReport } = await import('@fhenet/compiler');
     const { saveCircuit, simulatedAccuracy, tfheRsParametersDocument } = await import('@fhenet/circuit');
     const { modelDir, PUBLISHED_MODEL_NAMES } = await import('@fhenet/models');
     const graph = loadTrainedGraph(PUBLISHED_MODEL_NAMES.includes(a['trained-graph']) ? modelDir(a['trained-graph']) : a['trained-graph']);
     const sizing: Sizing | undefined = a.sizing === undefined ? undefined : a.sizing === 'worst-case' ? 'worstCase' : 'calibration';
-    const named = a.calibration ?? graph.training.dataset;
-    const dataset = sizing !== 'worstCase' && typeof named === 'string' && (DATASET_NAMES as readonly string[]).includes(named) ? (named as DatasetName) : undefined;
-    const data = dataset ? loadDataset(dataset, { split: 'train', limit: a['calibration-count'] }) : undefined;
     const roundBits = parseRoundBits(a['round-bits']);
-    if (roundBits instanceof Error) {
-      console.error(`fhenet compile: ${roundBits.message}`);
-      process.exitCode = 1;
-      return;
-    }
-    if (a['crt-max-modulus'] !== undefined && !a.crt) {
-      console.error('fhenet compile: --crt-max-modulus needs --crt');
-      process.exitCode = 1;
-      return;
+    if (roundBits instanceof Error) throw roundBits;
+    if (a['crt-max-modulus'] !== undefined && !a.crt) throw new Error('--crt-max-modulus needs --crt');
+    // The graph's own data: calibration by default, and the test samples accuracy is measured on.
+    const own = ownData(graph, a['calibration-count']);
+    let calibration: ImageDataset | undefined;
+    let calibrationWhat = '';
+    if (sizing !== 'worstCase' && a.calibration !== undefined) {
+      const source: DataSource = (DATASET_NAMES as readonly string[]).includes(a.calibration)
+        ? { format: 'dataset', name: a.calibration as DatasetName }
+        : dataSource(
+            a.calibration,
+            undefined, // its own format: another one is another domain, refused below with the reason
+            a['calibration-labels'],
+            graph.data?.source.format === 'csv' && graph.data.source.labelColumn !== undefined && detectFormat(a.calibration) === 'csv' ? String(graph.data.source.labelColumn) : undefined,
+          );
+      calibration = namedCalibration(graph, source, a['calibration-count'], a['force-calibration']);
+      calibrationWhat = `${calibration.count} samples of ${describeSource(source)} (--calibration)`;
+    } else if (sizing !== 'worstCase' && 'data' in own) {
+      calibration = own.data.train;
+      calibrationWhat = `${calibration.count} training samples of ${own.what} (the graph's own)`;
     }
     let result: ReturnType<typeof compile>;
     try {
       result = compile(graph, {
         ...(a['max-bits'] !== undefined ? { maxBits: a['max-bits'] } : {}),
         pError: a['p-error'],
-        ...(data ? { calibration: { raw: data.images, count: data.count } } : {}),
+        ...(calibration ? { calibration: { raw: calibration.images, count: calibration.count } } : {}),
         ...(sizing ? { sizing } : {}),
         roundBits,
         ...(a['clear-first-layer'] ? { clearFirstLayer: true } : {}),
@@ -115,21 +131,19 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
         ...(a['crt-max-modulus'] !== undefined ? { crtMaxModulus: a['crt-max-modulus'] } : {}),
       });
     } catch (e) {
-      // A model the compiler rejects is a user-facing answer, not a crash: print it, exit 1.
-      if (e instanceof BitWidthError || e instanceof LoweringError || e instanceof RangeError) {
-        console.error(`fhenet compile: ${e.message}`);
-        process.exitCode = 1;
-        return;
-      }
+      // A model the compiler rejects (BitWidthError, LoweringError, RangeError) is a user-facing
+      // answer: main.ts prints its message; without calibration, say why the circuit was so wide.
+      if (!calibration && sizing !== 'worstCase') console.error(noCalibrationWarning('missing' in own ? own.missing : 'none was used', undefined));
       throw e;
     }
-    const { circuit, report, unrounded } = result;
+    const { circuit, report, unrounded, candidates } = result;
     saveCircuit(a.out, circuit);
     console.log(formatReport(report));
     for (const c of report.clearStages ?? []) {
       console.log(`clear stage (client, not encrypted): ${c.name} ${c.kind}, ${c.outputs} outputs, exact ${c.bits}-bit tables (worst case); the ${report.bits}-bit circuit starts after it`);
     }
-    console.log(`calibration: ${data ? `${data.count} ${dataset} training images` : 'none'}; wrote ${a.out}`);
+    console.log(`calibration: ${calibration ? calibrationWhat : 'none (worst-case sizing)'}; wrote ${a.out}`);
+    if (!calibration && sizing !== 'worstCase') console.error(noCalibrationWarning('missing' in own ? own.missing : 'none was used', report));
     if (a['tfhe-rs-params'] !== undefined) {
       if (!circuit.parameters) {
         console.error(`fhenet compile: --tfhe-rs-params: circuit "${circuit.name}" has no TFHE parameter set (see the parameters line above); nothing written`);
@@ -141,24 +155,53 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
         console.log(`tfhe-rs client parameters (${doc.refused ? 'refused, with the reason' : 'Shortint.new_parameters arguments'}) written to ${a['tfhe-rs-params']}`);
       }
     }
-    if (dataset && a['accuracy-count'] > 0) {
-      // What rounding (or CRT) changes: the simulated test accuracy of this circuit next to its
-      // padded, unrounded sibling.
-      const test = loadDataset(dataset, { split: 'test', limit: a['accuracy-count'] });
-      const mine = simulatedAccuracy(circuit, test.images, test.labels, test.count);
-      const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
-      if (unrounded === circuit) {
-        console.log(`simulated accuracy on ${test.count} ${dataset} test images: ${pct(mine.accuracy)}`);
-      } else {
-        const base = simulatedAccuracy(unrounded, test.images, test.labels, test.count);
-        const same = mine.predictions.reduce((n, c, i) => n + (c === base.predictions[i] ? 1 : 0), 0);
-        const crt = circuit.stages.some((s) => s.crt);
-        const kind = crt ? (circuit.stages.some((s) => s.roundBits > 0) ? 'CRT + rounded' : 'CRT') : 'rounded';
-        console.log(
-          `simulated accuracy on ${test.count} ${dataset} test images: ${kind} ${pct(mine.accuracy)}, ${crt ? 'padded ' : ''}unrounded ${pct(base.accuracy)} ` +
-            `(${crt ? 'CRT changes' : 'rounding costs'} ${(100 * (base.accuracy - mine.accuracy)).toFixed(2)} points; same class on ${same}/${test.count})`,
-        );
-      }
+    if (a['accuracy-count'] <= 0) return;
+    if ('missing' in own) {
+      console.log(`simulated accuracy: not measured: ${own.missing}`);
+      return;
     }
+    // What each rounding (or CRT) costs: the simulated accuracy on the graph's own test data of
+    // every rounding priced, and of the padded, unrounded sibling.
+    const test = own.data.test;
+    const n = Math.min(test.count, a['accuracy-count']);
+    const raw = test.images.subarray(0, (test.images.length / test.count) * n);
+    const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+    const base = simulatedAccuracy(unrounded, raw, test.labels, n);
+    console.log(`simulated accuracy on ${n} test samples of ${own.what} (the graph's own test data):`);
+    const crt = circuit.stages.some((s) => s.crt);
+    if (unrounded !== circuit && !candidates.includes(unrounded)) console.log(`  ${crt ? 'padded, unrounded' : 'unrounded'}: ${pct(base.accuracy)}`);
+    report.roundingCandidates.forEach((c, i) => {
+      const r = candidates[i] === unrounded ? base : simulatedAccuracy(candidates[i]!, raw, test.labels, n);
+      const same = r.predictions.reduce((k, p, j) => k + (p === base.predictions[j] ? 1 : 0), 0);
+      const chosen = candidates[i] === circuit;
+      console.log(
+        `  round bits [${c.roundBits.join(', ')}]${crt ? ' (CRT)' : ''}: ${pct(r.accuracy)}` +
+          (candidates[i] === unrounded ? '' : ` (${signed(100 * (r.accuracy - base.accuracy))} points vs unrounded; same class on ${same}/${n})`) +
+          (chosen ? '  <- this circuit' : ''),
+      );
+    });
   },
 };
+
+/** "+1.25" / "-0.83" / "0.00". */
+function signed(x: number): string {
+  const v = x.toFixed(2);
+  return x > 0 && v !== '0.00' ? `+${v}` : v === '-0.00' ? '0.00' : v;
+}
+
+/** The loud warning of a compile without calibration data, with what worst-case sizing costs. */
+function noCalibrationWarning(why: string, report: CompileReport | undefined): string {
+  const p = report?.parameters;
+  const cost =
+    report && p && !('error' in p)
+      ? `${report.bits}-bit circuit, N = ${p.parameters.set.polynomialSize}, evaluation keys ${((p.keySizes.bootstrapKeyBytes + p.keySizes.keyswitchKeyBytes) / 2 ** 20).toFixed(1)} MiB, ` +
+        `${(report.predictedInferenceMs! / 1000).toFixed(1)} s per inference (1 thread)`
+      : report
+        ? `${report.bits}-bit circuit${p && 'error' in p ? `, no parameters (${p.error.slice(0, 80)})` : ''}`
+        : 'every accumulator at its exact worst case';
+  return (
+    `\nWARNING: no calibration data: ${why}.\n` +
+    `WARNING: the circuit is sized on the exact worst case (${cost}); calibrated on data like the training data it is usually 1-3 bits narrower, ` +
+    `with a smaller polynomial, smaller keys and faster inference. Name the data with --calibration (docs/your-own-data.md).\n`
+  );
+}

@@ -1,6 +1,7 @@
 // `fhenet decrypt --circuit c.json --keys dir --in outputs.ct`: decrypt and print the classes, with
 // the key folder's client (ours, or node-tfhe: docs/node-tfhe-client.md).
 import type { CommandModule } from 'yargs';
+import { circuitDomain, className } from '../data-args.js';
 
 interface DecryptArgs {
   circuit: string;
@@ -45,9 +46,10 @@ export const decryptCommand: CommandModule<object, DecryptArgs> = {
       }
       n = client.outputSize;
     }
+    const domain = circuitDomain(circuit, n);
     decoded.classes.forEach((c, i) => {
       const logits = a.logits ? `  logits ${Array.from(decoded.logits.subarray(i * n, (i + 1) * n), (v) => v.toFixed(3)).join(' ')}` : '';
-      console.log(`sample ${i}: class ${c}${logits}`);
+      console.log(`sample ${i}: class ${className(domain, c)}${logits}`);
     });
   },
 };

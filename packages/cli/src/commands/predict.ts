@@ -1,14 +1,17 @@
-// `fhenet predict --circuit c.json [--server URL] [--keys dir] --dataset mnist --count N`: the whole
-// loop (keys, encrypt, run locally or over HTTP, decrypt) compared with the clear simulation.
+// `fhenet predict --circuit c.json [--server URL] [--keys dir] (--input FILE | --dataset mnist --count N)`:
+// the whole loop (keys, encrypt, run locally or over HTTP, decrypt) on the user's own samples or
+// test images, compared with the clear simulation; classes printed with their names.
 // `--client node-tfhe`: keys, encryption and decryption by Zama's node-tfhe, the same server.
 import type { CommandModule } from 'yargs';
 
 import { DATASET_NAMES, loadDataset, type DatasetName } from '@fhenet/datasets';
+import { circuitDomain, className, readInputs } from '../data-args.js';
 
 interface PredictArgs {
   circuit: string;
   server?: string;
   keys?: string;
+  input?: string;
   dataset: string;
   index: number;
   count: number;
@@ -27,6 +30,7 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
       .option('circuit', { type: 'string', demandOption: true, describe: 'Circuit file' })
       .option('server', { type: 'string', describe: 'URL of an `fhenet serve` service (default: run in this process)' })
       .option('keys', { type: 'string', describe: 'Key folder to reuse or create (default: fresh keys in memory)' })
+      .option('input', { type: 'string', describe: "Your own samples (all of them): an image, a folder of images, a .npy (one sample or N), or a CSV of rows; read with the circuit's training-data encoding (instead of --dataset test images)" })
       .option('dataset', { type: 'string', choices: [...DATASET_NAMES], default: 'mnist', describe: 'Dataset (test split)' })
       .option('index', { type: 'number', default: 0, describe: 'First test image' })
       .option('count', { type: 'number', default: 1, describe: 'Number of images' })
@@ -42,20 +46,33 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
       .option('spill-dir', { type: 'string', describe: "Folder for banded runs' spill files (default: the OS temp folder, used only when in-memory bands do not fit); with --band-outputs: spill there" }),
   handler: async (a) => {
     // Packages load here, not at module load: `fhenet --help` and light commands stay light.
-    const { loadCircuit } = await import('@fhenet/circuit');
+    const { loadCircuit, outputSize } = await import('@fhenet/circuit');
     const { predict } = await import('@fhenet/client');
     const { formatBytes, parseByteSize } = await import('@fhenet/executor');
     const circuit = loadCircuit(a.circuit);
-    const data = loadDataset(a.dataset as DatasetName, { split: 'test' });
-    if (!Number.isInteger(a.count) || a.count < 1 || a.index < 0 || a.index + a.count > data.count) {
-      throw new Error(`--index ${a.index} --count ${a.count}: need 1 or more images within the ${data.count} test images`);
+    const domain = circuitDomain(circuit, outputSize(circuit.stages[circuit.stages.length - 1]!.linear));
+    let samples: { images: Uint8Array; labels?: Uint8Array; count: number; names: readonly string[] };
+    if (a.input !== undefined) {
+      const s = readInputs(a.input, circuit, domain.classNames.length);
+      samples = { images: s.raw, ...(s.labels ? { labels: s.labels } : {}), count: s.count, names: s.names };
+    } else {
+      const data = loadDataset(a.dataset as DatasetName, { split: 'test' });
+      if (!Number.isInteger(a.count) || a.count < 1 || a.index < 0 || a.index + a.count > data.count) {
+        throw new Error(`--index ${a.index} --count ${a.count}: need 1 or more images within the ${data.count} test images`);
+      }
+      const size = data.images.length / data.count;
+      samples = {
+        images: data.images.subarray(a.index * size, (a.index + a.count) * size),
+        labels: data.labels.subarray(a.index, a.index + a.count),
+        count: a.count,
+        names: Array.from({ length: a.count }, (_, i) => String(a.index + i)),
+      };
     }
-    const size = data.images.length / data.count;
     const common = {
       circuit,
-      images: data.images.subarray(a.index * size, (a.index + a.count) * size),
-      labels: data.labels.subarray(a.index, a.index + a.count),
-      count: a.count,
+      images: samples.images,
+      ...(samples.labels ? { labels: samples.labels } : {}),
+      count: samples.count,
       batchSize: a.batch,
       ...(a.keys ? { keysDir: a.keys } : {}),
       log: (l: string) => console.error(l),
@@ -71,13 +88,17 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
       ...(a.bandOutputs !== undefined ? { bandOutputs: a.bandOutputs } : {}),
       ...(a.spillDir !== undefined ? { spillDir: a.spillDir } : {}),
     });
+    const n = samples.count;
     const agree = r.samples.filter((s) => s.encrypted === s.simulated).length;
     const correct = r.samples.filter((s) => s.encrypted === s.label).length;
     const perImage = r.batches.map((b) => b.wallMs / 1000 / b.samples).sort((x, y) => x - y);
-    console.log(`index  label  simulated  encrypted  exact`);
-    for (const s of r.samples) console.log(`${String(a.index + s.index).padStart(5)}  ${String(s.label).padStart(5)}  ${String(s.simulated).padStart(9)}  ${String(s.encrypted).padStart(9)}  ${s.exact ? 'yes' : 'NO'}`);
+    const rows = [['sample', 'label', 'simulated', 'encrypted', 'exact']];
+    const cls = (k: number | undefined) => (k === undefined || k < 0 ? '-' : className(domain, k));
+    for (const s of r.samples) rows.push([samples.names[s.index]!, samples.labels ? cls(s.label) : '-', cls(s.simulated), cls(s.encrypted), s.exact ? 'yes' : 'NO']);
+    const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
+    for (const row of rows) console.log(row.map((v, c) => v.padEnd(widths[c]!)).join('  '));
     console.log(
-      `${a.count} image(s): encrypted == simulated class ${agree}/${a.count}, all integers exact: ${r.exact}, accuracy ${correct}/${a.count}; ` +
+      `${n} sample(s): encrypted == simulated class ${agree}/${n}, all integers exact: ${r.exact}${samples.labels ? `, accuracy ${correct}/${n}` : ''}; ` +
         `keygen ${r.keygenSeconds.toFixed(1)} s, key setup ${r.keySetupSeconds.toFixed(1)} s, median ${perImage[perImage.length >> 1]!.toFixed(1)} s per image (wall)`,
     );
     const m = r.memory;

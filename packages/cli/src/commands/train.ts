@@ -2,11 +2,19 @@
 // All logic lives in @fhenet/training (runTraining).
 import type { CommandModule } from 'yargs';
 import { MODEL_NAMES, type ModelName } from '@fhenet/training/format';
-import { DATASET_NAMES, type DatasetName } from '@fhenet/datasets';
+import { DATASET_NAMES, type DatasetName, type TestSource } from '@fhenet/datasets';
+import { DATA_FORMATS, dataSource } from '../data-args.js';
 
 interface TrainArgs {
   model: string;
   dataset: string;
+  data?: string;
+  format?: string;
+  labels?: string;
+  'label-column'?: string;
+  'test-data'?: string;
+  'test-labels'?: string;
+  'test-split'?: number;
   'weight-bits': number;
   'act-bits': number;
   'input-bits'?: number;
@@ -32,7 +40,15 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
   builder: (y) =>
     y
       .option('model', { type: 'string', choices: [...MODEL_NAMES], default: 'fcnn', describe: 'Zoo model' })
-      .option('dataset', { type: 'string', choices: [...DATASET_NAMES], default: 'mnist' })
+      .option('dataset', { type: 'string', choices: [...DATASET_NAMES], default: 'mnist', describe: 'Built-in data set (unless --data)' })
+      .option('data', { type: 'string', describe: 'Your own training data: an IDX folder, a CSV/TSV table, an .npy of samples (with --labels), an .npz, or a folder of images with one sub-folder per class' })
+      .option('format', { type: 'string', choices: [...DATA_FORMATS], describe: 'Format of --data (default: from the extension, or the folder\'s contents)' })
+      .option('labels', { type: 'string', describe: '.npy data: the labels .npy (one integer class per sample)' })
+      .option('label-column', { type: 'string', describe: 'CSV data: the label column, by header name or 0-based index (default: the last column)' })
+      .option('test-data', { type: 'string', describe: 'Test samples in the format of --data (default: its own test part, else --test-split)' })
+      .option('test-labels', { type: 'string', describe: '.npy test samples: their labels .npy' })
+      .option('test-split', { type: 'number', describe: 'Hold out this fraction of --data as the test set (seeded by --seed; default 0.2 when the data has no test part)' })
+      .conflicts('test-data', 'test-split')
       .option('weight-bits', { type: 'number', default: 2, describe: 'Signed weight bits' })
       .option('act-bits', { type: 'number', default: 2, describe: 'Unsigned activation bits' })
       .option('input-bits', { type: 'number', describe: 'Input quantizer bits (default: --act-bits)' })
@@ -55,9 +71,19 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     // Packages load here, not at module load: `fhenet --help` and light commands stay light.
     const { runTraining } = await import('@fhenet/training');
     const command = `fhenet ${process.argv.slice(2).join(' ')}`;
+    const fileOnly = (['format', 'labels', 'label-column', 'test-data', 'test-labels'] as const).filter((k) => a[k] !== undefined);
+    if (a.data === undefined && fileOnly.length > 0) throw new Error(`--${fileOnly[0]}: only with --data (your own files)`);
+    const data = a.data === undefined ? undefined : dataSource(a.data, a.format, a.labels, a['label-column']);
+    const test: TestSource | undefined =
+      a['test-data'] !== undefined
+        ? { kind: 'files', source: dataSource(a['test-data'], data!.format, a['test-labels'], a['label-column']) }
+        : a['test-split'] !== undefined
+          ? { kind: 'split', fraction: a['test-split'], seed: a.seed }
+          : undefined;
     const r = await runTraining({
       model: a.model as ModelName,
-      dataset: a.dataset as DatasetName,
+      ...(data ? { data } : { dataset: a.dataset as DatasetName }),
+      ...(test ? { test } : {}),
       weightBits: a['weight-bits'],
       actBits: a['act-bits'],
       ...(a['input-bits'] !== undefined ? { inputBits: a['input-bits'] } : {}),

@@ -6,6 +6,7 @@
 import { quantRange, type IntRange, type QuantParams } from '@fhenet/quantization';
 import { quantizeWeights, type GraphLayer, type TrainedGraph } from '@fhenet/training/format';
 import { windowPlan } from '@fhenet/circuit';
+import type { DataDomain } from '@fhenet/datasets/domain';
 import type { Conv2dOp, DenseOp, LinearOp, SumPoolOp } from '@fhenet/circuit';
 import { LoweringError } from '../errors.js';
 import { buildChain, type ChainFn, type ChainPrecision, type ChainSpec } from './chain.js';
@@ -31,6 +32,8 @@ export interface LoweredGraph {
   readonly inputScaling: { readonly divisor: number };
   readonly inputQuantizer: QuantParams;
   readonly stages: readonly LoweredStage[];
+  /** The graph's data domain, passed through to the circuit (v5 `data`). */
+  readonly data?: DataDomain;
 }
 
 /** The quantizer that produced a stage's input integers. */
@@ -103,7 +106,7 @@ export function lowerGraph(graph: TrainedGraph, precision: ChainPrecision = 'flo
     i = j;
   }
   if (stages.length === 0) throw new LoweringError(graph.name, 'the graph has no dense, conv2d or avgPool2d layer');
-  return { name: graph.name, inputShape: graph.inputShape, inputScaling: graph.inputScaling, inputQuantizer: graph.inputQuantizer, stages };
+  return { name: graph.name, inputShape: graph.inputShape, inputScaling: graph.inputScaling, inputQuantizer: graph.inputQuantizer, stages, ...(graph.data ? { data: graph.data.domain } : {}) };
 }
 
 function lowerLinear(layer: Extract<GraphLayer, { type: 'dense' | 'conv2d' | 'avgPool2d' }>, input: InputQuant) {

@@ -3,10 +3,18 @@
 // length-checked, the payload hash compared, and then the whole graph validated (validate.ts).
 
 import { createHash } from 'node:crypto';
+import { dataDescriptionFromJson } from '@fhenet/datasets';
 import type { QuantParams } from './vocab.js';
 import { TrainedGraphError, show } from './errors.js';
 import type { LayerJson, PayloadRef, QuantizerJson, TrainedGraphManifest } from './manifest.js';
-import { TRAINED_GRAPH_FORMAT, TRAINED_GRAPH_VERSION, type GraphLayer, type TrainedGraph } from './types.js';
+import {
+  TRAINED_GRAPH_FORMAT,
+  TRAINED_GRAPH_READABLE_VERSIONS,
+  TRAINED_GRAPH_VERSION,
+  TRAINED_GRAPH_VERSION_WITHOUT_DATA,
+  type GraphLayer,
+  type TrainedGraph,
+} from './types.js';
 import { validateGraph } from './validate.js';
 
 export const DEFAULT_PAYLOAD_FILE = 'graph.bin';
@@ -111,7 +119,7 @@ export function encodeTrainedGraph(
   const payload = w.finish();
   const manifest: TrainedGraphManifest = {
     format: TRAINED_GRAPH_FORMAT,
-    version: TRAINED_GRAPH_VERSION,
+    version: graph.data ? TRAINED_GRAPH_VERSION : TRAINED_GRAPH_VERSION_WITHOUT_DATA,
     name: graph.name,
     inputShape: [...graph.inputShape],
     inputScaling: { divisor: graph.inputScaling.divisor },
@@ -120,6 +128,7 @@ export function encodeTrainedGraph(
     layers,
     payload: { file: payloadFile, byteLength: payload.length, sha256: sha256Hex(payload) },
     training: { ...graph.training },
+    ...(graph.data ? { data: graph.data } : {}),
   };
   return { manifest, payload };
 }
@@ -283,7 +292,14 @@ export function decodeTrainedGraph(manifestJson: unknown, payload: Uint8Array, s
   const r = new Reader(source, payload);
   const m = r.obj(manifestJson, 'manifest');
   if (m.format !== TRAINED_GRAPH_FORMAT) throw r.err('format', `"${TRAINED_GRAPH_FORMAT}"`, m.format);
-  if (m.version !== TRAINED_GRAPH_VERSION) throw r.err('version', `${TRAINED_GRAPH_VERSION} (the only version this reader knows)`, m.version);
+  if (!TRAINED_GRAPH_READABLE_VERSIONS.includes(m.version as number)) throw r.err('version', `one of ${TRAINED_GRAPH_READABLE_VERSIONS.join(', ')}`, m.version);
+  if ((m.version === 1) !== (m.data === undefined)) {
+    throw r.err('data', m.version === 1 ? 'absent in a version 1 graph' : 'the training data description (required from version 2)', m.data ?? 'none');
+  }
+  const fail = (field: string, expected: string, got: unknown): never => {
+    throw r.err(field, expected, got);
+  };
+  const data = m.data === undefined ? undefined : dataDescriptionFromJson(m.data, fail, 'data');
   const p = r.obj(m.payload, 'payload');
   const byteLength = r.num(p, 'byteLength', 'payload');
   if (byteLength !== payload.length) throw r.err('payload.byteLength', `${payload.length} (the size of the payload file)`, byteLength);
@@ -301,6 +317,7 @@ export function decodeTrainedGraph(manifestJson: unknown, payload: Uint8Array, s
     inputQuantizer: r.quantizer(m.inputQuantizer, 'inputQuantizer'),
     layers: m.layers.map((l, i) => decodeLayer(r, l, i)),
     training,
+    ...(data ? { data } : {}),
   };
   validateGraph(graph, source);
   return graph;

@@ -1,20 +1,24 @@
 // Reading and writing a trained graph folder: graph.json (manifest) + graph.bin (payload).
 
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
 import { encodeTrainedGraph, decodeTrainedGraph } from './codec.js';
 import { TrainedGraphError } from './errors.js';
 import type { TrainedGraph } from './types.js';
 
 export const MANIFEST_FILE = 'graph.json';
 
-/** Writes `dir/graph.json` and `dir/graph.bin`; returns the manifest path. */
+/**
+ * Writes `dir/graph.bin` then `dir/graph.json`, each atomically (temp file + rename), so a crash
+ * leaves the old graph or the new one, never half a file; returns the manifest path.
+ */
 export function saveTrainedGraph(dir: string, graph: TrainedGraph): string {
   const { manifest, payload } = encodeTrainedGraph(graph);
   mkdirSync(dir, { recursive: true });
   const path = join(dir, MANIFEST_FILE);
-  writeFileSync(join(dir, manifest.payload.file), payload);
-  writeFileSync(path, `${JSON.stringify(manifest, null, 1)}\n`);
+  writeFileAtomic.sync(join(dir, manifest.payload.file), Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength));
+  writeFileAtomic.sync(path, `${JSON.stringify(manifest, null, 1)}\n`);
   return path;
 }
 

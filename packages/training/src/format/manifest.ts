@@ -68,7 +68,7 @@ export type LayerJson =
 
 export interface TrainedGraphManifest {
   readonly format: 'fhenet-trained-graph';
-  readonly version: 1;
+  readonly version: 1 | 2;
   readonly name: string;
   readonly inputShape: readonly number[];
   readonly inputScaling: { readonly divisor: number };
@@ -78,4 +78,6 @@ export interface TrainedGraphManifest {
   /** The payload file, relative to the manifest, its size and SHA-256 (hex). */
   readonly payload: { readonly file: string; readonly byteLength: number; readonly sha256: string };
   readonly training: Record<string, unknown>;
+  /** v2 only: the DataDescription of @fhenet/datasets, as JSON. */
+  readonly data?: unknown;
 }

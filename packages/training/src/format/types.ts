@@ -2,10 +2,16 @@
 // docs/trained-graph-format.md describes the on-disk manifest + payload and the exact forward
 // semantics of every layer type. Nothing here imports TensorFlow.js.
 
+import type { DataDescription } from '@fhenet/datasets';
 import type { QuantParams } from './vocab.js';
 
 export const TRAINED_GRAPH_FORMAT = 'fhenet-trained-graph';
-export const TRAINED_GRAPH_VERSION = 1;
+/** The newest version: v2 adds `data` (where the training data came from and its domain). */
+export const TRAINED_GRAPH_VERSION = 2;
+/** What the writer writes for a graph without `data`: v1, readable exactly as before. */
+export const TRAINED_GRAPH_VERSION_WITHOUT_DATA = 1;
+/** Versions the reader accepts: v1 (no `data`), v2 (`data` required). */
+export const TRAINED_GRAPH_READABLE_VERSIONS: readonly number[] = [1, 2];
 
 /** A per-sample shape (no batch axis). Images are [height, width, channels]; vectors are [n]. */
 export type Shape = readonly number[];
@@ -139,4 +145,10 @@ export interface TrainedGraph {
   readonly layers: readonly GraphLayer[];
   readonly numClasses: number;
   readonly training: TrainingInfo;
+  /**
+   * v2: the training data — its domain (sample shape, class names, how stored values become the
+   * bytes inputScaling divides), where it came from and its test split — so compile, encrypt and
+   * predict reuse it without being told again (docs/trained-graph-format.md, "Data").
+   */
+  readonly data?: DataDescription;
 }

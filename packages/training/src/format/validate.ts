@@ -140,6 +140,12 @@ export function validateGraph(g: TrainedGraph, source: string): void {
     throw new TrainedGraphError(source, 'inputScaling.divisor', 'a positive finite number', show(divisor));
   }
   validateQuantizer(g.inputQuantizer, source, 'inputQuantizer', {});
+  if (g.data) {
+    // The data must be what the model reads: its samples' shape and one class per logit.
+    const d = g.data.domain;
+    if (!sameShape(d.sampleShape, g.inputShape)) throw new TrainedGraphError(source, 'data.domain.sampleShape', `${fmt(g.inputShape)} (inputShape)`, fmt(d.sampleShape));
+    if (d.classNames.length !== g.numClasses) throw new TrainedGraphError(source, 'data.domain.classNames', `${g.numClasses} names (numClasses)`, `${d.classNames.length}`);
+  }
   if (!Array.isArray(g.layers) || g.layers.length === 0) throw new TrainedGraphError(source, 'layers', 'a non-empty array', show(g.layers));
 
   let shape: Shape = g.inputShape;

@@ -28,8 +28,8 @@ export interface QuantConfig {
 
 export interface ModelConfig extends QuantConfig {
   readonly model: ModelName;
-  /** Per-sample input shape [h, w, c]. */
-  readonly inputShape: readonly [number, number, number];
+  /** Per-sample input shape: [h, w, c] images (every model), or [n] table rows (fcnn only). */
+  readonly inputShape: readonly number[];
   readonly numClasses: number;
   /** Seed of all initializers (each layer gets seed + its index). */
   readonly seed: number;
@@ -58,10 +58,58 @@ const PLANS: Record<ModelName, readonly string[]> = {
   vgg9: ['c64', 'c64', 'p', 'c128', 'c128', 'p', 'c256', 'c256', 'p', 'f', 'd512', 'd512'],
 };
 
+/**
+ * Throws a RangeError naming the model, the input shape and why, unless `model`'s plan can read
+ * samples of `inputShape` and `numClasses` classes: convnets need images whose every convolution
+ * and 2x2 pooling still leaves at least one pixel; tables ([n]) fit only the fcnn.
+ */
+export function checkModelFits(model: ModelName, inputShape: readonly number[], numClasses: number): void {
+  const plan = PLANS[model];
+  const shape = `[${inputShape.join(', ')}]`;
+  if (!Number.isSafeInteger(numClasses) || numClasses < 2) {
+    throw new RangeError(`model ${model} cannot be trained on ${numClasses} class(es): a classifier needs at least 2`);
+  }
+  if (!inputShape.every((d) => Number.isSafeInteger(d) && d > 0) || (inputShape.length !== 1 && inputShape.length !== 3)) {
+    throw new RangeError(`model ${model} cannot read inputs of shape ${shape}: expected [h, w, c] images or [n] table rows`);
+  }
+  const convs = plan.filter((s) => s.startsWith('c') || s === 'p');
+  if (inputShape.length === 1) {
+    if (convs.length > 0) throw new RangeError(`model ${model} cannot read inputs of shape ${shape}: it is a convnet, for [h, w, c] images; a table of ${inputShape[0]} features needs the fcnn`);
+    return;
+  }
+  let [h, w] = inputShape as [number, number, number];
+  let n = 0;
+  for (const step of plan) {
+    if (step === 'p') {
+      [h, w] = [Math.floor(h / 2), Math.floor(w / 2)];
+      if (h < 1 || w < 1) throw new RangeError(`model ${model} cannot read inputs of shape ${shape}: its 2x2 average pooling after layer ${n} needs feature maps of at least 2x2 (the image is too small; it needs at least ${minimumSide(plan)} pixels a side)`);
+    } else if (step.startsWith('c')) {
+      n++;
+      const [, k, pad] = step.slice(1).split(':');
+      if ((pad ?? 'same') === 'valid') {
+        const kk = Number(k ?? 3);
+        [h, w] = [h - kk + 1, w - kk + 1];
+        if (h < 1 || w < 1) throw new RangeError(`model ${model} cannot read inputs of shape ${shape}: its ${kk}x${kk} 'valid' convolution conv${n} needs feature maps of at least ${kk}x${kk} (the image is too small; it needs at least ${minimumSide(plan)} pixels a side)`);
+      }
+    } else if (step !== 'f') n++;
+  }
+}
+
+/** The smallest image side a plan reads (every pooling and 'valid' convolution leaves >= 1 pixel). */
+function minimumSide(plan: readonly string[]): number {
+  let side = 1;
+  for (const step of [...plan].reverse()) {
+    if (step === 'p') side *= 2;
+    else if (step.startsWith('c') && step.endsWith(':valid')) side += Number(step.split(':')[1]) - 1;
+  }
+  return side;
+}
+
 /** Builds a zoo model (uncompiled; train it with `train`). */
 export function buildModel(cfg: ModelConfig): tf.Sequential {
   const plan = PLANS[cfg.model];
   if (plan === undefined) throw new RangeError(`model: expected one of ${MODEL_NAMES.join(', ')}, got ${String(cfg.model)}`);
+  checkModelFits(cfg.model, cfg.inputShape, cfg.numClasses);
   const width = cfg.width ?? 1;
   if (!(Number.isFinite(width) && width > 0 && width <= 16)) {
     throw new RangeError(`model ${cfg.model}: width multiplier: expected a number in (0, 16], got ${String(cfg.width)}`);
@@ -89,7 +137,7 @@ export function buildModel(cfg: ModelConfig): tf.Sequential {
     if (step === 'p') {
       model.add(tf.layers.averagePooling2d({ name: `pool${n}`, poolSize: 2, strides: 2, padding: 'valid' }));
     } else if (step === 'f') {
-      model.add(tf.layers.flatten({ name: 'flatten' }));
+      if (cfg.inputShape.length > 1) model.add(tf.layers.flatten({ name: 'flatten' })); // table rows are flat already
     } else if (step.startsWith('c')) {
       const [filters, k, pad] = step.slice(1).split(':');
       n++;

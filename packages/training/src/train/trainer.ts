@@ -3,7 +3,7 @@
 // gradual pruning to a synapse or accumulator budget, per-epoch progress and checkpoints.
 
 import * as tf from '@tensorflow/tfjs';
-import { batches, type ImageDataset } from '@fhenet/datasets';
+import { batches, sampleShape, type ImageDataset } from '@fhenet/datasets';
 import { maxActiveSynapses, quantRange, quantSpec } from '@fhenet/quantization';
 import { QuantLinear } from '../layers/quant-linear.js';
 import { saveCheckpoint } from './checkpoint.js';
@@ -104,7 +104,7 @@ export async function train(model: tf.LayersModel, trainSet: ImageDataset, testS
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize: expected a positive integer, got ${batchSize}`);
   if (!(learningRate > 0)) throw new RangeError(`learningRate: expected > 0, got ${learningRate}`);
   const inShape = model.inputs[0]!.shape.slice(1);
-  const dataShape = [trainSet.height, trainSet.width, trainSet.channels];
+  const dataShape = sampleShape(trainSet);
   if (inShape.join(',') !== dataShape.join(',')) {
     throw new RangeError(`model ${model.name} expects inputs [${inShape}] but dataset ${trainSet.name} has images [${dataShape}]`);
   }
@@ -132,7 +132,7 @@ export async function train(model: tf.LayersModel, trainSet: ImageDataset, testS
         if (step === rampEnd) applyPruning(targets, step, rampEnd);
         const lr = lrOf(step);
         (optimizer as unknown as { learningRate: number }).learningRate = lr;
-        const x = tf.tensor4d(b.x, [b.size, trainSet.height, trainSet.width, trainSet.channels]);
+        const x = tf.tensor(b.x, [b.size, ...dataShape]);
         const labels = tf.tensor1d(b.y, 'int32');
         const y = tf.oneHot(labels, numClasses);
         let correct: tf.Tensor | undefined;
