@@ -11,7 +11,7 @@ import { cpus } from 'node:os';
 import { ClientKey } from '../../runtime/src/client.js';
 import { ServerEngine, setThreadCount, kernelVariant } from '../../runtime/src/server.js';
 import type { TfheParameterSet as EngineParameterSet } from '../../runtime/src/parameters.js';
-import { native } from '../../runtime/src/native.js';
+import { nativeTesting } from '../../runtime/src/native.js';
 import { NativeObject } from '../../runtime/src/handle.js';
 import { decisionPbsCount, log2PFail, minSecureTUniformBoundLog2, optimizeParameters, pbsCost, publishedSet, type TfheParameterSet } from '../src/index.js';
 import { circuitDecisions } from '../../compiler/src/parameters.js';
@@ -109,7 +109,7 @@ for (const [id, make] of candidates) {
     // Keyswitch alone, grouped by 8 as the PBS does: CPU ms per ciphertext (it runs on this thread).
     ksMs: () => {
       const c = process.cpuUsage();
-      native.benchKeyswitch(...ksh, 8);
+      nativeTesting.benchKeyswitch(...ksh, 8);
       const u = process.cpuUsage(c);
       return (u.user + u.system) / 1000 / 64;
     },
@@ -134,8 +134,8 @@ loads.push(load());
 const fftUs: Record<number, number> = {};
 for (const N of [512, 1024, 2048, 4096, 8192]) {
   const iters = Math.max(20, Math.floor(2e7 / N));
-  native.benchFft(N, Math.ceil(iters / 10));
-  fftUs[N] = native.benchFft(N, iters) / 1000;
+  nativeTesting.benchFft(N, Math.ceil(iters / 10));
+  fftUs[N] = nativeTesting.benchFft(N, iters) / 1000;
 }
 setThreadCount(cpus().length);
 
