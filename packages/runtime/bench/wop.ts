@@ -1,4 +1,4 @@
-// WoP-PBS measurements (native/wop.h): PFKS keygen time and size, circuit bootstrap per bit, one
+// WoP-PBS measurements (native/algorithms/wop_lookup.h and its parts): PFKS keygen time and size, circuit bootstrap per bit, one
 // vertical packing, one wop_lookup for moduli (7, 11, 13), and the phase-error std after vertical
 // packing (the number the noise model is compared with). Medians over --repeats runs.
 // Usage: npx tsx packages/runtime/bench/wop.ts [--pbs 15/2] [--cbs 5/4] [--pfks 17/2] [--threads 1]

@@ -90,8 +90,9 @@ export interface NativeAddon {
   deserializeSeededKeys(bytes: Uint8Array, p: NativeParams, fp: Buffer): NativeHandle;
   deserializeBatch(bytes: Uint8Array, p: NativeParams, fp: Buffer): NativeHandle;
 
-  // ---- WoP-PBS / CRT (native/wop.h). Torus words are u64 in BigUint64Arrays; a residue r mod p
-  // (p odd) is encoded r * round(2^64 / p), no padding bit. ----
+  // ---- WoP-PBS / CRT (native/bindings/wop.cc over algorithms/{crt_residues,wop_lookup}). Torus
+  // words are u64 in BigUint64Arrays; a residue r mod p (p odd) is encoded r * round(2^64 / p),
+  // no padding bit. ----
   /** Encrypts raw torus plaintexts under the big key (GLWE noise). */
   encryptTorus(ck: NativeHandle, plaintexts: BigUint64Array): NativeHandle;
   /**

@@ -1,4 +1,5 @@
-// WoP-PBS primitives for the CRT representation (native/wop.{h,cc}, docs/crt.md sections 1-4):
+// WoP-PBS primitives for the CRT representation (native/algorithms/{crt_residues,
+// circuit_bootstrap,vertical_packing,wop_lookup}.cc, docs/crt.md sections 1-4):
 // residue LUTs for odd moduli (clear rule + encrypted PBS, also after a dot product that wraps
 // mod p), packing keyswitching keys, circuit bootstrapping checked through a CMux, vertical
 // packing and the batched lookup, all decrypting to exactly the expected values.
