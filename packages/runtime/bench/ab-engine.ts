@@ -1,7 +1,7 @@
 // A/B of two builds of the native engine in one process, interleaved round by round (the machine is
 // shared: compare the per-round ratios, not absolute times). For each set: keys made by build A
-// are serialized and loaded into build B, so both evaluate the very same keys and ciphertexts, and
-// their PBS outputs must be byte-identical; then each round times, on each build (order alternating),
+// are serialized and loaded into both builds, so both evaluate the very same keys and ciphertexts,
+// and their PBS outputs must be byte-identical; then each round times, on each build (order alternating),
 // single-thread KS+PBS latency (median of `--samples`, and CPU time per PBS) and a 2-thread grouped
 // batch (CPU time per PBS).
 // Usage: npx tsx packages/runtime/bench/ab-engine.ts --a /path/a.node --b /path/b.node [--bits 2,4,6] [--rounds 5]
@@ -41,8 +41,13 @@ for (const bits of bitsList) {
   A.setThreads(2);
   B.setThreads(2);
   const ckA = A.clientKeyGenerate(set);
-  const ekA = await keysOf(A, ckA);
-  const ekB = B.deserializeEvaluationKeys(A.serializeEvaluationKeys(ekA, fp), set, fp);
+  // Both builds load the keys the same way (deserialized from the same bytes), so that neither
+  // gets keys laid out in memory by keygen and the other by a copy.
+  const made = await keysOf(A, ckA);
+  const keyBytes = A.serializeEvaluationKeys(made, fp);
+  A.dispose(made);
+  const ekA = A.deserializeEvaluationKeys(keyBytes, set, fp);
+  const ekB = B.deserializeEvaluationKeys(keyBytes, set, fp);
   const p = 2 ** bits;
   const table = Int32Array.from({ length: p }, (_, i) => (i * 3 + 1) % p);
   const msgs = Int32Array.from({ length: batchSize }, (_, i) => i % p);
