@@ -25,8 +25,21 @@ PbsOptionsArg pbs_options(const Napi::CallbackInfo& info, size_t index) {
   return o;
 }
 
-std::vector<HolderBase*> pins_of_keys_and_batch(const Napi::CallbackInfo& info) {
-  return {holder_of(info[0], HKind::EvaluationKeys, "evaluationKeys"), holder_of(info[1], HKind::Batch, "batch")};
+// A PBS batch on a libuv worker + the thread pool: run(options) with the requested group size and
+// the job's progress; the keys (info[0]) and the batch (info[1]) stay pinned until it ends.
+using PbsRun = std::function<std::unique_ptr<LweCiphertextBatch>(const PbsBatchOptions&)>;
+Napi::Value queue_pbs(const Napi::CallbackInfo& info, const PbsOptionsArg& o, const char* name, PbsRun run) {
+  const size_t group_size = o.group_size;
+  return queue_batch_job(
+      info.Env(), o.on_progress, name,
+      [run = std::move(run), group_size](const JobProgress* progress) {
+        PbsBatchOptions opts;
+        opts.group_size = group_size;
+        opts.progress = progress;
+        return run(opts);
+      },
+      {holder_of(info[0], HKind::EvaluationKeys, "evaluationKeys"), holder_of(info[1], HKind::Batch, "batch")},
+      {info[0], info[1]});
 }
 
 Napi::Value Pbs(const Napi::CallbackInfo& info) {
@@ -44,17 +57,9 @@ Napi::Value PbsAsync(const Napi::CallbackInfo& info) {
   EvaluationKeys& k = eval_keys(info[0]);
   LweCiphertextBatch& b = batch(info[1]);
   auto a = std::make_shared<PbsArgs>(pbs_args(info, k, b));
-  const PbsOptionsArg o = pbs_options(info, 4);
-  const size_t group_size = o.group_size;
-  return queue_batch_job(
-      info.Env(), o.on_progress, "fhenet pbs progress",
-      [&k, &b, a, group_size](const JobProgress* progress) {
-        PbsBatchOptions opts;
-        opts.group_size = group_size;
-        opts.progress = progress;
-        return pbs_batch(k, b, a->table_index.data(), a->tables.data(), a->num_tables, opts);
-      },
-      pins_of_keys_and_batch(info), {info[0], info[1]});
+  return queue_pbs(info, pbs_options(info, 4), "fhenet pbs progress", [&k, &b, a](const PbsBatchOptions& opts) {
+    return pbs_batch(k, b, a->table_index.data(), a->tables.data(), a->num_tables, opts);
+  });
 }
 
 // Residue PBS arguments (modulus at info[2], tableIndex, torus tables of p words each) and the
@@ -96,17 +101,9 @@ Napi::Value PbsResidueAsync(const Napi::CallbackInfo& info) {
   EvaluationKeys& k = eval_keys(info[0]);
   LweCiphertextBatch& b = batch(info[1]);
   auto a = std::make_shared<ResiduePbsArgs>(residue_pbs_args(info, k, b));
-  const PbsOptionsArg o = pbs_options(info, 5);
-  const size_t group_size = o.group_size;
-  return queue_batch_job(
-      info.Env(), o.on_progress, "fhenet residue pbs progress",
-      [&k, &b, a, group_size](const JobProgress* progress) {
-        PbsBatchOptions opts;
-        opts.group_size = group_size;
-        opts.progress = progress;
-        return pbs_batch_luts(k, b, a->table_index.data(), a->luts.data(), a->num_tables, opts);
-      },
-      pins_of_keys_and_batch(info), {info[0], info[1]});
+  return queue_pbs(info, pbs_options(info, 5), "fhenet residue pbs progress", [&k, &b, a](const PbsBatchOptions& opts) {
+    return pbs_batch_luts(k, b, a->table_index.data(), a->luts.data(), a->num_tables, opts);
+  });
 }
 
 }  // namespace
