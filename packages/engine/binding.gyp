@@ -2,24 +2,26 @@
   "targets": [
     {
       "target_name": "fhenet_tfhe",
-      "sources": [
-        "native/csprng.cc",
-        "native/kernels.cc",
-        "native/fft.cc",
-        "native/lwe.cc",
-        "native/keyswitch.cc",
-        "native/bootstrap.cc",
-        "native/pbs.cc",
-        "native/wop.cc",
-        "native/thread_pool.cc",
-        "native/serialize.cc",
-        "native/tfhers_aes.cc",
-        "native/tfhers_csprng.cc",
-        "native/tfhers_format.cc",
-        "native/tfhers_keys.cc",
-        "native/addon.cc"
+      # Every .cc of native/{commons,entities,algorithms,bindings} (scripts/native-sources.cjs, the
+      # list the sanitizer build also uses).
+      "sources": ["<!@(node scripts/native-sources.cjs engine bindings)"],
+      "actions": [
+        {
+          # The security rule's constants, from its one source in @fhenet/params.
+          "action_name": "security_rule",
+          "inputs": [
+            "scripts/gen-security-rule.cjs",
+            "<!(node -p \"require.resolve('@fhenet/params/security-rule.json')\")"
+          ],
+          "outputs": ["<(SHARED_INTERMEDIATE_DIR)/fhenet/commons/security_rule.h"],
+          "action": ["node", "scripts/gen-security-rule.cjs", "<@(_outputs)"]
+        }
       ],
-      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "include_dirs": [
+        "<!(node -p \"require('node-addon-api').include_dir\")",
+        "native",
+        "<(SHARED_INTERMEDIATE_DIR)/fhenet"
+      ],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
       "cflags!": ["-fno-exceptions", "-O2", "-O0"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++14", "-std=gnu++17", "-std=gnu++20", "-O2", "-O0"],

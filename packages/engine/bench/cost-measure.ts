@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { ClientKey, ServerEngine, setThreadCount, kernelVariant } from '@fhenet/engine';
 import type { TfheParameterSet as EngineParameterSet } from '@fhenet/params';
-import { native, NativeObject } from '@fhenet/engine/testing';
+import { nativeTesting, NativeObject } from '@fhenet/engine/testing';
 import { decisionPbsCount, log2PFail, minSecureTUniformBoundLog2, optimizeParameters, pbsCost, publishedSet, type TfheParameterSet } from '@fhenet/params';
 import { circuitDecisions } from '@fhenet/compiler';
 import type { Circuit } from '@fhenet/circuit';
@@ -106,7 +106,7 @@ for (const [id, make] of candidates) {
     // Keyswitch alone, grouped by 8 as the PBS does: CPU ms per ciphertext (it runs on this thread).
     ksMs: () => {
       const c = process.cpuUsage();
-      native.benchKeyswitch(...ksh, 8);
+      nativeTesting.benchKeyswitch(...ksh, 8);
       const u = process.cpuUsage(c);
       return (u.user + u.system) / 1000 / 64;
     },
@@ -131,8 +131,8 @@ loads.push(load());
 const fftUs: Record<number, number> = {};
 for (const N of [512, 1024, 2048, 4096, 8192]) {
   const iters = Math.max(20, Math.floor(2e7 / N));
-  native.benchFft(N, Math.ceil(iters / 10));
-  fftUs[N] = native.benchFft(N, iters) / 1000;
+  nativeTesting.benchFft(N, Math.ceil(iters / 10));
+  fftUs[N] = nativeTesting.benchFft(N, iters) / 1000;
 }
 setThreadCount(cpus().length);
 

@@ -8,7 +8,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { ClientKey, ServerEngine, setThreadCount, kernelVariant, type EngineParameterSet } from '@fhenet/engine';
-import { native, NativeObject } from '@fhenet/engine/testing';
+import { nativeTesting, NativeObject } from '@fhenet/engine/testing';
 import { tuniformSet } from '@fhenet/testing';
 
 const args = process.argv.slice(2).filter((a) => a !== '--');
@@ -111,8 +111,8 @@ for (const which of bitsList) {
   const cpuMs = (cu.user + cu.system) / 1000 / samples;
   const ksBatch = ck.encrypt(new Array(bits >= 8 ? 8 : 16).fill(0));
   const ksh = [NativeObject.handleOf(keys), NativeObject.handleOf(ksBatch)] as const;
-  const ks1 = native.benchKeyswitch(...ksh) / 1e6;
-  const ksG = native.benchKeyswitch(...ksh, 8) / 1e6;
+  const ks1 = nativeTesting.benchKeyswitch(...ksh) / 1e6;
+  const ksG = nativeTesting.benchKeyswitch(...ksh, 8) / 1e6;
 
   const batchSize = bits >= 8 ? 4 : batchOpt;
   const batch = ck.encrypt(Array.from({ length: batchSize }, (_, i) => i % p));
@@ -154,8 +154,8 @@ if (!skipFft) {
   setThreadCount(1);
   for (const N of [256, 512, 1024, 2048, 4096, 8192, 16384, 65536]) {
     const iters = Math.max(20, Math.floor(4e7 / N));
-    native.benchFft(N, Math.ceil(iters / 10));
-    log(`| ${N} | ${(native.benchFft(N, iters) / 1000).toFixed(2)} us | ${load()} |`);
+    nativeTesting.benchFft(N, Math.ceil(iters / 10));
+    log(`| ${N} | ${(nativeTesting.benchFft(N, iters) / 1000).toFixed(2)} us | ${load()} |`);
   }
 }
 setThreadCount(cpus().length);

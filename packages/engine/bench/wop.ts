@@ -1,10 +1,10 @@
-// WoP-PBS measurements (native/wop.h): PFKS keygen time and size, circuit bootstrap per bit, one
+// WoP-PBS measurements (native/algorithms/wop_lookup.h and its parts): PFKS keygen time and size, circuit bootstrap per bit, one
 // vertical packing, one wop_lookup for moduli (7, 11, 13), and the phase-error std after vertical
 // packing (the number the noise model is compared with). Medians over --repeats runs.
 // Usage: npx tsx packages/engine/bench/wop.ts [--pbs 15/2] [--cbs 5/4] [--pfks 17/2] [--threads 1]
 //        [--repeats 5] [--samples 16] [--batch 8]
 import { publishedSet } from '@fhenet/params';
-import { native, type NativeHandle, type NativeWopParams } from '@fhenet/engine/testing';
+import { native, nativeTesting, type NativeHandle, type NativeWopParams } from '@fhenet/engine/testing';
 
 const args = process.argv.slice(2).filter((a) => a !== '--');
 const opt = (name: string, dflt: string) => {
@@ -58,12 +58,12 @@ const one13 = native.encryptTorus(ck, BigUint64Array.of(5n * delta(13)));
 const cbsPerBit: number[] = [];
 for (let r = 0; r < repeats; r++) {
   let g: NativeHandle | null = null;
-  cbsPerBit.push(time(() => (g = native.circuitBootstrap(ek, pfks, one13, Uint32Array.of(13)))) / 4);
+  cbsPerBit.push(time(() => (g = nativeTesting.circuitBootstrap(ek, pfks, one13, Uint32Array.of(13)))) / 4);
   native.dispose(g!);
 }
 
 // The same, by phase (level PBS incl. the one keyswitch, PFKS, Fourier transform of the rows).
-const phases = native.benchCircuitBootstrap(ek, pfks, one13, 13, repeats);
+const phases = nativeTesting.benchCircuitBootstrap(ek, pfks, one13, 13, repeats);
 
 // One keyswitch + residue PBS (the unit of the circuit bootstrap's level PBS).
 const ident = BigUint64Array.from(Array.from({ length: 13 }, (_, r) => BigInt(r) * delta(13)));
@@ -82,9 +82,9 @@ const errs: number[] = [];
 for (let i = 0; i < samples; i++) {
   const u = Math.floor(Math.random() * 1001);
   const b = enc(u);
-  const g = native.circuitBootstrap(ek, pfks, b, Uint32Array.from(moduli));
+  const g = nativeTesting.circuitBootstrap(ek, pfks, b, Uint32Array.from(moduli));
   let out: NativeHandle | null = null;
-  const ms = time(() => (out = native.verticalPacking(g, 0, t, lut)));
+  const ms = time(() => (out = nativeTesting.verticalPacking(g, 0, t, lut)));
   if (i < repeats) vp.push(ms);
   const idx = (u % 7) + (u % 11) * 8 + (u % 13) * 128;
   let d = (native.decryptPhase(ck, out!)[0]! - lut[idx]! + Q) % Q;

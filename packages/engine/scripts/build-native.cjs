@@ -18,7 +18,9 @@ if (fs.existsSync(path.join(prefix, 'include', 'node', 'node_api.h'))) {
   args.push(`--nodedir=${prefix}`);
 }
 console.log(`fhenet engine: building native engine: node ${args.slice(1).join(' ')}`);
-const r = spawnSync(process.execPath, args, { cwd: pkgDir, stdio: 'inherit' });
+// binding.gyp runs `node` (source list, the security-rule header): the node running this script.
+const env = { ...process.env, PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ''}` };
+const r = spawnSync(process.execPath, args, { cwd: pkgDir, stdio: 'inherit', env });
 if (r.status !== 0) {
   console.error('fhenet engine: native build failed (needs g++ with C++17, make, python3)');
   process.exit(r.status ?? 1);

@@ -29,6 +29,7 @@ export { engineFingerprint, assertEngineParams, assertWopEngineParams, wopEngine
 export { residueDelta, encodeResidue, decodeResidue, encodeSigned, decodeSigned, crtReconstruct } from './residues.js';
 export { pbsOutputVariance, keyswitchVariance, modulusSwitchVariance, freshVariance, log2PFail } from './noise-model.js';
 export { seededKeyBytes, ciphertextBatchBytes } from './sizes.js';
+export { ENGINE_LIMITS, pbsGroupSize, pbsThreadScratchBytes, wopNeuronChunk } from './limits.js';
 export { withProgress } from './progress.js';
 // tfhe-rs 1.7 (node-tfhe / tfhe wasm) objects: their compressed server keys expanded into our
 // engine, their ciphertexts read and written. Formats: docs/tfhe-rs-formats.md.

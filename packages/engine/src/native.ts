@@ -1,5 +1,8 @@
 // Loads the compiled engine (build/Release/fhenet_tfhe.node) and types its raw surface. Nothing
 // outside this package should use it directly: the classes in client.ts / server.ts own handles.
+// The public surface (NativeAddon, by area as in native/bindings/: handles, engine, keys,
+// ciphertexts, PBS, WoP; tfhe-rs formats in tfhers/native.ts) is apart from the test and benchmark
+// hooks (NativeTesting, the addon's `testing` object), which only tests and benches import.
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -31,16 +34,30 @@ export interface NativeWopParams extends NativeParams {
   readonly packingKeyswitch: { readonly baseLog: number; readonly levelCount: number };
 }
 
+/** The dimensions and level counts that size a set's keys and scratch (any TfheParameterSet has them). */
+export type NativeKeyShape = Pick<NativeParams, 'lweDimension' | 'glweDimension' | 'polynomialSize'> & {
+  readonly pbs: { readonly levelCount: number };
+  readonly keyswitch: { readonly levelCount: number };
+};
+
 export interface NativeAddon {
   dispose(h: NativeHandle): void;
   isAlive(h: NativeHandle): boolean;
-  /** How the addon set up the C allocator at load (glibc mmap threshold; see addon.cc "allocator"). */
+  /** How the addon set up the C allocator at load (glibc mmap threshold; see bindings/addon.cc "allocator"). */
   allocatorInfo(): { source: 'fhenet' | 'env' | 'unavailable'; mmapThreshold: number };
   kernelsName(): string;
-  selectKernels(name: string): boolean;
   setThreads(n: number): void;
   getThreads(): number;
+  /** Structure and the 128-bit security rule (the same rule as @fhenet/params' securityCheck); throws why not. */
   validateParams(p: NativeParams): void;
+  /** Batch sizes the engine picks (lwe_programmable_bootstrap.h): default and largest PBS group. */
+  readonly limits: { readonly pbsDefaultGroupSize: number; readonly pbsMaxGroupSize: number };
+  /** The group size of a PBS batch of `count` ciphertexts on `threads` threads when none is asked for. */
+  pbsGroupSize(count: number, threads: number): number;
+  /** Bytes of one pool thread's PBS scratch for groups of up to `group` ciphertexts (kept thread_local). */
+  pbsThreadScratchBytes(shape: NativeKeyShape, group: number): number;
+  /** Neurons per chunk of a WoP lookup of `neurons` on `threads` threads (chunk * t GGSWs held at once). */
+  wopNeuronChunk(neurons: number, threads: number): number;
   clientKeyGenerate(p: NativeParams): NativeHandle;
   encrypt(ck: NativeHandle, messages: Int32Array): NativeHandle;
   decrypt(ck: NativeHandle, b: NativeHandle): Int32Array;
@@ -59,8 +76,6 @@ export interface NativeAddon {
   pbs(ek: NativeHandle, b: NativeHandle, tableIndex: Uint32Array, tables: Int32Array, options?: { groupSize?: number }): NativeHandle;
   pbsAsync(ek: NativeHandle, b: NativeHandle, tableIndex: Uint32Array, tables: Int32Array,
     options?: { groupSize?: number; onProgress?: (done: number, total: number) => void }): Promise<NativeHandle>;
-  /** Test hook: the per-ciphertext reference loop the batched PBS must match bit for bit. */
-  pbsReference(ek: NativeHandle, b: NativeHandle, tableIndex: Uint32Array, tables: Int32Array): NativeHandle;
   sessionKeygen(ck: NativeHandle, wantKeys: boolean, wantSeeded: boolean): NativeHandle;
   sessionExpand(seeded: NativeHandle): NativeHandle;
   sessionSizes(s: NativeHandle): { bskUnits: number; kskUnits: number };
@@ -74,13 +89,10 @@ export interface NativeAddon {
   deserializeEvaluationKeys(bytes: Uint8Array, p: NativeParams, fp: Buffer): NativeHandle;
   deserializeSeededKeys(bytes: Uint8Array, p: NativeParams, fp: Buffer): NativeHandle;
   deserializeBatch(bytes: Uint8Array, p: NativeParams, fp: Buffer): NativeHandle;
-  fftNegacyclicProduct(a: BigInt64Array, b: Int32Array): BigInt64Array;
-  benchFft(n: number, iters: number): number;
-  benchKeyswitch(ek: NativeHandle, b: NativeHandle, group?: number): number;
-  sampleNoise(p: NativeParams, glwe: boolean, count: number): BigInt64Array;
 
-  // ---- WoP-PBS / CRT (native/wop.h). Torus words are u64 in BigUint64Arrays; a residue r mod p
-  // (p odd) is encoded r * round(2^64 / p), no padding bit. ----
+  // ---- WoP-PBS / CRT (native/bindings/wop.cc over algorithms/{crt_residues,wop_lookup}). Torus
+  // words are u64 in BigUint64Arrays; a residue r mod p (p odd) is encoded r * round(2^64 / p),
+  // no padding bit. ----
   /** Encrypts raw torus plaintexts under the big key (GLWE noise). */
   encryptTorus(ck: NativeHandle, plaintexts: BigUint64Array): NativeHandle;
   /**
@@ -107,13 +119,6 @@ export interface NativeAddon {
   /** Seeded keys <-> bytes (object kind 5: header, decompositions, mask seed, bodies, checksum). */
   serializePfksSeeded(seeded: NativeHandle, fp: Buffer): Buffer;
   deserializePfksSeeded(bytes: Uint8Array, p: NativeWopParams, fp: Buffer): NativeHandle;
-  /** Circuit bootstrapping of one neuron's m residues (batch of m, moduli[i] for the i-th) into t Fourier GGSWs. */
-  circuitBootstrap(ek: NativeHandle, pk: NativeHandle, residues: NativeHandle, moduli: Uint32Array): NativeHandle;
-  /** Benchmark hook: mean ns per circuit bootstrap of one residue mod `modulus`, by phase. */
-  benchCircuitBootstrap(ek: NativeHandle, pk: NativeHandle, residue: NativeHandle, modulus: number, iters: number):
-    { pbsNs: number; pfksNs: number; fourierNs: number; bits: number };
-  /** Vertical packing over GGSWs [first, first+t): luts = E tables of 2^t words -> E LWEs. */
-  verticalPacking(ggsws: NativeHandle, first: number, t: number, luts: BigUint64Array): NativeHandle;
   /**
    * Batched lookup: residues [neuron][m], tableIndex per neuron, luts [table][output][2^t] words
    * (selector index: bits of r_1 low, then r_2, ...); returns [neuron][output] LWEs.
@@ -122,7 +127,30 @@ export interface NativeAddon {
     luts: BigUint64Array, outputsPerTable: number, options?: { onProgress?: (done: number, total: number) => void }): Promise<NativeHandle>;
 }
 
-function load(): NativeAddon {
+/** Test and benchmark hooks (native/bindings/testing.cc), kept off the public surface. */
+export interface NativeTesting {
+  /** The per-ciphertext reference loop the batched PBS must match bit for bit. */
+  pbsReference(ek: NativeHandle, b: NativeHandle, tableIndex: Uint32Array, tables: Int32Array): NativeHandle;
+  /** Picks the kernel variant ('generic' | 'avx2' | 'avx512'); false if this CPU lacks it. */
+  selectKernels(name: string): boolean;
+  fftNegacyclicProduct(a: BigInt64Array, b: Int32Array): BigInt64Array;
+  benchFft(n: number, iters: number): number;
+  benchKeyswitch(ek: NativeHandle, b: NativeHandle, group?: number): number;
+  sampleNoise(p: NativeParams, glwe: boolean, count: number): BigInt64Array;
+  /** The engine's security rule on one key: '' if secure, else why not (compared with @fhenet/params). */
+  noiseSecurityProblem(dimension: number, noise: NativeParams['lweNoise']): string;
+  /** CSPRNG bytes of the tfhe-rs generator from table index (aesIndex, byteIndex), AES-NI or portable AES. */
+  tfhersCsprngBytes(key: Uint8Array, aesIndex: number, byteIndex: number, length: number, portableAes: boolean): Buffer;
+  /** Circuit bootstrapping of one neuron's m residues (batch of m, moduli[i] for the i-th) into t Fourier GGSWs. */
+  circuitBootstrap(ek: NativeHandle, pk: NativeHandle, residues: NativeHandle, moduli: Uint32Array): NativeHandle;
+  /** Mean ns per circuit bootstrap of one residue mod `modulus`, by phase. */
+  benchCircuitBootstrap(ek: NativeHandle, pk: NativeHandle, residue: NativeHandle, modulus: number, iters: number):
+    { pbsNs: number; pfksNs: number; fourierNs: number; bits: number };
+  /** Vertical packing over GGSWs [first, first+t): luts = E tables of 2^t words -> E LWEs. */
+  verticalPacking(ggsws: NativeHandle, first: number, t: number, luts: BigUint64Array): NativeHandle;
+}
+
+function load(): NativeAddon & { readonly testing: NativeTesting } {
   const here = dirname(fileURLToPath(import.meta.url));
   // src/ and dist/ both sit one level below the package root.
   const path = join(here, '..', 'build', 'Release', 'fhenet_tfhe.node');
@@ -132,7 +160,10 @@ function load(): NativeAddon {
         '`node packages/engine/scripts/build-native.cjs` (needs g++, make, python3)',
     );
   }
-  return createRequire(import.meta.url)(path) as NativeAddon;
+  return createRequire(import.meta.url)(path) as NativeAddon & { readonly testing: NativeTesting };
 }
 
-export const native: NativeAddon = load();
+const addon = load();
+export const native: NativeAddon = addon;
+/** Test and benchmark hooks: for test/ and bench/ only. */
+export const nativeTesting: NativeTesting = addon.testing;

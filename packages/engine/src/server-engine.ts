@@ -311,8 +311,9 @@ export interface PbsOptions {
 
 function nativePbsOptions(o: PbsOptions): { groupSize?: number } {
   if (o.groupSize === undefined) return {};
-  if (!Number.isInteger(o.groupSize) || o.groupSize < 1 || o.groupSize > 256) {
-    throw new Error(`pbs options.groupSize: expected an integer in 1..256, got ${o.groupSize}`);
+  const max = native.limits.pbsMaxGroupSize;
+  if (!Number.isInteger(o.groupSize) || o.groupSize < 1 || o.groupSize > max) {
+    throw new Error(`pbs options.groupSize: expected an integer in 1..${max}, got ${o.groupSize}`);
   }
   return { groupSize: o.groupSize };
 }

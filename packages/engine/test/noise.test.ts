@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { ClientKey, ServerEngine, freshVariance, pbsOutputVariance } from '@fhenet/engine';
 import { assertParameterSet, MAX_GAUSSIAN_STD_DEV_LOG2, MAX_TUNIFORM_BOUND_LOG2, minSecureTUniformBoundLog2, tuniformIntegerVariance } from '@fhenet/params';
-import { native } from '../src/native.js';
+import { nativeTesting } from '../src/native.js';
 import { gaussianSet, tuniformSet, type TestSet } from '@fhenet/testing';
 
 /** Signed phase errors (integer torus units) of ciphertexts that should hold messages*delta. */
@@ -43,7 +43,7 @@ describe('fresh encryption noise', () => {
 
   test('TUniform sampler hits both ends with probability 2^-(b+2) each (small b)', () => {
     // TU(3) on the GLWE side of the 6-bit set: 9 values, ends 1/32 each, inner 1/16 each.
-    const s = native.sampleNoise(tuniformSet(6), true, 200000);
+    const s = nativeTesting.sampleNoise(tuniformSet(6), true, 200000);
     const counts = new Map<bigint, number>();
     for (const v of s) counts.set(v, (counts.get(v) ?? 0) + 1);
     expect([...counts.keys()].sort((a, b) => Number(a - b))).toEqual([-8n, -7n, -6n, -5n, -4n, -3n, -2n, -1n, 0n, 1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n]);
@@ -63,7 +63,7 @@ describe('noise samplers at every bound the rule allows (issue 16, finding 2)', 
     expect(minSecureTUniformBoundLog2(16 * 8192)).toBe(3);
     for (let b = 3; b <= MAX_TUNIFORM_BOUND_LOG2; b++) {
       const set = { ...tuniformSet(4), ...wide, glweNoise: { kind: 'tuniform' as const, boundLog2: b } };
-      const s = native.sampleNoise(set, true, n);
+      const s = nativeTesting.sampleNoise(set, true, n);
       const bound = 1n << BigInt(b);
       let min = bound, max = -bound, sum = 0, sq = 0;
       for (const v of s) {
@@ -88,7 +88,7 @@ describe('noise samplers at every bound the rule allows (issue 16, finding 2)', 
   test('Gaussian up to 2^MAX_GAUSSIAN_STD_DEV_LOG2: variance within 5%, no overflow', () => {
     for (const l of [2, 30, 55, MAX_GAUSSIAN_STD_DEV_LOG2]) {
       const set = { ...gaussianSet(4), ...wide, glweNoise: { kind: 'gaussian' as const, stdDevLog2: l } };
-      const s = native.sampleNoise(set, true, 20000);
+      const s = nativeTesting.sampleNoise(set, true, 20000);
       let sq = 0;
       for (const v of s) sq += (Number(v) / 2 ** l) ** 2;
       expect(Math.abs(sq / s.length - 1), `Gaussian 2^${l}`).toBeLessThan(0.05);
@@ -98,10 +98,10 @@ describe('noise samplers at every bound the rule allows (issue 16, finding 2)', 
   test('bounds beyond what the samplers draw are refused by the TypeScript reader and by the engine', () => {
     const tu = { ...tuniformSet(4), glweNoise: { kind: 'tuniform' as const, boundLog2: MAX_TUNIFORM_BOUND_LOG2 + 1 } };
     expect(() => assertParameterSet(tu)).toThrow(/glweNoise\.boundLog2 must be an integer in \[0, 62\], got 63/);
-    expect(() => native.sampleNoise(tu, true, 1)).toThrow(/boundLog2: expected an integer in 0\.\.62/);
+    expect(() => nativeTesting.sampleNoise(tu, true, 1)).toThrow(/boundLog2: expected an integer in 0\.\.62/);
     const g = { ...gaussianSet(4), glweNoise: { kind: 'gaussian' as const, stdDevLog2: MAX_GAUSSIAN_STD_DEV_LOG2 + 0.5 } };
     expect(() => assertParameterSet(g)).toThrow(/glweNoise\.stdDevLog2 must be in \[0, 59\]/);
-    expect(() => native.sampleNoise(g, true, 1)).toThrow(/stdDevLog2: expected a number in \(-10, 59\]/);
+    expect(() => nativeTesting.sampleNoise(g, true, 1)).toThrow(/stdDevLog2: expected a number in \(-10, 59\]/);
   });
 });
 

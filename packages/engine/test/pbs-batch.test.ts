@@ -1,8 +1,9 @@
-// Grouped batch evaluation (pbs.cc): the same bits as the per-ciphertext reference loop for every
-// group size and thread count, progress reporting, option errors.
+// Grouped batch evaluation (native/algorithms/lwe_programmable_bootstrap.cc): the same bits as the
+// per-ciphertext reference loop for every group size and thread count, progress reporting, option
+// errors.
 import { afterAll, describe, expect, test } from 'vitest';
 import { ClientKey, LweCiphertextBatch, ServerEngine, setThreadCount, threadCount } from '@fhenet/engine';
-import { native } from '../src/native.js';
+import { native, nativeTesting } from '../src/native.js';
 import { NativeObject } from '../src/handle.js';
 import { gaussianSet, glweDimension2Set, tuniformSet, type TestSet } from '@fhenet/testing';
 
@@ -34,7 +35,7 @@ describe('grouped PBS is bit-identical to the per-ciphertext reference loop', ()
       const tableIndex = Uint32Array.from(randomInts(count, tables.length));
       const flat = Int32Array.from(tables.flat());
       const reference = new LweCiphertextBatch(
-        native.pbsReference(NativeObject.handleOf(keys), NativeObject.handleOf(input), tableIndex, flat),
+        nativeTesting.pbsReference(NativeObject.handleOf(keys), NativeObject.handleOf(input), tableIndex, flat),
         set,
       );
       const expected = reference.serialize();
@@ -72,10 +73,10 @@ test.each([
   let tried = 0;
   try {
     for (const variant of ['generic', 'avx2', 'avx512']) {
-      if (!native.selectKernels(variant)) continue;
+      if (!nativeTesting.selectKernels(variant)) continue;
       tried++;
       const reference = new LweCiphertextBatch(
-        native.pbsReference(NativeObject.handleOf(keys), NativeObject.handleOf(input), new Uint32Array(4), Int32Array.from(table)),
+        nativeTesting.pbsReference(NativeObject.handleOf(keys), NativeObject.handleOf(input), new Uint32Array(4), Int32Array.from(table)),
         set,
       );
       setThreadCount(2);
@@ -86,7 +87,7 @@ test.each([
       reference.dispose();
     }
   } finally {
-    native.selectKernels(before);
+    nativeTesting.selectKernels(before);
   }
   expect(tried).toBeGreaterThanOrEqual(1);
   for (const o of [input, keys, ck]) o.dispose();

@@ -1,10 +1,11 @@
-// WoP-PBS primitives for the CRT representation (native/wop.{h,cc}, docs/crt.md sections 1-4):
+// WoP-PBS primitives for the CRT representation (native/algorithms/{crt_residues,
+// circuit_bootstrap,vertical_packing,wop_lookup}.cc, docs/crt.md sections 1-4):
 // residue LUTs for odd moduli (clear rule + encrypted PBS, also after a dot product that wraps
 // mod p), packing keyswitching keys, circuit bootstrapping checked through a CMux, vertical
 // packing and the batched lookup, all decrypting to exactly the expected values.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { publishedSet } from '@fhenet/params';
-import { native, type NativeHandle, type NativeWopParams } from '../src/native.js';
+import { native, nativeTesting, type NativeHandle, type NativeWopParams } from '../src/native.js';
 
 const Q = 1n << 64n;
 
@@ -167,8 +168,8 @@ describe('residue LUT (odd modulus, no padding)', () => {
     expect(() => native.residueLut(wopParams, 7, new BigUint64Array(6))).toThrow(/expected p = 7/);
     expect(() => native.pbsResidue(ek, b, 7, new Uint32Array(2), new BigUint64Array(8))).toThrow(/multiple of p = 7/);
     expect(() => native.pbsResidue(ek, b, 7, new Uint32Array([0, 1]), new BigUint64Array(7))).toThrow(/table index 1/);
-    expect(() => native.circuitBootstrap(ek, pfks, b, Uint32Array.from([9, 15]))).toThrow(/not coprime/);
-    expect(() => native.circuitBootstrap(ek, pfks, b, Uint32Array.from([7]))).toThrow(/one residue ciphertext per modulus/);
+    expect(() => nativeTesting.circuitBootstrap(ek, pfks, b, Uint32Array.from([9, 15]))).toThrow(/not coprime/);
+    expect(() => nativeTesting.circuitBootstrap(ek, pfks, b, Uint32Array.from([7]))).toThrow(/one residue ciphertext per modulus/);
     expect(() => native.addTorus(b, new BigUint64Array(3))).toThrow(/expected 2 torus values/);
     expect(() => native.pfksKeygen(ck, { ...wopParams, packingKeyswitch: { baseLog: 40, levelCount: 2 } })).toThrow(/packing keyswitch/);
     expect(() => native.pfksKeygen(ck, { ...wopParams, glweNoise: { kind: 'tuniform', boundLog2: 10 } })).toThrow(/insecure/);
@@ -206,8 +207,8 @@ describe('packing keyswitch keys and circuit bootstrapping', () => {
     const p = 11;
     for (const r of [0, 5, 10]) {
       const b = native.encryptTorus(ck, BigUint64Array.of(BigInt(r) * delta(p)));
-      const ggsw = native.circuitBootstrap(ek, expanded, b, Uint32Array.of(p));
-      const out = native.verticalPacking(ggsw, 0, bitsOf(p), BigUint64Array.from(Array.from({ length: 16 }, (_, i) => BigInt(i) * delta(16))));
+      const ggsw = nativeTesting.circuitBootstrap(ek, expanded, b, Uint32Array.of(p));
+      const out = nativeTesting.verticalPacking(ggsw, 0, bitsOf(p), BigUint64Array.from(Array.from({ length: 16 }, (_, i) => BigInt(i) * delta(16))));
       expect(decodeResidue(native.decryptPhase(ck, out)[0]!, 16), `r=${r}`).toBe(r);
       for (const h of [b, ggsw, out]) native.dispose(h);
       await yieldToLoop();
@@ -219,13 +220,13 @@ describe('packing keyswitch keys and circuit bootstrapping', () => {
     for (const p of [7, 13]) {
       for (let r = 0; r < p; r++) {
         const b = native.encryptTorus(ck, BigUint64Array.of(BigInt(r) * delta(p)));
-        const ggsw = native.circuitBootstrap(ek, pfks, b, Uint32Array.of(p));
+        const ggsw = nativeTesting.circuitBootstrap(ek, pfks, b, Uint32Array.of(p));
         for (let bit = 0; bit < bitsOf(p); bit++) {
           const A = randTorus();
           const B = randTorus();
           // t = 1 vertical packing = CMux(g, acc, X^-1 acc) on the trivial GLWE with (A, B) in
           // coefficients 0 and 1, then sample extraction of coefficient 0.
-          const out = native.verticalPacking(ggsw, bit, 1, BigUint64Array.of(A, B));
+          const out = nativeTesting.verticalPacking(ggsw, bit, 1, BigUint64Array.of(A, B));
           const phase = native.decryptPhase(ck, out)[0]!;
           const e = signedErr(phase, (r >> bit) & 1 ? B : A);
           errors['CMux (t = 1)']!.push(e);
@@ -288,8 +289,8 @@ describe('vertical packing', () => {
       for (let i = 0; i < 8; i++) {
         const u = rand(M);
         const b = native.encryptTorus(ck, residuesOf(u, moduli));
-        const ggsw = native.circuitBootstrap(ek, pfks, b, Uint32Array.from(moduli));
-        const out = native.verticalPacking(ggsw, 0, t, luts);
+        const ggsw = nativeTesting.circuitBootstrap(ek, pfks, b, Uint32Array.from(moduli));
+        const out = nativeTesting.verticalPacking(ggsw, 0, t, luts);
         const [ph0, ph1] = native.decryptPhase(ck, out);
         expect(decodeResidue(ph0!, next), `u=${u}`).toBe(((table[u]! % next) + next) % next);
         const signed = Number(signedErr(ph1!, 0n) >> BigInt(64 - outBits - 2)); // 2 units per step: round

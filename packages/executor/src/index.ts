@@ -11,8 +11,6 @@ export { InferenceServer } from './inference-server.js';
 export {
   modelExecutionMemory,
   ciphertextTensorBytes,
-  pbsThreadScratchBytes,
-  pbsGroupSize,
   formatBytes,
   assertMemoryBudget,
   assertRegistrationBudget,

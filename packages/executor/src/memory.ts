@@ -2,25 +2,26 @@
 // are alive together. Every size is the byte count of an allocation the code makes, read off the
 // code it mirrors, so that the model can be checked against those allocations
 // (test/memory.test.ts) and used as a budget before keys are generated:
-//  - ciphertext tensors: native LweCiphertextBatch = count x (kN+1) u64 (entities.h); the executor
+//  - ciphertext tensors: native LweCiphertextBatch = count x (kN+1) u64 (entities/); the executor
 //    (execute.ts) frees each one after its last use, so a stage holds at most its input and its
 //    accumulator (linear phase), three accumulator-sized tensors (bit extraction: w, shifted, sign
 //    / sum / next), or accumulator + output (lookup);
 //  - gathered weights: the plan's one-sample CSR (plan.ts, kept while the server lives), its
 //    block-diagonal repeat for count > 1 samples (repeatCsr), the clear offsets (repeat +
-//    Int32Array.from), and the addon's copies (addon.cc DotCsr: u32 indptr / indices, i64 values
+//    Int32Array.from), and the addon's copies (bindings/ciphertexts.cc DotCsr: u32 indptr / indices, i64 values
 //    and bias);
 //  - PBS batch: JS table index (repeat + Uint32Array.from) and flat tables, the addon's copies
-//    (u32 index, i64 tables), the LUT polynomials (pbs.cc: tables x N u64);
-//  - per-thread PBS scratch (pbs.cc GroupScratch, thread_local, kept for the thread's lifetime
-//    and grown to the largest group seen): on every pool thread and every libuv thread that ran a
-//    pbsAsync (the calling thread is worker 0 of the pool);
-//  - evaluation keys (entities.h EvaluationKeys): Fourier BSK n(k+1)^2 l N f64 + KSK kN l_ks (n+1) u64.
+//    (u32 index, i64 tables), the LUT polynomials (lwe_programmable_bootstrap.cc: tables x N u64);
+//  - per-thread PBS scratch (the engine's GroupScratch, thread_local, kept for the thread's
+//    lifetime and grown to the largest group seen; its size and the automatic group size are read
+//    from the engine, pbsThreadScratchBytes / pbsGroupSize): on every pool thread and every libuv
+//    thread that ran a pbsAsync (the calling thread is worker 0 of the pool);
+//  - evaluation keys (entities/evaluation_keys.h): Fourier BSK n(k+1)^2 l N f64 + KSK kN l_ks (n+1) u64.
 //  - CRT stages (plan.ts CrtStagePlan, execute.ts): residue tensors (one ciphertext per value and
 //    modulus), the per-modulus gathered input block and dot products, their concatenation and the
 //    neuron-major gather; during the WoP lookup the residues, the output LWEs, the plan's LUTs (JS,
-//    kept with the plan) and the addon's view of them, and wop.cc's chunk x t Fourier GGSWs
-//    ((k+1)^2 l_cbs N f64 each, chunk = min(neurons, max(2, 2 threads))); the expanded PFKS keys
+//    kept with the plan) and the addon's view of them, and wop_lookup.cc's chunk x t Fourier GGSWs
+//    ((k+1)^2 l_cbs N f64 each, chunk from the engine: wopNeuronChunk); the expanded PFKS keys
 //    (params wopKeySizes) with the evaluation keys. Not modelled: circuit bootstrapping's per-job
 //    scratch (a few GLWEs and LWEs per thread).
 //  - banded execution (options.bands, executePlan's bands): padded stages per band, replayed by
@@ -29,13 +30,11 @@
 // heap (the process baseline, measured by the caller), allocator rounding (< 64 B per buffer).
 import { totalmem } from 'node:os';
 import { keySizes, wopKeySizes, type TfheParameterSet, type WopParameterSet } from '@fhenet/params';
+import { pbsGroupSize, pbsThreadScratchBytes, wopNeuronChunk } from '@fhenet/engine';
 import { modelBandedStage, type BandedInput } from './banded-memory.js';
 import type { Band } from './bands.js';
 import type { CircuitPlan } from './plan.js';
 
-/** pbs.h kDefaultPbsGroup / keyswitch.h kKeyswitchChunk (read-only mirrors of the native constants). */
-export const DEFAULT_PBS_GROUP = 8;
-const KEYSWITCH_CHUNK = 128;
 /** libuv's default worker pool (UV_THREADPOOL_SIZE), whose threads run pbsAsync jobs. */
 const DEFAULT_UV_THREADS = 4;
 
@@ -120,29 +119,9 @@ const I64 = 8;
 const U64 = 8;
 const F64 = 8;
 
-/** Bytes of a native batch of `count` big-key ciphertexts (entities.h LweCiphertextBatch). */
+/** Bytes of a native batch of `count` big-key ciphertexts (entities/lwe_ciphertext_batch.h). */
 export function ciphertextTensorBytes(set: TfheParameterSet, count: number): number {
   return count * (set.glweDimension * set.polynomialSize + 1) * U64;
-}
-
-/** pbs.cc GroupScratch for groups of up to `group` ciphertexts (one thread). */
-export function pbsThreadScratchBytes(set: TfheParameterSet, group: number): number {
-  const n = set.lweDimension, k = set.glweDimension, N = set.polynomialSize;
-  const lPbs = set.pbs.levelCount, lKs = set.keyswitch.levelCount;
-  return (
-    group * (n + 1) * U64 + // small (keyswitched) ciphertexts
-    group * (k + 1) * N * U64 + // accumulators
-    group * (n + 1) * U32 + // modulus-switched
-    group * lKs * KEYSWITCH_CHUNK * I64 + // keyswitch digits
-    lPbs * N * I64 + // digits of one rotated polynomial
-    (k + 1) * lPbs * N * F64 + // their Fourier transforms
-    (k + 1) * N * F64 // Fourier outputs
-  );
-}
-
-/** The native automatic group size of a batch of `count` PBS on `threads` threads (pbs.cc). */
-export function pbsGroupSize(count: number, threads: number): number {
-  return Math.max(1, Math.min(DEFAULT_PBS_GROUP, Math.ceil(count / threads)));
 }
 
 export function pbsBatchScratch(set: TfheParameterSet, count: number, tables: number): number {
@@ -233,7 +212,7 @@ export function modelExecutionMemory(plan: CircuitPlan, options: MemoryModelOpti
         const k = set.glweDimension, N = set.polynomialSize;
         const lCbs = (set as WopParameterSet).circuitBootstrap.levelCount;
         const neurons = s.outputSize * count;
-        const chunk = Math.min(neurons, Math.max(2, 2 * threads));
+        const chunk = wopNeuronChunk(neurons, threads);
         const ggsws = chunk * s.crt.selectorBits * (k + 1) ** 2 * lCbs * N * F64;
         const lookup = neurons * U32 * 2 + s.crt.luts.byteLength + ggsws; // repeat(lutIndex), the addon's LUT view, GGSWs
         pbsScratch = lookup;

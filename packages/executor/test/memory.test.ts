@@ -169,7 +169,7 @@ describe('memory model of an encrypted execution', () => {
 
 describe('C allocator', () => {
   // The memory model counts live allocations; RSS follows it only if freed batches go back to the
-  // OS (addon.cc "allocator": glibc's mmap threshold fixed at 1 MiB at load, unless the user set one).
+  // OS (bindings/addon.cc "allocator": glibc's mmap threshold fixed at 1 MiB at load, unless the user set one).
   it('the addon fixed glibc\'s mmap threshold at 1 MiB, or left the user\'s MALLOC_MMAP_THRESHOLD_ in charge', () => {
     const a = native.allocatorInfo();
     const env = process.env.MALLOC_MMAP_THRESHOLD_;

@@ -7,28 +7,32 @@
 // A TUniform TU(b) is compared with the Gaussian curve (1) through its standard deviation
 // sqrt((2^(2b+1)+1)/6) in integer units; line (2) has its own integer rule for b.
 // GLWE keys use n = k*N. Dimensions below 450 are refused outright (the curve is not fitted there).
+// The constants live in security-rule.json, the rule's one source: the native engine compiles the
+// same file into its own check (commons/security.cc, same formulas in the same order), and the
+// runtime's test/security-rule.test.ts asserts both give the same verdict on a grid of sets.
 import { CIPHERTEXT_MODULUS_LOG2, describeNoise, noiseStdDevLog2, tuniformIntegerVariance } from './distribution.js';
+import rule from './security-rule.json' with { type: 'json' };
 import type { NoiseDistribution, TfheParameterSet } from './types.js';
 
 /** Smallest dimension the security curve is valid for. */
-export const MIN_SECURE_DIMENSION = 450;
+export const MIN_SECURE_DIMENSION: number = rule.minDimension;
 /** log2 of the smallest integer standard deviation allowed (sigma >= 4). */
-export const MIN_STD_DEV_LOG2 = 2;
+export const MIN_STD_DEV_LOG2: number = rule.concrete128.minStdDevLog2;
 /**
  * The Gaussian table publishes log2 sigma to two decimals and its sets sit ON the 132-bit line,
  * so rounding puts some up to 0.005 below it (e.g. n = 747: line 48.0635, table 48.06). Line (2)
  * therefore accepts a Gaussian sigma within this much (in log2) of its minimum; line (1), the
  * 128-bit bound, is always strict, and the optimizer never uses this slack.
  */
-export const GAUSSIAN_132_ROUNDING_TOLERANCE_LOG2 = 0.005;
+export const GAUSSIAN_132_ROUNDING_TOLERANCE_LOG2: number = rule.tfheRs132.roundingToleranceLog2;
 
-const CONCRETE_SLOPE = -0.025696778711484593;
-const CONCRETE_INTERCEPT = 2.675931372549016;
-const TFHERS_VAR_FLOOR_LOG2 = 4 - 2 * CIPHERTEXT_MODULUS_LOG2;
-const TFHERS_VAR_INTERCEPT = 5.31469187675068;
-const TFHERS_VAR_SLOPE = -0.0497829131652661;
-const TFHERS_TU_SLOPE = -0.025167785;
-const TFHERS_TU_INTERCEPT = 64 + 4.100671;
+const CONCRETE_SLOPE = rule.concrete128.slope;
+const CONCRETE_INTERCEPT = rule.concrete128.intercept;
+const TFHERS_VAR_FLOOR_LOG2 = rule.tfheRs132.varianceFloorLog2;
+const TFHERS_VAR_INTERCEPT = rule.tfheRs132.varianceIntercept;
+const TFHERS_VAR_SLOPE = rule.tfheRs132.varianceSlope;
+const TFHERS_TU_SLOPE = rule.tfheRs132.boundSlope;
+const TFHERS_TU_INTERCEPT = CIPHERTEXT_MODULUS_LOG2 + rule.tfheRs132.boundOffset;
 
 function checkDimension(dimension: number): void {
   if (!Number.isInteger(dimension) || dimension < MIN_SECURE_DIMENSION) {

@@ -1,5 +1,6 @@
-// Typed surface of the native tfhe-rs interop functions (native/tfhers_*.cc, registered in
-// addon.cc). Kept beside the code that uses it so that ../native.ts stays the engine's own surface.
+// Typed surface of the native tfhe-rs interop functions (native/algorithms/tfhers_*.cc, exported by
+// native/bindings/tfhers.cc). Kept beside the code that uses it so that ../native.ts stays the
+// engine's own surface.
 import { native, type NativeHandle, type NativeParams } from '../native.js';
 
 export interface TfheRsNative {
@@ -13,8 +14,6 @@ export interface TfheRsNative {
   tfhersExpandServerKey(bytes: Uint8Array, p: NativeParams): NativeHandle;
   /** Same on a libuv worker. */
   tfhersExpandServerKeyAsync(bytes: Uint8Array, p: NativeParams, onProgress?: (done: number, total: number) => void): Promise<NativeHandle>;
-  /** Test hook: CSPRNG bytes from table index (aesIndex, byteIndex), AES-NI or portable AES. */
-  tfhersCsprngBytes(key: Uint8Array, aesIndex: number, byteIndex: number, length: number, portableAes: boolean): Buffer;
 }
 
 export const tfhersNative = native as unknown as TfheRsNative;

@@ -1,0 +1,123 @@
+#include "commons/tfhers_aes.h"
+
+#include <cstring>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define FHENET_HAVE_X86 1
+#endif
+
+namespace fhe::tfhers {
+
+namespace {
+
+const u8 kSbox[256] = {
+    0x63, 0x7c, 0x77, 0x7b, 0xf2, 0x6b, 0x6f, 0xc5, 0x30, 0x01, 0x67, 0x2b, 0xfe, 0xd7, 0xab, 0x76, 0xca, 0x82, 0xc9,
+    0x7d, 0xfa, 0x59, 0x47, 0xf0, 0xad, 0xd4, 0xa2, 0xaf, 0x9c, 0xa4, 0x72, 0xc0, 0xb7, 0xfd, 0x93, 0x26, 0x36, 0x3f,
+    0xf7, 0xcc, 0x34, 0xa5, 0xe5, 0xf1, 0x71, 0xd8, 0x31, 0x15, 0x04, 0xc7, 0x23, 0xc3, 0x18, 0x96, 0x05, 0x9a, 0x07,
+    0x12, 0x80, 0xe2, 0xeb, 0x27, 0xb2, 0x75, 0x09, 0x83, 0x2c, 0x1a, 0x1b, 0x6e, 0x5a, 0xa0, 0x52, 0x3b, 0xd6, 0xb3,
+    0x29, 0xe3, 0x2f, 0x84, 0x53, 0xd1, 0x00, 0xed, 0x20, 0xfc, 0xb1, 0x5b, 0x6a, 0xcb, 0xbe, 0x39, 0x4a, 0x4c, 0x58,
+    0xcf, 0xd0, 0xef, 0xaa, 0xfb, 0x43, 0x4d, 0x33, 0x85, 0x45, 0xf9, 0x02, 0x7f, 0x50, 0x3c, 0x9f, 0xa8, 0x51, 0xa3,
+    0x40, 0x8f, 0x92, 0x9d, 0x38, 0xf5, 0xbc, 0xb6, 0xda, 0x21, 0x10, 0xff, 0xf3, 0xd2, 0xcd, 0x0c, 0x13, 0xec, 0x5f,
+    0x97, 0x44, 0x17, 0xc4, 0xa7, 0x7e, 0x3d, 0x64, 0x5d, 0x19, 0x73, 0x60, 0x81, 0x4f, 0xdc, 0x22, 0x2a, 0x90, 0x88,
+    0x46, 0xee, 0xb8, 0x14, 0xde, 0x5e, 0x0b, 0xdb, 0xe0, 0x32, 0x3a, 0x0a, 0x49, 0x06, 0x24, 0x5c, 0xc2, 0xd3, 0xac,
+    0x62, 0x91, 0x95, 0xe4, 0x79, 0xe7, 0xc8, 0x37, 0x6d, 0x8d, 0xd5, 0x4e, 0xa9, 0x6c, 0x56, 0xf4, 0xea, 0x65, 0x7a,
+    0xae, 0x08, 0xba, 0x78, 0x25, 0x2e, 0x1c, 0xa6, 0xb4, 0xc6, 0xe8, 0xdd, 0x74, 0x1f, 0x4b, 0xbd, 0x8b, 0x8a, 0x70,
+    0x3e, 0xb5, 0x66, 0x48, 0x03, 0xf6, 0x0e, 0x61, 0x35, 0x57, 0xb9, 0x86, 0xc1, 0x1d, 0x9e, 0xe1, 0xf8, 0x98, 0x11,
+    0x69, 0xd9, 0x8e, 0x94, 0x9b, 0x1e, 0x87, 0xe9, 0xce, 0x55, 0x28, 0xdf, 0x8c, 0xa1, 0x89, 0x0d, 0xbf, 0xe6, 0x42,
+    0x68, 0x41, 0x99, 0x2d, 0x0f, 0xb0, 0x54, 0xbb, 0x16};
+
+inline u8 xtime(u8 x) { return u8((x << 1) ^ ((x >> 7) * 0x1b)); }
+
+// FIPS-197 key expansion: 11 round keys of 16 bytes, in the byte order both paths consume.
+void expand_key(const u8 key[16], u8* rk) {
+  std::memcpy(rk, key, 16);
+  u8 rcon = 1;
+  for (int i = 4; i < 44; ++i) {
+    u8 t[4];
+    std::memcpy(t, rk + 4 * (i - 1), 4);
+    if (i % 4 == 0) {
+      const u8 t0 = t[0];
+      t[0] = u8(kSbox[t[1]] ^ rcon);
+      t[1] = kSbox[t[2]];
+      t[2] = kSbox[t[3]];
+      t[3] = kSbox[t0];
+      rcon = xtime(rcon);
+    }
+    for (int j = 0; j < 4; ++j) rk[4 * i + j] = u8(rk[4 * (i - 4) + j] ^ t[j]);
+  }
+}
+
+void encrypt_portable(const u8* rk, const u8* in, u8* out) {
+  u8 s[16];
+  for (int i = 0; i < 16; ++i) s[i] = u8(in[i] ^ rk[i]);
+  for (int round = 1; round <= 10; ++round) {
+    // SubBytes + ShiftRows (state is column-major: byte r + 4c is row r, column c).
+    u8 t[16];
+    for (int c = 0; c < 4; ++c)
+      for (int r = 0; r < 4; ++r) t[r + 4 * c] = kSbox[s[r + 4 * ((c + r) & 3)]];
+    if (round < 10) {  // MixColumns
+      for (int c = 0; c < 4; ++c) {
+        u8* col = t + 4 * c;
+        const u8 a0 = col[0], a1 = col[1], a2 = col[2], a3 = col[3];
+        const u8 all = u8(a0 ^ a1 ^ a2 ^ a3);
+        col[0] = u8(a0 ^ all ^ xtime(u8(a0 ^ a1)));
+        col[1] = u8(a1 ^ all ^ xtime(u8(a1 ^ a2)));
+        col[2] = u8(a2 ^ all ^ xtime(u8(a2 ^ a3)));
+        col[3] = u8(a3 ^ all ^ xtime(u8(a3 ^ a0)));
+      }
+    }
+    for (int i = 0; i < 16; ++i) s[i] = u8(t[i] ^ rk[16 * round + i]);
+  }
+  std::memcpy(out, s, 16);
+}
+
+#ifdef FHENET_HAVE_X86
+__attribute__((target("aes,sse2"))) void encrypt_aesni(const u8* rk, const u8* in, u8* out, size_t blocks) {
+  __m128i k[11];
+  for (int r = 0; r < 11; ++r) k[r] = _mm_load_si128(reinterpret_cast<const __m128i*>(rk + 16 * r));
+  size_t b = 0;
+  // Eight independent blocks in flight hide the aesenc latency (tfhe-csprng batches 8 as well).
+  for (; b + 8 <= blocks; b += 8) {
+    __m128i x[8];
+    for (int j = 0; j < 8; ++j)
+      x[j] = _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(in + 16 * (b + j))), k[0]);
+    for (int r = 1; r < 10; ++r)
+      for (int j = 0; j < 8; ++j) x[j] = _mm_aesenc_si128(x[j], k[r]);
+    for (int j = 0; j < 8; ++j)
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 16 * (b + j)), _mm_aesenclast_si128(x[j], k[10]));
+  }
+  for (; b < blocks; ++b) {
+    __m128i x = _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(in + 16 * b)), k[0]);
+    for (int r = 1; r < 10; ++r) x = _mm_aesenc_si128(x, k[r]);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 16 * b), _mm_aesenclast_si128(x, k[10]));
+  }
+}
+#endif
+
+}  // namespace
+
+bool cpu_has_aesni() {
+#ifdef FHENET_HAVE_X86
+  static const bool has = __builtin_cpu_supports("aes") && __builtin_cpu_supports("sse2");
+  return has;
+#else
+  return false;
+#endif
+}
+
+Aes128::Aes128(const u8 key[16], bool force_portable) : aesni_(!force_portable && cpu_has_aesni()) {
+  expand_key(key, round_keys_);
+}
+
+void Aes128::encrypt_blocks(const u8* in, u8* out, size_t blocks) const {
+#ifdef FHENET_HAVE_X86
+  if (aesni_) {
+    encrypt_aesni(round_keys_, in, out, blocks);
+    return;
+  }
+#endif
+  for (size_t b = 0; b < blocks; ++b) encrypt_portable(round_keys_, in + 16 * b, out + 16 * b);
+}
+
+}  // namespace fhe::tfhers

@@ -1,0 +1,21 @@
+// The engine under AddressSanitizer + UndefinedBehaviorSanitizer (issue 16): scripts/sanitize.sh
+// builds commons/, entities/, algorithms/ and native/tests/ with g++ -fsanitize=address,undefined
+// (build-sanitize/, apart from the addon), runs the native tests and a short mutation fuzz of every
+// reader of untrusted bytes (our key / ciphertext / packing-key formats, the tfhe-rs formats), and
+// fails on any test failure or sanitizer report. A standalone executable rather than the addon in
+// Node with a preloaded libasan: see docs/engine.md "Sanitizers".
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { expect, test } from 'vitest';
+
+const script = fileURLToPath(new URL('../scripts/sanitize.sh', import.meta.url));
+
+test('native tests and reader fuzz pass under ASan + UBSan with no report', () => {
+  const r = spawnSync('bash', [script], { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
+  const out = `${r.stdout ?? ''}${r.stderr ?? ''}`;
+  // The build commands are long; the test lines, fuzz counts and verdict are what a reader needs.
+  console.log(out.split('\n').filter((l) => !l.startsWith('g++ ')).join('\n'));
+  expect(out).not.toMatch(/ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:/);
+  expect(out).toMatch(/native tests: \d+ run, 0 failed/);
+  expect(r.status, out.slice(-4000)).toBe(0);
+}, 20 * 60_000);
