@@ -1,6 +1,6 @@
 // The parameter set of a compiled circuit as the exact arguments of node-tfhe's / tfhe's
 // `Shortint.new_parameters` (tfhe-rs 1.7), so that a client using only Zama's packages makes keys
-// and ciphertexts the fhenet server accepts (packages/runtime/src/tfhers). Refuses, with the
+// and ciphertexts the fhenet server accepts (@fhenet/engine tfhe-rs formats, @fhenet/client TfheRsClient). Refuses, with the
 // reason, every set that tfhe-rs (or its wasm build) would not accept or that our server could not
 // compute with. Mapping and reasons: docs/tfhe-rs-formats.md.
 import type { NoiseDistribution, TfheParameterSet } from '@fhenet/params';
