@@ -1,3 +1,4 @@
+import { TINY_MNIST_CIRCUIT, convGraph, fcnnGraph, randomBytes } from '@fhenet/testing';
 // Encrypted inference == the clear simulator, bit for bit, on real MNIST test images with a real
 // compiled circuit (test/inference-fixtures/README.md), plus the executor's CSR lowering of every
 // linear op kind checked against the compiler's own integer kernel.
@@ -8,9 +9,8 @@ import { compile } from '@fhenet/compiler';
 import { loadMnist } from '@fhenet/datasets';
 import { InferenceClient } from '@fhenet/client';
 import { InferenceServer, linearToCsr, repeatCsr, type StageProgress } from '@fhenet/executor';
-import { convGraph, fcnnGraph, randomBytes } from '@fhenet/testing';
 
-const FIXTURE = fileURLToPath(new URL('./inference-fixtures/mnist-fcnn-tiny8.circuit.json', import.meta.url));
+const FIXTURE = TINY_MNIST_CIRCUIT;
 
 function csrTimes(m: ReturnType<typeof linearToCsr>, x: Int32Array): Int32Array {
   const out = new Int32Array(m.rows);

@@ -1,3 +1,4 @@
+import { TINY_MNIST_CIRCUIT, tuniformSet } from '@fhenet/testing';
 // The browser package `tfhe` (1.6.1, the newest on npm; what the web page will load) against our
 // server, run here in Node: its ES module expects a browser worker scope (`self`, from
 // wasm-bindgen-rayon's worker helpers), so a minimal one is provided; without initThreadPool it
@@ -8,7 +9,6 @@ import { loadCircuit, newParameters, tfheRsParameters } from '@fhenet/circuit';
 import { createRequire } from 'node:module';
 import { beforeAll, expect, test } from 'vitest';
 import { ServerEngine, decompressTfheRsCiphertext, expandTfheRsServerKey, readTfheRsCiphertexts, readTfheRsCiphertextStream, writeTfheRsCiphertexts, writeTfheRsCiphertextStream } from '@fhenet/engine';
-import { tuniformSet } from '@fhenet/testing';
 import { TfheRsClient } from '@fhenet/client';
 import type { ShortintModule } from '@fhenet/client';
 
@@ -45,7 +45,7 @@ test('tfhe@1.6.1: keys and compressed ciphertexts -> our PBS -> its decrypt; dec
 }, 120_000);
 
 test('TfheRsClient runs over the browser package unchanged (encrypt compressed -> server read/write -> decrypt)', () => {
-  const circuit = loadCircuit(fileURLToPath(new URL('./inference-fixtures/mnist-fcnn-tiny8.circuit.json', import.meta.url)));
+  const circuit = loadCircuit(TINY_MNIST_CIRCUIT);
   const set = circuit.parameters!.set;
   const client = TfheRsClient.generate(S as unknown as ShortintModule, circuit);
   const q = Int32Array.from({ length: client.sampleSize }, (_, i) => (i * 7) % 3);

@@ -1,3 +1,4 @@
+import { TINY_MNIST_CIRCUIT } from '@fhenet/testing';
 // Key generation in node-tfhe (tfhe-rs 1.7, wasm, one thread) beside our own client, for the
 // parameter set of each FCNN circuit; key and ciphertext sizes; the fhenet server's expansion of
 // node-tfhe's compressed server key. Prints a Markdown report (one run per row: node-tfhe's
@@ -7,6 +8,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { loadCircuit, circuitParameters, newParameters, tfheRsParameters } from '@fhenet/circuit';
 import { ClientKey, expandTfheRsServerKey, threadCount } from '@fhenet/engine';
 
@@ -19,10 +21,10 @@ const outIndex = args.indexOf('--out');
 const out = outIndex >= 0 ? args[outIndex + 1] : undefined;
 
 const ALL_CIRCUITS = [
-  { label: 'mnist-fcnn-tiny8 (test fixture)', path: new URL('../test/inference-fixtures/mnist-fcnn-tiny8.circuit.json', import.meta.url) },
-  { label: 'mnist-fcnn-wide-90', path: new URL('../../../models/mnist-fcnn-wide-90/circuit.json', import.meta.url) },
-  { label: 'mnist-fcnn-wide-190', path: new URL('../../../models/mnist-fcnn-wide-190/circuit.json', import.meta.url) },
-  { label: 'mnist-fcnn-narrow-150', path: new URL('../../../models/mnist-fcnn-narrow-150/circuit.json', import.meta.url) },
+  { label: 'mnist-fcnn-tiny8 (test fixture)', path: TINY_MNIST_CIRCUIT },
+  { label: 'mnist-fcnn-wide-90', path: fileURLToPath(new URL('../../../models/mnist-fcnn-wide-90/circuit.json', import.meta.url)) },
+  { label: 'mnist-fcnn-wide-190', path: fileURLToPath(new URL('../../../models/mnist-fcnn-wide-190/circuit.json', import.meta.url)) },
+  { label: 'mnist-fcnn-narrow-150', path: fileURLToPath(new URL('../../../models/mnist-fcnn-narrow-150/circuit.json', import.meta.url)) },
 ];
 
 const CIRCUITS = args.includes('--fcnn-only') ? ALL_CIRCUITS.filter((c) => c.label.startsWith('mnist-fcnn-') && !c.label.includes('fixture')) : ALL_CIRCUITS;
@@ -55,7 +57,7 @@ if (!encryptOnly) {
 log('| circuit | set | node-tfhe client key | node-tfhe compressed server key (gen + serialize) | ours: client key | ours: seeded evaluation keys | fhenet expands node-tfhe key | load |');
 log('|---|---|---|---|---|---|---|---|');
 for (const c of CIRCUITS) {
-  const circuit = loadCircuit(c.path.pathname);
+  const circuit = loadCircuit(c.path);
   const set = circuitParameters(circuit);
   const l0 = load();
   const [ck, ckS] = time(() => S.new_client_key(newParameters(S, tfheRsParameters(set))));
@@ -90,7 +92,7 @@ log('');
 log('| circuit | encrypt compressed (124 B each) | encrypt plain | decrypt 10 outputs | load |');
 log('|---|---|---|---|---|');
 for (const c of CIRCUITS) {
-  const circuit = loadCircuit(c.path.pathname);
+  const circuit = loadCircuit(c.path);
   const set = circuitParameters(circuit);
   const l0 = load();
   const ck = S.new_client_key(newParameters(S, tfheRsParameters(set)));

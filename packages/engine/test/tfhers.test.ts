@@ -1,3 +1,4 @@
+import { TINY_MNIST_CIRCUIT, gaussianSet, tuniformSet } from '@fhenet/testing';
 // Interop with Zama's node-tfhe 1.7 (tfhe-rs compiled to wasm): keys and ciphertexts come only
 // from node-tfhe, our engine computes, node-tfhe decrypts. Ground truth for the CSPRNG is
 // node-tfhe's own decompression and Node's AES.
@@ -11,7 +12,6 @@ import { nativeTesting } from '../src/native.js';
 import { tfhersNative } from '../src/tfhe-rs/native.js';
 import { decompressTfheRsCiphertext, expandTfheRsServerKey, expandTfheRsServerKeyAsync, readTfheRsCiphertexts, readTfheRsCiphertextStream, tfheRsCiphertextBytes, writeTfheRsCiphertexts, writeTfheRsCiphertextStream } from '@fhenet/engine';
 import { TfheRsClient } from '@fhenet/client';
-import { gaussianSet, tuniformSet } from '@fhenet/testing';
 
 // node-tfhe is CommonJS (wasm-bindgen nodejs target).
 type NodeTfhe = typeof import('node-tfhe');
@@ -274,7 +274,7 @@ describe('Gaussian noise (new_gaussian_from_std_dev with sigma / 2^64)', () => {
 });
 
 describe('TfheRsClient (the client half over node-tfhe)', () => {
-  const circuit = loadCircuit(fileURLToPath(new URL('./inference-fixtures/mnist-fcnn-tiny8.circuit.json', import.meta.url)));
+  const circuit = loadCircuit(TINY_MNIST_CIRCUIT);
   const client = TfheRsClient.generate(S, circuit);
 
   test('a key saved and loaded decrypts what the first one encrypted; sizes per the set', () => {

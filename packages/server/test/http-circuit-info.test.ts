@@ -1,3 +1,4 @@
+import { TINY_MNIST_CIRCUIT } from '@fhenet/testing';
 // GET /v1/circuit's tfhe-rs section without a server: the sizes it promises, and a parameter set
 // tfhe-rs cannot use reported as unavailable with the reason (the tfhe-rs routes then answer 501
 // with it) instead of a wrong new_parameters call.
@@ -7,7 +8,7 @@ import { compressedServerKeyBytes, loadCircuit } from '@fhenet/circuit';
 import { circuitInfo, tfheRsInfo } from '../src/circuit-info.js';
 import { planCircuit } from '@fhenet/executor';
 
-const circuit = loadCircuit(fileURLToPath(new URL('./inference-fixtures/mnist-fcnn-tiny8.circuit.json', import.meta.url)));
+const circuit = loadCircuit(TINY_MNIST_CIRCUIT);
 const plan = planCircuit(circuit);
 
 it('promises the exact key and ciphertext sizes and the Shortint.new_parameters arguments', () => {

@@ -1,3 +1,4 @@
+import { TINY_MNIST_CIRCUIT } from '@fhenet/testing';
 // The tfhe-rs routes of the HTTP service on loopback with node-tfhe as the only client library:
 // GET /v1/circuit gives everything it needs (new_parameters arguments, input quantizer, output
 // decoding: checked by re-deriving the compiler's own quantization and decoding from it), its
@@ -14,7 +15,7 @@ import type { FastifyInstance } from 'fastify';
 import { createInferenceService } from '@fhenet/server';
 import { HttpServiceError, InferenceHttpClient, type ServiceCircuitInfo, loadNodeTfhe, nodeTfheServerKeyInWorker, TfheRsClient } from '@fhenet/client';
 
-const FIXTURE = fileURLToPath(new URL('./inference-fixtures/mnist-fcnn-tiny8.circuit.json', import.meta.url));
+const FIXTURE = TINY_MNIST_CIRCUIT;
 const IMAGES = 2;
 
 let circuit: Circuit;

@@ -1,3 +1,4 @@
+import { TINY_MNIST_CIRCUIT } from '@fhenet/testing';
 // The HTTP service on loopback with a real client: one encrypted MNIST inference equal to the
 // clear simulation, a 503 "busy" while it runs, and malformed requests (truncated / corrupt /
 // oversized bodies, wrong media type, unknown ids, other parameters) answered 4xx with the
@@ -14,7 +15,7 @@ import { createInferenceService } from '@fhenet/server';
 import { HttpServiceError, InferenceClient, InferenceHttpClient } from '@fhenet/client';
 import type { FastifyInstance } from 'fastify';
 
-const FIXTURE = fileURLToPath(new URL('./inference-fixtures/mnist-fcnn-tiny8.circuit.json', import.meta.url));
+const FIXTURE = TINY_MNIST_CIRCUIT;
 
 let circuit: Circuit;
 let app: FastifyInstance;

@@ -9,3 +9,4 @@ export * from './stage-fixtures.js';
 export * from './banded-fixtures.js';
 export * from './batch-tracking.js';
 export * from './data-files.js';
+export { TINY_MNIST_CIRCUIT } from './fixture-files.js';
