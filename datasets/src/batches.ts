@@ -35,10 +35,7 @@ export function* batches(dataset: ImageDataset, batchSize: number, options: Batc
   if (!Number.isSafeInteger(batchSize) || batchSize < 1) {
     throw new RangeError(`batches: batchSize: expected a positive integer, got ${batchSize}`);
   }
-  const order =
-    options.shuffle === false
-      ? Uint32Array.from({ length: dataset.count }, (_, i) => i)
-      : shuffledIndices(dataset.count, options.seed ?? 0);
+  const order = options.shuffle === false ? Uint32Array.from({ length: dataset.count }, (_, i) => i) : shuffledIndices(dataset.count, options.seed ?? 0);
   const affine = channelAffine(options.normalize ?? { scale: 'unit' }, dataset.channels);
   const size = imageSize(dataset);
   for (let start = 0; start < dataset.count; start += batchSize) {

@@ -38,8 +38,7 @@ interface RecordLayout {
 }
 
 export function loadCifar10(options: CifarOptions): ImageDataset {
-  const files =
-    options.split === 'train' ? [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`) : ['test_batch.bin'];
+  const files = options.split === 'train' ? [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`) : ['test_batch.bin'];
   const layout: RecordLayout = {
     title: 'CIFAR-10',
     env: CIFAR10_DIR_ENV,
@@ -68,14 +67,7 @@ export function loadCifar100(options: Cifar100Options): ImageDataset {
   };
   const dir = dataDir(options, layout);
   const namesFile = `${which}_label_names.txt`;
-  return readCifar(
-    which === 'fine' ? 'cifar100' : 'cifar100-coarse',
-    options,
-    layout,
-    dir,
-    readNameList(dir, namesFile),
-    namesFile,
-  );
+  return readCifar(which === 'fine' ? 'cifar100' : 'cifar100-coarse', options, layout, dir, readNameList(dir, namesFile), namesFile);
 }
 
 function howToFix(layout: RecordLayout): string {
@@ -98,14 +90,7 @@ function dataDir(options: CifarOptions, layout: RecordLayout): string {
   return resolve(dir);
 }
 
-function readCifar(
-  name: string,
-  options: CifarOptions,
-  layout: RecordLayout,
-  dir: string,
-  classNames: string[] | undefined,
-  namesFile: string,
-): ImageDataset {
+function readCifar(name: string, options: CifarOptions, layout: RecordLayout, dir: string, classNames: string[] | undefined, namesFile: string): ImageDataset {
   const labelBytes = layout.labelFields.length;
   const recordSize = labelBytes + PIXELS;
   const numClasses = layout.labelFields[layout.labelIndex]!.classes;

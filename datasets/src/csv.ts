@@ -47,13 +47,23 @@ function parseFile(path: string): Parsed {
   try {
     rows = parse(text, { delimiter, bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true }) as never;
   } catch (e) {
-    throw new DatasetFormatError(path, 'CSV syntax', 'comma-separated fields (tab-separated for .tsv), "quoted" where they hold the delimiter', (e as Error).message);
+    throw new DatasetFormatError(
+      path,
+      'CSV syntax',
+      'comma-separated fields (tab-separated for .tsv), "quoted" where they hold the delimiter',
+      (e as Error).message,
+    );
   }
   if (rows.length === 0) throw new DatasetFormatError(path, 'rows', 'at least one row', 'an empty file');
   const width = rows[0]!.record.length;
   for (const r of rows) {
     if (r.record.length !== width) {
-      throw new DatasetFormatError(path, `line ${r.info.lines}`, `${width} fields (as on line ${rows[0]!.info.lines})`, `${r.record.length} fields (a ragged row)`);
+      throw new DatasetFormatError(
+        path,
+        `line ${r.info.lines}`,
+        `${width} fields (as on line ${rows[0]!.info.lines})`,
+        `${r.record.length} fields (a ragged row)`,
+      );
     }
   }
   return { records: rows.map((r) => r.record), lines: rows.map((r) => r.info.lines) };
@@ -69,16 +79,30 @@ function labelIndex(spec: string | number | undefined, header: readonly string[]
   }
   const i = header?.indexOf(spec) ?? -1;
   if (i < 0) {
-    throw new DatasetFormatError(source, 'label column', header ? `one of the header's columns: ${header.join(', ')}` : 'a column index (the file has no header line)', JSON.stringify(spec));
+    throw new DatasetFormatError(
+      source,
+      'label column',
+      header ? `one of the header's columns: ${header.join(', ')}` : 'a column index (the file has no header line)',
+      JSON.stringify(spec),
+    );
   }
   return i;
 }
 
 /** Fields `pick` of `record` as numbers, into `out` at `at`; errors name the line and the column. */
-function numbers(record: readonly string[], pick: readonly number[], out: Float64Array, at: number, source: string, line: number, name: (j: number) => string): void {
+function numbers(
+  record: readonly string[],
+  pick: readonly number[],
+  out: Float64Array,
+  at: number,
+  source: string,
+  line: number,
+  name: (j: number) => string,
+): void {
   pick.forEach((j, k) => {
     const s = record[j]!;
-    if (!isNumberField(s)) throw new DatasetFormatError(source, `line ${line}, column ${name(j)}`, 'a finite number', s === '' ? '"" (an empty field)' : JSON.stringify(s));
+    if (!isNumberField(s))
+      throw new DatasetFormatError(source, `line ${line}, column ${name(j)}`, 'a finite number', s === '' ? '"" (an empty field)' : JSON.stringify(s));
     out[at + k] = Number(s);
   });
 }
@@ -100,13 +124,22 @@ export function readCsvTable(path: string, labelColumn?: string | number): CsvTa
   const bodyLines = hasHeader ? lines.slice(1) : lines;
   if (body.length === 0) throw new DatasetFormatError(path, 'rows', 'at least one data row after the header', 'none');
   // A non-number in a feature column is often the label: say which column is taken as the label.
-  const name = (j: number) => `${header ? JSON.stringify(header[j]) : j} (a feature; the label column is ${header ? JSON.stringify(header[label]) : label}, set by --label-column)`;
+  const name = (j: number) =>
+    `${header ? JSON.stringify(header[j]) : j} (a feature; the label column is ${header ? JSON.stringify(header[label]) : label}, set by --label-column)`;
   const n = width - 1;
   const features = new Float64Array(body.length * n);
   const pick = Array.from({ length: width }, (_, j) => j).filter((j) => j !== label);
-  body.forEach((r, i) => numbers(r, pick, features, i * n, path, bodyLines[i]!, name));
+  body.forEach((r, i) => {
+    numbers(r, pick, features, i * n, path, bodyLines[i]!, name);
+  });
   const labels = body.map((r, i) => {
-    if (r[label] === '') throw new DatasetFormatError(path, `line ${bodyLines[i]}, column ${header ? JSON.stringify(header[label]) : label} (the label)`, 'a class name or index', '"" (an empty field)');
+    if (r[label] === '')
+      throw new DatasetFormatError(
+        path,
+        `line ${bodyLines[i]}, column ${header ? JSON.stringify(header[label]) : label} (the label)`,
+        'a class name or index',
+        '"" (an empty field)',
+      );
     return r[label]!;
   });
   const featureNames = pick.map((j) => (header ? header[j]! : `column ${j}`));
@@ -130,7 +163,8 @@ export function readCsvRows(
   let pick: number[];
   let label: number | null;
   if (hasHeader) {
-    if (columns === undefined) throw new DatasetFormatError(path, 'line 1', 'rows of numbers (the training table had no header to match names against)', first.join(','));
+    if (columns === undefined)
+      throw new DatasetFormatError(path, 'line 1', 'rows of numbers (the training table had no header to match names against)', first.join(','));
     const featureNames = columns.filter((_, j) => j !== labelColumn);
     pick = featureNames.map((f) => {
       const j = first.indexOf(f);
@@ -146,13 +180,20 @@ export function readCsvRows(
     pick = Array.from({ length: features + 1 }, (_, j) => j).filter((j) => j !== labelColumn);
     label = labelColumn;
   } else {
-    throw new DatasetFormatError(path, 'columns', `${features} features${labelColumn !== undefined ? `, or ${features + 1} with the label at column ${labelColumn}` : ''}`, `${first.length}`);
+    throw new DatasetFormatError(
+      path,
+      'columns',
+      `${features} features${labelColumn !== undefined ? `, or ${features + 1} with the label at column ${labelColumn}` : ''}`,
+      `${first.length}`,
+    );
   }
   const body = hasHeader ? records.slice(1) : records;
   const bodyLines = hasHeader ? lines.slice(1) : lines;
   if (body.length === 0) throw new DatasetFormatError(path, 'rows', 'at least one data row', 'none');
   const name = (j: number) => (hasHeader ? JSON.stringify(first[j]) : `${j}`);
   const values = new Float64Array(body.length * features);
-  body.forEach((r, i) => numbers(r, pick, values, i * features, path, bodyLines[i]!, name));
+  body.forEach((r, i) => {
+    numbers(r, pick, values, i * features, path, bodyLines[i]!, name);
+  });
   return { values, rows: body.length, labels: label === null ? null : body.map((r) => r[label]!), lines: bodyLines };
 }

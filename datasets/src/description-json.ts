@@ -14,7 +14,8 @@ export function dataDescriptionFromJson(json: unknown, fail: Fail, field: string
   if (t.kind === 'included') test = { kind: 'included' };
   else if (t.kind === 'files') test = { kind: 'files', source: dataSourceFromJson(t.source, fail, `${field}.test.source`) };
   else if (t.kind === 'split') {
-    const fraction = typeof t.fraction === 'number' && t.fraction > 0 && t.fraction < 1 ? t.fraction : fail(`${field}.test.fraction`, 'a number in (0, 1)', t.fraction);
+    const fraction =
+      typeof t.fraction === 'number' && t.fraction > 0 && t.fraction < 1 ? t.fraction : fail(`${field}.test.fraction`, 'a number in (0, 1)', t.fraction);
     const seed = Number.isSafeInteger(t.seed) ? (t.seed as number) : fail(`${field}.test.seed`, 'an integer', t.seed);
     test = { kind: 'split', fraction, seed };
   } else return fail(`${field}.test.kind`, '"included", "files" or "split"', t.kind);
@@ -22,8 +23,17 @@ export function dataDescriptionFromJson(json: unknown, fail: Fail, field: string
   const s = asObj(o.stats, fail, `${field}.stats`);
   const channels = channelsOf(domain.sampleShape);
   const arr = (v: unknown, f: string) =>
-    Array.isArray(v) && v.length === channels && v.every((x) => typeof x === 'number' && x >= 0 && x <= 255) ? (v as number[]) : fail(`${field}.stats.${f}`, `${channels} numbers in [0, 255] (one per channel)`, v);
-  return { domain, source, test, trainSamples: count(o.trainSamples, 'trainSamples'), testSamples: count(o.testSamples, 'testSamples'), stats: { mean: arr(s.mean, 'mean'), std: arr(s.std, 'std') } };
+    Array.isArray(v) && v.length === channels && v.every((x) => typeof x === 'number' && x >= 0 && x <= 255)
+      ? (v as number[])
+      : fail(`${field}.stats.${f}`, `${channels} numbers in [0, 255] (one per channel)`, v);
+  return {
+    domain,
+    source,
+    test,
+    trainSamples: count(o.trainSamples, 'trainSamples'),
+    testSamples: count(o.testSamples, 'testSamples'),
+    stats: { mean: arr(s.mean, 'mean'), std: arr(s.std, 'std') },
+  };
 }
 
 function dataSourceFromJson(json: unknown, fail: Fail, field: string): DataSource {
@@ -31,14 +41,17 @@ function dataSourceFromJson(json: unknown, fail: Fail, field: string): DataSourc
   const path = (v: unknown, f: string) => (typeof v === 'string' && v.length > 0 ? v : fail(`${field}.${f}`, 'a path', v));
   switch (o.format) {
     case 'dataset':
-      return (DATASET_NAMES as readonly unknown[]).includes(o.name) ? { format: 'dataset', name: o.name as DatasetName } : fail(`${field}.name`, `one of ${DATASET_NAMES.join(', ')}`, o.name);
+      return (DATASET_NAMES as readonly unknown[]).includes(o.name)
+        ? { format: 'dataset', name: o.name as DatasetName }
+        : fail(`${field}.name`, `one of ${DATASET_NAMES.join(', ')}`, o.name);
     case 'idx':
     case 'npz':
     case 'images':
       return { format: o.format, path: path(o.path, 'path') };
     case 'csv': {
       const lc = o.labelColumn;
-      if (lc !== undefined && !(typeof lc === 'string' && lc.length > 0) && !(Number.isSafeInteger(lc) && (lc as number) >= 0)) fail(`${field}.labelColumn`, 'a column name or index', lc);
+      if (lc !== undefined && !(typeof lc === 'string' && lc.length > 0) && !(Number.isSafeInteger(lc) && (lc as number) >= 0))
+        fail(`${field}.labelColumn`, 'a column name or index', lc);
       return { format: 'csv', path: path(o.path, 'path'), ...(lc !== undefined ? { labelColumn: lc as string | number } : {}) };
     }
     case 'npy':

@@ -18,9 +18,7 @@ export type DataLayout = 'image' | 'table';
  *   max[c] == min[c]; min and max are those of the training split, so unseen values clamp.
  * The byte then becomes the float input x = p / inputScaling.divisor (255) as for MNIST.
  */
-export type InputEncoding =
-  | { readonly kind: 'bytes' }
-  | { readonly kind: 'minmax'; readonly min: readonly number[]; readonly max: readonly number[] };
+export type InputEncoding = { readonly kind: 'bytes' } | { readonly kind: 'minmax'; readonly min: readonly number[]; readonly max: readonly number[] };
 
 export interface DataDomain {
   /** Where samples of this domain come from: a file format (csv, idx, npy, npz, images) or a built-in data set name. */
@@ -67,13 +65,7 @@ export function withFingerprint(d: DomainFields): DataDomain {
  * Encodes `values` (count x sampleSize, channels last) to bytes. `where(i)` names flat value i in an
  * error (e.g. "sample 3, channel 1"), for a value the encoding cannot take.
  */
-export function encodeValues(
-  values: ArrayLike<number>,
-  encoding: InputEncoding,
-  channels: number,
-  source: string,
-  where: (i: number) => string,
-): Uint8Array {
+export function encodeValues(values: ArrayLike<number>, encoding: InputEncoding, channels: number, source: string, where: (i: number) => string): Uint8Array {
   const out = new Uint8Array(values.length);
   if (encoding.kind === 'bytes') {
     for (let i = 0; i < values.length; i++) {
@@ -162,7 +154,8 @@ export function statsDrift(train: ChannelStats, other: Pick<ChannelStats, 'mean'
     const sd = Math.max(train.std[c]!, 1);
     const limit = Math.max(0.25 * sd, (5 * sd) / Math.sqrt(Math.max(1, count)));
     const d = Math.abs(other.mean[c]! - m);
-    if (d > limit) out.push(`channel ${c}: mean ${other.mean[c]!.toFixed(1)} vs ${m.toFixed(1)} in training (std ${sd.toFixed(1)}; allowed +-${limit.toFixed(1)})`);
+    if (d > limit)
+      out.push(`channel ${c}: mean ${other.mean[c]!.toFixed(1)} vs ${m.toFixed(1)} in training (std ${sd.toFixed(1)}; allowed +-${limit.toFixed(1)})`);
   });
   return out;
 }
@@ -178,15 +171,21 @@ export function dataDomainFromJson(json: unknown, fail: Fail, field: string): Da
   const str = (v: unknown, f: string) => (typeof v === 'string' && v.length > 0 ? v : fail(`${field}.${f}`, 'a non-empty string', v));
   const origin = str(o.origin, 'origin');
   const layout = o.layout === 'image' || o.layout === 'table' ? o.layout : fail(`${field}.layout`, '"image" or "table"', o.layout);
-  const shapeOk = Array.isArray(o.sampleShape) && o.sampleShape.length === (layout === 'image' ? 3 : 1) && o.sampleShape.every((d) => Number.isSafeInteger(d) && d > 0);
-  const sampleShape = shapeOk ? (o.sampleShape as number[]) : fail(`${field}.sampleShape`, layout === 'image' ? '[h, w, c] of positive integers' : '[n], a positive integer', o.sampleShape);
+  const shapeOk =
+    Array.isArray(o.sampleShape) && o.sampleShape.length === (layout === 'image' ? 3 : 1) && o.sampleShape.every((d) => Number.isSafeInteger(d) && d > 0);
+  const sampleShape = shapeOk
+    ? (o.sampleShape as number[])
+    : fail(`${field}.sampleShape`, layout === 'image' ? '[h, w, c] of positive integers' : '[n], a positive integer', o.sampleShape);
   const names = (v: unknown, f: string, min: number) =>
-    Array.isArray(v) && v.length >= min && v.every((s) => typeof s === 'string') ? (v as string[]) : fail(`${field}.${f}`, `an array of at least ${min} strings`, v);
+    Array.isArray(v) && v.length >= min && v.every((s) => typeof s === 'string')
+      ? (v as string[])
+      : fail(`${field}.${f}`, `an array of at least ${min} strings`, v);
   const classNames = names(o.classNames, 'classNames', 1);
   if (classNames.length > 256) fail(`${field}.classNames`, 'at most 256 classes', classNames.length);
   const channels = channelsOf(sampleShape);
   const columns = o.columns === undefined ? undefined : names(o.columns, 'columns', 2);
-  if (columns && (layout !== 'table' || columns.length !== channels + 1)) fail(`${field}.columns`, `${channels + 1} names (the features and the label) on a table`, columns.length);
+  if (columns && (layout !== 'table' || columns.length !== channels + 1))
+    fail(`${field}.columns`, `${channels + 1} names (the features and the label) on a table`, columns.length);
   const labelColumn =
     o.labelColumn === undefined
       ? undefined

@@ -29,7 +29,8 @@ export interface IdxFolder {
   readonly classNames?: readonly string[];
 }
 
-const HOW = 'An IDX folder holds files named like MNIST\'s: train-images-idx3-ubyte and train-labels-idx1-ubyte (optionally t10k-/test- ones too), each possibly .gz.';
+const HOW =
+  "An IDX folder holds files named like MNIST's: train-images-idx3-ubyte and train-labels-idx1-ubyte (optionally t10k-/test- ones too), each possibly .gz.";
 
 /** Which split and role a file name is: "train-images-idx3-ubyte.gz" -> train images. */
 function role(name: string): { split: 'train' | 'test'; kind: 'images' | 'labels' } | null {
@@ -55,7 +56,8 @@ function readPart(dir: string, images: string, labels: string): IdxPart {
   const source = join(dir, images);
   const labelSource = join(dir, labels);
   const x = readIdx(readMaybeGzip(dir, images), source);
-  if (x.dims.length < 2 || x.dims.length > 4) throw new DatasetFormatError(source, 'rank (magic number)', '2 (rows of features), 3 (gray images) or 4 (images with channels)', `${x.dims.length}`);
+  if (x.dims.length < 2 || x.dims.length > 4)
+    throw new DatasetFormatError(source, 'rank (magic number)', '2 (rows of features), 3 (gray images) or 4 (images with channels)', `${x.dims.length}`);
   const y = readIdx(readMaybeGzip(dir, labels), labelSource, 1);
   const [count, ...rest] = x.dims as [number, ...number[]];
   if (y.dims[0] !== count) throw new DatasetFormatError(labelSource, 'label count', `${count} (the sample count of ${images})`, `${y.dims[0]}`);
@@ -86,7 +88,10 @@ export function readIdxFolder(dir: string): IdxFolder {
   const testImages = one('test images', false);
   const testLabels = one('test labels', false);
   if ((testImages === undefined) !== (testLabels === undefined)) {
-    throw new DatasetMissingError(dir, `${dir} has test ${testImages ? 'images' : 'labels'} (${testImages ?? testLabels}) but no test ${testImages ? 'labels' : 'images'}. ${HOW}`);
+    throw new DatasetMissingError(
+      dir,
+      `${dir} has test ${testImages ? 'images' : 'labels'} (${testImages ?? testLabels}) but no test ${testImages ? 'labels' : 'images'}. ${HOW}`,
+    );
   }
   const test = testImages && testLabels ? readPart(dir, testImages, testLabels) : undefined;
   if (test && test.sampleShape.join('x') !== train.sampleShape.join('x')) {

@@ -32,30 +32,19 @@ export function readIdx(bytes: Uint8Array, source: string, expectedRank?: number
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const magic = view.getUint32(0);
   const rank = bytes[3]!;
-  const magicExpected =
-    expectedRank === undefined ? '0x000008NN (NN = rank)' : hex((IDX_UBYTE << 8) | expectedRank);
+  const magicExpected = expectedRank === undefined ? '0x000008NN (NN = rank)' : hex((IDX_UBYTE << 8) | expectedRank);
   if (bytes[0] !== 0 || bytes[1] !== 0) {
     throw new DatasetFormatError(source, 'magic number', magicExpected, hex(magic));
   }
   if (bytes[2] !== IDX_UBYTE) {
-    throw new DatasetFormatError(
-      source,
-      'data type byte',
-      '0x08 (unsigned byte)',
-      `0x${bytes[2]!.toString(16).padStart(2, '0')}`,
-    );
+    throw new DatasetFormatError(source, 'data type byte', '0x08 (unsigned byte)', `0x${bytes[2]!.toString(16).padStart(2, '0')}`);
   }
   if ((expectedRank !== undefined && rank !== expectedRank) || rank === 0) {
     throw new DatasetFormatError(source, 'magic number (rank byte)', magicExpected, hex(magic));
   }
   const headerBytes = 4 + 4 * rank;
   if (bytes.length < headerBytes) {
-    throw new DatasetFormatError(
-      source,
-      'header',
-      `${headerBytes} bytes for ${rank} dimensions`,
-      `${bytes.length} bytes`,
-    );
+    throw new DatasetFormatError(source, 'header', `${headerBytes} bytes for ${rank} dimensions`, `${bytes.length} bytes`);
   }
   const dims: number[] = [];
   for (let i = 0; i < rank; i++) dims.push(view.getUint32(4 + 4 * i));

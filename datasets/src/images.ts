@@ -2,7 +2,7 @@
 // one sub-folder per class. Pixels come out as HWC bytes with 1 (gray) or 3 (RGB) channels; alpha
 // is dropped.
 
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { type Dirent, readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
@@ -41,7 +41,7 @@ export function decodeImage(path: string): DecodedImage {
     width = bytes.readUInt32BE(16);
     height = bytes.readUInt32BE(20);
     if (width * height > MAX_IMAGE_PIXELS) fail(`${width}x${height} pixels (more than ${MAX_IMAGE_PIXELS})`);
-    let png;
+    let png: PNG;
     try {
       png = PNG.sync.read(bytes);
     } catch (e) {
@@ -50,7 +50,7 @@ export function decodeImage(path: string): DecodedImage {
     rgba = png.data;
     gray = (png as unknown as { color: boolean }).color === false;
   } else if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) {
-    let img;
+    let img: { width: number; height: number; data: Uint8Array };
     try {
       img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6, maxMemoryUsageInMB: 1024 });
     } catch (e) {
@@ -109,21 +109,27 @@ export interface ImageFolder {
 
 /** Lists `dir`/<class>/<image>: one sub-folder per class (sorted by name), PNG and JPEG files in each. */
 export function listImageFolder(dir: string): ImageFolder {
-  let entries;
+  let entries: Dirent[];
   try {
     entries = readdirSync(dir, { withFileTypes: true });
   } catch {
     throw new DatasetMissingError(dir, `image folder ${dir} does not exist or cannot be read`);
   }
-  const classNames = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
+  const classNames = entries
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+    .map((e) => e.name)
+    .sort();
   if (classNames.length === 0) {
     throw new DatasetFormatError(dir, 'class folders', 'one sub-folder per class, each holding PNG or JPEG images', 'no sub-folder');
   }
   const files: string[] = [];
   const labels: number[] = [];
   classNames.forEach((name, label) => {
-    const images = readdirSync(join(dir, name)).filter((f) => isImageFile(f) && !f.startsWith('.')).sort();
-    if (images.length === 0) throw new DatasetFormatError(join(dir, name), 'images', `at least one ${IMAGE_EXTENSIONS.join('/')} file in class folder "${name}"`, 'none');
+    const images = readdirSync(join(dir, name))
+      .filter((f) => isImageFile(f) && !f.startsWith('.'))
+      .sort();
+    if (images.length === 0)
+      throw new DatasetFormatError(join(dir, name), 'images', `at least one ${IMAGE_EXTENSIONS.join('/')} file in class folder "${name}"`, 'none');
     for (const f of images) {
       files.push(join(dir, name, f));
       labels.push(label);
@@ -146,7 +152,12 @@ export function decodeImages(files: readonly string[], channels?: number): { pix
   const pixels = new Uint8Array(files.length * size);
   decoded.forEach((d, i) => {
     if (d.height !== first.height || d.width !== first.width) {
-      throw new DatasetFormatError(files[i]!, 'image size', `${first.width}x${first.height} (as ${files[0]}; every image must have one size)`, `${d.width}x${d.height}`);
+      throw new DatasetFormatError(
+        files[i]!,
+        'image size',
+        `${first.width}x${first.height} (as ${files[0]}; every image must have one size)`,
+        `${d.width}x${d.height}`,
+      );
     }
     pixels.set(convertChannels(d.pixels, d.channels, c), i * size);
   });

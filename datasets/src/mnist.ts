@@ -43,21 +43,11 @@ export function loadMnist(options: MnistOptions): ImageDataset {
 
   const [count, height, width] = images.dims as [number, number, number];
   if (labels.dims[0] !== count) {
-    throw new DatasetFormatError(
-      join(dir, labelsName),
-      'label count',
-      `${count} (the image count of ${imagesName})`,
-      `${labels.dims[0]}`,
-    );
+    throw new DatasetFormatError(join(dir, labelsName), 'label count', `${count} (the image count of ${imagesName})`, `${labels.dims[0]}`);
   }
   const bad = labels.data.findIndex((l) => l >= MNIST_CLASSES);
   if (bad >= 0) {
-    throw new DatasetFormatError(
-      join(dir, labelsName),
-      `label[${bad}]`,
-      `< ${MNIST_CLASSES}`,
-      `${labels.data[bad]}`,
-    );
+    throw new DatasetFormatError(join(dir, labelsName), `label[${bad}]`, `< ${MNIST_CLASSES}`, `${labels.data[bad]}`);
   }
   const kept = limit === undefined ? count : Math.min(limit, count);
   return {

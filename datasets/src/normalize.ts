@@ -4,9 +4,7 @@
 import type { ImageDataset } from './types.js';
 import { imageSize } from './types.js';
 
-export type Normalization =
-  | { readonly scale: 'unit' }
-  | { readonly mean: readonly number[]; readonly std: readonly number[] };
+export type Normalization = { readonly scale: 'unit' } | { readonly mean: readonly number[]; readonly std: readonly number[] };
 
 /** All images of `dataset` as floats, NHWC, normalized as asked. */
 export function toFloat32(dataset: ImageDataset, normalization: Normalization): Float32Array {
@@ -35,9 +33,7 @@ export function channelAffine(normalization: Normalization, channels: number): C
   }
   const { mean, std } = normalization;
   if (mean.length !== channels || std.length !== channels) {
-    throw new RangeError(
-      `normalization: expected mean and std of length ${channels} (one per channel), got ${mean.length} and ${std.length}`,
-    );
+    throw new RangeError(`normalization: expected mean and std of length ${channels} (one per channel), got ${mean.length} and ${std.length}`);
   }
   for (let c = 0; c < channels; c++) {
     const s = std[c]!;
@@ -52,13 +48,7 @@ export function channelAffine(normalization: Normalization, channels: number): C
 }
 
 /** Writes image `index` of `dataset` into slot `slot` of `out` (slots are imageSize floats apart). */
-export function normalizeImage(
-  dataset: ImageDataset,
-  index: number,
-  out: Float32Array,
-  slot: number,
-  { mul, add }: ChannelAffine,
-): void {
+export function normalizeImage(dataset: ImageDataset, index: number, out: Float32Array, slot: number, { mul, add }: ChannelAffine): void {
   const size = imageSize(dataset);
   const channels = dataset.channels;
   const src = index * size;

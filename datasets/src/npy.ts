@@ -53,7 +53,13 @@ export function readNpy(bytes: Uint8Array, source: string): NpyArray {
   }
   const descr = fields.get('descr')!.slice(1, -1);
   const shapeText = fields.get('shape')!.slice(1, -1).trim();
-  const shape = shapeText === '' ? [] : shapeText.split(',').filter((s) => s.trim() !== '').map((s) => Number(s.trim()));
+  const shape =
+    shapeText === ''
+      ? []
+      : shapeText
+          .split(',')
+          .filter((s) => s.trim() !== '')
+          .map((s) => Number(s.trim()));
   if (shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw new DatasetFormatError(source, 'shape', 'a tuple of non-negative integers', `(${shapeText})`);
   const d = /^([<>|=])([biuf])(\d+)$/.exec(descr);
   const kind = d ? `${d[2]}${d[3]}` : '';

@@ -46,7 +46,8 @@ export function classNamesOf(train: RawSamples): string[] {
   const idx = 'names' in train.labels ? train.labels.names.map(Number) : Array.from(train.labels.indices);
   let max = 0;
   idx.forEach((v, i) => {
-    if (!Number.isInteger(v) || v < 0 || v > 255) throw new DatasetFormatError(train.labelSource, train.where(i), 'a class index, an integer in [0, 255]', `${v}`);
+    if (!Number.isInteger(v) || v < 0 || v > 255)
+      throw new DatasetFormatError(train.labelSource, train.where(i), 'a class index, an integer in [0, 255]', `${v}`);
     if (v > max) max = v;
   });
   return Array.from({ length: max + 1 }, (_, i) => String(i));
@@ -58,7 +59,12 @@ export function resolveLabels(s: RawSamples, classNames: readonly string[]): Uin
   const numeric = classNames.every((n, i) => n === String(i));
   const out = new Uint8Array(s.count);
   const outOfRange = (i: number, got: string): never => {
-    throw new DatasetFormatError(s.labelSource, s.where(i), `one of the ${classNames.length} training classes (${numeric ? `0..${classNames.length - 1}` : classNames.slice(0, 8).join(', ') + (classNames.length > 8 ? ', ...' : '')})`, `${got} (label out of range)`);
+    throw new DatasetFormatError(
+      s.labelSource,
+      s.where(i),
+      `one of the ${classNames.length} training classes (${numeric ? `0..${classNames.length - 1}` : classNames.slice(0, 8).join(', ') + (classNames.length > 8 ? ', ...' : '')})`,
+      `${got} (label out of range)`,
+    );
   };
   for (let i = 0; i < s.count; i++) {
     if ('names' in s.labels) {
@@ -83,7 +89,12 @@ export function pick(s: RawSamples, indices: ArrayLike<number>): RawSamples {
   const size = s.sampleShape.reduce((a, b) => a * b, 1);
   const values = s.values instanceof Uint8Array ? new Uint8Array(indices.length * size) : new Float64Array(indices.length * size);
   const idx = Array.from(indices);
-  idx.forEach((i, k) => values.set(s.values.subarray(i * size, (i + 1) * size), k * size));
-  const labels: RawLabels = 'names' in s.labels ? { names: idx.map((i) => (s.labels as { names: readonly string[] }).names[i]!) } : { indices: idx.map((i) => (s.labels as { indices: ArrayLike<number> }).indices[i]!) };
+  idx.forEach((i, k) => {
+    values.set(s.values.subarray(i * size, (i + 1) * size), k * size);
+  });
+  const labels: RawLabels =
+    'names' in s.labels
+      ? { names: idx.map((i) => (s.labels as { names: readonly string[] }).names[i]!) }
+      : { indices: idx.map((i) => (s.labels as { indices: ArrayLike<number> }).indices[i]!) };
   return { ...s, count: idx.length, values, labels, where: (k) => s.where(idx[k]!) };
 }

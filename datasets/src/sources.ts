@@ -55,7 +55,6 @@ export interface LoadedData {
 /** Held out when a source has no test part and none is named. */
 export const DEFAULT_TEST_SPLIT = { kind: 'split', fraction: 0.2, seed: 1 } as const;
 
-
 /** The format a path holds, from its extension or (folders) its contents. */
 export function detectFormat(path: string): DataFormat {
   if (isFolder(path)) {
@@ -71,7 +70,12 @@ export function detectFormat(path: string): DataFormat {
   if (ext === '.csv' || ext === '.tsv') return 'csv';
   if (ext === '.npy') return 'npy';
   if (ext === '.npz') return 'npz';
-  throw new DatasetFormatError(path, 'format', 'a folder (IDX files, or one sub-folder of images per class), .csv/.tsv, .npy or .npz; or name it with --format', ext || '(no extension)');
+  throw new DatasetFormatError(
+    path,
+    'format',
+    'a folder (IDX files, or one sub-folder of images per class), .csv/.tsv, .npy or .npz; or name it with --format',
+    ext || '(no extension)',
+  );
 }
 
 /** A data source with its paths made absolute (what a graph records). */
@@ -81,12 +85,13 @@ export function resolveSource(s: DataSource): DataSource {
   return { ...s, path: resolve(s.path) };
 }
 
-
 /** Sample shape and layout of an array of samples: [N, n] a table, [N, h, w] gray images, [N, h, w, c] images. */
 function arraySamples(x: NpyArray, y: NpyArray, xSource: string, ySource: string): RawSamples {
-  if (x.shape.length < 2 || x.shape.length > 4) throw new DatasetFormatError(xSource, 'shape', '(N, features), (N, h, w) or (N, h, w, c)', `(${x.shape.join(', ')})`);
+  if (x.shape.length < 2 || x.shape.length > 4)
+    throw new DatasetFormatError(xSource, 'shape', '(N, features), (N, h, w) or (N, h, w, c)', `(${x.shape.join(', ')})`);
   const [count, ...rest] = x.shape as [number, ...number[]];
-  if (y.shape.length !== 1 || y.shape[0] !== count) throw new DatasetFormatError(ySource, 'shape', `(${count},): one label per sample of ${xSource}`, `(${y.shape.join(', ')})`);
+  if (y.shape.length !== 1 || y.shape[0] !== count)
+    throw new DatasetFormatError(ySource, 'shape', `(${count},): one label per sample of ${xSource}`, `(${y.shape.join(', ')})`);
   if (rest.some((d) => d === 0) || count === 0) throw new DatasetFormatError(xSource, 'shape', 'no zero dimension', `(${x.shape.join(', ')})`);
   const layout: DataLayout = rest.length === 1 ? 'table' : 'image';
   const sampleShape = rest.length === 2 ? [rest[0]!, rest[1]!, 1] : rest;
@@ -94,7 +99,6 @@ function arraySamples(x: NpyArray, y: NpyArray, xSource: string, ySource: string
   checkFinite(x.data, xSource, (i) => `sample ${Math.floor(i / size)}, value ${i % size}`);
   return { source: xSource, layout, sampleShape, count, values: x.data, labels: { indices: y.data }, where: (i) => `label ${i}`, labelSource: ySource };
 }
-
 
 function npzPair(arrays: Map<string, NpyArray>, path: string, split: Split): RawSamples | undefined {
   const keys = split === 'train' ? (arrays.has('x_train') ? ['x_train', 'y_train'] : ['x', 'y']) : ['x_test', 'y_test'];
@@ -171,12 +175,22 @@ function readSource(s: Exclude<DataSource, { format: 'dataset' }>): { train: Raw
   }
 }
 
-
 function imageDataset(name: string, split: Split, s: RawSamples, bytes: Uint8Array, labels: Uint8Array, classNames: readonly string[]): ImageDataset {
   const [height, width, channels] = s.layout === 'table' ? [1, 1, s.sampleShape[0]!] : (s.sampleShape as [number, number, number]);
-  return { name, split, count: s.count, height, width, channels, ...(s.layout === 'table' ? { layout: 'table' as const } : {}), numClasses: classNames.length, images: bytes, labels, classNames };
+  return {
+    name,
+    split,
+    count: s.count,
+    height,
+    width,
+    channels,
+    ...(s.layout === 'table' ? { layout: 'table' as const } : {}),
+    numClasses: classNames.length,
+    images: bytes,
+    labels,
+    classNames,
+  };
 }
-
 
 export interface LoadDataOptions {
   /** Reuse this domain's classes and encoding (compile, calibration): nothing is fitted again. */
@@ -202,7 +216,8 @@ export function loadData(source: DataSource, testSource?: TestSource, options: L
   const classNames = options.domain ? [...options.domain.classNames] : classNamesOf(train);
   let testRaw: RawSamples;
   if (test.kind === 'included') {
-    if (!read.test) throw new DatasetMissingError(src.path, `${src.path} has no test part (IDX t10k-/test- files, .npz x_test/y_test): name test data or a test split`);
+    if (!read.test)
+      throw new DatasetMissingError(src.path, `${src.path} has no test part (IDX t10k-/test- files, .npz x_test/y_test): name test data or a test split`);
     testRaw = read.test;
   } else if (test.kind === 'files') {
     if (test.source.format !== src.format) throw new RangeError(`test data: expected format ${src.format} (as the training data), got ${test.source.format}`);
@@ -211,12 +226,23 @@ export function loadData(source: DataSource, testSource?: TestSource, options: L
     if (!(test.fraction > 0 && test.fraction < 1)) throw new RangeError(`test split: expected a fraction in (0, 1), got ${test.fraction}`);
     const n = train.count;
     const nTest = Math.round(n * test.fraction);
-    if (nTest < 1 || nTest >= n) throw new DatasetFormatError(train.source, 'sample count', `enough samples for a ${test.fraction} test split (at least 1 test and 1 training sample)`, `${n}`);
+    if (nTest < 1 || nTest >= n)
+      throw new DatasetFormatError(
+        train.source,
+        'sample count',
+        `enough samples for a ${test.fraction} test split (at least 1 test and 1 training sample)`,
+        `${n}`,
+      );
     const order = shuffledIndices(n, test.seed);
     [testRaw, train] = [pick(train, order.slice(0, nTest).sort()), pick(train, order.slice(nTest).sort())];
   }
   if (testRaw.sampleShape.join('x') !== train.sampleShape.join('x')) {
-    throw new DatasetFormatError(testRaw.source, 'sample shape', `${train.sampleShape.join('x')} (as the training data ${train.source})`, testRaw.sampleShape.join('x'));
+    throw new DatasetFormatError(
+      testRaw.source,
+      'sample shape',
+      `${train.sampleShape.join('x')} (as the training data ${train.source})`,
+      testRaw.sampleShape.join('x'),
+    );
   }
   const { data: trainSet, domain } = finish(src, train, classNames, options);
   const testSet = imageDataset(trainSet.name, 'test', testRaw, encode(testRaw, domain.encoding), resolveLabels(testRaw, classNames), classNames);
@@ -224,7 +250,12 @@ export function loadData(source: DataSource, testSource?: TestSource, options: L
 }
 
 /** The training samples of `raw` (the first options.limit), encoded and labelled, and their domain. */
-function finish(src: { format: DataFormat; path: string }, raw: RawSamples, classNames: readonly string[], options: LoadDataOptions): { data: ImageDataset; domain: DataDomain } {
+function finish(
+  src: { format: DataFormat; path: string },
+  raw: RawSamples,
+  classNames: readonly string[],
+  options: LoadDataOptions,
+): { data: ImageDataset; domain: DataDomain } {
   const channels = channelsOf(raw.sampleShape);
   const encoding = options.domain?.encoding ?? (raw.values instanceof Uint8Array ? { kind: 'bytes' as const } : fitMinMax(raw.values, channels));
   const domain = withFingerprint({
@@ -239,7 +270,13 @@ function finish(src: { format: DataFormat; path: string }, raw: RawSamples, clas
   // Data of another domain cannot even be encoded by the given one: say why, before trying.
   const why = options.domain ? domainMismatch(options.domain, domain) : null;
   if (why) throw new DomainMismatchError(src.path, why);
-  const kept = options.limit !== undefined && options.limit < raw.count ? pick(raw, Uint32Array.from({ length: options.limit }, (_, i) => i)) : raw;
+  const kept =
+    options.limit !== undefined && options.limit < raw.count
+      ? pick(
+          raw,
+          Uint32Array.from({ length: options.limit }, (_, i) => i),
+        )
+      : raw;
   const data = imageDataset(basename(src.path, extname(src.path)), 'train', kept, encode(kept, encoding), resolveLabels(kept, classNames), classNames);
   return { data, domain };
 }
@@ -281,10 +318,10 @@ function describe(domain: DataDomain, source: DataSource, test: TestSource, trai
   };
 }
 
-
 /** A built-in data set (MNIST, CIFAR): bytes, its own test split unless a fraction is asked for. */
 function loadNamed(src: { format: 'dataset'; name: DatasetName }, test: TestSource, options: LoadDataOptions, withTest = true): LoadedData {
-  if (!(DATASET_NAMES as readonly string[]).includes(src.name)) throw new RangeError(`data set: expected one of ${DATASET_NAMES.join(', ')}, got ${String(src.name)}`);
+  if (!(DATASET_NAMES as readonly string[]).includes(src.name))
+    throw new RangeError(`data set: expected one of ${DATASET_NAMES.join(', ')}, got ${String(src.name)}`);
   if (test.kind === 'files') throw new RangeError(`test data: a built-in data set (${src.name}) uses its own test split or a fraction of its training split`);
   let train = loadDataset(src.name, { split: 'train', ...(withTest || options.limit === undefined ? {} : { limit: options.limit }) });
   let testSet: ImageDataset;
@@ -298,8 +335,18 @@ function loadNamed(src: { format: 'dataset'; name: DatasetName }, test: TestSour
   } else {
     testSet = loadDataset(src.name, { split: 'test' });
   }
-  if (options.limit !== undefined && options.limit < train.count) train = subset(train, Uint32Array.from({ length: options.limit }, (_, i) => i));
+  if (options.limit !== undefined && options.limit < train.count)
+    train = subset(
+      train,
+      Uint32Array.from({ length: options.limit }, (_, i) => i),
+    );
   const classNames = train.classNames ? [...train.classNames] : Array.from({ length: train.numClasses }, (_, i) => String(i));
-  const domain = withFingerprint({ origin: src.name, layout: 'image', sampleShape: [train.height, train.width, train.channels], classNames, encoding: { kind: 'bytes' } });
+  const domain = withFingerprint({
+    origin: src.name,
+    layout: 'image',
+    sampleShape: [train.height, train.width, train.channels],
+    classNames,
+    encoding: { kind: 'bytes' },
+  });
   return { train: { ...train, classNames }, test: { ...testSet, classNames }, description: describe(domain, src, test, train, testSet) };
 }

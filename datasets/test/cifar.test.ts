@@ -106,9 +106,7 @@ describe('loadCifar100 on generated files', () => {
 const sharedCifar = fileURLToPath(new URL('../../../shared/data/cifar-10-batches-bin', import.meta.url));
 
 const sharedPresent = existsSync(sharedCifar);
-const sharedTitle = sharedPresent
-  ? 'loadCifar10 on the shared JPEG-derived copy'
-  : `loadCifar10 on the shared copy: skipped because ${sharedCifar} is absent`;
+const sharedTitle = sharedPresent ? 'loadCifar10 on the shared JPEG-derived copy' : `loadCifar10 on the shared copy: skipped because ${sharedCifar} is absent`;
 
 describe.skipIf(!sharedPresent)(sharedTitle, () => {
   it('test split: 10,000 images, 1,000 per class, names from batches.meta.txt', () => {

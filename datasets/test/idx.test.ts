@@ -19,15 +19,11 @@ describe('readIdx', () => {
   it('rejects a bad magic number, naming the file and both values', () => {
     const bytes = idxBytes([2], [0, 1]);
     bytes[0] = 0x1f;
-    expect(() => readIdx(bytes, 'f.idx', 1)).toThrow(
-      'f.idx: magic number: expected 0x00000801, got 0x1f000801',
-    );
+    expect(() => readIdx(bytes, 'f.idx', 1)).toThrow('f.idx: magic number: expected 0x00000801, got 0x1f000801');
   });
 
   it('rejects a rank that is not the expected one', () => {
-    expect(() => readIdx(idxBytes([2], [0, 1]), 'lbl', 3)).toThrow(
-      'lbl: magic number (rank byte): expected 0x00000803, got 0x00000801',
-    );
+    expect(() => readIdx(idxBytes([2], [0, 1]), 'lbl', 3)).toThrow('lbl: magic number (rank byte): expected 0x00000803, got 0x00000801');
   });
 
   it('rejects a data type other than unsigned byte', () => {
@@ -48,9 +44,7 @@ describe('readIdx', () => {
 
   it('rejects a header cut short', () => {
     expect(() => readIdx(new Uint8Array([0, 0, 8]), 'f')).toThrow('f: header: expected at least 4 bytes, got 3 bytes');
-    expect(() => readIdx(idxBytes([5, 5, 5], []).subarray(0, 10), 'f')).toThrow(
-      'f: header: expected 16 bytes for 3 dimensions, got 10 bytes',
-    );
+    expect(() => readIdx(idxBytes([5, 5, 5], []).subarray(0, 10), 'f')).toThrow('f: header: expected 16 bytes for 3 dimensions, got 10 bytes');
   });
 
   it('throws DatasetFormatError with structured fields', () => {

@@ -38,7 +38,10 @@ describe('loadMnist on the real files', () => {
 describe('loadMnist on generated files', () => {
   const write = (labels: number[], imageCount = labels.length) =>
     writeFiles(tempDir('mnist'), {
-      't10k-images-idx3-ubyte': idxBytes([imageCount, 2, 2], new Uint8Array(imageCount * 4).map((_, i) => i)),
+      't10k-images-idx3-ubyte': idxBytes(
+        [imageCount, 2, 2],
+        new Uint8Array(imageCount * 4).map((_, i) => i),
+      ),
       't10k-labels-idx1-ubyte': idxBytes([labels.length], labels),
     });
 
@@ -50,15 +53,11 @@ describe('loadMnist on generated files', () => {
   });
 
   it('rejects a label out of range, naming the file and index', () => {
-    expect(() => loadMnist({ split: 'test', dir: write([3, 10]) })).toThrow(
-      /t10k-labels-idx1-ubyte: label\[1\]: expected < 10, got 10/,
-    );
+    expect(() => loadMnist({ split: 'test', dir: write([3, 10]) })).toThrow(/t10k-labels-idx1-ubyte: label\[1\]: expected < 10, got 10/);
   });
 
   it('rejects image and label counts that disagree', () => {
-    expect(() => loadMnist({ split: 'test', dir: write([1, 2], 3) })).toThrow(
-      /label count: expected 3 \(the image count of t10k-images-idx3-ubyte\), got 2/,
-    );
+    expect(() => loadMnist({ split: 'test', dir: write([1, 2], 3) })).toThrow(/label count: expected 3 \(the image count of t10k-images-idx3-ubyte\), got 2/);
   });
 
   it('names a missing file', () => {

@@ -39,9 +39,19 @@ describe('readNpy / readNpz', () => {
     const b = npyBytes('<f4', [2, 2], [1, 2, 3, 4]);
     expect(() => readNpy(b.subarray(0, b.length - 1), 'x.npy')).toThrow('x.npy: data length: expected 16 bytes (shape (2, 2) x 4), got 15 bytes');
     const fortran = new TextDecoder('latin1').decode(b).replace("'fortran_order': False", "'fortran_order': True ");
-    expect(() => readNpy(Uint8Array.from(fortran, (c) => c.charCodeAt(0)), 'x.npy')).toThrow(/x\.npy: fortran_order: expected False/);
+    expect(() =>
+      readNpy(
+        Uint8Array.from(fortran, (c) => c.charCodeAt(0)),
+        'x.npy',
+      ),
+    ).toThrow(/x\.npy: fortran_order: expected False/);
     const str = new TextDecoder('latin1').decode(b).replace("'<f4'", "'<U4'");
-    expect(() => readNpy(Uint8Array.from(str, (c) => c.charCodeAt(0)), 'x.npy')).toThrow(/x\.npy: descr \(dtype\): expected a number type/);
+    expect(() =>
+      readNpy(
+        Uint8Array.from(str, (c) => c.charCodeAt(0)),
+        'x.npy',
+      ),
+    ).toThrow(/x\.npy: descr \(dtype\): expected a number type/);
     expect(() => readNpy(new Uint8Array(20), 'x.npy')).toThrow(/x\.npy: magic/);
   });
 
@@ -93,9 +103,13 @@ describe('CSV tables', () => {
     const ragged = writeCsv(dir, 'ragged.csv', 'a,b,label\n1,2,0\n3,1\n');
     expect(() => loadData({ format: 'csv', path: ragged })).toThrow(`${ragged}: line 3: expected 3 fields (as on line 1), got 2 fields (a ragged row)`);
     const nan = writeCsv(dir, 'nan.csv', 'a,b,label\n1,2,0\n3,NaN,1\n');
-    expect(() => loadData({ format: 'csv', path: nan })).toThrow(`${nan}: line 3, column "b" (a feature; the label column is "label", set by --label-column): expected a finite number, got "NaN"`);
+    expect(() => loadData({ format: 'csv', path: nan })).toThrow(
+      `${nan}: line 3, column "b" (a feature; the label column is "label", set by --label-column): expected a finite number, got "NaN"`,
+    );
     const empty = writeCsv(dir, 'empty.csv', 'a,b,label\n1,,0\n');
-    expect(() => loadData({ format: 'csv', path: empty })).toThrow(`${empty}: line 2, column "b" (a feature; the label column is "label", set by --label-column): expected a finite number, got "" (an empty field)`);
+    expect(() => loadData({ format: 'csv', path: empty })).toThrow(
+      `${empty}: line 2, column "b" (a feature; the label column is "label", set by --label-column): expected a finite number, got "" (an empty field)`,
+    );
     const neg = writeCsv(dir, 'neg.csv', 'a,label\n1,0\n2,-1\n3,1\n');
     expect(() => loadData({ format: 'csv', path: neg })).toThrow(`${neg}: line 3, column "label": expected a class index, an integer in [0, 255], got -1`);
     const train = writeCsv(dir, 'tr.csv', 'a,label\n1,0\n2,1\n');
@@ -103,7 +117,9 @@ describe('CSV tables', () => {
     expect(() => loadData({ format: 'csv', path: train }, { kind: 'files', source: { format: 'csv', path: test } })).toThrow(
       `${test}: line 3, column "label": expected one of the 2 training classes (0..1), got "7" (label out of range)`,
     );
-    expect(() => loadData({ format: 'csv', path: train, labelColumn: 'y' })).toThrow(`${train}: label column: expected one of the header's columns: a, label, got "y"`);
+    expect(() => loadData({ format: 'csv', path: train, labelColumn: 'y' })).toThrow(
+      `${train}: label column: expected one of the header's columns: a, label, got "y"`,
+    );
   });
 
   it('classifies input rows by header name, in any column order, with or without the label', () => {
@@ -133,7 +149,7 @@ describe('IDX folders', () => {
       't10k-images-idx3-ubyte': idxBytes([2, 4, 4], images.subarray(0, 32)),
       't10k-labels-idx1-ubyte': idxBytes([2], [2, 1]),
       'classes.txt': 'circle\nsquare\ntriangle\n',
-      'README': 'not data',
+      README: 'not data',
     });
     expect(detectFormat(dir)).toBe('idx');
     const d = loadData({ format: 'idx', path: dir }, { kind: 'included' });
@@ -148,7 +164,9 @@ describe('IDX folders', () => {
     const bad = idxBytes([6, 4, 4], images);
     bad[2] = 0x0d;
     const dir = writeFiles(tempDir('idx'), { 'train-images-idx3-ubyte': bad, 'train-labels-idx1-ubyte': idxBytes([6], labels) });
-    expect(() => loadData({ format: 'idx', path: dir })).toThrow(`${join(dir, 'train-images-idx3-ubyte')}: data type byte: expected 0x08 (unsigned byte), got 0x0d`);
+    expect(() => loadData({ format: 'idx', path: dir })).toThrow(
+      `${join(dir, 'train-images-idx3-ubyte')}: data type byte: expected 0x08 (unsigned byte), got 0x0d`,
+    );
     const dir2 = writeFiles(tempDir('idx'), {
       'train-images-idx3-ubyte': idxBytes([6, 4, 4], images),
       'train-labels-idx1-ubyte': idxBytes([6], [0, 1, 2, 0, 1, 3]),
@@ -166,13 +184,21 @@ describe('image class folders', () => {
     let seed = 1;
     for (const [cls, list] of Object.entries(sizes)) {
       mkdirSync(join(dir, cls));
-      list.forEach(([h, w, c], i) => writeFileSync(join(dir, cls, `${i}.png`), pngBytes(h, w, c, noise(h * w * c, seed++))));
+      list.forEach(([h, w, c], i) => {
+        writeFileSync(join(dir, cls, `${i}.png`), pngBytes(h, w, c, noise(h * w * c, seed++)));
+      });
     }
     return dir;
   }
 
   it('labels by sub-folder, keeps gray files 1-channel and repeats gray in a colour set', () => {
-    const gray = classFolder({ zebra: [[3, 5, 1], [3, 5, 1]], ant: [[3, 5, 1]] });
+    const gray = classFolder({
+      zebra: [
+        [3, 5, 1],
+        [3, 5, 1],
+      ],
+      ant: [[3, 5, 1]],
+    });
     expect(detectFormat(gray)).toBe('images');
     const d = loadData({ format: 'images', path: gray }, { kind: 'files', source: { format: 'images', path: gray } });
     expect(d.description.domain.classNames).toEqual(['ant', 'zebra']);
@@ -200,11 +226,19 @@ describe('image class folders', () => {
   });
 
   it('refuses images of mixed sizes, naming the odd file', () => {
-    const dir = classFolder({ a: [[4, 4, 1]], b: [[4, 4, 1], [4, 5, 1]] });
-    expect(() => loadData({ format: 'images', path: dir })).toThrow(`${join(dir, 'b', '1.png')}: image size: expected 4x4 (as ${join(dir, 'a', '0.png')}; every image must have one size), got 5x4`);
+    const dir = classFolder({
+      a: [[4, 4, 1]],
+      b: [
+        [4, 4, 1],
+        [4, 5, 1],
+      ],
+    });
+    expect(() => loadData({ format: 'images', path: dir })).toThrow(
+      `${join(dir, 'b', '1.png')}: image size: expected 4x4 (as ${join(dir, 'a', '0.png')}; every image must have one size), got 5x4`,
+    );
   });
 
-  it('reads one input image, converting colour to the model\'s gray by luma, and refuses another size', () => {
+  it("reads one input image, converting colour to the model's gray by luma, and refuses another size", () => {
     const dir = classFolder({ a: [[2, 2, 1]], b: [[2, 2, 1]] });
     const { description } = loadData({ format: 'images', path: dir }, { kind: 'files', source: { format: 'images', path: dir } });
     const rgb = join(dir, 'rgb.png');
@@ -234,13 +268,15 @@ describe('.npy pairs and the recorded description', () => {
     expect(domainMismatch(d.description.domain, again.description.domain)).toBeNull();
     expect(Array.from(again.test.images)).toEqual(Array.from(d.test.images));
     writeFiles(dir, { 'nan.npy': npyBytes('<f8', [2, 4], [0, 1, 2, 3, 4, NaN, 6, 7]), 'y2.npy': npyBytes('<i8', [2], [0, 1]) });
-    expect(() => loadData({ format: 'npy', path: join(dir, 'nan.npy'), labels: join(dir, 'y2.npy') })).toThrow(`${join(dir, 'nan.npy')}: sample 1, value 1: expected a finite number, got NaN`);
+    expect(() => loadData({ format: 'npy', path: join(dir, 'nan.npy'), labels: join(dir, 'y2.npy') })).toThrow(
+      `${join(dir, 'nan.npy')}: sample 1, value 1: expected a finite number, got NaN`,
+    );
   });
 
   it('refuses a domain JSON with a bad encoding, and flags drifted statistics only past sampling noise', () => {
-    expect(() => dataDomainFromJson({ origin: 'csv', layout: 'table', sampleShape: [2], classNames: ['a'], encoding: { kind: 'minmax', min: [0], max: [1] } }, fail, 'd')).toThrow(
-      'd.encoding.min: expected 2 finite numbers (one per channel), got [0]',
-    );
+    expect(() =>
+      dataDomainFromJson({ origin: 'csv', layout: 'table', sampleShape: [2], classNames: ['a'], encoding: { kind: 'minmax', min: [0], max: [1] } }, fail, 'd'),
+    ).toThrow('d.encoding.min: expected 2 finite numbers (one per channel), got [0]');
     const train = { mean: [100], std: [40] };
     expect(statsDrift(train, { mean: [104] }, 10_000)).toEqual([]);
     expect(statsDrift(train, { mean: [130] }, 10_000)).toHaveLength(1);

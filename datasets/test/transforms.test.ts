@@ -74,7 +74,10 @@ describe('batches', () => {
 
   it('dropLast, no shuffle, custom normalization', () => {
     const all = [...batches(tiny, 2, { shuffle: false, dropLast: true, normalize: { mean: [0, 0], std: [1, 1] } })];
-    expect(all.map((b) => Array.from(b.indices))).toEqual([[0, 1], [2, 3]]);
+    expect(all.map((b) => Array.from(b.indices))).toEqual([
+      [0, 1],
+      [2, 3],
+    ]);
     expect(all[1]!.x[0]).toBeCloseTo(80 / 255, 6);
     expect(() => [...batches(tiny, 0)]).toThrow('batchSize: expected a positive integer, got 0');
   });

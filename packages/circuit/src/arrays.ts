@@ -51,18 +51,23 @@ export function encodeInts(values: Int32Array): ArrayJson<IntDtype> {
 export function encodeFloats(values: Float64Array): ArrayJson<FloatDtype> {
   const f32 = Float32Array.from(values);
   const exact = f32.every((v, i) => Object.is(v, values[i]));
-  return exact
-    ? { dtype: 'float32', length: values.length, base64: toBase64(f32) }
-    : { dtype: 'float64', length: values.length, base64: toBase64(values) };
+  return exact ? { dtype: 'float32', length: values.length, base64: toBase64(f32) } : { dtype: 'float64', length: values.length, base64: toBase64(values) };
 }
 
-function decodeBytes(json: unknown, source: string, field: string, dtypes: readonly string[], expectedLength?: number): { dtype: string; bytes: Uint8Array; length: number } {
+function decodeBytes(
+  json: unknown,
+  source: string,
+  field: string,
+  dtypes: readonly string[],
+  expectedLength?: number,
+): { dtype: string; bytes: Uint8Array; length: number } {
   if (typeof json !== 'object' || json === null) throw new CircuitFormatError(source, field, '{ dtype, length, base64 }', show(json));
   const { dtype, length, base64 } = json as Record<string, unknown>;
   if (typeof dtype !== 'string' || !dtypes.includes(dtype)) throw new CircuitFormatError(source, `${field}.dtype`, `one of ${dtypes.join(', ')}`, show(dtype));
   if (!Number.isSafeInteger(length) || (length as number) < 0) throw new CircuitFormatError(source, `${field}.length`, 'a non-negative integer', show(length));
   if (expectedLength !== undefined && length !== expectedLength) throw new CircuitFormatError(source, `${field}.length`, String(expectedLength), show(length));
-  if (typeof base64 !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(base64)) throw new CircuitFormatError(source, `${field}.base64`, 'a base64 string', show(base64));
+  if (typeof base64 !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(base64))
+    throw new CircuitFormatError(source, `${field}.base64`, 'a base64 string', show(base64));
   const bytes = fromBase64(base64);
   const width = ({ int8: 1, int16: 2, int32: 4, float32: 4, float64: 8 } as Record<string, number>)[dtype]!;
   if (bytes.length !== (length as number) * width) {

@@ -11,7 +11,9 @@ import type { ClearStage } from './types.js';
 /** Thrown when a clear stage sees a slot outside its table (a corrupt or hand-edited circuit). */
 export class ClearStageRangeError extends RangeError {
   constructor(stage: string, output: number, slot: number, bits: number) {
-    super(`clear stage "${stage}": output ${output} has slot ${slot}, outside its table [0, 2^${bits}) (the compiler sizes clear stages on the exact worst case; the circuit does not match its inputs)`);
+    super(
+      `clear stage "${stage}": output ${output} has slot ${slot}, outside its table [0, 2^${bits}) (the compiler sizes clear stages on the exact worst case; the circuit does not match its inputs)`,
+    );
     this.name = 'ClearStageRangeError';
   }
 }

@@ -69,7 +69,7 @@ export function mixedCrtViolation(circuit: Circuit): string | undefined {
   const padded = circuit.stages.filter((s) => !s.crt).map((s) => s.name);
   return (
     `circuit "${circuit.name}" mixes padded stages (${padded.join(', ')}) with CRT stages (${crt.map((s) => s.name).join(', ')}): ` +
-    'one WoP parameter set cannot serve both (a padded stage would have to emit the next stage\'s residues through a padded PBS with ' +
+    "one WoP parameter set cannot serve both (a padded stage would have to emit the next stage's residues through a padded PBS with " +
     'torus-valued tables, which the engine does not have); compile with a smaller --max-bits (e.g. --crt --max-bits 4) so that every encrypted stage is a CRT stage'
   );
 }

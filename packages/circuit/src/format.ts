@@ -112,7 +112,10 @@ export function circuitFromJson(json: unknown, source = 'circuit'): Circuit {
   const name = str(root.name, 'name');
   const bits = int(root.bits, 'bits', 1, MAX_CIRCUIT_BITS);
   const p = 2 ** bits;
-  const inputShape = Array.isArray(root.inputShape) && root.inputShape.length > 0 ? ints(root.inputShape, 'inputShape', root.inputShape.length) : fail('inputShape', 'a non-empty array of positive integers', root.inputShape);
+  const inputShape =
+    Array.isArray(root.inputShape) && root.inputShape.length > 0
+      ? ints(root.inputShape, 'inputShape', root.inputShape.length)
+      : fail('inputShape', 'a non-empty array of positive integers', root.inputShape);
   const scaling = obj(root.inputScaling, 'inputScaling');
   const divisor = num(scaling.divisor, 'inputScaling.divisor');
   if (divisor <= 0) fail('inputScaling.divisor', 'a number > 0', divisor);
@@ -171,7 +174,10 @@ export function circuitFromJson(json: unknown, source = 'circuit'): Circuit {
     if (s.crt !== undefined) {
       if (version < 4) fail(`${f}.crt`, `absent (a v4 field) in a version ${version} file`, '(present)');
       const c = obj(s.crt, `${f}.crt`);
-      const moduli = Array.isArray(c.moduli) && c.moduli.length > 0 ? ints(c.moduli, `${f}.crt.moduli`, c.moduli.length, 3) : fail(`${f}.crt.moduli`, 'a non-empty array of integers', c.moduli);
+      const moduli =
+        Array.isArray(c.moduli) && c.moduli.length > 0
+          ? ints(c.moduli, `${f}.crt.moduli`, c.moduli.length, 3)
+          : fail(`${f}.crt.moduli`, 'a non-empty array of integers', c.moduli);
       const why = crtModuliViolation(moduli);
       if (why !== undefined) fail(`${f}.crt.moduli`, why, moduli);
       crt = { moduli };
@@ -192,7 +198,12 @@ export function circuitFromJson(json: unknown, source = 'circuit'): Circuit {
     if (roundBits !== 0 && tables) {
       for (let c = 0; c < channels; c++) {
         const j = roundedTableViolation(tables.subarray(c * p, (c + 1) * p), roundBits, p);
-        if (j >= 0) fail(`${f}.tables[${c * p + j}]`, `table ${c} constant on runs of 2^${roundBits} boxes (roundBits ${roundBits}; docs/circuit-format.md)`, tables[c * p + j]);
+        if (j >= 0)
+          fail(
+            `${f}.tables[${c * p + j}]`,
+            `table ${c} constant on runs of 2^${roundBits} boxes (roundBits ${roundBits}; docs/circuit-format.md)`,
+            tables[c * p + j],
+          );
       }
     }
     // v3: per-channel first extracted bit, which the stage's own integers must prove (rounding.ts).
@@ -204,7 +215,11 @@ export function circuitFromJson(json: unknown, source = 'circuit'): Circuit {
       const bound = provableExtractFrom(linear, offset, roundBits);
       extractFrom.forEach((e, c) => {
         if (e < 1 || e > bound[c]!) {
-          fail(`${f}.extractFrom[${c}]`, `an integer in [1, ${bound[c]}] (beyond that, channel ${c}'s weights and offsets do not make slot bits 1..extractFrom-1 zero for every input; roundBits ${roundBits})`, e);
+          fail(
+            `${f}.extractFrom[${c}]`,
+            `an integer in [1, ${bound[c]}] (beyond that, channel ${c}'s weights and offsets do not make slot bits 1..extractFrom-1 zero for every input; roundBits ${roundBits})`,
+            e,
+          );
         }
       });
     }
@@ -220,7 +235,11 @@ export function circuitFromJson(json: unknown, source = 'circuit'): Circuit {
       // Exactness of a CRT stage: every slot any input can produce has its own residue tuple.
       const w = analysis.worstCase;
       if (w.min < 0 || w.max >= slotsPerTable) {
-        fail(`${f}.analysis.worstCase`, `a slot range inside [0, M) = [0, ${slotsPerTable}) (M = ${crt.moduli.join(' x ')} must cover every channel's worst-case span after its shift)`, w);
+        fail(
+          `${f}.analysis.worstCase`,
+          `a slot range inside [0, M) = [0, ${slotsPerTable}) (M = ${crt.moduli.join(' x ')} must cover every channel's worst-case span after its shift)`,
+          w,
+        );
       }
       if (analysis.scale !== undefined) fail(`${f}.analysis.scale`, 'absent on a CRT stage (scaling is part of rounding)', '(present)');
     }
@@ -235,9 +254,13 @@ export function circuitFromJson(json: unknown, source = 'circuit'): Circuit {
         const rowPtr = decodeInts(o.rowPtr, source, `${f}.rowPtr`, outSize + 1);
         const cols = decodeInts(o.cols, source, `${f}.cols`);
         const weights = decodeInts(o.weights, source, `${f}.weights`, cols.length);
-        if (rowPtr[0] !== 0 || rowPtr[outSize] !== cols.length) fail(`${f}.rowPtr`, `to start at 0 and end at ${cols.length} (cols.length)`, [rowPtr[0], rowPtr[outSize]]);
-        for (let r = 0; r < outSize; r++) if ((rowPtr[r + 1] as number) < (rowPtr[r] as number)) fail(`${f}.rowPtr[${r + 1}]`, `>= rowPtr[${r}] = ${rowPtr[r]}`, rowPtr[r + 1]);
-        cols.forEach((c, k) => (c < 0 || c >= inSize ? fail(`${f}.cols[${k}]`, `an input index in [0, ${inSize})`, c) : 0));
+        if (rowPtr[0] !== 0 || rowPtr[outSize] !== cols.length)
+          fail(`${f}.rowPtr`, `to start at 0 and end at ${cols.length} (cols.length)`, [rowPtr[0], rowPtr[outSize]]);
+        for (let r = 0; r < outSize; r++)
+          if ((rowPtr[r + 1] as number) < (rowPtr[r] as number)) fail(`${f}.rowPtr[${r + 1}]`, `>= rowPtr[${r}] = ${rowPtr[r]}`, rowPtr[r + 1]);
+        cols.forEach((c, k) => {
+          c < 0 || c >= inSize ? fail(`${f}.cols[${k}]`, `an input index in [0, ${inSize})`, c) : 0;
+        });
         return { kind: 'dense', inputSize: inSize, outputSize: outSize, rowPtr, cols, weights };
       }
       case 'conv2d': {
@@ -298,7 +321,7 @@ export function circuitFromJson(json: unknown, source = 'circuit'): Circuit {
       try {
         set = assertWopParameterSet(pr.set);
       } catch (e) {
-        set = fail('parameters.set', 'a valid WoP-PBS parameter set (a CRT circuit\'s set has circuitBootstrap and packingKeyswitch)', (e as Error).message);
+        set = fail('parameters.set', "a valid WoP-PBS parameter set (a CRT circuit's set has circuitBootstrap and packingKeyswitch)", (e as Error).message);
       }
       const pMax = Math.max(...crtStages.flatMap((st) => st.crt!.moduli));
       if (residueBits(pMax) + 1 > set.messageBits) {

@@ -32,7 +32,9 @@ export function circuitParameters(circuit: Circuit): TfheParameterSet {
     }
     const wop = set as Partial<WopParameterSet>;
     if (!wop.circuitBootstrap || !wop.packingKeyswitch) {
-      throw new Error(`circuit "${circuit.name}": parameter set ${set.name} has no circuitBootstrap / packingKeyswitch decompositions; CRT stages need a WoP-PBS set (recompile with --crt)`);
+      throw new Error(
+        `circuit "${circuit.name}": parameter set ${set.name} has no circuitBootstrap / packingKeyswitch decompositions; CRT stages need a WoP-PBS set (recompile with --crt)`,
+      );
     }
     return set;
   }

@@ -102,7 +102,9 @@ export function provableExtractFrom(op: LinearOp, offset: ArrayLike<number>, rou
       for (let j = op.rowPtr[o]!; j < op.rowPtr[o + 1]!; j++) from[o] = Math.min(from[o]!, lowZeroBits(op.weights[j]!, roundBits));
     }
   } else {
-    op.weights.forEach((w, i) => (from[i % channels] = Math.min(from[i % channels]!, lowZeroBits(w, roundBits))));
+    op.weights.forEach((w, i) => {
+      from[i % channels] = Math.min(from[i % channels]!, lowZeroBits(w, roundBits));
+    });
   }
   const channel = channelOfOutputs(op);
   for (let o = 0; o < outputSize(op); o++) {

@@ -58,10 +58,10 @@ export function simulate(circuit: Circuit, inputs: Int32Array, count: number, op
   if (!first) throw new RangeError(`simulate: circuit "${circuit.name}" has no stages`);
   if (!Number.isInteger(count) || count < 0 || inputs.length !== count * inputSize(first.linear)) {
     // With a clear prefix the inputs are its outputs, as the client encrypts them (quantizeInputs runs it).
-    const prefix = circuit.clearStages?.length ? ` (the outputs of its ${circuit.clearStages.length} clear stage(s): pass quantizeInputs(circuit, raw, count))` : '';
-    throw new RangeError(
-      `simulate: inputs must hold count x ${inputSize(first.linear)} integers${prefix}; got ${inputs.length} for count ${count}`,
-    );
+    const prefix = circuit.clearStages?.length
+      ? ` (the outputs of its ${circuit.clearStages.length} clear stage(s): pass quantizeInputs(circuit, raw, count))`
+      : '';
+    throw new RangeError(`simulate: inputs must hold count x ${inputSize(first.linear)} integers${prefix}; got ${inputs.length} for count ${count}`);
   }
   const p = 2 ** circuit.bits;
   const mask = 2 * p - 1;

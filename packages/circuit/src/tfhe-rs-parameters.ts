@@ -68,8 +68,7 @@ function noise(set: TfheParameterSet, which: 'lweNoise' | 'glweNoise'): TfheRsNo
     return { kind: 'tuniform', boundLog2: n.boundLog2 };
   }
   const stdDev = 2 ** (n.stdDevLog2 - 64);
-  if (!(stdDev > 0 && stdDev < 0.5))
-    throw new TfheRsParameterError(set.name, `${which}: Gaussian std dev 2^${n.stdDevLog2} is not in (0, 2^63)`);
+  if (!(stdDev > 0 && stdDev < 0.5)) throw new TfheRsParameterError(set.name, `${which}: Gaussian std dev 2^${n.stdDevLog2} is not in (0, 2^63)`);
   return { kind: 'gaussian', stdDev };
 }
 
@@ -83,9 +82,15 @@ export function tfheRsParameters(set: TfheParameterSet): TfheRsShortintParameter
     throw new TfheRsParameterError(set.name, `message bits must be 1..16, got ${set.messageBits}`);
   if (!Number.isInteger(Math.log2(N)) || N < 2 * p)
     throw new TfheRsParameterError(set.name, `polynomial size ${N} must be a power of two >= 2 * 2^bits = ${2 * p} (padding bit)`);
-  for (const [what, d] of [['pbs', set.pbs], ['keyswitch', set.keyswitch]] as const) {
+  for (const [what, d] of [
+    ['pbs', set.pbs],
+    ['keyswitch', set.keyswitch],
+  ] as const) {
     if (d.baseLog < 1 || d.levelCount < 1 || d.baseLog * d.levelCount > 64)
-      throw new TfheRsParameterError(set.name, `${what} decomposition ${d.baseLog}/${d.levelCount}: tfhe-rs needs base log >= 1, levels >= 1, base log * levels <= 64`);
+      throw new TfheRsParameterError(
+        set.name,
+        `${what} decomposition ${d.baseLog}/${d.levelCount}: tfhe-rs needs base log >= 1, levels >= 1, base log * levels <= 64`,
+      );
   }
   const keyBytes = compressedServerKeyBytes(set);
   if (keyBytes > WASM_COMPRESSED_SERVER_KEY_LIMIT_BYTES)
@@ -117,9 +122,20 @@ export interface TfheRsShortintApi<Noise, Params> {
   try_new_t_uniform(boundLog2: number): Noise;
   new_gaussian_from_std_dev(stdDev: number): Noise;
   new_parameters(
-    lweDimension: number, glweDimension: number, polynomialSize: number, lweNoise: Noise, glweNoise: Noise,
-    pbsBaseLog: number, pbsLevel: number, ksBaseLog: number, ksLevel: number, messageModulus: bigint,
-    carryModulus: bigint, maxNoiseLevel: bigint, log2PFail: number, modulusPowerOf2Exponent: number,
+    lweDimension: number,
+    glweDimension: number,
+    polynomialSize: number,
+    lweNoise: Noise,
+    glweNoise: Noise,
+    pbsBaseLog: number,
+    pbsLevel: number,
+    ksBaseLog: number,
+    ksLevel: number,
+    messageModulus: bigint,
+    carryModulus: bigint,
+    maxNoiseLevel: bigint,
+    log2PFail: number,
+    modulusPowerOf2Exponent: number,
     encryptionKeyChoice: number,
   ): Params;
 }
@@ -182,8 +198,20 @@ export const TFHE_RS_KEY_CHOICE_BIG = 0;
 export function newParameters<Noise, Params>(S: TfheRsShortintApi<Noise, Params>, p: TfheRsShortintParameters): Params {
   const mk = (n: TfheRsNoise) => (n.kind === 'tuniform' ? S.try_new_t_uniform(n.boundLog2) : S.new_gaussian_from_std_dev(n.stdDev));
   return S.new_parameters(
-    p.lweDimension, p.glweDimension, p.polynomialSize, mk(p.lweNoise), mk(p.glweNoise),
-    p.pbsBaseLog, p.pbsLevel, p.ksBaseLog, p.ksLevel, BigInt(p.messageModulus),
-    BigInt(p.carryModulus), BigInt(p.maxNoiseLevel), p.log2PFail, p.modulusPowerOf2Exponent, TFHE_RS_KEY_CHOICE_BIG,
+    p.lweDimension,
+    p.glweDimension,
+    p.polynomialSize,
+    mk(p.lweNoise),
+    mk(p.glweNoise),
+    p.pbsBaseLog,
+    p.pbsLevel,
+    p.ksBaseLog,
+    p.ksLevel,
+    BigInt(p.messageModulus),
+    BigInt(p.carryModulus),
+    BigInt(p.maxNoiseLevel),
+    p.log2PFail,
+    p.modulusPowerOf2Exponent,
+    TFHE_RS_KEY_CHOICE_BIG,
   );
 }

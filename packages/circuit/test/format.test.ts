@@ -34,7 +34,10 @@ describe('circuit format', () => {
     const good = () => roundTrip(circuitToJson(sample().circuit));
     const cases: [(j: Record<string, any>) => void, RegExp][] = [
       [(j) => (j.version = 6), /f\.json: version: expected one of 1, 2, 3, 4, 5, got 6/],
-      [(j) => (j.stages[0].tables.base64 = j.stages[0].tables.base64.slice(8)), /stages\[0\]\.tables\.base64: expected 192 bytes \(96 x int16\), got \d+ bytes/],
+      [
+        (j) => (j.stages[0].tables.base64 = j.stages[0].tables.base64.slice(8)),
+        /stages\[0\]\.tables\.base64: expected 192 bytes \(96 x int16\), got \d+ bytes/,
+      ],
       [(j) => (j.stages[1].tables.length = 5), /stages\[1\]\.tables\.length: expected 96, got 5/],
       [(j) => (j.stages[2].linear.inputSize = 28), /stages\[2\]\.linear: expected an input of 27 values \(the previous output\), got 28/],
       [(j) => (j.stages[0].linear.padBefore = [3, 1]), /stages\[0\]\.linear\.padBefore\[0\]: expected < kernelSize\[0\] = 3, got 3/],
@@ -73,7 +76,16 @@ describe('circuit format', () => {
 
   it('rejects dense rows that point outside the input', () => {
     const r = rng(9);
-    const dense = { ...denseFromRows([[1, 1, 1], [1, 1, 1]], 3), cols: Int32Array.of(0, 1, 2, 3, 0, 1) };
+    const dense = {
+      ...denseFromRows(
+        [
+          [1, 1, 1],
+          [1, 1, 1],
+        ],
+        3,
+      ),
+      cols: Int32Array.of(0, 1, 2, 3, 0, 1),
+    };
     const j = roundTrip(circuitToJson(circuitOf([randomStage(r, 'fc', dense, 3, 0, 3)], 3, [3])));
     expect(() => circuitFromJson(j, 'f.json')).toThrow(/stages\[0\]\.linear\.cols\[3\]: expected an input index in \[0, 3\), got 3/);
   });

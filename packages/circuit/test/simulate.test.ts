@@ -29,7 +29,12 @@ function naiveConv(op: Conv2dOp | SumPoolOp, x: Int32Array): Int32Array {
 describe('accumulate', () => {
   it('conv2d with stride and padding equals the naive definition', () => {
     const r = rng(1);
-    for (const [k, stride, pad] of [[3, 1, 1], [3, 2, 1], [5, 2, 2], [2, 2, 0]] as const) {
+    for (const [k, stride, pad] of [
+      [3, 1, 1],
+      [3, 2, 1],
+      [5, 2, 2],
+      [2, 2, 0],
+    ] as const) {
       const op = randomConv(r, 9, 7, 3, 4, k, stride, pad);
       const x = Int32Array.from({ length: 9 * 7 * 3 * 2 }, () => randInt(r, -3, 3));
       const out = new Int32Array(2 * op.outputShape[0] * op.outputShape[1] * 4);

@@ -15,10 +15,19 @@ describe('Shortint.new_parameters arguments of a parameter set', () => {
     const set = publishedSet(6, 'tuniform');
     const p = tfheRsParameters(set);
     expect(p).toMatchObject({
-      lweDimension: 1077, glweDimension: 1, polynomialSize: 8192,
-      lweNoise: { kind: 'tuniform', boundLog2: 41 }, glweNoise: { kind: 'tuniform', boundLog2: 3 },
-      pbsBaseLog: 15, pbsLevel: 2, ksBaseLog: 4, ksLevel: 5,
-      messageModulus: 64, carryModulus: 1, modulusPowerOf2Exponent: 64, encryptionKeyChoice: 'Big',
+      lweDimension: 1077,
+      glweDimension: 1,
+      polynomialSize: 8192,
+      lweNoise: { kind: 'tuniform', boundLog2: 41 },
+      glweNoise: { kind: 'tuniform', boundLog2: 3 },
+      pbsBaseLog: 15,
+      pbsLevel: 2,
+      ksBaseLog: 4,
+      ksLevel: 5,
+      messageModulus: 64,
+      carryModulus: 1,
+      modulusPowerOf2Exponent: 64,
+      encryptionKeyChoice: 'Big',
     });
     expect(p.maxNoiseLevel).toBe(Math.ceil(set.maxNu));
     expect(p.log2PFail).toBe(set.log2PFail);
@@ -64,7 +73,10 @@ describe('Shortint.new_parameters arguments of a parameter set', () => {
   test('the printed call (fhenet compile) evaluates to the same new_parameters arguments; a refused set gives its reason', () => {
     const record = (): [TfheRsShortintApi<string, unknown[]>, unknown[][]] => {
       const calls: unknown[][] = [];
-      return [{ try_new_t_uniform: (b) => `TU(${b})`, new_gaussian_from_std_dev: (s) => `G(${s})`, new_parameters: (...args) => (calls.push(args), args) }, calls];
+      return [
+        { try_new_t_uniform: (b) => `TU(${b})`, new_gaussian_from_std_dev: (s) => `G(${s})`, new_parameters: (...args) => (calls.push(args), args) },
+        calls,
+      ];
     };
     for (const set of [publishedSet(4, 'tuniform'), publishedSet(4, 'gaussian'), publishedSet(6, 'tuniform')]) {
       const [direct, expected] = record();

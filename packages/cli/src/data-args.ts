@@ -1,6 +1,15 @@
 // `--data PATH [--format F] [--labels Y.npy] [--label-column C]` and friends -> a DataSource of
 // @fhenet/datasets (docs/your-own-data.md). Shared by the commands that read the user's files.
-import { DATA_FORMATS, detectFormat, readInputSamples, withFingerprint, type DataDomain, type DataFormat, type DataSource, type InputSamples } from '@fhenet/datasets';
+import {
+  DATA_FORMATS,
+  detectFormat,
+  readInputSamples,
+  withFingerprint,
+  type DataDomain,
+  type DataFormat,
+  type DataSource,
+  type InputSamples,
+} from '@fhenet/datasets';
 
 export { DATA_FORMATS };
 

@@ -51,7 +51,9 @@ export function namedCalibration(graph: TrainedGraph, source: DataSource, limit:
   const domain = graph.data?.domain;
   const what = describeSource(source);
   const notTheDomain = (why: string) =>
-    new Error(`calibration data ${what} is not the domain graph "${graph.name}" was trained on (${describeSource(graph.data!.source)}): ${why}; calibrate on data like the training data, or leave --calibration out to use the graph's own`);
+    new Error(
+      `calibration data ${what} is not the domain graph "${graph.name}" was trained on (${describeSource(graph.data!.source)}): ${why}; calibrate on data like the training data, or leave --calibration out to use the graph's own`,
+    );
   let loaded: ReturnType<typeof loadSamples>;
   try {
     loaded = loadSamples(source, { ...(domain ? { domain } : {}), limit });

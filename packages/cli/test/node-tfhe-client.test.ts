@@ -10,7 +10,16 @@ import { join } from 'node:path';
 import { argmax, decodeOutputs, loadCircuit, quantizeInputs, simulate } from '@fhenet/circuit';
 import { loadMnist } from '@fhenet/datasets';
 import { publishedSet } from '@fhenet/params';
-import { decodeTfheRsOutputFile, encodeTfheRsFile, loadServerFromKeyFile, loadTfheRsClient, readServerInputs, TFHE_RS_FILE_HEADER_BYTES, writeTfheRsCiphertextFile, type TfheRsClient } from '@fhenet/client';
+import {
+  decodeTfheRsOutputFile,
+  encodeTfheRsFile,
+  loadServerFromKeyFile,
+  loadTfheRsClient,
+  readServerInputs,
+  TFHE_RS_FILE_HEADER_BYTES,
+  writeTfheRsCiphertextFile,
+  type TfheRsClient,
+} from '@fhenet/client';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { buildCli } from '../src/cli.js';
 
@@ -88,7 +97,10 @@ describe('malformed node-tfhe files: Errors naming the file and the field, never
     writeTfheRsCiphertextFile(f('fuzz-in.ct'), set, client.encryptQuantized(q), true);
     inputs = readFileSync(f('fuzz-in.ct'));
     // Ten plain node-tfhe ciphertexts stand in for the server's answer (the same layout).
-    const plain = client.encryptQuantized(Int32Array.from({ length: client.sampleSize }, (_, i) => i % 10), { compressed: false });
+    const plain = client.encryptQuantized(
+      Int32Array.from({ length: client.sampleSize }, (_, i) => i % 10),
+      { compressed: false },
+    );
     writeTfheRsCiphertextFile(f('fuzz-out.ct'), set, plain.subarray(0, 10 * ctBytes), false);
     outputs = readFileSync(f('fuzz-out.ct'));
   });
@@ -113,15 +125,27 @@ describe('malformed node-tfhe files: Errors naming the file and the field, never
       ['unknown kind', mutate(good, 10, 77), /kind: unknown kind 77|header: expected .* got tfhe-rs container of unknown kind 77/],
       ['random bytes', rnd, /header: expected .*got magic bytes/],
       ['empty file', Buffer.alloc(0), /header: expected .*0 bytes, too short/],
-      ['wrong parameter fingerprint', Buffer.concat([encodeTfheRsFile(kind, other, Buffer.alloc(item ?? 8), 'test', item).subarray(0, 96), good.subarray(96)]), /parameter fingerprint: made for other parameters: expected .*got fingerprint .*4-bit n=918/],
-      ['flipped payload byte', mutate(good, TFHE_RS_FILE_HEADER_BYTES + 9, good[TFHE_RS_FILE_HEADER_BYTES + 9]! ^ 1), /SHA-256: checksum of the header and payload mismatch/],
+      [
+        'wrong parameter fingerprint',
+        Buffer.concat([encodeTfheRsFile(kind, other, Buffer.alloc(item ?? 8), 'test', item).subarray(0, 96), good.subarray(96)]),
+        /parameter fingerprint: made for other parameters: expected .*got fingerprint .*4-bit n=918/,
+      ],
+      [
+        'flipped payload byte',
+        mutate(good, TFHE_RS_FILE_HEADER_BYTES + 9, good[TFHE_RS_FILE_HEADER_BYTES + 9]! ^ 1),
+        /SHA-256: checksum of the header and payload mismatch/,
+      ],
       ['trailing bytes', Buffer.concat([good, Buffer.alloc(3)]), /payload length: .*\(trailing bytes\)/],
       // Random single-byte changes in the header or the start of the payload, and random truncations (seeded).
       ...Array.from({ length: randomCount }, (_, i): [string, Buffer, RegExp] => {
         const r = (i * 7919 + 13) % 997;
         if (i % 4 === 3) return [`random truncation ${i}`, good.subarray(0, (r * 131) % good.length), /: (header|payload length|item count|kind|SHA-256)/];
         const at = r % (TFHE_RS_FILE_HEADER_BYTES + 64);
-        return [`random byte ${at}`, mutate(good, at, good[at]! ^ (1 + (r % 255))), /: (header|format version|kind|flags|parameter fingerprint|payload length|item size|item count|SHA-256)/];
+        return [
+          `random byte ${at}`,
+          mutate(good, at, good[at]! ^ (1 + (r % 255))),
+          /: (header|format version|kind|flags|parameter fingerprint|payload length|item size|item count|SHA-256)/,
+        ];
       }),
     ];
   }
@@ -145,9 +169,19 @@ describe('malformed node-tfhe files: Errors naming the file and the field, never
       await check(`sk-${name}`, bytes, (p) => loadServerFromKeyFile(circuit, p), pattern);
     }
     // A well-wrapped server key of a foreign layout (KeySwitch32 atomic pattern): the native reader names the field.
-    await check('sk-foreign-layout', rewrap(serverKey, (p) => mutate(p, 0, 1), 'compressedServerKey'), (p) => loadServerFromKeyFile(circuit, p), /compressed_ap_server_key.*only the Standard atomic pattern/);
+    await check(
+      'sk-foreign-layout',
+      rewrap(serverKey, (p) => mutate(p, 0, 1), 'compressedServerKey'),
+      (p) => loadServerFromKeyFile(circuit, p),
+      /compressed_ap_server_key.*only the Standard atomic pattern/,
+    );
     // The client's secret key is never a server key.
-    await check('sk-client-key', clientKey, (p) => loadServerFromKeyFile(circuit, p), /expected evaluation keys .*got node-tfhe client key \(secret\) \(a SECRET client key: never give it to a server\)/);
+    await check(
+      'sk-client-key',
+      clientKey,
+      (p) => loadServerFromKeyFile(circuit, p),
+      /expected evaluation keys .*got node-tfhe client key \(secret\) \(a SECRET client key: never give it to a server\)/,
+    );
   }, 120_000);
 
   test('input ciphertext file given to `fhenet run`, and the full CLI path', async () => {
@@ -157,41 +191,68 @@ describe('malformed node-tfhe files: Errors naming the file and the field, never
         await check(`in-${name}`, bytes, (p) => readServerInputs(server, family, p), pattern);
       }
       // One ciphertext too few: not a whole sample.
-      await check('in-partial-sample', rewrap(inputs, (p) => p.subarray(124), 'compressedCiphertexts', 124), (p) => readServerInputs(server, family, p), /item count: expected a multiple of 784 ciphertexts .* got 783/);
+      await check(
+        'in-partial-sample',
+        rewrap(inputs, (p) => p.subarray(124), 'compressedCiphertexts', 124),
+        (p) => readServerInputs(server, family, p),
+        /item count: expected a multiple of 784 ciphertexts .* got 783/,
+      );
       // A compressed ciphertext whose metadata a foreign tfhe-rs would write (carry modulus 4): the native reader names it.
-      await check('in-carry', rewrap(inputs, (p) => mutate(p, 100, 4), 'compressedCiphertexts', 124), (p) => readServerInputs(server, family, p), /carry_modulus.*expected 1/);
+      await check(
+        'in-carry',
+        rewrap(inputs, (p) => mutate(p, 100, 4), 'compressedCiphertexts', 124),
+        (p) => readServerInputs(server, family, p),
+        /carry_modulus.*expected 1/,
+      );
       // Our own client's keys with node-tfhe inputs are under different secret keys.
-      await check('in-server-key', serverKey, (p) => readServerInputs(server, family, p), /expected node-tfhe ciphertexts .*got node-tfhe compressed server key/);
+      await check(
+        'in-server-key',
+        serverKey,
+        (p) => readServerInputs(server, family, p),
+        /expected node-tfhe ciphertexts .*got node-tfhe compressed server key/,
+      );
     } finally {
       server.dispose();
     }
     // Through the command itself: the handler's Error, not a crash.
     writeFileSync(f('bad-in.ct'), mutate(inputs, 8, 2));
-    await expect(fhenet('run', '--circuit', CIRCUIT, '--eval-keys', join(keys, 'server-key.tfhe-rs.bin'), '--in', f('bad-in.ct'), '--out', f('x.ct'))).rejects.toThrow(
-      /bad-in\.ct: format version: expected 1, got 2/,
-    );
+    await expect(
+      fhenet('run', '--circuit', CIRCUIT, '--eval-keys', join(keys, 'server-key.tfhe-rs.bin'), '--in', f('bad-in.ct'), '--out', f('x.ct')),
+    ).rejects.toThrow(/bad-in\.ct: format version: expected 1, got 2/);
   }, 120_000);
 
   test("one client's keys with the other's ciphertexts: refused from the headers, both ways", async () => {
     const ours = join(dir, 'our-keys');
     await fhenet('keygen', '--circuit', CIRCUIT, '--out', ours);
-    await expect(loadServerFromKeyFile(circuit, join(ours, 'eval-keys.seeded.bin')).then(async ({ server, family }) => {
-      try {
-        return readServerInputs(server, family, f('fuzz-in.ct'));
-      } finally {
-        server.dispose();
-      }
-    })).rejects.toThrow(/fuzz-in\.ct: header: expected fhenet ciphertext batch .*got node-tfhe compressed ciphertexts \(the evaluation keys come from fhenet's own client, the inputs from the other client/);
+    await expect(
+      loadServerFromKeyFile(circuit, join(ours, 'eval-keys.seeded.bin')).then(async ({ server, family }) => {
+        try {
+          return readServerInputs(server, family, f('fuzz-in.ct'));
+        } finally {
+          server.dispose();
+        }
+      }),
+    ).rejects.toThrow(
+      /fuzz-in\.ct: header: expected fhenet ciphertext batch .*got node-tfhe compressed ciphertexts \(the evaluation keys come from fhenet's own client, the inputs from the other client/,
+    );
     await fhenet('encrypt', '--circuit', CIRCUIT, '--keys', ours, '--out', f('our-in.ct'));
     const { server, family } = await loadServerFromKeyFile(circuit, join(keys, 'server-key.tfhe-rs.bin'));
     try {
-      expect(() => readServerInputs(server, family, f('our-in.ct'))).toThrow(/our-in\.ct: header: expected node-tfhe ciphertexts .*got fhenet ciphertext batch \(the evaluation keys come from node-tfhe/);
+      expect(() => readServerInputs(server, family, f('our-in.ct'))).toThrow(
+        /our-in\.ct: header: expected node-tfhe ciphertexts .*got fhenet ciphertext batch \(the evaluation keys come from node-tfhe/,
+      );
     } finally {
       server.dispose();
     }
-    await expect(fhenet('decrypt', '--circuit', CIRCUIT, '--keys', keys, '--in', f('our-in.ct'))).rejects.toThrow(/our-in\.ct: header: expected node-tfhe ciphertexts .*got fhenet ciphertext batch/);
-    await expect(fhenet('decrypt', '--circuit', CIRCUIT, '--keys', ours, '--in', f('fuzz-in.ct'))).rejects.toThrow(/fuzz-in\.ct: header: expected an fhenet ciphertext batch .*got node-tfhe compressed ciphertexts/);
-    await expect(fhenet('encrypt', '--client', 'node-tfhe', '--circuit', CIRCUIT, '--keys', ours, '--out', f('z.ct'))).rejects.toThrow(/--client node-tfhe: the key folder .* was made by fhenet's own client/);
+    await expect(fhenet('decrypt', '--circuit', CIRCUIT, '--keys', keys, '--in', f('our-in.ct'))).rejects.toThrow(
+      /our-in\.ct: header: expected node-tfhe ciphertexts .*got fhenet ciphertext batch/,
+    );
+    await expect(fhenet('decrypt', '--circuit', CIRCUIT, '--keys', ours, '--in', f('fuzz-in.ct'))).rejects.toThrow(
+      /fuzz-in\.ct: header: expected an fhenet ciphertext batch .*got node-tfhe compressed ciphertexts/,
+    );
+    await expect(fhenet('encrypt', '--client', 'node-tfhe', '--circuit', CIRCUIT, '--keys', ours, '--out', f('z.ct'))).rejects.toThrow(
+      /--client node-tfhe: the key folder .* was made by fhenet's own client/,
+    );
   }, 120_000);
 
   test('client key and output files given to `fhenet encrypt` / `fhenet decrypt`', async () => {
@@ -200,21 +261,54 @@ describe('malformed node-tfhe files: Errors naming the file and the field, never
       await check(`ck-${name}`, bytes, () => loadTfheRsClient(keys, circuit), pattern, keyFile);
     }
     // A well-wrapped client key of another layout (foreign version): the field is named before node-tfhe parses it.
-    for (const [at, field] of [[0, 'atomic pattern tag: expected 0'], [4, `GLWE key length: expected ${set.glweDimension * set.polynomialSize}`]] as const) {
-      await check(`ck-field-${at}`, rewrap(clientKey, (p) => mutate(p, at, 5), 'clientKey'), () => loadTfheRsClient(keys, circuit), new RegExp(`client key ${field}`), keyFile);
+    for (const [at, field] of [
+      [0, 'atomic pattern tag: expected 0'],
+      [4, `GLWE key length: expected ${set.glweDimension * set.polynomialSize}`],
+    ] as const) {
+      await check(
+        `ck-field-${at}`,
+        rewrap(clientKey, (p) => mutate(p, at, 5), 'clientKey'),
+        () => loadTfheRsClient(keys, circuit),
+        new RegExp(`client key ${field}`),
+        keyFile,
+      );
     }
     writeFileSync(keyFile, clientKey, { mode: 0o600 });
-    await expect(fhenet('decrypt', '--circuit', CIRCUIT, '--keys', keys, '--in', f('fuzz-in.ct'))).rejects.toThrow(/fuzz-in\.ct: kind: expected node-tfhe ciphertexts, got node-tfhe compressed ciphertexts/);
-    await expect(fhenet('encrypt', '--client', 'fhenet', '--circuit', CIRCUIT, '--keys', keys, '--out', f('y.ct'))).rejects.toThrow(/--client fhenet: the key folder .* was made by node-tfhe/);
+    await expect(fhenet('decrypt', '--circuit', CIRCUIT, '--keys', keys, '--in', f('fuzz-in.ct'))).rejects.toThrow(
+      /fuzz-in\.ct: kind: expected node-tfhe ciphertexts, got node-tfhe compressed ciphertexts/,
+    );
+    await expect(fhenet('encrypt', '--client', 'fhenet', '--circuit', CIRCUIT, '--keys', keys, '--out', f('y.ct'))).rejects.toThrow(
+      /--client fhenet: the key folder .* was made by node-tfhe/,
+    );
 
     for (const [name, bytes, pattern] of cases(outputs, 'ciphertexts', ctBytes)) {
       await check(`out-${name}`, bytes, (p) => decodeTfheRsOutputFile(client, p), pattern);
     }
     // Per-ciphertext metadata of a foreign writer, checked before node-tfhe parses it.
     const m = 8 * (set.glweDimension * set.polynomialSize + 2); // the metadata after [a, b]
-    await check('out-lwe-size', rewrap(outputs, (p) => mutate(p, 0, 7), 'ciphertexts', ctBytes), (p) => decodeTfheRsOutputFile(client, p), new RegExp(`ciphertext 0: lwe size: expected ${set.glweDimension * set.polynomialSize + 1}`));
-    await check('out-carry', rewrap(outputs, (p) => mutate(p, m + 48, 2), 'ciphertexts', ctBytes), (p) => decodeTfheRsOutputFile(client, p), /ciphertext 0: carry modulus: expected 1, got 2/);
-    await check('out-atomic', rewrap(outputs, (p) => mutate(p, m + 56, 1), 'ciphertexts', ctBytes), (p) => decodeTfheRsOutputFile(client, p), /ciphertext 0: atomic pattern/);
-    await check('out-count', rewrap(outputs, (p) => p.subarray(ctBytes), 'ciphertexts', ctBytes), (p) => decodeTfheRsOutputFile(client, p), /item count: expected a multiple of 10 output ciphertexts, got 9/);
+    await check(
+      'out-lwe-size',
+      rewrap(outputs, (p) => mutate(p, 0, 7), 'ciphertexts', ctBytes),
+      (p) => decodeTfheRsOutputFile(client, p),
+      new RegExp(`ciphertext 0: lwe size: expected ${set.glweDimension * set.polynomialSize + 1}`),
+    );
+    await check(
+      'out-carry',
+      rewrap(outputs, (p) => mutate(p, m + 48, 2), 'ciphertexts', ctBytes),
+      (p) => decodeTfheRsOutputFile(client, p),
+      /ciphertext 0: carry modulus: expected 1, got 2/,
+    );
+    await check(
+      'out-atomic',
+      rewrap(outputs, (p) => mutate(p, m + 56, 1), 'ciphertexts', ctBytes),
+      (p) => decodeTfheRsOutputFile(client, p),
+      /ciphertext 0: atomic pattern/,
+    );
+    await check(
+      'out-count',
+      rewrap(outputs, (p) => p.subarray(ctBytes), 'ciphertexts', ctBytes),
+      (p) => decodeTfheRsOutputFile(client, p),
+      /item count: expected a multiple of 10 output ciphertexts, got 9/,
+    );
   }, 120_000);
 });

@@ -16,7 +16,10 @@ const at = (...p: string[]) => join(dir, ...p);
 /** Deterministic Gaussian draws. */
 function gaussians(seed: number): () => number {
   let s = seed >>> 0;
-  const u = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) + 1) / 2 ** 32;
+  const u = () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return (s + 1) / 2 ** 32;
+  };
   return () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
 }
 
@@ -125,7 +128,12 @@ describe('fhenet on your own data, from the command line', () => {
     writeFileSync(at('x.npy'), npyBytes('<f4', [200, 6], x));
     writeFileSync(at('y.npy'), npyBytes('<i8', [200], y));
     writeFileSync(at('x-new.npy'), npyBytes('<f8', [3, 6], x.slice(0, 18)));
-    const lines = await trainCompileClassify('npy-model', ['--data', at('x.npy'), '--labels', at('y.npy'), '--test-split', '0.25', '--model', 'fcnn', '--width', '0.05'], at('x-new.npy'), 60);
+    const lines = await trainCompileClassify(
+      'npy-model',
+      ['--data', at('x.npy'), '--labels', at('y.npy'), '--test-split', '0.25', '--model', 'fcnn', '--width', '0.05'],
+      at('x-new.npy'),
+      60,
+    );
     expect(lines.filter((l) => /^sample \d/.test(l))).toHaveLength(3);
   });
 
@@ -135,7 +143,15 @@ describe('fhenet on your own data, from the command line', () => {
     let seed = 1;
     const write = (folder: string, name: string, rgb: readonly number[]) => {
       const n = noise(4 * 4 * 3, seed++);
-      writeFileSync(join(folder, name), pngBytes(4, 4, 3, Array.from(n, (v, i) => Math.min(255, rgb[i % 3]! * 0.8 + (v % 50)))));
+      writeFileSync(
+        join(folder, name),
+        pngBytes(
+          4,
+          4,
+          3,
+          Array.from(n, (v, i) => Math.min(255, rgb[i % 3]! * 0.8 + (v % 50))),
+        ),
+      );
     };
     for (const [cls, rgb] of Object.entries(colours)) {
       mkdirSync(join(root, cls), { recursive: true });
@@ -167,7 +183,10 @@ describe('fhenet on your own data, from the command line', () => {
     await refused(['--data', join(bad, 'nan.csv')], `${join(bad, 'nan.csv')}: line 3, column "b"`);
     writeFileSync(join(bad, 'x.npy'), npyBytes('<f4', [3, 2], [0, 1, 2, 3, 4, 5]));
     writeFileSync(join(bad, 'y.npy'), npyBytes('<i8', [3], [0, 1, 300]));
-    await refused(['--data', join(bad, 'x.npy'), '--labels', join(bad, 'y.npy')], `${join(bad, 'y.npy')}: label 2: expected a class index, an integer in [0, 255], got 300`);
+    await refused(
+      ['--data', join(bad, 'x.npy'), '--labels', join(bad, 'y.npy')],
+      `${join(bad, 'y.npy')}: label 2: expected a class index, an integer in [0, 255], got 300`,
+    );
     const idx = join(bad, 'idx');
     mkdirSync(idx);
     const images = idxBytes([2, 4, 4], noise(32, 1));
@@ -186,8 +205,12 @@ describe('fhenet on your own data, from the command line', () => {
 
   it('compile refuses calibration data of another domain, and warns with the worst-case cost when the graph has no data to calibrate on', async () => {
     const circuit = at('refused.circuit.json');
-    await expect(fhenet('compile', at('idx-model'), '--out', circuit, '--calibration', 'mnist')).rejects.toThrow(/calibration data mnist: samples of shape \[28, 28, 1\], but graph .* reads \[8, 8, 1\]/);
-    await expect(fhenet('compile', at('csv-model'), '--out', circuit, '--calibration', at('x.npy'), '--calibration-labels', at('y.npy'))).rejects.toThrow(/is not the domain graph .* was trained on/);
+    await expect(fhenet('compile', at('idx-model'), '--out', circuit, '--calibration', 'mnist')).rejects.toThrow(
+      /calibration data mnist: samples of shape \[28, 28, 1\], but graph .* reads \[8, 8, 1\]/,
+    );
+    await expect(fhenet('compile', at('csv-model'), '--out', circuit, '--calibration', at('x.npy'), '--calibration-labels', at('y.npy'))).rejects.toThrow(
+      /is not the domain graph .* was trained on/,
+    );
     expect(existsSync(circuit)).toBe(false);
     // The graph's data moved away: no calibration, a loud warning with what worst-case sizing costs.
     renameSync(at('patients.csv'), at('moved.csv'));

@@ -35,7 +35,11 @@ for (let r = 0; r < repeats; r++) {
     let wallMark = NaN;
     const acc = perFile.get(file) ?? { cpu: [], wall: [], exact: 0, images: 0 };
     const res = await predict({
-      circuit, images: data.images, labels: data.labels, count, batchSize: 1,
+      circuit,
+      images: data.images,
+      labels: data.labels,
+      count,
+      batchSize: 1,
       log: (line) => {
         // Image boundaries: keys ready, then one "batch of 1" line per image.
         if (line.startsWith('sample ')) console.error(`image ${offset}+${line}`);
@@ -54,9 +58,18 @@ for (let r = 0; r < repeats; r++) {
     acc.exact += res.samples.filter((s) => s.exact).length;
     acc.images += count;
     perFile.set(file, acc);
-    console.error(`${file}: repeat ${r + 1}, load ${loadavg().map((x) => x.toFixed(2)).join(' ')}, CPU per image ${acc.cpu.slice(-count).map((x) => x.toFixed(1)).join(' ')} s`);
+    console.error(
+      `${file}: repeat ${r + 1}, load ${loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')}, CPU per image ${acc.cpu
+        .slice(-count)
+        .map((x) => x.toFixed(1))
+        .join(' ')} s`,
+    );
   }
 }
 for (const [file, a] of perFile) {
-  console.log(`${file}: ${a.images} images, exact ${a.exact}/${a.images}, median CPU ${median(a.cpu).toFixed(2)} s per image (both threads), median wall ${median(a.wall).toFixed(2)} s (load-dependent)`);
+  console.log(
+    `${file}: ${a.images} images, exact ${a.exact}/${a.images}, median CPU ${median(a.cpu).toFixed(2)} s per image (both threads), median wall ${median(a.wall).toFixed(2)} s (load-dependent)`,
+  );
 }

@@ -56,7 +56,8 @@ function targets(): Target[] {
     .sort()
     .map((name): Target => {
       const { circuit, report } = compile(loadTrainedGraph(`${ROOT}models/${name}`), { calibration: { raw: train.images, count: train.count } });
-      if (!circuit.parameters) return { name, skipped: `${report.bits}-bit circuit: ${'error' in report.parameters ? report.parameters.error : 'no parameters'}` };
+      if (!circuit.parameters)
+        return { name, skipped: `${report.bits}-bit circuit: ${'error' in report.parameters ? report.parameters.error : 'no parameters'}` };
       return { name, circuit };
     });
 }
@@ -70,7 +71,9 @@ const header = [
   '',
   `- Date: ${started.toISOString()}`,
   `- CPU: ${cpus()[0]?.model ?? '?'} x ${cpus().length}, engine threads ${threadCount()}, kernels ${kernelVariant()}`,
-  `- Load average at start (1/5/15 min): ${loadavg().map((v) => v.toFixed(2)).join(' / ')} (the 2 cores are shared with other jobs: expect slower and noisier than an idle machine)`,
+  `- Load average at start (1/5/15 min): ${loadavg()
+    .map((v) => v.toFixed(2))
+    .join(' / ')} (the 2 cores are shared with other jobs: expect slower and noisier than an idle machine)`,
   `- Command: \`pnpm tsx packages/client/bench/inference.ts ${process.argv.slice(2).join(' ')}\``,
   `- Per image: encrypt -> encrypted circuit (batched PBS on all engine threads) -> decrypt, one image at a time, MNIST test images from index 0; every decrypted integer compared with \`simulate\`.`,
   '',
@@ -131,7 +134,9 @@ for (const t of targets()) {
       return `| ${name} | ${lin.toFixed(1)} | ${cnt} | ${(pbs / 1000).toFixed(2)} | ${cnt ? (pbs / cnt).toFixed(1) : '-'} |`;
     }),
     '',
-    `Load average at the end: ${loadavg().map((v) => v.toFixed(2)).join(' / ')}.`,
+    `Load average at the end: ${loadavg()
+      .map((v) => v.toFixed(2))
+      .join(' / ')}.`,
     '',
   );
   write();
@@ -142,7 +147,14 @@ for (const t of targets()) {
       bits: c.bits,
       pbsCount: results[0]!.batches[0]!.stages.reduce((a, s) => a + s.pbsCount, 0),
       roundBits: Math.max(0, ...c.stages.map((s) => s.roundBits)),
-      parameterSet: { name: set.name, lweDimension: set.lweDimension, glweDimension: set.glweDimension, polynomialSize: set.polynomialSize, pbs: set.pbs, keyswitch: set.keyswitch },
+      parameterSet: {
+        name: set.name,
+        lweDimension: set.lweDimension,
+        glweDimension: set.glweDimension,
+        polynomialSize: set.polynomialSize,
+        pbs: set.pbs,
+        keyswitch: set.keyswitch,
+      },
       medianSeconds: median(compute),
       images: n,
       exactImages: exact,

@@ -24,9 +24,26 @@ export {
   MANIFEST_FILE,
   type KeyDirManifest,
 } from './key-folder.js';
-export { predict, type PredictClient, type PredictOptions, type PredictResult, type SampleResult, type BatchResult, type PredictMemory, type StageMemoryReport } from './predict.js';
+export {
+  predict,
+  type PredictClient,
+  type PredictOptions,
+  type PredictResult,
+  type SampleResult,
+  type BatchResult,
+  type PredictMemory,
+  type StageMemoryReport,
+} from './predict.js';
 export { runPredictLoop, compareWithSimulation, type LoopOptions, type BatchObserver } from './predict/loop.js';
-export { localSession, remoteSession, type InferenceSession, type SessionAnswer, type CiphertextCodec, type RemoteRoutes, type StageSummary } from './predict/session.js';
+export {
+  localSession,
+  remoteSession,
+  type InferenceSession,
+  type SessionAnswer,
+  type CiphertextCodec,
+  type RemoteRoutes,
+  type StageSummary,
+} from './predict/session.js';
 export { loadServerFromKeyFile, readServerInputs, writeServerOutputs, type ClientFamily } from './server-files.js';
 export { InferenceHttpClient, HttpServiceError, type RemoteInferenceResult } from './http/client.js';
 export type { ServiceCircuitInfo, InputEncoding, OutputEncoding, TfheRsInfo, WebSample } from './http/types.js';

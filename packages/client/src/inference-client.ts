@@ -1,7 +1,18 @@
 // The client of encrypted inference: holds the secret key. Generates keys for the circuit's
 // parameter set, quantizes and encrypts raw samples, decrypts and decodes the outputs. Only the
 // seeded evaluation keys and ciphertexts ever leave it.
-import { argmax, decodeOutputs, quantizeInputs, type Circuit, circuitParameters, isCrtCircuit, crtOutputBits, crtProduct, inputSize, outputSize } from '@fhenet/circuit';
+import {
+  argmax,
+  decodeOutputs,
+  quantizeInputs,
+  type Circuit,
+  circuitParameters,
+  isCrtCircuit,
+  crtOutputBits,
+  crtProduct,
+  inputSize,
+  outputSize,
+} from '@fhenet/circuit';
 import type { LweCiphertextBatch, EvaluationKeys, ProgressCallback, SeededEvaluationKeys, SeededPackingKeys } from '@fhenet/engine';
 import { ClientKey, crtReconstruct, decodeResidue, decodeSigned, encodeResidue } from '@fhenet/engine';
 import type { TfheParameterSet } from '@fhenet/params';
@@ -98,7 +109,10 @@ export class InferenceClient implements EncryptedInferenceClient<LweCiphertextBa
       // CRT first stage: q mod p_i in encoding round(2^64 / p_i) (native, no padding), value-major.
       const moduli = first.crt.moduli;
       const words = new BigUint64Array(q.length * moduli.length);
-      for (let j = 0; j < q.length; j++) moduli.forEach((p, i) => (words[j * moduli.length + i] = encodeResidue(q[j]!, p)));
+      for (let j = 0; j < q.length; j++)
+        moduli.forEach((p, i) => {
+          words[j * moduli.length + i] = encodeResidue(q[j]!, p);
+        });
       return this.key.encryptTorus(words);
     }
     return this.key.encrypt(q);

@@ -80,11 +80,15 @@ export function readManifest(dir: string, circuit: Circuit): KeyDirManifest {
     throw new Error(`${path}: unreadable manifest: ${(e as Error).message}`);
   }
   if (m.format !== KEY_DIR_FORMAT || (m.version !== KEY_DIR_VERSION && m.version !== KEY_DIR_VERSION_CRT)) {
-    throw new Error(`${path}: expected format ${KEY_DIR_FORMAT} version ${KEY_DIR_VERSION} or ${KEY_DIR_VERSION_CRT}, got ${String(m.format)} ${String(m.version)}`);
+    throw new Error(
+      `${path}: expected format ${KEY_DIR_FORMAT} version ${KEY_DIR_VERSION} or ${KEY_DIR_VERSION_CRT}, got ${String(m.format)} ${String(m.version)}`,
+    );
   }
   const params = circuitParameters(circuit);
   if (m.fingerprint !== parameterFingerprint(params)) {
-    throw new Error(`${dir}: keys are for parameter set ${m.parameters}, circuit "${circuit.name}" uses ${params.name}; run \`fhenet keygen\` for this circuit`);
+    throw new Error(
+      `${dir}: keys are for parameter set ${m.parameters}, circuit "${circuit.name}" uses ${params.name}; run \`fhenet keygen\` for this circuit`,
+    );
   }
   if (needsPackingKeys(circuit)) {
     const file = m.files?.seededPackingKeys;
@@ -96,7 +100,9 @@ export function readManifest(dir: string, circuit: Circuit): KeyDirManifest {
     }
     const wfp = wopParameterFingerprint(params as WopParameterSet);
     if (m.wopFingerprint !== wfp) {
-      throw new Error(`${path}: wopFingerprint: expected ${wfp} (WoP set ${params.name}), got ${String(m.wopFingerprint)}; run \`fhenet keygen\` for this circuit`);
+      throw new Error(
+        `${path}: wopFingerprint: expected ${wfp} (WoP set ${params.name}), got ${String(m.wopFingerprint)}; run \`fhenet keygen\` for this circuit`,
+      );
     }
   }
   return m;

@@ -142,7 +142,9 @@ async function predictWithEngine(o: PredictOptions): Promise<PredictResult> {
   let predictedPeakRssBytes = baselineRssBytes;
   let bands: ChosenBands | undefined;
   if (o.serverUrl && (o.bandOutputs !== undefined || o.spillDir !== undefined)) {
-    throw new Error('bandOutputs / spillDir: with --server the service decides how it runs (fhenet serve --band-outputs / --spill-dir, or its own choice from --max-memory)');
+    throw new Error(
+      'bandOutputs / spillDir: with --server the service decides how it runs (fhenet serve --band-outputs / --spill-dir, or its own choice from --max-memory)',
+    );
   }
   const plan = planCircuit(circuit);
   if (!o.serverUrl) {
@@ -232,15 +234,19 @@ async function predictWithEngine(o: PredictOptions): Promise<PredictResult> {
   const keySetupSeconds = (performance.now() - t1) / 1000;
   log(`keys ready: keygen ${keygenSeconds.toFixed(1)} s, server key setup ${keySetupSeconds.toFixed(1)} s`);
 
-  const observe = local && model ? (n: number) => memoryObserver(local!, n === model!.count ? model! : modelOf(local!.plan, n, 1, bands), baselineRssBytes, log) : undefined;
-  let loop;
+  const observe =
+    local && model ? (n: number) => memoryObserver(local!, n === model!.count ? model! : modelOf(local!.plan, n, 1, bands), baselineRssBytes, log) : undefined;
+  let loop: Awaited<ReturnType<typeof runPredictLoop>>;
   try {
     loop = await runPredictLoop(client, session, { ...o, log, since: t1, ...(observe ? { observe } : {}) });
   } finally {
     await session.close();
   }
   const memory: PredictMemory = { model, limitBytes, baselineRssBytes, predictedPeakRssBytes, peakRssBytes: peakRss(), ...(bands ? { bands } : {}) };
-  if (model) log(`memory: peak RSS ${formatBytes(memory.peakRssBytes)} measured, ${formatBytes(predictedPeakRssBytes)} modelled (baseline ${formatBytes(baselineRssBytes)})`);
+  if (model)
+    log(
+      `memory: peak RSS ${formatBytes(memory.peakRssBytes)} measured, ${formatBytes(predictedPeakRssBytes)} modelled (baseline ${formatBytes(baselineRssBytes)})`,
+    );
   return { samples: loop.samples, keygenSeconds, keySetupSeconds, batches: loop.batches, exact: loop.samples.every((s) => s.exact), memory };
 }
 
@@ -269,9 +275,13 @@ function memoryObserver(local: InferenceServer, model: MemoryModel, baselineRssB
       memory.push({ name: p.name, modelBytes, rssBytes: stageRss });
       const mem = `memory: model ${formatBytes(modelBytes)}, RSS max ${formatBytes(stageRss)}`;
       if (p.timing?.wopLookups) {
-        log(`  ${p.name}: ${p.timing.wopLookups} WoP lookups (~${p.timing.pbsEquivalents!.toFixed(0)} KS+PBS-equivalents) in ${(p.timing.pbsMs / 1000).toFixed(1)} s; ${mem}`);
+        log(
+          `  ${p.name}: ${p.timing.wopLookups} WoP lookups (~${p.timing.pbsEquivalents!.toFixed(0)} KS+PBS-equivalents) in ${(p.timing.pbsMs / 1000).toFixed(1)} s; ${mem}`,
+        );
       } else if (p.timing && p.timing.pbsCount > 0) {
-        const banded = p.timing.bands ? ` (${p.timing.bands} bands${p.timing.spillMs !== undefined ? `, ${formatBytes(p.timing.spilledBytes!)} spilled, ${(p.timing.spillMs / 1000).toFixed(1)} s of spill I/O` : ''})` : '';
+        const banded = p.timing.bands
+          ? ` (${p.timing.bands} bands${p.timing.spillMs !== undefined ? `, ${formatBytes(p.timing.spilledBytes!)} spilled, ${(p.timing.spillMs / 1000).toFixed(1)} s of spill I/O` : ''})`
+          : '';
         log(`  ${p.name}: ${p.timing.pbsCount} PBS in ${(p.timing.pbsMs / 1000).toFixed(1)} s${banded}; ${mem}`);
       } else log(`  ${p.name}: ${mem}`);
       stageRss = 0;

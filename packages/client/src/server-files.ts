@@ -52,7 +52,9 @@ export async function loadServerFromKeyFile(
       const pk = packingKeysPath ?? join(dirname(path), PACKING_KEYS_FILE);
       if (!existsSync(pk)) {
         seeded.dispose();
-        throw new Error(`${pk}: missing: circuit "${circuit.name}" has CRT stages, whose WoP lookups need the client's seeded packing keyswitching keys (key folder v2, --packing-keys)`);
+        throw new Error(
+          `${pk}: missing: circuit "${circuit.name}" has CRT stages, whose WoP lookups need the client's seeded packing keyswitching keys (key folder v2, --packing-keys)`,
+        );
       }
       const pkBytes = read(pk);
       try {
@@ -72,7 +74,8 @@ export async function loadServerFromKeyFile(
     const keys = await wrap(() => expandTfheRsServerKeyAsync(payload, set, onProgress));
     return { server: new InferenceServer(circuit, keys), family: 'tfhe-rs', what: f.what };
   }
-  const hint = f.family === 'fhenet' && f.kind === 1 || f.family === 'tfhe-rs' && f.kind === 'clientKey' ? ' (a SECRET client key: never give it to a server)' : '';
+  const hint =
+    (f.family === 'fhenet' && f.kind === 1) || (f.family === 'tfhe-rs' && f.kind === 'clientKey') ? ' (a SECRET client key: never give it to a server)' : '';
   throw new Error(
     `${path}: header: expected evaluation keys (fhenet seeded evaluation keys from \`fhenet keygen\`, or a node-tfhe compressed server key from \`fhenet keygen --client node-tfhe\`), got ${f.what}${hint}`,
   );
@@ -84,9 +87,13 @@ export function readServerInputs(server: InferenceServer, family: ClientFamily, 
   const bytes = read(path);
   const f = sniffFile(bytes);
   const expected = family === 'fhenet' ? 'fhenet ciphertext batch (`fhenet encrypt`)' : 'node-tfhe ciphertexts (`fhenet encrypt` with a node-tfhe key folder)';
-  const ok = family === 'fhenet' ? f.family === 'fhenet' && f.kind === 4 : f.family === 'tfhe-rs' && (f.kind === 'compressedCiphertexts' || f.kind === 'ciphertexts');
+  const ok =
+    family === 'fhenet' ? f.family === 'fhenet' && f.kind === 4 : f.family === 'tfhe-rs' && (f.kind === 'compressedCiphertexts' || f.kind === 'ciphertexts');
   if (!ok) {
-    const mismatch = f.family !== 'unknown' && f.family !== family ? ` (the evaluation keys come from ${family === 'fhenet' ? "fhenet's own client" : 'node-tfhe'}, the inputs from the other client: they are under different secret keys)` : '';
+    const mismatch =
+      f.family !== 'unknown' && f.family !== family
+        ? ` (the evaluation keys come from ${family === 'fhenet' ? "fhenet's own client" : 'node-tfhe'}, the inputs from the other client: they are under different secret keys)`
+        : '';
     throw new Error(`${path}: header: expected ${expected}, got ${f.what}${mismatch}`);
   }
   if (family === 'fhenet') {

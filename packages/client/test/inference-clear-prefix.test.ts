@@ -4,14 +4,22 @@
 // nothing else of the client); decrypted == simulate, and the clear stage == a direct computation.
 import { describe, expect, it } from 'vitest';
 import { chooseParameters } from '@fhenet/compiler';
-import { quantizeInputs, simulate, type Circuit, type ClearStage, type DenseOp, type Stage } from '@fhenet/circuit';
+import { quantizeInputs, simulate, type Circuit, type ClearStage, type Stage } from '@fhenet/circuit';
 import { InferenceClient } from '@fhenet/client';
 import { InferenceServer, planCircuit } from '@fhenet/executor';
 import { denseFromRows } from '@fhenet/testing';
 
-
-const clearRows = [[1, -1, 1], [-1, 0, 1], [1, 1, 1], [0, -1, -1]];
-const serverRows = [[1, 1, 0, 1], [0, 1, 1, 1], [1, 0, 1, 0]];
+const clearRows = [
+  [1, -1, 1],
+  [-1, 0, 1],
+  [1, 1, 1],
+  [0, -1, -1],
+];
+const serverRows = [
+  [1, 1, 0, 1],
+  [0, 1, 1, 1],
+  [1, 0, 1, 0],
+];
 const bits = 4;
 const p = 2 ** bits;
 

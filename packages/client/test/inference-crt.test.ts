@@ -97,7 +97,9 @@ describe('CRT circuit, table-less last stage (client rebuilds u by the CRT)', ()
     const set = circuit.parameters!.set as WopParameterSet;
     const bytes = (await client.generateSeededPackingKeys()).serialize();
     const other: WopParameterSet = { ...set, circuitBootstrap: { baseLog: set.circuitBootstrap.baseLog - 1, levelCount: set.circuitBootstrap.levelCount + 1 } };
-    expect(() => SeededPackingKeys.deserialize(bytes, other)).toThrow(/packing keyswitching keys: .*made for other parameters.*fingerprint differs.*expected keys for WoP set .*circuitBootstrap \d+\/\d+/);
+    expect(() => SeededPackingKeys.deserialize(bytes, other)).toThrow(
+      /packing keyswitching keys: .*made for other parameters.*fingerprint differs.*expected keys for WoP set .*circuitBootstrap \d+\/\d+/,
+    );
     const corrupt = Buffer.from(bytes);
     corrupt[corrupt.length - 20]! ^= 1;
     expect(() => SeededPackingKeys.deserialize(corrupt, set)).toThrow(/checksum/);
@@ -118,7 +120,9 @@ describe('CRT circuit, table-less last stage (client rebuilds u by the CRT)', ()
     const m = JSON.parse(readFileSync(path, 'utf8'));
     const { seededPackingKeys: _, ...files } = m.files;
     writeFileSync(path, JSON.stringify({ ...m, version: 1, files }));
-    expect(() => readManifest(dir, circuit)).toThrow(/need packing keyswitching keys: expected a version 2 folder with files.seededPackingKeys, got version 1 without it/);
+    expect(() => readManifest(dir, circuit)).toThrow(
+      /need packing keyswitching keys: expected a version 2 folder with files.seededPackingKeys, got version 1 without it/,
+    );
     writeFileSync(path, JSON.stringify({ ...m, wopFingerprint: '0'.repeat(64) }));
     expect(() => readManifest(dir, circuit)).toThrow(/wopFingerprint: expected [0-9a-f]{64}/);
     made.client.key.dispose();

@@ -13,7 +13,6 @@ import { rng, denseFromRows } from '@fhenet/testing';
 const bits = 5;
 const p = 2 ** bits;
 
-
 function stage(name: string, linear: DenseOp, offset: number[], roundBits: number, values: () => number): Stage {
   const tables = new Int32Array(linear.outputSize * p);
   for (let c = 0; c < linear.outputSize; c++) tables.set(expandRoundedTable(values, roundBits, p), c * p);
@@ -25,7 +24,11 @@ function stage(name: string, linear: DenseOp, offset: number[], roundBits: numbe
     tables,
     roundBits,
     extractFrom: provableExtractFrom(linear, off, roundBits),
-    analysis: { shift: new Int32Array(linear.outputSize), worstCase: { min: 0, max: p - 1 }, nu: Math.max(...Array.from({ length: linear.outputSize }, (_, o) => Math.hypot(...linear.weights.subarray(linear.rowPtr[o], linear.rowPtr[o + 1])))) },
+    analysis: {
+      shift: new Int32Array(linear.outputSize),
+      worstCase: { min: 0, max: p - 1 },
+      nu: Math.max(...Array.from({ length: linear.outputSize }, (_, o) => Math.hypot(...linear.weights.subarray(linear.rowPtr[o], linear.rowPtr[o + 1])))),
+    },
   };
 }
 
@@ -96,7 +99,9 @@ describe('encrypted rounded stages with per-channel extractFrom (5-bit circuit, 
     const ends = events.filter((e) => e.done !== undefined && e.done === e.total).map((e) => `${e.name}:${e.phase}:${e.bit ?? ''}:${e.total}`);
     expect(ends).toEqual(['a:extract:1:96', 'a:extract:2:112', 'a:extract:3:120', 'a:pbs::128', 'b:extract:1:16', 'b:pbs::32']);
     expect(result.stages.map((s) => s.pbsCount)).toEqual([stagePbs(a) * count, stagePbs(b) * count]);
-    console.log(`${count} samples, ${result.stages.reduce((n, s) => n + s.pbsCount, 0)} PBS (v2 semantics: ${(4 * 16 + 2 * 4) * count}): ${(result.totalMs / 1000).toFixed(1)} s`);
+    console.log(
+      `${count} samples, ${result.stages.reduce((n, s) => n + s.pbsCount, 0)} PBS (v2 semantics: ${(4 * 16 + 2 * 4) * count}): ${(result.totalMs / 1000).toFixed(1)} s`,
+    );
     server.dispose();
   }, 180_000);
 });

@@ -11,11 +11,14 @@ import { rng, denseFromRows } from '@fhenet/testing';
 const bits = 5;
 const p = 2 ** bits;
 
-
 function stage(name: string, linear: DenseOp, offset: number[], roundBits: number, values: (c: number, t: number) => number): Stage {
   const rows = Array.from({ length: linear.outputSize }, (_, o) => linear.weights.slice(linear.rowPtr[o], linear.rowPtr[o + 1]));
   const tables = new Int32Array(linear.outputSize * p);
-  for (let c = 0; c < linear.outputSize; c++) tables.set(expandRoundedTable((t) => values(c, t), roundBits, p), c * p);
+  for (let c = 0; c < linear.outputSize; c++)
+    tables.set(
+      expandRoundedTable((t) => values(c, t), roundBits, p),
+      c * p,
+    );
   return {
     name,
     linear,
@@ -34,8 +37,26 @@ function roundedCircuit(): Circuit {
   const r = rng(5);
   const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
   // Stage a: input x in [0, 8), output j = x + 8j: the 8 samples x 8 outputs hit every residue in [0, 2p).
-  const a = stage('a', denseFromRows(Array.from({ length: 8 }, () => [1]), 1), Array.from({ length: 8 }, (_, j) => 8 * j), 3, () => int(-4, 4));
-  const b = stage('b', denseFromRows(Array.from({ length: 4 }, () => Array.from({ length: 8 }, () => int(-1, 1))), 8), [9, 12, 16, 20], 2, () => int(-16, 15));
+  const a = stage(
+    'a',
+    denseFromRows(
+      Array.from({ length: 8 }, () => [1]),
+      1,
+    ),
+    Array.from({ length: 8 }, (_, j) => 8 * j),
+    3,
+    () => int(-4, 4),
+  );
+  const b = stage(
+    'b',
+    denseFromRows(
+      Array.from({ length: 4 }, () => Array.from({ length: 8 }, () => int(-1, 1))),
+      8,
+    ),
+    [9, 12, 16, 20],
+    2,
+    () => int(-16, 15),
+  );
   const bare: Circuit = {
     name: 'rounded-5bit',
     bits,
@@ -53,7 +74,9 @@ describe('encrypted rounded stages (5-bit circuit, k = 3 then k = 2)', () => {
     const circuit = roundedCircuit();
     const set = circuit.parameters!.set;
     expect(circuitDecisions(circuit).map((d) => d.kind)).toEqual(['extract', 'extract', 'lookup', 'extract', 'lookup']);
-    console.log(`set ${set.name}: n=${set.lweDimension} k=${set.glweDimension} N=${set.polynomialSize}, p_error ${circuit.parameters!.pErrorPerInference.toExponential(2)}`);
+    console.log(
+      `set ${set.name}: n=${set.lweDimension} k=${set.glweDimension} N=${set.polynomialSize}, p_error ${circuit.parameters!.pErrorPerInference.toExponential(2)}`,
+    );
     const count = 8;
     const inputs = Int32Array.from({ length: count }, (_, i) => i);
     const { outputs: sim, stages } = simulate(circuit, inputs, count, { trace: true });

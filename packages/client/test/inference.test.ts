@@ -1,8 +1,4 @@
 import { TINY_MNIST_CIRCUIT, convGraph, fcnnGraph, randomBytes } from '@fhenet/testing';
-// Encrypted inference == the clear simulator, bit for bit, on real MNIST test images with a real
-// compiled circuit (test/inference-fixtures/README.md), plus the executor's CSR lowering of every
-// linear op kind checked against the compiler's own integer kernel.
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { accumulate, argmax, decodeOutputs, inputSize, loadCircuit, outputSize, quantizeInputs, simulate, type Circuit, type LinearOp } from '@fhenet/circuit';
 import { compile } from '@fhenet/compiler';
@@ -23,10 +19,7 @@ function csrTimes(m: ReturnType<typeof linearToCsr>, x: Int32Array): Int32Array 
 }
 
 describe('linearToCsr', () => {
-  const ops: LinearOp[] = [
-    ...compile(convGraph(3)).circuit.stages.map((s) => s.linear),
-    ...compile(fcnnGraph(4)).circuit.stages.map((s) => s.linear),
-  ];
+  const ops: LinearOp[] = [...compile(convGraph(3)).circuit.stages.map((s) => s.linear), ...compile(fcnnGraph(4)).circuit.stages.map((s) => s.linear)];
   it('covers dense, conv2d and sumPool', () => {
     expect(new Set(ops.map((o) => o.kind))).toEqual(new Set(['dense', 'conv2d', 'sumPool']));
   });

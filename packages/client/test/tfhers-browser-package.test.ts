@@ -4,11 +4,18 @@ import { TINY_MNIST_CIRCUIT, tuniformSet } from '@fhenet/testing';
 // wasm-bindgen-rayon's worker helpers), so a minimal one is provided; without initThreadPool it
 // runs single-threaded. Its keys and ciphertexts must be read like node-tfhe 1.7's.
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { loadCircuit, newParameters, tfheRsParameters } from '@fhenet/circuit';
 import { createRequire } from 'node:module';
 import { beforeAll, expect, test } from 'vitest';
-import { ServerEngine, decompressTfheRsCiphertext, expandTfheRsServerKey, readTfheRsCiphertexts, readTfheRsCiphertextStream, writeTfheRsCiphertexts, writeTfheRsCiphertextStream } from '@fhenet/engine';
+import {
+  ServerEngine,
+  decompressTfheRsCiphertext,
+  expandTfheRsServerKey,
+  readTfheRsCiphertexts,
+  readTfheRsCiphertextStream,
+  writeTfheRsCiphertexts,
+  writeTfheRsCiphertextStream,
+} from '@fhenet/engine';
 import { TfheRsClient } from '@fhenet/client';
 import type { ShortintModule } from '@fhenet/client';
 
@@ -38,7 +45,11 @@ test('tfhe@1.6.1: keys and compressed ciphertexts -> our PBS -> its decrypt; dec
     expect(Buffer.compare(Buffer.from(decompressTfheRsCiphertext(c, set4)), Buffer.from(theirs))).toBe(0);
   }
   const table = Array.from({ length: 16 }, (_, m) => 8 - m);
-  const out = new ServerEngine(set4, keys).pbs(readTfheRsCiphertexts(compressed, set4, { compressed: true }), inputs.map(() => 0), [table]);
+  const out = new ServerEngine(set4, keys).pbs(
+    readTfheRsCiphertexts(compressed, set4, { compressed: true }),
+    inputs.map(() => 0),
+    [table],
+  );
   const decrypted = writeTfheRsCiphertexts(out, set4).map((b) => Number(S.decrypt(ck, S.deserialize_ciphertext(b))));
   expect(decrypted).toEqual(inputs.map((m) => (8 - m + 32) % 32));
   keys.dispose();

@@ -16,7 +16,9 @@ export async function nodeTfheInference(circuit: Circuit, count: number, log: (l
   let t = performance.now();
   const client = TfheRsClient.generate(loadNodeTfhe(), circuit);
   const serverKeyBytes = await nodeTfheServerKeyInWorker(client.serializeKey());
-  log(`node-tfhe: client key + compressed server key (${(serverKeyBytes.length / 2 ** 20).toFixed(1)} MiB) in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  log(
+    `node-tfhe: client key + compressed server key (${(serverKeyBytes.length / 2 ** 20).toFixed(1)} MiB) in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+  );
   const images = loadMnist({ split: 'test', limit: count });
   const wire = client.encryptRaw(images.images, count); // compressed: 124 bytes per input
   expect(wire.length).toBe(count * client.sampleSize * 124);

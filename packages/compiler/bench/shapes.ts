@@ -23,7 +23,10 @@ for (let logN = Math.max(circuit.bits, 8); logN <= 14; logN++) {
     for (let l = 1; l <= 4; l++) {
       try {
         const r = optimizeParameters({
-          messageBits: circuit.bits, maxNu: nu, decisions, log2PFailPerPbs: { pErrorPerInference: pError, pbsCount: count },
+          messageBits: circuit.bits,
+          maxNu: nu,
+          decisions,
+          log2PFailPerPbs: { pErrorPerInference: pError, pbsCount: count },
           space: { polynomialSizeLog2: { min: logN, max: logN }, glweDimension: { min: k, max: k }, pbsLevels: { min: l, max: l } },
         });
         rows.push({ set: r.set, ms: predictedPbsMs(pbsCost(r.set)) });
@@ -36,7 +39,17 @@ for (let logN = Math.max(circuit.bits, 8); logN <= 14; logN++) {
 rows.sort((a, b) => a.ms - b.ms);
 console.log(`${file}: ${circuit.bits} bits, ${count} PBS, nu ${nu.toFixed(2)}, p-error ${pError}`);
 for (const { set: s, ms } of rows.slice(0, 25)) {
-  console.log(`n=${s.lweDimension} k=${s.glweDimension} N=${s.polynomialSize} pbs ${s.pbs.baseLog}/${s.pbs.levelCount} ks ${s.keyswitch.baseLog}/${s.keyswitch.levelCount} log2pf ${s.log2PFail.toFixed(1)}  ${ms.toFixed(2)} ms predicted`);
+  console.log(
+    `n=${s.lweDimension} k=${s.glweDimension} N=${s.polynomialSize} pbs ${s.pbs.baseLog}/${s.pbs.levelCount} ks ${s.keyswitch.baseLog}/${s.keyswitch.levelCount} log2pf ${s.log2PFail.toFixed(1)}  ${ms.toFixed(2)} ms predicted`,
+  );
 }
 const out = opt('json', '');
-if (out) writeFileSync(out, JSON.stringify(rows.map((r) => r.set), null, 1) + '\n');
+if (out)
+  writeFileSync(
+    out,
+    JSON.stringify(
+      rows.map((r) => r.set),
+      null,
+      1,
+    ) + '\n',
+  );

@@ -60,7 +60,16 @@ for (const clearFirstLayer of which === 'both' ? [true, false] : [which === 'cle
   );
   const t1 = performance.now();
   const rounded = accuracy(circuit);
-  console.log(JSON.stringify({ config: tag, phase: 'rounded', accuracy: rounded.accuracy, first2000: rounded.first2000, seconds: +((performance.now() - t1) / 1000).toFixed(1), loadavg: load() }));
+  console.log(
+    JSON.stringify({
+      config: tag,
+      phase: 'rounded',
+      accuracy: rounded.accuracy,
+      first2000: rounded.first2000,
+      seconds: +((performance.now() - t1) / 1000).toFixed(1),
+      loadavg: load(),
+    }),
+  );
   const plain = unrounded === circuit ? rounded : accuracy(unrounded);
   const same = rounded.predictions.reduce((n, c, i) => n + (c === plain.predictions[i] ? 1 : 0), 0);
   console.log(
@@ -72,11 +81,23 @@ for (const clearFirstLayer of which === 'both' ? [true, false] : [which === 'cle
       bits: report.bits,
       unroundedBits: unrounded.bits,
       clearStages: report.clearStages ?? [],
-      stages: report.stages.map((s) => ({ name: s.name, outputs: s.outputs, roundBits: s.roundBits, pbs: s.pbs, worstCaseBits: s.worstCase.bits, calibrationBits: s.calibration?.bits })),
+      stages: report.stages.map((s) => ({
+        name: s.name,
+        outputs: s.outputs,
+        roundBits: s.roundBits,
+        pbs: s.pbs,
+        worstCaseBits: s.worstCase.bits,
+        calibrationBits: s.calibration?.bits,
+      })),
       pbsCount: report.pbsCount,
       set: 'error' in report.parameters ? report.parameters.error : report.parameters.parameters.set.name,
       predictedInferenceMs: report.predictedInferenceMs,
-      roundingCandidates: report.roundingCandidates.map((c) => ({ k: Math.max(...c.roundBits), pbs: c.pbsCount, N: c.polynomialSize, ms: c.inferenceMs ?? c.error })),
+      roundingCandidates: report.roundingCandidates.map((c) => ({
+        k: Math.max(...c.roundBits),
+        pbs: c.pbsCount,
+        N: c.polynomialSize,
+        ms: c.inferenceMs ?? c.error,
+      })),
       accuracyRounded: rounded.accuracy,
       accuracyUnrounded: plain.accuracy,
       first2000: { rounded: rounded.first2000, unrounded: plain.first2000 },

@@ -205,9 +205,13 @@ export function compile(graph: TrainedGraph, options: CompileOptions = {}): Comp
   } else if (typeof rb === 'number') {
     choices = [uniform(rb)];
   } else {
-    if (rb.length !== lowered.stages.length) throw new RangeError(`compile: roundBits needs one entry per stage (${lowered.stages.length}: ${lowered.stages.map((s) => s.name).join(', ')}), got ${rb.length}`);
+    if (rb.length !== lowered.stages.length)
+      throw new RangeError(
+        `compile: roundBits needs one entry per stage (${lowered.stages.length}: ${lowered.stages.map((s) => s.name).join(', ')}), got ${rb.length}`,
+      );
     rb.slice(0, nClear).forEach((k, i) => {
-      if (k !== 0) throw new RangeError(`compile: roundBits[${i}] (stage ${lowered.stages[i]!.name}) must be 0: it runs in the clear (clearFirstLayer), got ${k}`);
+      if (k !== 0)
+        throw new RangeError(`compile: roundBits[${i}] (stage ${lowered.stages[i]!.name}) must be 0: it runs in the clear (clearFirstLayer), got ${k}`);
     });
     choices = [rb.slice(nClear)];
   }
@@ -248,7 +252,12 @@ export function compile(graph: TrainedGraph, options: CompileOptions = {}): Comp
   const stages: StageReport[] = circuit.stages.map((s, i) => {
     const r = ranges[i]!;
     const crtReport = s.crt
-      ? { moduli: s.crt.moduli, product: crtProduct(s.crt.moduli), selectorBits: selectorBits(s.crt.moduli), span: Math.max(...r.worstCase.map((w) => w.max - w.min + 1)) }
+      ? {
+          moduli: s.crt.moduli,
+          product: crtProduct(s.crt.moduli),
+          selectorBits: selectorBits(s.crt.moduli),
+          span: Math.max(...r.worstCase.map((w) => w.max - w.min + 1)),
+        }
       : undefined;
     return {
       name: s.name,
@@ -274,9 +283,15 @@ export function compile(graph: TrainedGraph, options: CompileOptions = {}): Comp
     pbsCount: stages.reduce((a, s) => a + s.pbs, 0),
     crtLookups: stages.reduce((a, s) => a + s.crtLookups, 0),
     maxNu: Math.max(...stages.map((s) => s.nu)),
-    floatTies: floatTies(lowered, lowerGraph(graph, precision === 'float32' ? 'float64' : 'float32'), allRanges.map((r) => r.worstCase)).length,
+    floatTies: floatTies(
+      lowered,
+      lowerGraph(graph, precision === 'float32' ? 'float64' : 'float32'),
+      allRanges.map((r) => r.worstCase),
+    ).length,
     parameters,
-    ...('error' in parameters ? {} : { predictedInferenceMs: parameters.wop ? parameters.wop.predictedInferenceMs : parameters.predictedPbsMs * pbsCount(circuit) }),
+    ...('error' in parameters
+      ? {}
+      : { predictedInferenceMs: parameters.wop ? parameters.wop.predictedInferenceMs : parameters.predictedPbsMs * pbsCount(circuit) }),
     roundingCandidates,
     ...(clearStages ? { clearStages: clearStages.map((c) => ({ name: c.name, kind: c.linear.kind, outputs: outputSize(c.linear), bits: c.bits })) } : {}),
   };

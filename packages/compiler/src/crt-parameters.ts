@@ -21,7 +21,7 @@ import {
   type WopParameterSet,
 } from '@fhenet/params';
 import { outputSize, crtOutputBits, crtOutputsOf, mixedCrtViolation, selectorBits } from '@fhenet/circuit';
-import type { Circuit, CircuitParameters, Stage } from '@fhenet/circuit';
+import type { Circuit, CircuitParameters } from '@fhenet/circuit';
 
 export interface CrtStageCost {
   readonly name: string;

@@ -3,7 +3,10 @@
 
 /** A model the compiler cannot lower (unsupported layer order, unrepresentable values, ...). */
 export class LoweringError extends Error {
-  constructor(readonly layer: string, message: string) {
+  constructor(
+    readonly layer: string,
+    message: string,
+  ) {
     super(`layer "${layer}": ${message}`);
     this.name = 'LoweringError';
   }
@@ -21,4 +24,3 @@ export class BitWidthError extends Error {
     this.name = 'BitWidthError';
   }
 }
-

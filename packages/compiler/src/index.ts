@@ -2,7 +2,18 @@
 // chooses its TFHE parameters and reports what each choice costs.
 export const PACKAGE_NAME = '@fhenet/compiler';
 export { LoweringError, BitWidthError } from './errors.js';
-export { compile, withExtractFrom, AUTO_ROUNDING_SLACK, DEFAULT_CRT_BITS, CRT_PARAMETERS_PENDING, type CompileOptions, type CompileResult, type CompileReport, type RoundingCandidate, type StageReport } from './compile.js';
+export {
+  compile,
+  withExtractFrom,
+  AUTO_ROUNDING_SLACK,
+  DEFAULT_CRT_BITS,
+  CRT_PARAMETERS_PENDING,
+  type CompileOptions,
+  type CompileResult,
+  type CompileReport,
+  type RoundingCandidate,
+  type StageReport,
+} from './compile.js';
 export { lowerGraph, type LoweredGraph, type LoweredStage } from './lower/lower.js';
 export type { ChainPrecision } from './lower/chain.js';
 export { analyzeRanges, type StageRanges } from './ranges.js';

@@ -3,7 +3,19 @@
 // each with its own noise and tolerance) with the user's error probability per inference split
 // evenly over ALL the circuit's PBS.
 
-import { DEFAULT_P_ERROR, decisionPbsCount, keySizes, optimizeParameters, pbsCost, pErrorOfDecisions, predictedPbsMs, stageDecisions, type KeySizes, type PbsCost, type PbsDecision } from '@fhenet/params';
+import {
+  DEFAULT_P_ERROR,
+  decisionPbsCount,
+  keySizes,
+  optimizeParameters,
+  pbsCost,
+  pErrorOfDecisions,
+  predictedPbsMs,
+  stageDecisions,
+  type KeySizes,
+  type PbsCost,
+  type PbsDecision,
+} from '@fhenet/params';
 import { outputSize, stagePbs } from '@fhenet/circuit';
 import type { Circuit, CircuitParameters } from '@fhenet/circuit';
 import { chooseCrtParameters, type WopChoice } from './crt-parameters.js';
@@ -46,7 +58,14 @@ export function maxNu(circuit: Circuit): number {
 /** The PBS decisions of a circuit, stage by stage (params' decisions.ts). */
 export function circuitDecisions(circuit: Circuit): PbsDecision[] {
   return circuit.stages.flatMap((s) =>
-    stageDecisions({ name: s.name, messageBits: circuit.bits, nu: s.analysis.nu, roundBits: s.roundBits, outputs: outputSize(s.linear), clearDecode: s.tables === null }),
+    stageDecisions({
+      name: s.name,
+      messageBits: circuit.bits,
+      nu: s.analysis.nu,
+      roundBits: s.roundBits,
+      outputs: outputSize(s.linear),
+      clearDecode: s.tables === null,
+    }),
   );
 }
 

@@ -21,7 +21,23 @@ function tfheRsLine(set: Parameters<typeof tfheRsParametersDocument>[0]): string
 export function formatReport(report: CompileReport): string {
   // The CRT columns only when some stage is one: reports of padded circuits are unchanged.
   const anyCrt = report.stages.some((s) => s.crt);
-  const rows = [['stage', 'op', 'outputs', 'active', 'worst-case acc', 'bits', 'calibration acc', 'bits', 'nu', 'round', 'PBS/neuron', 'PBS', ...(anyCrt ? ['CRT moduli', 't', 'WoP lookups'] : [])]];
+  const rows = [
+    [
+      'stage',
+      'op',
+      'outputs',
+      'active',
+      'worst-case acc',
+      'bits',
+      'calibration acc',
+      'bits',
+      'nu',
+      'round',
+      'PBS/neuron',
+      'PBS',
+      ...(anyCrt ? ['CRT moduli', 't', 'WoP lookups'] : []),
+    ],
+  ];
   for (const s of report.stages) {
     rows.push([
       s.name,
@@ -36,7 +52,15 @@ export function formatReport(report: CompileReport): string {
       String(s.roundBits),
       String(s.pbsPerNeuron),
       s.pbs === 0 && !s.crt ? '0 (clear decode)' : String(s.pbs),
-      ...(anyCrt ? (s.crt ? [`${s.crt.moduli.join('x')} = ${s.crt.product} >= ${s.crt.span}`, String(s.crt.selectorBits), s.crtLookups === 0 ? '0 (clear decode)' : String(s.crtLookups)] : ['-', '-', '-']) : []),
+      ...(anyCrt
+        ? s.crt
+          ? [
+              `${s.crt.moduli.join('x')} = ${s.crt.product} >= ${s.crt.span}`,
+              String(s.crt.selectorBits),
+              s.crtLookups === 0 ? '0 (clear decode)' : String(s.crtLookups),
+            ]
+          : ['-', '-', '-']
+        : []),
     ]);
   }
   const lines = [
@@ -93,7 +117,9 @@ export function formatReport(report: CompileReport): string {
     for (const c of report.roundingCandidates) {
       lines.push(
         `  [${c.roundBits.join(', ')}]: ${c.pbsCount} PBS, ` +
-          (c.error ? `no parameters (${c.error.slice(0, 100)})` : `N=${c.polynomialSize} ${c.pbsMs!.toFixed(1)} ms/PBS, ${(c.inferenceMs! / 1000).toFixed(1)} s per inference (1 thread)`),
+          (c.error
+            ? `no parameters (${c.error.slice(0, 100)})`
+            : `N=${c.polynomialSize} ${c.pbsMs!.toFixed(1)} ms/PBS, ${(c.inferenceMs! / 1000).toFixed(1)} s per inference (1 thread)`),
       );
     }
   }

@@ -49,8 +49,10 @@ export function roundChannel(input: RoundChannelInput): RoundedChannel {
   const { f, roundBits, p, range } = input;
   const width = 2 ** roundBits;
   const step = input.step ?? 1;
-  if (!Number.isInteger(Math.log2(step)) || step > width) throw new RangeError(`roundChannel: step must be a power of two <= 2^roundBits = ${width}, got ${step}`);
-  if (range.min % step !== 0 || range.max % step !== 0) throw new RangeError(`roundChannel: a scaled range must be multiples of its step ${step}, got [${range.min}, ${range.max}]`);
+  if (!Number.isInteger(Math.log2(step)) || step > width)
+    throw new RangeError(`roundChannel: step must be a power of two <= 2^roundBits = ${width}, got ${step}`);
+  if (range.min % step !== 0 || range.max % step !== 0)
+    throw new RangeError(`roundChannel: a scaled range must be multiples of its step ${step}, got [${range.min}, ${range.max}]`);
   const inside = (shift: number) => range.min + shift >= 0 && range.max + shift <= p - 1;
   // The sized shift moved down to a multiple of the step (up when that leaves [0, p) and up does not).
   const down = input.shift - (((input.shift % step) + step) % step);

@@ -57,7 +57,9 @@ export function maxChannelNorm(op: LinearOp): number {
   if (op.kind === 'dense') {
     for (let o = 0; o < op.outputSize; o++) for (let k = op.rowPtr[o]!; k < op.rowPtr[o + 1]!; k++) sq[o]! += op.weights[k]! ** 2;
   } else {
-    op.weights.forEach((w, i) => (sq[i % channels]! += w * w));
+    op.weights.forEach((w, i) => {
+      sq[i % channels]! += w * w;
+    });
   }
   return Math.sqrt(Math.max(...sq));
 }

@@ -103,7 +103,10 @@ export function sizeCircuit(graph: LoweredGraph, ranges: readonly StageRanges[],
   const bits = padded.length > 0 ? Math.max(...padded) : crtBits!;
   if (bits > MAX_CIRCUIT_BITS) {
     const widest = graph.stages[widths.indexOf(bits)]!;
-    throw new LoweringError(widest.name, `its accumulator needs ${bits} bits; circuits are limited to ${MAX_CIRCUIT_BITS} (tables of 2^bits entries per channel): prune more`);
+    throw new LoweringError(
+      widest.name,
+      `its accumulator needs ${bits} bits; circuits are limited to ${MAX_CIRCUIT_BITS} (tables of 2^bits entries per channel): prune more`,
+    );
   }
   const p = 2 ** bits;
   if (options.roundBits && options.roundBits.length !== graph.stages.length) {
@@ -150,7 +153,9 @@ export function sizeCircuit(graph: LoweredGraph, ranges: readonly StageRanges[],
           // The calibration counts in the scaled domain: accumulator a sits at m * a.
           const h = r.histogram[c]!;
           histogram = new Int32Array((h.length - 1) * m + 1);
-          h.forEach((n, j) => (histogram![j * m] = n));
+          h.forEach((n, j) => {
+            histogram![j * m] = n;
+          });
         }
         const rounded = roundChannel({
           f: (acc) => st.chain(c, acc / m),
@@ -200,7 +205,10 @@ export function sizeCircuit(graph: LoweredGraph, ranges: readonly StageRanges[],
     const q = last.outputQuantizer;
     // A CRT last stage's vertical packing encodes its output with its own width (crt.md section 3).
     if (!lastStage.crt && (q.range.min < -p || q.range.max >= p)) {
-      throw new LoweringError(last.name, `the output quantizer's integers [${q.range.min}, ${q.range.max}] do not fit the ${bits}-bit circuit's decodable range [${-p}, ${p})`);
+      throw new LoweringError(
+        last.name,
+        `the output quantizer's integers [${q.range.min}, ${q.range.max}] do not fit the ${bits}-bit circuit's decodable range [${-p}, ${p})`,
+      );
     }
     output = { kind: 'dequantize', scale: q.scale, zeroPoint: q.zeroPoint };
   } else {
@@ -243,7 +251,11 @@ function crtStage(st: LoweredStage, r: StageRanges, maxModulus: number, last: bo
     throw new LoweringError(st.name, `CRT stage of worst-case span ${widest}: ${(e as Error).message}`);
   }
   const m = crtProduct(moduli);
-  if (m > MAX_CRT_PRODUCT) throw new LoweringError(st.name, `CRT stage of worst-case span ${widest} needs M = ${moduli.join(' x ')} = ${m} slots, over the format's ${MAX_CRT_PRODUCT}: prune more`);
+  if (m > MAX_CRT_PRODUCT)
+    throw new LoweringError(
+      st.name,
+      `CRT stage of worst-case span ${widest} needs M = ${moduli.join(' x ')} = ${m} slots, over the format's ${MAX_CRT_PRODUCT}: prune more`,
+    );
   let tables: Int32Array | null = null;
   if (st.outputQuantizer) {
     tables = new Int32Array(channels * m);

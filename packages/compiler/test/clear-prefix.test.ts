@@ -3,7 +3,18 @@
 // first accumulator is the widest, so the encrypted circuit gets narrower; the predictions are
 // those of the all-encrypted circuit (both sized on the exact worst case, nothing wraps).
 import { describe, expect, it } from 'vitest';
-import { argmax, circuitFromJson, circuitToJson, decodeOutputs, inputSize, quantizeInputs, simulate, type Circuit, runClearStages, ClearStageRangeError } from '@fhenet/circuit';
+import {
+  argmax,
+  circuitFromJson,
+  circuitToJson,
+  decodeOutputs,
+  inputSize,
+  quantizeInputs,
+  simulate,
+  type Circuit,
+  runClearStages,
+  ClearStageRangeError,
+} from '@fhenet/circuit';
 import { compile } from '@fhenet/compiler';
 import type { TrainedGraph } from '@fhenet/training';
 import { convGraph, randomBytes } from '@fhenet/testing';
@@ -11,10 +22,14 @@ import { convGraph, randomBytes } from '@fhenet/testing';
 /** convGraph with the paper's 8-bit unsigned input quantizer: conv1's accumulator dominates. */
 function eightBitInputGraph(seed: number): TrainedGraph {
   const g = convGraph(seed);
-  return { ...g, inputQuantizer: { bits: 8, signed: false, range: 'wide', scale: [Math.fround(1 / 255)], zeroPoint: [0] } as unknown as TrainedGraph['inputQuantizer'] };
+  return {
+    ...g,
+    inputQuantizer: { bits: 8, signed: false, range: 'wide', scale: [Math.fround(1 / 255)], zeroPoint: [0] } as unknown as TrainedGraph['inputQuantizer'],
+  };
 }
 
-const classesOf = (c: Circuit, raw: Uint8Array, count: number) => argmax(decodeOutputs(c, simulate(c, quantizeInputs(c, raw, count), count).outputs, count), count);
+const classesOf = (c: Circuit, raw: Uint8Array, count: number) =>
+  argmax(decodeOutputs(c, simulate(c, quantizeInputs(c, raw, count), count).outputs, count), count);
 
 describe('compile clearFirstLayer', () => {
   const graph = eightBitInputGraph(5);
@@ -38,7 +53,7 @@ describe('compile clearFirstLayer', () => {
     expect(st.analysis.worstCase.max).toBeLessThan(2 ** st.bits);
   });
 
-  it('gives the all-encrypted circuit\'s classes; inputs to encrypt are the clear stage\'s outputs', () => {
+  it("gives the all-encrypted circuit's classes; inputs to encrypt are the clear stage's outputs", () => {
     const count = 200;
     const raw = randomBytes(9, count * 36);
     expect(Array.from(classesOf(clear.circuit, raw, count))).toEqual(Array.from(classesOf(all.circuit, raw, count)));
@@ -88,6 +103,8 @@ describe('compile clearFirstLayer', () => {
     const layers = [{ type: 'flatten', name: 'flat', inputShape: [6, 6, 1], outputShape: [36] }, ...graph.layers.slice(6)] as TrainedGraph['layers'];
     const one: TrainedGraph = { ...graph, layers };
     expect(compile(one, { sizing: 'worstCase' }).circuit.stages).toHaveLength(1);
-    expect(() => compile(one, { sizing: 'worstCase', clearFirstLayer: true })).toThrow(/clear stages: expected 1 to 0 \(at least one stage must stay encrypted\), got 1/);
+    expect(() => compile(one, { sizing: 'worstCase', clearFirstLayer: true })).toThrow(
+      /clear stages: expected 1 to 0 \(at least one stage must stay encrypted\), got 1/,
+    );
   });
 });

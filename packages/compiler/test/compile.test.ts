@@ -7,7 +7,11 @@ import { convGraph, fcnnGraph, randomBytes, referenceForward } from '@fhenet/tes
 const tieDistance = (t: number) => Math.abs(Math.abs(t - Math.floor(t)) - 0.5) / Math.max(1, Math.abs(t));
 
 describe('compile + simulate vs the float32 reference forward', () => {
-  for (const [name, graph] of [['fcnn', fcnnGraph(11)], ['fcnn narrow', fcnnGraph(12, 'narrow')], ['conv+pool', convGraph(13)]] as const) {
+  for (const [name, graph] of [
+    ['fcnn', fcnnGraph(11)],
+    ['fcnn narrow', fcnnGraph(12, 'narrow')],
+    ['conv+pool', convGraph(13)],
+  ] as const) {
     it(`${name}: every quantized activation and prediction matches, except at float32 ties`, () => {
       const count = 400;
       const size = graph.inputShape.reduce((a, b) => a * b, 1);
@@ -44,7 +48,9 @@ describe('compile + simulate vs the float32 reference forward', () => {
         }
         if (!tied && circuit.output.kind === 'clearTable') {
           const k = ref.logits.length;
-          ref.logits.forEach((v, i) => expect(Math.abs(logits[n * k + i]! - v)).toBeLessThan(1e-5 * Math.max(1, Math.abs(v))));
+          ref.logits.forEach((v, i) => {
+            expect(Math.abs(logits[n * k + i]! - v)).toBeLessThan(1e-5 * Math.max(1, Math.abs(v)));
+          });
         }
       }
       expect(predictionMismatches).toBeLessThanOrEqual(tiedSamples);

@@ -28,9 +28,28 @@ function handMade(): Circuit {
   });
   return circuitOf(
     [
-      stage('s0', [[1]], 1, [8], Int32Array.from({ length: p }, (_, a) => 3 * a - 20)),
-      stage('s1', [[3], [-2]], 1, [1, 7], Int32Array.from({ length: 30 }, (_, i) => (i < 15 ? i - 7 : 2 * (i - 15))), [5, 3]),
-      stage('s2', [[1, 1]], 2, [0], Int32Array.from({ length: p }, (_, a) => a - 8)),
+      stage(
+        's0',
+        [[1]],
+        1,
+        [8],
+        Int32Array.from({ length: p }, (_, a) => 3 * a - 20),
+      ),
+      stage(
+        's1',
+        [[3], [-2]],
+        1,
+        [1, 7],
+        Int32Array.from({ length: 30 }, (_, i) => (i < 15 ? i - 7 : 2 * (i - 15))),
+        [5, 3],
+      ),
+      stage(
+        's2',
+        [[1, 1]],
+        2,
+        [0],
+        Int32Array.from({ length: p }, (_, a) => a - 8),
+      ),
     ],
     bits,
     [1],
@@ -65,7 +84,7 @@ describe('simulate: CRT stages', () => {
     }
   });
 
-  it('feeds a CRT stage the producing lookup\'s integer itself, not its residue mod 2p', () => {
+  it("feeds a CRT stage the producing lookup's integer itself, not its residue mod 2p", () => {
     // x = 9: s0 residue 17 >= p -> -T[1] = 17 (its residue mod 32 would be -15: slot 3 * -15 + 1 = -44 -> u = 1).
     const t = run(9).stages!;
     expect(t[0]!.values[0]).toBe(17);
@@ -89,16 +108,28 @@ describe('circuit format v4', () => {
   it('rejects bad moduli, M below the span, wrong table lengths and v4 fields in older files', () => {
     const cases: [(j: Record<string, any>) => void, RegExp][] = [
       [(j) => (j.stages[1].crt.moduli = [5, 4]), /c\.json: stages\[1\]\.crt\.moduli: expected moduli\[1\] = 4: an odd modulus .*, got \[5,4\]/],
-      [(j) => (j.stages[1].crt.moduli = [9, 3]), /stages\[1\]\.crt\.moduli: expected moduli\[0\] = 9 and moduli\[1\] = 3: pairwise coprime moduli \(both are multiples of 3\)/],
+      [
+        (j) => (j.stages[1].crt.moduli = [9, 3]),
+        /stages\[1\]\.crt\.moduli: expected moduli\[0\] = 9 and moduli\[1\] = 3: pairwise coprime moduli \(both are multiples of 3\)/,
+      ],
       [(j) => (j.stages[1].crt.moduli = [5, 1]), /stages\[1\]\.crt\.moduli\[1\]: expected an integer in \[3, Infinity\], got 1/],
       [(j) => (j.stages[1].crt.moduli = []), /stages\[1\]\.crt\.moduli: expected a non-empty array of integers, got \[\]/],
-      [(j) => (j.stages[1].crt.moduli = [1025, 1027]), /stages\[1\]\.crt\.moduli: expected a product of at most 2\^20 = 1048576 \(tables hold M entries per channel\), got 1052675/],
-      [(j) => (j.stages[1].analysis.worstCase = { min: 0, max: 15 }), /stages\[1\]\.analysis\.worstCase: expected a slot range inside \[0, M\) = \[0, 15\) \(M = 5 x 3 must cover/],
+      [
+        (j) => (j.stages[1].crt.moduli = [1025, 1027]),
+        /stages\[1\]\.crt\.moduli: expected a product of at most 2\^20 = 1048576 \(tables hold M entries per channel\), got 1052675/,
+      ],
+      [
+        (j) => (j.stages[1].analysis.worstCase = { min: 0, max: 15 }),
+        /stages\[1\]\.analysis\.worstCase: expected a slot range inside \[0, M\) = \[0, 15\) \(M = 5 x 3 must cover/,
+      ],
       [(j) => (j.stages[1].analysis.worstCase = { min: -1, max: 10 }), /stages\[1\]\.analysis\.worstCase: expected a slot range inside \[0, M\) = \[0, 15\)/],
       [(j) => (j.stages[1].crt.moduli = [7, 3]), /stages\[1\]\.tables\.length: expected 42, got 30/],
-      [(j) => (j.stages[1].roundBits = 2), /stages\[1\]\.roundBits: expected 0 \(a CRT stage looks up its exact slot; rounding and CRT exclude each other\), got 2/],
+      [
+        (j) => (j.stages[1].roundBits = 2),
+        /stages\[1\]\.roundBits: expected 0 \(a CRT stage looks up its exact slot; rounding and CRT exclude each other\), got 2/,
+      ],
       [(j) => (j.version = 3), /stages\[1\]\.crt: expected absent \(a v4 field\) in a version 3 file, got "\(present\)"/],
-      [(j) => (j.version = 5), /version: expected one of 1, 2, 3, 4, got 5/],
+      [(j) => (j.version = 6), /version: expected one of 1, 2, 3, 4, 5, got 6/],
     ];
     for (const [mutate, message] of cases) {
       const j = json();
@@ -108,7 +139,11 @@ describe('circuit format v4', () => {
   });
 
   it('sizes the clear table of a CRT last stage by M', () => {
-    const c = { ...circuit, stages: [circuit.stages[0]!, { ...circuit.stages[1]!, tables: null }], output: { kind: 'clearTable' as const, values: Float64Array.from({ length: 30 }, (_, i) => i / 2) } };
+    const c = {
+      ...circuit,
+      stages: [circuit.stages[0]!, { ...circuit.stages[1]!, tables: null }],
+      output: { kind: 'clearTable' as const, values: Float64Array.from({ length: 30 }, (_, i) => i / 2) },
+    };
     const back = circuitFromJson(JSON.parse(JSON.stringify(circuitToJson(c))));
     expect(back).toEqual(c);
     // The client reads values[c * M + u]: x = 2 -> u = 1, 2 -> 0.5 and values[15 + 2] = 8.5.
@@ -195,7 +230,9 @@ describe('compile crt', () => {
     expect(() => compile(graph, { sizing: 'worstCase', crt: true, maxBits: 5, roundBits: [2, 0, 0] })).toThrow(
       /layer "conv1": it becomes a CRT stage .* rounding and CRT exclude each other on a stage: give it round bits 0 .*, got 2/,
     );
-    expect(() => compile(graph, { sizing: 'worstCase', crt: true, maxBits: 5, roundBits: 'auto' })).toThrow(/roundBits 'auto' .* a circuit with CRT stages \(conv1, fc\) does not get/);
+    expect(() => compile(graph, { sizing: 'worstCase', crt: true, maxBits: 5, roundBits: 'auto' })).toThrow(
+      /roundBits 'auto' .* a circuit with CRT stages \(conv1, fc\) does not get/,
+    );
     const { circuit } = compile(graph, { sizing: 'worstCase', crt: true, maxBits: 5, roundBits: 2 });
     expect(circuit.stages.map((s) => [s.crt !== undefined, s.roundBits])).toEqual([
       [true, 0],
@@ -206,11 +243,20 @@ describe('compile crt', () => {
 
   it('takes moduli up to 2^maxBits - 1 by default, up to crtMaxModulus when given', () => {
     const graph = convGraph(13);
-    const by = (o: { crtMaxModulus?: number }) => compile(graph, { sizing: 'worstCase', crt: true, maxBits: 5, ...o }).circuit.stages.flatMap((s) => (s.crt ? [s.crt.moduli] : []));
+    const by = (o: { crtMaxModulus?: number }) =>
+      compile(graph, { sizing: 'worstCase', crt: true, maxBits: 5, ...o }).circuit.stages.flatMap((s) => (s.crt ? [s.crt.moduli] : []));
     // Spans 64 and 344 (worked out by hand): t = 7 and 9, each the pair with the smallest maximum (15 x 23 = 345).
-    expect(by({})).toEqual([[7, 11], [15, 23]]);
+    expect(by({})).toEqual([
+      [7, 11],
+      [15, 23],
+    ]);
     expect(by({})).toEqual([64, 344].map((span) => chooseCrtModuli(span, { maxModulus: 31 }).moduli));
-    expect(by({ crtMaxModulus: 15 })).toEqual([[7, 11], [5, 7, 11]]); // no pair <= 15 reaches 344 (13 x 15 = 195)
-    expect(() => by({ crtMaxModulus: 7 })).toThrow(/layer "fc": CRT stage of worst-case span 344: no pairwise coprime odd moduli <= 7 reach a product >= span 344/);
+    expect(by({ crtMaxModulus: 15 })).toEqual([
+      [7, 11],
+      [5, 7, 11],
+    ]); // no pair <= 15 reaches 344 (13 x 15 = 195)
+    expect(() => by({ crtMaxModulus: 7 })).toThrow(
+      /layer "fc": CRT stage of worst-case span 344: no pairwise coprime odd moduli <= 7 reach a product >= span 344/,
+    );
   });
 });

@@ -3,7 +3,21 @@
 // get a shift on a multiple of their scale without losing any bucket grouping, and that the format
 // checks the claim.
 import { describe, expect, it } from 'vitest';
-import { circuitFromJson, circuitToJson, clearRoundedBits, expandRoundedTable, extractionSteps, outputSize, provableExtractFrom, quantizeInputs, simulate, stagePbs, type Circuit, type LinearOp, type Stage } from '@fhenet/circuit';
+import {
+  circuitFromJson,
+  circuitToJson,
+  clearRoundedBits,
+  expandRoundedTable,
+  extractionSteps,
+  outputSize,
+  provableExtractFrom,
+  quantizeInputs,
+  simulate,
+  stagePbs,
+  type Circuit,
+  type LinearOp,
+  type Stage,
+} from '@fhenet/circuit';
 import { compile, pbsCount } from '@fhenet/compiler';
 import { roundChannel } from '../src/round-tables.js';
 import { circuitOf, denseFromRows, randInt, randomConv, rng, convGraph, fcnnGraph, randomBytes } from '@fhenet/testing';
@@ -14,7 +28,18 @@ const withoutExtractFrom = (c: Circuit): Circuit => ({ ...c, stages: c.stages.ma
 describe('provableExtractFrom', () => {
   it('is the largest f <= k with weights multiples of 2^f and offsets with bits 1..f-1 zero', () => {
     // Rows: scale 1, 2, 4, 8, 16 (k = 4 caps at 4), a row with odd offset bits above 0, an empty row.
-    const op = denseFromRows([[1, 3], [2, -6], [4, 12], [8, -8], [16, 32], [8, 8], [0, 0]], 2);
+    const op = denseFromRows(
+      [
+        [1, 3],
+        [2, -6],
+        [4, 12],
+        [8, -8],
+        [16, 32],
+        [8, 8],
+        [0, 0],
+      ],
+      2,
+    );
     const offset = Int32Array.of(5, 6, 9, -16, 33, 6, 4);
     expect(Array.from(provableExtractFrom(op, offset, 4))).toEqual([1, 1, 2, 3, 4, 1, 2]);
     // Weights 4, 12 -> 2 (offset 9 = 0b1001 alone would allow 3); weights 8 -> 3 (offset -16 allows 4);
@@ -71,8 +96,20 @@ describe('skipping known-zero bits is exact', () => {
       // Offsets on a multiple of the scale, plus bit 0 sometimes.
       const offset = Int32Array.from(scales, (m) => m * randInt(r, -p, p) + randInt(r, 0, 1));
       const tables = new Int32Array(n * p);
-      for (let c = 0; c < n; c++) tables.set(expandRoundedTable(() => randInt(r, -p / 2, p / 2 - 1), k, p), c * p);
-      const stage: Stage = { name: 's', linear, offset, tables, roundBits: k, extractFrom: provableExtractFrom(linear, offset, k), analysis: { shift: new Int32Array(n), worstCase: { min: 0, max: p - 1 }, nu: 1 } };
+      for (let c = 0; c < n; c++)
+        tables.set(
+          expandRoundedTable(() => randInt(r, -p / 2, p / 2 - 1), k, p),
+          c * p,
+        );
+      const stage: Stage = {
+        name: 's',
+        linear,
+        offset,
+        tables,
+        roundBits: k,
+        extractFrom: provableExtractFrom(linear, offset, k),
+        analysis: { shift: new Int32Array(n), worstCase: { min: 0, max: p - 1 }, nu: 1 },
+      };
       expect(Math.min(...stage.extractFrom!)).toBeGreaterThanOrEqual(1);
       const circuit = circuitOf([stage], bits, [5]);
       const count = 200;
@@ -91,7 +128,13 @@ describe('scaled channel shifts (round-tables.ts)', () => {
   const f = (acc: number) => Math.floor(acc / 5) % 7;
 
   it('are multiples of the step, keep the sized range in [0, p), and make every slot of the channel have bits 1..s-1 zero', () => {
-    for (const [k, s] of [[3, 2], [4, 2], [4, 4], [5, 3], [5, 5]] as const) {
+    for (const [k, s] of [
+      [3, 2],
+      [4, 2],
+      [4, 4],
+      [5, 3],
+      [5, 5],
+    ] as const) {
       const step = 2 ** s;
       const p = 256;
       const range = { min: -20 * step, max: (Math.floor(p / step) - 22) * step };
@@ -110,7 +153,12 @@ describe('scaled channel shifts (round-tables.ts)', () => {
   });
 
   it('lose no bucket grouping: any shift groups the reachable accumulators as its multiple of 2^s does', () => {
-    for (const [k, s] of [[3, 2], [4, 3], [5, 2], [5, 5]] as const) {
+    for (const [k, s] of [
+      [3, 2],
+      [4, 3],
+      [5, 2],
+      [5, 5],
+    ] as const) {
       const step = 2 ** s;
       const accs = Array.from({ length: 40 }, (_, j) => -80 + step * j);
       const grouping = (shift: number) => accs.map((a) => Math.floor((a + shift) / 2 ** k) - Math.floor((accs[0]! + shift) / 2 ** k));
@@ -147,7 +195,9 @@ describe('compiled circuits carry extractFrom', () => {
       expect(rounded.length).toBeGreaterThan(0);
       for (const s of rounded) {
         expect(s.extractFrom).toBeDefined();
-        s.analysis.scale?.forEach((m, c) => expect(s.extractFrom![c]).toBeGreaterThanOrEqual(Math.max(1, Math.log2(m))));
+        s.analysis.scale?.forEach((m, c) => {
+          expect(s.extractFrom![c]).toBeGreaterThanOrEqual(Math.max(1, Math.log2(m)));
+        });
       }
       expect(report.pbsCount).toBe(pbsCount(circuit));
       expect(report.pbsCount).toBe(circuit.stages.reduce((n, s) => n + stagePbs(s), 0));
@@ -176,12 +226,29 @@ describe('compiled circuits carry extractFrom', () => {
 describe('circuit format v3: extractFrom', () => {
   const bits = 5;
   const p = 32;
-  const linear = denseFromRows([[8, -8], [1, 1]], 2);
+  const linear = denseFromRows(
+    [
+      [8, -8],
+      [1, 1],
+    ],
+    2,
+  );
   const tables = new Int32Array(2 * p);
-  tables.set(expandRoundedTable((t) => t - 2, 3, p), 0);
-  tables.set(expandRoundedTable((t) => 2 - t, 3, p), p);
+  tables.set(
+    expandRoundedTable((t) => t - 2, 3, p),
+    0,
+  );
+  tables.set(
+    expandRoundedTable((t) => 2 - t, 3, p),
+    p,
+  );
   const stage: Stage = {
-    name: 'r', linear, offset: Int32Array.of(8, 3), tables, roundBits: 3, extractFrom: Int32Array.of(3, 1),
+    name: 'r',
+    linear,
+    offset: Int32Array.of(8, 3),
+    tables,
+    roundBits: 3,
+    extractFrom: Int32Array.of(3, 1),
     analysis: { shift: new Int32Array(2), worstCase: { min: 0, max: p - 1 }, nu: 1 },
   };
   const circuit = circuitOf([stage], bits, [2]);
@@ -206,10 +273,22 @@ describe('circuit format v3: extractFrom', () => {
 
   it('names the field when the claim is not proved by the integers, or the field does not belong', () => {
     const cases: [(j: Record<string, any>) => void, RegExp][] = [
-      [(j) => (j.stages[0].extractFrom = { dtype: 'int8', length: 2, base64: Buffer.from(Int8Array.of(3, 2).buffer).toString('base64') }), /c\.json: stages\[0\]\.extractFrom\[1\]: expected an integer in \[1, 1\] .*, got 2/],
-      [(j) => (j.stages[0].extractFrom = { dtype: 'int8', length: 2, base64: Buffer.from(Int8Array.of(0, 1).buffer).toString('base64') }), /stages\[0\]\.extractFrom\[0\]: expected an integer in \[1, 3\]/],
-      [(j) => (j.stages[0].offset = { dtype: 'int8', length: 2, base64: Buffer.from(Int8Array.of(12, 3).buffer).toString('base64') }), /stages\[0\]\.extractFrom\[0\]: expected an integer in \[1, 2\]/],
-      [(j) => (j.stages[0].extractFrom = { dtype: 'int8', length: 1, base64: Buffer.from(Int8Array.of(1).buffer).toString('base64') }), /stages\[0\]\.extractFrom/],
+      [
+        (j) => (j.stages[0].extractFrom = { dtype: 'int8', length: 2, base64: Buffer.from(Int8Array.of(3, 2).buffer).toString('base64') }),
+        /c\.json: stages\[0\]\.extractFrom\[1\]: expected an integer in \[1, 1\] .*, got 2/,
+      ],
+      [
+        (j) => (j.stages[0].extractFrom = { dtype: 'int8', length: 2, base64: Buffer.from(Int8Array.of(0, 1).buffer).toString('base64') }),
+        /stages\[0\]\.extractFrom\[0\]: expected an integer in \[1, 3\]/,
+      ],
+      [
+        (j) => (j.stages[0].offset = { dtype: 'int8', length: 2, base64: Buffer.from(Int8Array.of(12, 3).buffer).toString('base64') }),
+        /stages\[0\]\.extractFrom\[0\]: expected an integer in \[1, 2\]/,
+      ],
+      [
+        (j) => (j.stages[0].extractFrom = { dtype: 'int8', length: 1, base64: Buffer.from(Int8Array.of(1).buffer).toString('base64') }),
+        /stages\[0\]\.extractFrom/,
+      ],
       [(j) => (j.version = 2), /stages\[0\]\.extractFrom: expected absent \(a v3 field\) in a version 2 file/],
     ];
     for (const [mutate, message] of cases) {

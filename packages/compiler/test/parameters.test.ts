@@ -26,17 +26,18 @@ describe('parameters', () => {
   it('prints one row per stage, the width and the parameters', () => {
     const { report } = compile(fcnnGraph(11));
     const text = formatReport(report);
-    for (const s of ['dense1', 'dense2', 'logits', 'circuit bit-width: 6', 'PBS per inference: 24', 'per inference', 'bootstrapping']) expect(text).toContain(s);
+    for (const s of ['dense1', 'dense2', 'logits', 'circuit bit-width: 6', 'PBS per inference: 24', 'per inference', 'bootstrapping'])
+      expect(text).toContain(s);
   });
 
   it("gives a tfhe-rs client's exact Shortint.new_parameters call for the chosen set", () => {
     const { report } = compile(fcnnGraph(11));
     if ('error' in report.parameters) throw new Error('no parameters');
     const set = report.parameters.parameters.set;
-    const line = formatReport(report).split('\n').find((l) => l.startsWith('tfhe-rs 1.7 client'));
-    expect(line).toContain(
-      `Shortint.new_parameters(${set.lweDimension}, ${set.glweDimension}, ${set.polynomialSize}, Shortint.try_new_t_uniform(`,
-    );
+    const line = formatReport(report)
+      .split('\n')
+      .find((l) => l.startsWith('tfhe-rs 1.7 client'));
+    expect(line).toContain(`Shortint.new_parameters(${set.lweDimension}, ${set.glweDimension}, ${set.polynomialSize}, Shortint.try_new_t_uniform(`);
     expect(line).toContain(`${2 ** set.messageBits}n, 1n, ${Math.ceil(set.maxNu)}n`);
   });
 });

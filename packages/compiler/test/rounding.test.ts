@@ -2,7 +2,23 @@
 // residue, wraps included; the noise tolerance each PBS of a rounded stage is credited with; the
 // table shape; format v2; and compile's rounding choice.
 import { describe, expect, it } from 'vitest';
-import { bucketOfBox, circuitFromJson, circuitToJson, clearRoundedBits, expandRoundedTable, extractionSteps, quantizeInputs, roundedTableViolation, simulate, type Stage, accumulate, channelCount, channelOfOutputs, inputSize, outputSize } from '@fhenet/circuit';
+import {
+  bucketOfBox,
+  circuitFromJson,
+  circuitToJson,
+  clearRoundedBits,
+  expandRoundedTable,
+  extractionSteps,
+  quantizeInputs,
+  roundedTableViolation,
+  simulate,
+  type Stage,
+  accumulate,
+  channelCount,
+  channelOfOutputs,
+  inputSize,
+  outputSize,
+} from '@fhenet/circuit';
 import { compile, pbsCount } from '@fhenet/compiler';
 import type { SumPoolOp } from '@fhenet/circuit';
 import { circuitOf, denseFromRows, randInt, randomConv, randomDense, rng, fcnnGraph, randomBytes } from '@fhenet/testing';
@@ -84,9 +100,7 @@ describe('bit extraction (simulated exactly as the runtime runs it)', () => {
 describe('rounded tables', () => {
   it('are runs of 2^k boxes centred on {t 2^k, t 2^k + 1}, the top boxes continuing bucket 0 negacyclically', () => {
     const t = expandRoundedTable((b) => 10 * b + 3, 3, 32);
-    expect(Array.from(t)).toEqual([
-      3, 3, 3, 3, 3, 13, 13, 13, 13, 13, 13, 13, 13, 23, 23, 23, 23, 23, 23, 23, 23, 33, 33, 33, 33, 33, 33, 33, 33, -3, -3, -3,
-    ]);
+    expect(Array.from(t)).toEqual([3, 3, 3, 3, 3, 13, 13, 13, 13, 13, 13, 13, 13, 23, 23, 23, 23, 23, 23, 23, 23, 33, 33, 33, 33, 33, 33, 33, 33, -3, -3, -3]);
     expect(bucketOfBox(4, 3)).toBe(0);
     expect(bucketOfBox(5, 3)).toBe(1);
     expect(roundedTableViolation(t, 3, 32)).toBe(-1);
@@ -99,7 +113,17 @@ describe('rounded tables', () => {
 describe('circuit format v2', () => {
   const bits = 4;
   const p = 16;
-  const circuit = circuitOf([roundedStage(bits, 2, expandRoundedTable((t) => t - 2, 2, p))], bits, [1]);
+  const circuit = circuitOf(
+    [
+      roundedStage(
+        bits,
+        2,
+        expandRoundedTable((t) => t - 2, 2, p),
+      ),
+    ],
+    bits,
+    [1],
+  );
   const json = () => JSON.parse(JSON.stringify(circuitToJson(circuit))) as Record<string, any>;
 
   it('round-trips roundBits', () => {
@@ -110,7 +134,19 @@ describe('circuit format v2', () => {
   });
 
   it('reads version 1 files as unrounded', () => {
-    const plain = circuitOf([{ ...roundedStage(bits, 0, Int32Array.from({ length: p }, (_, i) => i - 8)) }], bits, [1]);
+    const plain = circuitOf(
+      [
+        {
+          ...roundedStage(
+            bits,
+            0,
+            Int32Array.from({ length: p }, (_, i) => i - 8),
+          ),
+        },
+      ],
+      bits,
+      [1],
+    );
     const j = JSON.parse(JSON.stringify(circuitToJson(plain)));
     j.version = 1;
     delete j.stages[0].roundBits;
@@ -146,11 +182,20 @@ describe('compile with rounding', () => {
     expect(rounded.report.stages.map((s) => s.pbsPerNeuron)).toEqual(c.stages.map((s) => (s.tables ? 2 : 0)));
     // One lookup per neuron, plus bit 1's extraction wherever its channel does not make it zero
     // (a channel scaled by 4 has weights and shift multiples of 4: extractFrom 2, no extraction).
-    const extracting = c.stages.reduce((n, s) => n + (s.tables ? Array.from(channelOfOutputs(s.linear), (ch) => (s.extractFrom![ch] === 1 ? 1 : 0)).reduce((a: number, b) => a + b, 0) : 0), 0);
+    const extracting = c.stages.reduce(
+      (n, s) => n + (s.tables ? Array.from(channelOfOutputs(s.linear), (ch) => (s.extractFrom![ch] === 1 ? 1 : 0)).reduce((a: number, b) => a + b, 0) : 0),
+      0,
+    );
     expect(rounded.report.pbsCount).toBe(plain.report.pbsCount + extracting);
-    c.stages.forEach((s) => s.analysis.scale?.forEach((m, ch) => m === 4 && expect(s.extractFrom![ch]).toBe(2)));
+    c.stages.forEach((s) => {
+      s.analysis.scale?.forEach((m, ch) => {
+        m === 4 && expect(s.extractFrom![ch]).toBe(2);
+      });
+    });
     expect(pbsCount(c)).toBe(rounded.report.pbsCount);
-    c.stages.forEach((s) => s.tables && expect(roundedTableViolation(s.tables.subarray(0, 2 ** c.bits), 2, 2 ** c.bits)).toBe(-1));
+    c.stages.forEach((s) => {
+      s.tables && expect(roundedTableViolation(s.tables.subarray(0, 2 ** c.bits), 2, 2 ** c.bits)).toBe(-1);
+    });
     // The rounded circuit survives its own format and predicts mostly like the unrounded one.
     const back = circuitFromJson(JSON.parse(JSON.stringify(circuitToJson(c))));
     const q = quantizeInputs(c, raw, count);

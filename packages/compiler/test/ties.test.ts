@@ -10,9 +10,24 @@ import { validateGraph, type TrainedGraph } from '@fhenet/training';
 function tieGraph(): TrainedGraph {
   const q = (bits: number, signed: boolean) => ({ bits, signed, range: 'wide', scale: [1], zeroPoint: [0] }) as never;
   const g: TrainedGraph = {
-    name: 'ties', inputShape: [2], inputScaling: { divisor: 1 }, numClasses: 1, inputQuantizer: q(2, false), training: {},
+    name: 'ties',
+    inputShape: [2],
+    inputScaling: { divisor: 1 },
+    numClasses: 1,
+    inputQuantizer: q(2, false),
+    training: {},
     layers: [
-      { type: 'dense', name: 'd', inputShape: [2], outputShape: [1], units: 1, weights: Float32Array.of(1, 1), bias: Float32Array.of(0.5 + 2 ** -24), mask: Uint8Array.of(1, 1), weightQuantizer: q(2, true) },
+      {
+        type: 'dense',
+        name: 'd',
+        inputShape: [2],
+        outputShape: [1],
+        units: 1,
+        weights: Float32Array.of(1, 1),
+        bias: Float32Array.of(0.5 + 2 ** -24),
+        mask: Uint8Array.of(1, 1),
+        weightQuantizer: q(2, true),
+      },
       { type: 'quantizer', name: 'out', inputShape: [1], outputShape: [1], quantizer: q(3, false) },
     ],
   };
@@ -24,8 +39,16 @@ describe('float ties', () => {
   it('finds exactly the crafted half-way points', () => {
     const g = tieGraph();
     const f32 = lowerGraph(g, 'float32');
-    const ties = floatTies(f32, lowerGraph(g, 'float64'), analyzeRanges(f32).map((r) => r.worstCase));
-    expect(ties.map((t) => [t.acc, t.float32, t.float64])).toEqual([[2, 2, 3], [4, 4, 5], [6, 6, 7]]);
+    const ties = floatTies(
+      f32,
+      lowerGraph(g, 'float64'),
+      analyzeRanges(f32).map((r) => r.worstCase),
+    );
+    expect(ties.map((t) => [t.acc, t.float32, t.float64])).toEqual([
+      [2, 2, 3],
+      [4, 4, 5],
+      [6, 6, 7],
+    ]);
     expect(compile(g).report.floatTies).toBe(3);
   });
 });

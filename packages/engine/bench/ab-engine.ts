@@ -37,7 +37,8 @@ console.log(`A/B engine: A = ${opt('a', '')}, B = ${opt('b', '')}; kernels ${bui
 const fp = Buffer.alloc(32, 7);
 for (const bits of bitsList) {
   const set = tuniformSet(bits) as unknown as NativeParams;
-  const A = builds.A, B = builds.B;
+  const A = builds.A,
+    B = builds.B;
   A.setThreads(2);
   B.setThreads(2);
   const ckA = A.clientKeyGenerate(set);
@@ -58,16 +59,20 @@ for (const bits of bitsList) {
   // Same keys, same ciphertexts: the outputs must be the same bytes (grouped on 2 threads, and one ciphertext).
   const outBytes = (w: 'A' | 'B', b: NativeHandle) => builds[w].serializeBatch(b, fp, set);
   const same = outBytes('A', A.pbs(ekA, inputs.A, index, table)).equals(outBytes('B', B.pbs(ekB, inputs.B, index, table)));
-  const oneA = A.gather(inputs.A, Uint32Array.of(1)), oneB = B.gather(inputs.B, Uint32Array.of(1));
+  const oneA = A.gather(inputs.A, Uint32Array.of(1)),
+    oneB = B.gather(inputs.B, Uint32Array.of(1));
   const sameOne = outBytes('A', A.pbs(ekA, oneA, new Uint32Array(1), table)).equals(outBytes('B', B.pbs(ekB, oneB, new Uint32Array(1), table)));
   const decoded = A.decrypt(ckA, A.pbs(ekA, inputs.A, index, table));
   const right = decoded.every((v, i) => v === table[msgs[i]!]);
-  console.log(`\n## ${bits} bits (n=${set.lweDimension}, N=${set.polynomialSize}): outputs byte-identical A vs B: batch ${same}, single ${sameOne}; decrypt = table: ${right}`);
+  console.log(
+    `\n## ${bits} bits (n=${set.lweDimension}, N=${set.polynomialSize}): outputs byte-identical A vs B: batch ${same}, single ${sameOne}; decrypt = table: ${right}`,
+  );
   if (!same || !sameOne || !right) process.exitCode = 1;
 
   const samples = bits >= 6 ? 7 : 21;
   const res: Record<'A' | 'B', { lat: number[]; cpu: number[]; batchCpu: number[] }> = {
-    A: { lat: [], cpu: [], batchCpu: [] }, B: { lat: [], cpu: [], batchCpu: [] },
+    A: { lat: [], cpu: [], batchCpu: [] },
+    B: { lat: [], cpu: [], batchCpu: [] },
   };
   const ratios: { lat: number[]; cpu: number[]; batchCpu: number[] } = { lat: [], cpu: [], batchCpu: [] };
   for (let r = 0; r < rounds; r++) {
@@ -98,12 +103,16 @@ for (const bits of bitsList) {
     ratios.lat.push(round.B!.lat / round.A!.lat);
     ratios.cpu.push(round.B!.cpu / round.A!.cpu);
     ratios.batchCpu.push(round.B!.batchCpu / round.A!.batchCpu);
-    console.log(`round ${r + 1} (load ${load()}): latency A ${round.A!.lat.toFixed(2)} / B ${round.B!.lat.toFixed(2)} ms; ` +
-      `CPU per PBS A ${round.A!.cpu.toFixed(2)} / B ${round.B!.cpu.toFixed(2)} ms; 2-thread batch CPU per PBS A ${round.A!.batchCpu.toFixed(2)} / B ${round.B!.batchCpu.toFixed(2)} ms`);
+    console.log(
+      `round ${r + 1} (load ${load()}): latency A ${round.A!.lat.toFixed(2)} / B ${round.B!.lat.toFixed(2)} ms; ` +
+        `CPU per PBS A ${round.A!.cpu.toFixed(2)} / B ${round.B!.cpu.toFixed(2)} ms; 2-thread batch CPU per PBS A ${round.A!.batchCpu.toFixed(2)} / B ${round.B!.batchCpu.toFixed(2)} ms`,
+    );
   }
   const m = (xs: number[]) => median(xs).toFixed(2);
-  console.log(`medians: latency A ${m(res.A.lat)} / B ${m(res.B.lat)} ms (min ${Math.min(...res.A.lat).toFixed(2)} / ${Math.min(...res.B.lat).toFixed(2)}); ` +
-    `CPU A ${m(res.A.cpu)} / B ${m(res.B.cpu)} ms; batch CPU A ${m(res.A.batchCpu)} / B ${m(res.B.batchCpu)} ms`);
+  console.log(
+    `medians: latency A ${m(res.A.lat)} / B ${m(res.B.lat)} ms (min ${Math.min(...res.A.lat).toFixed(2)} / ${Math.min(...res.B.lat).toFixed(2)}); ` +
+      `CPU A ${m(res.A.cpu)} / B ${m(res.B.cpu)} ms; batch CPU A ${m(res.A.batchCpu)} / B ${m(res.B.batchCpu)} ms`,
+  );
   console.log(`median per-round ratio B/A: latency ${m(ratios.lat)}, CPU ${m(ratios.cpu)}, batch CPU ${m(ratios.batchCpu)}`);
   for (const h of [ckA, ekA, ekB, inputs.A, inputs.B, oneA, oneB]) (h === ekB || h === inputs.B || h === oneB ? B : A).dispose(h);
 }

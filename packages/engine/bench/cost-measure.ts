@@ -31,16 +31,28 @@ const decisions = circuitDecisions(circuit);
 const nu = Math.max(...circuit.stages.map((s) => s.analysis.nu));
 const shaped = (k: number, logN: number, l: number): TfheParameterSet =>
   optimizeParameters({
-    messageBits: circuit.bits, maxNu: nu, decisions, log2PFailPerPbs: { pErrorPerInference: 1e-6, pbsCount: decisionPbsCount(decisions) },
+    messageBits: circuit.bits,
+    maxNu: nu,
+    decisions,
+    log2PFailPerPbs: { pErrorPerInference: 1e-6, pbsCount: decisionPbsCount(decisions) },
     space: { glweDimension: { min: k, max: k }, polynomialSizeLog2: { min: logN, max: logN }, pbsLevels: { min: l, max: l } },
   }).set;
 // A set of a given shape with the least key noise the security rule allows (timing only: its
 // failure probability is whatever the noise model says).
 const explicit = (bits: number, n: number, k: number, N: number, pbs: [number, number], ks: [number, number]): TfheParameterSet => {
   const draft: TfheParameterSet = {
-    name: `SHAPE_${bits}BIT_n${n}_k${k}_N${N}_l${pbs[1]}_ks${ks[1]}`, messageBits: bits, lweDimension: n, glweDimension: k, polynomialSize: N,
-    lweNoise: { kind: 'tuniform', boundLog2: minSecureTUniformBoundLog2(n) }, glweNoise: { kind: 'tuniform', boundLog2: minSecureTUniformBoundLog2(k * N) },
-    pbs: { baseLog: pbs[0], levelCount: pbs[1] }, keyswitch: { baseLog: ks[0], levelCount: ks[1] }, maxNu: 1, log2PFail: 0, modulusSwitch: 'centered',
+    name: `SHAPE_${bits}BIT_n${n}_k${k}_N${N}_l${pbs[1]}_ks${ks[1]}`,
+    messageBits: bits,
+    lweDimension: n,
+    glweDimension: k,
+    polynomialSize: N,
+    lweNoise: { kind: 'tuniform', boundLog2: minSecureTUniformBoundLog2(n) },
+    glweNoise: { kind: 'tuniform', boundLog2: minSecureTUniformBoundLog2(k * N) },
+    pbs: { baseLog: pbs[0], levelCount: pbs[1] },
+    keyswitch: { baseLog: ks[0], levelCount: ks[1] },
+    maxNu: 1,
+    log2PFail: 0,
+    modulusSwitch: 'centered',
   };
   return { ...draft, log2PFail: log2PFail(draft) };
 };
@@ -94,7 +106,12 @@ for (const [id, make] of candidates) {
   setThreadCount(1);
   eng.pbs(batch, index, [table]).dispose(); // warm-up: scratch buffers, page faults
   benches.push({
-    id, set, cpu: [], wall: [], ks: [], keep: [ck, keys, eng, batch, ksBatch],
+    id,
+    set,
+    cpu: [],
+    wall: [],
+    ks: [],
+    keep: [ck, keys, eng, batch, ksBatch],
     run: () => {
       const c = process.cpuUsage();
       const t = performance.now();
@@ -111,7 +128,9 @@ for (const [id, make] of candidates) {
       return (u.user + u.system) / 1000 / 64;
     },
   });
-  console.error(`${id}: n=${set.lweDimension} k=${set.glweDimension} N=${set.polynomialSize} pbs ${set.pbs.baseLog}/${set.pbs.levelCount} ks ${set.keyswitch.baseLog}/${set.keyswitch.levelCount} ready (load ${load()})`);
+  console.error(
+    `${id}: n=${set.lweDimension} k=${set.glweDimension} N=${set.polynomialSize} pbs ${set.pbs.baseLog}/${set.pbs.levelCount} ks ${set.keyswitch.baseLog}/${set.keyswitch.levelCount} ready (load ${load()})`,
+  );
 }
 setThreadCount(1);
 const loads: string[] = [];
@@ -150,9 +169,13 @@ const record = {
   fftUs,
   sets: benches.map((b) => ({
     id: b.id,
-    n: b.set.lweDimension, k: b.set.glweDimension, N: b.set.polynomialSize,
-    pbsLevels: b.set.pbs.levelCount, pbsBaseLog: b.set.pbs.baseLog,
-    ksLevels: b.set.keyswitch.levelCount, ksBaseLog: b.set.keyswitch.baseLog,
+    n: b.set.lweDimension,
+    k: b.set.glweDimension,
+    N: b.set.polynomialSize,
+    pbsLevels: b.set.pbs.levelCount,
+    pbsBaseLog: b.set.pbs.baseLog,
+    ksLevels: b.set.keyswitch.levelCount,
+    ksBaseLog: b.set.keyswitch.baseLog,
     cpuMsPerPbs: +median(b.cpu).toFixed(3),
     cpuMsMinMax: [+Math.min(...b.cpu).toFixed(3), +Math.max(...b.cpu).toFixed(3)],
     wallMsPerPbs: +median(b.wall).toFixed(3),

@@ -36,10 +36,18 @@ const TFHE_RS: Record<number, { ksPbs: number; ks: number; tput: number; keygen:
 // The optimizer's 7-bit set of the first compiled MNIST circuit (models/mnist-fcnn-narrow-150,
 // commit 9c54af9), pinned here so the row stays comparable when the circuit is recompiled.
 const OPTIMIZED_7BIT: EngineParameterSet = {
-  name: 'OPTIMIZED_TUNIFORM_7BIT_NU12.24744871391589_2M29', messageBits: 7, lweDimension: 998, glweDimension: 1,
-  polynomialSize: 8192, lweNoise: { kind: 'tuniform', boundLog2: 43 }, glweNoise: { kind: 'tuniform', boundLog2: 3 },
-  pbs: { baseLog: 15, levelCount: 2 }, keyswitch: { baseLog: 3, levelCount: 6 }, maxNu: 12.24744871391589,
-  log2PFail: -29.69386232836769, modulusSwitch: 'centered',
+  name: 'OPTIMIZED_TUNIFORM_7BIT_NU12.24744871391589_2M29',
+  messageBits: 7,
+  lweDimension: 998,
+  glweDimension: 1,
+  polynomialSize: 8192,
+  lweNoise: { kind: 'tuniform', boundLog2: 43 },
+  glweNoise: { kind: 'tuniform', boundLog2: 3 },
+  pbs: { baseLog: 15, levelCount: 2 },
+  keyswitch: { baseLog: 3, levelCount: 6 },
+  maxNu: 12.24744871391589,
+  log2PFail: -29.69386232836769,
+  modulusSwitch: 'centered',
 } as EngineParameterSet;
 
 function setFor(which: string): EngineParameterSet {
@@ -69,11 +77,15 @@ log(`- machine: ${cpu}, ${cpus().length} cores, kernels: ${kernelVariant()}`);
 log(`- command: \`pnpm --filter @fhenet/engine bench${args.length ? ' -- ' + args.join(' ') : ''}\``);
 log(`- load average at start: ${load()} (machine shared with other engineers: numbers are upper bounds)`);
 log('');
-log('Latency and keyswitch: one thread, medians. Throughput: a batch of B ciphertexts, median of ' +
-  `${repeats} runs; "grouped" is the default evaluation (keys read once per group of ciphertexts), ` +
-  '"groups of 1" streams every key once per ciphertext (the evaluation order before grouping).');
+log(
+  'Latency and keyswitch: one thread, medians. Throughput: a batch of B ciphertexts, median of ' +
+    `${repeats} runs; "grouped" is the default evaluation (keys read once per group of ciphertexts), ` +
+    '"groups of 1" streams every key once per ciphertext (the evaluation order before grouping).',
+);
 log('');
-log('| set | KS+PBS 1 thread | CPU time / PBS | tfhe-rs | ratio | keyswitch 1 ct / grouped (per ct) | tfhe-rs | B | PBS/s 1 thread grouped / groups of 1 (CPU time per PBS) | PBS/s 2 threads grouped / groups of 1 | tfhe-rs 2 threads | ratio (2 threads) | keygen | tfhe-rs | BSK (Fourier) | KSK | load avg (start / end) |');
+log(
+  '| set | KS+PBS 1 thread | CPU time / PBS | tfhe-rs | ratio | keyswitch 1 ct / grouped (per ct) | tfhe-rs | B | PBS/s 1 thread grouped / groups of 1 (CPU time per PBS) | PBS/s 2 threads grouped / groups of 1 | tfhe-rs 2 threads | ratio (2 threads) | keygen | tfhe-rs | BSK (Fourier) | KSK | load avg (start / end) |',
+);
 log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 
 for (const which of bitsList) {
@@ -87,7 +99,9 @@ for (const which of bitsList) {
   const t0 = performance.now();
   const keys = await ck.generateEvaluationKeys();
   const keygen = (performance.now() - t0) / 1000;
-  const n = set.lweDimension, k = set.glweDimension, N = set.polynomialSize;
+  const n = set.lweDimension,
+    k = set.glweDimension,
+    N = set.polynomialSize;
   const bsk = n * (k + 1) ** 2 * set.pbs.levelCount * N * 8;
   const ksk = k * N * set.keyswitch.levelCount * (n + 1) * 8;
   const eng = new ServerEngine(set, keys);
@@ -133,7 +147,10 @@ for (const which of bitsList) {
     }
     return { pbsPerS: median(runs), cpuMs: median(cpuRuns) };
   };
-  const g1 = tput(1), u1 = tput(1, 1), g2 = tput(2), u2 = tput(2, 1);
+  const g1 = tput(1),
+    u1 = tput(1, 1),
+    g2 = tput(2),
+    u2 = tput(2, 1);
   const m = median(lat);
   log(
     `| ${set.name} (n=${n}, k=${k}, N=${N}) | ${m.toFixed(2)} ms | ${cpuMs.toFixed(2)} ms | ${ref.ksPbs} ms${ref.note ?? ''} | ${(m / ref.ksPbs).toFixed(2)}x | ` +

@@ -48,43 +48,49 @@ const log = (s: string) => {
 const encryptOnly = args.includes('--encrypt-only');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
-log(`## node-tfhe ${JSON.parse(readFileSync(createRequire(import.meta.url).resolve('node-tfhe/package.json'), 'utf8')).version} key generation beside fhenet's client`);
+log(
+  `## node-tfhe ${JSON.parse(readFileSync(createRequire(import.meta.url).resolve('node-tfhe/package.json'), 'utf8')).version} key generation beside fhenet's client`,
+);
 log('');
-log(`Machine: ${cpu}, ${cpus().length} cores (shared); date ${new Date().toISOString()}; our engine on ${threadCount()} threads, node-tfhe single-threaded wasm.`);
+log(
+  `Machine: ${cpu}, ${cpus().length} cores (shared); date ${new Date().toISOString()}; our engine on ${threadCount()} threads, node-tfhe single-threaded wasm.`,
+);
 log(`Command: \`pnpm --filter @fhenet/engine exec tsx bench/tfhers-keygen.ts ${args.join(' ')}\`. One run per row (load before -> after).`);
 log('');
 if (!encryptOnly) {
-log('| circuit | set | node-tfhe client key | node-tfhe compressed server key (gen + serialize) | ours: client key | ours: seeded evaluation keys | fhenet expands node-tfhe key | load |');
-log('|---|---|---|---|---|---|---|---|');
-for (const c of CIRCUITS) {
-  const circuit = loadCircuit(c.path);
-  const set = circuitParameters(circuit);
-  const l0 = load();
-  const [ck, ckS] = time(() => S.new_client_key(newParameters(S, tfheRsParameters(set))));
-  const ckBytes = S.serialize_client_key(ck).length;
-  const [sk, skS] = time(() => S.new_compressed_server_key(ck));
-  const [skBytes, serS] = time(() => S.serialize_compressed_server_key(sk));
-  sk.free();
-  const ctBytes = S.serialize_ciphertext(S.encrypt(ck, 1n)).length;
-  const cctBytes = S.serialize_compressed_ciphertext(S.encrypt_compressed(ck, 1n)).length;
-  const [keys, expS] = time(() => expandTfheRsServerKey(skBytes, set));
-  keys.dispose();
-  ck.free();
-  const [ours, oursCkS] = time(() => ClientKey.generate(set));
-  const oursCkBytes = ours.serialize().length;
-  const t = performance.now();
-  const seeded = await ours.generateSeededEvaluationKeys();
-  const oursSkS = (performance.now() - t) / 1000;
-  const seededBytes = seeded.serialize().length;
-  seeded.dispose();
-  ours.dispose();
   log(
-    `| ${c.label} | ${set.messageBits}-bit n=${set.lweDimension} k=${set.glweDimension} N=${set.polynomialSize} PBS ${set.pbs.baseLog}/${set.pbs.levelCount} KS ${set.keyswitch.baseLog}/${set.keyswitch.levelCount} ` +
-      `| ${(ckS * 1000).toFixed(0)} ms, ${KiB(ckBytes)} | ${skS.toFixed(1)} s + ${serS.toFixed(2)} s, ${MiB(skBytes.length)} ` +
-      `| ${(oursCkS * 1000).toFixed(0)} ms, ${KiB(oursCkBytes)} | ${oursSkS.toFixed(1)} s, ${MiB(seededBytes)} | ${expS.toFixed(1)} s | ${l0} -> ${load()} |`,
+    '| circuit | set | node-tfhe client key | node-tfhe compressed server key (gen + serialize) | ours: client key | ours: seeded evaluation keys | fhenet expands node-tfhe key | load |',
   );
-  log(`<!-- ${c.label}: node-tfhe ciphertext ${ctBytes} B, compressed ciphertext ${cctBytes} B -->`);
-}
+  log('|---|---|---|---|---|---|---|---|');
+  for (const c of CIRCUITS) {
+    const circuit = loadCircuit(c.path);
+    const set = circuitParameters(circuit);
+    const l0 = load();
+    const [ck, ckS] = time(() => S.new_client_key(newParameters(S, tfheRsParameters(set))));
+    const ckBytes = S.serialize_client_key(ck).length;
+    const [sk, skS] = time(() => S.new_compressed_server_key(ck));
+    const [skBytes, serS] = time(() => S.serialize_compressed_server_key(sk));
+    sk.free();
+    const ctBytes = S.serialize_ciphertext(S.encrypt(ck, 1n)).length;
+    const cctBytes = S.serialize_compressed_ciphertext(S.encrypt_compressed(ck, 1n)).length;
+    const [keys, expS] = time(() => expandTfheRsServerKey(skBytes, set));
+    keys.dispose();
+    ck.free();
+    const [ours, oursCkS] = time(() => ClientKey.generate(set));
+    const oursCkBytes = ours.serialize().length;
+    const t = performance.now();
+    const seeded = await ours.generateSeededEvaluationKeys();
+    const oursSkS = (performance.now() - t) / 1000;
+    const seededBytes = seeded.serialize().length;
+    seeded.dispose();
+    ours.dispose();
+    log(
+      `| ${c.label} | ${set.messageBits}-bit n=${set.lweDimension} k=${set.glweDimension} N=${set.polynomialSize} PBS ${set.pbs.baseLog}/${set.pbs.levelCount} KS ${set.keyswitch.baseLog}/${set.keyswitch.levelCount} ` +
+        `| ${(ckS * 1000).toFixed(0)} ms, ${KiB(ckBytes)} | ${skS.toFixed(1)} s + ${serS.toFixed(2)} s, ${MiB(skBytes.length)} ` +
+        `| ${(oursCkS * 1000).toFixed(0)} ms, ${KiB(oursCkBytes)} | ${oursSkS.toFixed(1)} s, ${MiB(seededBytes)} | ${expS.toFixed(1)} s | ${l0} -> ${load()} |`,
+    );
+    log(`<!-- ${c.label}: node-tfhe ciphertext ${ctBytes} B, compressed ciphertext ${cctBytes} B -->`);
+  }
 }
 log('');
 log('Client-side cost per MNIST image in node-tfhe (784 input encryptions, 10 output decryptions; median of 3):');
@@ -104,7 +110,10 @@ for (const c of CIRCUITS) {
     }
   };
   const outs = Array.from({ length: 10 }, (_, i) => S.serialize_ciphertext(S.encrypt(ck, BigInt(i))));
-  const dec = () => outs.forEach((b) => S.decrypt(ck, S.deserialize_ciphertext(b)));
+  const dec = () =>
+    outs.forEach((b) => {
+      S.decrypt(ck, S.deserialize_ciphertext(b));
+    });
   log(`| ${c.label} | ${runs(enc(true)).toFixed(2)} s | ${runs(enc(false)).toFixed(2)} s | ${(runs(dec) * 1000).toFixed(1)} ms | ${l0} -> ${load()} |`);
   ck.free();
 }

@@ -50,8 +50,7 @@ const info = native.pfksInfo(pfks);
 
 const moduli = [7, 11, 13];
 const t = 11;
-const enc = (u: number): NativeHandle =>
-  native.encryptTorus(ck, BigUint64Array.from(moduli.map((p) => BigInt(u % p) * delta(p))));
+const enc = (u: number): NativeHandle => native.encryptTorus(ck, BigUint64Array.from(moduli.map((p) => BigInt(u % p) * delta(p))));
 
 // Circuit bootstrap of one residue mod 13 (4 bits): time per bit.
 const one13 = native.encryptTorus(ck, BigUint64Array.of(5n * delta(13)));
@@ -107,22 +106,23 @@ for (let r = 0; r < repeats; r++) {
 
 // Throughput: a batch of neurons over the pool (one job per neuron).
 const batchN = Number(opt('batch', '8'));
-const bb = native.encryptTorus(
-  ck,
-  BigUint64Array.from(Array.from({ length: batchN }, (_, o) => moduli.map((p) => BigInt((o * 37) % p) * delta(p))).flat()),
-);
+const bb = native.encryptTorus(ck, BigUint64Array.from(Array.from({ length: batchN }, (_, o) => moduli.map((p) => BigInt((o * 37) % p) * delta(p))).flat()));
 t0 = performance.now();
 const bout = await native.wopLookup(ek, pfks, bb, Uint32Array.from(moduli), new Uint32Array(batchN), lut, 1);
 const batchMs = performance.now() - t0;
 native.dispose(bout);
 native.dispose(bb);
 
-console.log(`WoP-PBS, 4-bit TUniform set (n=918, k=1, N=2048) with PBS ${opt('pbs', '12/3')}, ` +
-  `CBS ${opt('cbs', '5/4')}, PFKS ${opt('pfks', '17/2')}; ${native.getThreads()} thread(s), kernels ${native.kernelsName()}`);
+console.log(
+  `WoP-PBS, 4-bit TUniform set (n=918, k=1, N=2048) with PBS ${opt('pbs', '12/3')}, ` +
+    `CBS ${opt('cbs', '5/4')}, PFKS ${opt('pfks', '17/2')}; ${native.getThreads()} thread(s), kernels ${native.kernelsName()}`,
+);
 console.log(`  PFKS keys: ${(info.bytes / 2 ** 20).toFixed(1)} MiB (${info.rows} GLWE rows), keygen ${(keygenMs / 1000).toFixed(2)} s`);
 console.log(`  circuit bootstrap per bit (residue mod 13, ${repeats} runs): ${stats(cbsPerBit)}`);
-console.log(`  per bit by phase (mean of ${repeats}): level PBS ${(phases.pbsNs / 4e6).toFixed(1)} ms, ` +
-  `PFKS ${(phases.pfksNs / 4e6).toFixed(1)} ms, Fourier ${(phases.fourierNs / 4e6).toFixed(2)} ms`);
+console.log(
+  `  per bit by phase (mean of ${repeats}): level PBS ${(phases.pbsNs / 4e6).toFixed(1)} ms, ` +
+    `PFKS ${(phases.pfksNs / 4e6).toFixed(1)} ms, Fourier ${(phases.fourierNs / 4e6).toFixed(2)} ms`,
+);
 console.log(`  one keyswitch + residue PBS (${repeats} runs): ${stats(pbsMs)}`);
 console.log(`  vertical packing t=11 (${vp.length} runs): ${stats(vp, 2)}`);
 console.log(`  wop_lookup (7, 11, 13), 1 neuron, 1 output (${repeats} runs): ${stats(lookup, 0)}`);

@@ -12,7 +12,8 @@ const pkgDir = path.resolve(__dirname, '..');
 const parts = { engine: ['commons', 'entities', 'algorithms'], bindings: ['bindings'], tests: ['tests'] };
 
 function walk(dir) {
-  return fs.readdirSync(path.join(pkgDir, dir), { withFileTypes: true })
+  return fs
+    .readdirSync(path.join(pkgDir, dir), { withFileTypes: true })
     .sort((a, b) => a.name.localeCompare(b.name))
     .flatMap((e) => (e.isDirectory() ? walk(`${dir}/${e.name}`) : e.name.endsWith('.cc') ? [`${dir}/${e.name}`] : []));
 }

@@ -71,11 +71,24 @@ export interface NativeAddon {
   scatter(base: NativeHandle, indices: Uint32Array, values: NativeHandle): NativeHandle;
   concat(bs: NativeHandle[]): NativeHandle;
   dotDense(p: NativeParams, b: NativeHandle, w: Int32Array, rows: number, cols: number, bias: Int32Array | null): NativeHandle;
-  dotCsr(p: NativeParams, b: NativeHandle, indptr: Uint32Array, indices: Uint32Array, values: Int32Array,
-    rows: number, cols: number, bias: Int32Array | null): NativeHandle;
+  dotCsr(
+    p: NativeParams,
+    b: NativeHandle,
+    indptr: Uint32Array,
+    indices: Uint32Array,
+    values: Int32Array,
+    rows: number,
+    cols: number,
+    bias: Int32Array | null,
+  ): NativeHandle;
   pbs(ek: NativeHandle, b: NativeHandle, tableIndex: Uint32Array, tables: Int32Array, options?: { groupSize?: number }): NativeHandle;
-  pbsAsync(ek: NativeHandle, b: NativeHandle, tableIndex: Uint32Array, tables: Int32Array,
-    options?: { groupSize?: number; onProgress?: (done: number, total: number) => void }): Promise<NativeHandle>;
+  pbsAsync(
+    ek: NativeHandle,
+    b: NativeHandle,
+    tableIndex: Uint32Array,
+    tables: Int32Array,
+    options?: { groupSize?: number; onProgress?: (done: number, total: number) => void },
+  ): Promise<NativeHandle>;
   sessionKeygen(ck: NativeHandle, wantKeys: boolean, wantSeeded: boolean): NativeHandle;
   sessionExpand(seeded: NativeHandle): NativeHandle;
   sessionSizes(s: NativeHandle): { bskUnits: number; kskUnits: number };
@@ -107,8 +120,14 @@ export interface NativeAddon {
   /** Keyswitch + PBS of residues mod `modulus`: tables = p torus words per function, tableIndex per ciphertext. */
   pbsResidue(ek: NativeHandle, b: NativeHandle, modulus: number, tableIndex: Uint32Array, tables: BigUint64Array): NativeHandle;
   /** Same on a libuv worker + the thread pool (options as pbsAsync's); same bits as pbsResidue. */
-  pbsResidueAsync(ek: NativeHandle, b: NativeHandle, modulus: number, tableIndex: Uint32Array, tables: BigUint64Array,
-    options?: { groupSize?: number; onProgress?: (done: number, total: number) => void }): Promise<NativeHandle>;
+  pbsResidueAsync(
+    ek: NativeHandle,
+    b: NativeHandle,
+    modulus: number,
+    tableIndex: Uint32Array,
+    tables: BigUint64Array,
+    options?: { groupSize?: number; onProgress?: (done: number, total: number) => void },
+  ): Promise<NativeHandle>;
   /** Packing keyswitching keys ((k+1) keys, full form) from the client key. */
   pfksKeygen(ck: NativeHandle, p: NativeWopParams): Promise<NativeHandle>;
   pfksInfo(pk: NativeHandle): { bytes: number; rows: number; keys: number };
@@ -123,8 +142,16 @@ export interface NativeAddon {
    * Batched lookup: residues [neuron][m], tableIndex per neuron, luts [table][output][2^t] words
    * (selector index: bits of r_1 low, then r_2, ...); returns [neuron][output] LWEs.
    */
-  wopLookup(ek: NativeHandle, pk: NativeHandle, residues: NativeHandle, moduli: Uint32Array, tableIndex: Uint32Array,
-    luts: BigUint64Array, outputsPerTable: number, options?: { onProgress?: (done: number, total: number) => void }): Promise<NativeHandle>;
+  wopLookup(
+    ek: NativeHandle,
+    pk: NativeHandle,
+    residues: NativeHandle,
+    moduli: Uint32Array,
+    tableIndex: Uint32Array,
+    luts: BigUint64Array,
+    outputsPerTable: number,
+    options?: { onProgress?: (done: number, total: number) => void },
+  ): Promise<NativeHandle>;
 }
 
 /** Test and benchmark hooks (native/bindings/testing.cc), kept off the public surface. */
@@ -144,8 +171,13 @@ export interface NativeTesting {
   /** Circuit bootstrapping of one neuron's m residues (batch of m, moduli[i] for the i-th) into t Fourier GGSWs. */
   circuitBootstrap(ek: NativeHandle, pk: NativeHandle, residues: NativeHandle, moduli: Uint32Array): NativeHandle;
   /** Mean ns per circuit bootstrap of one residue mod `modulus`, by phase. */
-  benchCircuitBootstrap(ek: NativeHandle, pk: NativeHandle, residue: NativeHandle, modulus: number, iters: number):
-    { pbsNs: number; pfksNs: number; fourierNs: number; bits: number };
+  benchCircuitBootstrap(
+    ek: NativeHandle,
+    pk: NativeHandle,
+    residue: NativeHandle,
+    modulus: number,
+    iters: number,
+  ): { pbsNs: number; pfksNs: number; fourierNs: number; bits: number };
   /** Vertical packing over GGSWs [first, first+t): luts = E tables of 2^t words -> E LWEs. */
   verticalPacking(ggsws: NativeHandle, first: number, t: number, luts: BigUint64Array): NativeHandle;
 }

@@ -19,22 +19,24 @@ export function freshVariance(set: TfheParameterSet): number {
 
 /** Output variance of one PBS (includes the f64 FFT term, mantissa 53). */
 export function pbsOutputVariance(set: TfheParameterSet): number {
-  const n = set.lweDimension, k = set.glweDimension, N = set.polynomialSize;
-  const l = set.pbs.levelCount, B = 2 ** set.pbs.baseLog;
+  const n = set.lweDimension,
+    k = set.glweDimension,
+    N = set.polynomialSize;
+  const l = set.pbs.levelCount,
+    B = 2 ** set.pbs.baseLog;
   const s2 = noiseVariance(set.glweNoise);
   const B2l = B ** (2 * l);
-  const fft = 0.00705 * 2 ** (2 * Math.max(0, 64 - 53)) * (B * B / Q2) * l ** 1.01827 * k ** 1.22003 *
-    N ** 2.22003 * (k + 1) ** 1.01827;
-  return n * (l * (k + 1) * N * s2 * (B * B / 12 + 1 / 6) + ((k * N) / 2) * (1 / (48 * Q2) + 1 / (24 * B2l)) +
-    1 / (24 * B2l) - 1 / (24 * Q2) + fft);
+  const fft = 0.00705 * 2 ** (2 * Math.max(0, 64 - 53)) * ((B * B) / Q2) * l ** 1.01827 * k ** 1.22003 * N ** 2.22003 * (k + 1) ** 1.01827;
+  return n * (l * (k + 1) * N * s2 * ((B * B) / 12 + 1 / 6) + ((k * N) / 2) * (1 / (48 * Q2) + 1 / (24 * B2l)) + 1 / (24 * B2l) - 1 / (24 * Q2) + fft);
 }
 
 /** Keyswitch kN -> n variance (same modulus in and out). */
 export function keyswitchVariance(set: TfheParameterSet): number {
   const kN = set.glweDimension * set.polynomialSize;
-  const l = set.keyswitch.levelCount, B = 2 ** set.keyswitch.baseLog;
+  const l = set.keyswitch.levelCount,
+    B = 2 ** set.keyswitch.baseLog;
   const s2 = noiseVariance(set.lweNoise);
-  return l * kN * s2 * (B * B / 12 + 1 / 6) + kN * (1 / (48 * Q2) + 1 / (24 * B ** (2 * l)));
+  return l * kN * s2 * ((B * B) / 12 + 1 / 6) + kN * (1 / (48 * Q2) + 1 / (24 * B ** (2 * l)));
 }
 
 /** Centered modulus switch to 2N. */
@@ -54,7 +56,8 @@ export function log2PFail(set: TfheParameterSet, nu: number): number {
 
 function erfcSmall(x: number): number {
   // Abramowitz-Stegun 7.1.26 is too coarse near 5; use the continued fraction via series of erf.
-  let sum = x, term = x;
+  let sum = x,
+    term = x;
   for (let n = 1; n < 200; n++) {
     term *= (-x * x) / n;
     sum += term / (2 * n + 1);

@@ -1,6 +1,15 @@
 // Bridges @fhenet/params' TfheParameterSet to the engine: security refusal and the 32-byte
 // parameter fingerprint written into every serialized key and ciphertext header.
-import { assertSecure, assertWopParameterSet, assertWopSecure, parameterFingerprint, wopParameterFingerprint, type NoiseDistribution, type TfheParameterSet, type WopParameterSet } from '@fhenet/params';
+import {
+  assertSecure,
+  assertWopParameterSet,
+  assertWopSecure,
+  parameterFingerprint,
+  wopParameterFingerprint,
+  type NoiseDistribution,
+  type TfheParameterSet,
+  type WopParameterSet,
+} from '@fhenet/params';
 import { native, type NativeParams, type NativeWopParams } from './native.js';
 
 export type { TfheParameterSet, WopParameterSet };

@@ -23,7 +23,7 @@ export function decodeResidue(phase: bigint, p: number): number {
 /** Torus word of a signed integer v in encoding 2^64 / 2^(o+1) (a CRT last stage's decrypted output). */
 export function encodeSigned(v: number, outputBits: number): bigint {
   const d = 1n << BigInt(64 - outputBits - 1);
-  return ((BigInt(v) * d) % Q + Q) % Q;
+  return (((BigInt(v) * d) % Q) + Q) % Q;
 }
 
 /** The signed integer nearest to phase / (2^64 / 2^(o+1)), in [-2^o, 2^o). */
@@ -45,7 +45,7 @@ export function crtReconstruct(residues: ArrayLike<number>, moduli: readonly num
   moduli.forEach((p, i) => {
     // u' = u + m * k with u' = r_i mod p: k = (r_i - u) * m^-1 mod p
     const inv = modInverse(m % p, p);
-    const k = (((((residues[i] as number) - u) % p) + p) % p) * inv % p;
+    const k = ((((((residues[i] as number) - u) % p) + p) % p) * inv) % p;
     u += m * k;
     m *= p;
   });

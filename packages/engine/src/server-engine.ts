@@ -5,7 +5,15 @@ import { LweCiphertextBatch } from './ciphertext.js';
 import { NativeObject } from './handle.js';
 import { withProgress } from './progress.js';
 import { native, type NativeHandle } from './native.js';
-import { assertEngineParams, assertWopEngineParams, engineFingerprint, messageModulus, wopEngineFingerprint, type TfheParameterSet, type WopParameterSet } from './parameters.js';
+import {
+  assertEngineParams,
+  assertWopEngineParams,
+  engineFingerprint,
+  messageModulus,
+  wopEngineFingerprint,
+  type TfheParameterSet,
+  type WopParameterSet,
+} from './parameters.js';
 
 const BUFFER_MAX_LENGTH = bufferConstants.MAX_LENGTH;
 
@@ -13,10 +21,7 @@ const BUFFER_MAX_LENGTH = bufferConstants.MAX_LENGTH;
 export type ProgressCallback = (done: number, total: number, phase: 'bootstrapping-key' | 'keyswitching-key' | 'packing-keyswitching-key') => void;
 
 /** Runs a key session in chunks so that progress is reported and the event loop stays live. */
-export async function runKeySession(
-  session: NativeHandle,
-  onProgress?: ProgressCallback,
-): Promise<{ evaluationKeys?: NativeHandle; seeded?: NativeHandle }> {
+export async function runKeySession(session: NativeHandle, onProgress?: ProgressCallback): Promise<{ evaluationKeys?: NativeHandle; seeded?: NativeHandle }> {
   const { bskUnits, kskUnits } = native.sessionSizes(session);
   const total = bskUnits + kskUnits;
   const bskChunk = Math.max(1, Math.ceil(bskUnits / 50));
@@ -57,7 +62,9 @@ export class EvaluationKeys extends NativeObject {
 
 /** Bytes of the plain serialized evaluation keys: Fourier BSK + full KSK + header and checksum. */
 export function plainEvaluationKeyBytes(set: TfheParameterSet): number {
-  const n = set.lweDimension, k = set.glweDimension, N = set.polynomialSize;
+  const n = set.lweDimension,
+    k = set.glweDimension,
+    N = set.polynomialSize;
   const bsk = n * (k + 1) * set.pbs.levelCount * (k + 1) * N;
   const ksk = k * N * set.keyswitch.levelCount * (n + 1);
   return 8 * (bsk + ksk) + 136;
@@ -218,16 +225,11 @@ export class ServerEngine {
   }
   /** out[r] = sum_c W[r][c] * in[c] + bias[r] (dense weights; zeros are skipped). */
   dot(input: LweCiphertextBatch, w: DenseWeights, bias?: ArrayLike<number>): LweCiphertextBatch {
-    return this.wrap(
-      native.dotDense(this.params, this.check(input), w.values, w.rows, w.cols, bias ? Int32Array.from(bias) : null),
-    );
+    return this.wrap(native.dotDense(this.params, this.check(input), w.values, w.rows, w.cols, bias ? Int32Array.from(bias) : null));
   }
   /** Same with CSR weights (pruned layers). */
   dotSparse(input: LweCiphertextBatch, w: CsrWeights, bias?: ArrayLike<number>): LweCiphertextBatch {
-    return this.wrap(
-      native.dotCsr(this.params, this.check(input), w.indptr, w.indices, w.values, w.rows, w.cols,
-        bias ? Int32Array.from(bias) : null),
-    );
+    return this.wrap(native.dotCsr(this.params, this.check(input), w.indptr, w.indices, w.values, w.rows, w.cols, bias ? Int32Array.from(bias) : null));
   }
   private pbsArgs(input: LweCiphertextBatch, tableIndex: ArrayLike<number>, tables: readonly ArrayLike<number>[]) {
     if (!this.keys) throw new Error('PBS needs evaluation keys: construct ServerEngine(params, keys)');
@@ -245,8 +247,12 @@ export class ServerEngine {
    * Keyswitch + programmable bootstrapping of every ciphertext: ciphertext i becomes an
    * encryption of tables[tableIndex[i]][m_i]. Runs on the thread pool; blocks the caller.
    */
-  pbs(input: LweCiphertextBatch, tableIndex: ArrayLike<number>, tables: readonly ArrayLike<number>[],
-    options: Pick<PbsOptions, 'groupSize'> = {}): LweCiphertextBatch {
+  pbs(
+    input: LweCiphertextBatch,
+    tableIndex: ArrayLike<number>,
+    tables: readonly ArrayLike<number>[],
+    options: Pick<PbsOptions, 'groupSize'> = {},
+  ): LweCiphertextBatch {
     return this.wrap(native.pbs(...this.pbsArgs(input, tableIndex, tables), nativePbsOptions(options)));
   }
   /**
@@ -254,11 +260,14 @@ export class ServerEngine {
    * total) reports finished ciphertexts as the batch advances (in steps of one group) and ends
    * with (total, total); an exception thrown by it rejects the returned Promise once the batch ends.
    */
-  async pbsAsync(input: LweCiphertextBatch, tableIndex: ArrayLike<number>, tables: readonly ArrayLike<number>[],
-    options: PbsOptions = {}): Promise<LweCiphertextBatch> {
+  async pbsAsync(
+    input: LweCiphertextBatch,
+    tableIndex: ArrayLike<number>,
+    tables: readonly ArrayLike<number>[],
+    options: PbsOptions = {},
+  ): Promise<LweCiphertextBatch> {
     const args = this.pbsArgs(input, tableIndex, tables);
-    return withProgress(options.onProgress, async (onProgress) =>
-      this.wrap(await native.pbsAsync(...args, { ...nativePbsOptions(options), onProgress })));
+    return withProgress(options.onProgress, async (onProgress) => this.wrap(await native.pbsAsync(...args, { ...nativePbsOptions(options), onProgress })));
   }
 }
 
@@ -287,15 +296,30 @@ export async function wopLookup(engine: ServerEngine, args: WopLookupArgs, optio
   const { keys, packingKeys } = engine;
   if (!keys) throw new Error('WoP lookup needs evaluation keys: construct ServerEngine(params, keys, packingKeys)');
   if (!packingKeys) {
-    throw new Error('WoP lookup needs packing keyswitching (PFKS) keys: the circuit has CRT stages; generate them with the client (key folder v2) and pass them to the server');
+    throw new Error(
+      'WoP lookup needs packing keyswitching (PFKS) keys: the circuit has CRT stages; generate them with the client (key folder v2) and pass them to the server',
+    );
   }
   if (engineFingerprint(args.residues.params).compare(engineFingerprint(engine.params)) !== 0) {
     throw new Error(`residues: ciphertexts are for parameter set ${args.residues.params.name}, engine uses ${engine.params.name}`);
   }
-  return withProgress(options.onProgress, async (onProgress) => new LweCiphertextBatch(await native.wopLookup(
-    NativeObject.handleOf(keys), NativeObject.handleOf(packingKeys), NativeObject.handleOf(args.residues),
-    Uint32Array.from(args.moduli), args.tableIndex, args.luts, args.outputsPerTable, { onProgress },
-  ), engine.params));
+  return withProgress(
+    options.onProgress,
+    async (onProgress) =>
+      new LweCiphertextBatch(
+        await native.wopLookup(
+          NativeObject.handleOf(keys),
+          NativeObject.handleOf(packingKeys),
+          NativeObject.handleOf(args.residues),
+          Uint32Array.from(args.moduli),
+          args.tableIndex,
+          args.luts,
+          args.outputsPerTable,
+          { onProgress },
+        ),
+        engine.params,
+      ),
+  );
 }
 
 /** Options of ServerEngine.pbs / pbsAsync. */

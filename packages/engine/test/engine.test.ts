@@ -13,7 +13,8 @@ describe('primitives', () => {
     for (const variant of ['generic', 'avx2', 'avx512']) {
       if (!nativeTesting.selectKernels(variant)) continue;
       for (const N of [256, 2048]) {
-        const a = new BigInt64Array(N), b = new Int32Array(N);
+        const a = new BigInt64Array(N),
+          b = new Int32Array(N);
         for (let i = 0; i < N; i++) {
           a[i] = BigInt(Math.floor(Math.random() * 2 ** 30) - 2 ** 29);
           b[i] = Math.floor(Math.random() * 1024) - 512;
@@ -61,7 +62,8 @@ describe('encryption and linear operations', () => {
   });
 
   test('dense and CSR dot products with bias match the clear computation mod 2p', () => {
-    const cols = 40, rows = 7;
+    const cols = 40,
+      rows = 7;
     const x = Array.from({ length: cols }, (_, i) => (i * 7) % 4);
     const w = new Int32Array(rows * cols);
     for (let i = 0; i < w.length; i++) w[i] = i % 5 === 0 ? 0 : ((i * 13) % 7) - 3;
@@ -73,9 +75,15 @@ describe('encryption and linear operations', () => {
     });
     const ct = ck.encrypt(x);
     expect(Array.from(ck.decrypt(eng.dot(ct, { rows, cols, values: w }, bias)))).toEqual(expected);
-    const indptr = [0], indices: number[] = [], values: number[] = [];
+    const indptr = [0],
+      indices: number[] = [],
+      values: number[] = [];
     for (let r = 0; r < rows; r++) {
-      for (let c = 0; c < cols; c++) if (w[r * cols + c] !== 0) { indices.push(c); values.push(w[r * cols + c]!); }
+      for (let c = 0; c < cols; c++)
+        if (w[r * cols + c] !== 0) {
+          indices.push(c);
+          values.push(w[r * cols + c]!);
+        }
       indptr.push(indices.length);
     }
     const csr = { rows, cols, indptr: Uint32Array.from(indptr), indices: Uint32Array.from(indices), values: Int32Array.from(values) };

@@ -17,7 +17,8 @@ const allowed: Record<string, string[]> = {
 
 function files(dir: string): string[] {
   return readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? files(join(dir, e.name)) : /\.(h|cc)$/.test(e.name) ? [join(dir, e.name)] : []);
+    e.isDirectory() ? files(join(dir, e.name)) : /\.(h|cc)$/.test(e.name) ? [join(dir, e.name)] : [],
+  );
 }
 
 test('native/ includes go one way: commons <- entities <- algorithms <- bindings (tests: all but bindings)', () => {

@@ -10,12 +10,21 @@ import { expect, test } from 'vitest';
 
 const script = fileURLToPath(new URL('../scripts/sanitize.sh', import.meta.url));
 
-test('native tests and reader fuzz pass under ASan + UBSan with no report', () => {
-  const r = spawnSync('bash', [script], { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
-  const out = `${r.stdout ?? ''}${r.stderr ?? ''}`;
-  // The build commands are long; the test lines, fuzz counts and verdict are what a reader needs.
-  console.log(out.split('\n').filter((l) => !l.startsWith('g++ ')).join('\n'));
-  expect(out).not.toMatch(/ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:/);
-  expect(out).toMatch(/native tests: \d+ run, 0 failed/);
-  expect(r.status, out.slice(-4000)).toBe(0);
-}, 20 * 60_000);
+test(
+  'native tests and reader fuzz pass under ASan + UBSan with no report',
+  () => {
+    const r = spawnSync('bash', [script], { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
+    const out = `${r.stdout ?? ''}${r.stderr ?? ''}`;
+    // The build commands are long; the test lines, fuzz counts and verdict are what a reader needs.
+    console.log(
+      out
+        .split('\n')
+        .filter((l) => !l.startsWith('g++ '))
+        .join('\n'),
+    );
+    expect(out).not.toMatch(/ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:/);
+    expect(out).toMatch(/native tests: \d+ run, 0 failed/);
+    expect(r.status, out.slice(-4000)).toBe(0);
+  },
+  20 * 60_000,
+);

@@ -5,7 +5,7 @@ import { nativeTesting } from '../src/native.js';
 import { gaussianSet, tuniformSet, type TestSet } from '@fhenet/testing';
 
 /** Signed phase errors (integer torus units) of ciphertexts that should hold messages*delta. */
-function phaseErrors(ck: ClientKey, phases: BigUint64Array, messages: number[], bits: number): bigint[] {
+function phaseErrors(_ck: ClientKey, phases: BigUint64Array, messages: number[], bits: number): bigint[] {
   const delta = 1n << BigInt(63 - bits);
   return Array.from(phases, (ph, i) => BigInt.asIntN(64, ph - BigInt(messages[i]!) * delta));
 }
@@ -38,7 +38,7 @@ describe('fresh encryption noise', () => {
     expect(ratio).toBeGreaterThan(0.95);
     expect(ratio).toBeLessThan(1.05);
     const mean = errs.reduce((s, e) => s + Number(e), 0) / errs.length;
-    expect(Math.abs(mean)).toBeLessThan(5 * 2 ** 15.68 / Math.sqrt(errs.length));
+    expect(Math.abs(mean)).toBeLessThan((5 * 2 ** 15.68) / Math.sqrt(errs.length));
   });
 
   test('TUniform sampler hits both ends with probability 2^-(b+2) each (small b)', () => {
@@ -65,7 +65,10 @@ describe('noise samplers at every bound the rule allows (issue 16, finding 2)', 
       const set = { ...tuniformSet(4), ...wide, glweNoise: { kind: 'tuniform' as const, boundLog2: b } };
       const s = nativeTesting.sampleNoise(set, true, n);
       const bound = 1n << BigInt(b);
-      let min = bound, max = -bound, sum = 0, sq = 0;
+      let min = bound,
+        max = -bound,
+        sum = 0,
+        sq = 0;
       for (const v of s) {
         if (v < -bound || v > bound) expect.fail(`TU(${b}) sample ${v} outside [-2^${b}, 2^${b}]`);
         if (v < min) min = v;
@@ -113,7 +116,12 @@ export async function measurePbsVariance(set: TestSet, samples: number): Promise
   const msgs = Array.from({ length: samples }, (_, i) => i % p);
   const table = Array.from({ length: p }, (_, i) => (5 * i + 1) % p);
   const out = eng.pbs(ck.encrypt(msgs), new Uint32Array(samples), [table]);
-  const errs = phaseErrors(ck, ck.decryptPhase(out), msgs.map((m) => table[m]!), set.messageBits);
+  const errs = phaseErrors(
+    ck,
+    ck.decryptPhase(out),
+    msgs.map((m) => table[m]!),
+    set.messageBits,
+  );
   keys.dispose();
   return variance(errs) / pbsOutputVariance(set);
 }

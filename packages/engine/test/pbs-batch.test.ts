@@ -34,10 +34,7 @@ describe('grouped PBS is bit-identical to the per-ciphertext reference loop', ()
       const tables = [randomInts(p, p), randomInts(p, p), randomInts(p, p)];
       const tableIndex = Uint32Array.from(randomInts(count, tables.length));
       const flat = Int32Array.from(tables.flat());
-      const reference = new LweCiphertextBatch(
-        nativeTesting.pbsReference(NativeObject.handleOf(keys), NativeObject.handleOf(input), tableIndex, flat),
-        set,
-      );
+      const reference = new LweCiphertextBatch(nativeTesting.pbsReference(NativeObject.handleOf(keys), NativeObject.handleOf(input), tableIndex, flat), set);
       const expected = reference.serialize();
       // The reference itself computes the right function (so equality below is not vacuous).
       const messages = ck.decrypt(input);
@@ -62,36 +59,40 @@ describe('grouped PBS is bit-identical to the per-ciphertext reference loop', ()
 test.each([
   ['k=1', gaussianSet(5)],
   ['k=2', glweDimension2Set()],
-])('every kernel variant (generic, avx2, avx512): grouped = reference (%s)', async (_label, set) => {
-  const p = 2 ** set.messageBits;
-  const ck = ClientKey.generate(set);
-  const keys = await ck.generateEvaluationKeys();
-  const eng = new ServerEngine(set, keys);
-  const input = ck.encrypt(randomInts(4, p));
-  const table = randomInts(p, p);
-  const before = native.kernelsName();
-  let tried = 0;
-  try {
-    for (const variant of ['generic', 'avx2', 'avx512']) {
-      if (!nativeTesting.selectKernels(variant)) continue;
-      tried++;
-      const reference = new LweCiphertextBatch(
-        nativeTesting.pbsReference(NativeObject.handleOf(keys), NativeObject.handleOf(input), new Uint32Array(4), Int32Array.from(table)),
-        set,
-      );
-      setThreadCount(2);
-      const grouped = eng.pbs(input, new Uint32Array(4), [table], { groupSize: 2 });
-      expect(grouped.serialize().equals(reference.serialize()), variant).toBe(true);
-      expect(Array.from(ck.decrypt(grouped))).toEqual(Array.from(ck.decrypt(input), (m) => table[m]));
-      grouped.dispose();
-      reference.dispose();
+])(
+  'every kernel variant (generic, avx2, avx512): grouped = reference (%s)',
+  async (_label, set) => {
+    const p = 2 ** set.messageBits;
+    const ck = ClientKey.generate(set);
+    const keys = await ck.generateEvaluationKeys();
+    const eng = new ServerEngine(set, keys);
+    const input = ck.encrypt(randomInts(4, p));
+    const table = randomInts(p, p);
+    const before = native.kernelsName();
+    let tried = 0;
+    try {
+      for (const variant of ['generic', 'avx2', 'avx512']) {
+        if (!nativeTesting.selectKernels(variant)) continue;
+        tried++;
+        const reference = new LweCiphertextBatch(
+          nativeTesting.pbsReference(NativeObject.handleOf(keys), NativeObject.handleOf(input), new Uint32Array(4), Int32Array.from(table)),
+          set,
+        );
+        setThreadCount(2);
+        const grouped = eng.pbs(input, new Uint32Array(4), [table], { groupSize: 2 });
+        expect(grouped.serialize().equals(reference.serialize()), variant).toBe(true);
+        expect(Array.from(ck.decrypt(grouped))).toEqual(Array.from(ck.decrypt(input), (m) => table[m]));
+        grouped.dispose();
+        reference.dispose();
+      }
+    } finally {
+      nativeTesting.selectKernels(before);
     }
-  } finally {
-    nativeTesting.selectKernels(before);
-  }
-  expect(tried).toBeGreaterThanOrEqual(1);
-  for (const o of [input, keys, ck]) o.dispose();
-}, 120_000);
+    expect(tried).toBeGreaterThanOrEqual(1);
+    for (const o of [input, keys, ck]) o.dispose();
+  },
+  120_000,
+);
 
 describe('pbsAsync progress', () => {
   const set = tuniformSet(2);

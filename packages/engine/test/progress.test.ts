@@ -11,11 +11,18 @@ class Result {
 describe('withProgress (progress callbacks of native async jobs)', () => {
   it('forwards every report and returns the result', async () => {
     const seen: number[][] = [];
-    const r = await withProgress((d, t) => seen.push([d, t]), async (report) => {
-      for (const d of [1, 2, 3]) report!(d, 3);
-      return new Result();
-    });
-    expect(seen).toEqual([[1, 3], [2, 3], [3, 3]]);
+    const r = await withProgress(
+      (d, t) => seen.push([d, t]),
+      async (report) => {
+        for (const d of [1, 2, 3]) report!(d, 3);
+        return new Result();
+      },
+    );
+    expect(seen).toEqual([
+      [1, 3],
+      [2, 3],
+      [3, 3],
+    ]);
     expect(r.disposed).toBe(false);
   });
 

@@ -23,7 +23,13 @@ describe('residue encodings', () => {
   it('crtReconstruct returns every u in [0, M) from its residues (moduli 7, 9, 11 and 3, 5, 7, 11)', () => {
     for (const moduli of [[7, 9, 11], [3, 5, 7, 11], [15]]) {
       const M = moduli.reduce((a, b) => a * b, 1);
-      for (let u = 0; u < M; u++) expect(crtReconstruct(moduli.map((p) => u % p), moduli)).toBe(u);
+      for (let u = 0; u < M; u++)
+        expect(
+          crtReconstruct(
+            moduli.map((p) => u % p),
+            moduli,
+          ),
+        ).toBe(u);
     }
     expect(() => crtReconstruct([0, 0], [9, 15])).toThrow(/not coprime/);
   });

@@ -6,15 +6,54 @@
 // both lines, and end to end on whole parameter sets.
 import { describe, expect, test } from 'vitest';
 import {
-  GAUSSIAN_132_ROUNDING_TOLERANCE_LOG2, MAX_GAUSSIAN_STD_DEV_LOG2, MAX_TUNIFORM_BOUND_LOG2, publishedSets,
-  concreteMinStdDevLog2, keySecurity, minSecureTUniformBoundLog2, securityCheck, tfheRsMinGaussianStdDevLog2,
+  GAUSSIAN_132_ROUNDING_TOLERANCE_LOG2,
+  MAX_GAUSSIAN_STD_DEV_LOG2,
+  MAX_TUNIFORM_BOUND_LOG2,
+  publishedSets,
+  concreteMinStdDevLog2,
+  keySecurity,
+  minSecureTUniformBoundLog2,
+  securityCheck,
+  tfheRsMinGaussianStdDevLog2,
   type NoiseDistribution,
 } from '@fhenet/params';
 import { native, nativeTesting } from '../src/native.js';
 
 const dimensions = [
-  400, 449, 450, 451, 500, 512, 600, 630, 700, 742, 747, 750, 800, 837, 879, 885, 900, 904, 918, 930, 1000, 1011, 1024,
-  1060, 1077, 1104, 1117, 1200, 1500, 1536, 2000, 2048, 2500, 2560,
+  400,
+  449,
+  450,
+  451,
+  500,
+  512,
+  600,
+  630,
+  700,
+  742,
+  747,
+  750,
+  800,
+  837,
+  879,
+  885,
+  900,
+  904,
+  918,
+  930,
+  1000,
+  1011,
+  1024,
+  1060,
+  1077,
+  1104,
+  1117,
+  1200,
+  1500,
+  1536,
+  2000,
+  2048,
+  2500,
+  2560,
   ...[1, 2, 3, 4, 6].flatMap((k) => [256, 512, 1024, 2048, 4096, 8192, 16384, 65536].map((N) => k * N)),
 ].filter((d, i, a) => a.indexOf(d) === i);
 
@@ -22,7 +61,7 @@ const dimensions = [
 function ulpStep(x: number, up: boolean): number {
   const f = new Float64Array([x]);
   const b = new BigInt64Array(f.buffer);
-  b[0] = b[0]! + ((x > 0) === up ? 1n : -1n);
+  b[0] = b[0]! + (x > 0 === up ? 1n : -1n);
   return f[0]!;
 }
 
@@ -33,7 +72,8 @@ function verdicts(dimension: number, noise: NoiseDistribution): { ts: boolean; e
 
 describe('the engine applies the same security rule as @fhenet/params', () => {
   test('every TUniform bound 0..62 at every dimension of the grid', () => {
-    let checked = 0, secure = 0;
+    let checked = 0,
+      secure = 0;
     for (const d of dimensions) {
       for (let b = 0; b <= MAX_TUNIFORM_BOUND_LOG2; b++) {
         const v = verdicts(d, { kind: 'tuniform', boundLog2: b });
@@ -54,7 +94,8 @@ describe('the engine applies the same security rule as @fhenet/params', () => {
   });
 
   test('Gaussian sigmas from 2^-9.99 to 2^59 (steps of 2^0.01) at every dimension of the grid', () => {
-    let checked = 0, secure = 0;
+    let checked = 0,
+      secure = 0;
     for (const d of dimensions) {
       for (let i = -999; i <= MAX_GAUSSIAN_STD_DEV_LOG2 * 100; i++) {
         const v = verdicts(d, { kind: 'gaussian', stdDevLog2: i / 100 });
@@ -80,7 +121,7 @@ describe('the engine applies the same security rule as @fhenet/params', () => {
     }
   });
 
-  test("the findings of issue 16: TU(53) at n = 600 and Gaussian sets 0.3-0.7 bits below the minimum are refused natively", () => {
+  test('the findings of issue 16: TU(53) at n = 600 and Gaussian sets 0.3-0.7 bits below the minimum are refused natively', () => {
     expect(nativeTesting.noiseSecurityProblem(600, { kind: 'tuniform', boundLog2: 53 })).toMatch(/TU\(54\) \(tfhe-rs 132-bit line\)/);
     expect(nativeTesting.noiseSecurityProblem(600, { kind: 'tuniform', boundLog2: 54 })).toBe('');
     for (const d of [747, 837, 904, 1011, 1104]) {

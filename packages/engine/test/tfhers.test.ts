@@ -4,13 +4,20 @@ import { TINY_MNIST_CIRCUIT, gaussianSet, tuniformSet } from '@fhenet/testing';
 // node-tfhe's own decompression and Node's AES.
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { loadCircuit, newParameters, tfheRsParameters } from '@fhenet/circuit';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { ServerEngine } from '../src/server-engine.js';
 import { nativeTesting } from '../src/native.js';
-import { tfhersNative } from '../src/tfhe-rs/native.js';
-import { decompressTfheRsCiphertext, expandTfheRsServerKey, expandTfheRsServerKeyAsync, readTfheRsCiphertexts, readTfheRsCiphertextStream, tfheRsCiphertextBytes, writeTfheRsCiphertexts, writeTfheRsCiphertextStream } from '@fhenet/engine';
+import {
+  decompressTfheRsCiphertext,
+  expandTfheRsServerKey,
+  expandTfheRsServerKeyAsync,
+  readTfheRsCiphertexts,
+  readTfheRsCiphertextStream,
+  tfheRsCiphertextBytes,
+  writeTfheRsCiphertexts,
+  writeTfheRsCiphertextStream,
+} from '@fhenet/engine';
 import { TfheRsClient } from '@fhenet/client';
 
 // node-tfhe is CommonJS (wasm-bindgen nodejs target).
@@ -124,7 +131,10 @@ describe('node-tfhe ciphertexts', () => {
     const compressed = Buffer.concat(messages.map((m) => S.serialize_compressed_ciphertext(S.encrypt_compressed(ck, BigInt(m)))));
     expect(plain.length).toBe(3 * tfheRsCiphertextBytes(set4));
     expect(compressed.length).toBe(3 * tfheRsCiphertextBytes(set4, true));
-    for (const [bytes, opts] of [[plain, {}], [compressed, { compressed: true }]] as const) {
+    for (const [bytes, opts] of [
+      [plain, {}],
+      [compressed, { compressed: true }],
+    ] as const) {
       const batch = readTfheRsCiphertextStream(bytes, set4, opts);
       const out = writeTfheRsCiphertextStream(batch, set4);
       const size = tfheRsCiphertextBytes(set4);
@@ -220,11 +230,28 @@ describe('node-tfhe compressed server key -> our keyswitch + PBS -> node-tfhe de
     // The second table has negative outputs (PBS outputs live in [-p, p)): they come back as
     // residues mod 2p because our ciphertexts declare message modulus 2p.
     const tables = [inputs.map((m) => (m * 5 + 3) % 16), inputs.map((m) => 7 - m)];
-    const bytes = inputs.flatMap((m) => [S.serialize_ciphertext(S.encrypt(ck, BigInt(m))), S.serialize_compressed_ciphertext(S.encrypt_compressed(ck, BigInt(m)))]);
-    const plainIn = readTfheRsCiphertexts(bytes.filter((_, i) => i % 2 === 0), set4);
-    const compressedIn = readTfheRsCiphertexts(bytes.filter((_, i) => i % 2 === 1), set4, { compressed: true });
-    for (const [t, input] of [[0, plainIn], [1, compressedIn]] as const) {
-      const out = engine.pbs(input, inputs.map(() => t), tables);
+    const bytes = inputs.flatMap((m) => [
+      S.serialize_ciphertext(S.encrypt(ck, BigInt(m))),
+      S.serialize_compressed_ciphertext(S.encrypt_compressed(ck, BigInt(m))),
+    ]);
+    const plainIn = readTfheRsCiphertexts(
+      bytes.filter((_, i) => i % 2 === 0),
+      set4,
+    );
+    const compressedIn = readTfheRsCiphertexts(
+      bytes.filter((_, i) => i % 2 === 1),
+      set4,
+      { compressed: true },
+    );
+    for (const [t, input] of [
+      [0, plainIn],
+      [1, compressedIn],
+    ] as const) {
+      const out = engine.pbs(
+        input,
+        inputs.map(() => t),
+        tables,
+      );
       const decrypted = writeTfheRsCiphertexts(out, set4).map((b) => Number(S.decrypt(ck, S.deserialize_ciphertext(b))));
       expect(decrypted).toEqual(tables[t]!.map((v) => (v + 32) % 32));
       out.dispose();
@@ -240,8 +267,12 @@ describe('node-tfhe compressed server key -> our keyswitch + PBS -> node-tfhe de
     const tail = Buffer.from(serverKey);
     tail.writeUInt32LE(1, tail.length - 40); // modulus switch: DriftTechniqueNoiseReduction
     expect(() => expandTfheRsServerKey(tail, set4)).toThrow(/drift-technique modulus switch key is not supported/);
-    expect(() => expandTfheRsServerKey(serverKey.subarray(0, serverKey.length - 1), set4)).toThrow(/truncated tfhe-rs shortint CompressedServerKey: field max_noise_level/);
-    await expect(expandTfheRsServerKeyAsync(serverKey.subarray(0, 100), set4)).rejects.toThrow(/truncated tfhe-rs shortint CompressedServerKey: field key_switching_key\.data needs 65536 bytes at byte 12/);
+    expect(() => expandTfheRsServerKey(serverKey.subarray(0, serverKey.length - 1), set4)).toThrow(
+      /truncated tfhe-rs shortint CompressedServerKey: field max_noise_level/,
+    );
+    await expect(expandTfheRsServerKeyAsync(serverKey.subarray(0, 100), set4)).rejects.toThrow(
+      /truncated tfhe-rs shortint CompressedServerKey: field key_switching_key\.data needs 65536 bytes at byte 12/,
+    );
     // Mutations of the small fields (first 12 bytes, the KSK/BSK metadata and the tail).
     const kskEnd = 12 + 8 * 2048 * 4;
     const bskMeta = kskEnd + 24 + 44 + 24 + 4 + 8 + 8 * 918 * 2 * 2048;
@@ -266,8 +297,16 @@ describe('Gaussian noise (new_gaussian_from_std_dev with sigma / 2^64)', () => {
     const keys = await expandTfheRsServerKeyAsync(S.serialize_compressed_server_key(S.new_compressed_server_key(ck)), set);
     const inputs = Array.from({ length: 16 }, (_, m) => m);
     const table = inputs.map((m) => (m * m) % 16);
-    const batch = readTfheRsCiphertexts(inputs.map((m) => S.serialize_compressed_ciphertext(S.encrypt_compressed(ck, BigInt(m)))), set, { compressed: true });
-    const out = new ServerEngine(set, keys).pbs(batch, inputs.map(() => 0), [table]);
+    const batch = readTfheRsCiphertexts(
+      inputs.map((m) => S.serialize_compressed_ciphertext(S.encrypt_compressed(ck, BigInt(m)))),
+      set,
+      { compressed: true },
+    );
+    const out = new ServerEngine(set, keys).pbs(
+      batch,
+      inputs.map(() => 0),
+      [table],
+    );
     expect(writeTfheRsCiphertexts(out, set).map((b) => Number(S.decrypt(ck, S.deserialize_ciphertext(b))))).toEqual(table);
     keys.dispose();
   }, 120_000);
@@ -297,4 +336,3 @@ describe('TfheRsClient (the client half over node-tfhe)', () => {
     expect(() => client.decryptValues(new Uint8Array(100))).toThrow(/multiple of 10 ciphertexts of 32848 bytes, got 100 bytes/);
   });
 });
-

@@ -33,8 +33,7 @@ const signedErr = (phase: bigint, expected: bigint): bigint => {
   return d >= Q / 2n ? d - Q : d;
 };
 /** Decode a phase in encoding E_p: round(phase * p / 2^64) mod p. */
-const decodeResidue = (phase: bigint, p: number): number =>
-  Number(((phase * BigInt(p) + Q / 2n) / Q) % BigInt(p));
+const decodeResidue = (phase: bigint, p: number): number => Number(((phase * BigInt(p) + Q / 2n) / Q) % BigInt(p));
 const bitsOf = (p: number): number => Math.ceil(Math.log2(p));
 // Long loops of synchronous native calls yield between iterations so vitest's worker RPC is served.
 const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
@@ -77,8 +76,10 @@ afterAll(() => {
     const mean = es.reduce((s, e) => s + Number(e), 0) / es.length;
     const std = Math.sqrt(es.reduce((s, e) => s + (Number(e) - mean) ** 2, 0) / es.length);
     const max = es.reduce((m, e) => Math.max(m, Math.abs(Number(e))), 0);
-    console.log(`${kind}: ${es.length} outputs, phase error std 2^${(Math.log2(std) - 64).toFixed(2)} of the torus ` +
-      `(2^${Math.log2(std).toFixed(2)}), max |e| 2^${(Math.log2(max) - 64).toFixed(2)}, mean 2^${(Math.log2(Math.abs(mean)) - 64).toFixed(2)}`);
+    console.log(
+      `${kind}: ${es.length} outputs, phase error std 2^${(Math.log2(std) - 64).toFixed(2)} of the torus ` +
+        `(2^${Math.log2(std).toFixed(2)}), max |e| 2^${(Math.log2(max) - 64).toFixed(2)}, mean 2^${(Math.log2(Math.abs(mean)) - 64).toFixed(2)}`,
+    );
   }
   for (const h of [pfks, ek, ck]) if (h) native.dispose(h);
 });
@@ -111,7 +112,10 @@ describe('residue LUT (odd modulus, no padding)', () => {
       const b = native.encryptTorus(ck, BigUint64Array.from(rs.map((r) => BigInt(r) * delta(p))));
       const out = native.pbsResidue(ek, b, p, new Uint32Array(p), BigUint64Array.from(table.map((v) => BigInt(v) * delta(out2))));
       const phases = native.decryptPhase(ck, out);
-      expect(Array.from(phases, (ph) => decodeResidue(ph, out2)), `p=${p}`).toEqual(table);
+      expect(
+        Array.from(phases, (ph) => decodeResidue(ph, out2)),
+        `p=${p}`,
+      ).toEqual(table);
       for (let r = 0; r < p; r++) {
         const e = signedErr(phases[r]!, BigInt(table[r]!) * delta(out2));
         errors['residue PBS']!.push(e);
@@ -256,14 +260,24 @@ const selectorBits = (moduli: number[]): number => moduli.reduce((s, p) => s + b
 function lutOver(moduli: number[], value: (u: number) => bigint): BigUint64Array {
   const M = moduli.reduce((a, b) => a * b, 1);
   const lut = new BigUint64Array(2 ** selectorBits(moduli));
-  for (let u = 0; u < M; u++) lut[selectorIndex(moduli.map((p) => u % p), moduli)] = value(u);
+  for (let u = 0; u < M; u++)
+    lut[
+      selectorIndex(
+        moduli.map((p) => u % p),
+        moduli,
+      )
+    ] = value(u);
   return lut;
 }
 const residuesOf = (u: number, moduli: number[]) => BigUint64Array.from(moduli.map((p) => BigInt(u % p) * delta(p)));
 
 describe('CRT LUT layout', () => {
   test('crtLut matches the selector order of docs/crt.md section 3 (zeros off the residues)', () => {
-    for (const moduli of [[7, 11, 13], [3, 5, 7, 11], [5, 7, 9]]) {
+    for (const moduli of [
+      [7, 11, 13],
+      [3, 5, 7, 11],
+      [5, 7, 9],
+    ]) {
       const M = moduli.reduce((a, b) => a * b, 1);
       const values = BigUint64Array.from(Array.from({ length: M }, () => randTorus()));
       const lut = native.crtLut(wopParams, Uint32Array.from(moduli), values);
@@ -275,7 +289,10 @@ describe('CRT LUT layout', () => {
 });
 
 describe('vertical packing', () => {
-  for (const moduli of [[7, 11, 13], [3, 5, 7, 11]]) {
+  for (const moduli of [
+    [7, 11, 13],
+    [3, 5, 7, 11],
+  ]) {
     test(`moduli (${moduli.join(', ')}): random inputs, two output encodings sharing the GGSWs`, async () => {
       const M = moduli.reduce((a, b) => a * b, 1);
       const t = selectorBits(moduli);
@@ -284,8 +301,14 @@ describe('vertical packing', () => {
       const outBits = 8; // dequantized output: T[u] * 2^64 / 2^(o+1)
       const dOut = 1n << BigInt(64 - outBits - 1);
       const luts = new BigUint64Array(2 * 2 ** t);
-      luts.set(lutOver(moduli, (u) => BigInt(((table[u]! % next) + next) % next) * delta(next)), 0);
-      luts.set(lutOver(moduli, (u) => torus(BigInt(table[u]!) * dOut)), 2 ** t);
+      luts.set(
+        lutOver(moduli, (u) => BigInt(((table[u]! % next) + next) % next) * delta(next)),
+        0,
+      );
+      luts.set(
+        lutOver(moduli, (u) => torus(BigInt(table[u]!) * dOut)),
+        2 ** t,
+      );
       for (let i = 0; i < 8; i++) {
         const u = rand(M);
         const b = native.encryptTorus(ck, residuesOf(u, moduli));
@@ -295,8 +318,29 @@ describe('vertical packing', () => {
         expect(decodeResidue(ph0!, next), `u=${u}`).toBe(((table[u]! % next) + next) % next);
         const signed = Number(signedErr(ph1!, 0n) >> BigInt(64 - outBits - 2)); // 2 units per step: round
         expect(Math.round(signed / 2), `u=${u}`).toBe(table[u]);
-        errors['vertical packing (t = 11, 12)']!.push(signedErr(ph0!, luts[selectorIndex(moduli.map((p) => u % p), moduli)]!));
-        errors['vertical packing (t = 11, 12)']!.push(signedErr(ph1!, luts[2 ** t + selectorIndex(moduli.map((p) => u % p), moduli)]!));
+        errors['vertical packing (t = 11, 12)']!.push(
+          signedErr(
+            ph0!,
+            luts[
+              selectorIndex(
+                moduli.map((p) => u % p),
+                moduli,
+              )
+            ]!,
+          ),
+        );
+        errors['vertical packing (t = 11, 12)']!.push(
+          signedErr(
+            ph1!,
+            luts[
+              2 ** t +
+                selectorIndex(
+                  moduli.map((p) => u % p),
+                  moduli,
+                )
+            ]!,
+          ),
+        );
         for (const h of [b, ggsw, out]) native.dispose(h);
         await yieldToLoop();
       }
@@ -312,9 +356,14 @@ describe('batched WoP lookup', () => {
     const next = [5, 9]; // the next stage's moduli
     const tables = [0, 1].map(() => Array.from({ length: M }, () => rand(1 << 16)));
     const luts = new BigUint64Array(2 * 2 * 2 ** t);
-    tables.forEach((T, s) =>
-      next.forEach((p, e) => luts.set(lutOver(moduli, (u) => BigInt(T[u]! % p) * delta(p)), (s * 2 + e) * 2 ** t)),
-    );
+    tables.forEach((T, s) => {
+      next.forEach((p, e) => {
+        luts.set(
+          lutOver(moduli, (u) => BigInt(T[u]! % p) * delta(p)),
+          (s * 2 + e) * 2 ** t,
+        );
+      });
+    });
     const inputs = [0, 1000, rand(M), rand(M)];
     const tableIndex = Uint32Array.of(0, 1, 1, 0);
     const b = native.encryptTorus(ck, BigUint64Array.from(inputs.flatMap((u) => Array.from(residuesOf(u, moduli)))));
@@ -332,13 +381,11 @@ describe('batched WoP lookup', () => {
     });
     expect(seen.length).toBeGreaterThan(0); // delivered before the Promise resolved
     expect(seen[seen.length - 1]).toEqual([inputs.length, inputs.length]);
-    await expect(native.wopLookup(ek, pfks, b, Uint32Array.from(moduli), Uint32Array.of(0, 1, 2, 0), luts, 2)).rejects.toThrow(
+    await expect(native.wopLookup(ek, pfks, b, Uint32Array.from(moduli), Uint32Array.of(0, 1, 2, 0), luts, 2)).rejects.toThrow(/table index 2/);
+    // A failing job with a progress channel still settles (the channel is released on failure too).
+    await expect(native.wopLookup(ek, pfks, b, Uint32Array.from(moduli), Uint32Array.of(0, 1, 2, 0), luts, 2, { onProgress: () => {} })).rejects.toThrow(
       /table index 2/,
     );
-    // A failing job with a progress channel still settles (the channel is released on failure too).
-    await expect(
-      native.wopLookup(ek, pfks, b, Uint32Array.from(moduli), Uint32Array.of(0, 1, 2, 0), luts, 2, { onProgress: () => {} }),
-    ).rejects.toThrow(/table index 2/);
     expect(() => native.wopLookup(ek, pfks, b, Uint32Array.from(moduli), tableIndex, luts.subarray(1), 2)).toThrow(/multiple/);
     for (const h of [b, out]) native.dispose(h);
   }, 300_000);
@@ -382,7 +429,12 @@ describe('two CRT stages chained (docs/crt.md sections 1 and 3)', () => {
     // Stage 1: y = T1[u] in [0, 10), emitted as residues of the consuming stage's moduli.
     const T1 = Array.from({ length: M1 }, () => rand(10));
     const luts1 = new BigUint64Array(P2.length * 2 ** t1);
-    P2.forEach((p, e) => luts1.set(lutOver(P1, (u) => BigInt(T1[u]! % p) * delta(p)), e * 2 ** t1));
+    P2.forEach((p, e) => {
+      luts1.set(
+        lutOver(P1, (u) => BigInt(T1[u]! % p) * delta(p)),
+        e * 2 ** t1,
+      );
+    });
     const inputs = [rand(M1), rand(M1), rand(M1)];
     const b1 = native.encryptTorus(ck, BigUint64Array.from(inputs.flatMap((u) => Array.from(residuesOf(u, P1)))));
     const y = await native.wopLookup(ek, pfks, b1, Uint32Array.from(P1), new Uint32Array(inputs.length), luts1, P2.length);

@@ -6,16 +6,25 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCircuit } from '@fhenet/circuit';
 import {
-  keySizes, log2PFailWithin, optimizeParameters, predictedPbsMs, stageDecisions, varKeyswitch, varModulusSwitch, varPbs,
-  type PbsDecision, type TfheParameterSet,
+  keySizes,
+  log2PFailWithin,
+  optimizeParameters,
+  predictedPbsMs,
+  stageDecisions,
+  varKeyswitch,
+  varModulusSwitch,
+  varPbs,
+  type PbsDecision,
+  type TfheParameterSet,
 } from '@fhenet/params';
 import { defaultMemoryLimit, formatBytes, modelExecutionMemory, planCircuit, type CircuitPlan, type MemoryModel } from '@fhenet/executor';
 
-const GiB = 2 ** 30;
+const _GiB = 2 ** 30;
 const THREADS = 2;
 const BUDGET = defaultMemoryLimit(); // predict's default: 80% of this machine's RAM
 const fmt = formatBytes;
-const setText = (s: TfheParameterSet) => `n=${s.lweDimension} k=${s.glweDimension} N=${s.polynomialSize} PBS ${s.pbs.baseLog}/${s.pbs.levelCount} KS ${s.keyswitch.baseLog}/${s.keyswitch.levelCount}`;
+const setText = (s: TfheParameterSet) =>
+  `n=${s.lweDimension} k=${s.glweDimension} N=${s.polynomialSize} PBS ${s.pbs.baseLog}/${s.pbs.levelCount} KS ${s.keyswitch.baseLog}/${s.keyswitch.levelCount}`;
 
 function summary(name: string, m: MemoryModel): void {
   const peak = m.stages[m.peakStage]!;
@@ -25,13 +34,22 @@ function summary(name: string, m: MemoryModel): void {
 }
 
 function stageTable(name: string, m: MemoryModel): void {
-  console.log(`\n${name} per stage (1 sample):\n\n| stage | in / out ciphertexts | output tensor | live ciphertexts at peak (phase) | stage peak incl. scratch |\n|---|---|---|---|---|`);
-  for (const s of m.stages) console.log(`| ${s.name} | ${s.inputs} / ${s.outputs} | ${fmt(s.accumulatorBytes)} | ${fmt(s.ciphertextPeakBytes)} (${s.peakPhase}) | ${fmt(s.peakBytes)} |`);
+  console.log(
+    `\n${name} per stage (1 sample):\n\n| stage | in / out ciphertexts | output tensor | live ciphertexts at peak (phase) | stage peak incl. scratch |\n|---|---|---|---|---|`,
+  );
+  for (const s of m.stages)
+    console.log(
+      `| ${s.name} | ${s.inputs} / ${s.outputs} | ${fmt(s.accumulatorBytes)} | ${fmt(s.ciphertextPeakBytes)} (${s.peakPhase}) | ${fmt(s.peakBytes)} |`,
+    );
 }
 
 // ---- committed circuits ----
-console.log(`## Committed circuits (predict in-process: 1 sample, 2 threads, inputs released after stage 0, fresh keys expanded in place; default budget ${fmt(BUDGET)})\n`);
-console.log('| circuit | set | ciphertext | keys (BSK+KSK) | peak stage: live ciphertexts | execution peak | key setup peak | fits the default budget |\n|---|---|---|---|---|---|---|---|');
+console.log(
+  `## Committed circuits (predict in-process: 1 sample, 2 threads, inputs released after stage 0, fresh keys expanded in place; default budget ${fmt(BUDGET)})\n`,
+);
+console.log(
+  '| circuit | set | ciphertext | keys (BSK+KSK) | peak stage: live ciphertexts | execution peak | key setup peak | fits the default budget |\n|---|---|---|---|---|---|---|---|',
+);
 const circuits: [string, CircuitPlan][] = [];
 for (const dir of readdirSync('models').sort()) {
   const file = join('models', dir, 'circuit.json');
@@ -44,9 +62,16 @@ for (const [n, m] of models) if (m.stages.length > 3) stageTable(n, m);
 
 // ---- VGG-9 on CIFAR-10: shapes (conv 3x3 same, avg pool 2x2 as a sum-pool stage, as the zoo) ----
 interface Shape {
-  name: string; inputs: number; outputs: number; channels: number; taps: number; lookup: boolean;
+  name: string;
+  inputs: number;
+  outputs: number;
+  channels: number;
+  taps: number;
+  lookup: boolean;
   /** Row tiling: ciphertexts per input row, per output row, input rows read per output row. */
-  inRow: number; outRow: number; window: number;
+  inRow: number;
+  outRow: number;
+  window: number;
 }
 function vggShapes(active: number): Shape[] {
   const out: Shape[] = [];
@@ -61,13 +86,33 @@ function vggShapes(active: number): Shape[] {
       out.push({ name: `pool${++pools}`, inputs, outputs: h * w * c, channels: c, taps: 4, lookup: true, inRow, outRow: w * c, window: 2 });
     } else {
       const f = Number(l.slice(1));
-      out.push({ name: `conv${++convs}`, inputs, outputs: h * w * f, channels: f, taps: Math.min(active, 9 * c), lookup: true, inRow, outRow: w * f, window: 3 });
+      out.push({
+        name: `conv${++convs}`,
+        inputs,
+        outputs: h * w * f,
+        channels: f,
+        taps: Math.min(active, 9 * c),
+        lookup: true,
+        inRow,
+        outRow: w * f,
+        window: 3,
+      });
       c = f;
     }
   }
   let n = h * w * c;
   for (const [i, u] of [512, 512, 10].entries()) {
-    out.push({ name: i === 2 ? 'classifier' : `dense${i + 1}`, inputs: n, outputs: u, channels: u, taps: Math.min(active, n), lookup: i < 2, inRow: n, outRow: u, window: 1 });
+    out.push({
+      name: i === 2 ? 'classifier' : `dense${i + 1}`,
+      inputs: n,
+      outputs: u,
+      channels: u,
+      taps: Math.min(active, n),
+      lookup: i < 2,
+      inRow: n,
+      outRow: u,
+      window: 1,
+    });
     n = u;
   }
   return out;
@@ -89,7 +134,12 @@ function syntheticPlan(set: TfheParameterSet, shapes: Shape[], roundBits: number
   return { params: set, inputSize: shapes[0]!.inputs, stages } as unknown as CircuitPlan;
 }
 
-interface Config { name: string; bits: number; roundBits: number; nu: number }
+interface Config {
+  name: string;
+  bits: number;
+  roundBits: number;
+  nu: number;
+}
 // Assumptions (stated in the doc): 190 active synapses per neuron as the committed MNIST models;
 // 2/2: accumulators calibrated to 11 bits (LeNet / CNN6 compile to 10), lookups on 5 bits;
 // 6/6: the message space capped at 15 bits (N = 2^15 is the largest N the rounded optimizer
@@ -101,7 +151,9 @@ const configs: Config[] = [
 const P_ERROR = 1e-6;
 
 function decisionsOf(c: Config, shapes: Shape[]): PbsDecision[] {
-  return shapes.flatMap((s) => stageDecisions({ name: s.name, messageBits: c.bits, nu: c.nu, roundBits: s.lookup ? c.roundBits : 0, outputs: s.outputs, clearDecode: !s.lookup }));
+  return shapes.flatMap((s) =>
+    stageDecisions({ name: s.name, messageBits: c.bits, nu: c.nu, roundBits: s.lookup ? c.roundBits : 0, outputs: s.outputs, clearDecode: !s.lookup }),
+  );
 }
 
 console.log('\n## VGG-9 on CIFAR-10 (32x32x3; conv 64,64,128,128,256,256 + dense 512,512,10; 190 active synapses)\n');
@@ -114,8 +166,12 @@ for (const c of configs) {
   const ms = predictedPbsMs(r.cost);
   const m = modelExecutionMemory(syntheticPlan(set, shapes, c.roundBits), { threads: THREADS, releaseInputs: true, seededCopies: 1 });
   console.log(`### ${c.name}: ${c.bits}-bit message space, lookups on ${c.bits - c.roundBits} bits (round ${c.roundBits}), nu ${c.nu}\n`);
-  console.log(`Set (optimizer, p_error ${P_ERROR} per inference over ${pbs.toLocaleString('en')} PBS, target log2 p_fail ${r.targetLog2PFail.toFixed(1)} per PBS): ${set.name}, ${setText(set)}; predicted ${ms.toFixed(1)} ms per KS+PBS on one idle core, ~${((pbs * ms) / 1000 / THREADS / 3600).toFixed(1)} h per image on 2 cores.\n`);
-  console.log('| circuit | set | ciphertext | keys (BSK+KSK) | peak stage: live ciphertexts | execution peak | key setup peak | fits the default budget |\n|---|---|---|---|---|---|---|---|');
+  console.log(
+    `Set (optimizer, p_error ${P_ERROR} per inference over ${pbs.toLocaleString('en')} PBS, target log2 p_fail ${r.targetLog2PFail.toFixed(1)} per PBS): ${set.name}, ${setText(set)}; predicted ${ms.toFixed(1)} ms per KS+PBS on one idle core, ~${((pbs * ms) / 1000 / THREADS / 3600).toFixed(1)} h per image on 2 cores.\n`,
+  );
+  console.log(
+    '| circuit | set | ciphertext | keys (BSK+KSK) | peak stage: live ciphertexts | execution peak | key setup peak | fits the default budget |\n|---|---|---|---|---|---|---|---|',
+  );
   summary(`${c.name}, today's executor`, m);
   stageTable(`${c.name}, today's executor`, m);
 
@@ -125,11 +181,16 @@ for (const c of configs) {
   const small = (set.lweDimension + 1) * 8;
   const smallPeaks = m.stages.map((s) => ({ name: s.name, bytes: (s.ciphertextPeakBytes / m.ciphertextBytes) * small }));
   const worst = smallPeaks.reduce((a, b) => (b.bytes > a.bytes ? b : a));
-  const smallPeak = m.keyBytes.total + m.planBytes + m.threadScratchBytes + worst.bytes + (m.stages[m.peakStage]!.peakBytes - m.stages[m.peakStage]!.ciphertextPeakBytes);
+  const smallPeak =
+    m.keyBytes.total + m.planBytes + m.threadScratchBytes + worst.bytes + (m.stages[m.peakStage]!.peakBytes - m.stages[m.peakStage]!.ciphertextPeakBytes);
   // Noise: every stored value now carries Var_PBS + Var_KS into the next dot product (times
   // nu^2 or 4^(p-i) nu^2), and a decision adds only the modulus switch.
   const log2Worst = (s: TfheParameterSet) =>
-    Math.max(...decisions.filter((d) => d.kind !== 'clear').map((d) => log2PFailWithin(d.tolerance, d.inputFactor * (varPbs(s) + varKeyswitch(s)) + varModulusSwitch(s, s.modulusSwitch))));
+    Math.max(
+      ...decisions
+        .filter((d) => d.kind !== 'clear')
+        .map((d) => log2PFailWithin(d.tolerance, d.inputFactor * (varPbs(s) + varKeyswitch(s)) + varModulusSwitch(s, s.modulusSwitch))),
+    );
   const target = r.targetLog2PFail;
   let ks = set;
   for (let l = set.keyswitch.levelCount; l <= 24 && log2Worst(ks) > target; l++) {
@@ -170,7 +231,7 @@ for (const c of configs) {
   const bsk = m.keyBytes.bootstrap;
   console.log(
     `Keys streamed from disk per PBS group (group ${8} x ${THREADS} threads): ${fmt(bsk)} of BSK read per ${8 * THREADS} PBS, ` +
-      `${fmt(bsk / (8 * THREADS))} per PBS; at 2 GB/s that is ${((bsk / (8 * THREADS)) / 2e9 * 1000).toFixed(0)} ms of I/O per PBS against ${ms.toFixed(0)} ms of compute.\n`,
+      `${fmt(bsk / (8 * THREADS))} per PBS; at 2 GB/s that is ${((bsk / (8 * THREADS) / 2e9) * 1000).toFixed(0)} ms of I/O per PBS against ${ms.toFixed(0)} ms of compute.\n`,
   );
 }
 
@@ -229,17 +290,24 @@ function bandedRows(name: string, set: TfheParameterSet, shapes: Shape[], roundB
   const plan = rowRangePlan(set, shapes, roundBits);
   const baseline = 100 * 2 ** 20; // the process before keys (predict measured ~80 MiB)
   const available = BUDGET - baseline;
-  const at = (outputs: number, spill: boolean) => modelExecutionMemory(plan, { threads: THREADS, releaseInputs: true, seededCopies: 1, bands: { outputs, spill } });
+  const at = (outputs: number, spill: boolean) =>
+    modelExecutionMemory(plan, { threads: THREADS, releaseInputs: true, seededCopies: 1, bands: { outputs, spill } });
   const need = (m: MemoryModel) => Math.max(m.peakBytes, m.keySetupPeakBytes);
   const line = (what: string, m: MemoryModel) => {
     const peak = m.stages[m.peakStage]!;
-    const disk = m.bands!.spill ? `; spill files: ${fmt(m.bands!.spillWrittenBytes)} written per image, at most ${fmt(m.bands!.spillPeakBytes)} on disk at once` : '';
-    console.log(`| ${what} | ${fmt(peak.ciphertextPeakBytes)} at ${peak.name} (${peak.peakPhase}) | ${fmt(m.peakBytes)} | ${need(m) + baseline <= BUDGET ? 'yes' : '**no**'}${disk} |`);
+    const disk = m.bands!.spill
+      ? `; spill files: ${fmt(m.bands!.spillWrittenBytes)} written per image, at most ${fmt(m.bands!.spillPeakBytes)} on disk at once`
+      : '';
+    console.log(
+      `| ${what} | ${fmt(peak.ciphertextPeakBytes)} at ${peak.name} (${peak.peakPhase}) | ${fmt(m.peakBytes)} | ${need(m) + baseline <= BUDGET ? 'yes' : '**no**'}${disk} |`,
+    );
   };
   const largest = Math.max(...shapes.map((s) => s.outputs));
   console.log(`\nBanded executor (${name}; model of banded.ts; predict's default budget ${fmt(BUDGET)}, ${fmt(baseline)} baseline assumed):\n`);
   console.log('| execution | live ciphertexts at peak | execution peak | fits |\n|---|---|---|---|');
-  console.log(`| whole stages (today's executor) | ${fmt(whole.stages[whole.peakStage]!.ciphertextPeakBytes)} | ${fmt(whole.peakBytes)} | ${need(whole) + baseline <= BUDGET ? 'yes' : '**no**'} |`);
+  console.log(
+    `| whole stages (today's executor) | ${fmt(whole.stages[whole.peakStage]!.ciphertextPeakBytes)} | ${fmt(whole.peakBytes)} | ${need(whole) + baseline <= BUDGET ? 'yes' : '**no**'} |`,
+  );
   const row = shapes[0]!.outRow; // one output row of conv1
   line(`bands of one conv1 output row (${row}), in memory`, at(row, false));
   line(`bands of ${row}, spilled`, at(row, true));

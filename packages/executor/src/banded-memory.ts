@@ -69,8 +69,7 @@ export function modelBandedStage(a: BandedStageMemoryArgs): BandedStageMemory {
       ? [{ start: 0, end: input.count, memory: input.owned }]
       : input.bands.map((b) => ({ start: b.start, end: b.end, memory: !input.spilled }));
   const lent = input.kind === 'batch' && !input.owned;
-  const readBuffer =
-    input.kind === 'pieces' && input.spilled ? input.bands.reduce((m, b) => Math.max(m, ciphertextBatchBytes(set, b.end - b.start)), 0) : 0;
+  const readBuffer = input.kind === 'pieces' && input.spilled ? input.bands.reduce((m, b) => Math.max(m, ciphertextBatchBytes(set, b.end - b.start)), 0) : 0;
   // Freed prefix of the pieces (banded-tensor.ts freeBelow: needFrom only grows).
   let freed = 0;
   let inLive = pieces.reduce((t, p) => t + (p.memory ? (p.end - p.start) * ct : 0), 0);
@@ -102,9 +101,12 @@ export function modelBandedStage(a: BandedStageMemoryArgs): BandedStageMemory {
       nnz += w.indptr[o + 1]! - w.indptr[o]!;
     }
     const linearScratch =
-      (B + 1) * U32 + nnz * (U32 + I32) + // bandCsr
+      (B + 1) * U32 +
+      nnz * (U32 + I32) + // bandCsr
       B * I32 * 2 + // bandValues(offset) + Int32Array.from(bias) in dotSparse
-      (B + 1) * U32 + nnz * (U32 + I64) + B * I64 + // addon: indptr, indices, i64 values, i64 bias
+      (B + 1) * U32 +
+      nnz * (U32 + I64) +
+      B * I64 + // addon: indptr, indices, i64 values, i64 bias
       readBuffer;
     const base = () => a.pinnedBytes + inLive + outLive;
     // Fetch (banded-tensor.ts fetch): lent when an in-memory piece holds the whole range.

@@ -45,7 +45,11 @@ export class BandedTensor {
    * `spillPath`: file to write the pieces to (created, must not exist); null keeps them in memory.
    * `owned` = false for a tensor wrapping the caller's batch: dispose() then leaves it alone.
    */
-  constructor(params: TfheParameterSet, readonly spillPath: string | null, private readonly owned = true) {
+  constructor(
+    params: TfheParameterSet,
+    readonly spillPath: string | null,
+    private readonly owned = true,
+  ) {
     this.params = params;
     if (spillPath) {
       try {
@@ -92,7 +96,7 @@ export class BandedTensor {
       const why = code === 'ENOSPC' ? 'the disk is full' : code === 'EDQUOT' ? 'the disk quota is exceeded' : (e as Error).message;
       throw new Error(
         `spill file ${this.spillPath}: writing ${bytes.length} bytes at offset ${offset} failed: ${why} ` +
-          '(a banded run with a spill folder needs room for two stages\' outputs at once; see docs/streaming-plan.md)',
+          "(a banded run with a spill folder needs room for two stages' outputs at once; see docs/streaming-plan.md)",
       );
     }
     this.bytesWritten += bytes.length;

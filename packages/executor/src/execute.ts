@@ -93,9 +93,7 @@ export async function executePlan(
   options: ExecuteOptions = {},
 ): Promise<ExecutionResult> {
   if (inputs.count === 0 || inputs.count % plan.inputSize !== 0) {
-    throw new Error(
-      `inputs: expected a multiple of ${plan.inputSize} ciphertexts (one ${plan.circuit.inputShape.join('x')} sample each), got ${inputs.count}`,
-    );
+    throw new Error(`inputs: expected a multiple of ${plan.inputSize} ciphertexts (one ${plan.circuit.inputShape.join('x')} sample each), got ${inputs.count}`);
   }
   if (!engine.keys) throw new Error('encrypted inference needs evaluation keys');
   const count = inputs.count / plan.inputSize;
@@ -116,7 +114,16 @@ export async function executePlan(
         tensor = null;
         // The last stage's outputs are the result: kept in memory.
         const spillPath = spillFolder && i < plan.stages.length - 1 ? join(spillFolder, `stage-${i}-${stage.name.replace(/[^\w.-]/g, '_')}.bin`) : null;
-        const r = await runBandedStage({ engine, plan, stageIndex: i, count, bandOutputs: bands.outputs, input, spillPath, ...(onProgress ? { onProgress } : {}) });
+        const r = await runBandedStage({
+          engine,
+          plan,
+          stageIndex: i,
+          count,
+          bandOutputs: bands.outputs,
+          input,
+          spillPath,
+          ...(onProgress ? { onProgress } : {}),
+        });
         tensor = r.output;
         timings.push(r.timing);
         onProgress?.({ ...base, phase: 'done', timing: r.timing });

@@ -4,7 +4,7 @@
 // that budgets a run before any key exists. It holds evaluation keys only, never a secret key.
 export const PACKAGE_NAME = '@fhenet/executor';
 export { planCircuit, crtSelectorIndex, linearToCsr, repeatCsr, type CircuitPlan, type StagePlan, type CrtStagePlan, type PlannedExtraction } from './plan.js';
-export { type BandOptions } from './bands.js';
+export type { BandOptions } from './bands.js';
 export { chooseBands, bandsModelOptions, type ChosenBands, type BandChoice, type ChooseBandsArgs } from './choose-bands.js';
 export { executePlan, type ExecuteOptions, type ExecutionResult, type StageTiming, type StageProgress, type InferenceProgress } from './execute.js';
 export { InferenceServer } from './inference-server.js';

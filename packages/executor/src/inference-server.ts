@@ -2,7 +2,15 @@
 // client module, so it cannot hold or reach a secret key.
 import type { Circuit } from '@fhenet/circuit';
 import type { TfheParameterSet } from '@fhenet/params';
-import { LweCiphertextBatch, ServerEngine, type EvaluationKeys, type PackingKeys, type ProgressCallback, type SeededEvaluationKeys, type SeededPackingKeys } from '@fhenet/engine';
+import {
+  LweCiphertextBatch,
+  ServerEngine,
+  type EvaluationKeys,
+  type PackingKeys,
+  type ProgressCallback,
+  type SeededEvaluationKeys,
+  type SeededPackingKeys,
+} from '@fhenet/engine';
 import { executePlan, type ExecuteOptions, type ExecutionResult, type InferenceProgress } from './execute.js';
 import { planCircuit, type CircuitPlan } from './plan.js';
 
@@ -24,7 +32,12 @@ export class InferenceServer {
     this.engine = new ServerEngine(this.plan.params, keys, packingKeys);
   }
   /** From the compressed transfer forms (expands the masks, converts to Fourier form). */
-  static async fromSeeded(circuit: Circuit, seeded: SeededEvaluationKeys, onProgress?: ProgressCallback, seededPacking?: SeededPackingKeys | null): Promise<InferenceServer> {
+  static async fromSeeded(
+    circuit: Circuit,
+    seeded: SeededEvaluationKeys,
+    onProgress?: ProgressCallback,
+    seededPacking?: SeededPackingKeys | null,
+  ): Promise<InferenceServer> {
     const keys = await seeded.decompress(onProgress);
     let packing: PackingKeys | null = null;
     try {

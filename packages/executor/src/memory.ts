@@ -176,7 +176,8 @@ export function modelExecutionMemory(plan: CircuitPlan, options: MemoryModelOpti
     const linearScratch =
       (count > 1 ? (rows + 1) * U32 + 2 * nnz * count * U32 : 0) + // repeatCsr (count 1: the plan's own arrays)
       rows * I32 * 2 + // repeat(offset) + Int32Array.from(bias) in dotSparse
-      (rows + 1) * U32 + nnz * count * (U32 + I64) + // addon: indptr, indices, i64 values
+      (rows + 1) * U32 +
+      nnz * count * (U32 + I64) + // addon: indptr, indices, i64 values
       rows * I64; // addon: i64 bias
     if (banded && !s.crt) {
       const last = i === plan.stages.length - 1;
@@ -194,9 +195,7 @@ export function modelExecutionMemory(plan: CircuitPlan, options: MemoryModelOpti
     previous = null;
     const input = i === 0 ? inputBytes - pinned : s.inputSize * count * ct; // stage 0: the caller's inputs
     const acc = s.outputSize * count * ct;
-    const phases: { phase: StageMemory['peakPhase']; ct: number; scratch: number }[] = [
-      { phase: 'linear', ct: pinned + input + acc, scratch: linearScratch },
-    ];
+    const phases: { phase: StageMemory['peakPhase']; ct: number; scratch: number }[] = [{ phase: 'linear', ct: pinned + input + acc, scratch: linearScratch }];
     let pbsScratch = 0;
     if (s.crt) {
       // execute.ts: input (value-major, m per value) + one gathered block + the m dot products; then
@@ -209,7 +208,8 @@ export function modelExecutionMemory(plan: CircuitPlan, options: MemoryModelOpti
       phases.push({ phase: 'linear', ct: pinned + 2 * residues, scratch: 0 });
       if (s.crt.luts) {
         planBytes += s.crt.luts.byteLength + s.crt.lutIndex.byteLength;
-        const k = set.glweDimension, N = set.polynomialSize;
+        const k = set.glweDimension,
+          N = set.polynomialSize;
         const lCbs = (set as WopParameterSet).circuitBootstrap.levelCount;
         const neurons = s.outputSize * count;
         const chunk = wopNeuronChunk(neurons, threads);

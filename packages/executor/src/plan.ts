@@ -4,7 +4,23 @@
 // dot product's clear bias, and the per-output table index of the stage's batched PBS; for a
 // rounded stage also the bit extractions that precede the lookup, each with the outputs that need
 // it (a v3 stage's extractFrom skips, per channel, the bits its integers make zero).
-import { channelOfOutputs, extractFromOf, extractionSteps, inputSize, outputSize, pbsPerNeuron, stagePbs, type Circuit, type ExtractionStep, type LinearOp, circuitParameters, crtOutputBits, crtProduct, selectorBits, type Stage } from '@fhenet/circuit';
+import {
+  channelOfOutputs,
+  extractFromOf,
+  extractionSteps,
+  inputSize,
+  outputSize,
+  pbsPerNeuron,
+  stagePbs,
+  type Circuit,
+  type ExtractionStep,
+  type LinearOp,
+  circuitParameters,
+  crtOutputBits,
+  crtProduct,
+  selectorBits,
+  type Stage,
+} from '@fhenet/circuit';
 import { crtLookupCost, crtLookupShape, pbsCost, type TfheParameterSet, type WopParameterSet } from '@fhenet/params';
 import { encodeResidue, encodeSigned } from '@fhenet/engine';
 import type { CsrWeights } from '@fhenet/engine';
@@ -63,7 +79,10 @@ export interface CrtStagePlan {
    * table integers in encoding 2^64 / 2^(bits+1) for the client (last stage, dequantize), or this
    * stage's own accumulator residues for the client to reconstruct (table-less last stage).
    */
-  readonly output: { readonly kind: 'residues'; readonly moduli: readonly number[] } | { readonly kind: 'signed'; readonly bits: number } | { readonly kind: 'clientResidues' };
+  readonly output:
+    | { readonly kind: 'residues'; readonly moduli: readonly number[] }
+    | { readonly kind: 'signed'; readonly bits: number }
+    | { readonly kind: 'clientResidues' };
   /** Modelled cost of one lookup in keyswitch + PBS of the set itself (@fhenet/params crtLookupCost). */
   readonly pbsEquivalentsPerLookup: number;
 }
@@ -160,7 +179,9 @@ export function repeat<T extends Int32Array | Uint32Array>(values: T, count: num
 function plannedExtractions(steps: readonly ExtractionStep[], from: Int32Array, channels: Int32Array): PlannedExtraction[] {
   return steps.flatMap((e) => {
     const outputs: number[] = [];
-    channels.forEach((c, o) => (from[c]! <= e.bit ? outputs.push(o) : 0));
+    channels.forEach((c, o) => {
+      from[c]! <= e.bit ? outputs.push(o) : 0;
+    });
     if (outputs.length === 0) return [];
     return [{ ...e, outputs: outputs.length === channels.length ? null : Uint32Array.from(outputs) }];
   });
@@ -242,11 +263,22 @@ function planCrtStage(circuit: Circuit, i: number, set: WopParameterSet): CrtSta
   const channels = channelOfOutputs(stage.linear);
   const next = circuit.stages[i + 1];
   if (!stage.tables) {
-    return { moduli, product: M, selectorBits: t, luts: null, lutIndex: new Uint32Array(n), outputsPerTable: 0, output: { kind: 'clientResidues' }, pbsEquivalentsPerLookup: 0 };
+    return {
+      moduli,
+      product: M,
+      selectorBits: t,
+      luts: null,
+      lutIndex: new Uint32Array(n),
+      outputsPerTable: 0,
+      output: { kind: 'clientResidues' },
+      pbsEquivalentsPerLookup: 0,
+    };
   }
   const output: CrtStagePlan['output'] = next ? { kind: 'residues', moduli: next.crt!.moduli } : { kind: 'signed', bits: crtOutputBits(stage) };
   const encodings: ((v: number) => bigint)[] =
-    output.kind === 'residues' ? output.moduli.map((p) => (v: number) => encodeResidue(v, p)) : [(v: number) => encodeSigned(v, (output as { bits: number }).bits)];
+    output.kind === 'residues'
+      ? output.moduli.map((p) => (v: number) => encodeResidue(v, p))
+      : [(v: number) => encodeSigned(v, (output as { bits: number }).bits)];
   const E = encodings.length;
   // One table per distinct (channel, offset mod M): the offset is folded in (no residue-encoded clear add on the engine).
   const key = new Map<string, number>();
@@ -254,7 +286,7 @@ function planCrtStage(circuit: Circuit, i: number, set: WopParameterSet): CrtSta
   const folded: [number, number][] = [];
   for (let o = 0; o < n; o++) {
     const c = channels[o]!;
-    const f = (((stage.offset[o]! % M) + M) % M);
+    const f = ((stage.offset[o]! % M) + M) % M;
     const k = `${c}:${f}`;
     let idx = key.get(k);
     if (idx === undefined) {

@@ -39,7 +39,8 @@ export async function lookupOutputs(
   if (!stage.tables) throw new Error(`internal: stage "${stage.name}" has no tables to look up`);
   const size = stage.outputSize;
   // Every event of the lookup: the stage's (and band's) fields, the phase, and what the phase adds.
-  const emit = progress && ((phase: 'extract' | 'pbs', extra: Pick<StageProgress, 'bit' | 'done' | 'total'>) => progress.onProgress({ ...progress.at, phase, ...extra }));
+  const emit =
+    progress && ((phase: 'extract' | 'pbs', extra: Pick<StageProgress, 'bit' | 'done' | 'total'>) => progress.onProgress({ ...progress.at, phase, ...extra }));
   const t0 = performance.now();
   let w = acc;
   try {

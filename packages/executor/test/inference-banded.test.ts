@@ -65,27 +65,45 @@ describe('banded execution', () => {
 
     const dir = mkdtempSync(join(tmpdir(), 'fhenet-banded-test-'));
     try {
-      for (const [outputs, spill] of [[1, false], [7, true]] as const) {
+      for (const [outputs, spill] of [
+        [1, false],
+        [7, true],
+      ] as const) {
         const events: StageProgress[] = [];
         const files: { stage: number; names: string[]; bytes: number }[] = [];
-        const r = await executePlan(server.engine, plan, inputs, (e) => {
-          events.push(e);
-          // When the pool starts, the conv's output is on disk (spilled runs), the pool's file just created.
-          if (spill && e.phase === 'linear' && e.stage === 1) {
-            const [folder] = readdirSync(dir);
-            const names = readdirSync(join(dir, folder!));
-            files.push({ stage: e.stage, names, bytes: names.reduce((s, n) => s + statSync(join(dir, folder!, n)).size, 0) });
-          }
-        }, { bands: { outputs, ...(spill ? { spillDir: dir } : {}) } });
+        const r = await executePlan(
+          server.engine,
+          plan,
+          inputs,
+          (e) => {
+            events.push(e);
+            // When the pool starts, the conv's output is on disk (spilled runs), the pool's file just created.
+            if (spill && e.phase === 'linear' && e.stage === 1) {
+              const [folder] = readdirSync(dir);
+              const names = readdirSync(join(dir, folder!));
+              files.push({ stage: e.stage, names, bytes: names.reduce((s, n) => s + statSync(join(dir, folder!, n)).size, 0) });
+            }
+          },
+          { bands: { outputs, ...(spill ? { spillDir: dir } : {}) } },
+        );
         const label = `bands of ${outputs}${spill ? ', spilled' : ''}`;
         expect(r.outputs.serialize().equals(reference), label).toBe(true);
         expect(Array.from(client.decode(r.outputs).values), label).toEqual(Array.from(sim));
         // Bands per stage: ceil(outputs of the batch / band size).
-        expect(r.stages.map((s) => s.bands), label).toEqual(plan.stages.map((s) => Math.ceil((s.outputSize * count) / outputs)));
-        expect(r.stages.map((s) => s.pbsCount), label).toEqual(whole.stages.map((s) => s.pbsCount));
+        expect(
+          r.stages.map((s) => s.bands),
+          label,
+        ).toEqual(plan.stages.map((s) => Math.ceil((s.outputSize * count) / outputs)));
+        expect(
+          r.stages.map((s) => s.pbsCount),
+          label,
+        ).toEqual(whole.stages.map((s) => s.pbsCount));
         // Every band reported its lookup over its own outputs.
         const lookups = events.filter((e) => e.phase === 'pbs' && e.done !== undefined && e.done === e.total && e.stage === 0);
-        expect(lookups.reduce((s, e) => s + e.total!, 0), label).toBe(32 * count);
+        expect(
+          lookups.reduce((s, e) => s + e.total!, 0),
+          label,
+        ).toBe(32 * count);
         if (spill) {
           const convBands = stageBands(plan.stages[0]!, count, outputs);
           const written = convBands.reduce((s, b) => s + ciphertextBatchBytes(plan.params, b.end - b.start), 0);
@@ -108,16 +126,24 @@ describe('banded execution', () => {
       };
       let seenFolder = false;
       await expect(
-        executePlan(server.engine, plan, inputs, (e) => {
-          if (e.band === 1) seenFolder ||= readdirSync(dir).length === 1;
-        }, { bands: { outputs: 4, spillDir: dir } }),
+        executePlan(
+          server.engine,
+          plan,
+          inputs,
+          (e) => {
+            if (e.band === 1) seenFolder ||= readdirSync(dir).length === 1;
+          },
+          { bands: { outputs: 4, spillDir: dir } },
+        ),
       ).rejects.toThrow(/injected failure/);
       engine.pbsAsync = pbs;
       expect(seenFolder).toBe(true);
       expect(readdirSync(dir)).toEqual([]);
 
       // Bad options name the field.
-      await expect(executePlan(server.engine, plan, inputs, undefined, { bands: { outputs: 0 } })).rejects.toThrow(/bands\.outputs: expected an integer >= 1 .* got 0/);
+      await expect(executePlan(server.engine, plan, inputs, undefined, { bands: { outputs: 0 } })).rejects.toThrow(
+        /bands\.outputs: expected an integer >= 1 .* got 0/,
+      );
       await expect(executePlan(server.engine, plan, inputs, undefined, { bands: { outputs: 8, spillDir: join(dir, 'missing') } })).rejects.toThrow(
         /bands\.spillDir: cannot create a spill folder in .*missing .*ENOENT.*expected an existing writable folder/,
       );

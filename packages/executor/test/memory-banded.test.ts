@@ -48,18 +48,35 @@ describe('memory model of a banded execution', () => {
     const ct = (circuit.parameters!.set.glweDimension * circuit.parameters!.set.polynomialSize + 1) * 8;
     try {
       const seen: Record<string, number[]> = {};
-      for (const [outputs, spill, releaseInputs] of [[7, true, false], [7, false, true], [3, true, true], [3, false, false]] as const) {
+      for (const [outputs, spill, releaseInputs] of [
+        [7, true, false],
+        [7, false, true],
+        [3, true, true],
+        [3, false, false],
+      ] as const) {
         const label = `bands of ${outputs}${spill ? ', spilled' : ''}${releaseInputs ? ', inputs released' : ''}`;
         const m = modelExecutionMemory(server.plan, { count, threads: 2, releaseInputs, bands: { outputs, spill } });
         live.clear();
         peaks.length = 0;
         stage = -1;
         const inputs = track('inputs', client.encryptQuantized(bandedInputs(count)));
-        const r = await executePlan(server.engine, server.plan, inputs, (e) => {
-          if (e.phase === 'linear' && e.band === undefined) stage = e.stage;
-        }, { releaseInputs, bands: { outputs, ...(spill ? { spillDir: dir } : {}) } });
-        expect(m.stages.map((s) => s.ciphertextPeakBytes), label).toEqual(peaks);
-        expect(m.stages.map((s) => s.bands), label).toEqual(r.stages.map((s) => s.bands));
+        const r = await executePlan(
+          server.engine,
+          server.plan,
+          inputs,
+          (e) => {
+            if (e.phase === 'linear' && e.band === undefined) stage = e.stage;
+          },
+          { releaseInputs, bands: { outputs, ...(spill ? { spillDir: dir } : {}) } },
+        );
+        expect(
+          m.stages.map((s) => s.ciphertextPeakBytes),
+          label,
+        ).toEqual(peaks);
+        expect(
+          m.stages.map((s) => s.bands),
+          label,
+        ).toEqual(r.stages.map((s) => s.bands));
         expect(m.bands, label).toMatchObject({ outputs, spill, spillWrittenBytes: r.stages.reduce((t, s) => t + (s.spilledBytes ?? 0), 0) });
         // Afterwards only the result (and the caller's inputs unless released) are alive.
         expect(liveBytes(), label).toBe((releaseInputs ? 0 : bytesOf(inputs)) + bytesOf(r.outputs));
@@ -89,7 +106,14 @@ describe('memory model of a banded execution', () => {
   it("predict's choice: whole stages when they fit, else the largest band that fits, in memory then spilled, else a refusal", () => {
     const plan = planCircuit(bandedCircuit());
     // 3000 samples: the conv's whole-stage extraction (3 x 96,000 accumulators + 48,000 picked) dominates the keys.
-    const model = (b?: ChosenBands) => modelExecutionMemory(plan, { count: 3000, threads: 2, releaseInputs: true, seededCopies: 1, ...(b ? { bands: { outputs: b.outputs, spill: !!b.spillDir } } : {}) });
+    const model = (b?: ChosenBands) =>
+      modelExecutionMemory(plan, {
+        count: 3000,
+        threads: 2,
+        releaseInputs: true,
+        seededCopies: 1,
+        ...(b ? { bands: { outputs: b.outputs, spill: !!b.spillDir } } : {}),
+      });
     const need = (m: ReturnType<typeof model>) => Math.max(m.peakBytes, m.keySetupPeakBytes);
     const whole = model();
     const args = (limitBytes: number) => ({ plan, model, budget: { limitBytes, inUseBytes: 0 }, spillDir: tmpdir(), spillDirGiven: false });
@@ -100,7 +124,9 @@ describe('memory model of a banded execution', () => {
     expect(b.spillDir).toBeUndefined();
     expect(need(inMemory.model)).toBeLessThanOrEqual(need(whole) - 1);
     expect(need(model({ outputs: b.outputs + 1, forced: false }))).toBeGreaterThan(need(whole) - 1);
-    expect(inMemory.message).toMatch(new RegExp(`whole stages need .* bands of ${b.outputs} output ciphertexts \\(the largest that fits; stage outputs in memory\\)`));
+    expect(inMemory.message).toMatch(
+      new RegExp(`whole stages need .* bands of ${b.outputs} output ciphertexts \\(the largest that fits; stage outputs in memory\\)`),
+    );
     // Below what bands of 1 in memory need: spilled bands.
     const one = need(model({ outputs: 1, forced: false }));
     const spilled = chooseBands(args(one - 1));
@@ -139,11 +165,13 @@ describe('memory model of a banded execution', () => {
   it("the HTTP service's choice: whole stages when a registration and one full request fit, else bands; forced bands; nothing fits: whole (503 at registration)", () => {
     const plan = planCircuit(bandedCircuit());
     const maxSamples = 3000;
-    const model = (b?: ChosenBands) => modelExecutionMemory(plan, { count: maxSamples, threads: 2, ...(b ? { bands: { outputs: b.outputs, spill: !!b.spillDir } } : {}) });
+    const model = (b?: ChosenBands) =>
+      modelExecutionMemory(plan, { count: maxSamples, threads: 2, ...(b ? { bands: { outputs: b.outputs, spill: !!b.spillDir } } : {}) });
     const seeded = seededKeyBytes(plan.params);
     const inUseBytes = 50 * 2 ** 20;
     const need = (m: ReturnType<typeof model>) => inUseBytes + seeded + Math.max(m.peakBytes, m.keySetupPeakBytes);
-    const at = (limitBytes: number, more: { bandOutputs?: number; spillDir?: string } = {}) => chooseServiceExecution(plan, { maxSamples, limitBytes, inUseBytes, ...more });
+    const at = (limitBytes: number, more: { bandOutputs?: number; spillDir?: string } = {}) =>
+      chooseServiceExecution(plan, { maxSamples, limitBytes, inUseBytes, ...more });
     const whole = model();
     expect(at(need(whole)).bands).toBeUndefined();
     const banded = at(need(whole) - 1);
@@ -152,7 +180,9 @@ describe('memory model of a banded execution', () => {
     expect(banded.message).toMatch(/bands of \d+ output ciphertexts \(the largest that fits; stage outputs in memory\)/);
     expect(at(need(whole), { bandOutputs: 5 }).bands).toEqual({ outputs: 5, forced: true });
     expect(() => at(need(whole), { bandOutputs: 0 })).toThrow(/bands\.outputs: expected an integer >= 1/);
-    expect(() => at(need(whole), { bandOutputs: 5, spillDir: '/no/such/folder' })).toThrow(/spill folder \/no\/such\/folder: .*expected an existing writable folder/);
+    expect(() => at(need(whole), { bandOutputs: 5, spillDir: '/no/such/folder' })).toThrow(
+      /spill folder \/no\/such\/folder: .*expected an existing writable folder/,
+    );
     // Not even spilled bands of 1 fit: whole stages, the registration budget then refuses keys.
     const none = at(inUseBytes + 2 ** 20);
     expect(none.bands).toBeUndefined();

@@ -5,11 +5,11 @@
 // + 1) words, as the native side reports them), and the keys must account for the process's growth.
 import { describe, expect, it } from 'vitest';
 import { chooseParameters } from '@fhenet/compiler';
-import { type Circuit, type Conv2dOp, type DenseOp, type Stage, type SumPoolOp } from '@fhenet/circuit';
+import type { Circuit, Conv2dOp, DenseOp, Stage, SumPoolOp } from '@fhenet/circuit';
 import { createInferenceService } from '@fhenet/server';
 import { executePlan, InferenceServer, planCircuit } from '@fhenet/executor';
 import { InferenceClient, predict } from '@fhenet/client';
-import { LweCiphertextBatch } from '@fhenet/engine';
+import type { LweCiphertextBatch } from '@fhenet/engine';
 import { assertMemoryBudget, modelExecutionMemory, parseByteSize } from '../src/memory.js';
 import { native } from '@fhenet/engine/testing';
 import { trackBatches, clearTableImageCircuit, runTables, stageAnalysis } from '@fhenet/testing';
@@ -23,9 +23,24 @@ function circuit(extractFrom?: number[]): Circuit {
   const w = Int32Array.from({ length: 3 * 3 * 1 * 2 }, (_, i) => [1, 0, -1, 1][i % 4]!);
   const conv: Conv2dOp = { kind: 'conv2d', inputShape: [4, 4, 1], outputShape: [2, 2, 2], kernelSize: [3, 3], strides: [1, 1], padBefore: [0, 0], weights: w };
   const pool: SumPoolOp = { kind: 'sumPool', inputShape: [2, 2, 2], outputShape: [1, 1, 2], poolSize: [2, 2], strides: [2, 2] };
-  const dense: DenseOp = { kind: 'dense', inputSize: 2, outputSize: 3, rowPtr: Int32Array.from([0, 2, 3, 4]), cols: Int32Array.from([0, 1, 0, 1]), weights: Int32Array.from([1, -1, 2, 1]) };
+  const dense: DenseOp = {
+    kind: 'dense',
+    inputSize: 2,
+    outputSize: 3,
+    rowPtr: Int32Array.from([0, 2, 3, 4]),
+    cols: Int32Array.from([0, 1, 0, 1]),
+    weights: Int32Array.from([1, -1, 2, 1]),
+  };
   const stages: Stage[] = [
-    { name: 'conv', linear: conv, offset: new Int32Array(8).fill(8), tables: runTables(2, 2, p), roundBits: 2, analysis: stageAnalysis(8, 2.5, p), ...(extractFrom ? { extractFrom: Int32Array.from(extractFrom) } : {}) },
+    {
+      name: 'conv',
+      linear: conv,
+      offset: new Int32Array(8).fill(8),
+      tables: runTables(2, 2, p),
+      roundBits: 2,
+      analysis: stageAnalysis(8, 2.5, p),
+      ...(extractFrom ? { extractFrom: Int32Array.from(extractFrom) } : {}),
+    },
     { name: 'pool', linear: pool, offset: new Int32Array(2), tables: runTables(2, 0, p), roundBits: 0, analysis: stageAnalysis(2, 2, p) },
     { name: 'out', linear: dense, offset: new Int32Array(3), tables: null, roundBits: 0, analysis: stageAnalysis(3, 2.3, p) },
   ];
@@ -34,7 +49,6 @@ function circuit(extractFrom?: number[]): Circuit {
   // variants then share keys.
   return { ...bare, parameters: chooseParameters({ ...bare, stages: stages.map(({ extractFrom: _, ...st }) => st) }).parameters };
 }
-
 
 describe('memory model of an encrypted execution', () => {
   it('equals the ciphertext tensors the executor allocates, stage by stage, and the native allocations', async () => {
@@ -80,7 +94,12 @@ describe('memory model of an encrypted execution', () => {
     const picked = planCircuit(circuit([1, 2])); // bit 1 extracted on channel 0 only: 4 of 8 outputs
     expect(picked.params).toEqual(server.plan.params);
     expect(picked.stages[0]!.extractions.map((e) => Array.from(e.outputs ?? []))).toEqual([[0, 2, 4, 6]]);
-    for (const [plan, releaseInputs] of [[server.plan, false], [server.plan, true], [picked, false], [picked, true]] as const) {
+    for (const [plan, releaseInputs] of [
+      [server.plan, false],
+      [server.plan, true],
+      [picked, false],
+      [picked, true],
+    ] as const) {
       const m = modelExecutionMemory(plan, { count, threads: 2, releaseInputs });
       live.clear();
       peaks.length = 0;
@@ -88,9 +107,15 @@ describe('memory model of an encrypted execution', () => {
       stage = -1;
       const inputs = client.encryptQuantized(Int32Array.from({ length: 16 * count }, (_, i) => i % 4));
       track('inputs', inputs); // released by the executor (releaseInputs) or by us below
-      const result = await executePlan(server.engine, plan, inputs, (e) => {
-        if (e.phase === 'linear') stage = e.stage;
-      }, { releaseInputs });
+      const result = await executePlan(
+        server.engine,
+        plan,
+        inputs,
+        (e) => {
+          if (e.phase === 'linear') stage = e.stage;
+        },
+        { releaseInputs },
+      );
       const inBytes = bytesOf(inputs);
       expect(m.stages.map((s) => s.inputBytes)).toEqual([inBytes, 8 * count * ct, 2 * count * ct]);
       // Accumulators: each stage's first allocation is its dot product.
@@ -137,14 +162,16 @@ describe('memory model of an encrypted execution', () => {
       /memory budget: stage 1\/3 "conv" \(extract: .* needs .* but only .* are available \(limit .* set by --max-memory, 300\.0 MiB already in use/,
     );
     expect(assertMemoryBudget(m, { limitBytes: inUse + m.peakBytes, inUseBytes: inUse })).toBe(m.peakBytes);
-    expect(() => assertMemoryBudget(m, { limitBytes: 1000, inUseBytes: 0, limitName: 'maxMemory' })).toThrow(/key setup .* needs .* but only 1000 B are available .*set by maxMemory/);
+    expect(() => assertMemoryBudget(m, { limitBytes: 1000, inUseBytes: 0, limitName: 'maxMemory' })).toThrow(
+      /key setup .* needs .* but only 1000 B are available .*set by maxMemory/,
+    );
   });
 
   it('predict refuses up front (before any key) when the budget is too small', async () => {
     const lines: string[] = [];
-    await expect(
-      predict({ circuit: circuit(), images: new Uint8Array(16), count: 1, maxMemoryBytes: 2 ** 20, log: (l) => lines.push(l) }),
-    ).rejects.toThrow(/memory budget: key setup .* needs .* \(limit 1\.0 MiB set by --max-memory/);
+    await expect(predict({ circuit: circuit(), images: new Uint8Array(16), count: 1, maxMemoryBytes: 2 ** 20, log: (l) => lines.push(l) })).rejects.toThrow(
+      /memory budget: key setup .* needs .* \(limit 1\.0 MiB set by --max-memory/,
+    );
     expect(lines.filter((l) => /keygen|keys/.test(l))).toEqual([]); // refused before any key work
   });
 
@@ -170,7 +197,7 @@ describe('memory model of an encrypted execution', () => {
 describe('C allocator', () => {
   // The memory model counts live allocations; RSS follows it only if freed batches go back to the
   // OS (bindings/addon.cc "allocator": glibc's mmap threshold fixed at 1 MiB at load, unless the user set one).
-  it('the addon fixed glibc\'s mmap threshold at 1 MiB, or left the user\'s MALLOC_MMAP_THRESHOLD_ in charge', () => {
+  it("the addon fixed glibc's mmap threshold at 1 MiB, or left the user's MALLOC_MMAP_THRESHOLD_ in charge", () => {
     const a = native.allocatorInfo();
     const env = process.env.MALLOC_MMAP_THRESHOLD_;
     if (env !== undefined) expect(a).toEqual({ source: 'env', mmapThreshold: Number.parseInt(env, 10) });

@@ -26,8 +26,19 @@ export function accumulatorFigure(points: readonly PointResult[], subtitle: stri
   const series: Series[] = [];
   for (const g of groups(points)) {
     const color = COLORS[g.range];
-    series.push({ label: `${g.label}: calibration-sized`, color, marker: 'circle', points: g.points.map((p) => ({ x: p.maxActiveSynapses, y: p.circuitBits })) });
-    series.push({ label: `${g.label}: worst case`, color, dashed: true, marker: 'square', points: g.points.map((p) => ({ x: p.maxActiveSynapses, y: p.worstCaseBits })) });
+    series.push({
+      label: `${g.label}: calibration-sized`,
+      color,
+      marker: 'circle',
+      points: g.points.map((p) => ({ x: p.maxActiveSynapses, y: p.circuitBits })),
+    });
+    series.push({
+      label: `${g.label}: worst case`,
+      color,
+      dashed: true,
+      marker: 'square',
+      points: g.points.map((p) => ({ x: p.maxActiveSynapses, y: p.worstCaseBits })),
+    });
   }
   const xs = points.map((p) => p.maxActiveSynapses);
   const ys = points.flatMap((p) => [p.circuitBits, p.worstCaseBits]);
@@ -53,7 +64,12 @@ export function accuracyFigure(points: readonly PointResult[], subtitle: string)
     // Several points can share a bit-width: plot the best accuracy reached at each width.
     const best = new Map<number, number>();
     for (const p of g.points) best.set(p.circuitBits, Math.max(best.get(p.circuitBits) ?? 0, p.simulatedAccuracy));
-    return { label: `${g.label} (best per bit-width)`, color: COLORS[g.range], marker: g.range === 'narrow' ? 'circle' : 'square', points: [...best].map(([x, y]) => ({ x, y: y * 100 })) };
+    return {
+      label: `${g.label} (best per bit-width)`,
+      color: COLORS[g.range],
+      marker: g.range === 'narrow' ? 'circle' : 'square',
+      points: [...best].map(([x, y]) => ({ x, y: y * 100 })),
+    };
   });
   const bits = points.map((p) => p.circuitBits);
   const acc = points.map((p) => p.simulatedAccuracy * 100);

@@ -5,8 +5,18 @@
 export const PACKAGE_NAME = '@fhenet/experiments';
 export { expandGrid, pointKey, type BitPair, type RangeMode, type SweepGrid, type SweepPoint, type SweepSettings } from './grid.js';
 export {
-  CSV_COLUMNS, POINT_FORMAT, SWEEP_FORMAT, SWEEP_FORMAT_VERSION, readPoint, readSweep, toCsv, validatePoint,
-  type LayerBits, type PointResult, type PredictedLatency, type SweepResults,
+  CSV_COLUMNS,
+  POINT_FORMAT,
+  SWEEP_FORMAT,
+  SWEEP_FORMAT_VERSION,
+  readPoint,
+  readSweep,
+  toCsv,
+  validatePoint,
+  type LayerBits,
+  type PointResult,
+  type PredictedLatency,
+  type SweepResults,
 } from './results.js';
 export type { MeasuredInference } from './latency-log.js';
 export { latencyModel, secondsPerPbs, type LatencyModel } from './latency.js';
@@ -19,5 +29,11 @@ export { PAPER_CITATION, PAPER_TABLE_1, paperRow, type PaperRow } from './paper-
 export { table1Rows, table1Markdown, type ModelFacts, type Table1Row, type Table1Meta } from './report.js';
 export { modelFacts } from './model-facts.js';
 export {
-  LATENCY_LOG_FORMAT, LATENCY_LOG_VERSION, appendLatencyRecord, latencyLogMeasurements, readLatencyLog, type LatencyLog, type LatencyRecord,
+  LATENCY_LOG_FORMAT,
+  LATENCY_LOG_VERSION,
+  appendLatencyRecord,
+  latencyLogMeasurements,
+  readLatencyLog,
+  type LatencyLog,
+  type LatencyRecord,
 } from './latency-log.js';

@@ -4,7 +4,7 @@
 // and their owners' to write).
 
 import { compile, pbsCount } from '@fhenet/compiler';
-import { type Circuit } from '@fhenet/circuit';
+import type { Circuit } from '@fhenet/circuit';
 import type { ImageDataset } from '@fhenet/datasets';
 import { loadModel } from '@fhenet/models';
 import { simulatedAccuracy } from './point.js';
@@ -21,7 +21,8 @@ export function modelFacts(name: string, calibration: ImageDataset | (() => Imag
   const t = m.graph.training as Record<string, unknown>;
   const num = (field: string): number => {
     const v = t[field];
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${m.dir}/graph.json: field training.${field}: expected a number, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      throw new Error(`${m.dir}/graph.json: field training.${field}: expected a number, got ${JSON.stringify(v)}`);
     return v;
   };
   let circuit: ModelFacts['circuit'];

@@ -25,9 +25,42 @@ export const PAPER_TABLE_1: readonly PaperRow[] = [
   { network: '3-layer FCNN', weightBits: 2, actBits: 2, active: 190, range: 'wide', dataset: 'MNIST', circuitBits: 8, accuracy: 0.971, seconds: 300 },
   { network: 'LeNet', weightBits: 2, actBits: 2, active: 190, range: 'wide', dataset: 'MNIST', circuitBits: 8, accuracy: 0.976, seconds: 2780 },
   { network: '6-layer CNN', weightBits: 2, actBits: 2, active: 190, range: 'wide', dataset: 'MNIST', circuitBits: 8, accuracy: 0.987, seconds: 5072 },
-  { network: 'VGG-9', weightBits: 2, actBits: 2, active: 'all', range: 'narrow', dataset: 'CIFAR10', circuitBits: 8, accuracy: 0.623, seconds: 624, note: '8-bit input, first layer in the clear; c6i.metal, 128 vCPU' },
-  { network: 'VGG-9', weightBits: 6, actBits: 6, active: 110, range: 'wide', dataset: 'CIFAR10', circuitBits: 15, accuracy: 0.9, seconds: 25000, note: 'c6i.metal, 128 vCPU' },
-  { network: 'VGG-9', weightBits: 6, actBits: 6, active: 110, range: 'wide', dataset: 'CIFAR100', circuitBits: 15, accuracy: 0.69, seconds: 25000, note: 'c6i.metal, 128 vCPU' },
+  {
+    network: 'VGG-9',
+    weightBits: 2,
+    actBits: 2,
+    active: 'all',
+    range: 'narrow',
+    dataset: 'CIFAR10',
+    circuitBits: 8,
+    accuracy: 0.623,
+    seconds: 624,
+    note: '8-bit input, first layer in the clear; c6i.metal, 128 vCPU',
+  },
+  {
+    network: 'VGG-9',
+    weightBits: 6,
+    actBits: 6,
+    active: 110,
+    range: 'wide',
+    dataset: 'CIFAR10',
+    circuitBits: 15,
+    accuracy: 0.9,
+    seconds: 25000,
+    note: 'c6i.metal, 128 vCPU',
+  },
+  {
+    network: 'VGG-9',
+    weightBits: 6,
+    actBits: 6,
+    active: 110,
+    range: 'wide',
+    dataset: 'CIFAR100',
+    circuitBits: 15,
+    accuracy: 0.69,
+    seconds: 25000,
+    note: 'c6i.metal, 128 vCPU',
+  },
 ];
 
 /**
@@ -35,9 +68,22 @@ export const PAPER_TABLE_1: readonly PaperRow[] = [
  * network's name (e.g. "VGG-9 (width x0.25)") still matches the paper's network: the table shows
  * the qualifier beside the paper's figures, so the difference stays visible.
  */
-export function paperRow(network: string, weightBits: number, actBits: number, active: number | 'all', range: 'narrow' | 'wide', dataset: string): PaperRow | undefined {
+export function paperRow(
+  network: string,
+  weightBits: number,
+  actBits: number,
+  active: number | 'all',
+  range: 'narrow' | 'wide',
+  dataset: string,
+): PaperRow | undefined {
   const base = network.replace(/\s*\(.*\)$/, '');
   return PAPER_TABLE_1.find(
-    (r) => r.network === base && r.weightBits === weightBits && r.actBits === actBits && r.active === active && r.range === range && r.dataset.toLowerCase() === dataset.toLowerCase(),
+    (r) =>
+      r.network === base &&
+      r.weightBits === weightBits &&
+      r.actBits === actBits &&
+      r.active === active &&
+      r.range === range &&
+      r.dataset.toLowerCase() === dataset.toLowerCase(),
   );
 }

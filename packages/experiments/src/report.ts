@@ -49,7 +49,16 @@ export function table1Rows(models: readonly ModelFacts[], measured: readonly Mea
   return models.map((f) => {
     const paper = paperRow(f.network, f.weightBits, f.actBits, f.active, f.range, f.dataset);
     // The last exact measurement of the model wins: results files append newer runs below.
-    const m = [...measured].reverse().find((x) => x.model === f.name && x.exact && 'bits' in f.circuit && (Number.isNaN(x.circuitBits) || x.circuitBits === f.circuit.bits) && x.pbsCount === f.circuit.pbsCount);
+    const m = [...measured]
+      .reverse()
+      .find(
+        (x) =>
+          x.model === f.name &&
+          x.exact &&
+          'bits' in f.circuit &&
+          (Number.isNaN(x.circuitBits) || x.circuitBits === f.circuit.bits) &&
+          x.pbsCount === f.circuit.pbsCount,
+      );
     const c = f.circuit;
     const predicted = !m && latency && 'bits' in c && c.parameters ? c.pbsCount * secondsPerPbs(latency, c.parameters) : undefined;
     return { facts: f, ...(paper ? { paper } : {}), ...(m ? { measured: m } : {}), ...(predicted !== undefined ? { predictedSeconds: predicted } : {}) };
@@ -68,7 +77,9 @@ export interface Table1Meta {
 /** The regenerated table as Markdown, with its sources and notes under it. */
 export function table1Markdown(rows: readonly Table1Row[], meta: Table1Meta): string {
   const out: string[] = [];
-  out.push('| network | bits (w/a) | active | range | dataset | circuit bits (ours / paper) | accuracy: ours, fake-quant (circuit) / paper | encrypted s/image (ours / paper) | our hardware |');
+  out.push(
+    '| network | bits (w/a) | active | range | dataset | circuit bits (ours / paper) | accuracy: ours, fake-quant (circuit) / paper | encrypted s/image (ours / paper) | our hardware |',
+  );
   out.push('|---|---|---|---|---|---|---|---|---|');
   const notes: string[] = [];
   for (const r of rows) {
@@ -101,7 +112,9 @@ export function table1Markdown(rows: readonly Table1Row[], meta: Table1Meta): st
     }
   }
   out.push('');
-  out.push(`Paper: ${PAPER_CITATION} (8-core Intel i7-11800H). Ours: models/<name>; accuracy is the fake-quantized tfjs model on the MNIST test set, recorded in each trained graph, and in parentheses the integer circuit's, by clear simulation (bit-exact with encryption) on the same images; circuit bits sized on calibration data as the paper.`);
+  out.push(
+    `Paper: ${PAPER_CITATION} (8-core Intel i7-11800H). Ours: models/<name>; accuracy is the fake-quantized tfjs model on the MNIST test set, recorded in each trained graph, and in parentheses the integer circuit's, by clear simulation (bit-exact with encryption) on the same images; circuit bits sized on calibration data as the paper.`,
+  );
   const dates = new Map<string, Set<string>>();
   for (const r of rows) if (r.measured) dates.set(r.measured.source, (dates.get(r.measured.source) ?? new Set()).add(r.measured.date));
   if (dates.size) out.push(`Measured latencies: ${[...dates].map(([src, d]) => `${src} (${[...d].join(', ')})`).join('; ')}.`);

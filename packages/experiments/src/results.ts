@@ -110,23 +110,60 @@ export function readSweep(path: string): SweepResults {
   if (o?.format !== SWEEP_FORMAT) throw new Error(`${path}: field format: expected "${SWEEP_FORMAT}", got ${JSON.stringify(o?.format)}`);
   if (o.version !== SWEEP_FORMAT_VERSION) throw new Error(`${path}: field version: expected ${SWEEP_FORMAT_VERSION}, got ${JSON.stringify(o.version)}`);
   if (!Array.isArray(o.points)) throw new Error(`${path}: field points: expected an array`);
-  o.points.forEach((p, i) => validatePoint(p, `${path}: points[${i}]`));
+  o.points.forEach((p, i) => {
+    validatePoint(p, `${path}: points[${i}]`);
+  });
   return parsed as SweepResults;
 }
 
 export const CSV_COLUMNS = [
-  'key', 'model', 'dataset', 'range', 'weight_bits', 'act_bits', 'active', 'max_active_synapses', 'circuit_bits', 'worst_case_bits',
-  'fake_quant_accuracy', 'simulated_accuracy', 'simulated_images', 'pbs_count', 'predicted_latency_s', 'parameter_set', 'epochs',
-  'train_seconds', 'load_1min',
+  'key',
+  'model',
+  'dataset',
+  'range',
+  'weight_bits',
+  'act_bits',
+  'active',
+  'max_active_synapses',
+  'circuit_bits',
+  'worst_case_bits',
+  'fake_quant_accuracy',
+  'simulated_accuracy',
+  'simulated_images',
+  'pbs_count',
+  'predicted_latency_s',
+  'parameter_set',
+  'epochs',
+  'train_seconds',
+  'load_1min',
 ] as const;
 
 /** One row per point, columns CSV_COLUMNS; empty cells where a value does not exist. */
 export function toCsv(points: readonly PointResult[]): string {
-  const rows = points.map((r) => [
-    r.point.key, r.point.model, r.point.dataset, r.point.range, r.point.weightBits, r.point.actBits, r.point.active, r.maxActiveSynapses,
-    r.circuitBits, r.worstCaseBits, r.fakeQuantAccuracy.toFixed(4), r.simulatedAccuracy.toFixed(4), r.simulatedImages, r.pbsCount,
-    r.predictedLatency ? r.predictedLatency.seconds.toFixed(1) : '', r.predictedLatency?.parameterSet ?? '', r.settings.epochs,
-    r.trainSeconds.toFixed(1), r.loadAverage[0]?.toFixed(2) ?? '',
-  ].map(String).join(','));
+  const rows = points.map((r) =>
+    [
+      r.point.key,
+      r.point.model,
+      r.point.dataset,
+      r.point.range,
+      r.point.weightBits,
+      r.point.actBits,
+      r.point.active,
+      r.maxActiveSynapses,
+      r.circuitBits,
+      r.worstCaseBits,
+      r.fakeQuantAccuracy.toFixed(4),
+      r.simulatedAccuracy.toFixed(4),
+      r.simulatedImages,
+      r.pbsCount,
+      r.predictedLatency ? r.predictedLatency.seconds.toFixed(1) : '',
+      r.predictedLatency?.parameterSet ?? '',
+      r.settings.epochs,
+      r.trainSeconds.toFixed(1),
+      r.loadAverage[0]?.toFixed(2) ?? '',
+    ]
+      .map(String)
+      .join(','),
+  );
   return `${[CSV_COLUMNS.join(','), ...rows].join('\n')}\n`;
 }

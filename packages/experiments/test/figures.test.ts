@@ -3,13 +3,22 @@ import { accumulatorFigure, accuracyFigure, type PointResult } from '@fhenet/exp
 
 function point(range: 'narrow' | 'wide', active: number, bits: number, acc: number): PointResult {
   return {
-    format: 'fhenet-sweep-point', version: 1,
+    format: 'fhenet-sweep-point',
+    version: 1,
     point: { key: `k-${range}-${active}`, model: 'fcnn', dataset: 'mnist', range, weightBits: 2, actBits: 2, active },
     settings: { epochs: 1, batchSize: 64, learningRate: 0.005, seed: 1, calibrationCount: 10, pError: 1e-6 },
-    maxActiveSynapses: active, circuitBits: bits, worstCaseBits: bits + 2,
+    maxActiveSynapses: active,
+    circuitBits: bits,
+    worstCaseBits: bits + 2,
     layers: [{ name: 'dense1', activeSynapses: active, calibrationBits: bits, worstCaseBits: bits + 2 }],
-    fakeQuantAccuracy: acc, simulatedAccuracy: acc, simulatedImages: 10, pbsCount: 384, predictedLatency: null,
-    trainSeconds: 1, date: '2026-11-25T00:00:00Z', loadAverage: [1, 1, 1],
+    fakeQuantAccuracy: acc,
+    simulatedAccuracy: acc,
+    simulatedImages: 10,
+    pbsCount: 384,
+    predictedLatency: null,
+    trainSeconds: 1,
+    date: '2026-11-25T00:00:00Z',
+    loadAverage: [1, 1, 1],
   };
 }
 const pts = [point('narrow', 10, 4, 0.9), point('narrow', 100, 6, 0.95), point('wide', 10, 5, 0.91), point('wide', 100, 7, 0.96)];

@@ -10,8 +10,19 @@ const dir = mkdtempSync(join(tmpdir(), 'fhenet-latency-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const record = (median: number, exact = 3): LatencyRecord => ({
-  model: 'mnist-fcnn-wide-90', circuit: 'c.json', bits: 9, pbsCount: 1536, roundBits: 4, parameterSet: null,
-  medianSeconds: median, images: 3, exactImages: exact, hardware: 'CPU x 2', date: '2026-01-01T00:00:00Z', loadAverage: [1.5, 2], command: 'fhenet bench',
+  model: 'mnist-fcnn-wide-90',
+  circuit: 'c.json',
+  bits: 9,
+  pbsCount: 1536,
+  roundBits: 4,
+  parameterSet: null,
+  medianSeconds: median,
+  images: 3,
+  exactImages: exact,
+  hardware: 'CPU x 2',
+  date: '2026-01-01T00:00:00Z',
+  loadAverage: [1.5, 2],
+  command: 'fhenet bench',
 });
 
 describe('latency log', () => {
@@ -25,8 +36,18 @@ describe('latency log', () => {
     const m = latencyLogMeasurements(log, 'log.json');
     expect(m.map((x) => x.exact)).toEqual([true, true, false]);
     const facts: ModelFacts = {
-      name: 'mnist-fcnn-wide-90', network: '3-layer FCNN', dataset: 'mnist', weightBits: 2, actBits: 2, range: 'wide', active: 90, perChannel: true,
-      accuracy: 0.97, testImages: 10000, epochs: 20, circuit: { bits: 9, pbsCount: 1536, source: 'c', parameters: null, roundBits: 4 },
+      name: 'mnist-fcnn-wide-90',
+      network: '3-layer FCNN',
+      dataset: 'mnist',
+      weightBits: 2,
+      actBits: 2,
+      range: 'wide',
+      active: 90,
+      perChannel: true,
+      accuracy: 0.97,
+      testImages: 10000,
+      epochs: 20,
+      circuit: { bits: 9, pbsCount: 1536, source: 'c', parameters: null, roundBits: 4 },
     };
     expect(table1Rows([facts], m, null)[0]!.measured).toMatchObject({ medianSeconds: 20, loadAverage: '1.50', source: 'log.json' });
   });

@@ -10,7 +10,16 @@ const out = mkdtempSync(join(tmpdir(), 'fhenet-sweep-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 const grid: SweepGrid = { model: 'fcnn', dataset: 'mnist', active: [20, 'all'], ranges: ['narrow', 'wide'], bits: [{ weightBits: 2, actBits: 2 }] };
-const settings: SweepSettings = { epochs: 1, batchSize: 64, learningRate: 0.005, seed: 1, trainLimit: 300, calibrationCount: 200, testLimit: 200, pError: 1e-6 };
+const settings: SweepSettings = {
+  epochs: 1,
+  batchSize: 64,
+  learningRate: 0.005,
+  seed: 1,
+  trainLimit: 300,
+  calibrationCount: 200,
+  testLimit: 200,
+  pError: 1e-6,
+};
 
 describe('runSweep on a tiny grid', () => {
   it('computes every point, writes points, sweep.json, sweep.csv and the figures; a second run reuses them all', async () => {

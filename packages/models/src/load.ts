@@ -22,9 +22,7 @@ export const MODEL_CARD_FILE = 'README.md';
 export function modelDir(nameOrPath: string): string {
   if (PUBLISHED_MODEL_NAMES.includes(nameOrPath)) return join(MODELS_DIR, nameOrPath);
   if (existsSync(join(nameOrPath, MANIFEST_FILE))) return resolve(nameOrPath);
-  throw new RangeError(
-    `model "${nameOrPath}": neither a published model (${PUBLISHED_MODEL_NAMES.join(', ')}) nor a folder holding ${MANIFEST_FILE}`,
-  );
+  throw new RangeError(`model "${nameOrPath}": neither a published model (${PUBLISHED_MODEL_NAMES.join(', ')}) nor a folder holding ${MANIFEST_FILE}`);
 }
 
 export interface LoadedModel {

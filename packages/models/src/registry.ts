@@ -27,7 +27,16 @@ export interface PublishedModel {
 }
 
 export const PUBLISHED_MODELS: readonly PublishedModel[] = [
-  { name: 'mnist-fcnn-narrow-150', network: '3-layer FCNN', dataset: 'mnist', weightBits: 2, actBits: 2, range: 'narrow', activeSynapses: 150, perChannel: false },
+  {
+    name: 'mnist-fcnn-narrow-150',
+    network: '3-layer FCNN',
+    dataset: 'mnist',
+    weightBits: 2,
+    actBits: 2,
+    range: 'narrow',
+    activeSynapses: 150,
+    perChannel: false,
+  },
   { name: 'mnist-fcnn-wide-90', network: '3-layer FCNN', dataset: 'mnist', weightBits: 2, actBits: 2, range: 'wide', activeSynapses: 90, perChannel: true },
   { name: 'mnist-fcnn-wide-190', network: '3-layer FCNN', dataset: 'mnist', weightBits: 2, actBits: 2, range: 'wide', activeSynapses: 190, perChannel: false },
   { name: 'mnist-lenet-wide-190', network: 'LeNet', dataset: 'mnist', weightBits: 2, actBits: 2, range: 'wide', activeSynapses: 190, perChannel: false },

@@ -38,24 +38,32 @@ describe('published models: a real test image classified encrypted', () => {
     expect(withCircuit.map((m) => m.name)).toContain('mnist-fcnn-narrow-150');
   });
   for (const m of withCircuit) {
-    it(`${m.name}: ${m.circuit.bits}-bit circuit, decrypted == simulated on MNIST test image ${IMAGE}`, async () => {
-      expect(m.circuit.bits, `${m.name}: circuit.json has ${m.circuit.bits} bits; the engine runs <= ${ENGINE_MAX_BITS}`).toBeLessThanOrEqual(ENGINE_MAX_BITS);
-      expect(m.circuit.parameters, `${m.name}: circuit.json has no TFHE parameters`).toBeDefined();
-      const test = loadDataset('mnist', { split: 'test', limit: IMAGE + 1 });
-      const size = test.images.length / test.count;
-      const r = await predict({
-        circuit: m.circuit,
-        images: test.images.subarray(IMAGE * size, (IMAGE + 1) * size),
-        labels: test.labels.subarray(IMAGE, IMAGE + 1),
-        count: 1,
-        batchSize: 1,
-      });
-      expect(r.samples).toHaveLength(1);
-      const s = r.samples[0]!;
-      expect(s.exact).toBe(true); // every decrypted integer equals the simulator's
-      expect(s.encrypted).toBe(s.simulated);
-      expect(s.encrypted).toBe(test.labels[IMAGE]); // and this image is classified right
-      console.log(`${m.name}: encrypted class ${s.encrypted} (label ${s.label}), ${(r.batches[0]!.wallMs / 1000).toFixed(1)} s, keygen ${r.keygenSeconds.toFixed(1)} s`);
-    }, timeoutMs(m.circuit));
+    it(
+      `${m.name}: ${m.circuit.bits}-bit circuit, decrypted == simulated on MNIST test image ${IMAGE}`,
+      async () => {
+        expect(m.circuit.bits, `${m.name}: circuit.json has ${m.circuit.bits} bits; the engine runs <= ${ENGINE_MAX_BITS}`).toBeLessThanOrEqual(
+          ENGINE_MAX_BITS,
+        );
+        expect(m.circuit.parameters, `${m.name}: circuit.json has no TFHE parameters`).toBeDefined();
+        const test = loadDataset('mnist', { split: 'test', limit: IMAGE + 1 });
+        const size = test.images.length / test.count;
+        const r = await predict({
+          circuit: m.circuit,
+          images: test.images.subarray(IMAGE * size, (IMAGE + 1) * size),
+          labels: test.labels.subarray(IMAGE, IMAGE + 1),
+          count: 1,
+          batchSize: 1,
+        });
+        expect(r.samples).toHaveLength(1);
+        const s = r.samples[0]!;
+        expect(s.exact).toBe(true); // every decrypted integer equals the simulator's
+        expect(s.encrypted).toBe(s.simulated);
+        expect(s.encrypted).toBe(test.labels[IMAGE]); // and this image is classified right
+        console.log(
+          `${m.name}: encrypted class ${s.encrypted} (label ${s.label}), ${(r.batches[0]!.wallMs / 1000).toFixed(1)} s, keygen ${r.keygenSeconds.toFixed(1)} s`,
+        );
+      },
+      timeoutMs(m.circuit),
+    );
   }
 });

@@ -7,7 +7,9 @@ import { loadModel, modelDir, MODELS_DIR, PUBLISHED_MODEL_NAMES, PUBLISHED_MODEL
 
 describe('published model registry', () => {
   it('lists exactly the folders under models/', () => {
-    const folders = readdirSync(MODELS_DIR).filter((d) => statSync(join(MODELS_DIR, d)).isDirectory()).sort();
+    const folders = readdirSync(MODELS_DIR)
+      .filter((d) => statSync(join(MODELS_DIR, d)).isDirectory())
+      .sort();
     expect([...PUBLISHED_MODEL_NAMES].sort()).toEqual(folders);
   });
   for (const m of PUBLISHED_MODELS) {

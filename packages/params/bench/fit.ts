@@ -8,8 +8,23 @@ import { COST_WEIGHTS, costTerms, pbsCost } from '../src/cost.js';
 
 const file = process.argv[2] ?? new URL('./measured-cost-run2.json', import.meta.url).pathname;
 const rec = JSON.parse(readFileSync(file, 'utf8')) as { sets: MeasuredSet[] };
-interface MeasuredSet { id: string; n: number; k: number; N: number; pbsLevels: number; ksLevels: number; cpuMsPerPbs: number; keyswitchMs: number }
-const shape = (s: MeasuredSet) => ({ lweDimension: s.n, glweDimension: s.k, polynomialSize: s.N, pbs: { baseLog: 1, levelCount: s.pbsLevels }, keyswitch: { baseLog: 1, levelCount: s.ksLevels } });
+interface MeasuredSet {
+  id: string;
+  n: number;
+  k: number;
+  N: number;
+  pbsLevels: number;
+  ksLevels: number;
+  cpuMsPerPbs: number;
+  keyswitchMs: number;
+}
+const shape = (s: MeasuredSet) => ({
+  lweDimension: s.n,
+  glweDimension: s.k,
+  polynomialSize: s.N,
+  pbs: { baseLog: 1, levelCount: s.pbsLevels },
+  keyswitch: { baseLog: 1, levelCount: s.ksLevels },
+});
 
 /** Least squares min sum ((A x - y) / y)^2 by the normal equations (a few unknowns). */
 function fit(rows: number[][], y: number[]): number[] {
@@ -38,13 +53,25 @@ function fit(rows: number[][], y: number[]): number[] {
 }
 
 const terms = rec.sets.map((s) => costTerms(shape(s)));
-const [ks] = fit(terms.map((t) => [t.keyswitchProducts]), rec.sets.map((s) => s.keyswitchMs));
-const br = fit(terms.map((t) => [t.fftUnits, t.products, t.rotation]), rec.sets.map((s) => s.cpuMsPerPbs - s.keyswitchMs));
+const [ks] = fit(
+  terms.map((t) => [t.keyswitchProducts]),
+  rec.sets.map((s) => s.keyswitchMs),
+);
+const br = fit(
+  terms.map((t) => [t.fftUnits, t.products, t.rotation]),
+  rec.sets.map((s) => s.cpuMsPerPbs - s.keyswitchMs),
+);
 const [fft, product, rotation] = br as [number, number, number];
-console.log(`ms per unit: fft ${fft.toExponential(3)}, product ${product.toExponential(3)}, rotation ${rotation.toExponential(3)}, keyswitch ${ks!.toExponential(3)}`);
-console.log(`weights relative to one FFT unit: product ${(product / fft).toFixed(2)}, rotation ${(rotation / fft).toFixed(2)}, keyswitch ${(ks! / fft).toFixed(2)} (committed: ${JSON.stringify(COST_WEIGHTS)})`);
+console.log(
+  `ms per unit: fft ${fft.toExponential(3)}, product ${product.toExponential(3)}, rotation ${rotation.toExponential(3)}, keyswitch ${ks!.toExponential(3)}`,
+);
+console.log(
+  `weights relative to one FFT unit: product ${(product / fft).toFixed(2)}, rotation ${(rotation / fft).toFixed(2)}, keyswitch ${(ks! / fft).toFixed(2)} (committed: ${JSON.stringify(COST_WEIGHTS)})`,
+);
 for (const [i, s] of rec.sets.entries()) {
   const t = terms[i]!;
   const model = fft * t.fftUnits + product * t.products + rotation * t.rotation + ks! * t.keyswitchProducts;
-  console.log(`${s.id.padEnd(14)} measured ${s.cpuMsPerPbs.toFixed(2)} ms, fit ${model.toFixed(2)} ms, committed model ${pbsCost(shape(s)).total.toExponential(3)} units`);
+  console.log(
+    `${s.id.padEnd(14)} measured ${s.cpuMsPerPbs.toFixed(2)} ms, fit ${model.toFixed(2)} ms, committed model ${pbsCost(shape(s)).total.toExponential(3)} units`,
+  );
 }

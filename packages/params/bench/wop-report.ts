@@ -3,9 +3,7 @@
 // chooseCrtModuli with maxModulus 63 for comparison), their predicted p_fail, key sizes and cost
 // per CRT neuron in PBS of the 10-bit rounded circuits' set (n=879, k=1, N=2048, PBS 15/2, KS 2/8).
 // Usage: npx tsx packages/params/bench/wop-report.ts [--p-error 1e-6] [--lookups 24000] [--outputs 1]
-import {
-  chooseCrtModuli, optimizeCrtStage, optimizeWopParameters, pbsCost, predictedPbsMs, type WopOptimizeResult,
-} from '@fhenet/params';
+import { chooseCrtModuli, optimizeCrtStage, optimizeWopParameters, pbsCost, predictedPbsMs, type WopOptimizeResult } from '@fhenet/params';
 
 const args = process.argv.slice(2).filter((a) => a !== '--');
 const opt = (name: string, dflt: string) => {
@@ -19,7 +17,9 @@ const REFERENCE = { lweDimension: 879, glweDimension: 1, polynomialSize: 2048, p
 const refCost = pbsCost(REFERENCE);
 const MiB = 2 ** 20;
 console.log(`reference PBS (n=879 k=1 N=2048 PBS 15/2 KS 2/8): ${(refCost.total / 1e6).toFixed(1)}M units, ${predictedPbsMs(refCost).toFixed(2)} ms predicted`);
-console.log('| max nu | span | moduli (t) | n / k / N | PBS | KS | CBS | PFKS | log2 p_fail per residue (target) | PFKS / BSK / KSK MiB (PFKS seeded) | cost per neuron, reference PBS | per inference, 1 thread |');
+console.log(
+  '| max nu | span | moduli (t) | n / k / N | PBS | KS | CBS | PFKS | log2 p_fail per residue (target) | PFKS / BSK / KSK MiB (PFKS seeded) | cost per neuron, reference PBS | per inference, 1 thread |',
+);
 console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
 const row = (nu: number, span: number, moduli: readonly number[], r: WopOptimizeResult) => {
   const s = r.set;
@@ -34,18 +34,19 @@ const row = (nu: number, span: number, moduli: readonly number[], r: WopOptimize
       `${perNeuron.toFixed(1)} | ${seconds.toFixed(0)} s |`,
   );
 };
-for (const maxNu of [8, 32, 128]) for (const span of [2 ** 10, 2 ** 12, 2 ** 16]) {
-  const base = { maxNu, outputs, pErrorPerInference, lookupsPerInference };
-  try {
-    const best = optimizeCrtStage({ ...base, span });
-    row(maxNu, span, best.moduli.moduli, best);
-  } catch (e) {
-    console.log(`| ${maxNu} | 2^${Math.log2(span)} | none: ${e instanceof Error ? e.message : String(e)} |`);
+for (const maxNu of [8, 32, 128])
+  for (const span of [2 ** 10, 2 ** 12, 2 ** 16]) {
+    const base = { maxNu, outputs, pErrorPerInference, lookupsPerInference };
+    try {
+      const best = optimizeCrtStage({ ...base, span });
+      row(maxNu, span, best.moduli.moduli, best);
+    } catch (e) {
+      console.log(`| ${maxNu} | 2^${Math.log2(span)} | none: ${e instanceof Error ? e.message : String(e)} |`);
+    }
+    try {
+      const fewest = chooseCrtModuli(span, { maxModulus: 63 });
+      row(maxNu, span, fewest.moduli, optimizeWopParameters({ ...base, moduli: fewest.moduli }));
+    } catch (e) {
+      console.log(`| ${maxNu} | 2^${Math.log2(span)} | maxModulus 63: ${e instanceof Error ? e.message : String(e)} |`);
+    }
   }
-  try {
-    const fewest = chooseCrtModuli(span, { maxModulus: 63 });
-    row(maxNu, span, fewest.moduli, optimizeWopParameters({ ...base, moduli: fewest.moduli }));
-  } catch (e) {
-    console.log(`| ${maxNu} | 2^${Math.log2(span)} | maxModulus 63: ${e instanceof Error ? e.message : String(e)} |`);
-  }
-}

@@ -53,7 +53,8 @@ function better(a: CrtModuliChoice, b: CrtModuliChoice | undefined): boolean {
 export function chooseCrtModuli(span: number, options: CrtModuliOptions): CrtModuliChoice {
   if (!Number.isInteger(span) || span < 2 || span > 2 ** 48) throw new Error(`span must be an integer in [2, 2^48], got ${span}`);
   const { maxModulus } = options;
-  if (!Number.isInteger(maxModulus) || maxModulus < 3 || maxModulus > 2 ** 12) throw new Error(`maxModulus must be an integer in [3, 4096] (a residue PBS needs N >= 2p; the search is exhaustive), got ${maxModulus}`);
+  if (!Number.isInteger(maxModulus) || maxModulus < 3 || maxModulus > 2 ** 12)
+    throw new Error(`maxModulus must be an integer in [3, 4096] (a residue PBS needs N >= 2p; the search is exhaustive), got ${maxModulus}`);
   const candidates: number[] = [];
   for (let p = maxModulus % 2 === 1 ? maxModulus : maxModulus - 1; p >= 3; p -= 2) candidates.push(p); // descending
   let best: CrtModuliChoice | undefined;

@@ -72,7 +72,13 @@ export function stageDecisions(r: StageDecisionRequest): PbsDecision[] {
   const out: PbsDecision[] = [];
   for (let i = 1; i < r.roundBits; i++) {
     // Input: the dot product (nu^2 Var_PBS) plus the i-1 earlier extraction outputs, times 2^(p-i).
-    out.push({ label: `${r.name} bit ${i}`, kind: 'extract', count: r.outputs, inputFactor: 4 ** (p - i) * (nu2 + (i - 1)), tolerance: extractionTolerance(p, i) });
+    out.push({
+      label: `${r.name} bit ${i}`,
+      kind: 'extract',
+      count: r.outputs,
+      inputFactor: 4 ** (p - i) * (nu2 + (i - 1)),
+      tolerance: extractionTolerance(p, i),
+    });
   }
   const extra = r.roundBits === 0 ? 0 : r.roundBits - 1;
   out.push({ label: `${r.name} lookup`, kind: 'lookup', count: r.outputs, inputFactor: nu2 + extra, tolerance: roundedLookupTolerance(p, r.roundBits) });

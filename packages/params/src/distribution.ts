@@ -28,9 +28,7 @@ export function tuniformIntegerVariance(boundLog2: number): number {
 /** Variance of one fresh sample of `noise`, in torus units. */
 export function noiseVariance(noise: NoiseDistribution): number {
   const q2 = 2 ** (2 * CIPHERTEXT_MODULUS_LOG2);
-  return noise.kind === 'tuniform'
-    ? tuniformIntegerVariance(noise.boundLog2) / q2
-    : 2 ** (2 * noise.stdDevLog2) / q2;
+  return noise.kind === 'tuniform' ? tuniformIntegerVariance(noise.boundLog2) / q2 : 2 ** (2 * noise.stdDevLog2) / q2;
 }
 
 /**
@@ -39,14 +37,10 @@ export function noiseVariance(noise: NoiseDistribution): number {
  * Gaussian security curve (an LWE attack sees the error's spread, not its shape).
  */
 export function noiseStdDevLog2(noise: NoiseDistribution): number {
-  return noise.kind === 'tuniform'
-    ? Math.log2(tuniformIntegerVariance(noise.boundLog2)) / 2
-    : noise.stdDevLog2;
+  return noise.kind === 'tuniform' ? Math.log2(tuniformIntegerVariance(noise.boundLog2)) / 2 : noise.stdDevLog2;
 }
 
 /** "TU(45)" or "Gaussian(sigma=2^44.16)", for messages. */
 export function describeNoise(noise: NoiseDistribution): string {
-  return noise.kind === 'tuniform'
-    ? `TU(${noise.boundLog2})`
-    : `Gaussian(sigma=2^${noise.stdDevLog2})`;
+  return noise.kind === 'tuniform' ? `TU(${noise.boundLog2})` : `Gaussian(sigma=2^${noise.stdDevLog2})`;
 }

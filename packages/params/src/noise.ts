@@ -64,9 +64,7 @@ export function varKeyswitch(p: KeyswitchNoiseParams): number {
 export function varModulusSwitch(p: ModulusSwitchNoiseParams, kind: ModulusSwitch = 'centered'): number {
   const n = p.lweDimension;
   const twoN2 = (2 * p.polynomialSize) ** 2;
-  return kind === 'centered'
-    ? n * (1 / (24 * q2) + 1 / (48 * twoN2))
-    : n * (1 / (48 * q2) + 1 / (24 * twoN2)) - 1 / (12 * q2) + 1 / (12 * twoN2);
+  return kind === 'centered' ? n * (1 / (24 * q2) + 1 / (48 * twoN2)) : n * (1 / (48 * q2) + 1 / (24 * twoN2)) - 1 / (12 * q2) + 1 / (12 * twoN2);
 }
 
 /**

@@ -56,7 +56,9 @@ export interface OptimizeRequest {
    * Narrower search (each range within OPTIMIZER_SPACE): the cheapest set of a given shape, e.g.
    * k = 1 and N = 2048, for measuring the cost model on the sets a circuit could actually use.
    */
-  readonly space?: { readonly [K in 'polynomialSizeLog2' | 'glweDimension' | 'pbsLevels' | 'keyswitchLevels']?: { readonly min: number; readonly max: number } };
+  readonly space?: {
+    readonly [K in 'polynomialSizeLog2' | 'glweDimension' | 'pbsLevels' | 'keyswitchLevels']?: { readonly min: number; readonly max: number };
+  };
 }
 
 export interface OptimizeResult {
@@ -70,9 +72,7 @@ export interface OptimizeResult {
 
 /** The least secure noise at `dimension` (shared with wop-optimizer.ts). */
 export function keyNoise(kind: NoiseKind, dimension: number): NoiseDistribution {
-  return kind === 'tuniform'
-    ? { kind, boundLog2: minSecureTUniformBoundLog2(dimension) }
-    : { kind, stdDevLog2: minSecureGaussianStdDevLog2(dimension) };
+  return kind === 'tuniform' ? { kind, boundLog2: minSecureTUniformBoundLog2(dimension) } : { kind, stdDevLog2: minSecureGaussianStdDevLog2(dimension) };
 }
 
 /** Largest variance whose p_fail is <= 2^target: p_fail = erfc(tolerance / sqrt(2 s2)). */
@@ -139,10 +139,13 @@ function checkRequest(request: OptimizeRequest): number {
   const { messageBits, maxNu } = request;
   if (!Number.isInteger(messageBits) || messageBits < 1) throw new Error(`messageBits must be an integer >= 1, got ${messageBits}`);
   if (messageBits > MAX_MESSAGE_BITS) {
-    throw new Error(`messageBits ${messageBits} > ${MAX_MESSAGE_BITS} (the engine's limit): round low accumulator bits or quantize to <= ${MAX_MESSAGE_BITS} bits`);
+    throw new Error(
+      `messageBits ${messageBits} > ${MAX_MESSAGE_BITS} (the engine's limit): round low accumulator bits or quantize to <= ${MAX_MESSAGE_BITS} bits`,
+    );
   }
   for (const d of request.decisions ?? []) {
-    if (!(d.inputFactor >= 0) || !Number.isFinite(d.inputFactor)) throw new Error(`decision ${d.label}: inputFactor must be a finite number >= 0, got ${d.inputFactor}`);
+    if (!(d.inputFactor >= 0) || !Number.isFinite(d.inputFactor))
+      throw new Error(`decision ${d.label}: inputFactor must be a finite number >= 0, got ${d.inputFactor}`);
     if (!(d.tolerance > 0 && d.tolerance <= 0.5)) throw new Error(`decision ${d.label}: tolerance must be in (0, 1/2] torus, got ${d.tolerance}`);
   }
   if (!(maxNu > 0) || !Number.isFinite(maxNu)) throw new Error(`maxNu must be a finite number > 0, got ${maxNu}`);
@@ -206,7 +209,13 @@ export function optimizeParameters(request: OptimizeRequest): OptimizeResult {
       if (kN < MIN_SECURE_DIMENSION) continue;
       const glweNoise = keyNoise(kind, kN);
       for (let lPbs = space.pbsLevels.min; lPbs <= space.pbsLevels.max; lPbs++) {
-        const perN = pbsCost({ lweDimension: 1, glweDimension: k, polynomialSize: N, pbs: { baseLog: 1, levelCount: lPbs }, keyswitch: { baseLog: 1, levelCount: 1 } }).pbs;
+        const perN = pbsCost({
+          lweDimension: 1,
+          glweDimension: k,
+          polynomialSize: N,
+          pbs: { baseLog: 1, levelCount: lPbs },
+          keyswitch: { baseLog: 1, levelCount: 1 },
+        }).pbs;
         if (best && perN * nMin >= best.cost) break; // more levels only cost more
         let f = Infinity;
         let pbsBase = 0;
@@ -219,7 +228,13 @@ export function optimizeParameters(request: OptimizeRequest): OptimizeResult {
         const fits = (n: number, ks: number) => perNVariance.every((v, j) => v * n + switched[j]! * (ks + msConst) <= vMaxes[j]!);
         for (let lKs = space.keyswitchLevels.min; lKs <= space.keyswitchLevels.max; lKs++) {
           // Keyswitch cost per unit of (n + 1): the model's keyswitch term at n = 0.
-          const ksCostPerN = pbsCost({ lweDimension: 0, glweDimension: k, polynomialSize: N, pbs: { baseLog: 1, levelCount: lPbs }, keyswitch: { baseLog: 1, levelCount: lKs } }).keyswitch;
+          const ksCostPerN = pbsCost({
+            lweDimension: 0,
+            glweDimension: k,
+            polynomialSize: N,
+            pbs: { baseLog: 1, levelCount: lPbs },
+            keyswitch: { baseLog: 1, levelCount: lKs },
+          }).keyswitch;
           if (best && perN * nMin + ksCostPerN * (nMin + 1) >= best.cost) break;
           const ks = bestKeyswitch(kind, lKs);
           for (const n of candidates) {
@@ -240,14 +255,24 @@ export function optimizeParameters(request: OptimizeRequest): OptimizeResult {
     throw new Error(
       `No ${kind} parameter set (N <= 2^${OPTIMIZER_SPACE.polynomialSizeLog2.max}, k <= ${OPTIMIZER_SPACE.glweDimension.max}, n <= ${OPTIMIZER_SPACE.lweDimension.max}) ` +
         `reaches log2 p_fail <= ${target.toFixed(2)} per PBS for ${messageBits} message bits at nu = ${maxNu}; ` +
-        (request.space ? `within the requested space ${JSON.stringify(request.space)}` : 'lower the weights\' 2-norm (prune or shrink weights), use fewer bits, or accept a larger error probability'),
+        (request.space
+          ? `within the requested space ${JSON.stringify(request.space)}`
+          : "lower the weights' 2-norm (prune or shrink weights), use fewer bits, or accept a larger error probability"),
     );
   }
   const draft: TfheParameterSet = {
     name: `OPTIMIZED_${kind.toUpperCase()}_${messageBits}BIT${decisions.some((d) => d.kind === 'extract') ? '_ROUNDED' : ''}_NU${maxNu}_2M${Math.round(-target)}`,
-    messageBits, lweDimension: best.n, glweDimension: best.k, polynomialSize: best.N,
-    lweNoise: keyNoise(kind, best.n), glweNoise: keyNoise(kind, best.k * best.N),
-    pbs: best.pbs, keyswitch: best.keyswitch, maxNu, log2PFail: 0, modulusSwitch,
+    messageBits,
+    lweDimension: best.n,
+    glweDimension: best.k,
+    polynomialSize: best.N,
+    lweNoise: keyNoise(kind, best.n),
+    glweNoise: keyNoise(kind, best.k * best.N),
+    pbs: best.pbs,
+    keyswitch: best.keyswitch,
+    maxNu,
+    log2PFail: 0,
+    modulusSwitch,
   };
   // The set is rated by its worst decision (for a plain circuit: log2PFail(set) at maxNu).
   const predicted = Math.max(...decisions.map((d) => log2PFailOfDecision(draft, d)));

@@ -10,10 +10,62 @@ const dec = (baseLog: number, levelCount: number): DecompositionParams => ({ bas
 
 /** TUniform, p_fail <= 2^-128 per PBS with the centered modulus switch (table 1). */
 const TUNIFORM_2M128: readonly TfheParameterSet[] = [
-  { name: 'TUNIFORM_2BIT_2M128', messageBits: 2, lweDimension: 879, glweDimension: 4, polynomialSize: 512, lweNoise: tu(46), glweNoise: tu(17), pbs: dec(23, 1), keyswitch: dec(5, 3), maxNu: 3, log2PFail: -144.3, modulusSwitch: 'centered' },
-  { name: 'TUNIFORM_4BIT_2M128', messageBits: 4, lweDimension: 918, glweDimension: 1, polynomialSize: 2048, lweNoise: tu(45), glweNoise: tu(17), pbs: dec(23, 1), keyswitch: dec(4, 4), maxNu: 5, log2PFail: -129.6, modulusSwitch: 'centered' },
-  { name: 'TUNIFORM_6BIT_2M128', messageBits: 6, lweDimension: 1077, glweDimension: 1, polynomialSize: 8192, lweNoise: tu(41), glweNoise: tu(3), pbs: dec(15, 2), keyswitch: dec(4, 5), maxNu: 9, log2PFail: -129.0, modulusSwitch: 'centered' },
-  { name: 'TUNIFORM_8BIT_2M128', messageBits: 8, lweDimension: 1117, glweDimension: 1, polynomialSize: 65536, lweNoise: tu(40), glweNoise: tu(3), pbs: dec(11, 3), keyswitch: dec(3, 7), maxNu: 17, log2PFail: -141.6, modulusSwitch: 'centered' },
+  {
+    name: 'TUNIFORM_2BIT_2M128',
+    messageBits: 2,
+    lweDimension: 879,
+    glweDimension: 4,
+    polynomialSize: 512,
+    lweNoise: tu(46),
+    glweNoise: tu(17),
+    pbs: dec(23, 1),
+    keyswitch: dec(5, 3),
+    maxNu: 3,
+    log2PFail: -144.3,
+    modulusSwitch: 'centered',
+  },
+  {
+    name: 'TUNIFORM_4BIT_2M128',
+    messageBits: 4,
+    lweDimension: 918,
+    glweDimension: 1,
+    polynomialSize: 2048,
+    lweNoise: tu(45),
+    glweNoise: tu(17),
+    pbs: dec(23, 1),
+    keyswitch: dec(4, 4),
+    maxNu: 5,
+    log2PFail: -129.6,
+    modulusSwitch: 'centered',
+  },
+  {
+    name: 'TUNIFORM_6BIT_2M128',
+    messageBits: 6,
+    lweDimension: 1077,
+    glweDimension: 1,
+    polynomialSize: 8192,
+    lweNoise: tu(41),
+    glweNoise: tu(3),
+    pbs: dec(15, 2),
+    keyswitch: dec(4, 5),
+    maxNu: 9,
+    log2PFail: -129.0,
+    modulusSwitch: 'centered',
+  },
+  {
+    name: 'TUNIFORM_8BIT_2M128',
+    messageBits: 8,
+    lweDimension: 1117,
+    glweDimension: 1,
+    polynomialSize: 65536,
+    lweNoise: tu(40),
+    glweNoise: tu(3),
+    pbs: dec(11, 3),
+    keyswitch: dec(3, 7),
+    maxNu: 17,
+    log2PFail: -141.6,
+    modulusSwitch: 'centered',
+  },
 ];
 
 /**
@@ -23,11 +75,31 @@ const TUNIFORM_2M128: readonly TfheParameterSet[] = [
  * plain modulus switch, so the set is rated for that switch.
  */
 const TUNIFORM_4BIT_2M64: TfheParameterSet = {
-  name: 'TUNIFORM_4BIT_2M64', messageBits: 4, lweDimension: 879, glweDimension: 1, polynomialSize: 2048,
-  lweNoise: tu(46), glweNoise: tu(17), pbs: dec(23, 1), keyswitch: dec(3, 5), maxNu: 5, log2PFail: -72.2, modulusSwitch: 'plain',
+  name: 'TUNIFORM_4BIT_2M64',
+  messageBits: 4,
+  lweDimension: 879,
+  glweDimension: 1,
+  polynomialSize: 2048,
+  lweNoise: tu(46),
+  glweNoise: tu(17),
+  pbs: dec(23, 1),
+  keyswitch: dec(3, 5),
+  maxNu: 5,
+  log2PFail: -72.2,
+  modulusSwitch: 'plain',
 };
 
-type GaussianRow = [bits: number, maxNu: number, n: number, k: number, N: number, lweLog2: number, glweLog2: number, pbs: DecompositionParams, ks: DecompositionParams];
+type GaussianRow = [
+  bits: number,
+  maxNu: number,
+  n: number,
+  k: number,
+  N: number,
+  lweLog2: number,
+  glweLog2: number,
+  pbs: DecompositionParams,
+  ks: DecompositionParams,
+];
 /** Gaussian, p_fail <= 2^-128 (table 2; sigma is given as log2 of the integer std dev, 2 decimals). */
 const GAUSSIAN_ROWS: readonly GaussianRow[] = [
   [1, 1, 747, 6, 256, 48.06, 28.42, dec(17, 1), dec(4, 3)],
@@ -42,8 +114,18 @@ const GAUSSIAN_ROWS: readonly GaussianRow[] = [
 
 const GAUSSIAN_2M128: readonly TfheParameterSet[] = GAUSSIAN_ROWS.map(([bits, maxNu, n, k, N, lwe, glwe, pbs, ks]) => {
   const set: TfheParameterSet = {
-    name: `GAUSSIAN_${bits}BIT_2M128`, messageBits: bits, lweDimension: n, glweDimension: k, polynomialSize: N,
-    lweNoise: gauss(lwe), glweNoise: gauss(glwe), pbs, keyswitch: ks, maxNu, log2PFail: 0, modulusSwitch: 'centered',
+    name: `GAUSSIAN_${bits}BIT_2M128`,
+    messageBits: bits,
+    lweDimension: n,
+    glweDimension: k,
+    polynomialSize: N,
+    lweNoise: gauss(lwe),
+    glweNoise: gauss(glwe),
+    pbs,
+    keyswitch: ks,
+    maxNu,
+    log2PFail: 0,
+    modulusSwitch: 'centered',
   };
   return { ...set, log2PFail: log2PFail(set) };
 });

@@ -104,7 +104,10 @@ export function keySecurity(key: 'LWE' | 'GLWE', dimension: number, noise: Noise
   if (!Number.isInteger(dimension) || dimension < MIN_SECURE_DIMENSION) {
     const nan = Number.NaN;
     return {
-      key, dimension, noise, stdDevLog2,
+      key,
+      dimension,
+      noise,
+      stdDevLog2,
       concrete128: { minStdDevLog2: nan, ok: false },
       tfheRs132: { unit: noise.kind === 'tuniform' ? 'boundLog2' : 'stdDevLog2', minimum: nan, actual: nan, ok: false },
       secure: false,
@@ -115,7 +118,12 @@ export function keySecurity(key: 'LWE' | 'GLWE', dimension: number, noise: Noise
   const concrete128 = { minStdDevLog2: concreteMin, ok: stdDevLog2 >= concreteMin };
   const tfheRs132 =
     noise.kind === 'tuniform'
-      ? { unit: 'boundLog2' as const, minimum: tfheRsMinTUniformBoundLog2(dimension), actual: noise.boundLog2, ok: noise.boundLog2 >= tfheRsMinTUniformBoundLog2(dimension) }
+      ? {
+          unit: 'boundLog2' as const,
+          minimum: tfheRsMinTUniformBoundLog2(dimension),
+          actual: noise.boundLog2,
+          ok: noise.boundLog2 >= tfheRsMinTUniformBoundLog2(dimension),
+        }
       : (() => {
           const minimum = tfheRsMinGaussianStdDevLog2(dimension);
           return { unit: 'stdDevLog2' as const, minimum, actual: noise.stdDevLog2, ok: noise.stdDevLog2 >= minimum - GAUSSIAN_132_ROUNDING_TOLERANCE_LOG2 };

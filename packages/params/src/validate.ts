@@ -50,8 +50,10 @@ export function assertDecompositionParams(value: unknown, field: string): Decomp
 }
 
 /** The fields that shape keys and ciphertexts (what the fingerprint covers). */
-export type KeyParameters = Pick<TfheParameterSet,
-  'messageBits' | 'lweDimension' | 'glweDimension' | 'polynomialSize' | 'lweNoise' | 'glweNoise' | 'pbs' | 'keyswitch'>;
+export type KeyParameters = Pick<
+  TfheParameterSet,
+  'messageBits' | 'lweDimension' | 'glweDimension' | 'polynomialSize' | 'lweNoise' | 'glweNoise' | 'pbs' | 'keyswitch'
+>;
 
 function record(value: unknown): Record<string, unknown> {
   if (typeof value !== 'object' || value === null) fail('the set', 'an object', value);

@@ -77,7 +77,8 @@ export function circuitBootstrapBitCost(set: WopShapeParams): CircuitBootstrapBi
 
 /** CMuxes of one vertical packing over t selector bits: a tree of 2^(t - log2 N) - 1 (if t > log2 N), then min(t, log2 N) rotation steps. */
 export function verticalPackingCmuxCount(selectorBits: number, polynomialSize: number): number {
-  if (!Number.isInteger(selectorBits) || selectorBits < 1 || selectorBits > 40) throw new Error(`selectorBits must be an integer in [1, 40], got ${selectorBits}`);
+  if (!Number.isInteger(selectorBits) || selectorBits < 1 || selectorBits > 40)
+    throw new Error(`selectorBits must be an integer in [1, 40], got ${selectorBits}`);
   const logN = Math.log2(polynomialSize);
   return Math.max(0, 2 ** (selectorBits - logN) - 1) + Math.min(selectorBits, logN);
 }
@@ -131,5 +132,12 @@ export function crtLookupCost(set: WopShapeParams, shape: CrtLookupShape): CrtLo
   const packingKeyswitches = t * bit.packingKeyswitches;
   const ggswFourier = t * bit.ggswFourier;
   const verticalPacking = outputs * verticalPackingCost(set, t);
-  return { keyswitch, blindRotations, packingKeyswitches, ggswFourier, verticalPacking, total: keyswitch + blindRotations + packingKeyswitches + ggswFourier + verticalPacking };
+  return {
+    keyswitch,
+    blindRotations,
+    packingKeyswitches,
+    ggswFourier,
+    verticalPacking,
+    total: keyswitch + blindRotations + packingKeyswitches + ggswFourier + verticalPacking,
+  };
 }

@@ -28,7 +28,6 @@ function checkVariance(value: number, field: string): void {
   if (!(value >= 0) || !Number.isFinite(value)) throw new Error(`${field} must be a finite variance >= 0 (torus units), got ${value}`);
 }
 
-
 /** Which GGSW row a PFKS produces: c < k computes -S_c x (mask rows), c = k the identity (body row). */
 export type PackingRow = 'mask' | 'body';
 
@@ -146,7 +145,7 @@ function checkModulus(modulus: number): void {
 export function crtDrift(modulus: number, weightL1Norm: number): number {
   checkModulus(modulus);
   if (!(weightL1Norm >= 0) || !Number.isFinite(weightL1Norm)) throw new Error(`weightL1Norm must be a finite number >= 0, got ${weightL1Norm}`);
-  return ((weightL1Norm * (modulus - 1) + modulus) / 2) / 2 ** CIPHERTEXT_MODULUS_LOG2;
+  return (weightL1Norm * (modulus - 1) + modulus) / 2 / 2 ** CIPHERTEXT_MODULUS_LOG2;
 }
 
 /**

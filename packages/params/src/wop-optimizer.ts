@@ -23,7 +23,15 @@ import type { NoiseKind } from './published.js';
 import { MIN_SECURE_DIMENSION } from './security.js';
 import type { DecompositionParams, ModulusSwitch, WopParameterSet } from './types.js';
 import { crtLookupCost, crtLookupShape, verticalPackingCmuxCount, wopKeySizes, type CrtLookupCost, type CrtLookupShape, type WopKeySizes } from './wop-cost.js';
-import { crtDrift, log2PFailOutputDecode, log2PFailResidue, varExternalProduct, varPackingKeyswitch, varVerticalPacking, weightL1NormBound } from './wop-noise.js';
+import {
+  crtDrift,
+  log2PFailOutputDecode,
+  log2PFailResidue,
+  varExternalProduct,
+  varPackingKeyswitch,
+  varVerticalPacking,
+  weightL1NormBound,
+} from './wop-noise.js';
 import { assertWopSecure } from './wop-set.js';
 
 /** Search space of the WoP optimizer (n as in OPTIMIZER_SPACE). */
@@ -127,30 +135,39 @@ function checkRequest(r: WopOptimizeRequest): CheckedRequest {
   if (r.moduli !== undefined) {
     shape = crtLookupShape(r.moduli, outputs);
     moduli = [...r.moduli];
-    for (let i = 0; i < moduli.length; i++) for (let j = i + 1; j < moduli.length; j++) {
-      let [a, b] = [moduli[i]!, moduli[j]!];
-      while (b !== 0) [a, b] = [b, a % b];
-      if (a !== 1) throw new Error(`moduli must be pairwise coprime, got ${moduli[i]} and ${moduli[j]} (gcd ${a}) in ${JSON.stringify(moduli)}`);
-    }
+    for (let i = 0; i < moduli.length; i++)
+      for (let j = i + 1; j < moduli.length; j++) {
+        let [a, b] = [moduli[i]!, moduli[j]!];
+        while (b !== 0) [a, b] = [b, a % b];
+        if (a !== 1) throw new Error(`moduli must be pairwise coprime, got ${moduli[i]} and ${moduli[j]} (gcd ${a}) in ${JSON.stringify(moduli)}`);
+      }
     maxModulus = Math.max(...moduli);
-    if (r.maxModulus !== undefined && r.maxModulus !== maxModulus) throw new Error(`maxModulus ${r.maxModulus} contradicts moduli ${JSON.stringify(moduli)} (largest ${maxModulus}); give one of them`);
+    if (r.maxModulus !== undefined && r.maxModulus !== maxModulus)
+      throw new Error(`maxModulus ${r.maxModulus} contradicts moduli ${JSON.stringify(moduli)} (largest ${maxModulus}); give one of them`);
   } else {
     if (r.maxModulus === undefined) throw new Error('give moduli, or maxModulus with maxSelectorBits');
     maxModulus = r.maxModulus;
-    if (!Number.isInteger(maxModulus) || maxModulus < 3 || maxModulus % 2 === 0 || maxModulus > 2 ** 15) throw new Error(`maxModulus must be an odd integer in [3, 2^15], got ${maxModulus}`);
+    if (!Number.isInteger(maxModulus) || maxModulus < 3 || maxModulus % 2 === 0 || maxModulus > 2 ** 15)
+      throw new Error(`maxModulus must be an odd integer in [3, 2^15], got ${maxModulus}`);
     const t = positiveInteger(r.maxSelectorBits, 'maxSelectorBits (required without moduli)', 40);
     shape = { residues: Math.ceil(t / residueBits(maxModulus)), selectorBits: t, outputs };
   }
-  if (residueBits(maxModulus) + 1 > 16) throw new Error(`largest modulus ${maxModulus} needs ${residueBits(maxModulus) + 1} message bits; at most 16 (N <= 2^16)`);
+  if (residueBits(maxModulus) + 1 > 16)
+    throw new Error(`largest modulus ${maxModulus} needs ${residueBits(maxModulus) + 1} message bits; at most 16 (N <= 2^16)`);
   const maxSelectorBits = r.maxSelectorBits === undefined ? shape.selectorBits : positiveInteger(r.maxSelectorBits, 'maxSelectorBits', 40);
   // A maximum over the circuit's stages includes this one (whose outputs a last stage decrypts).
-  if (maxSelectorBits < shape.selectorBits) throw new Error(`maxSelectorBits must be >= the moduli's selector bits ${shape.selectorBits} (${JSON.stringify(moduli)}), got ${maxSelectorBits}`);
-  const residuesPerInference = r.residuesPerInference === undefined ? lookups * shape.residues : positiveInteger(r.residuesPerInference, 'residuesPerInference');
+  if (maxSelectorBits < shape.selectorBits)
+    throw new Error(`maxSelectorBits must be >= the moduli's selector bits ${shape.selectorBits} (${JSON.stringify(moduli)}), got ${maxSelectorBits}`);
+  const residuesPerInference =
+    r.residuesPerInference === undefined ? lookups * shape.residues : positiveInteger(r.residuesPerInference, 'residuesPerInference');
   if (!(r.pErrorPerInference > 0 && r.pErrorPerInference < 1)) throw new Error(`pErrorPerInference must be in (0, 1), got ${r.pErrorPerInference}`);
   let decode: CheckedRequest['decode'];
   if (r.outputDecodeBits !== undefined) {
     const outputBits = positiveInteger(r.outputDecodeBits, 'outputDecodeBits', 60);
-    decode = { outputBits, decodesPerInference: r.decodesPerInference === undefined ? lookups * outputs : positiveInteger(r.decodesPerInference, 'decodesPerInference') };
+    decode = {
+      outputBits,
+      decodesPerInference: r.decodesPerInference === undefined ? lookups * outputs : positiveInteger(r.decodesPerInference, 'decodesPerInference'),
+    };
   } else if (r.decodesPerInference !== undefined) {
     throw new Error(`decodesPerInference (${r.decodesPerInference}) needs outputDecodeBits`);
   }
@@ -165,7 +182,8 @@ function checkRequest(r: WopOptimizeRequest): CheckedRequest {
 function searchSpace(narrow: WopOptimizeRequest['space'] = {}): Record<SpaceKey, { min: number; max: number }> {
   const out = { ...WOP_OPTIMIZER_SPACE, ...narrow } as Record<SpaceKey, { min: number; max: number }>;
   for (const key of Object.keys(WOP_OPTIMIZER_SPACE) as SpaceKey[]) checkSpaceRange(key, out[key], WOP_OPTIMIZER_SPACE[key]);
-  for (const key of Object.keys(narrow)) if (!(key in WOP_OPTIMIZER_SPACE)) throw new Error(`space.${key} is not a WoP search dimension (${Object.keys(WOP_OPTIMIZER_SPACE).join(', ')})`);
+  for (const key of Object.keys(narrow))
+    if (!(key in WOP_OPTIMIZER_SPACE)) throw new Error(`space.${key} is not a WoP search dimension (${Object.keys(WOP_OPTIMIZER_SPACE).join(', ')})`);
   return out;
 }
 
@@ -213,7 +231,8 @@ export function optimizeWopParameters(request: WopOptimizeRequest): WopOptimizeR
       const fresh = noiseVariance(glweNoise);
       const shapeKN = { glweDimension: k, polynomialSize: N };
       // Cost pieces (wop-cost.ts terms, separated so each loop adds its own).
-      const pbsPerN = (l: number) => pbsCost({ lweDimension: 1, glweDimension: k, polynomialSize: N, pbs: { baseLog: 1, levelCount: l }, keyswitch: { baseLog: 1, levelCount: 1 } }).pbs;
+      const pbsPerN = (l: number) =>
+        pbsCost({ lweDimension: 1, glweDimension: k, polynomialSize: N, pbs: { baseLog: 1, levelCount: l }, keyswitch: { baseLog: 1, levelCount: 1 } }).pbs;
       const cmux = (l: number) => pbsPerN(l); // a CMux = one blind-rotation iteration
       const ggswFft = (l: number) => COST_WEIGHTS.fft * (k + 1) ** 2 * l * fftCost(N);
       const pfks = (l: number) => COST_WEIGHTS.keyswitch * (k * (kN + 1) + kN) * l * (k + 1) * N;
@@ -300,7 +319,10 @@ export function optimizeWopParameters(request: WopOptimizeRequest): WopOptimizeR
                 if (v > vMax) break;
                 if (v + kN * ks.g[n - OPTIMIZER_SPACE.lweDimension.min]! <= vMax) {
                   best = {
-                    cost, n, k, N,
+                    cost,
+                    n,
+                    k,
+                    N,
                     pbs: { baseLog: pbsChoice[lPbs]!.baseLog, levelCount: lPbs },
                     keyswitch: { baseLog: ks.baseLog[n - OPTIMIZER_SPACE.lweDimension.min]!, levelCount: lKs },
                     circuitBootstrap: { baseLog: bCbs, levelCount: lCbs },
@@ -318,14 +340,25 @@ export function optimizeWopParameters(request: WopOptimizeRequest): WopOptimizeR
 
   const what = `${kind} WoP set for residues up to ${c.maxModulus} (t = ${c.maxSelectorBits}) at nu = ${request.maxNu}, log2 p_fail <= ${c.target.toFixed(2)} per residue`;
   if (!best) {
-    throw new Error(`No ${what} within ${request.space ? `the requested space ${JSON.stringify(request.space)}` : 'the search space'}: lower nu, use smaller moduli, or accept a larger error probability`);
+    throw new Error(
+      `No ${what} within ${request.space ? `the requested space ${JSON.stringify(request.space)}` : 'the search space'}: lower nu, use smaller moduli, or accept a larger error probability`,
+    );
   }
   const set0: WopParameterSet = {
     name: `WOP_${kind.toUpperCase()}_P${c.maxModulus}_T${c.maxSelectorBits}_NU${request.maxNu}_2M${Math.round(-c.target)}`,
-    messageBits, lweDimension: best.n, glweDimension: best.k, polynomialSize: best.N,
-    lweNoise: keyNoise(kind, best.n), glweNoise: keyNoise(kind, best.k * best.N),
-    pbs: best.pbs, keyswitch: best.keyswitch, maxNu: request.maxNu, log2PFail: 0, modulusSwitch: c.modulusSwitch,
-    circuitBootstrap: best.circuitBootstrap, packingKeyswitch: best.packingKeyswitch,
+    messageBits,
+    lweDimension: best.n,
+    glweDimension: best.k,
+    polynomialSize: best.N,
+    lweNoise: keyNoise(kind, best.n),
+    glweNoise: keyNoise(kind, best.k * best.N),
+    pbs: best.pbs,
+    keyswitch: best.keyswitch,
+    maxNu: request.maxNu,
+    log2PFail: 0,
+    modulusSwitch: c.modulusSwitch,
+    circuitBootstrap: best.circuitBootstrap,
+    packingKeyswitch: best.packingKeyswitch,
   };
   // Re-rate through the public functions (the search used them in separated form).
   const inputVariance = Math.max(varVerticalPacking(set0, c.maxSelectorBits), noiseVariance(set0.glweNoise));
@@ -334,15 +367,24 @@ export function optimizeWopParameters(request: WopOptimizeRequest): WopOptimizeR
   assertWopSecure(set);
   if (!(predicted <= c.target)) throw new Error(`optimizer internal error: ${set.name} predicts ${predicted} > target ${c.target}`);
   const outputDecode = c.decode && { ...c.decode, log2PFail: log2PFailOutputDecode(set, c.decode.outputBits, c.maxSelectorBits) };
-  if (outputDecode && !(outputDecode.log2PFail <= c.target)) throw new Error(`optimizer internal error: ${set.name} output decode ${outputDecode.log2PFail} > target ${c.target}`);
-  const survive = Math.log1p(-pFailPerInference(predicted, c.residuesPerInference)) + (outputDecode ? Math.log1p(-pFailPerInference(outputDecode.log2PFail, outputDecode.decodesPerInference)) : 0);
+  if (outputDecode && !(outputDecode.log2PFail <= c.target))
+    throw new Error(`optimizer internal error: ${set.name} output decode ${outputDecode.log2PFail} > target ${c.target}`);
+  const survive =
+    Math.log1p(-pFailPerInference(predicted, c.residuesPerInference)) +
+    (outputDecode ? Math.log1p(-pFailPerInference(outputDecode.log2PFail, outputDecode.decodesPerInference)) : 0);
   const perLookup = crtLookupCost(set, shape);
   if (Math.abs(perLookup.total - best.cost) > 1e-9 * best.cost) throw new Error(`optimizer internal error: cost ${perLookup.total} != searched ${best.cost}`);
   return {
-    set, maxModulus: c.maxModulus, maxSelectorBits: c.maxSelectorBits, shape,
-    log2PFailPerResidue: predicted, targetLog2PFailPerResidue: c.target, residuesPerInference: c.residuesPerInference,
+    set,
+    maxModulus: c.maxModulus,
+    maxSelectorBits: c.maxSelectorBits,
+    shape,
+    log2PFailPerResidue: predicted,
+    targetLog2PFailPerResidue: c.target,
+    residuesPerInference: c.residuesPerInference,
     ...(outputDecode ? { outputDecode } : {}),
-    pErrorPerInference: -Math.expm1(survive), inputVariance,
+    pErrorPerInference: -Math.expm1(survive),
+    inputVariance,
     cost: { perLookup, perInference: perLookup.total * request.lookupsPerInference },
     keySizes: wopKeySizes(set),
   };
@@ -401,7 +443,10 @@ export function optimizeCrtStage(request: CrtStageRequest): CrtStageResult {
     }
   }
   if (!best) {
-    const why = alternatives.length === 0 ? `no candidate maxModulus in ${JSON.stringify(maxModulusCandidates)} covers span ${span}` : alternatives.map((a) => `${a.moduli.join(',')}: ${'error' in a.result ? a.result.error : ''}`).join(' | ');
+    const why =
+      alternatives.length === 0
+        ? `no candidate maxModulus in ${JSON.stringify(maxModulusCandidates)} covers span ${span}`
+        : alternatives.map((a) => `${a.moduli.join(',')}: ${'error' in a.result ? a.result.error : ''}`).join(' | ');
     throw new Error(`No CRT stage for span ${span} at nu = ${request.maxNu}: ${why}`);
   }
   return { ...best, alternatives };

@@ -30,7 +30,12 @@ describe('key sizes', () => {
 
 describe('cost model', () => {
   // Measured KS+PBS medians of tfhe-rs (ungrouped, one thread) on this machine kind (tfhe-parameters.md).
-  const measuredMs: [number, number][] = [[2, 12.4], [4, 16.9], [6, 128.9], [8, 1765]];
+  const measuredMs: [number, number][] = [
+    [2, 12.4],
+    [4, 16.9],
+    [6, 128.9],
+    [8, 1765],
+  ];
   it('tracks tfhe-rs latency within a factor 1.5 of a common throughput', () => {
     const rates = measuredMs.map(([bits, ms]) => pbsCost(publishedSet(bits)).total / ms);
     const mean = rates.reduce((a, b) => a + b) / rates.length;
@@ -56,11 +61,25 @@ describe('cost model', () => {
 // CPU time per KS+PBS in the engine's grouped batches (one thread), 13 secure sets of different
 // shapes measured interleaved on the shared 2-core machine (2026-12-03, load 7-15; the files keep
 // command, machine, loads and min/max): packages/params/bench/measured-cost-run{1,2}.json.
-interface MeasuredSet { id: string; n: number; k: number; N: number; pbsLevels: number; ksLevels: number; cpuMsPerPbs: number }
+interface MeasuredSet {
+  id: string;
+  n: number;
+  k: number;
+  N: number;
+  pbsLevels: number;
+  ksLevels: number;
+  cpuMsPerPbs: number;
+}
 const runs = ['measured-cost-run1.json', 'measured-cost-run2.json'].map(
   (f) => JSON.parse(readFileSync(new URL(`../bench/${f}`, import.meta.url), 'utf8')) as { provenance: { date: string }; sets: MeasuredSet[] },
 );
-const shape = (s: MeasuredSet) => ({ lweDimension: s.n, glweDimension: s.k, polynomialSize: s.N, pbs: { baseLog: 1, levelCount: s.pbsLevels }, keyswitch: { baseLog: 1, levelCount: s.ksLevels } });
+const shape = (s: MeasuredSet) => ({
+  lweDimension: s.n,
+  glweDimension: s.k,
+  polynomialSize: s.N,
+  pbs: { baseLog: 1, levelCount: s.pbsLevels },
+  keyswitch: { baseLog: 1, levelCount: s.ksLevels },
+});
 /** The reference formula unweighted (every term 1, no rotation term): the model before refitting. */
 const unweighted = (s: MeasuredSet) => {
   const t = costTerms(shape(s));
@@ -84,7 +103,9 @@ describe('cost model vs measured grouped-batch CPU time', () => {
   });
 
   it('the unweighted formula misranks some of those pairs (why the model was refitted)', () => {
-    const wrong = runs.flatMap((run) => separatedPairs(run.sets).filter(([a, b]) => Math.sign(unweighted(a) - unweighted(b)) !== Math.sign(a.cpuMsPerPbs - b.cpuMsPerPbs)));
+    const wrong = runs.flatMap((run) =>
+      separatedPairs(run.sets).filter(([a, b]) => Math.sign(unweighted(a) - unweighted(b)) !== Math.sign(a.cpuMsPerPbs - b.cpuMsPerPbs)),
+    );
     // e.g. k=3, N=1024, l=2 priced 14% below k=1, N=2048, l=3 but measured 6% slower.
     expect(wrong.map(([a, b]) => `${a.id}/${b.id}`)).toContain('k3N1024l2/k1N2048l3');
   });

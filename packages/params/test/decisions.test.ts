@@ -1,8 +1,19 @@
 // PBS decisions with their own tolerance (decisions.ts) and the optimizer over all of them.
 import { describe, expect, it } from 'vitest';
 import {
-  decisionPbsCount, extractionTolerance, halfSlot, log2PFail, log2PFailOfDecision, log2PFailPerPbsFor, optimizeParameters, pErrorOfDecisions,
-  plainDecision, publishedSet, roundedLookupTolerance, securityCheck, stageDecisions,
+  decisionPbsCount,
+  extractionTolerance,
+  halfSlot,
+  log2PFail,
+  log2PFailOfDecision,
+  log2PFailPerPbsFor,
+  optimizeParameters,
+  pErrorOfDecisions,
+  plainDecision,
+  publishedSet,
+  roundedLookupTolerance,
+  securityCheck,
+  stageDecisions,
 } from '@fhenet/params';
 
 describe('stage decisions', () => {
@@ -28,7 +39,9 @@ describe('stage decisions', () => {
     expect(ds[3]!.tolerance / halfSlot(9)).toBe(15); // 15x the plain margin: ~3.9 bits less precision needed
     expect(decisionPbsCount(ds)).toBe(4 * 192);
     expect(() => stageDecisions({ name: 'd1', messageBits: 9, nu: 3, roundBits: 1, outputs: 1 })).toThrow(/d1: roundBits must be 0 or an integer in \[2, 8\]/);
-    expect(() => stageDecisions({ name: 'out', messageBits: 9, nu: 3, roundBits: 2, outputs: 1, clearDecode: true })).toThrow(/out: a stage decoded in the clear/);
+    expect(() => stageDecisions({ name: 'out', messageBits: 9, nu: 3, roundBits: 2, outputs: 1, clearDecode: true })).toThrow(
+      /out: a stage decoded in the clear/,
+    );
   });
 });
 
@@ -58,13 +71,19 @@ describe('optimizer over decisions', () => {
       return { k, r, count };
     });
     const [plain, k2, k4] = results;
-    console.log(results.map(({ k, r, count }) => `k=${k}: N=${r.set.polynomialSize} n=${r.set.lweDimension} cost ${(r.cost.total / 1e6).toFixed(0)}M x ${count} PBS`).join('; '));
+    console.log(
+      results
+        .map(({ k, r, count }) => `k=${k}: N=${r.set.polynomialSize} n=${r.set.lweDimension} cost ${(r.cost.total / 1e6).toFixed(0)}M x ${count} PBS`)
+        .join('; '),
+    );
     expect(k2!.r.cost.total).toBeLessThan(plain!.r.cost.total);
-    expect(k4!.r.cost.total * k4!.count).toBeLessThan(plain!.r.cost.total * plain!.count / 4);
+    expect(k4!.r.cost.total * k4!.count).toBeLessThan((plain!.r.cost.total * plain!.count) / 4);
     expect(k4!.r.set.name).toMatch(/_ROUNDED_/);
   });
 
   it('refuses decisions with a nonsense tolerance', () => {
-    expect(() => optimizeParameters({ messageBits: 4, maxNu: 5, log2PFailPerPbs: -40, decisions: [{ ...plainDecision(4, 5), tolerance: 0.7 }] })).toThrow(/decision lookup: tolerance must be in \(0, 1\/2\]/);
+    expect(() => optimizeParameters({ messageBits: 4, maxNu: 5, log2PFailPerPbs: -40, decisions: [{ ...plainDecision(4, 5), tolerance: 0.7 }] })).toThrow(
+      /decision lookup: tolerance must be in \(0, 1\/2\]/,
+    );
   });
 });

@@ -5,7 +5,8 @@ import { canonicalParameterEncoding, parameterFingerprint, publishedSet, publish
 describe('parameterFingerprint', () => {
   const s = publishedSet(4);
   it('hashes the documented canonical encoding', () => {
-    const text = 'fhenet-params-v1;q=2^64;secret=binary;messageBits=4;lweDimension=918;glweDimension=1;polynomialSize=2048;lweNoise=tuniform:45;glweNoise=tuniform:17;pbs=23/1;keyswitch=4/4';
+    const text =
+      'fhenet-params-v1;q=2^64;secret=binary;messageBits=4;lweDimension=918;glweDimension=1;polynomialSize=2048;lweNoise=tuniform:45;glweNoise=tuniform:17;pbs=23/1;keyswitch=4/4';
     expect(canonicalParameterEncoding(s)).toBe(text);
     expect(parameterFingerprint(s)).toBe(createHash('sha256').update(text).digest('hex'));
     expect(parameterFingerprint(s)).toMatch(/^[0-9a-f]{64}$/);
@@ -17,9 +18,14 @@ describe('parameterFingerprint', () => {
     const withUsage: TfheParameterSet = { ...s, name: 'other', maxNu: 1, log2PFail: -1, modulusSwitch: 'plain' };
     expect(parameterFingerprint(withUsage)).toBe(base);
     const changed = [
-      { ...s, messageBits: 3 }, { ...s, lweDimension: 919 }, { ...s, glweDimension: 2 }, { ...s, polynomialSize: 4096 },
-      { ...s, lweNoise: { kind: 'tuniform' as const, boundLog2: 46 } }, { ...s, glweNoise: { kind: 'gaussian' as const, stdDevLog2: 17 } },
-      { ...s, pbs: { baseLog: 22, levelCount: 1 } }, { ...s, keyswitch: { baseLog: 4, levelCount: 5 } },
+      { ...s, messageBits: 3 },
+      { ...s, lweDimension: 919 },
+      { ...s, glweDimension: 2 },
+      { ...s, polynomialSize: 4096 },
+      { ...s, lweNoise: { kind: 'tuniform' as const, boundLog2: 46 } },
+      { ...s, glweNoise: { kind: 'gaussian' as const, stdDevLog2: 17 } },
+      { ...s, pbs: { baseLog: 22, levelCount: 1 } },
+      { ...s, keyswitch: { baseLog: 4, levelCount: 5 } },
     ];
     for (const c of changed) expect(parameterFingerprint(c)).not.toBe(base);
   });

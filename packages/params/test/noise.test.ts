@@ -1,15 +1,35 @@
 import { describe, expect, it } from 'vitest';
 import {
-  erfc, log2Erfc, log2PFail, log2PFailFromVariance, log2PFailPerPbsFor, pFailPerInference, publishedSet, varBeforeDecision,
-  varFreshEncryption, varKeyswitch, varModulusSwitch, varPbs,
+  erfc,
+  log2Erfc,
+  log2PFail,
+  log2PFailFromVariance,
+  log2PFailPerPbsFor,
+  pFailPerInference,
+  publishedSet,
+  varBeforeDecision,
+  varFreshEncryption,
+  varKeyswitch,
+  varModulusSwitch,
+  varPbs,
 } from '@fhenet/params';
 
 describe('log2Erfc', () => {
   it('matches erfc values on both sides of the series / fraction switch', () => {
     const known: [number, number][] = [
-      [0, 1], [0.5, 0.4795001221869535], [0.1, 0.8875370839817152], [1, 0.15729920705028513], [1.5, 0.033894853524689274], [1.999, 0.004698443348629488],
-      [2, 0.004677734981047266], [2.5, 0.0004069520174449589], [4, 1.541725790028002e-8], [6, 2.1519736712498916e-17],
-      [3, 2.209049699858544e-5], [5, 1.5374597944280349e-12], [10, 2.088487583762545e-45],
+      [0, 1],
+      [0.5, 0.4795001221869535],
+      [0.1, 0.8875370839817152],
+      [1, 0.15729920705028513],
+      [1.5, 0.033894853524689274],
+      [1.999, 0.004698443348629488],
+      [2, 0.004677734981047266],
+      [2.5, 0.0004069520174449589],
+      [4, 1.541725790028002e-8],
+      [6, 2.1519736712498916e-17],
+      [3, 2.209049699858544e-5],
+      [5, 1.5374597944280349e-12],
+      [10, 2.088487583762545e-45],
       [-1, 1.8427007929497148],
     ];
     for (const [x, v] of known) expect(erfc(x) / v, `erfc(${x})`).toBeCloseTo(1, 11);
@@ -26,7 +46,12 @@ describe('log2Erfc', () => {
 
 describe('noise model', () => {
   it('reproduces the published log2 p_fail of every TUniform set at its max nu within 0.1', () => {
-    for (const [bits, published] of [[2, -144.3], [4, -129.6], [6, -129.0], [8, -141.6]] as const) {
+    for (const [bits, published] of [
+      [2, -144.3],
+      [4, -129.6],
+      [6, -129.0],
+      [8, -141.6],
+    ] as const) {
       expect(Math.abs(log2PFail(publishedSet(bits)) - published), `${bits} bits`).toBeLessThan(0.1);
     }
   });

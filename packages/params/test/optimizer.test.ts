@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
-  assertSecure, log2PFail, minSecureTUniformBoundLog2, optimizeParameters, pbsCost, publishedSet, securityCheck,
+  assertSecure,
+  log2PFail,
+  minSecureTUniformBoundLog2,
+  optimizeParameters,
+  pbsCost,
+  publishedSet,
+  securityCheck,
   type TfheParameterSet,
 } from '@fhenet/params';
 
@@ -48,16 +54,29 @@ describe('optimizeParameters search', () => {
   it('matches a brute-force search over a sub-space containing its answer', () => {
     const target = -128;
     let best = Infinity;
-    for (const N of [1024, 2048]) for (const k of [1, 2]) for (let lPbs = 1; lPbs <= 2; lPbs++) for (let bPbs = 10; bPbs * lPbs <= 30; bPbs++)
-      for (let lKs = 2; lKs <= 6; lKs++) for (let bKs = 1; bKs <= 8; bKs++) for (const n of [879, 899, 918, 958, 998]) {
-        const set: TfheParameterSet = {
-          name: 'brute', messageBits: 4, lweDimension: n, glweDimension: k, polynomialSize: N,
-          lweNoise: { kind: 'tuniform', boundLog2: minSecureTUniformBoundLog2(n) },
-          glweNoise: { kind: 'tuniform', boundLog2: minSecureTUniformBoundLog2(k * N) },
-          pbs: { baseLog: bPbs, levelCount: lPbs }, keyswitch: { baseLog: bKs, levelCount: lKs }, maxNu: 5, log2PFail: 0, modulusSwitch: 'centered',
-        };
-        if (securityCheck(set).secure && log2PFail(set) <= target) best = Math.min(best, pbsCost(set).total);
-      }
+    for (const N of [1024, 2048])
+      for (const k of [1, 2])
+        for (let lPbs = 1; lPbs <= 2; lPbs++)
+          for (let bPbs = 10; bPbs * lPbs <= 30; bPbs++)
+            for (let lKs = 2; lKs <= 6; lKs++)
+              for (let bKs = 1; bKs <= 8; bKs++)
+                for (const n of [879, 899, 918, 958, 998]) {
+                  const set: TfheParameterSet = {
+                    name: 'brute',
+                    messageBits: 4,
+                    lweDimension: n,
+                    glweDimension: k,
+                    polynomialSize: N,
+                    lweNoise: { kind: 'tuniform', boundLog2: minSecureTUniformBoundLog2(n) },
+                    glweNoise: { kind: 'tuniform', boundLog2: minSecureTUniformBoundLog2(k * N) },
+                    pbs: { baseLog: bPbs, levelCount: lPbs },
+                    keyswitch: { baseLog: bKs, levelCount: lKs },
+                    maxNu: 5,
+                    log2PFail: 0,
+                    modulusSwitch: 'centered',
+                  };
+                  if (securityCheck(set).secure && log2PFail(set) <= target) best = Math.min(best, pbsCost(set).total);
+                }
     const r = optimizeParameters({ messageBits: 4, maxNu: 5, log2PFailPerPbs: target });
     expect(r.cost.total).toBe(best);
   });
@@ -82,17 +101,23 @@ describe('optimizeParameters search', () => {
   });
 
   it('every answer passes assertSecure across bits, nu and targets', () => {
-    for (const bits of [1, 3, 5, 7]) for (const nu of [1, 4, 20]) for (const target of [-40, -64, -128]) {
-      const r = optimizeParameters({ messageBits: bits, maxNu: nu, log2PFailPerPbs: target });
-      expect(() => assertSecure(r.set)).not.toThrow();
-      expect(r.log2PFail).toBeLessThanOrEqual(target);
-    }
+    for (const bits of [1, 3, 5, 7])
+      for (const nu of [1, 4, 20])
+        for (const target of [-40, -64, -128]) {
+          const r = optimizeParameters({ messageBits: bits, maxNu: nu, log2PFailPerPbs: target });
+          expect(() => assertSecure(r.set)).not.toThrow();
+          expect(r.log2PFail).toBeLessThanOrEqual(target);
+        }
   });
 
   it('refuses impossible or malformed requests with a clear message', () => {
-    expect(() => optimizeParameters({ messageBits: 17, maxNu: 1, log2PFailPerPbs: -128 })).toThrow(/messageBits 17 > 16 \(the engine's limit\): round low accumulator bits/);
+    expect(() => optimizeParameters({ messageBits: 17, maxNu: 1, log2PFailPerPbs: -128 })).toThrow(
+      /messageBits 17 > 16 \(the engine's limit\): round low accumulator bits/,
+    );
     expect(() => optimizeParameters({ messageBits: 9, maxNu: 1, log2PFailPerPbs: -128 })).toThrow(/No tuniform parameter set .* 9 message bits/);
-    expect(() => optimizeParameters({ messageBits: 8, maxNu: 1e5, log2PFailPerPbs: -128 })).toThrow(/No tuniform parameter set .* 8 message bits at nu = 100000/);
+    expect(() => optimizeParameters({ messageBits: 8, maxNu: 1e5, log2PFailPerPbs: -128 })).toThrow(
+      /No tuniform parameter set .* 8 message bits at nu = 100000/,
+    );
     expect(() => optimizeParameters({ messageBits: 4, maxNu: 0, log2PFailPerPbs: -128 })).toThrow(/maxNu/);
     expect(() => optimizeParameters({ messageBits: 4, maxNu: 5, log2PFailPerPbs: 3 })).toThrow(/log2PFailPerPbs must be a finite number < 0/);
   });
@@ -101,8 +126,18 @@ describe('optimizeParameters search', () => {
 describe('optimizeParameters space (one shape at a time)', () => {
   it('returns the cheapest set of the requested shape, never cheaper than the full search', () => {
     const full = optimizeParameters({ messageBits: 4, maxNu: 5, log2PFailPerPbs: -40 });
-    for (const [k, logN] of [[1, 11], [2, 10], [3, 10], [1, 12]] as const) {
-      const r = optimizeParameters({ messageBits: 4, maxNu: 5, log2PFailPerPbs: -40, space: { glweDimension: { min: k, max: k }, polynomialSizeLog2: { min: logN, max: logN } } });
+    for (const [k, logN] of [
+      [1, 11],
+      [2, 10],
+      [3, 10],
+      [1, 12],
+    ] as const) {
+      const r = optimizeParameters({
+        messageBits: 4,
+        maxNu: 5,
+        log2PFailPerPbs: -40,
+        space: { glweDimension: { min: k, max: k }, polynomialSizeLog2: { min: logN, max: logN } },
+      });
       expect([r.set.glweDimension, r.set.polynomialSize]).toEqual([k, 2 ** logN]);
       expect(r.log2PFail).toBeLessThanOrEqual(-40);
       expect(r.cost.total).toBeGreaterThanOrEqual(full.cost.total);
@@ -111,8 +146,17 @@ describe('optimizeParameters space (one shape at a time)', () => {
   });
   it('refuses ranges outside the optimizer space, and says when a narrowed space holds no set', () => {
     // k = 1 at N = 1024: the GLWE key's minimum secure noise is too large for 4 bits at 2^-40.
-    expect(() => optimizeParameters({ messageBits: 4, maxNu: 5, log2PFailPerPbs: -40, space: { glweDimension: { min: 1, max: 1 }, polynomialSizeLog2: { min: 10, max: 10 } } })).toThrow(/within the requested space/);
-    expect(() => optimizeParameters({ messageBits: 4, maxNu: 5, log2PFailPerPbs: -40, space: { glweDimension: { min: 0, max: 2 } } })).toThrow(/space.glweDimension must be integers within \[1, 6\]/);
+    expect(() =>
+      optimizeParameters({
+        messageBits: 4,
+        maxNu: 5,
+        log2PFailPerPbs: -40,
+        space: { glweDimension: { min: 1, max: 1 }, polynomialSizeLog2: { min: 10, max: 10 } },
+      }),
+    ).toThrow(/within the requested space/);
+    expect(() => optimizeParameters({ messageBits: 4, maxNu: 5, log2PFailPerPbs: -40, space: { glweDimension: { min: 0, max: 2 } } })).toThrow(
+      /space.glweDimension must be integers within \[1, 6\]/,
+    );
     expect(() => optimizeParameters({ messageBits: 4, maxNu: 5, log2PFailPerPbs: -40, space: { pbsLevels: { min: 3, max: 2 } } })).toThrow(/space.pbsLevels/);
   });
 });

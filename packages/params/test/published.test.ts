@@ -30,7 +30,9 @@ describe('assertParameterSet', () => {
   it('names the bad field', () => {
     expect(() => assertParameterSet({ ...good, polynomialSize: 3000 })).toThrow(/polynomialSize must be a power of two, got 3000/);
     expect(() => assertParameterSet({ ...good, messageBits: 17 })).toThrow(/messageBits must be an integer in \[1, 16\], got 17/);
-    expect(() => assertParameterSet({ ...good, messageBits: 12 })).toThrow(/polynomialSize must be >= 2\^messageBits = 4096 \(one box per message slot\), got 2048/);
+    expect(() => assertParameterSet({ ...good, messageBits: 12 })).toThrow(
+      /polynomialSize must be >= 2\^messageBits = 4096 \(one box per message slot\), got 2048/,
+    );
     expect(() => assertParameterSet({ ...good, lweNoise: { kind: 'laplace' } })).toThrow(/lweNoise.kind/);
     expect(() => assertParameterSet({ ...good, pbs: { baseLog: 23, levelCount: 3 } })).toThrow(/pbs must be baseLog \* levelCount <= 64/);
     expect(() => assertParameterSet(null)).toThrow(/must be an object/);

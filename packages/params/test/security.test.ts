@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
-  assertSecure, concreteMinStdDevLog2, minSecureGaussianStdDevLog2, minSecureTUniformBoundLog2, publishedSet, publishedSets,
-  securityCheck, tfheRsMinGaussianStdDevLog2, type TfheParameterSet,
+  assertSecure,
+  concreteMinStdDevLog2,
+  minSecureGaussianStdDevLog2,
+  minSecureTUniformBoundLog2,
+  publishedSet,
+  publishedSets,
+  securityCheck,
+  tfheRsMinGaussianStdDevLog2,
+  type TfheParameterSet,
 } from '@fhenet/params';
 
 describe('security rule', () => {

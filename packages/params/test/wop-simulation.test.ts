@@ -53,12 +53,20 @@ type Glwe = { mask: number[][]; body: number[] };
 function encrypt(S: readonly number[][], message: readonly number[], sigma: number): Glwe {
   const mask = S.map(() => Array.from({ length: N }, uniform));
   const body = message.map((m) => m + gaussian(sigma));
-  mask.forEach((a, c) => mulBinary(a, S[c]!).forEach((x, t) => (body[t]! += x)));
+  mask.forEach((a, c) => {
+    mulBinary(a, S[c]!).forEach((x, t) => {
+      body[t]! += x;
+    });
+  });
   return { mask, body: body.map(mod) };
 }
 function phase(S: readonly number[][], g: Glwe): number[] {
   const p = [...g.body];
-  g.mask.forEach((a, c) => mulBinary(a, S[c]!).forEach((x, t) => (p[t]! -= x)));
+  g.mask.forEach((a, c) => {
+    mulBinary(a, S[c]!).forEach((x, t) => {
+      p[t]! -= x;
+    });
+  });
   return p.map(mod);
 }
 
@@ -91,24 +99,36 @@ describe('private functional packing keyswitch, simulated', () => {
   function measure(factor: readonly number[], bodyThroughKey: boolean, trials: number): number[] {
     const scaled = (x: number) => factor.map((f) => mod(f * x)); // f(x) as a polynomial, x a torus scalar
     const keyCoeffs = bodyThroughKey ? [...s, -1] : s; // the input's "key" (a, b) -> (s, -1)
-    const keys = keyCoeffs.map((si) => Array.from({ length: LEVELS }, (_, j) => encrypt(S, scaled(mod(si * Q / 2 ** (BASE_LOG * (j + 1)))), 2 ** KEY_SIGMA_LOG2)));
+    const keys = keyCoeffs.map((si) =>
+      Array.from({ length: LEVELS }, (_, j) => encrypt(S, scaled(mod((si * Q) / 2 ** (BASE_LOG * (j + 1)))), 2 ** KEY_SIGMA_LOG2)),
+    );
     const sumSq = new Array<number>(N).fill(0);
     for (let trial = 0; trial < trials; trial++) {
       const mu = uniform();
       const a = Array.from({ length: KN }, uniform);
       let b = mu + gaussian(2 ** INPUT_SIGMA_LOG2);
-      a.forEach((ai, i) => (b += ai * s[i]!));
+      a.forEach((ai, i) => {
+        b += ai * s[i]!;
+      });
       b = mod(b);
       const input = bodyThroughKey ? [...a, b] : a;
       const out: Glwe = { mask: [new Array<number>(N).fill(0)], body: bodyThroughKey ? new Array<number>(N).fill(0) : scaled(b) };
-      input.forEach((ai, i) => decompose(ai).forEach((d, j) => {
-        if (d === 0) return;
-        const key = keys[i]![j]!;
-        key.mask[0]!.forEach((x, t) => (out.mask[0]![t] = mod(out.mask[0]![t]! - d * x)));
-        key.body.forEach((x, t) => (out.body[t] = mod(out.body[t]! - d * x)));
-      }));
+      input.forEach((ai, i) => {
+        decompose(ai).forEach((d, j) => {
+          if (d === 0) return;
+          const key = keys[i]![j]!;
+          key.mask[0]!.forEach((x, t) => {
+            out.mask[0]![t] = mod(out.mask[0]![t]! - d * x);
+          });
+          key.body.forEach((x, t) => {
+            out.body[t] = mod(out.body[t]! - d * x);
+          });
+        });
+      });
       const expected = scaled(mu);
-      phase(S, out).forEach((p, t) => (sumSq[t]! += (centered(mod(p - expected[t]!)) / Q) ** 2));
+      phase(S, out).forEach((p, t) => {
+        sumSq[t]! += (centered(mod(p - expected[t]!)) / Q) ** 2;
+      });
     }
     return sumSq.map((x) => x / trials);
   }
@@ -121,7 +141,9 @@ describe('private functional packing keyswitch, simulated', () => {
     const mean = (xs: number[]) => xs.reduce((x, y) => x + y, 0) / xs.length;
     const withBit = mean(ones.filter(([b]) => b === 1).map(([, x]) => x));
     const withoutBit = mean(ones.filter(([b]) => b === 0).map(([, x]) => x));
-    console.log(`PFKS mask row, measured / predicted: key bit 1 ${(withBit / (predicted.keyNoise + inputVar + predicted.rounding)).toFixed(3)}, key bit 0 ${(withoutBit / predicted.keyNoise).toFixed(3)}; rounding ${Math.log2(predicted.rounding).toFixed(2)}, key noise ${Math.log2(predicted.keyNoise).toFixed(2)}, input ${Math.log2(inputVar).toFixed(2)} (log2 torus)`);
+    console.log(
+      `PFKS mask row, measured / predicted: key bit 1 ${(withBit / (predicted.keyNoise + inputVar + predicted.rounding)).toFixed(3)}, key bit 0 ${(withoutBit / predicted.keyNoise).toFixed(3)}; rounding ${Math.log2(predicted.rounding).toFixed(2)}, key noise ${Math.log2(predicted.keyNoise).toFixed(2)}, input ${Math.log2(inputVar).toFixed(2)} (log2 torus)`,
+    );
     // Key bit 1: key noise + input noise + the full scalar rounding; key bit 0: key noise only.
     expect(withBit / (predicted.keyNoise + inputVar + predicted.rounding)).toBeGreaterThan(0.9);
     expect(withBit / (predicted.keyNoise + inputVar + predicted.rounding)).toBeLessThan(1.1);
@@ -141,13 +163,15 @@ describe('private functional packing keyswitch, simulated', () => {
     expect(v[0]! / (predicted.keyNoise + inputVar + predicted.rounding)).toBeGreaterThan(0.9);
     expect(v[0]! / (predicted.keyNoise + inputVar + predicted.rounding)).toBeLessThan(1.1);
     const rest = v.slice(1).reduce((x, y) => x + y, 0) / (N - 1);
-    console.log(`PFKS body row, measured / predicted: coefficient 0 ${(v[0]! / (predicted.keyNoise + inputVar + predicted.rounding)).toFixed(3)}, others ${(rest / predicted.keyNoise).toFixed(3)}`);
+    console.log(
+      `PFKS body row, measured / predicted: coefficient 0 ${(v[0]! / (predicted.keyNoise + inputVar + predicted.rounding)).toFixed(3)}, others ${(rest / predicted.keyNoise).toFixed(3)}`,
+    );
     expect(rest / predicted.keyNoise).toBeGreaterThan(0.9);
     expect(rest / predicted.keyNoise).toBeLessThan(1.1);
   });
 });
 
-describe('circuit-bootstrapped GGSWs in a CMux chain (a vertical packing\'s blind rotation), simulated', () => {
+describe("circuit-bootstrapped GGSWs in a CMux chain (a vertical packing's blind rotation), simulated", () => {
   // Toy circuit bootstrapping without the PBS: the level outputs are fresh LWEs of mu q / B_cbs^j
   // with variance LEVEL_VAR (standing in for Var_PBS), packed by real PFKS into GGSW rows; then
   // t CMuxes acc <- CMux(g_b, acc, X^(-2^b) acc) with every bit 1. Exact integer arithmetic (no
@@ -160,7 +184,9 @@ describe('circuit-bootstrapped GGSWs in a CMux chain (a vertical packing\'s blin
   const T = 6;
   const TRIALS = 50;
   // Exactly N/2 ones: the model's E[s^2] = 1/2 then holds for this key too.
-  const ones = Array.from({ length: N }, (_, i) => i).sort(() => rand() - 0.5).slice(0, N / 2);
+  const ones = Array.from({ length: N }, (_, i) => i)
+    .sort(() => rand() - 0.5)
+    .slice(0, N / 2);
   const S = [Array.from({ length: N }, (_, i) => (ones.includes(i) ? 1 : 0))];
   const s = S.flat();
   const negS = S[0]!.map((x) => -x);
@@ -183,17 +209,24 @@ describe('circuit-bootstrapped GGSWs in a CMux chain (a vertical packing\'s blin
   const scaledBy = (factor: readonly number[], x: number) => factor.map((f) => mod(f * x));
   const pfksKeys = (factor: readonly number[], bodyThroughKey: boolean) =>
     (bodyThroughKey ? [...s, -1] : s).map((si) =>
-      Array.from({ length: PF.levelCount }, (_, j) => encrypt(S, scaledBy(factor, mod(si * Q / 2 ** (PF.baseLog * (j + 1)))), 2 ** PF_KEY_SIGMA_LOG2)));
+      Array.from({ length: PF.levelCount }, (_, j) => encrypt(S, scaledBy(factor, mod((si * Q) / 2 ** (PF.baseLog * (j + 1)))), 2 ** PF_KEY_SIGMA_LOG2)),
+    );
   const maskKeys = pfksKeys(negS, true);
   const bodyKeys = pfksKeys(unit, false);
   const pfks = (keys: Glwe[][], factor: readonly number[], bodyThroughKey: boolean, a: number[], b: number): Glwe => {
     const out: Glwe = { mask: [new Array<number>(N).fill(0)], body: bodyThroughKey ? new Array<number>(N).fill(0) : scaledBy(factor, b) };
-    (bodyThroughKey ? [...a, b] : a).forEach((ai, i) => decompose(ai, PF.baseLog, PF.levelCount).forEach((d, j) => {
-      if (d === 0) return;
-      const key = keys[i]![j]!;
-      key.mask[0]!.forEach((x, t) => (out.mask[0]![t] = mod(out.mask[0]![t]! - d * x)));
-      key.body.forEach((x, t) => (out.body[t] = mod(out.body[t]! - d * x)));
-    }));
+    (bodyThroughKey ? [...a, b] : a).forEach((ai, i) => {
+      decompose(ai, PF.baseLog, PF.levelCount).forEach((d, j) => {
+        if (d === 0) return;
+        const key = keys[i]![j]!;
+        key.mask[0]!.forEach((x, t) => {
+          out.mask[0]![t] = mod(out.mask[0]![t]! - d * x);
+        });
+        key.body.forEach((x, t) => {
+          out.body[t] = mod(out.body[t]! - d * x);
+        });
+      });
+    });
     return out;
   };
   /** GGSW of the bit 1: rows [mask (c = 0), body] x levels. */
@@ -204,7 +237,9 @@ describe('circuit-bootstrapped GGSWs in a CMux chain (a vertical packing\'s blin
       const lwe = () => {
         const a = Array.from({ length: KN }, uniform);
         let b = m + gaussian(2 ** LEVEL_SIGMA_LOG2);
-        a.forEach((ai, i) => (b += ai * s[i]!));
+        a.forEach((ai, i) => {
+          b += ai * s[i]!;
+        });
         return { a, b: mod(b) };
       };
       const x = lwe();
@@ -216,16 +251,26 @@ describe('circuit-bootstrapped GGSWs in a CMux chain (a vertical packing\'s blin
   };
   const decomposePoly = (p: readonly number[]) => {
     const perLevel = Array.from({ length: CBS.levelCount }, () => new Array<number>(N).fill(0));
-    p.forEach((x, t) => decompose(x, CBS.baseLog, CBS.levelCount).forEach((d, j) => (perLevel[j]![t] = d)));
+    p.forEach((x, t) => {
+      decompose(x, CBS.baseLog, CBS.levelCount).forEach((d, j) => {
+        perLevel[j]![t] = d;
+      });
+    });
     return perLevel;
   };
   const externalProduct = (g: Glwe[][], ct: Glwe): Glwe => {
     const out: Glwe = { mask: [new Array<number>(N).fill(0)], body: new Array<number>(N).fill(0) };
-    [ct.mask[0]!, ct.body].forEach((poly, r) => decomposePoly(poly).forEach((digits, j) => {
-      const row = g[r]![j]!;
-      mulSmall(digits, row.mask[0]!).forEach((x, t) => (out.mask[0]![t] = mod(out.mask[0]![t]! + x)));
-      mulSmall(digits, row.body).forEach((x, t) => (out.body[t] = mod(out.body[t]! + x)));
-    }));
+    [ct.mask[0]!, ct.body].forEach((poly, r) => {
+      decomposePoly(poly).forEach((digits, j) => {
+        const row = g[r]![j]!;
+        mulSmall(digits, row.mask[0]!).forEach((x, t) => {
+          out.mask[0]![t] = mod(out.mask[0]![t]! + x);
+        });
+        mulSmall(digits, row.body).forEach((x, t) => {
+          out.body[t] = mod(out.body[t]! + x);
+        });
+      });
+    });
     return out;
   };
   /** X^(-e) * p, negacyclic. */
@@ -254,8 +299,12 @@ describe('circuit-bootstrapped GGSWs in a CMux chain (a vertical packing\'s blin
     }
     const measured = sumSq / count;
     const params = {
-      glweDimension: K, polynomialSize: N, glweNoise: { kind: 'gaussian' as const, stdDevLog2: PF_KEY_SIGMA_LOG2 + 32 },
-      packingKeyswitch: PF, lweDimension: 1, pbs: { baseLog: 1, levelCount: 1 },
+      glweDimension: K,
+      polynomialSize: N,
+      glweNoise: { kind: 'gaussian' as const, stdDevLog2: PF_KEY_SIGMA_LOG2 + 32 },
+      packingKeyswitch: PF,
+      lweDimension: 1,
+      pbs: { baseLog: 1, levelCount: 1 },
     };
     const levelVar = 2 ** (2 * (LEVEL_SIGMA_LOG2 - 32));
     const g = ggswNoiseFromCircuitBootstrap(params, levelVar);
@@ -263,7 +312,9 @@ describe('circuit-bootstrapped GGSWs in a CMux chain (a vertical packing\'s blin
     // crt.md section 5's s2_g (full level variance and N/2 rounding in every row) for contrast.
     const mask = varPackingKeyswitch(params, PF, 'mask');
     const crtDoc = 2 ** (2 * (ACC_SIGMA_LOG2 - 32)) + T * varExternalProduct(params, levelVar + mask.keyNoise + (N / 2) * mask.rounding, CBS);
-    console.log(`CMux chain: measured / predicted ${(measured / predicted).toFixed(3)} (log2 measured ${Math.log2(measured).toFixed(2)}; crt.md's s2_g would predict ${(crtDoc / measured).toFixed(2)}x the measured)`);
+    console.log(
+      `CMux chain: measured / predicted ${(measured / predicted).toFixed(3)} (log2 measured ${Math.log2(measured).toFixed(2)}; crt.md's s2_g would predict ${(crtDoc / measured).toFixed(2)}x the measured)`,
+    );
     expect(measured / predicted).toBeGreaterThan(0.85);
     expect(measured / predicted).toBeLessThan(1.15);
   });

@@ -1,20 +1,60 @@
 import { describe, expect, it } from 'vitest';
 import {
-  assertWopParameterSet, canonicalParameterEncoding, gcd, canonicalWopParameterEncoding, chooseCrtModuli, crtDrift, crtLookupCost, crtLookupShape,
-  ggswNoiseFromCircuitBootstrap, log2PFailOutputDecode, log2PFailResidue, minSecureTUniformBoundLog2, noiseVariance, optimizeCrtStage, optimizeWopParameters, parameterFingerprint,
-  pbsCost, pFailPerInference, publishedSet, publishedSets, residueBits, securityCheck, varExternalProduct, varFreshEncryption, varGgswFromCircuitBootstrap,
-  varKeyswitch, varModulusSwitch, varPackingKeyswitch, varPbs, varVerticalPacking, verticalPackingCmuxCount, wopKeySizes, wopParameterFingerprint,
-  wopSecurityCheck, type WopParameterSet,
+  assertWopParameterSet,
+  canonicalParameterEncoding,
+  gcd,
+  canonicalWopParameterEncoding,
+  chooseCrtModuli,
+  crtDrift,
+  crtLookupCost,
+  crtLookupShape,
+  ggswNoiseFromCircuitBootstrap,
+  log2PFailOutputDecode,
+  log2PFailResidue,
+  minSecureTUniformBoundLog2,
+  noiseVariance,
+  optimizeCrtStage,
+  optimizeWopParameters,
+  parameterFingerprint,
+  pbsCost,
+  pFailPerInference,
+  publishedSet,
+  publishedSets,
+  residueBits,
+  securityCheck,
+  varExternalProduct,
+  varFreshEncryption,
+  varGgswFromCircuitBootstrap,
+  varKeyswitch,
+  varModulusSwitch,
+  varPackingKeyswitch,
+  varPbs,
+  varVerticalPacking,
+  verticalPackingCmuxCount,
+  wopKeySizes,
+  wopParameterFingerprint,
+  wopSecurityCheck,
+  type WopParameterSet,
 } from '@fhenet/params';
 
 const tu = (boundLog2: number) => ({ kind: 'tuniform' as const, boundLog2 });
 
 /** A secure WoP set used as a fixture (k = 1, N = 2048: GLWE TU(17) is the secure minimum). */
 const SET: WopParameterSet = {
-  name: 'TEST_WOP', messageBits: 6, lweDimension: 839, glweDimension: 1, polynomialSize: 2048,
-  lweNoise: tu(minSecureTUniformBoundLog2(839)), glweNoise: tu(17), pbs: { baseLog: 9, levelCount: 4 }, keyswitch: { baseLog: 1, levelCount: 15 },
-  maxNu: 8, log2PFail: -36, modulusSwitch: 'centered',
-  circuitBootstrap: { baseLog: 9, levelCount: 2 }, packingKeyswitch: { baseLog: 12, levelCount: 3 },
+  name: 'TEST_WOP',
+  messageBits: 6,
+  lweDimension: 839,
+  glweDimension: 1,
+  polynomialSize: 2048,
+  lweNoise: tu(minSecureTUniformBoundLog2(839)),
+  glweNoise: tu(17),
+  pbs: { baseLog: 9, levelCount: 4 },
+  keyswitch: { baseLog: 1, levelCount: 15 },
+  maxNu: 8,
+  log2PFail: -36,
+  modulusSwitch: 'centered',
+  circuitBootstrap: { baseLog: 9, levelCount: 2 },
+  packingKeyswitch: { baseLog: 12, levelCount: 3 },
 };
 
 describe('external product', () => {
@@ -32,7 +72,9 @@ describe('external product', () => {
       const a = { baseLog: 5, levelCount: l };
       const b = { baseLog: 5, levelCount: l + 1 };
       expect(varExternalProduct(SET, 0, b)).toBeLessThan(varExternalProduct(SET, 0, a));
-      expect(varExternalProduct(SET, 1e-20, b) - varExternalProduct(SET, 0, b)).toBeGreaterThan(varExternalProduct(SET, 1e-20, a) - varExternalProduct(SET, 0, a));
+      expect(varExternalProduct(SET, 1e-20, b) - varExternalProduct(SET, 0, b)).toBeGreaterThan(
+        varExternalProduct(SET, 1e-20, a) - varExternalProduct(SET, 0, a),
+      );
     }
   });
 
@@ -69,7 +111,9 @@ describe('packing keyswitch and GGSW noise', () => {
 
   it('more PFKS levels at the same base: less rounding noise', () => {
     for (let l = 1; l < 5; l++) {
-      expect(varPackingKeyswitch(SET, { baseLog: 8, levelCount: l + 1 }, 'mask').rounding).toBeLessThan(varPackingKeyswitch(SET, { baseLog: 8, levelCount: l }, 'mask').rounding);
+      expect(varPackingKeyswitch(SET, { baseLog: 8, levelCount: l + 1 }, 'mask').rounding).toBeLessThan(
+        varPackingKeyswitch(SET, { baseLog: 8, levelCount: l }, 'mask').rounding,
+      );
     }
   });
 
@@ -96,7 +140,7 @@ describe('residue decision', () => {
   const input = varVerticalPacking(SET, 13);
   it('is erfc((1/(4p) - drift)/(sqrt 2 sigma)) with s2 = nu^2 Var_in + Var_KS + Var_MS', () => {
     const s2 = 64 * input + varKeyswitch(SET) + varModulusSwitch(SET, 'centered');
-    const x = (1 / (4 * 23)) / Math.SQRT2 / Math.sqrt(s2);
+    const x = 1 / (4 * 23) / Math.SQRT2 / Math.sqrt(s2);
     // Far tail: ln erfc(x) ~ -x^2 - ln(x sqrt(pi)).
     expect(log2PFailResidue(SET, 23, 8, input, 0)).toBeCloseTo((-x * x - Math.log(x * Math.sqrt(Math.PI))) / Math.LN2, 1);
   });
@@ -155,7 +199,9 @@ describe('WoP sets from files, security, fingerprint', () => {
     expect(assertWopParameterSet({ ...SET, extra: 1 })).toEqual(SET);
     const { circuitBootstrap: _c, ...noCbs } = SET;
     expect(() => assertWopParameterSet(noCbs)).toThrow(/circuitBootstrap.baseLog must be an integer in \[1, 63\], got undefined/);
-    expect(() => assertWopParameterSet({ ...SET, packingKeyswitch: { baseLog: 20, levelCount: 4 } })).toThrow(/packingKeyswitch must be baseLog \* levelCount <= 64/);
+    expect(() => assertWopParameterSet({ ...SET, packingKeyswitch: { baseLog: 20, levelCount: 4 } })).toThrow(
+      /packingKeyswitch must be baseLog \* levelCount <= 64/,
+    );
     expect(() => assertWopParameterSet({ ...SET, messageBits: 2, polynomialSize: 2048 })).toThrow(/messageBits must be >= 3/);
   });
 
@@ -194,24 +240,32 @@ describe('chooseCrtModuli', () => {
     return best;
   };
 
-  for (const span of [1024, 4096, 65536]) for (const maxModulus of [31, 63, 127]) {
-    it(`span ${span}, maxModulus ${maxModulus}: odd, pairwise coprime, covers the span, t = ceil(log2 span) + 1`, () => {
-      const c = chooseCrtModuli(span, { maxModulus });
-      expect(c.product).toBe(c.moduli.reduce((a, b) => a * b, 1));
-      expect(c.product).toBeGreaterThanOrEqual(span);
-      for (const p of c.moduli) {
-        expect(p % 2).toBe(1);
-        expect(p).toBeLessThanOrEqual(maxModulus);
-      }
-      for (let i = 0; i < c.moduli.length; i++) for (let j = i + 1; j < c.moduli.length; j++) expect(gcd(c.moduli[i]!, c.moduli[j]!)).toBe(1);
-      expect(c.selectorBits).toBe(c.moduli.reduce((t, p) => t + residueBits(p), 0));
-      // Odd moduli never reach a power of two exactly: one bit above log2(span) is the floor.
-      expect(c.selectorBits).toBeGreaterThanOrEqual(Math.log2(span) + 1);
-    });
-  }
+  for (const span of [1024, 4096, 65536])
+    for (const maxModulus of [31, 63, 127]) {
+      it(`span ${span}, maxModulus ${maxModulus}: odd, pairwise coprime, covers the span, t = ceil(log2 span) + 1`, () => {
+        const c = chooseCrtModuli(span, { maxModulus });
+        expect(c.product).toBe(c.moduli.reduce((a, b) => a * b, 1));
+        expect(c.product).toBeGreaterThanOrEqual(span);
+        for (const p of c.moduli) {
+          expect(p % 2).toBe(1);
+          expect(p).toBeLessThanOrEqual(maxModulus);
+        }
+        for (let i = 0; i < c.moduli.length; i++) for (let j = i + 1; j < c.moduli.length; j++) expect(gcd(c.moduli[i]!, c.moduli[j]!)).toBe(1);
+        expect(c.selectorBits).toBe(c.moduli.reduce((t, p) => t + residueBits(p), 0));
+        // Odd moduli never reach a power of two exactly: one bit above log2(span) is the floor.
+        expect(c.selectorBits).toBeGreaterThanOrEqual(Math.log2(span) + 1);
+      });
+    }
 
   it('matches a brute force (t, then count, then max) on small cases', () => {
-    for (const [span, maxModulus] of [[1024, 31], [1024, 63], [4096, 31], [300, 15], [100, 9], [5000, 21]] as const) {
+    for (const [span, maxModulus] of [
+      [1024, 31],
+      [1024, 63],
+      [4096, 31],
+      [300, 15],
+      [100, 9],
+      [5000, 21],
+    ] as const) {
       const c = chooseCrtModuli(span, { maxModulus });
       expect([c.selectorBits, c.moduli.length, Math.max(...c.moduli)], `${span}/${maxModulus}`).toEqual(bruteKey(span, maxModulus));
     }
@@ -230,24 +284,25 @@ describe('optimizeWopParameters', () => {
   const lenet = { outputs: 1, pErrorPerInference: 1e-6, lookupsPerInference: 24_000 } as const;
 
   it('every answer is secure, meets the per-residue target and the budget, and is rated through the public functions', () => {
-    for (const maxNu of [8, 32, 128]) for (const span of [2 ** 10, 2 ** 12, 2 ** 16]) {
-      const { moduli } = chooseCrtModuli(span, { maxModulus: 31 });
-      const r = optimizeWopParameters({ ...lenet, moduli, maxNu });
-      const label = `nu ${maxNu} span ${span}`;
-      expect(securityCheck(r.set).secure, label).toBe(true);
-      expect(wopSecurityCheck(r.set).secure, label).toBe(true);
-      expect(r.log2PFailPerResidue, label).toBeLessThanOrEqual(r.targetLog2PFailPerResidue);
-      expect(r.residuesPerInference).toBe(24_000 * moduli.length);
-      expect(r.pErrorPerInference, label).toBeLessThanOrEqual(1e-6);
-      expect(r.pErrorPerInference).toBe(pFailPerInference(r.log2PFailPerResidue, r.residuesPerInference));
-      const input = varVerticalPacking(r.set, r.maxSelectorBits);
-      for (const p of moduli) {
-        expect(log2PFailResidue(r.set, p, maxNu, input, crtDrift(p, maxNu * maxNu + 1)), `${label} p ${p}`).toBeLessThanOrEqual(r.targetLog2PFailPerResidue);
+    for (const maxNu of [8, 32, 128])
+      for (const span of [2 ** 10, 2 ** 12, 2 ** 16]) {
+        const { moduli } = chooseCrtModuli(span, { maxModulus: 31 });
+        const r = optimizeWopParameters({ ...lenet, moduli, maxNu });
+        const label = `nu ${maxNu} span ${span}`;
+        expect(securityCheck(r.set).secure, label).toBe(true);
+        expect(wopSecurityCheck(r.set).secure, label).toBe(true);
+        expect(r.log2PFailPerResidue, label).toBeLessThanOrEqual(r.targetLog2PFailPerResidue);
+        expect(r.residuesPerInference).toBe(24_000 * moduli.length);
+        expect(r.pErrorPerInference, label).toBeLessThanOrEqual(1e-6);
+        expect(r.pErrorPerInference).toBe(pFailPerInference(r.log2PFailPerResidue, r.residuesPerInference));
+        const input = varVerticalPacking(r.set, r.maxSelectorBits);
+        for (const p of moduli) {
+          expect(log2PFailResidue(r.set, p, maxNu, input, crtDrift(p, maxNu * maxNu + 1)), `${label} p ${p}`).toBeLessThanOrEqual(r.targetLog2PFailPerResidue);
+        }
+        expect(r.set.messageBits).toBe(residueBits(Math.max(...moduli)) + 1);
+        expect(r.cost.perLookup.total).toBe(crtLookupCost(r.set, crtLookupShape(moduli, 1)).total);
+        expect(assertWopParameterSet(r.set)).toEqual(r.set);
       }
-      expect(r.set.messageBits).toBe(residueBits(Math.max(...moduli)) + 1);
-      expect(r.cost.perLookup.total).toBe(crtLookupCost(r.set, crtLookupShape(moduli, 1)).total);
-      expect(assertWopParameterSet(r.set)).toEqual(r.set);
-    }
   });
 
   it('a last stage decrypted by the client: the output decryption (2^-(o+2) against Var_VP) is a constraint too', () => {
@@ -285,18 +340,35 @@ describe('optimizeWopParameters', () => {
     const target = r.targetLog2PFailPerResidue;
     const shape = crtLookupShape(moduli, 1);
     let best = Infinity;
-    for (const n of [799, 819, 839, 859, 879]) for (let lPbs = 2; lPbs <= 5; lPbs++) for (let bPbs = 6; bPbs * lPbs <= 40; bPbs++)
-      for (let lCbs = 1; lCbs <= 3; lCbs++) for (let bCbs = 5; bCbs * lCbs <= 30; bCbs++) for (let lPf = 2; lPf <= 3; lPf++) for (const bPf of [10, 12, 14, 16, 20])
-        for (const [bKs, lKs] of [[1, 15], [2, 8], [1, 16], [2, 9], [3, 6]] as const) {
-          const set: WopParameterSet = {
-            ...SET, lweDimension: n, lweNoise: tu(minSecureTUniformBoundLog2(n)), pbs: { baseLog: bPbs, levelCount: lPbs }, keyswitch: { baseLog: bKs, levelCount: lKs },
-            circuitBootstrap: { baseLog: bCbs, levelCount: lCbs }, packingKeyswitch: { baseLog: bPf, levelCount: lPf }, messageBits: 6,
-          };
-          const cost = crtLookupCost(set, shape).total;
-          if (cost >= best) continue;
-          const input = Math.max(varVerticalPacking(set, 13), varFreshEncryption(set.glweNoise));
-          if (moduli.every((p) => log2PFailResidue(set, p, 8, input, crtDrift(p, 65)) <= target)) best = cost;
-        }
+    for (const n of [799, 819, 839, 859, 879])
+      for (let lPbs = 2; lPbs <= 5; lPbs++)
+        for (let bPbs = 6; bPbs * lPbs <= 40; bPbs++)
+          for (let lCbs = 1; lCbs <= 3; lCbs++)
+            for (let bCbs = 5; bCbs * lCbs <= 30; bCbs++)
+              for (let lPf = 2; lPf <= 3; lPf++)
+                for (const bPf of [10, 12, 14, 16, 20])
+                  for (const [bKs, lKs] of [
+                    [1, 15],
+                    [2, 8],
+                    [1, 16],
+                    [2, 9],
+                    [3, 6],
+                  ] as const) {
+                    const set: WopParameterSet = {
+                      ...SET,
+                      lweDimension: n,
+                      lweNoise: tu(minSecureTUniformBoundLog2(n)),
+                      pbs: { baseLog: bPbs, levelCount: lPbs },
+                      keyswitch: { baseLog: bKs, levelCount: lKs },
+                      circuitBootstrap: { baseLog: bCbs, levelCount: lCbs },
+                      packingKeyswitch: { baseLog: bPf, levelCount: lPf },
+                      messageBits: 6,
+                    };
+                    const cost = crtLookupCost(set, shape).total;
+                    if (cost >= best) continue;
+                    const input = Math.max(varVerticalPacking(set, 13), varFreshEncryption(set.glweNoise));
+                    if (moduli.every((p) => log2PFailResidue(set, p, 8, input, crtDrift(p, 65)) <= target)) best = cost;
+                  }
     expect(r.cost.perLookup.total).toBeLessThanOrEqual(best);
   });
 
@@ -306,7 +378,9 @@ describe('optimizeWopParameters', () => {
     expect(r.alternatives.map((a) => a.moduli.join(','))).toEqual(['5,7,11,13', '13,15,23']); // 63 gives 13,15,23 again
     for (const a of r.alternatives) if ('costPerInference' in a.result) expect(r.cost.perInference).toBeLessThanOrEqual(a.result.costPerInference);
     expect(r.cost.perInference).toBe(optimizeWopParameters({ ...lenet, moduli: r.moduli.moduli, maxNu: 32 }).cost.perInference);
-    expect(() => optimizeCrtStage({ ...lenet, span: 2 ** 16, maxNu: 8, maxModulusCandidates: [9] })).toThrow(/no candidate maxModulus in \[9\] covers span 65536/);
+    expect(() => optimizeCrtStage({ ...lenet, span: 2 ** 16, maxNu: 8, maxModulusCandidates: [9] })).toThrow(
+      /no candidate maxModulus in \[9\] covers span 65536/,
+    );
   });
 
   it('maxModulus + maxSelectorBits instead of moduli; refusals name the field', () => {
@@ -314,14 +388,18 @@ describe('optimizeWopParameters', () => {
     expect(r.shape).toEqual({ residues: 3, selectorBits: 13, outputs: 1 });
     expect(() => optimizeWopParameters({ ...lenet, moduli: [15, 21], maxNu: 8 })).toThrow(/pairwise coprime, got 15 and 21/);
     expect(() => optimizeWopParameters({ ...lenet, maxModulus: 23, maxNu: 8 })).toThrow(/maxSelectorBits \(required without moduli\)/);
-    expect(() => optimizeWopParameters({ ...lenet, moduli: [13, 15, 23], maxSelectorBits: 12, maxNu: 8 })).toThrow(/maxSelectorBits must be >= the moduli's selector bits 13/);
+    expect(() => optimizeWopParameters({ ...lenet, moduli: [13, 15, 23], maxSelectorBits: 12, maxNu: 8 })).toThrow(
+      /maxSelectorBits must be >= the moduli's selector bits 13/,
+    );
     // A larger t elsewhere in the circuit (inputs from wider vertical packings) can only cost more.
     const wider = optimizeWopParameters({ ...lenet, moduli: [13, 15, 23], maxSelectorBits: 17, maxNu: 8 });
     expect(wider.cost.perInference).toBeGreaterThanOrEqual(optimizeWopParameters({ ...lenet, moduli: [13, 15, 23], maxNu: 8 }).cost.perInference);
     expect(wider.inputVariance).toBe(varVerticalPacking(wider.set, 17));
     expect(() => optimizeWopParameters({ ...lenet, moduli: [13], maxNu: 0 })).toThrow(/maxNu must be a finite number > 0/);
     expect(() => optimizeWopParameters({ ...lenet, moduli: [13], maxNu: 8, pErrorPerInference: 0 })).toThrow(/pErrorPerInference must be in \(0, 1\)/);
-    expect(() => optimizeWopParameters({ ...lenet, moduli: [13], maxNu: 8, space: { circuitBootstrapLevels: { min: 0, max: 2 } } })).toThrow(/space.circuitBootstrapLevels/);
+    expect(() => optimizeWopParameters({ ...lenet, moduli: [13], maxNu: 8, space: { circuitBootstrapLevels: { min: 0, max: 2 } } })).toThrow(
+      /space.circuitBootstrapLevels/,
+    );
     expect(() => optimizeWopParameters({ ...lenet, moduli: [13], maxNu: 1e6 })).toThrow(/No tuniform WoP set for residues up to 13/);
   });
 });

@@ -51,11 +51,7 @@ export function accumulatorRange(weights: ArrayLike<number>, input: IntRange): I
  * accumulatorRange for each neuron of a row-major [outputs][inputs] weight matrix: neuron o uses
  * weights[o * inputs + i]. (A TensorFlow.js Dense kernel is [inputs, outputs]: transpose it first.)
  */
-export function accumulatorRanges(
-  weights: ArrayLike<number>,
-  shape: readonly [outputs: number, inputs: number],
-  input: IntRange,
-): IntRange[] {
+export function accumulatorRanges(weights: ArrayLike<number>, shape: readonly [outputs: number, inputs: number], input: IntRange): IntRange[] {
   const fn = 'accumulatorRanges';
   checkRange(input, 'input', fn);
   const [outputs, inputs] = checkMatrix(weights, shape, fn);

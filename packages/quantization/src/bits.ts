@@ -30,8 +30,7 @@ export function quantRange(spec: QuantSpec): IntRange {
   }
   if (b === 1 && spec.range === 'narrow') {
     throw new RangeError(
-      `quantRange: a 1-bit ${spec.signed ? 'signed' : 'unsigned'} narrow quantizer has the single level {0}; ` +
-        `use 'wide' range or at least 2 bits`,
+      `quantRange: a 1-bit ${spec.signed ? 'signed' : 'unsigned'} narrow quantizer has the single level {0}; ` + `use 'wide' range or at least 2 bits`,
     );
   }
   const narrow = spec.range === 'narrow' ? 1 : 0;
@@ -44,9 +43,7 @@ export function quantRange(spec: QuantSpec): IntRange {
 
 function checkRange(range: IntRange, fn: string): void {
   if (!Number.isSafeInteger(range.min) || !Number.isSafeInteger(range.max) || range.min > range.max) {
-    throw new RangeError(
-      `${fn}: expected an integer range with min <= max, got [${String(range.min)}, ${String(range.max)}]`,
-    );
+    throw new RangeError(`${fn}: expected an integer range with min <= max, got [${String(range.min)}, ${String(range.max)}]`);
   }
 }
 

@@ -60,12 +60,7 @@ export function calibrateMinMax(spec: QuantSpec, min: number, max: number): Quan
 }
 
 /** Per-channel parameters along `axis`: channel c holds real values in [mins[c], maxs[c]]. */
-export function calibrateMinMaxPerChannel(
-  spec: QuantSpec,
-  mins: readonly number[],
-  maxs: readonly number[],
-  axis: number,
-): QuantParams {
+export function calibrateMinMaxPerChannel(spec: QuantSpec, mins: readonly number[], maxs: readonly number[], axis: number): QuantParams {
   const fn = 'calibrateMinMaxPerChannel';
   if (mins.length !== maxs.length) {
     throw new RangeError(`${fn}: mins has ${mins.length} channels but maxs has ${maxs.length}`);
@@ -109,7 +104,12 @@ export function calibrateFromData(spec: QuantSpec, values: ArrayLike<number>, op
   const perChannel: number[][] = Array.from({ length: channels }, () => []);
   for (let i = 0; i < values.length; i++) perChannel[Math.floor(i / inner) % channels]!.push(values[i]!);
   const b = perChannel.map((v) => bounds(v, method));
-  return calibrateMinMaxPerChannel(spec, b.map((x) => x[0]), b.map((x) => x[1]), axis);
+  return calibrateMinMaxPerChannel(
+    spec,
+    b.map((x) => x[0]),
+    b.map((x) => x[1]),
+    axis,
+  );
 }
 
 function bounds(values: ArrayLike<number>, method: CalibrationMethod): [number, number] {

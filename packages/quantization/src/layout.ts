@@ -22,12 +22,7 @@ export interface ChannelLayout {
   readonly inner: number;
 }
 
-export function channelLayout(
-  length: number,
-  shape: readonly number[] | undefined,
-  axis: number,
-  fn: string,
-): ChannelLayout {
+export function channelLayout(length: number, shape: readonly number[] | undefined, axis: number, fn: string): ChannelLayout {
   if (shape === undefined) {
     throw new RangeError(`${fn}: per-channel parameters (axis ${axis}) need the tensor shape; got none`);
   }
@@ -46,11 +41,7 @@ export function channelLayout(
 }
 
 /** Visit the contiguous runs [start, end) of a flat buffer that share one channel c. */
-export function forEachChannelBlock(
-  length: number,
-  { channels, inner }: ChannelLayout,
-  visit: (c: number, start: number, end: number) => void,
-): void {
+export function forEachChannelBlock(length: number, { channels, inner }: ChannelLayout, visit: (c: number, start: number, end: number) => void): void {
   for (let start = 0, block = 0; start < length; start += inner, block++) {
     visit(block % channels, start, Math.min(start + inner, length));
   }

@@ -39,12 +39,7 @@ export function assertQuantParams(params: QuantParams, fn = 'assertQuantParams')
  * Validate params against data of `length` elements and optional `shape`; return the integer range
  * and the channel layout (per-tensor: a single channel covering everything).
  */
-export function checkParams(
-  params: QuantParams,
-  length: number,
-  shape: readonly number[] | undefined,
-  fn: string,
-): { range: IntRange; layout: ChannelLayout } {
+export function checkParams(params: QuantParams, length: number, shape: readonly number[] | undefined, fn: string): { range: IntRange; layout: ChannelLayout } {
   const range = assertQuantParams(params, fn);
   if (params.axis === undefined) {
     if (shape !== undefined && shapeSize(shape, fn) !== length) {

@@ -23,7 +23,7 @@ export function quantize(x: ArrayLike<number>, params: QuantParams, shape?: read
       const v = x[i]!;
       if (Number.isNaN(v)) throw new RangeError(`quantize: x[${i}] is NaN`);
       const q = roundHalfToEven(Math.fround(Math.fround(v) / s)) + z;
-      out[i] = q < range.min ? range.min : q > range.max ? range.max : q;
+      out[i] = q < range.min ? range.min : Math.min(q, range.max);
     }
   });
   return out;

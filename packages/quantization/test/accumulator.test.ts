@@ -27,9 +27,11 @@ const smallRange = fc.tuple(fc.integer({ min: -4, max: 4 }), fc.integer({ min: -
 
 describe('accumulatorRange', () => {
   it('is exact: equals brute force over small neurons', () => {
-    fc.assert(fc.property(fc.array(fc.integer({ min: -7, max: 7 }), { maxLength: 4 }), smallRange, (w, input) => {
-      expect(accumulatorRange(w, input)).toEqual(bruteForce(w, input));
-    }));
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: -7, max: 7 }), { maxLength: 4 }), smallRange, (w, input) => {
+        expect(accumulatorRange(w, input)).toEqual(bruteForce(w, input));
+      }),
+    );
   });
   it('example and bits', () => {
     expect(accumulatorRange([1, -2, 3], { min: 0, max: 3 })).toEqual({ min: -6, max: 12 });
@@ -53,22 +55,27 @@ describe('accumulatorRange', () => {
 
 describe('worst case and pruning budget', () => {
   it('worst case bounds every neuron with that many active synapses in those ranges', () => {
-    fc.assert(fc.property(smallRange, smallRange, fc.integer({ min: 0, max: 4 }), (wr, ir, n) => {
-      const worst = worstCaseAccumulator(n, wr, ir);
-      const corners = [wr.min, wr.max];
-      // the all-corner neurons of n synapses reach the bounds
-      const reach = corners.map((w) => accumulatorRange(new Array<number>(n).fill(w), ir));
-      return reach.every((r) => r.min >= worst.min && r.max <= worst.max)
-        && reach.some((r) => r.min === worst.min) && reach.some((r) => r.max === worst.max);
-    }));
+    fc.assert(
+      fc.property(smallRange, smallRange, fc.integer({ min: 0, max: 4 }), (wr, ir, n) => {
+        const worst = worstCaseAccumulator(n, wr, ir);
+        const corners = [wr.min, wr.max];
+        // the all-corner neurons of n synapses reach the bounds
+        const reach = corners.map((w) => accumulatorRange(new Array<number>(n).fill(w), ir));
+        return reach.every((r) => r.min >= worst.min && r.max <= worst.max) && reach.some((r) => r.min === worst.min) && reach.some((r) => r.max === worst.max);
+      }),
+    );
   });
   it('maxActiveSynapses is the largest count that fits', () => {
-    const ranges = fc.tuple(fc.integer({ min: -200, max: 200 }), fc.integer({ min: -200, max: 200 })).map(([a, b]) => ({ min: Math.min(a, b), max: Math.max(a, b) }));
-    fc.assert(fc.property(fc.integer({ min: 1, max: 40 }), ranges, ranges, (b, wr, ir) => {
-      const n = maxActiveSynapses(b, wr, ir);
-      if (n === Infinity) return worstCaseAccumulator(1, wr, ir).min === 0 && worstCaseAccumulator(1, wr, ir).max === 0;
-      return signedBits(worstCaseAccumulator(n, wr, ir)) <= b && signedBits(worstCaseAccumulator(n + 1, wr, ir)) > b;
-    }));
+    const ranges = fc
+      .tuple(fc.integer({ min: -200, max: 200 }), fc.integer({ min: -200, max: 200 }))
+      .map(([a, b]) => ({ min: Math.min(a, b), max: Math.max(a, b) }));
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 40 }), ranges, ranges, (b, wr, ir) => {
+        const n = maxActiveSynapses(b, wr, ir);
+        if (n === Infinity) return worstCaseAccumulator(1, wr, ir).min === 0 && worstCaseAccumulator(1, wr, ir).max === 0;
+        return signedBits(worstCaseAccumulator(n, wr, ir)) <= b && signedBits(worstCaseAccumulator(n + 1, wr, ir)) > b;
+      }),
+    );
   });
   it('examples', () => {
     // 2-bit signed weights [-2,1], 2-bit unsigned inputs [0,3]: terms in [-6, 3]

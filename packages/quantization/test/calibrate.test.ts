@@ -1,21 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  calibrateFromData,
-  calibrateMinMax,
-  calibrateMinMaxPerChannel,
-  dequantize,
-  quantize,
-  quantRange,
-  quantSpec,
-} from '@fhenet/quantization';
+import { calibrateFromData, calibrateMinMax, calibrateMinMaxPerChannel, dequantize, quantize, quantRange, quantSpec } from '@fhenet/quantization';
 
 const specs = [1, 2, 3, 4, 8, 16].flatMap((b) =>
-  [true, false].flatMap((signed) =>
-    (['narrow', 'wide'] as const)
-      .filter((r) => !(b === 1 && (r === 'narrow' || signed)))
-      .map((r) => quantSpec(b, signed, r)),
-  ),
+  [true, false].flatMap((signed) => (['narrow', 'wide'] as const).filter((r) => !(b === 1 && (r === 'narrow' || signed))).map((r) => quantSpec(b, signed, r))),
 );
 
 describe('calibrateMinMax', () => {
@@ -32,19 +20,21 @@ describe('calibrateMinMax', () => {
     expect(dequantize(quantize([0], p), p)[0]).toBe(0);
   });
   it('covers [min, max] within scale/2 (plus clamp at the far end) for any spec and range', () => {
-    fc.assert(fc.property(fc.constantFrom(...specs), fc.double({ min: -1e4, max: 1e4, noNaN: true }), fc.double({ min: -1e4, max: 1e4, noNaN: true }), (spec, a, b) => {
-      const [min, max] = a <= b ? [a, b] : [b, a];
-      const p = calibrateMinMax(spec, min, max);
-      const s = p.scale[0]!;
-      const q = quantRange(spec);
-      if (!(s > 0 && Number.isFinite(s) && Number.isInteger(p.zeroPoint[0]) && p.zeroPoint[0]! >= q.min && p.zeroPoint[0]! <= q.max)) return false;
-      if (!spec.signed || q.max > 0) {
-        const r = dequantize(quantize([min, max, 0], p), p);
-        const tol = s / 2 + 1e-5 * Math.max(1, Math.abs(min), Math.abs(max));
-        return Math.abs(r[0]! - min) <= tol && Math.abs(r[1]! - max) <= tol && r[2] === 0;
-      }
-      return true;
-    }));
+    fc.assert(
+      fc.property(fc.constantFrom(...specs), fc.double({ min: -1e4, max: 1e4, noNaN: true }), fc.double({ min: -1e4, max: 1e4, noNaN: true }), (spec, a, b) => {
+        const [min, max] = a <= b ? [a, b] : [b, a];
+        const p = calibrateMinMax(spec, min, max);
+        const s = p.scale[0]!;
+        const q = quantRange(spec);
+        if (!(s > 0 && Number.isFinite(s) && Number.isInteger(p.zeroPoint[0]) && p.zeroPoint[0]! >= q.min && p.zeroPoint[0]! <= q.max)) return false;
+        if (!spec.signed || q.max > 0) {
+          const r = dequantize(quantize([min, max, 0], p), p);
+          const tol = s / 2 + 1e-5 * Math.max(1, Math.abs(min), Math.abs(max));
+          return Math.abs(r[0]! - min) <= tol && Math.abs(r[1]! - max) <= tol && r[2] === 0;
+        }
+        return true;
+      }),
+    );
   });
   it('falls back to scale 1 when the range is {0} or subnormal', () => {
     for (const spec of specs) {
@@ -67,7 +57,11 @@ describe('per-channel and from data', () => {
     const spec = quantSpec(6, false, 'narrow');
     const p = calibrateMinMaxPerChannel(spec, [-1, 0, 2], [1, 5, 3], 1);
     expect(p.axis).toBe(1);
-    [[-1, 1], [0, 5], [2, 3]].forEach(([lo, hi], c) => {
+    [
+      [-1, 1],
+      [0, 5],
+      [2, 3],
+    ].forEach(([lo, hi], c) => {
       const t = calibrateMinMax(spec, lo!, hi!);
       expect([p.scale[c], p.zeroPoint[c]]).toEqual([t.scale[0], t.zeroPoint[0]]);
     });
@@ -78,9 +72,7 @@ describe('per-channel and from data', () => {
     const spec = quantSpec(4, true);
     const data = [1, -2, 3, -4, 0.5, 6]; // shape [3, 2]
     expect(calibrateFromData(spec, data, { method: 'minmax' })).toEqual(calibrateMinMax(spec, -4, 6));
-    expect(calibrateFromData(spec, data, { method: 'minmax', axis: 1, shape: [3, 2] })).toEqual(
-      calibrateMinMaxPerChannel(spec, [0.5, -4], [3, 6], 1),
-    );
+    expect(calibrateFromData(spec, data, { method: 'minmax', axis: 1, shape: [3, 2] })).toEqual(calibrateMinMaxPerChannel(spec, [0.5, -4], [3, 6], 1));
     expect(calibrateFromData(spec, [], { method: 'minmax' })).toEqual(calibrateMinMax(spec, 0, 0));
   });
   it('percentile clips outliers with linear interpolation', () => {

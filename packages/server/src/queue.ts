@@ -34,7 +34,8 @@ export class JobQueue {
       return await job();
     } finally {
       const next = this.#waiting.shift();
-      if (next) next(); // hands the running slot over directly
+      if (next)
+        next(); // hands the running slot over directly
       else this.#running = false;
     }
   }

@@ -7,7 +7,17 @@ import { tmpdir } from 'node:os';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Circuit } from '@fhenet/circuit';
 import { SeededEvaluationKeys, threadCount, ciphertextBatchBytes, seededKeyBytes } from '@fhenet/engine';
-import { InferenceServer, planCircuit, assertRegistrationBudget, defaultMemoryLimit, modelExecutionMemory, bandsModelOptions, chooseBands, type BandChoice, type ChosenBands } from '@fhenet/executor';
+import {
+  InferenceServer,
+  planCircuit,
+  assertRegistrationBudget,
+  defaultMemoryLimit,
+  modelExecutionMemory,
+  bandsModelOptions,
+  chooseBands,
+  type BandChoice,
+  type ChosenBands,
+} from '@fhenet/executor';
 import type { CircuitPlan, ExecutionResult } from '@fhenet/executor';
 import type { LweCiphertextBatch } from '@fhenet/engine';
 import { BusyError, JobQueue } from './queue.js';
@@ -114,7 +124,9 @@ export function createInferenceService(circuit: Circuit, options: ServiceOptions
   });
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: 'not-found', message: `no route ${req.method} ${req.url}` }));
 
-  const executionInfo = execution.bands ? { bandOutputs: execution.bands.outputs, spilled: execution.bands.spillDir !== undefined } : { bandOutputs: null, spilled: false };
+  const executionInfo = execution.bands
+    ? { bandOutputs: execution.bands.outputs, spilled: execution.bands.spillDir !== undefined }
+    : { bandOutputs: null, spilled: false };
   app.get('/v1/health', async () => ({
     status: 'ok',
     queue: { running: queue.running, waiting: queue.waiting, capacity: queue.capacity },
@@ -135,9 +147,7 @@ export function createInferenceService(circuit: Circuit, options: ServiceOptions
       throw new HttpError(400, 'invalid-keys', `evaluation keys refused: ${(e as Error).message}`);
     }
     const t0 = performance.now();
-    const keyId = await store
-      .register('engine', () => queue.submit(() => InferenceServer.fromSeeded(circuit, seeded)))
-      .finally(() => seeded.dispose());
+    const keyId = await store.register('engine', () => queue.submit(() => InferenceServer.fromSeeded(circuit, seeded))).finally(() => seeded.dispose());
     req.log.info({ keyId, decompressMs: Math.round(performance.now() - t0) }, 'evaluation keys registered');
     return reply.code(201).send({ keyId, parameters: params.name, decompressMs: performance.now() - t0 });
   });
@@ -150,7 +160,7 @@ export function createInferenceService(circuit: Circuit, options: ServiceOptions
   app.post<{ Params: { keyId: string } }>('/v1/keys/:keyId/infer', { bodyLimit: inputLimit, onRequest: knownKey(store, 'engine') }, async (req, reply) => {
     const bytes = binaryBody(req.body, 'ciphertexts');
     const result = await store.use(req.params.keyId, 'engine', async (server) => {
-      let inputs;
+      let inputs: LweCiphertextBatch;
       try {
         inputs = server.readInputs(bytes);
       } catch (e) {
@@ -189,8 +199,7 @@ export interface ServiceExecutionArgs {
  * execution. When nothing fits, whole stages: registrations are then refused (503) naming the stage.
  */
 export function chooseServiceExecution(plan: CircuitPlan, a: ServiceExecutionArgs): BandChoice {
-  const model = (b?: ChosenBands) =>
-    modelExecutionMemory(plan, { count: a.maxSamples, threads: threadCount(), ...bandsModelOptions(b) });
+  const model = (b?: ChosenBands) => modelExecutionMemory(plan, { count: a.maxSamples, threads: threadCount(), ...bandsModelOptions(b) });
   const choice = { plan, model, spillDir: a.spillDir ?? tmpdir(), spillDirGiven: a.spillDir !== undefined };
   // Forced bands: validated (band size, spill folder) here; the registration budget, not this
   // choice, refuses what does not fit.

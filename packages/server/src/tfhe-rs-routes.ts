@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Circuit } from '@fhenet/circuit';
 import { InferenceServer } from '@fhenet/executor';
 import type { CircuitPlan } from '@fhenet/executor';
-import type { LweCiphertextBatch } from '@fhenet/engine';
+import type { EvaluationKeys, LweCiphertextBatch } from '@fhenet/engine';
 import { expandTfheRsServerKeyAsync, readTfheRsCiphertextStream, tfheRsCiphertextBytes, writeTfheRsCiphertextStream } from '@fhenet/engine';
 import { binaryBody, HttpError } from './errors.js';
 import { sendInferenceAnswer } from './answer.js';
@@ -33,7 +33,11 @@ function ciphertextForm(query: unknown): CiphertextForm {
   const v = (query as { ciphertexts?: unknown } | undefined)?.ciphertexts;
   if (v === undefined || v === 'compressed') return 'compressed';
   if (v === 'full') return 'full';
-  throw new HttpError(400, 'invalid-query', `ciphertexts must be "compressed" (serialize_compressed_ciphertext) or "full" (serialize_ciphertext), got ${JSON.stringify(v)}`);
+  throw new HttpError(
+    400,
+    'invalid-query',
+    `ciphertexts must be "compressed" (serialize_compressed_ciphertext) or "full" (serialize_ciphertext), got ${JSON.stringify(v)}`,
+  );
 }
 
 export function registerTfheRsRoutes(app: FastifyInstance, ctx: TfheRsRouteContext): void {
@@ -48,25 +52,29 @@ export function registerTfheRsRoutes(app: FastifyInstance, ctx: TfheRsRouteConte
   const perSample = { compressed: tfheRsCiphertextBytes(params, true) * ctx.plan.inputSize, full: tfheRsCiphertextBytes(params, false) * ctx.plan.inputSize };
   const inputLimit = perSample.full * ctx.maxSamples;
 
-  app.post('/v1/tfhe-rs/keys', { bodyLimit: keyLimit, preParsing: async (_req, _reply, payload) => (info.available ? payload : unavailable()) }, async (req, reply) => {
-    const bytes = binaryBody(req.body, 'tfhe-rs compressed server key');
-    ctx.assertMemory();
-    const t0 = performance.now();
-    const keyId = await ctx.store.register('tfhe-rs', () =>
-      ctx.queue.submit(async () => {
-        let keys;
-        try {
-          keys = await expandTfheRsServerKeyAsync(bytes, params);
-        } catch (e) {
-          throw new HttpError(400, 'invalid-keys', `tfhe-rs compressed server key refused: ${(e as Error).message}`);
-        }
-        return new InferenceServer(ctx.circuit, keys);
-      }),
-    );
-    const expandMs = performance.now() - t0;
-    req.log.info({ keyId, expandMs: Math.round(expandMs) }, 'tfhe-rs server key registered');
-    return reply.code(201).send({ keyId, parameters: params.name, expandMs });
-  });
+  app.post(
+    '/v1/tfhe-rs/keys',
+    { bodyLimit: keyLimit, preParsing: async (_req, _reply, payload) => (info.available ? payload : unavailable()) },
+    async (req, reply) => {
+      const bytes = binaryBody(req.body, 'tfhe-rs compressed server key');
+      ctx.assertMemory();
+      const t0 = performance.now();
+      const keyId = await ctx.store.register('tfhe-rs', () =>
+        ctx.queue.submit(async () => {
+          let keys: EvaluationKeys;
+          try {
+            keys = await expandTfheRsServerKeyAsync(bytes, params);
+          } catch (e) {
+            throw new HttpError(400, 'invalid-keys', `tfhe-rs compressed server key refused: ${(e as Error).message}`);
+          }
+          return new InferenceServer(ctx.circuit, keys);
+        }),
+      );
+      const expandMs = performance.now() - t0;
+      req.log.info({ keyId, expandMs: Math.round(expandMs) }, 'tfhe-rs server key registered');
+      return reply.code(201).send({ keyId, parameters: params.name, expandMs });
+    },
+  );
 
   app.delete<{ Params: { keyId: string } }>('/v1/tfhe-rs/keys/:keyId', async (req, reply) => {
     ctx.store.delete(req.params.keyId, 'tfhe-rs');
@@ -84,7 +92,11 @@ export function registerTfheRsRoutes(app: FastifyInstance, ctx: TfheRsRouteConte
         const limit = perSample[form] * ctx.maxSamples;
         const declared = Number(req.headers['content-length']);
         if (Number.isFinite(declared) && declared > limit) {
-          throw new HttpError(413, 'body-too-large', `${declared} bytes declared; at most ${ctx.maxSamples} samples of ${perSample[form]} bytes (${form} tfhe-rs ciphertexts) = ${limit}`);
+          throw new HttpError(
+            413,
+            'body-too-large',
+            `${declared} bytes declared; at most ${ctx.maxSamples} samples of ${perSample[form]} bytes (${form} tfhe-rs ciphertexts) = ${limit}`,
+          );
         }
         return payload;
       },

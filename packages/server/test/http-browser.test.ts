@@ -17,7 +17,7 @@ import { loadMnist } from '@fhenet/datasets';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createInferenceService } from '@fhenet/server';
-import { type ServiceCircuitInfo, type WebSample } from '@fhenet/client';
+import type { ServiceCircuitInfo, WebSample } from '@fhenet/client';
 
 const CIRCUIT = fileURLToPath(new URL('../../../models/mnist-fcnn-narrow-150/circuit.json', import.meta.url));
 const CHROMIUM = process.env.FHENET_CHROMIUM ?? '/usr/bin/chromium';
@@ -75,7 +75,8 @@ test('the page classifies an MNIST test image under encryption in Chromium; only
     await page.goto(`${base}/`);
     await waitOrPageError(page, 'body[data-ready="true"]', 900_000);
     const keysMs = performance.now() - t;
-    const timings = async () => Object.fromEntries(await page.$$eval('#timings tr', (rows) => rows.map((r) => [r.children[0]!.textContent, r.children[1]!.textContent])));
+    const timings = async () =>
+      Object.fromEntries(await page.$$eval('#timings tr', (rows) => rows.map((r) => [r.children[0]!.textContent, r.children[1]!.textContent])));
     console.log(`browser: keys made and registered in ${(keysMs / 1000).toFixed(1)} s; page timings ${JSON.stringify(await timings())}`);
 
     t = performance.now();
@@ -84,7 +85,9 @@ test('the page classifies an MNIST test image under encryption in Chromium; only
     await waitOrPageError(page, '#result[data-state="done"]', 900_000);
     const encrypted = Number(await page.textContent('#encrypted-class'));
     const clear = Number(await page.textContent('#clear-class'));
-    console.log(`browser: image ${PICK} classified in ${((performance.now() - t) / 1000).toFixed(1)} s: encrypted ${encrypted}, clear ${clear}; page timings ${JSON.stringify(await timings())}`);
+    console.log(
+      `browser: image ${PICK} classified in ${((performance.now() - t) / 1000).toFixed(1)} s: encrypted ${encrypted}, clear ${clear}; page timings ${JSON.stringify(await timings())}`,
+    );
 
     // The page's answers against the clear simulation computed here.
     const raw = loadMnist({ split: 'test', limit: PICK + 1 }).images.subarray(PICK * 784);

@@ -1,8 +1,4 @@
 import { TINY_MNIST_CIRCUIT } from '@fhenet/testing';
-// GET /v1/circuit's tfhe-rs section without a server: the sizes it promises, and a parameter set
-// tfhe-rs cannot use reported as unavailable with the reason (the tfhe-rs routes then answer 501
-// with it) instead of a wrong new_parameters call.
-import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import { compressedServerKeyBytes, loadCircuit } from '@fhenet/circuit';
 import { circuitInfo, tfheRsInfo } from '../src/circuit-info.js';
@@ -18,7 +14,12 @@ it('promises the exact key and ciphertext sizes and the Shortint.new_parameters 
   expect(info.tfheRs.serverKeyBytes).toBe(compressedServerKeyBytes(set) + 256);
   expect(info.tfheRs.ciphertextBytes).toEqual({ compressed: 124, full: 8 * (set.glweDimension * set.polynomialSize + 1) + 72 });
   expect(info.tfheRs.outputMessageModulus).toBe(2 ** (circuit.bits + 1));
-  expect(info.tfheRs.newParameters).toMatchObject({ lweDimension: set.lweDimension, polynomialSize: set.polynomialSize, messageModulus: 2 ** circuit.bits, carryModulus: 1 });
+  expect(info.tfheRs.newParameters).toMatchObject({
+    lweDimension: set.lweDimension,
+    polynomialSize: set.polynomialSize,
+    messageModulus: 2 ** circuit.bits,
+    carryModulus: 1,
+  });
   expect(JSON.parse(JSON.stringify(info))).toEqual(info); // plain JSON: no typed arrays
 });
 

@@ -99,7 +99,13 @@ describe('KeyStore', () => {
     finish(new Fake());
     await first;
     const { store: s2 } = setup(1, 1000);
-    expect(await status(s2.register('tfhe-rs', async () => { throw new HttpError(400, 'invalid-keys', 'bad'); }))).toBe(400);
+    expect(
+      await status(
+        s2.register('tfhe-rs', async () => {
+          throw new HttpError(400, 'invalid-keys', 'bad');
+        }),
+      ),
+    ).toBe(400);
     await s2.register('tfhe-rs', async () => new Fake()); // the slot was released
   });
 });

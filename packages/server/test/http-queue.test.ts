@@ -13,9 +13,18 @@ describe('JobQueue', () => {
     const q = new JobQueue(2);
     const order: string[] = [];
     const gate = deferred();
-    const a = q.submit(async () => { order.push('a'); await gate.promise; order.push('a done'); });
-    const b = q.submit(async () => { order.push('b'); });
-    const c = q.submit(async () => { order.push('c'); return 7; });
+    const a = q.submit(async () => {
+      order.push('a');
+      await gate.promise;
+      order.push('a done');
+    });
+    const b = q.submit(async () => {
+      order.push('b');
+    });
+    const c = q.submit(async () => {
+      order.push('c');
+      return 7;
+    });
     await expect(q.submit(async () => 0)).rejects.toBeInstanceOf(BusyError);
     expect(q.waiting).toBe(2);
     expect(order).toEqual(['a']);
@@ -28,7 +37,11 @@ describe('JobQueue', () => {
 
   it('frees the slot when a job throws', async () => {
     const q = new JobQueue(0);
-    await expect(q.submit(async () => { throw new Error('boom'); })).rejects.toThrow('boom');
+    await expect(
+      q.submit(async () => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
     expect(await q.submit(async () => 1)).toBe(1);
   });
 

@@ -6,7 +6,6 @@ import { TINY_MNIST_CIRCUIT } from '@fhenet/testing';
 // decryptions equal simulate(). Then a few hundred malformed / mutated / foreign bodies: every
 // one answered (4xx JSON, or 200/201 when a mutation happens to stay valid), the server alive.
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { argmax, decodeOutputs, loadCircuit, quantizeInputs, simulate, type Circuit } from '@fhenet/circuit';
 import { loadMnist } from '@fhenet/datasets';
@@ -39,7 +38,11 @@ afterAll(async () => {
   await app?.close();
 });
 
-async function post(path: string, body: Uint8Array | string, contentType = 'application/octet-stream'): Promise<{ status: number; json: { error?: string; message?: string } }> {
+async function post(
+  path: string,
+  body: Uint8Array | string,
+  contentType = 'application/octet-stream',
+): Promise<{ status: number; json: { error?: string; message?: string } }> {
   const r = await fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', body, headers: { 'content-type': contentType } });
   const text = await r.text();
   let json: { error?: string; message?: string } = {};
@@ -104,7 +107,9 @@ describe('tfhe-rs routes of the HTTP service (node-tfhe client)', () => {
     const sim = simulate(circuit, quantizeInputs(circuit, images.images, IMAGES), IMAGES).outputs;
     expect(Array.from(decoded.values)).toEqual(Array.from(sim));
     expect(Array.from(decoded.classes)).toEqual(Array.from(argmax(decodeOutputs(circuit, sim, IMAGES), IMAGES)));
-    console.log(`tfhe-rs over HTTP: ${IMAGES} images in ${(result.serverMs / 1000).toFixed(1)} s server time; classes ${Array.from(decoded.classes).join(' ')}`);
+    console.log(
+      `tfhe-rs over HTTP: ${IMAGES} images in ${(result.serverMs / 1000).toFixed(1)} s server time; classes ${Array.from(decoded.classes).join(' ')}`,
+    );
 
     // The id only works on the routes of its kind; engine ids are unknown here and vice versa.
     const wrongKind = await post(`/v1/keys/${keyId}/infer`, Buffer.alloc(8));
@@ -159,7 +164,10 @@ describe('tfhe-rs routes of the HTTP service (node-tfhe client)', () => {
       const kind = rand(10);
       if (kind < 7) {
         const ct = rand(784);
-        body = mutate(one, meta.map((o) => ct * 124 + o));
+        body = mutate(
+          one,
+          meta.map((o) => ct * 124 + o),
+        );
       } else if (kind < 9) {
         body = one.subarray(0, 1 + rand(one.length - 1));
       } else {

@@ -5,7 +5,6 @@ import { TINY_MNIST_CIRCUIT } from '@fhenet/testing';
 // server alive afterwards.
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCircuit, quantizeInputs, simulate, type Circuit } from '@fhenet/circuit';
 import { loadMnist } from '@fhenet/datasets';
@@ -38,7 +37,12 @@ afterAll(async () => {
   await app?.close();
 });
 
-async function raw(method: string, path: string, body?: Buffer | string, contentType = 'application/octet-stream'): Promise<{ status: number; json: { error: string; message: string } }> {
+async function raw(
+  method: string,
+  path: string,
+  body?: Buffer | string,
+  contentType = 'application/octet-stream',
+): Promise<{ status: number; json: { error: string; message: string } }> {
   const r = await fetch(`http://127.0.0.1:${port}${path}`, { method, ...(body !== undefined ? { body, headers: { 'content-type': contentType } } : {}) });
   return { status: r.status, json: (await r.json()) as { error: string; message: string } };
 }
@@ -124,7 +128,11 @@ describe('HTTP inference service', () => {
     const unknownRs = await answerBeforeBody('/v1/tfhe-rs/keys/not-a-key/infer', 'application/octet-stream', 1_000_000, Buffer.alloc(4096));
     expect(unknownRs).toMatch(/^HTTP\/1\.1 404/);
     // A JSON (or text) body is refused by media type on every route, key route or not.
-    for (const [path, type] of [['/v1/keys', 'application/json'], ['/v1/keys', 'text/plain'], ['/v1/tfhe-rs/keys', 'application/json']] as const) {
+    for (const [path, type] of [
+      ['/v1/keys', 'application/json'],
+      ['/v1/keys', 'text/plain'],
+      ['/v1/tfhe-rs/keys', 'application/json'],
+    ] as const) {
       expect((await raw('POST', path, '[{},{},{}]', type)).status).toBe(415);
     }
     await alive();
@@ -157,7 +165,7 @@ describe('HTTP inference service', () => {
     const wrongParams = await raw('POST', `/v1/keys/${keyId}/infer`, other);
     expect(wrongParams.status).toBe(400);
     expect(wrongParams.json.message).toMatch(/other parameters/);
-    const partial = (LweCiphertextBatch.deserialize(wire, circuit.parameters!.set)).gather([0, 1, 2]).serialize();
+    const partial = LweCiphertextBatch.deserialize(wire, circuit.parameters!.set).gather([0, 1, 2]).serialize();
     expect((await raw('POST', `/v1/keys/${keyId}/infer`, partial)).status).toBe(400);
 
     const running = http.infer(keyId, wire);

@@ -22,13 +22,12 @@ function open(): Promise<IDBDatabase> {
 }
 
 function run<T>(mode: IDBTransactionMode, op: (s: IDBObjectStore) => IDBRequest): Promise<T> {
-  return open().then(
-    (db) =>
-      new Promise<T>((resolve, reject) => {
-        const req = op(db.transaction(STORE, mode).objectStore(STORE));
-        req.onsuccess = () => resolve(req.result as T);
-        req.onerror = () => reject(new Error(`IndexedDB ${DB}: ${req.error?.message ?? 'request failed'}`));
-      }).finally(() => db.close()),
+  return open().then((db) =>
+    new Promise<T>((resolve, reject) => {
+      const req = op(db.transaction(STORE, mode).objectStore(STORE));
+      req.onsuccess = () => resolve(req.result as T);
+      req.onerror = () => reject(new Error(`IndexedDB ${DB}: ${req.error?.message ?? 'request failed'}`));
+    }).finally(() => db.close()),
   );
 }
 

@@ -92,7 +92,9 @@ function clearPad(): void {
   g.fillStyle = '#000';
   g.fillRect(0, 0, pad.width, pad.height);
   picked = null;
-  document.querySelectorAll('#samples button').forEach((b) => b.classList.remove('selected'));
+  document.querySelectorAll('#samples button').forEach((b) => {
+    b.classList.remove('selected');
+  });
 }
 clearPad();
 let drawing = false;
@@ -117,14 +119,22 @@ $('clear').addEventListener('click', clearPad);
 /** The drawing as MNIST preprocesses digits: bounding box scaled to 20 px, centre of mass at (14, 14). */
 function drawnPixels(): Uint8Array {
   const src = g.getImageData(0, 0, pad.width, pad.height).data;
-  let x0 = pad.width, y0 = pad.height, x1 = -1, y1 = -1;
+  let x0 = pad.width,
+    y0 = pad.height,
+    x1 = -1,
+    y1 = -1;
   for (let y = 0; y < pad.height; y++)
     for (let x = 0; x < pad.width; x++)
       if (src[(y * pad.width + x) * 4]! > 0) {
-        x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
+        x0 = Math.min(x0, x);
+        x1 = Math.max(x1, x);
+        y0 = Math.min(y0, y);
+        y1 = Math.max(y1, y);
       }
   if (x1 < 0) throw new Error('draw a digit first (or pick a test image)');
-  const w = x1 - x0 + 1, h = y1 - y0 + 1, s = 20 / Math.max(w, h);
+  const w = x1 - x0 + 1,
+    h = y1 - y0 + 1,
+    s = 20 / Math.max(w, h);
   const small = new OffscreenCanvas(28, 28);
   const sg = small.getContext('2d', { willReadFrequently: true })!;
   const draw = (dx: number, dy: number) => {
@@ -136,15 +146,23 @@ function drawnPixels(): Uint8Array {
     return Uint8Array.from({ length: 784 }, (_, i) => d[i * 4]!);
   };
   let px = draw((28 - w * s) / 2, (28 - h * s) / 2);
-  let m = 0, cx = 0, cy = 0;
-  px.forEach((v, i) => { m += v; cx += v * (i % 28); cy += v * Math.floor(i / 28); });
+  let m = 0,
+    cx = 0,
+    cy = 0;
+  px.forEach((v, i) => {
+    m += v;
+    cx += v * (i % 28);
+    cy += v * Math.floor(i / 28);
+  });
   px = draw((28 - w * s) / 2 + Math.round(14 - cx / m), (28 - h * s) / 2 + Math.round(14 - cy / m));
   return px;
 }
 
 function showPixels(c: HTMLCanvasElement | OffscreenCanvas, pixels: Uint8Array): void {
   const img = new ImageData(28, 28);
-  pixels.forEach((v, i) => img.data.set([v, v, v, 255], i * 4));
+  pixels.forEach((v, i) => {
+    img.data.set([v, v, v, 255], i * 4);
+  });
   const tmp = new OffscreenCanvas(28, 28);
   tmp.getContext('2d')!.putImageData(img, 0, 0);
   const cg = c.getContext('2d') as CanvasRenderingContext2D;
@@ -191,7 +209,8 @@ async function makeKeys(): Promise<void> {
   p.removeAttribute('value'); // indeterminate
   const tick = setInterval(() => {
     if ($('key-status').dataset.state === 'ready') return;
-    $('key-status').textContent = `${phaseText}… ${((performance.now() - phaseStarted) / 1000).toFixed(0)} s (${((performance.now() - started) / 1000).toFixed(0)} s in all)`;
+    $('key-status').textContent =
+      `${phaseText}… ${((performance.now() - phaseStarted) / 1000).toFixed(0)} s (${((performance.now() - started) / 1000).toFixed(0)} s in all)`;
   }, 1000);
   const circuitJson = JSON.stringify(circuitFromJsonSource);
   const m = await new Promise<FromWorker>((resolve) => {
@@ -260,7 +279,9 @@ async function classify(): Promise<void> {
   timing('decrypt', fmtMs(dec.ms));
   $('encrypted-class').textContent = String(dec.cls);
   const same = Array.from(dec.values).every((v, i) => v === sim[i]);
-  $('agreement').textContent = same ? 'decrypted outputs equal the clear evaluation, integer for integer' : 'decrypted outputs differ from the clear evaluation (a PBS failed)';
+  $('agreement').textContent = same
+    ? 'decrypted outputs equal the clear evaluation, integer for integer'
+    : 'decrypted outputs differ from the clear evaluation (a PBS failed)';
   result.dataset.encrypted = String(dec.cls);
   result.dataset.clear = String(clearClass);
   result.dataset.state = 'done';
@@ -278,7 +299,8 @@ async function start(): Promise<void> {
   circuitFromJsonSource = c;
   circuit = circuitFromJson(c, 'GET /app/circuit.json');
   if (!info.tfheRs.available) throw new Error(`this circuit cannot be used from a browser: ${info.tfheRs.reason}`);
-  $('circuit').textContent = `circuit "${info.name}": ${info.bits}-bit tables, ${info.pbsPerSample} PBS per image, parameters ${info.parameters.name}; tfhe ${tfhePkg.version}`;
+  $('circuit').textContent =
+    `circuit "${info.name}": ${info.bits}-bit tables, ${info.pbsPerSample} PBS per image, parameters ${info.parameters.name}; tfhe ${tfhePkg.version}`;
   cacheKey = `${info.parameters.fingerprint}/tfhe@${tfhePkg.version}`;
   const box = $('samples');
   for (const s of samples) {

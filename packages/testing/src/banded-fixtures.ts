@@ -4,7 +4,7 @@
 // decoded in the clear. Output rows are 8 ciphertexts (4 x 2 channels), so bands of 1, 3 or 7
 // cut rows, channels and samples anywhere. Small on purpose: ~180 PBS per run of 2 samples.
 import { chooseParameters } from '@fhenet/compiler';
-import { type Circuit, type Conv2dOp, type DenseOp, type Stage, type SumPoolOp } from '@fhenet/circuit';
+import type { Circuit, Conv2dOp, DenseOp, Stage, SumPoolOp } from '@fhenet/circuit';
 import { clearTableImageCircuit, runTables, stageAnalysis } from './stage-fixtures.js';
 
 const bits = 5;

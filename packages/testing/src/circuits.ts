@@ -42,7 +42,15 @@ export function randomConv(r: () => number, h: number, w: number, cin: number, c
   const oh = Math.floor((h + 2 * pad - k) / stride) + 1;
   const ow = Math.floor((w + 2 * pad - k) / stride) + 1;
   const weights = Int32Array.from({ length: k * k * cin * cout }, () => (r() < 0.7 ? randInt(r, -1, 1) : 0));
-  return { kind: 'conv2d', inputShape: [h, w, cin], outputShape: [oh, ow, cout], kernelSize: [k, k], strides: [stride, stride], padBefore: [pad, pad], weights };
+  return {
+    kind: 'conv2d',
+    inputShape: [h, w, cin],
+    outputShape: [oh, ow, cout],
+    kernelSize: [k, k],
+    strides: [stride, stride],
+    padBefore: [pad, pad],
+    weights,
+  };
 }
 
 /** A stage with random offsets and random tables with values in [lo, hi]. */

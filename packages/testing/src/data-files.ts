@@ -11,7 +11,9 @@ export function idxBytes(dims: number[], data: ArrayLike<number>): Uint8Array {
   const view = new DataView(out.buffer);
   out[2] = 0x08;
   out[3] = dims.length;
-  dims.forEach((d, i) => view.setUint32(4 + 4 * i, d));
+  dims.forEach((d, i) => {
+    view.setUint32(4 + 4 * i, d);
+  });
   out.set(data, 4 + 4 * dims.length);
   return out;
 }
@@ -42,12 +44,23 @@ export function npyBytes(descr: string, shape: number[], data: ArrayLike<number>
     const v = data[i]!;
     const o = i * itemSize;
     switch (descr.slice(1)) {
-      case 'u1': view.setUint8(o, v); break;
-      case 'i4': view.setInt32(o, v, le); break;
-      case 'i8': view.setBigInt64(o, BigInt(v), le); break;
-      case 'f4': view.setFloat32(o, v, le); break;
-      case 'f8': view.setFloat64(o, v, le); break;
-      default: throw new Error(`npyBytes: dtype ${descr} not supported by the test writer`);
+      case 'u1':
+        view.setUint8(o, v);
+        break;
+      case 'i4':
+        view.setInt32(o, v, le);
+        break;
+      case 'i8':
+        view.setBigInt64(o, BigInt(v), le);
+        break;
+      case 'f4':
+        view.setFloat32(o, v, le);
+        break;
+      case 'f8':
+        view.setFloat64(o, v, le);
+        break;
+      default:
+        throw new Error(`npyBytes: dtype ${descr} not supported by the test writer`);
     }
   }
   return out;

@@ -18,10 +18,25 @@ function mask(r: () => number, n: number, density: number): Uint8Array {
 /** 4x4x1 image -> flatten -> dense 12 (relu, 2-bit) -> dense 12 (bn, relu, 3-bit) -> dense 3 (float logits). */
 export function fcnnGraph(seed: number, range: 'narrow' | 'wide' = 'wide'): TrainedGraph {
   const r = rng(seed);
-  const wq = (units: number) => qp(2, true, range, Array.from({ length: units }, () => 0.05 + r() * 0.1), new Array(units).fill(0), 1);
+  const wq = (units: number) =>
+    qp(
+      2,
+      true,
+      range,
+      Array.from({ length: units }, () => 0.05 + r() * 0.1),
+      new Array(units).fill(0),
+      1,
+    );
   const dense = (name: string, nIn: number, units: number): GraphLayer => ({
-    type: 'dense', name, inputShape: [nIn], outputShape: [units], units,
-    weights: floats(r, nIn * units, 0.15), bias: floats(r, units, 0.1), mask: mask(r, nIn * units, 0.7), weightQuantizer: wq(units),
+    type: 'dense',
+    name,
+    inputShape: [nIn],
+    outputShape: [units],
+    units,
+    weights: floats(r, nIn * units, 0.15),
+    bias: floats(r, units, 0.1),
+    mask: mask(r, nIn * units, 0.7),
+    weightQuantizer: wq(units),
   });
   const layers: GraphLayer[] = [
     { type: 'flatten', name: 'flatten', inputShape: [4, 4, 1], outputShape: [16] },
@@ -30,17 +45,28 @@ export function fcnnGraph(seed: number, range: 'narrow' | 'wide' = 'wide'): Trai
     { type: 'quantizer', name: 'q1', inputShape: [12], outputShape: [12], quantizer: qp(2, false, 'wide', [0.1 + r() * 0.05], [0]) },
     dense('dense2', 12, 12),
     {
-      type: 'batchNorm', name: 'bn2', inputShape: [12], outputShape: [12], epsilon: 0.001,
-      gamma: Float32Array.from({ length: 12 }, () => 0.5 + r()), beta: floats(r, 12, 0.1),
-      movingMean: floats(r, 12, 0.05), movingVariance: Float32Array.from({ length: 12 }, () => 0.01 + r() * 0.02),
+      type: 'batchNorm',
+      name: 'bn2',
+      inputShape: [12],
+      outputShape: [12],
+      epsilon: 0.001,
+      gamma: Float32Array.from({ length: 12 }, () => 0.5 + r()),
+      beta: floats(r, 12, 0.1),
+      movingMean: floats(r, 12, 0.05),
+      movingVariance: Float32Array.from({ length: 12 }, () => 0.01 + r() * 0.02),
     },
     { type: 'activation', name: 'relu2', inputShape: [12], outputShape: [12], activation: 'relu' },
     { type: 'quantizer', name: 'q2', inputShape: [12], outputShape: [12], quantizer: qp(3, false, 'wide', [0.3 + r() * 0.1], [0]) },
     dense('logits', 12, 3),
   ];
   const g: TrainedGraph = {
-    name: 'test-fcnn', inputShape: [4, 4, 1], inputScaling: { divisor: 255 }, numClasses: 3,
-    inputQuantizer: qp(2, false, 'wide', [Math.fround(1 / 3)], [0]), layers, training: {},
+    name: 'test-fcnn',
+    inputShape: [4, 4, 1],
+    inputScaling: { divisor: 255 },
+    numClasses: 3,
+    inputQuantizer: qp(2, false, 'wide', [Math.fround(1 / 3)], [0]),
+    layers,
+    training: {},
   };
   validateGraph(g, 'fcnnGraph');
   return g;
@@ -51,23 +77,47 @@ export function convGraph(seed: number, quantizeAfterPool = true): TrainedGraph 
   const r = rng(seed);
   const layers: GraphLayer[] = [
     {
-      type: 'conv2d', name: 'conv1', inputShape: [6, 6, 1], outputShape: [6, 6, 4], filters: 4, kernelSize: [3, 3], strides: [1, 1], padding: 'same',
-      weights: floats(r, 36, 0.3), bias: floats(r, 4, 0.1), mask: mask(r, 36, 0.8), weightQuantizer: qp(2, true, 'narrow', [0.1], [0]),
+      type: 'conv2d',
+      name: 'conv1',
+      inputShape: [6, 6, 1],
+      outputShape: [6, 6, 4],
+      filters: 4,
+      kernelSize: [3, 3],
+      strides: [1, 1],
+      padding: 'same',
+      weights: floats(r, 36, 0.3),
+      bias: floats(r, 4, 0.1),
+      mask: mask(r, 36, 0.8),
+      weightQuantizer: qp(2, true, 'narrow', [0.1], [0]),
     },
     { type: 'activation', name: 'act1', inputShape: [6, 6, 4], outputShape: [6, 6, 4], activation: 'tanh' },
     { type: 'quantizer', name: 'q1', inputShape: [6, 6, 4], outputShape: [6, 6, 4], quantizer: qp(3, false, 'wide', [0.15], [3]) },
     { type: 'avgPool2d', name: 'pool', inputShape: [6, 6, 4], outputShape: [3, 3, 4], poolSize: [2, 2], strides: [2, 2], padding: 'valid' },
-    ...(quantizeAfterPool ? [{ type: 'quantizer', name: 'q2', inputShape: [3, 3, 4], outputShape: [3, 3, 4], quantizer: qp(3, true, 'wide', [0.1], [1]) } as GraphLayer] : []),
+    ...(quantizeAfterPool
+      ? [{ type: 'quantizer', name: 'q2', inputShape: [3, 3, 4], outputShape: [3, 3, 4], quantizer: qp(3, true, 'wide', [0.1], [1]) } as GraphLayer]
+      : []),
     { type: 'flatten', name: 'flat', inputShape: [3, 3, 4], outputShape: [36] },
     {
-      type: 'dense', name: 'fc', inputShape: [36], outputShape: [3], units: 3,
-      weights: floats(r, 108, 0.3), bias: floats(r, 3, 0.1), mask: mask(r, 108, 0.6), weightQuantizer: qp(3, true, 'wide', [0.08], [0]),
+      type: 'dense',
+      name: 'fc',
+      inputShape: [36],
+      outputShape: [3],
+      units: 3,
+      weights: floats(r, 108, 0.3),
+      bias: floats(r, 3, 0.1),
+      mask: mask(r, 108, 0.6),
+      weightQuantizer: qp(3, true, 'wide', [0.08], [0]),
     },
     { type: 'quantizer', name: 'qout', inputShape: [3], outputShape: [3], quantizer: qp(4, true, 'wide', [0.2], [0]) },
   ];
   const g: TrainedGraph = {
-    name: 'test-conv', inputShape: [6, 6, 1], inputScaling: { divisor: 255 }, numClasses: 3,
-    inputQuantizer: qp(3, true, 'wide', [Math.fround(1 / 7)], [-4]), layers, training: {},
+    name: 'test-conv',
+    inputShape: [6, 6, 1],
+    inputScaling: { divisor: 255 },
+    numClasses: 3,
+    inputQuantizer: qp(3, true, 'wide', [Math.fround(1 / 7)], [-4]),
+    layers,
+    training: {},
   };
   validateGraph(g, 'convGraph');
   return g;
@@ -98,7 +148,11 @@ export function referenceForward(g: TrainedGraph, raw: ArrayLike<number>): Refer
     quantized.push({ name, q, t: Float32Array.from(x, (v) => f(v / s)) });
     return Float32Array.from(q, (v) => f(f(v - z) * s));
   };
-  let x = quant('input', Float32Array.from(raw, (v) => f(v) / f(g.inputScaling.divisor)), g.inputQuantizer);
+  let x = quant(
+    'input',
+    Float32Array.from(raw, (v) => f(v) / f(g.inputScaling.divisor)),
+    g.inputQuantizer,
+  );
   for (const l of g.layers) {
     switch (l.type) {
       case 'flatten':
@@ -122,11 +176,13 @@ export function referenceForward(g: TrainedGraph, raw: ArrayLike<number>): Refer
         const [oh, ow] = l.outputShape as [number, number];
         const [ph, pw] = l.poolSize;
         const out = new Float32Array(oh * ow * c);
-        for (let i = 0; i < oh; i++) for (let j = 0; j < ow; j++) for (let k = 0; k < c; k++) {
-          let s = 0;
-          for (let a = 0; a < ph; a++) for (let b = 0; b < pw; b++) s = f(s + x[((i * l.strides[0] + a) * w + j * l.strides[1] + b) * c + k]!);
-          out[(i * ow + j) * c + k] = f(s / (ph * pw));
-        }
+        for (let i = 0; i < oh; i++)
+          for (let j = 0; j < ow; j++)
+            for (let k = 0; k < c; k++) {
+              let s = 0;
+              for (let a = 0; a < ph; a++) for (let b = 0; b < pw; b++) s = f(s + x[((i * l.strides[0] + a) * w + j * l.strides[1] + b) * c + k]!);
+              out[(i * ow + j) * c + k] = f(s / (ph * pw));
+            }
         void h;
         x = out;
         break;
@@ -159,16 +215,20 @@ export function referenceForward(g: TrainedGraph, raw: ArrayLike<number>): Refer
           const padT = l.padding === 'same' ? Math.floor(Math.max((oh - 1) * l.strides[0] + kh - h, 0) / 2) : 0;
           const padL = l.padding === 'same' ? Math.floor(Math.max((ow - 1) * l.strides[1] + kw - w, 0) / 2) : 0;
           const y = new Float32Array(oh * ow * channels);
-          for (let i = 0; i < oh; i++) for (let j = 0; j < ow; j++) for (let o = 0; o < channels; o++) {
-            let s = 0;
-            for (let a = 0; a < kh; a++) for (let b = 0; b < kw; b++) for (let c = 0; c < cin; c++) {
-              const yy = i * l.strides[0] + a - padT;
-              const xx = j * l.strides[1] + b - padL;
-              if (yy < 0 || yy >= h || xx < 0 || xx >= w) continue;
-              s = f(s + f(x[(yy * w + xx) * cin + c]! * what[((a * kw + b) * cin + c) * channels + o]!));
-            }
-            y[(i * ow + j) * channels + o] = l.bias ? f(s + l.bias[o]!) : s;
-          }
+          for (let i = 0; i < oh; i++)
+            for (let j = 0; j < ow; j++)
+              for (let o = 0; o < channels; o++) {
+                let s = 0;
+                for (let a = 0; a < kh; a++)
+                  for (let b = 0; b < kw; b++)
+                    for (let c = 0; c < cin; c++) {
+                      const yy = i * l.strides[0] + a - padT;
+                      const xx = j * l.strides[1] + b - padL;
+                      if (yy < 0 || yy >= h || xx < 0 || xx >= w) continue;
+                      s = f(s + f(x[(yy * w + xx) * cin + c]! * what[((a * kw + b) * cin + c) * channels + o]!));
+                    }
+                y[(i * ow + j) * channels + o] = l.bias ? f(s + l.bias[o]!) : s;
+              }
           x = y;
         }
         break;

@@ -36,10 +36,7 @@ interface Pkg {
   readonly json: { name: string; dependencies?: Record<string, string>; exports?: Record<string, unknown> };
 }
 
-const packages: Pkg[] = [
-  ...readdirSync(join(ROOT, 'packages')).map((d) => join(ROOT, 'packages', d)),
-  join(ROOT, 'datasets'),
-]
+const packages: Pkg[] = [...readdirSync(join(ROOT, 'packages')).map((d) => join(ROOT, 'packages', d)), join(ROOT, 'datasets')]
   .filter((dir) => existsSync(join(dir, 'package.json')))
   .map((dir) => {
     const json = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Pkg['json'];
@@ -87,10 +84,15 @@ describe('package boundaries', () => {
             continue;
           }
           const exported = Object.keys(target.json.exports ?? { '.': 1 });
-          if (!exported.includes(sub ? `.${sub}` : '.')) problems.push(`${rel}: '${spec}' is not a public entry of @fhenet/${name} (exports: ${exported.join(', ')})`);
+          if (!exported.includes(sub ? `.${sub}` : '.'))
+            problems.push(`${rel}: '${spec}' is not a public entry of @fhenet/${name} (exports: ${exported.join(', ')})`);
           if (part !== 'src' || name === p.name) continue;
-          if (!(target.json.name in (p.json.dependencies ?? {}))) problems.push(`${rel}: imports @fhenet/${name}, which ${relative(ROOT, p.dir)}/package.json does not declare`);
-          if (LAYERS[name!]! >= LAYERS[p.name]!) problems.push(`${rel}: @fhenet/${p.name} (layer ${LAYERS[p.name]}) imports @fhenet/${name} (layer ${LAYERS[name!]}): sources import only packages below them`);
+          if (!(target.json.name in (p.json.dependencies ?? {})))
+            problems.push(`${rel}: imports @fhenet/${name}, which ${relative(ROOT, p.dir)}/package.json does not declare`);
+          if (LAYERS[name!]! >= LAYERS[p.name]!)
+            problems.push(
+              `${rel}: @fhenet/${p.name} (layer ${LAYERS[p.name]}) imports @fhenet/${name} (layer ${LAYERS[name!]}): sources import only packages below them`,
+            );
         }
       }
     }

@@ -11,7 +11,10 @@ const models = (process.argv.slice(2).length ? process.argv.slice(2) : ['fcnn', 
 const info = await initBackend();
 
 function first(d: ImageDataset, n: number): ImageDataset {
-  return subset(d, Uint32Array.from({ length: Math.min(n, d.count) }, (_, i) => i));
+  return subset(
+    d,
+    Uint32Array.from({ length: Math.min(n, d.count) }, (_, i) => i),
+  );
 }
 
 for (const name of models) {
@@ -26,11 +29,32 @@ for (const name of models) {
   const [steps, batch] = STEPS[name];
   const data = first(trainSet, steps * batch);
   const test = first(loadDataset(dataset, { split: 'test', limit: 100 }), 100);
-  const model = buildModel({ model: name, inputShape: [data.height, data.width, data.channels], numClasses: data.numClasses, seed: 1, weightBits: 2, actBits: 2, range: 'wide' });
+  const model = buildModel({
+    model: name,
+    inputShape: [data.height, data.width, data.channels],
+    numClasses: data.numClasses,
+    seed: 1,
+    weightBits: 2,
+    actBits: 2,
+    range: 'wide',
+  });
   const load = loadavg()[0];
   const r = await train(model, data, test, { epochs: 2, batchSize: batch, learningRate: 0.001, seed: 1, pruning: { activeSynapses: 190 } });
   const sps = r.history[1]!.samplesPerSecond;
   const epochImages = dataset === 'mnist' ? 60000 : 50000;
-  console.log(JSON.stringify({ model: name, dataset, backend: info.backend, threads: info.threads, batch, steps, samplesPerSecond: Math.round(sps), secondsPerEpoch: +(epochImages / sps).toFixed(1), loadavg1: +(load ?? 0).toFixed(2), date: new Date().toISOString() }));
+  console.log(
+    JSON.stringify({
+      model: name,
+      dataset,
+      backend: info.backend,
+      threads: info.threads,
+      batch,
+      steps,
+      samplesPerSecond: Math.round(sps),
+      secondsPerEpoch: +(epochImages / sps).toFixed(1),
+      loadavg1: +(load ?? 0).toFixed(2),
+      date: new Date().toISOString(),
+    }),
+  );
   model.dispose();
 }

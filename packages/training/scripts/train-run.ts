@@ -25,4 +25,12 @@ const r = await runTraining({
         `${e.seconds.toFixed(1)}s ${Math.round(e.samplesPerSecond)}/s active ${JSON.stringify(e.activeSynapses)}`,
     ),
 });
-console.log(JSON.stringify({ name: r.name, testAccuracy: r.testAccuracy, secondsPerEpoch: r.secondsPerEpoch, samplesPerSecond: r.samplesPerSecond, accumulators: r.accumulators }));
+console.log(
+  JSON.stringify({
+    name: r.name,
+    testAccuracy: r.testAccuracy,
+    secondsPerEpoch: r.secondsPerEpoch,
+    samplesPerSecond: r.samplesPerSecond,
+    accumulators: r.accumulators,
+  }),
+);

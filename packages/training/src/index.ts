@@ -7,7 +7,15 @@ export { initBackend, currentBackend, type BackendOptions, type BackendInfo, typ
 export { registerGradientFixes } from './backend/kernels.js';
 // Quantized layers (registered for tfjs serialization on import).
 export { ActQuantizer, type ActQuantizerArgs, type ActScaleMode } from './layers/act-quantizer.js';
-export { QuantLinear, QuantDense, QuantConv2D, type QuantLinearArgs, type QuantDenseArgs, type QuantConv2DArgs, type WeightScaleMode } from './layers/quant-linear.js';
+export {
+  QuantLinear,
+  QuantDense,
+  QuantConv2D,
+  type QuantLinearArgs,
+  type QuantDenseArgs,
+  type QuantConv2DArgs,
+  type WeightScaleMode,
+} from './layers/quant-linear.js';
 export { lsqFakeQuant, fixedFakeQuant } from './layers/fake-quant.js';
 // Model zoo, training, pruning, evaluation, checkpoints.
 export { buildModel, checkModelFits, scaledWidth, MODEL_NAMES, type ModelName, type ModelConfig, type QuantConfig } from './models/zoo.js';

@@ -94,7 +94,11 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
     ...(o.width !== undefined ? { width: o.width } : {}),
   });
   const pruning: PruningTarget | undefined =
-    o.activeSynapses !== undefined ? { activeSynapses: o.activeSynapses } : o.accumulatorBits !== undefined ? { accumulatorBits: o.accumulatorBits } : undefined;
+    o.activeSynapses !== undefined
+      ? { activeSynapses: o.activeSynapses }
+      : o.accumulatorBits !== undefined
+        ? { accumulatorBits: o.accumulatorBits }
+        : undefined;
   const what = data.domain.layout === 'table' ? `rows of ${data.domain.sampleShape[0]} features` : `${data.domain.sampleShape.join('x')} images`;
   log(`${name}: ${trainSet.count} training and ${testSet.count} test ${what}, ${data.domain.classNames.length} classes, ${model.countParams()} parameters`);
   // With `out`, the graph and card are exported after every epoch too (marked partial), so a run
@@ -154,7 +158,12 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
       },
       ...(o.checkpointDir ? { checkpointDir: o.checkpointDir } : {}),
     });
-    const training = trainingRecord(r.testAccuracy, r.pruneTargets, { epochs: o.epochs, secondsPerEpoch: r.secondsPerEpoch, samplesPerSecond: r.samplesPerSecond }, null);
+    const training = trainingRecord(
+      r.testAccuracy,
+      r.pruneTargets,
+      { epochs: o.epochs, secondsPerEpoch: r.secondsPerEpoch, samplesPerSecond: r.samplesPerSecond },
+      null,
+    );
     const graph = { ...modelToGraph(model, { name, inputDivisor: 255, training }), data };
     const accumulators = graphAccumulators(graph);
     let graphPath: string | undefined;
@@ -182,7 +191,12 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
 function dataLine(d: DataDescription): string {
   const s = d.source;
   const from = s.format === 'dataset' ? s.name : s.format === 'npy' ? `${s.path} (labels ${s.labels})` : `${s.path} (${s.format})`;
-  const test = d.test.kind === 'included' ? 'its own test part' : d.test.kind === 'files' ? `test files ${'path' in d.test.source ? d.test.source.path : d.test.source.name}` : `a ${d.test.fraction} split (seed ${d.test.seed})`;
+  const test =
+    d.test.kind === 'included'
+      ? 'its own test part'
+      : d.test.kind === 'files'
+        ? `test files ${'path' in d.test.source ? d.test.source.path : d.test.source.name}`
+        : `a ${d.test.fraction} split (seed ${d.test.seed})`;
   const what = d.domain.layout === 'table' ? `rows of ${d.domain.sampleShape[0]} features` : `${d.domain.sampleShape.join('x')} images`;
   const enc = d.domain.encoding.kind === 'bytes' ? 'bytes / 255' : 'per-feature min-max to bytes, / 255';
   const names = d.domain.classNames.slice(0, 10).join(', ') + (d.domain.classNames.length > 10 ? ', ...' : '');

@@ -29,15 +29,39 @@ function tinyGraph(): TrainedGraph {
     layers: [
       { name: 'flatten', type: 'flatten', inputShape: [2, 2, 3], outputShape: [12] },
       {
-        name: 'dense1', type: 'dense', inputShape: [12], outputShape: [3], units: 3, weights: w1, bias: Float32Array.of(0.1, -0.2, 0.3), mask: m1,
+        name: 'dense1',
+        type: 'dense',
+        inputShape: [12],
+        outputShape: [3],
+        units: 3,
+        weights: w1,
+        bias: Float32Array.of(0.1, -0.2, 0.3),
+        mask: m1,
         weightQuantizer: { bits: bitWidth(2), signed: true, range: 'narrow', scale: [0.5, 0.25, 1], zeroPoint: [0, 0, 0], axis: 1 },
       },
-      { name: 'bn1', type: 'batchNorm', inputShape: [3], outputShape: [3], gamma: Float32Array.of(1, 2, 3), beta: Float32Array.of(0, 0, 1), movingMean: Float32Array.of(0, 1, 0), movingVariance: Float32Array.of(1, 1, 2), epsilon: 1e-3 },
+      {
+        name: 'bn1',
+        type: 'batchNorm',
+        inputShape: [3],
+        outputShape: [3],
+        gamma: Float32Array.of(1, 2, 3),
+        beta: Float32Array.of(0, 0, 1),
+        movingMean: Float32Array.of(0, 1, 0),
+        movingVariance: Float32Array.of(1, 1, 2),
+        epsilon: 1e-3,
+      },
       { name: 'act1', type: 'activation', inputShape: [3], outputShape: [3], activation: 'relu' },
       { name: 'q1', type: 'quantizer', inputShape: [3], outputShape: [3], quantizer: q2 },
       {
-        name: 'dense2', type: 'dense', inputShape: [3], outputShape: [2], units: 2, weights: Float32Array.of(1, -1, 0.5, 0.25, -2, 3), bias: null,
-        mask: Uint8Array.of(1, 1, 1, 0, 1, 1), weightQuantizer: { bits: bitWidth(3), signed: true, range: 'wide', scale: [0.5], zeroPoint: [0] },
+        name: 'dense2',
+        type: 'dense',
+        inputShape: [3],
+        outputShape: [2],
+        units: 2,
+        weights: Float32Array.of(1, -1, 0.5, 0.25, -2, 3),
+        bias: null,
+        mask: Uint8Array.of(1, 1, 1, 0, 1, 1),
+        weightQuantizer: { bits: bitWidth(3), signed: true, range: 'wide', scale: [0.5], zeroPoint: [0] },
       },
     ],
     training: { note: 'unit test' },
@@ -85,8 +109,12 @@ describe('trained graph format', () => {
   it('rejects bad quantizers and shape mismatches with the field named', () => {
     const g = tinyGraph();
     const bad = (i: number, patch: object): TrainedGraph => ({ ...g, layers: g.layers.map((l, j) => (j === i ? ({ ...l, ...patch } as typeof l) : l)) });
-    expect(() => encodeTrainedGraph(bad(4, { quantizer: { ...q2, scale: [-1] } }))).toThrow(/layers\[4\] \(q1\)\.quantizer\.scale\[0\]: expected a positive finite number, got -1/);
-    expect(() => encodeTrainedGraph(bad(1, { weightQuantizer: { bits: bitWidth(2), signed: true, range: 'narrow', scale: [1], zeroPoint: [1] } }))).toThrow(/zeroPoint\[0\]: expected 0/);
+    expect(() => encodeTrainedGraph(bad(4, { quantizer: { ...q2, scale: [-1] } }))).toThrow(
+      /layers\[4\] \(q1\)\.quantizer\.scale\[0\]: expected a positive finite number, got -1/,
+    );
+    expect(() => encodeTrainedGraph(bad(1, { weightQuantizer: { bits: bitWidth(2), signed: true, range: 'narrow', scale: [1], zeroPoint: [1] } }))).toThrow(
+      /zeroPoint\[0\]: expected 0/,
+    );
     expect(() => encodeTrainedGraph(bad(1, { outputShape: [4] }))).toThrow(/layers\[1\] \(dense1\)\.outputShape: expected \[3\], got \[4\]/);
     expect(() => encodeTrainedGraph(bad(1, { weights: new Float32Array(35) }))).toThrow(/weights: expected 36 values \(12x3 floats\), got 35/);
     expect(() => encodeTrainedGraph(bad(3, { activation: 'softmax' }))).toThrow(TrainedGraphError);
@@ -109,7 +137,13 @@ describe('trained graph format', () => {
 });
 
 describe('trained graph format v2: the training data', () => {
-  const domain = withFingerprint({ origin: 'csv', layout: 'image', sampleShape: [2, 2, 3], classNames: ['no', 'yes'], encoding: { kind: 'minmax', min: [0, 0, 1], max: [1, 2, 3] } });
+  const domain = withFingerprint({
+    origin: 'csv',
+    layout: 'image',
+    sampleShape: [2, 2, 3],
+    classNames: ['no', 'yes'],
+    encoding: { kind: 'minmax', min: [0, 0, 1], max: [1, 2, 3] },
+  });
   const data: DataDescription = {
     domain,
     source: { format: 'csv', path: '/data/t.csv', labelColumn: 'y' },
@@ -135,8 +169,12 @@ describe('trained graph format v2: the training data', () => {
     };
     expect(bad((m) => (m.version = 1))).toThrow(/g\.json: data: expected absent in a version 1 graph/);
     expect(bad((m) => delete m.data)).toThrow(/g\.json: data: expected the training data description \(required from version 2\)/);
-    expect(bad((m) => (m.data.test = { kind: 'split', fraction: 1.5, seed: 1 }))).toThrow(/g\.json: data\.test\.fraction: expected a number in \(0, 1\), got 1\.5/);
+    expect(bad((m) => (m.data.test = { kind: 'split', fraction: 1.5, seed: 1 }))).toThrow(
+      /g\.json: data\.test\.fraction: expected a number in \(0, 1\), got 1\.5/,
+    );
     expect(bad((m) => (m.data.domain.encoding.max = [1, 2]))).toThrow(/g\.json: data\.domain\.encoding\.max: expected 3 finite numbers/);
-    expect(bad((m) => (m.data.domain = withFingerprint({ ...domain, classNames: ['a', 'b', 'c'] })))).toThrow(/g\.json: data\.domain\.classNames: expected 2 names \(numClasses\), got 3/);
+    expect(bad((m) => (m.data.domain = withFingerprint({ ...domain, classNames: ['a', 'b', 'c'] })))).toThrow(
+      /g\.json: data\.domain\.classNames: expected 2 names \(numClasses\), got 3/,
+    );
   });
 });

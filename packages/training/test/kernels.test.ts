@@ -23,7 +23,8 @@ async function on(backend: string, f: () => tf.Tensor[]): Promise<Float32Array[]
 
 function relErr(a: Float32Array, b: Float32Array): number {
   expect(a.length).toBe(b.length);
-  let d = 0, m = 1e-30;
+  let d = 0,
+    m = 1e-30;
   for (let i = 0; i < a.length; i++) {
     d = Math.max(d, Math.abs((a[i] as number) - (b[i] as number)));
     m = Math.max(m, Math.abs(b[i] as number));
@@ -34,7 +35,9 @@ function relErr(a: Float32Array, b: Float32Array): number {
 async function compare(f: () => tf.Tensor[], bound = 1e-5): Promise<void> {
   const ref = await on('cpu', f);
   const got = await on('wasm', f);
-  ref.forEach((r, i) => expect(relErr(got[i]!, r)).toBeLessThan(bound));
+  ref.forEach((r, i) => {
+    expect(relErr(got[i]!, r)).toBeLessThan(bound);
+  });
 }
 
 beforeAll(async () => {
@@ -53,11 +56,23 @@ describe('wasm gradient fixes vs cpu', () => {
   ];
   for (const [xs, ws, s, pad] of convCases) {
     it(`conv2d grads x${xs.join('x')} w${ws.join('x')} s${s} ${pad}`, async () => {
-      const xv = rand(xs.reduce((a, b) => a * b), 1), wv = rand(ws.reduce((a, b) => a * b), 2);
+      const xv = rand(
+          xs.reduce((a, b) => a * b),
+          1,
+        ),
+        wv = rand(
+          ws.reduce((a, b) => a * b),
+          2,
+        );
       await compare(() => {
         const x = tf.tensor4d(xv, xs as [number, number, number, number]);
         const w = tf.tensor4d(wv, ws as [number, number, number, number]);
-        const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, s, pad).square().sum());
+        const g = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+          tf
+            .conv2d(a as tf.Tensor4D, b as tf.Tensor4D, s, pad)
+            .square()
+            .sum(),
+        );
         const out = g([x, w]);
         tf.dispose([x, w]);
         return out;
@@ -69,7 +84,9 @@ describe('wasm gradient fixes vs cpu', () => {
     const x = tf.tensor4d(rand(2 * 6 * 6 * 2, 3), [2, 6, 6, 2]);
     const dy = tf.tensor4d(rand(2 * 6 * 6 * 3, 4), [2, 6, 6, 3]);
     const before = tf.memory().numTensors;
-    const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 2, 3] }) as tf.Tensor;
+    const dw = tf
+      .engine()
+      .runKernel('Conv2DBackpropFilter', { x, dy }, { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 2, 3] }) as tf.Tensor;
     expect(dw.shape).toEqual([3, 3, 2, 3]);
     expect(x.sum().dataSync()[0]).toBeTypeOf('number'); // still usable
     dw.dispose();
@@ -78,12 +95,19 @@ describe('wasm gradient fixes vs cpu', () => {
   });
 
   it('matMul gradients and explicit transposes (incl. broadcast batch)', async () => {
-    const av = rand(3 * 5 * 4, 5), bv = rand(4 * 6, 6), cv = rand(3 * 6 * 4, 7);
+    const av = rand(3 * 5 * 4, 5),
+      bv = rand(4 * 6, 6),
+      cv = rand(3 * 6 * 4, 7);
     await compare(() => {
       const a = tf.tensor3d(av, [3, 5, 4]);
       const b = tf.tensor3d(bv, [1, 4, 6]);
       const c = tf.tensor3d(cv, [3, 6, 4]);
-      const g = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.matMul(p as tf.Tensor3D, q as tf.Tensor3D).square().sum());
+      const g = tf.grads((p: tf.Tensor, q: tf.Tensor) =>
+        tf
+          .matMul(p as tf.Tensor3D, q as tf.Tensor3D)
+          .square()
+          .sum(),
+      );
       const out = [
         ...g([a, tf.tile(b, [3, 1, 1])]), // tfjs itself has no broadcast-batch matMul gradient
         tf.matMul(a, c, false, true),
@@ -101,7 +125,12 @@ describe('wasm gradient fixes vs cpu', () => {
     const xv = rand(2 * 6 * 6 * 2, 10).map((v) => v - 0.7);
     await compare(() => {
       const x = tf.tensor4d(xv, [2, 6, 6, 2]);
-      const g1 = tf.grad((a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid').mul(tf.range(1, 19).reshape([1, 3, 3, 2])).sum())(x);
+      const g1 = tf.grad((a: tf.Tensor) =>
+        tf
+          .maxPool(a as tf.Tensor4D, 2, 2, 'valid')
+          .mul(tf.range(1, 19).reshape([1, 3, 3, 2]))
+          .sum(),
+      )(x);
       const g2 = tf.grad((a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, 3, 2, 'same').sum())(x);
       x.dispose();
       return [g1, g2];
@@ -120,18 +149,26 @@ describe('wasm gradient fixes vs cpu', () => {
   });
 
   it('cpu fallback: the dW composition matches the native cpu kernel', async () => {
-    const xv = rand(2 * 9 * 9 * 2, 12), wv = rand(3 * 3 * 2 * 4, 13);
+    const xv = rand(2 * 9 * 9 * 2, 12),
+      wv = rand(3 * 3 * 2 * 4, 13);
     const f = () => {
       const x = tf.tensor4d(xv, [2, 9, 9, 2]);
       const w = tf.tensor4d(wv, [3, 3, 2, 4]);
-      const out = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same').square().sum())([x, w]);
+      const out = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+        tf
+          .conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same')
+          .square()
+          .sum(),
+      )([x, w]);
       tf.dispose([x, w]);
       return out;
     };
     const native = await on('cpu', f);
     registerGradientFixes('cpu');
     const composed = await on('cpu', f);
-    native.forEach((r, i) => expect(relErr(composed[i]!, r)).toBeLessThan(1e-5));
+    native.forEach((r, i) => {
+      expect(relErr(composed[i]!, r)).toBeLessThan(1e-5);
+    });
     await tf.setBackend('wasm');
   });
 });

@@ -34,27 +34,47 @@ describe('quantized layers', () => {
     const d = new QuantDense({ units: 3, weightBits: 4, weightRange: 'wide', seed: 1 });
     const x = tf.randomUniform([5, 4], 0, 1, 'float32', 2);
     d.apply(x);
-    const mask = Float32Array.from({ length: 12 }, (_, i) => (i % 2));
+    const mask = Float32Array.from({ length: 12 }, (_, i) => i % 2);
     d.setMask(mask);
     const wq = d.quantizedKernel().dataSync();
-    mask.forEach((m, i) => { if (m === 0) expect(Math.abs(wq[i]!)).toBe(0); });
+    mask.forEach((m, i) => {
+      if (m === 0) expect(Math.abs(wq[i]!)).toBe(0);
+    });
     const g = tf.variableGrads(() => (d.apply(x) as tf.Tensor).square().sum() as tf.Scalar, [d.kernel!.read() as tf.Variable]);
     const gk = Object.values(g.grads)[0]!.dataSync();
-    mask.forEach((m, i) => { if (m === 0) expect(Math.abs(gk[i]!)).toBe(0); else expect(gk[i]).not.toBe(0); });
+    mask.forEach((m, i) => {
+      if (m === 0) expect(Math.abs(gk[i]!)).toBe(0);
+      else expect(gk[i]).not.toBe(0);
+    });
     tf.dispose([x, ...Object.values(g.grads), g.value]);
   });
 
   it('quantized weights take only integer multiples of the scale within the range', () => {
-    const c = new QuantConv2D({ filters: 4, kernelSize: 3, padding: 'same', weightBits: 2, weightRange: 'narrow', perChannel: true, weightScaleMode: 'maxabs', seed: 3 });
+    const c = new QuantConv2D({
+      filters: 4,
+      kernelSize: 3,
+      padding: 'same',
+      weightBits: 2,
+      weightRange: 'narrow',
+      perChannel: true,
+      weightScaleMode: 'maxabs',
+      seed: 3,
+    });
     c.apply(tf.zeros([1, 5, 5, 2]));
     const w = c.quantizedKernel().dataSync();
     const s = c.currentWeightScale().dataSync();
-    w.forEach((v, i) => expect([-1, 0, 1]).toContain(Math.round(v / s[i % 4]!)));
-    w.forEach((v, i) => expect(v / s[i % 4]!).toBe(Math.round(v / s[i % 4]!)));
+    w.forEach((v, i) => {
+      expect([-1, 0, 1]).toContain(Math.round(v / s[i % 4]!));
+    });
+    w.forEach((v, i) => {
+      expect(v / s[i % 4]!).toBe(Math.round(v / s[i % 4]!));
+    });
   });
 
   it('rejects configs with a single quantization level, naming the layer', () => {
-    expect(() => new QuantDense({ name: 'd7', units: 2, weightBits: 1, weightRange: 'narrow' })).toThrow(/layer d7: weightBits: 1-bit signed narrow has a single level/);
+    expect(() => new QuantDense({ name: 'd7', units: 2, weightBits: 1, weightRange: 'narrow' })).toThrow(
+      /layer d7: weightBits: 1-bit signed narrow has a single level/,
+    );
     expect(() => new ActQuantizer({ name: 'q3', bits: 0, signed: false, range: 'wide', mode: 'lsq' })).toThrow(/layer q3: bits/);
   });
 

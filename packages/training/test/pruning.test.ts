@@ -19,7 +19,9 @@ describe('pruning', () => {
     const ks = Array.from({ length: 11 }, (_, s) => cubicActiveSynapses(s * 10, 784, 90, 0, 100));
     expect(ks[0]).toBe(784);
     expect(ks[10]).toBe(90);
-    ks.slice(1).forEach((k, i) => expect(k).toBeLessThanOrEqual(ks[i]!));
+    ks.slice(1).forEach((k, i) => {
+      expect(k).toBeLessThanOrEqual(ks[i]!);
+    });
     expect(cubicActiveSynapses(500, 784, 90, 0, 100)).toBe(90);
     expect(cubicActiveSynapses(50, 60, 90, 0, 100)).toBe(60); // target above fan-in: no pruning
   });

@@ -32,7 +32,14 @@ beforeAll(async () => {
 });
 
 const base = (over: Partial<ModelConfig> = {}): ModelConfig => ({
-  model: 'fcnn', inputShape: [28, 28, 1], numClasses: 10, seed: 7, weightBits: 2, actBits: 2, range: 'wide', ...over,
+  model: 'fcnn',
+  inputShape: [28, 28, 1],
+  numClasses: 10,
+  seed: 7,
+  weightBits: 2,
+  actBits: 2,
+  range: 'wide',
+  ...over,
 });
 
 async function weightsOf(m: tf.LayersModel): Promise<number[][]> {
@@ -45,7 +52,11 @@ describe('training', () => {
     const runOnce = async () => {
       const m = buildModel(base());
       const r = await train(m, trainSet, testSet, {
-        epochs: 2, batchSize: 64, learningRate: 0.01, seed: 3, pruning: { activeSynapses: 40 },
+        epochs: 2,
+        batchSize: 64,
+        learningRate: 0.01,
+        seed: 3,
+        pruning: { activeSynapses: 40 },
         onEpoch: () => counts.push(tf.memory().numTensors),
       });
       const w = await weightsOf(m);
@@ -68,7 +79,10 @@ describe('training', () => {
     const g = modelToGraph(m, { name: 'lenet-test', inputDivisor: 255, training: {} });
     const { manifest, payload } = encodeTrainedGraph(g);
     const back = graphToModel(decodeTrainedGraph(JSON.parse(JSON.stringify(manifest)), payload, 'mem'));
-    const x = tf.tensor4d(Float32Array.from(testSet.images.subarray(0, 64 * 784), (p) => p / 255), [64, 28, 28, 1]);
+    const x = tf.tensor4d(
+      Float32Array.from(testSet.images.subarray(0, 64 * 784), (p) => p / 255),
+      [64, 28, 28, 1],
+    );
     const a = (m.predict(x) as tf.Tensor).dataSync();
     const b = (back.predict(x) as tf.Tensor).dataSync();
     expect(Array.from(b)).toEqual(Array.from(a));
@@ -99,8 +113,20 @@ describe('training', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'fhenet-run-')), 'm');
     const lines: string[] = [];
     const r = await runTraining({
-      model: 'fcnn', dataset: 'mnist', weightBits: 2, actBits: 2, range: 'narrow', activeSynapses: 20,
-      epochs: 1, batchSize: 128, learningRate: 0.01, seed: 5, trainLimit: 512, out, command: 'fhenet train (test)', log: (l) => lines.push(l),
+      model: 'fcnn',
+      dataset: 'mnist',
+      weightBits: 2,
+      actBits: 2,
+      range: 'narrow',
+      activeSynapses: 20,
+      epochs: 1,
+      batchSize: 128,
+      learningRate: 0.01,
+      seed: 5,
+      trainLimit: 512,
+      out,
+      command: 'fhenet train (test)',
+      log: (l) => lines.push(l),
     });
     expect(r.name).toBe('mnist-fcnn-narrow-20');
     expect(existsSync(join(out, 'graph.bin'))).toBe(true);

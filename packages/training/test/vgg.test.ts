@@ -15,7 +15,13 @@ beforeAll(async () => {
 
 function linearWidths(width?: number): { name: string; units: number }[] {
   const m = buildModel({
-    model: 'vgg9', inputShape: [32, 32, 3], numClasses: 100, seed: 1, weightBits: 2, actBits: 2, range: 'narrow',
+    model: 'vgg9',
+    inputShape: [32, 32, 3],
+    numClasses: 100,
+    seed: 1,
+    weightBits: 2,
+    actBits: 2,
+    range: 'narrow',
     ...(width !== undefined ? { width } : {}),
   });
   const out = m.layers.filter((l) => l instanceof QuantLinear).map((l) => ({ name: l.name, units: (l as QuantLinear).outChannels }));
@@ -27,9 +33,7 @@ describe('vgg9 width multiplier', () => {
   it('defaults to the paper widths and scales conv and hidden dense layers, not the classifier', () => {
     expect(linearWidths().map((l) => l.units)).toEqual([64, 64, 128, 128, 256, 256, 512, 512, 100]);
     expect(linearWidths(0.25).map((l) => l.units)).toEqual([16, 16, 32, 32, 64, 64, 128, 128, 100]);
-    expect(linearWidths(0.25).map((l) => l.name)).toEqual([
-      'conv1', 'conv2', 'conv3', 'conv4', 'conv5', 'conv6', 'dense7', 'dense8', 'classifier',
-    ]);
+    expect(linearWidths(0.25).map((l) => l.name)).toEqual(['conv1', 'conv2', 'conv3', 'conv4', 'conv5', 'conv6', 'dense7', 'dense8', 'classifier']);
     expect(scaledWidth(64, 0.01)).toBe(1);
   });
 
@@ -69,8 +73,18 @@ describe('fhenet train --dataset cifar100 (generated files, real format)', () =>
     const epochs: number[] = [];
     const statusAfter: unknown[] = [];
     const r = await runTraining({
-      model: 'vgg9', dataset: 'cifar100', width: 0.0625, weightBits: 2, actBits: 2, inputBits: 8, range: 'narrow',
-      epochs: 2, batchSize: 32, learningRate: 0.001, seed: 1, out,
+      model: 'vgg9',
+      dataset: 'cifar100',
+      width: 0.0625,
+      weightBits: 2,
+      actBits: 2,
+      inputBits: 8,
+      range: 'narrow',
+      epochs: 2,
+      batchSize: 32,
+      learningRate: 0.001,
+      seed: 1,
+      out,
       onEpoch: (e) => epochs.push(e.epoch),
       log: (line) => {
         // After the partial export of epoch 1, the folder already holds a loadable graph.

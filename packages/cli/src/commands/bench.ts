@@ -19,7 +19,10 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
       .option('circuit', { type: 'string', demandOption: true, describe: 'Circuit file' })
       .option('count', { type: 'number', default: 10, describe: 'Test images, one at a time' })
       .option('keys', { type: 'string', describe: 'Key folder to reuse or create' })
-      .option('record', { type: 'string', describe: 'Append the result to this latency log (JSON, read by fhenet report), e.g. results/encrypted-latency.json' }),
+      .option('record', {
+        type: 'string',
+        describe: 'Append the result to this latency log (JSON, read by fhenet report), e.g. results/encrypted-latency.json',
+      }),
   handler: async (a) => {
     // Packages load here, not at module load: `fhenet --help` and light commands stay light.
     const { loadCircuit } = await import('@fhenet/circuit');
@@ -32,12 +35,18 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
     const loadStart = loadavg()[0]!;
     console.error(`${hardware}, load ${loadStart.toFixed(2)}`);
     const r = await predict({
-      circuit, images: data.images, labels: data.labels, count: data.count, batchSize: 1,
+      circuit,
+      images: data.images,
+      labels: data.labels,
+      count: data.count,
+      batchSize: 1,
       ...(a.keys ? { keysDir: a.keys } : {}),
       log: (l) => console.error(l),
     });
     const compute = r.batches.map((b) => b.computeMs / 1000).sort((x, y) => x - y);
-    console.log(`median ${compute[compute.length >> 1]!.toFixed(2)} s per image (compute) over ${data.count}; exact == simulate ${r.samples.filter((s) => s.exact).length}/${data.count}; keygen ${r.keygenSeconds.toFixed(1)} s`);
+    console.log(
+      `median ${compute[compute.length >> 1]!.toFixed(2)} s per image (compute) over ${data.count}; exact == simulate ${r.samples.filter((s) => s.exact).length}/${data.count}; keygen ${r.keygenSeconds.toFixed(1)} s`,
+    );
     const stages = r.batches[0]!.stages;
     for (const [k, s] of stages.entries()) {
       const pbs = r.batches.map((b) => b.stages[k]!.pbsMs).sort((x, y) => x - y)[r.batches.length >> 1]!;
@@ -49,7 +58,10 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
           (mem ? `; memory model ${formatBytes(mem.modelBytes)}, RSS max ${formatBytes(rss)}` : ''),
       );
     }
-    if (r.memory?.model) console.log(`memory: peak RSS ${formatBytes(r.memory.peakRssBytes)} measured, ${formatBytes(r.memory.predictedPeakRssBytes)} modelled (limit ${formatBytes(r.memory.limitBytes)})`);
+    if (r.memory?.model)
+      console.log(
+        `memory: peak RSS ${formatBytes(r.memory.peakRssBytes)} measured, ${formatBytes(r.memory.predictedPeakRssBytes)} modelled (limit ${formatBytes(r.memory.limitBytes)})`,
+      );
     if (a.record) {
       const { appendLatencyRecord } = await import('@fhenet/experiments');
       const { pbsCount } = await import('@fhenet/compiler');

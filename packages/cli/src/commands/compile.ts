@@ -40,7 +40,11 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
   describe: 'Compile a trained graph to an integer circuit of accumulators and table lookups',
   builder: (y) =>
     y
-      .positional('trained-graph', { type: 'string', demandOption: true, describe: 'Published model name (fhenet models), or a folder / graph.json written by fhenet train' })
+      .positional('trained-graph', {
+        type: 'string',
+        demandOption: true,
+        describe: 'Published model name (fhenet models), or a folder / graph.json written by fhenet train',
+      })
       .option('out', { type: 'string', default: 'circuit.json', describe: 'Circuit file to write' })
       .option('max-bits', { type: 'number', describe: 'Reject the model if any accumulator needs more bits' })
       .option('p-error', { type: 'number', default: 1e-6, describe: 'Error probability of one whole inference' })
@@ -52,7 +56,11 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
       })
       .option('calibration-labels', { type: 'string', describe: '--calibration of .npy samples: their labels .npy' })
       .option('calibration-count', { type: 'number', default: 10000, describe: 'Calibration samples (the first N training samples)' })
-      .option('force-calibration', { type: 'boolean', default: false, describe: "Calibrate on --calibration data even though its statistics differ from the graph's training data" })
+      .option('force-calibration', {
+        type: 'boolean',
+        default: false,
+        describe: "Calibrate on --calibration data even though its statistics differ from the graph's training data",
+      })
       .option('round-bits', {
         type: 'string',
         default: '0',
@@ -110,7 +118,9 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
             a.calibration,
             undefined, // its own format: another one is another domain, refused below with the reason
             a['calibration-labels'],
-            graph.data?.source.format === 'csv' && graph.data.source.labelColumn !== undefined && detectFormat(a.calibration) === 'csv' ? String(graph.data.source.labelColumn) : undefined,
+            graph.data?.source.format === 'csv' && graph.data.source.labelColumn !== undefined && detectFormat(a.calibration) === 'csv'
+              ? String(graph.data.source.labelColumn)
+              : undefined,
           );
       calibration = namedCalibration(graph, source, a['calibration-count'], a['force-calibration']);
       calibrationWhat = `${calibration.count} samples of ${describeSource(source)} (--calibration)`;
@@ -140,7 +150,9 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
     saveCircuit(a.out, circuit);
     console.log(formatReport(report));
     for (const c of report.clearStages ?? []) {
-      console.log(`clear stage (client, not encrypted): ${c.name} ${c.kind}, ${c.outputs} outputs, exact ${c.bits}-bit tables (worst case); the ${report.bits}-bit circuit starts after it`);
+      console.log(
+        `clear stage (client, not encrypted): ${c.name} ${c.kind}, ${c.outputs} outputs, exact ${c.bits}-bit tables (worst case); the ${report.bits}-bit circuit starts after it`,
+      );
     }
     console.log(`calibration: ${calibration ? calibrationWhat : 'none (worst-case sizing)'}; wrote ${a.out}`);
     if (!calibration && sizing !== 'worstCase') console.error(noCalibrationWarning('missing' in own ? own.missing : 'none was used', report));
@@ -152,7 +164,9 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
         const { writeFileSync } = await import('node:fs');
         const doc = tfheRsParametersDocument(circuit.parameters.set);
         writeFileSync(a['tfhe-rs-params'], `${JSON.stringify({ ...doc, circuit: circuit.name }, null, 2)}\n`);
-        console.log(`tfhe-rs client parameters (${doc.refused ? 'refused, with the reason' : 'Shortint.new_parameters arguments'}) written to ${a['tfhe-rs-params']}`);
+        console.log(
+          `tfhe-rs client parameters (${doc.refused ? 'refused, with the reason' : 'Shortint.new_parameters arguments'}) written to ${a['tfhe-rs-params']}`,
+        );
       }
     }
     if (a['accuracy-count'] <= 0) return;

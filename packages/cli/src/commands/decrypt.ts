@@ -20,7 +20,11 @@ export const decryptCommand: CommandModule<object, DecryptArgs> = {
       .option('keys', { type: 'string', default: 'keys', describe: 'Key folder (fhenet keygen)' })
       .option('in', { type: 'string', default: 'outputs.ct', describe: 'Output ciphertext file (fhenet run)' })
       .option('logits', { type: 'boolean', default: false, describe: 'Also print the decoded logits' })
-      .option('client', { type: 'string', choices: ['fhenet', 'node-tfhe'], describe: 'Expected client of the key folder (default: whichever made it, from its keys.json)' }),
+      .option('client', {
+        type: 'string',
+        choices: ['fhenet', 'node-tfhe'],
+        describe: 'Expected client of the key folder (default: whichever made it, from its keys.json)',
+      }),
   handler: async (a) => {
     // Packages load here, not at module load: `fhenet --help` and light commands stay light.
     const { loadCircuit } = await import('@fhenet/circuit');
@@ -28,7 +32,8 @@ export const decryptCommand: CommandModule<object, DecryptArgs> = {
     const { readFileSync } = await import('node:fs');
     const circuit = loadCircuit(a.circuit);
     const kind = keyDirClient(a.keys);
-    if (a.client !== undefined && a.client !== kind) throw new Error(`--client ${a.client}: the key folder ${a.keys} was made by ${kind === 'node-tfhe' ? 'node-tfhe' : "fhenet's own client"}`);
+    if (a.client !== undefined && a.client !== kind)
+      throw new Error(`--client ${a.client}: the key folder ${a.keys} was made by ${kind === 'node-tfhe' ? 'node-tfhe' : "fhenet's own client"}`);
     let decoded: import('@fhenet/client').DecodedOutputs;
     let n: number;
     if (kind === 'node-tfhe') {
@@ -38,7 +43,8 @@ export const decryptCommand: CommandModule<object, DecryptArgs> = {
     } else {
       const client = loadClient(a.keys, circuit);
       const f = sniffFile(readFileSync(a.in));
-      if (f.family !== 'fhenet') throw new Error(`${a.in}: header: expected an fhenet ciphertext batch (the key folder ${a.keys} is fhenet's own), got ${f.what}`);
+      if (f.family !== 'fhenet')
+        throw new Error(`${a.in}: header: expected an fhenet ciphertext batch (the key folder ${a.keys} is fhenet's own), got ${f.what}`);
       try {
         decoded = client.decode(readCiphertexts(a.in, circuit));
       } catch (e) {

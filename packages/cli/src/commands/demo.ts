@@ -56,9 +56,7 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       throw new Error(`--index ${a.index} --images ${a.images}: need 1 or more images within the ${test.count} test images`);
     }
     const size = test.images.length / test.count;
-    console.log(
-      `circuit ${circuit.name}: ${circuit.bits}-bit, ${circuit.stages.length} stages, parameters ${circuit.parameters?.set.name ?? 'none'}`,
-    );
+    console.log(`circuit ${circuit.name}: ${circuit.bits}-bit, ${circuit.stages.length} stages, parameters ${circuit.parameters?.set.name ?? 'none'}`);
     const r = await predict({
       circuit,
       images: test.images.subarray(a.index * size, (a.index + a.images) * size),
@@ -69,7 +67,9 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
     });
     console.log('\nindex  label  clear (simulated)  encrypted');
     for (const s of r.samples) {
-      console.log(`${String(a.index + s.index).padStart(5)}  ${String(s.label).padStart(5)}  ${String(s.simulated).padStart(17)}  ${String(s.encrypted).padStart(9)}`);
+      console.log(
+        `${String(a.index + s.index).padStart(5)}  ${String(s.label).padStart(5)}  ${String(s.simulated).padStart(17)}  ${String(s.encrypted).padStart(9)}`,
+      );
     }
     const perImage = r.batches.map((b) => b.wallMs / 1000 / b.samples).sort((x, y) => x - y);
     console.log(

@@ -26,12 +26,20 @@ export const encryptCommand: CommandModule<object, EncryptArgs> = {
     y
       .option('circuit', { type: 'string', demandOption: true, describe: 'Circuit file' })
       .option('keys', { type: 'string', default: 'keys', describe: 'Key folder (fhenet keygen)' })
-      .option('input', { type: 'string', describe: "Your own samples: an image, a folder of images, a .npy (one sample or N), or a CSV of rows; read with the circuit's training-data encoding (instead of --dataset test images)" })
+      .option('input', {
+        type: 'string',
+        describe:
+          "Your own samples: an image, a folder of images, a .npy (one sample or N), or a CSV of rows; read with the circuit's training-data encoding (instead of --dataset test images)",
+      })
       .option('dataset', { type: 'string', choices: [...DATASET_NAMES], default: 'mnist', describe: 'Dataset (test split)' })
       .option('index', { type: 'number', default: 0, describe: 'First test image' })
       .option('count', { type: 'number', default: 1, describe: 'Number of images' })
       .option('out', { type: 'string', default: 'inputs.ct', describe: 'Ciphertext file to write' })
-      .option('client', { type: 'string', choices: ['fhenet', 'node-tfhe'], describe: 'Expected client of the key folder (default: whichever made it, from its keys.json)' }),
+      .option('client', {
+        type: 'string',
+        choices: ['fhenet', 'node-tfhe'],
+        describe: 'Expected client of the key folder (default: whichever made it, from its keys.json)',
+      }),
   handler: async (a) => {
     // Packages load here, not at module load: `fhenet --help` and light commands stay light.
     const { loadCircuit, outputSize } = await import('@fhenet/circuit');
@@ -41,7 +49,8 @@ export const encryptCommand: CommandModule<object, EncryptArgs> = {
     }
     const circuit = loadCircuit(a.circuit);
     const kind = keyDirClient(a.keys);
-    if (a.client !== undefined && a.client !== kind) throw new Error(`--client ${a.client}: the key folder ${a.keys} was made by ${kind === 'node-tfhe' ? 'node-tfhe' : "fhenet's own client"}`);
+    if (a.client !== undefined && a.client !== kind)
+      throw new Error(`--client ${a.client}: the key folder ${a.keys} was made by ${kind === 'node-tfhe' ? 'node-tfhe' : "fhenet's own client"}`);
     // Every input is read and checked before anything is written.
     let raw: Uint8Array;
     let count: number;

@@ -16,7 +16,12 @@ export const keygenCommand: CommandModule<object, KeygenArgs> = {
     y
       .option('circuit', { type: 'string', demandOption: true, describe: 'Circuit file (fhenet compile)' })
       .option('out', { type: 'string', default: 'keys', describe: 'Key folder to write' })
-      .option('client', { type: 'string', choices: ['fhenet', 'node-tfhe'], default: 'fhenet', describe: "Client library holding the secret key: fhenet's engine, or Zama's node-tfhe (tfhe-rs 1.7)" }),
+      .option('client', {
+        type: 'string',
+        choices: ['fhenet', 'node-tfhe'],
+        default: 'fhenet',
+        describe: "Client library holding the secret key: fhenet's engine, or Zama's node-tfhe (tfhe-rs 1.7)",
+      }),
   handler: async (a) => {
     // Packages load here, not at module load: `fhenet --help` and light commands stay light.
     const { loadCircuit } = await import('@fhenet/circuit');
@@ -24,7 +29,9 @@ export const keygenCommand: CommandModule<object, KeygenArgs> = {
     const t0 = performance.now();
     if (a.client === 'node-tfhe') {
       const { writeTfheRsKeyDir } = await import('@fhenet/client');
-      process.stderr.write(`node-tfhe: generating a client key and a compressed server key for ${circuit.parameters?.set.name ?? '?'} (single-threaded wasm, no progress)\n`);
+      process.stderr.write(
+        `node-tfhe: generating a client key and a compressed server key for ${circuit.parameters?.set.name ?? '?'} (single-threaded wasm, no progress)\n`,
+      );
       const { manifest, serverKey } = await writeTfheRsKeyDir(a.out, circuit);
       console.log(
         `node-tfhe keys for ${manifest.parameters} written to ${a.out} in ${((performance.now() - t0) / 1000).toFixed(1)} s ` +
@@ -39,7 +46,9 @@ export const keygenCommand: CommandModule<object, KeygenArgs> = {
       if (pct !== last && (pct % 10 === 0 || done === total)) process.stderr.write(`keygen ${pct}% (${phase})\n`);
       last = pct;
     });
-    console.log(`keys for ${manifest.parameters} written to ${a.out} in ${((performance.now() - t0) / 1000).toFixed(1)} s ` +
-      `(${manifest.files.clientKey}: SECRET, keep it; ${manifest.files.seededEvaluationKeys}: send to the server)`);
+    console.log(
+      `keys for ${manifest.parameters} written to ${a.out} in ${((performance.now() - t0) / 1000).toFixed(1)} s ` +
+        `(${manifest.files.clientKey}: SECRET, keep it; ${manifest.files.seededEvaluationKeys}: send to the server)`,
+    );
   },
 };

@@ -30,7 +30,11 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
       .option('circuit', { type: 'string', demandOption: true, describe: 'Circuit file' })
       .option('server', { type: 'string', describe: 'URL of an `fhenet serve` service (default: run in this process)' })
       .option('keys', { type: 'string', describe: 'Key folder to reuse or create (default: fresh keys in memory)' })
-      .option('input', { type: 'string', describe: "Your own samples (all of them): an image, a folder of images, a .npy (one sample or N), or a CSV of rows; read with the circuit's training-data encoding (instead of --dataset test images)" })
+      .option('input', {
+        type: 'string',
+        describe:
+          "Your own samples (all of them): an image, a folder of images, a .npy (one sample or N), or a CSV of rows; read with the circuit's training-data encoding (instead of --dataset test images)",
+      })
       .option('dataset', { type: 'string', choices: [...DATASET_NAMES], default: 'mnist', describe: 'Dataset (test split)' })
       .option('index', { type: 'number', default: 0, describe: 'First test image' })
       .option('count', { type: 'number', default: 1, describe: 'Number of images' })
@@ -41,9 +45,21 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
         default: 'fhenet',
         describe: "Client library holding the secret key: fhenet's engine, or Zama's node-tfhe (tfhe-rs 1.7; docs/node-tfhe-client.md)",
       })
-      .option('max-memory', { type: 'string', describe: 'Memory this process may use, e.g. 20G (default 80% of the machine); runs whose modelled peak exceeds it run in bands, or are refused before keygen' })
-      .option('band-outputs', { type: 'number', describe: 'Run padded stages in bands of this many output ciphertexts even if whole stages fit (default: only when they do not; docs/streaming-plan.md)' })
-      .option('spill-dir', { type: 'string', describe: "Folder for banded runs' spill files (default: the OS temp folder, used only when in-memory bands do not fit); with --band-outputs: spill there" }),
+      .option('max-memory', {
+        type: 'string',
+        describe:
+          'Memory this process may use, e.g. 20G (default 80% of the machine); runs whose modelled peak exceeds it run in bands, or are refused before keygen',
+      })
+      .option('band-outputs', {
+        type: 'number',
+        describe:
+          'Run padded stages in bands of this many output ciphertexts even if whole stages fit (default: only when they do not; docs/streaming-plan.md)',
+      })
+      .option('spill-dir', {
+        type: 'string',
+        describe:
+          "Folder for banded runs' spill files (default: the OS temp folder, used only when in-memory bands do not fit); with --band-outputs: spill there",
+      }),
   handler: async (a) => {
     // Packages load here, not at module load: `fhenet --help` and light commands stay light.
     const { loadCircuit, outputSize } = await import('@fhenet/circuit');
@@ -78,7 +94,8 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
       log: (l: string) => console.error(l),
     };
     if (a.maxMemory && a.client === 'node-tfhe') throw new Error('--max-memory: only with --client fhenet (node-tfhe runs are not budgeted yet)');
-    if ((a.bandOutputs !== undefined || a.spillDir !== undefined) && a.client === 'node-tfhe') throw new Error('--band-outputs / --spill-dir: only with --client fhenet');
+    if ((a.bandOutputs !== undefined || a.spillDir !== undefined) && a.client === 'node-tfhe')
+      throw new Error('--band-outputs / --spill-dir: only with --client fhenet');
     // With node-tfhe and --server: the service's /v1/tfhe-rs routes (docs/http-api.md).
     const r = await predict({
       ...common,
@@ -94,7 +111,8 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
     const perImage = r.batches.map((b) => b.wallMs / 1000 / b.samples).sort((x, y) => x - y);
     const rows = [['sample', 'label', 'simulated', 'encrypted', 'exact']];
     const cls = (k: number | undefined) => (k === undefined || k < 0 ? '-' : className(domain, k));
-    for (const s of r.samples) rows.push([samples.names[s.index]!, samples.labels ? cls(s.label) : '-', cls(s.simulated), cls(s.encrypted), s.exact ? 'yes' : 'NO']);
+    for (const s of r.samples)
+      rows.push([samples.names[s.index]!, samples.labels ? cls(s.label) : '-', cls(s.simulated), cls(s.encrypted), s.exact ? 'yes' : 'NO']);
     const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
     for (const row of rows) console.log(row.map((v, c) => v.padEnd(widths[c]!)).join('  '));
     console.log(
@@ -102,7 +120,10 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
         `keygen ${r.keygenSeconds.toFixed(1)} s, key setup ${r.keySetupSeconds.toFixed(1)} s, median ${perImage[perImage.length >> 1]!.toFixed(1)} s per image (wall)`,
     );
     const m = r.memory;
-    if (m?.model) console.log(`memory: peak RSS ${formatBytes(m.peakRssBytes)} measured, ${formatBytes(m.predictedPeakRssBytes)} modelled (limit ${formatBytes(m.limitBytes)})`);
+    if (m?.model)
+      console.log(
+        `memory: peak RSS ${formatBytes(m.peakRssBytes)} measured, ${formatBytes(m.predictedPeakRssBytes)} modelled (limit ${formatBytes(m.limitBytes)})`,
+      );
     if (!r.exact) process.exitCode = 1;
   },
 };

@@ -23,7 +23,11 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
   builder: (y) =>
     y
       .option('models', { type: 'string', default: PUBLISHED_MODEL_NAMES.join(','), describe: 'Published models, comma-separated' })
-      .option('latency-log', { type: 'string', default: DEFAULT_LATENCY_LOG, describe: 'Measured latencies (JSON, appended by fhenet bench --record and the inference benchmark)' })
+      .option('latency-log', {
+        type: 'string',
+        default: DEFAULT_LATENCY_LOG,
+        describe: 'Measured latencies (JSON, appended by fhenet bench --record and the inference benchmark)',
+      })
       .option('calibrate-on', { type: 'string', default: 'mnist-fcnn-narrow-150', describe: 'Measured model that calibrates predicted latencies' })
       .option('calibration-count', { type: 'number', default: 10000, describe: 'Calibration images for models without a committed circuit' })
       .option('out', { type: 'string', describe: 'Write the Markdown to this file' })
@@ -42,7 +46,10 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
     const latency = ref ? latencyModel(ref) : null;
     let calibration: ReturnType<typeof loadDataset> | undefined;
     let test: ReturnType<typeof loadDataset> | undefined;
-    const names = a.models.split(',').map((s) => s.trim()).filter(Boolean);
+    const names = a.models
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const facts = names.map((n) => {
       console.error(`${n}...`);
       return modelFacts(

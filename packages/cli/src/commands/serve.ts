@@ -32,9 +32,18 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       .option('max-keys', { type: 'number', default: 4, describe: 'Registered key sets kept in memory' })
       .option('max-samples', { type: 'number', default: 16, describe: 'Samples per inference request' })
       .option('key-idle', { type: 'number', default: 600, describe: 'Seconds unused after which a key set may be evicted when the key store is full' })
-      .option('max-memory', { type: 'string', describe: 'Memory the service may use, e.g. 20G (default 80% of the machine); key registrations that would exceed it get 503' })
-      .option('band-outputs', { type: 'number', describe: 'Run padded stages in bands of N output ciphertexts (default: whole stages when they fit in --max-memory, else the largest band that fits)' })
-      .option('spill-dir', { type: 'string', describe: 'Folder for the stage outputs of banded inferences (default: the temporary folder, used only when in-memory bands do not fit)' })
+      .option('max-memory', {
+        type: 'string',
+        describe: 'Memory the service may use, e.g. 20G (default 80% of the machine); key registrations that would exceed it get 503',
+      })
+      .option('band-outputs', {
+        type: 'number',
+        describe: 'Run padded stages in bands of N output ciphertexts (default: whole stages when they fit in --max-memory, else the largest band that fits)',
+      })
+      .option('spill-dir', {
+        type: 'string',
+        describe: 'Folder for the stage outputs of banded inferences (default: the temporary folder, used only when in-memory bands do not fit)',
+      })
       .option('web', {
         type: 'boolean',
         default: true,

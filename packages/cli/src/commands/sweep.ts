@@ -25,7 +25,10 @@ interface SweepArgs {
 }
 
 const list = (s: string, what: string) => {
-  const items = s.split(',').map((x) => x.trim()).filter(Boolean);
+  const items = s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
   if (items.length === 0) throw new Error(`--${what}: give a comma-separated list, got "${s}"`);
   return items;
 };
@@ -36,7 +39,11 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
   builder: (y) =>
     y
       .option('model', { type: 'string', choices: [...MODEL_NAMES], default: 'fcnn' })
-      .option('active', { type: 'string', default: '10,20,30,50,70,90,120,150,190,all', describe: "Active synapses per neuron, comma-separated ('all' = no pruning)" })
+      .option('active', {
+        type: 'string',
+        default: '10,20,30,50,70,90,120,150,190,all',
+        describe: "Active synapses per neuron, comma-separated ('all' = no pruning)",
+      })
       .option('ranges', { type: 'string', default: 'narrow,wide', describe: 'Quantizer ranges, comma-separated' })
       .option('bits', { type: 'string', default: '2/2', describe: 'weight/activation bits pairs, comma-separated, e.g. 2/2,3/3' })
       .option('epochs', { type: 'number', default: 3, describe: 'Epochs per point' })

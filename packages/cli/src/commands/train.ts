@@ -41,13 +41,20 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     y
       .option('model', { type: 'string', choices: [...MODEL_NAMES], default: 'fcnn', describe: 'Zoo model' })
       .option('dataset', { type: 'string', choices: [...DATASET_NAMES], default: 'mnist', describe: 'Built-in data set (unless --data)' })
-      .option('data', { type: 'string', describe: 'Your own training data: an IDX folder, a CSV/TSV table, an .npy of samples (with --labels), an .npz, or a folder of images with one sub-folder per class' })
-      .option('format', { type: 'string', choices: [...DATA_FORMATS], describe: 'Format of --data (default: from the extension, or the folder\'s contents)' })
+      .option('data', {
+        type: 'string',
+        describe:
+          'Your own training data: an IDX folder, a CSV/TSV table, an .npy of samples (with --labels), an .npz, or a folder of images with one sub-folder per class',
+      })
+      .option('format', { type: 'string', choices: [...DATA_FORMATS], describe: "Format of --data (default: from the extension, or the folder's contents)" })
       .option('labels', { type: 'string', describe: '.npy data: the labels .npy (one integer class per sample)' })
       .option('label-column', { type: 'string', describe: 'CSV data: the label column, by header name or 0-based index (default: the last column)' })
       .option('test-data', { type: 'string', describe: 'Test samples in the format of --data (default: its own test part, else --test-split)' })
       .option('test-labels', { type: 'string', describe: '.npy test samples: their labels .npy' })
-      .option('test-split', { type: 'number', describe: 'Hold out this fraction of --data as the test set (seeded by --seed; default 0.2 when the data has no test part)' })
+      .option('test-split', {
+        type: 'number',
+        describe: 'Hold out this fraction of --data as the test set (seeded by --seed; default 0.2 when the data has no test part)',
+      })
       .conflicts('test-data', 'test-split')
       .option('weight-bits', { type: 'number', default: 2, describe: 'Signed weight bits' })
       .option('act-bits', { type: 'number', default: 2, describe: 'Unsigned activation bits' })
@@ -107,7 +114,9 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
         console.log(
           `epoch ${e.epoch}/${e.epochs}  loss ${e.loss.toFixed(4)}  train ${(e.trainAccuracy * 100).toFixed(2)}%  ` +
             `test ${(e.testAccuracy * 100).toFixed(2)}%  ${e.seconds.toFixed(1)} s  ${Math.round(e.samplesPerSecond)} samples/s  ` +
-            `active ${Object.entries(e.activeSynapses).map(([k, v]) => `${k}:${v}`).join(' ')}`,
+            `active ${Object.entries(e.activeSynapses)
+              .map(([k, v]) => `${k}:${v}`)
+              .join(' ')}`,
         ),
     });
     console.log(`\n${r.name}: test accuracy ${(r.testAccuracy * 100).toFixed(2)}% (fake-quantized)`);

@@ -16,7 +16,11 @@ export interface RemoteInferenceResult {
 }
 
 export class HttpServiceError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(`HTTP ${status} ${code}: ${message}`);
     this.name = 'HttpServiceError';
   }

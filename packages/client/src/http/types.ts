@@ -67,4 +67,3 @@ export interface WebSample {
   /** Raw values in the circuit's input layout (inputShape, channels last). */
   readonly pixels: readonly number[];
 }
-

@@ -4,7 +4,7 @@
 import { argmax, decodeOutputs, quantizeInputs, simulate, type Circuit } from '@fhenet/circuit';
 import type { InferenceProgress } from '@fhenet/executor';
 import type { DecodedOutputs, EncryptedInferenceClient } from '../inference-client.js';
-import type { InferenceSession, StageSummary } from './session.js';
+import type { InferenceSession, SessionAnswer, StageSummary } from './session.js';
 
 export interface SampleResult {
   readonly index: number;
@@ -63,7 +63,11 @@ function release(ct: unknown): void {
   (ct as { dispose?: () => void }).dispose?.();
 }
 
-export async function runPredictLoop<Ct>(client: EncryptedInferenceClient<Ct>, session: InferenceSession<Ct>, o: LoopOptions): Promise<{ samples: SampleResult[]; batches: BatchResult[] }> {
+export async function runPredictLoop<Ct>(
+  client: EncryptedInferenceClient<Ct>,
+  session: InferenceSession<Ct>,
+  o: LoopOptions,
+): Promise<{ samples: SampleResult[]; batches: BatchResult[] }> {
   const { circuit, count, log } = o;
   const batchSize = Math.max(1, Math.floor(o.batchSize ?? 1));
   const size = client.sampleSize;
@@ -79,7 +83,7 @@ export async function runPredictLoop<Ct>(client: EncryptedInferenceClient<Ct>, s
     const inputs = client.encryptQuantized(q.subarray(s * size, (s + n) * size));
     const w1 = performance.now();
     const observer = o.observe?.(n);
-    let answer;
+    let answer: SessionAnswer<Ct>;
     try {
       answer = await session.infer(inputs, observer?.onProgress);
     } finally {
@@ -91,7 +95,15 @@ export async function runPredictLoop<Ct>(client: EncryptedInferenceClient<Ct>, s
     const w3 = performance.now();
     samples.push(...compareWithSimulation(decoded, s, n, client.outputSize, sim, simClasses, o.labels, log));
     const memory = observer?.memory();
-    batches.push({ samples: n, encryptMs: w1 - w0, computeMs: answer.computeMs, decryptMs: w3 - w2, wallMs: w3 - w0, stages: answer.stages, ...(memory ? { memory } : {}) });
+    batches.push({
+      samples: n,
+      encryptMs: w1 - w0,
+      computeMs: answer.computeMs,
+      decryptMs: w3 - w2,
+      wallMs: w3 - w0,
+      stages: answer.stages,
+      ...(memory ? { memory } : {}),
+    });
     log(`batch of ${n}: ${((w3 - w0) / 1000).toFixed(1)} s wall (server ${(answer.computeMs / 1000).toFixed(1)} s)`);
     if (o.budgetSeconds !== undefined && (performance.now() - since) / 1000 > o.budgetSeconds) {
       log(`time budget of ${o.budgetSeconds} s reached after ${s + n} of ${count} samples`);

@@ -38,7 +38,8 @@ export interface CiphertextCodec<Ct> {
 export function localSession<Ct>(
   server: InferenceServer,
   codec: CiphertextCodec<Ct>,
-  run: (server: InferenceServer, inputs: LweCiphertextBatch, onProgress?: InferenceProgress) => ReturnType<InferenceServer['infer']> = (s, i, p) => s.infer(i, p),
+  run: (server: InferenceServer, inputs: LweCiphertextBatch, onProgress?: InferenceProgress) => ReturnType<InferenceServer['infer']> = (s, i, p) =>
+    s.infer(i, p),
 ): InferenceSession<Ct> {
   return {
     async infer(inputs, onProgress) {
@@ -60,7 +61,12 @@ export function localSession<Ct>(
 export type RemoteRoutes = 'engine' | 'tfhe-rs';
 
 /** Registers `keys` on the service (engine seeded keys or a tfhe-rs compressed server key) and runs batches there. */
-export async function remoteSession<Ct>(http: InferenceHttpClient, routes: RemoteRoutes, keys: Uint8Array, codec: CiphertextCodec<Ct>): Promise<InferenceSession<Ct>> {
+export async function remoteSession<Ct>(
+  http: InferenceHttpClient,
+  routes: RemoteRoutes,
+  keys: Uint8Array,
+  codec: CiphertextCodec<Ct>,
+): Promise<InferenceSession<Ct>> {
   const keyId = routes === 'engine' ? await http.registerKeys(keys) : await http.registerTfheRsKey(keys);
   return {
     async infer(inputs) {

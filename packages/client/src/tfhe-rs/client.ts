@@ -4,7 +4,17 @@
 // quantizes and encrypts inputs as node-tfhe ciphertexts, and decrypts the server's answers into
 // exactly the integers InferenceClient (our own client) would decrypt. Secret material stays in
 // the tfhe-rs client key object; only the compressed server key and ciphertexts leave.
-import { argmax, decodeOutputs, inputSize, newParameters, outputSize, quantizeInputs, tfheRsParameters, type Circuit, type TfheRsShortintApi } from '@fhenet/circuit';
+import {
+  argmax,
+  decodeOutputs,
+  inputSize,
+  newParameters,
+  outputSize,
+  quantizeInputs,
+  tfheRsParameters,
+  type Circuit,
+  type TfheRsShortintApi,
+} from '@fhenet/circuit';
 import type { TfheParameterSet } from '@fhenet/params';
 import type { DecodedOutputs, EncryptedInferenceClient } from '../inference-client.js';
 

@@ -50,12 +50,24 @@ export function sniffFile(bytes: Uint8Array): FileFamily {
     const name = KIND_NAMES[kind];
     return { family: 'tfhe-rs', kind: name ?? kind, what: name ? DESCRIBE[name] : `tfhe-rs container of unknown kind ${kind}` };
   }
-  return { family: 'unknown', what: `magic bytes ${JSON.stringify(magic.replace(/[^\x20-\x7e]/g, '?'))}, neither ${ENGINE_FILE_MAGIC} (fhenet) nor ${TFHE_RS_FILE_MAGIC} (node-tfhe client)` };
+  return {
+    family: 'unknown',
+    what: `magic bytes ${JSON.stringify(magic.replace(/[^\x20-\x7e]/g, '?'))}, neither ${ENGINE_FILE_MAGIC} (fhenet) nor ${TFHE_RS_FILE_MAGIC} (node-tfhe client)`,
+  };
 }
 
 /** The fingerprint and the parameters in clear, so that a mismatch can say which set a file was made for. */
 function paramWords(set: TfheParameterSet): number[] {
-  return [set.messageBits, set.lweDimension, set.glweDimension, set.polynomialSize, set.pbs.baseLog, set.pbs.levelCount, set.keyswitch.baseLog, set.keyswitch.levelCount];
+  return [
+    set.messageBits,
+    set.lweDimension,
+    set.glweDimension,
+    set.polynomialSize,
+    set.pbs.baseLog,
+    set.pbs.levelCount,
+    set.keyswitch.baseLog,
+    set.keyswitch.levelCount,
+  ];
 }
 const describeWords = (w: readonly number[]) => `${w[0]}-bit n=${w[1]} k=${w[2]} N=${w[3]} PBS ${w[4]}/${w[5]} KS ${w[6]}/${w[7]}`;
 
@@ -72,14 +84,17 @@ export interface TfheRsFileContent {
 
 /** A container around node-tfhe bytes (`count` items of `itemBytes` each). */
 export function encodeTfheRsFile(kind: TfheRsFileKind, set: TfheParameterSet, payload: Uint8Array, writer: string, itemBytes = payload.length): Buffer {
-  if (itemBytes <= 0 || payload.length % itemBytes !== 0) throw new RangeError(`internal: payload of ${payload.length} bytes is not whole items of ${itemBytes}`);
+  if (itemBytes <= 0 || payload.length % itemBytes !== 0)
+    throw new RangeError(`internal: payload of ${payload.length} bytes is not whole items of ${itemBytes}`);
   const h = Buffer.alloc(TFHE_RS_FILE_HEADER_BYTES);
   h.write(TFHE_RS_FILE_MAGIC, 0, 'latin1');
   h.writeUInt16LE(TFHE_RS_FILE_VERSION, 8);
   h.writeUInt16LE(TFHE_RS_FILE_KINDS[kind], 10);
   h.writeUInt32LE(0, 12);
   Buffer.from(parameterFingerprint(set), 'hex').copy(h, 16);
-  paramWords(set).forEach((w, i) => h.writeUInt32LE(w, 48 + 4 * i));
+  paramWords(set).forEach((w, i) => {
+    h.writeUInt32LE(w, 48 + 4 * i);
+  });
   h.write(writer.slice(0, 16), 80, 'latin1');
   h.writeBigUInt64LE(BigInt(payload.length), 96);
   h.writeUInt32LE(payload.length / itemBytes, 104);
@@ -102,21 +117,33 @@ export function decodeTfheRsFile(bytes: Uint8Array, file: string, set: TfheParam
   const want = expected.map((k) => DESCRIBE[k]).join(' or ');
   const family = sniffFile(bytes);
   if (family.family !== 'tfhe-rs') {
-    fail('header', `expected ${want} (written by --client node-tfhe, magic ${TFHE_RS_FILE_MAGIC}), got ${family.family === 'fhenet' ? `an ${family.what} (our own client's file; use it without --client node-tfhe)` : family.what}`);
+    fail(
+      'header',
+      `expected ${want} (written by --client node-tfhe, magic ${TFHE_RS_FILE_MAGIC}), got ${family.family === 'fhenet' ? `an ${family.what} (our own client's file; use it without --client node-tfhe)` : family.what}`,
+    );
   }
   if (bytes.length < TFHE_RS_FILE_HEADER_BYTES) fail('header', `truncated: ${bytes.length} bytes, the header alone is ${TFHE_RS_FILE_HEADER_BYTES}`);
   const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
   const version = b.readUInt16LE(8);
   if (version !== TFHE_RS_FILE_VERSION) fail('format version', `expected ${TFHE_RS_FILE_VERSION}, got ${version} (written by another fhenet version?)`);
   const kind = KIND_NAMES[b.readUInt16LE(10)];
-  if (!kind) fail('kind', `unknown kind ${b.readUInt16LE(10)} (known: ${Object.entries(TFHE_RS_FILE_KINDS).map(([k, v]) => `${v} ${k}`).join(', ')})`);
+  if (!kind)
+    fail(
+      'kind',
+      `unknown kind ${b.readUInt16LE(10)} (known: ${Object.entries(TFHE_RS_FILE_KINDS)
+        .map(([k, v]) => `${v} ${k}`)
+        .join(', ')})`,
+    );
   if (!expected.includes(kind!)) fail('kind', `expected ${want}, got ${DESCRIBE[kind!]}`);
   const flags = b.readUInt32LE(12);
   if (flags !== 0) fail('flags', `expected 0, got ${flags}`);
   const words = Array.from({ length: 8 }, (_, i) => b.readUInt32LE(48 + 4 * i));
   const fp = b.subarray(16, 48).toString('hex');
   if (fp !== parameterFingerprint(set)) {
-    fail('parameter fingerprint', `made for other parameters: expected ${set.name} (${describeWords(paramWords(set))}), got fingerprint ${fp.slice(0, 16)}... (${describeWords(words)})`);
+    fail(
+      'parameter fingerprint',
+      `made for other parameters: expected ${set.name} (${describeWords(paramWords(set))}), got fingerprint ${fp.slice(0, 16)}... (${describeWords(words)})`,
+    );
   }
   const length = b.readBigUInt64LE(96);
   const have = BigInt(bytes.length - TFHE_RS_FILE_HEADER_BYTES);
@@ -125,13 +152,15 @@ export function decodeTfheRsFile(bytes: Uint8Array, file: string, set: TfheParam
   const itemBytes = b.readUInt32LE(108);
   const expectedItem = itemSize(kind!, set);
   if (expectedItem !== undefined && itemBytes !== expectedItem) fail('item size', `expected ${expectedItem} bytes (from the parameters), got ${itemBytes}`);
-  if (count === 0 || BigInt(count) * BigInt(itemBytes) !== length) fail('item count', `${count} items of ${itemBytes} bytes do not make the ${length}-byte payload`);
+  if (count === 0 || BigInt(count) * BigInt(itemBytes) !== length)
+    fail('item count', `${count} items of ${itemBytes} bytes do not make the ${length}-byte payload`);
   const payload = bytes.subarray(TFHE_RS_FILE_HEADER_BYTES);
   const sum = createHash('sha256').update(b.subarray(0, 112)).update(payload).digest();
   if (!sum.equals(b.subarray(112, 144))) fail('SHA-256', 'checksum of the header and payload mismatch (corrupt file)');
   const writer = b.subarray(80, 96).toString('latin1').replace(/\0+$/, '');
   if (kind === 'clientKey') checkClientKey(payload, set, fail);
-  if (kind === 'ciphertexts') for (let i = 0; i < count; i++) checkCiphertext(payload.subarray(i * itemBytes, (i + 1) * itemBytes), set, (f, m) => fail(`ciphertext ${i}: ${f}`, m));
+  if (kind === 'ciphertexts')
+    for (let i = 0; i < count; i++) checkCiphertext(payload.subarray(i * itemBytes, (i + 1) * itemBytes), set, (f, m) => fail(`ciphertext ${i}: ${f}`, m));
   return { kind: kind!, payload, count, itemBytes, writer };
 }
 
@@ -170,8 +199,14 @@ function checkClientKey(p: Uint8Array, set: TfheParameterSet, fail: Fail): void 
   const K = set.glweDimension * set.polynomialSize;
   const n = set.lweDimension;
   let at = 0;
-  const u32 = () => ((at += 4), b.readUInt32LE(at - 4));
-  const u64 = () => ((at += 8), Number(b.readBigUInt64LE(at - 8)));
+  const u32 = () => {
+    at += 4;
+    return b.readUInt32LE(at - 4);
+  };
+  const u64 = () => {
+    at += 8;
+    return Number(b.readBigUInt64LE(at - 8));
+  };
   const eq = (field: string, got: number, want: number) => {
     if (got !== want) fail(`client key ${field}`, `expected ${want} (from ${set.name}), got ${got}`);
   };

@@ -92,15 +92,20 @@ export async function writeTfheRsKeyDir(
 export function readTfheRsManifest(dir: string, circuit: Circuit): TfheRsKeyDirManifest {
   const path = join(dir, TFHE_RS_MANIFEST_FILE);
   if (keyDirClient(dir) !== 'node-tfhe') {
-    throw new Error(`${dir}: made by fhenet's own client (format fhenet-key-dir), not node-tfhe; use it without --client node-tfhe, or run \`fhenet keygen --client node-tfhe\``);
+    throw new Error(
+      `${dir}: made by fhenet's own client (format fhenet-key-dir), not node-tfhe; use it without --client node-tfhe, or run \`fhenet keygen --client node-tfhe\``,
+    );
   }
   const m = JSON.parse(readFileSync(path, 'utf8')) as TfheRsKeyDirManifest;
   if (m.version !== TFHE_RS_KEY_DIR_VERSION) throw new Error(`${path}: version: expected ${TFHE_RS_KEY_DIR_VERSION}, got ${String(m.version)}`);
   const set = circuitParameters(circuit);
   if (m.fingerprint !== parameterFingerprint(set)) {
-    throw new Error(`${dir}: keys are for parameter set ${m.parameters}, circuit "${circuit.name}" uses ${set.name}; run \`fhenet keygen --client node-tfhe\` for this circuit`);
+    throw new Error(
+      `${dir}: keys are for parameter set ${m.parameters}, circuit "${circuit.name}" uses ${set.name}; run \`fhenet keygen --client node-tfhe\` for this circuit`,
+    );
   }
-  if (typeof m.files?.clientKey !== 'string' || typeof m.files?.serverKey !== 'string') throw new Error(`${path}: files: expected { clientKey, serverKey } file names`);
+  if (typeof m.files?.clientKey !== 'string' || typeof m.files?.serverKey !== 'string')
+    throw new Error(`${path}: files: expected { clientKey, serverKey } file names`);
   return m;
 }
 

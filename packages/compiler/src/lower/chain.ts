@@ -58,24 +58,36 @@ export function buildChain(spec: ChainSpec, precision: ChainPrecision): ChainFn 
     for (const s of steps) x = s(x, c);
     if (q === null) return x;
     const v = roundHalfToEven(r(x / q.scale)) + q.zeroPoint;
-    return v < q.range.min ? q.range.min : v > q.range.max ? q.range.max : v;
+    return v < q.range.min ? q.range.min : Math.min(v, q.range.max);
   };
 }
 
 function activation(name: ActivationName, alpha: number): (x: number) => number {
   const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
   switch (name) {
-    case 'linear': return (x) => x;
-    case 'relu': return (x) => (x > 0 ? x : 0);
-    case 'relu6': return (x) => Math.min(Math.max(0, x), 6);
-    case 'leakyRelu': return (x) => (x >= 0 ? x : alpha * x);
-    case 'elu': return (x) => (x > 0 ? x : Math.expm1(x));
-    case 'selu': return (x) => 1.0507009873554805 * (x > 0 ? x : 1.6732632423543772 * Math.expm1(x));
-    case 'sigmoid': return sigmoid;
-    case 'hardSigmoid': return (x) => Math.min(Math.max(0.2 * x + 0.5, 0), 1);
-    case 'tanh': return Math.tanh;
-    case 'softplus': return (x) => Math.log1p(Math.exp(x));
-    case 'softsign': return (x) => x / (1 + Math.abs(x));
-    case 'swish': return (x) => x * sigmoid(x);
+    case 'linear':
+      return (x) => x;
+    case 'relu':
+      return (x) => Math.max(x, 0);
+    case 'relu6':
+      return (x) => Math.min(Math.max(0, x), 6);
+    case 'leakyRelu':
+      return (x) => (x >= 0 ? x : alpha * x);
+    case 'elu':
+      return (x) => (x > 0 ? x : Math.expm1(x));
+    case 'selu':
+      return (x) => 1.0507009873554805 * (x > 0 ? x : 1.6732632423543772 * Math.expm1(x));
+    case 'sigmoid':
+      return sigmoid;
+    case 'hardSigmoid':
+      return (x) => Math.min(Math.max(0.2 * x + 0.5, 0), 1);
+    case 'tanh':
+      return Math.tanh;
+    case 'softplus':
+      return (x) => Math.log1p(Math.exp(x));
+    case 'softsign':
+      return (x) => x / (1 + Math.abs(x));
+    case 'swish':
+      return (x) => x * sigmoid(x);
   }
 }

@@ -63,14 +63,18 @@ export function lowerGraph(graph: TrainedGraph, precision: ChainPrecision = 'flo
     const inputRange = { min: input.range.min - z, max: input.range.max - z };
     const { linear, fold, unit, bias, weightRange } = lowerLinear(layer, input);
     // Collect the univariate tail up to the next quantizer, a linear layer, or the end.
-    const spec = { batchNorms: [] as Extract<GraphLayer, { type: 'batchNorm' }>[], activations: [] as Extract<GraphLayer, { type: 'activation' }>[], order: [] as ('batchNorm' | 'activation')[] };
+    const spec = {
+      batchNorms: [] as Extract<GraphLayer, { type: 'batchNorm' }>[],
+      activations: [] as Extract<GraphLayer, { type: 'activation' }>[],
+      order: [] as ('batchNorm' | 'activation')[],
+    };
     let j = i + 1;
     let quantizer: QuantParams | null = null;
     for (; j < layers.length; j++) {
       const t = layers[j]!;
       if (t.type === 'flatten') continue;
-      if (t.type === 'batchNorm') (spec.batchNorms.push(t), spec.order.push('batchNorm'));
-      else if (t.type === 'activation') (spec.activations.push(t), spec.order.push('activation'));
+      if (t.type === 'batchNorm') spec.batchNorms.push(t), spec.order.push('batchNorm');
+      else if (t.type === 'activation') spec.activations.push(t), spec.order.push('activation');
       else if (t.type === 'quantizer') {
         quantizer = t.quantizer;
         j++;
@@ -80,7 +84,8 @@ export function lowerGraph(graph: TrainedGraph, precision: ChainPrecision = 'flo
     const end = j >= layers.length;
     let outputQuantizer: InputQuant | null;
     if (quantizer) {
-      if (quantizer.scale.length !== 1) throw new LoweringError(layers[j - 1]!.name, `activation quantizers must be per-tensor, got ${quantizer.scale.length} scales`);
+      if (quantizer.scale.length !== 1)
+        throw new LoweringError(layers[j - 1]!.name, `activation quantizers must be per-tensor, got ${quantizer.scale.length} scales`);
       outputQuantizer = perTensor(quantizer);
     } else if (end) {
       outputQuantizer = null; // float logits: the client evaluates the tail
@@ -106,7 +111,14 @@ export function lowerGraph(graph: TrainedGraph, precision: ChainPrecision = 'flo
     i = j;
   }
   if (stages.length === 0) throw new LoweringError(graph.name, 'the graph has no dense, conv2d or avgPool2d layer');
-  return { name: graph.name, inputShape: graph.inputShape, inputScaling: graph.inputScaling, inputQuantizer: graph.inputQuantizer, stages, ...(graph.data ? { data: graph.data.domain } : {}) };
+  return {
+    name: graph.name,
+    inputShape: graph.inputShape,
+    inputScaling: graph.inputScaling,
+    inputQuantizer: graph.inputQuantizer,
+    stages,
+    ...(graph.data ? { data: graph.data.domain } : {}),
+  };
 }
 
 function lowerLinear(layer: Extract<GraphLayer, { type: 'dense' | 'conv2d' | 'avgPool2d' }>, input: InputQuant) {
@@ -165,7 +177,8 @@ function lowerLinear(layer: Extract<GraphLayer, { type: 'dense' | 'conv2d' | 'av
   // Fold: -z times the weights of the taps that land inside the input (padding is real 0).
   const taps = kh * kw;
   const tapSum = new Int32Array(taps * channels);
-  for (let t = 0; t < taps; t++) for (let c = 0; c < cin; c++) for (let f = 0; f < channels; f++) tapSum[t * channels + f]! += qw[(t * cin + c) * channels + f] as number;
+  for (let t = 0; t < taps; t++)
+    for (let c = 0; c < cin; c++) for (let f = 0; f < channels; f++) tapSum[t * channels + f]! += qw[(t * cin + c) * channels + f] as number;
   const { gather } = windowPlan(linear);
   const fold = new Int32Array(oh * ow * channels);
   for (let p = 0; p < oh * ow; p++) {

@@ -13,11 +13,7 @@ export interface ReadOptions {
 }
 
 /** node-tfhe ciphertext buffers -> one batch (ciphertext i of the batch is buffer i). */
-export function readTfheRsCiphertexts(
-  items: readonly Uint8Array[],
-  params: TfheParameterSet,
-  options: ReadOptions = {},
-): LweCiphertextBatch {
+export function readTfheRsCiphertexts(items: readonly Uint8Array[], params: TfheParameterSet, options: ReadOptions = {}): LweCiphertextBatch {
   assertEngineParams(params);
   const handle = tfhersNative.tfhersReadCiphertexts([...items], params, options.compressed === true);
   return new LweCiphertextBatch(handle, params);

@@ -31,6 +31,5 @@ export async function expandTfheRsServerKeyAsync(
   onProgress?: (done: number, total: number) => void,
 ): Promise<EvaluationKeys> {
   assertEngineParams(params);
-  return withProgress(onProgress, async (report) =>
-    new EvaluationKeys(await tfhersNative.tfhersExpandServerKeyAsync(bytes, params, report), params));
+  return withProgress(onProgress, async (report) => new EvaluationKeys(await tfhersNative.tfhersExpandServerKeyAsync(bytes, params, report), params));
 }

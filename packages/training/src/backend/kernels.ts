@@ -28,7 +28,9 @@ function withInputs(args: KernelArgs, names: string[], body: (...t: tf.Tensor[])
   try {
     return tf.tidy(() => body(...wrapped));
   } finally {
-    wrapped.forEach((t) => t.dispose());
+    wrapped.forEach((t) => {
+      t.dispose();
+    });
   }
 }
 
@@ -75,7 +77,19 @@ export function conv2dBackpropFilter(args: KernelArgs): tf.Tensor {
     }
     const image = tf.transpose(xs, [3, 1, 2, 0]) as tf.Tensor4D; // [Ci,H,W,N]
     const filter = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D; // [Ho,Wo,N,Co]
-    const r = tf.conv2d(image, filter, 1, [[0, 0], [pt, pb], [pl, pr], [0, 0]], 'NHWC', [sh, sw]);
+    const r = tf.conv2d(
+      image,
+      filter,
+      1,
+      [
+        [0, 0],
+        [pt, pb],
+        [pl, pr],
+        [0, 0],
+      ],
+      'NHWC',
+      [sh, sw],
+    );
     return tf.transpose(r, [1, 2, 0, 3]); // [kh,kw,Ci,Co]
   });
 }
@@ -92,7 +106,14 @@ export function conv2dBackpropInput(args: KernelArgs): tf.Tensor {
     let d = dy as tf.Tensor4D;
     if (sh > 1 || sw > 1) {
       const r6 = tf.reshape(dy, [n, ho, 1, wo, 1, co]);
-      const padded = tf.pad(r6, [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]);
+      const padded = tf.pad(r6, [
+        [0, 0],
+        [0, 0],
+        [0, sh - 1],
+        [0, 0],
+        [0, sw - 1],
+        [0, 0],
+      ]);
       d = tf.slice(tf.reshape(padded, [n, ho * sh, wo * sw, co]) as tf.Tensor4D, [0, 0, 0, 0], [-1, (ho - 1) * sh + 1, (wo - 1) * sw + 1, -1]);
     }
     const hd = (ho - 1) * sh + 1;
@@ -103,13 +124,23 @@ export function conv2dBackpropInput(args: KernelArgs): tf.Tensor {
     let right = w + kw - 1 - wd - left;
     // Negative pads become crops of the dilated gradient.
     if (top < 0 || left < 0 || bottom < 0 || right < 0) {
-      const t0 = Math.max(-top, 0), l0 = Math.max(-left, 0);
-      const hh = hd - t0 - Math.max(-bottom, 0), ww = wd - l0 - Math.max(-right, 0);
+      const t0 = Math.max(-top, 0),
+        l0 = Math.max(-left, 0);
+      const hh = hd - t0 - Math.max(-bottom, 0),
+        ww = wd - l0 - Math.max(-right, 0);
       d = tf.slice(d, [0, t0, l0, 0], [-1, hh, ww, -1]);
-      top = Math.max(top, 0); left = Math.max(left, 0); bottom = Math.max(bottom, 0); right = Math.max(right, 0);
+      top = Math.max(top, 0);
+      left = Math.max(left, 0);
+      bottom = Math.max(bottom, 0);
+      right = Math.max(right, 0);
     }
     const flipped = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
-    return tf.conv2d(d, flipped, 1, [[0, 0], [top, bottom], [left, right], [0, 0]]);
+    return tf.conv2d(d, flipped, 1, [
+      [0, 0],
+      [top, bottom],
+      [left, right],
+      [0, 0],
+    ]);
   });
 }
 
@@ -162,7 +193,9 @@ export function makeMaxPoolGrad(original: tf.KernelFunc): tf.KernelFunc {
     try {
       return original({ ...args, inputs: { dy: inputs.dy as Info, input: inShift, output: outShift } }) as Info;
     } finally {
-      [input, output, inShift, outShift].forEach((t) => t.dispose());
+      [input, output, inShift, outShift].forEach((t) => {
+        t.dispose();
+      });
     }
   };
 }

@@ -44,9 +44,7 @@ async function init(opts: BackendOptions): Promise<BackendInfo> {
   const threads = opts.threads ?? 1;
   if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads: expected a positive integer, got ${threads}`);
   if (threads !== 1) {
-    throw new RangeError(
-      `threads: only 1 is supported (got ${threads}); the installed @tensorflow/tfjs-backend-wasm has no threaded worker script for Node`,
-    );
+    throw new RangeError(`threads: only 1 is supported (got ${threads}); the installed @tensorflow/tfjs-backend-wasm has no threaded worker script for Node`);
   }
   if ((opts.backend === undefined || opts.backend === 'tensorflow') && (await tryTfjsNode())) {
     return { backend: 'tensorflow', threads: 1 };

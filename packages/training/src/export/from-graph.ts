@@ -52,7 +52,13 @@ export function graphToModel(graph: TrainedGraph): tf.Sequential {
         const layer =
           l.type === 'dense'
             ? new QuantDense({ ...wq, units: l.units })
-            : new QuantConv2D({ ...wq, filters: l.filters, kernelSize: [...l.kernelSize] as [number, number], strides: [...l.strides] as [number, number], padding: l.padding });
+            : new QuantConv2D({
+                ...wq,
+                filters: l.filters,
+                kernelSize: [...l.kernelSize] as [number, number],
+                strides: [...l.strides] as [number, number],
+                padding: l.padding,
+              });
         model.add(layer);
         pending.push([layer, l]);
         break;
@@ -71,7 +77,14 @@ export function graphToModel(graph: TrainedGraph): tf.Sequential {
         );
         break;
       case 'avgPool2d':
-        model.add(tf.layers.averagePooling2d({ name: l.name, poolSize: [...l.poolSize] as [number, number], strides: [...l.strides] as [number, number], padding: 'valid' }));
+        model.add(
+          tf.layers.averagePooling2d({
+            name: l.name,
+            poolSize: [...l.poolSize] as [number, number],
+            strides: [...l.strides] as [number, number],
+            padding: 'valid',
+          }),
+        );
         break;
       case 'flatten':
         model.add(tf.layers.flatten({ name: l.name }));

@@ -87,7 +87,8 @@ export function modelToGraph(model: tf.LayersModel, meta: ExportMeta): TrainedGr
       });
     } else if (cls === 'Activation') {
       const a = String(l.getConfig().activation);
-      if (!(ACTIVATIONS as readonly string[]).includes(a)) throw new Error(`layer ${l.name}: activation ${a} is not univariate or not supported (supported: ${ACTIVATIONS.join(', ')})`);
+      if (!(ACTIVATIONS as readonly string[]).includes(a))
+        throw new Error(`layer ${l.name}: activation ${a} is not univariate or not supported (supported: ${ACTIVATIONS.join(', ')})`);
       out.push({ ...base, type: 'activation', activation: a as ActivationName });
     } else if (cls === 'ReLU') {
       out.push({ ...base, type: 'activation', activation: 'relu' });
@@ -102,9 +103,10 @@ export function modelToGraph(model: tf.LayersModel, meta: ExportMeta): TrainedGr
     } else if (cls === 'Flatten') {
       out.push({ ...base, type: 'flatten' });
     } else if (cls === 'Dropout') {
-      continue; // identity at inference
     } else {
-      throw new Error(`layer ${l.name} (${cls}) cannot be exported: use FhenetQuantDense/FhenetQuantConv2D for linear layers and average pooling instead of max pooling`);
+      throw new Error(
+        `layer ${l.name} (${cls}) cannot be exported: use FhenetQuantDense/FhenetQuantConv2D for linear layers and average pooling instead of max pooling`,
+      );
     }
   }
   const inputShape = sampleShape(first, 'in');

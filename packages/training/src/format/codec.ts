@@ -41,7 +41,9 @@ class PayloadWriter {
   float32(values: Float32Array, shape: readonly number[]): PayloadRef {
     const bytes = new Uint8Array(values.length * 4);
     const view = new DataView(bytes.buffer);
-    values.forEach((v, i) => view.setFloat32(i * 4, v, true));
+    values.forEach((v, i) => {
+      view.setFloat32(i * 4, v, true);
+    });
     return { dtype: 'float32', shape: [...shape], offset: this.push(bytes), byteLength: bytes.length };
   }
 
@@ -71,10 +73,7 @@ function weightShape(layer: GraphLayer & { type: 'dense' | 'conv2d' }): number[]
 }
 
 /** Validates `graph` and returns its manifest and payload bytes. */
-export function encodeTrainedGraph(
-  graph: TrainedGraph,
-  payloadFile = DEFAULT_PAYLOAD_FILE,
-): { manifest: TrainedGraphManifest; payload: Uint8Array } {
+export function encodeTrainedGraph(graph: TrainedGraph, payloadFile = DEFAULT_PAYLOAD_FILE): { manifest: TrainedGraphManifest; payload: Uint8Array } {
   validateGraph(graph, `trained graph "${graph.name}" (before writing)`);
   const w = new PayloadWriter();
   const layers: LayerJson[] = graph.layers.map((l): LayerJson => {
@@ -92,7 +91,15 @@ export function encodeTrainedGraph(
         };
         return l.type === 'dense'
           ? { ...base, type: 'dense', units: l.units, ...common }
-          : { ...base, type: 'conv2d', filters: l.filters, kernelSize: [...l.kernelSize] as [number, number], strides: [...l.strides] as [number, number], padding: l.padding, ...common };
+          : {
+              ...base,
+              type: 'conv2d',
+              filters: l.filters,
+              kernelSize: [...l.kernelSize] as [number, number],
+              strides: [...l.strides] as [number, number],
+              padding: l.padding,
+              ...common,
+            };
       }
       case 'batchNorm': {
         const c = [l.gamma.length];
@@ -107,7 +114,9 @@ export function encodeTrainedGraph(
         };
       }
       case 'activation':
-        return l.alpha === undefined ? { ...base, type: 'activation', activation: l.activation } : { ...base, type: 'activation', activation: l.activation, alpha: l.alpha };
+        return l.alpha === undefined
+          ? { ...base, type: 'activation', activation: l.activation }
+          : { ...base, type: 'activation', activation: l.activation, alpha: l.alpha };
       case 'quantizer':
         return { ...base, type: 'quantizer', quantizer: quantizerToJson(l.quantizer) };
       case 'avgPool2d':
@@ -115,6 +124,13 @@ export function encodeTrainedGraph(
       case 'flatten':
         return { ...base, type: 'flatten' };
     }
+    // Unreachable for a validated graph (the switch is exhaustive); says so if the union grows.
+    throw new TrainedGraphError(
+      `trained graph "${graph.name}"`,
+      `layer "${(l as { name: string }).name}".type`,
+      'a known layer type',
+      show((l as { type: unknown }).type),
+    );
   });
   const payload = w.finish();
   const manifest: TrainedGraphManifest = {
@@ -209,7 +225,11 @@ class Reader {
     }
     if (!Number.isSafeInteger(offset) || offset < 0 || offset % 4 !== 0) throw this.err(`${field}.offset`, 'a non-negative multiple of 4', offset);
     if (offset + byteLength > this.payload.length) {
-      throw this.err(`${field}`, `bytes [${offset}, ${offset + byteLength}) inside the ${this.payload.length}-byte payload`, `a slice ending at ${offset + byteLength}`);
+      throw this.err(
+        `${field}`,
+        `bytes [${offset}, ${offset + byteLength}) inside the ${this.payload.length}-byte payload`,
+        `a slice ending at ${offset + byteLength}`,
+      );
     }
     return new DataView(this.payload.buffer, this.payload.byteOffset + offset, byteLength);
   }

@@ -20,20 +20,7 @@ export type Shape = readonly number[];
  * Univariate activations the format allows between a linear layer and the next quantizer.
  * Each is defined precisely in docs/trained-graph-format.md ("Activations").
  */
-export const ACTIVATIONS = [
-  'linear',
-  'relu',
-  'relu6',
-  'leakyRelu',
-  'elu',
-  'selu',
-  'sigmoid',
-  'hardSigmoid',
-  'tanh',
-  'softplus',
-  'softsign',
-  'swish',
-] as const;
+export const ACTIVATIONS = ['linear', 'relu', 'relu6', 'leakyRelu', 'elu', 'selu', 'sigmoid', 'hardSigmoid', 'tanh', 'softplus', 'softsign', 'swish'] as const;
 export type ActivationName = (typeof ACTIVATIONS)[number];
 
 interface LayerBase {
@@ -108,24 +95,9 @@ export interface FlattenLayer extends LayerBase {
 }
 
 export type LinearLayer = DenseLayer | Conv2dLayer;
-export type GraphLayer =
-  | DenseLayer
-  | Conv2dLayer
-  | BatchNormLayer
-  | ActivationLayer
-  | QuantizerLayer
-  | AvgPool2dLayer
-  | FlattenLayer;
+export type GraphLayer = DenseLayer | Conv2dLayer | BatchNormLayer | ActivationLayer | QuantizerLayer | AvgPool2dLayer | FlattenLayer;
 export type LayerType = GraphLayer['type'];
-export const LAYER_TYPES: readonly LayerType[] = [
-  'dense',
-  'conv2d',
-  'batchNorm',
-  'activation',
-  'quantizer',
-  'avgPool2d',
-  'flatten',
-];
+export const LAYER_TYPES: readonly LayerType[] = ['dense', 'conv2d', 'batchNorm', 'activation', 'quantizer', 'avgPool2d', 'flatten'];
 
 /** Free-form facts about how the graph was trained (command, accuracy, pruning targets...). */
 export interface TrainingInfo {

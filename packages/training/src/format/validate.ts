@@ -1,6 +1,7 @@
 // Semantic validation of a decoded trained graph: quantizers, shapes flowing layer to layer, array
 // lengths, and the FHE rule that every linear layer sees quantized inputs. Run on write and on read.
 
+import type { IntRange } from '@fhenet/quantization';
 import type { QuantParams } from './vocab.js';
 import { TrainedGraphError, show } from './errors.js';
 import { intRangeOf } from './quantizer-range.js';
@@ -29,7 +30,7 @@ export function validateQuantizer(
   if (q.range !== 'narrow' && q.range !== 'wide') {
     throw new TrainedGraphError(source, `${field}.range`, '"narrow" or "wide"', show(q.range));
   }
-  let range;
+  let range: IntRange;
   try {
     range = intRangeOf(q);
   } catch {
@@ -103,7 +104,9 @@ function expectedOutputShape(layer: GraphLayer, source: string, f: string): Shap
         throw new TrainedGraphError(source, `${f}.padding`, '"same" or "valid"', show(layer.padding));
       }
       const out = [0, 1].map((a) => {
-        const n = inp[a] as number, k = layer.kernelSize[a] as number, s = layer.strides[a] as number;
+        const n = inp[a] as number,
+          k = layer.kernelSize[a] as number,
+          s = layer.strides[a] as number;
         return layer.padding === 'same' ? Math.ceil(n / s) : Math.floor((n - k) / s) + 1;
       });
       if (out.some((v) => v < 1)) throw new TrainedGraphError(source, `${f}.kernelSize`, `at most the input size ${fmt(inp)}`, show(layer.kernelSize));
@@ -143,8 +146,10 @@ export function validateGraph(g: TrainedGraph, source: string): void {
   if (g.data) {
     // The data must be what the model reads: its samples' shape and one class per logit.
     const d = g.data.domain;
-    if (!sameShape(d.sampleShape, g.inputShape)) throw new TrainedGraphError(source, 'data.domain.sampleShape', `${fmt(g.inputShape)} (inputShape)`, fmt(d.sampleShape));
-    if (d.classNames.length !== g.numClasses) throw new TrainedGraphError(source, 'data.domain.classNames', `${g.numClasses} names (numClasses)`, `${d.classNames.length}`);
+    if (!sameShape(d.sampleShape, g.inputShape))
+      throw new TrainedGraphError(source, 'data.domain.sampleShape', `${fmt(g.inputShape)} (inputShape)`, fmt(d.sampleShape));
+    if (d.classNames.length !== g.numClasses)
+      throw new TrainedGraphError(source, 'data.domain.classNames', `${g.numClasses} names (numClasses)`, `${d.classNames.length}`);
   }
   if (!Array.isArray(g.layers) || g.layers.length === 0) throw new TrainedGraphError(source, 'layers', 'a non-empty array', show(g.layers));
 
@@ -211,7 +216,12 @@ export function validateGraph(g: TrainedGraph, source: string): void {
           throw new TrainedGraphError(source, `${fl}.activation`, `one of ${ACTIVATIONS.join(', ')}`, show(layer.activation));
         }
         if (layer.activation === 'leakyRelu' ? typeof layer.alpha !== 'number' || !Number.isFinite(layer.alpha) : layer.alpha !== undefined) {
-          throw new TrainedGraphError(source, `${fl}.alpha`, layer.activation === 'leakyRelu' ? 'a finite number' : 'absent (only leakyRelu has alpha)', show(layer.alpha));
+          throw new TrainedGraphError(
+            source,
+            `${fl}.alpha`,
+            layer.activation === 'leakyRelu' ? 'a finite number' : 'absent (only leakyRelu has alpha)',
+            show(layer.alpha),
+          );
         }
         domain = 'float';
         break;
@@ -221,7 +231,12 @@ export function validateGraph(g: TrainedGraph, source: string): void {
         break;
       case 'avgPool2d':
         if (domain === 'float') {
-          throw new TrainedGraphError(source, `${fl}`, 'a quantized input (average pooling must follow a quantizer so it stays a linear integer op)', 'a float input');
+          throw new TrainedGraphError(
+            source,
+            `${fl}`,
+            'a quantized input (average pooling must follow a quantizer so it stays a linear integer op)',
+            'a float input',
+          );
         }
         domain = 'pooled';
         break;

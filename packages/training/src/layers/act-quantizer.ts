@@ -48,7 +48,8 @@ export class ActQuantizer extends tf.layers.Layer {
     this.fixedScale = args.scale ?? 1;
     this.fixedZeroPoint = args.zeroPoint ?? 0;
     checkQuantConfig(this.name, 'bits', this.bits, this.signed, this.range);
-    if (!['lsq', 'minmax', 'fixed'].includes(this.mode)) throw new RangeError(`layer ${this.name}: mode: expected lsq, minmax or fixed, got ${String(this.mode)}`);
+    if (!['lsq', 'minmax', 'fixed'].includes(this.mode))
+      throw new RangeError(`layer ${this.name}: mode: expected lsq, minmax or fixed, got ${String(this.mode)}`);
     ({ qmin: this.qmin, qmax: this.qmax } = qRange(this.bits, this.signed, this.range));
     if (this.mode === 'fixed' && !(this.fixedScale > 0)) throw new RangeError(`layer ${this.name}: scale: expected > 0, got ${this.fixedScale}`);
   }

@@ -23,7 +23,9 @@ export function checkQuantConfig(layer: string, field: string, bits: number, sig
   if (range !== 'narrow' && range !== 'wide') throw new RangeError(`layer ${layer}: ${field} range: expected "narrow" or "wide", got ${String(range)}`);
   const { qmin, qmax } = qRange(bits, signed, range);
   if (qmax <= qmin) {
-    throw new RangeError(`layer ${layer}: ${field}: ${bits}-bit ${signed ? 'signed' : 'unsigned'} ${range} has a single level [${qmin}, ${qmax}]; use more bits or the wide range`);
+    throw new RangeError(
+      `layer ${layer}: ${field}: ${bits}-bit ${signed ? 'signed' : 'unsigned'} ${range} has a single level [${qmin}, ${qmax}]; use more bits or the wide range`,
+    );
   }
 }
 

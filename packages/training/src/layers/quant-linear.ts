@@ -84,7 +84,12 @@ export abstract class QuantLinear extends tf.layers.Layer {
         const kernel = this.kernel;
         tf.tidy(() => {
           const a = tf.abs(kernel.read());
-          const m = this.perChannel ? tf.mean(a, Array.from({ length: ks.length - 1 }, (_, i) => i)) : tf.reshape(tf.mean(a), [1]);
+          const m = this.perChannel
+            ? tf.mean(
+                a,
+                Array.from({ length: ks.length - 1 }, (_, i) => i),
+              )
+            : tf.reshape(tf.mean(a), [1]);
           this.weightScale!.write(tf.div(tf.mul(m, 2), Math.sqrt(this.qmax)));
         });
       }
@@ -99,7 +104,12 @@ export abstract class QuantLinear extends tf.layers.Layer {
       if (this.weightScaleMode === 'fixed') return this.weightScale!.read().clone();
       const a = tf.abs(tf.mul(this.kernel!.read(), this.mask!.read()));
       const r = this.kShape.length;
-      const m = this.perChannel ? tf.max(a, Array.from({ length: r - 1 }, (_, i) => i)) : tf.reshape(tf.max(a), [1]);
+      const m = this.perChannel
+        ? tf.max(
+            a,
+            Array.from({ length: r - 1 }, (_, i) => i),
+          )
+        : tf.reshape(tf.max(a), [1]);
       return tf.maximum(tf.div(m, this.qmax), 1e-8);
     });
   }
@@ -201,8 +211,10 @@ export class QuantConv2D extends QuantLinear {
     this.kernelSize = pair(args.kernelSize);
     this.strides = pair(args.strides ?? 1);
     this.padding = args.padding ?? 'valid';
-    if (!Number.isInteger(this.filters) || this.filters < 1) throw new RangeError(`layer ${this.name}: filters: expected a positive integer, got ${this.filters}`);
-    if (this.padding !== 'same' && this.padding !== 'valid') throw new RangeError(`layer ${this.name}: padding: expected same or valid, got ${String(this.padding)}`);
+    if (!Number.isInteger(this.filters) || this.filters < 1)
+      throw new RangeError(`layer ${this.name}: filters: expected a positive integer, got ${this.filters}`);
+    if (this.padding !== 'same' && this.padding !== 'valid')
+      throw new RangeError(`layer ${this.name}: padding: expected same or valid, got ${String(this.padding)}`);
   }
 
   kernelShape(inChannels: number): number[] {
@@ -219,7 +231,8 @@ export class QuantConv2D extends QuantLinear {
     const out = [1, 2].map((a, i) => {
       const n = s[a];
       if (n === null || n === undefined) return null;
-      const k = this.kernelSize[i] as number, st = this.strides[i] as number;
+      const k = this.kernelSize[i] as number,
+        st = this.strides[i] as number;
       return this.padding === 'same' ? Math.ceil(n / st) : Math.floor((n - k) / st) + 1;
     });
     return [s[0] ?? null, out[0] ?? null, out[1] ?? null, this.filters];

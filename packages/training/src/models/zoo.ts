@@ -74,7 +74,10 @@ export function checkModelFits(model: ModelName, inputShape: readonly number[], 
   }
   const convs = plan.filter((s) => s.startsWith('c') || s === 'p');
   if (inputShape.length === 1) {
-    if (convs.length > 0) throw new RangeError(`model ${model} cannot read inputs of shape ${shape}: it is a convnet, for [h, w, c] images; a table of ${inputShape[0]} features needs the fcnn`);
+    if (convs.length > 0)
+      throw new RangeError(
+        `model ${model} cannot read inputs of shape ${shape}: it is a convnet, for [h, w, c] images; a table of ${inputShape[0]} features needs the fcnn`,
+      );
     return;
   }
   let [h, w] = inputShape as [number, number, number];
@@ -82,14 +85,20 @@ export function checkModelFits(model: ModelName, inputShape: readonly number[], 
   for (const step of plan) {
     if (step === 'p') {
       [h, w] = [Math.floor(h / 2), Math.floor(w / 2)];
-      if (h < 1 || w < 1) throw new RangeError(`model ${model} cannot read inputs of shape ${shape}: its 2x2 average pooling after layer ${n} needs feature maps of at least 2x2 (the image is too small; it needs at least ${minimumSide(plan)} pixels a side)`);
+      if (h < 1 || w < 1)
+        throw new RangeError(
+          `model ${model} cannot read inputs of shape ${shape}: its 2x2 average pooling after layer ${n} needs feature maps of at least 2x2 (the image is too small; it needs at least ${minimumSide(plan)} pixels a side)`,
+        );
     } else if (step.startsWith('c')) {
       n++;
       const [, k, pad] = step.slice(1).split(':');
       if ((pad ?? 'same') === 'valid') {
         const kk = Number(k ?? 3);
         [h, w] = [h - kk + 1, w - kk + 1];
-        if (h < 1 || w < 1) throw new RangeError(`model ${model} cannot read inputs of shape ${shape}: its ${kk}x${kk} 'valid' convolution conv${n} needs feature maps of at least ${kk}x${kk} (the image is too small; it needs at least ${minimumSide(plan)} pixels a side)`);
+        if (h < 1 || w < 1)
+          throw new RangeError(
+            `model ${model} cannot read inputs of shape ${shape}: its ${kk}x${kk} 'valid' convolution conv${n} needs feature maps of at least ${kk}x${kk} (the image is too small; it needs at least ${minimumSide(plan)} pixels a side)`,
+          );
       }
     } else if (step !== 'f') n++;
   }
@@ -120,8 +129,7 @@ export function buildModel(cfg: ModelConfig): tf.Sequential {
     perChannel: cfg.perChannel ?? false,
     weightScaleMode: cfg.weightScaleMode ?? 'lsq',
   };
-  const actQ = (name: string, bits: number, mode: ActScaleMode) =>
-    new ActQuantizer({ name, bits, signed: false, range: cfg.range, mode });
+  const actQ = (name: string, bits: number, mode: ActScaleMode) => new ActQuantizer({ name, bits, signed: false, range: cfg.range, mode });
   const model = tf.sequential({ name: cfg.model });
   let seed = cfg.seed;
   model.add(tf.layers.inputLayer({ inputShape: [...cfg.inputShape], name: 'input' }));

@@ -71,7 +71,9 @@ export function pruneTargets(model: tf.LayersModel, target: PruningTarget | unde
       const wRange = quantRange(quantSpec(l.weightBits, true, l.weightRange));
       const k = maxActiveSynapses(target.accumulatorBits, wRange, inputIntRange(li));
       if (k < 1) {
-        throw new RangeError(`layer ${l.name}: an accumulator of ${target.accumulatorBits} bits cannot hold even one synapse with ${l.weightBits}-bit weights; raise the budget`);
+        throw new RangeError(
+          `layer ${l.name}: an accumulator of ${target.accumulatorBits} bits cannot hold even one synapse with ${l.weightBits}-bit weights; raise the budget`,
+        );
       }
       out.set(l, Math.min(fanIn, k));
     }
@@ -108,8 +110,9 @@ export async function train(model: tf.LayersModel, trainSet: ImageDataset, testS
   if (inShape.join(',') !== dataShape.join(',')) {
     throw new RangeError(`model ${model.name} expects inputs [${inShape}] but dataset ${trainSet.name} has images [${dataShape}]`);
   }
-  const numClasses = (model.outputs[0]!.shape[1] as number);
-  if (numClasses !== trainSet.numClasses) throw new RangeError(`model ${model.name} has ${numClasses} outputs but dataset ${trainSet.name} has ${trainSet.numClasses} classes`);
+  const numClasses = model.outputs[0]!.shape[1] as number;
+  if (numClasses !== trainSet.numClasses)
+    throw new RangeError(`model ${model.name} has ${numClasses} outputs but dataset ${trainSet.name} has ${trainSet.numClasses} classes`);
 
   const targets = pruneTargets(model, opts.pruning);
   const stepsPerEpoch = Math.ceil(trainSet.count / batchSize);
@@ -117,8 +120,7 @@ export async function train(model: tf.LayersModel, trainSet: ImageDataset, testS
   const rampEnd = Math.max(1, Math.round(totalSteps * (opts.pruneRampFraction ?? 0.5)));
   const pruneEvery = opts.pruneEvery ?? 50;
   const optimizer = tf.train.adam(learningRate);
-  const lrOf = (step: number) =>
-    opts.lrSchedule === 'constant' ? learningRate : learningRate * 0.5 * (1 + Math.cos((Math.PI * step) / totalSteps));
+  const lrOf = (step: number) => (opts.lrSchedule === 'constant' ? learningRate : learningRate * 0.5 * (1 + Math.cos((Math.PI * step) / totalSteps)));
   const history: EpochReport[] = [];
   let step = 0;
   try {
