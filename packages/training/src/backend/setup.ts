@@ -4,6 +4,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { registerFusedKernels } from './fused.js';
 import { registerGradientFixes } from './kernels.js';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -58,6 +59,7 @@ async function init(opts: BackendOptions): Promise<BackendInfo> {
     // setBackend can "succeed" silently on cpu after a failed init: check what we got.
     if (ok && tf.getBackend() === 'wasm') {
       registerGradientFixes('wasm');
+      if (!registerFusedKernels()) warn('fhenet: the wasm backend exposes no memory object; fused training kernels are off (slower QAT steps).');
       return { backend: 'wasm', threads: 1 };
     }
     warn('fhenet: WARNING: the wasm backend failed to initialise; training falls back to the cpu backend, 15-200x slower.');

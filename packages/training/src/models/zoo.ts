@@ -5,6 +5,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { ActQuantizer, type ActScaleMode } from '../layers/act-quantizer.js';
+import { batchNorm } from '../layers/batch-norm.js';
 import type { RangeMode } from '../layers/common.js';
 import { QuantConv2D, QuantDense, type WeightScaleMode } from '../layers/quant-linear.js';
 
@@ -81,7 +82,7 @@ export function buildModel(cfg: ModelConfig): tf.Sequential {
   model.add(actQ('input_quant', cfg.inputBits ?? cfg.actBits, 'minmax'));
   let n = 0;
   const post = () => {
-    model.add(tf.layers.batchNormalization({ name: `bn${n}`, axis: -1, momentum: cfg.bnMomentum ?? 0.99 }));
+    model.add(batchNorm({ name: `bn${n}`, axis: -1, momentum: cfg.bnMomentum ?? 0.99 }));
     model.add(tf.layers.activation({ name: `relu${n}`, activation: 'relu' }));
     model.add(actQ(`quant${n}`, cfg.actBits, cfg.actScaleMode ?? 'lsq'));
   };
