@@ -8,8 +8,8 @@ import { initBackend, type BackendName } from './backend/setup.js';
 import { modelToGraph } from './export/to-graph.js';
 import { graphAccumulators, type LayerAccumulator } from './format/accumulators.js';
 import { saveTrainedGraph } from './format/files.js';
-import { buildModel, type ModelName } from './models/zoo.js';
-import { pruneTargets, train, type EpochReport, type PruningTarget } from './train/trainer.js';
+import { buildModel, modelMacs, type ModelName } from './models/zoo.js';
+import { pruneTargets, train, type EpochReport, type PruningTarget, type TrainProgress } from './train/trainer.js';
 import type { RangeMode } from './layers/common.js';
 
 export interface RunOptions {
@@ -35,10 +35,14 @@ export interface RunOptions {
   readonly out?: string;
   readonly checkpointDir?: string;
   readonly backend?: BackendName;
-  readonly threads?: number;
+  /** wasm threads, or 'auto' (default; see initBackend). */
+  readonly threads?: number | 'auto';
   /** The command line to record in the model card. */
   readonly command?: string;
   readonly onEpoch?: (r: EpochReport) => void;
+  /** In-epoch speed and ETA, at most every progressSeconds (default 10). */
+  readonly onProgress?: (p: TrainProgress) => void;
+  readonly progressSeconds?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -64,10 +68,11 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
   if (o.activeSynapses !== undefined && o.accumulatorBits !== undefined) {
     throw new RangeError('give either activeSynapses or accumulatorBits, not both');
   }
-  const backend = await initBackend({ ...(o.backend ? { backend: o.backend } : {}), threads: o.threads ?? 1 });
-  log(`backend: ${backend.backend} (${backend.threads} thread)`);
   const trainSet = loadDataset(o.dataset, { split: 'train', ...(o.trainLimit ? { limit: o.trainLimit } : {}) });
   const testSet = loadDataset(o.dataset, { split: 'test' });
+  const workMacs = modelMacs({ model: o.model, inputShape: [trainSet.height, trainSet.width, trainSet.channels], numClasses: trainSet.numClasses, ...(o.width !== undefined ? { width: o.width } : {}) });
+  const backend = await initBackend({ ...(o.backend ? { backend: o.backend } : {}), threads: o.threads ?? 'auto', workMacs });
+  log(`backend: ${backend.backend} (${backend.threads} thread${backend.threads === 1 ? '' : 's'}; ${backend.threadsReason})`);
   const name = runName(o);
   const model = buildModel({
     model: o.model,
@@ -134,6 +139,8 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
       learningRate: o.learningRate,
       seed: o.seed,
       ...(pruning ? { pruning } : {}),
+      ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+      ...(o.progressSeconds !== undefined ? { progressSeconds: o.progressSeconds } : {}),
       onEpoch: (e) => {
         o.onEpoch?.(e);
         exportEpoch(e);
