@@ -324,17 +324,18 @@ function registerGradients(): void {
   }
   tf.registerGradient({
     kernelName: BATCH_NORM_TRAIN,
-    inputsToSave: ['x', 'gamma', 'movingMean', 'movingVariance'],
+    // Each saved tensor costs a clone; the moving statistics only need zero gradients of gamma's shape.
+    inputsToSave: ['x', 'gamma'],
     outputsToSave: [false, true, true, false, false],
     gradFunc: (dys, saved, attrs) => {
       const [dy, dmean, dvar] = dys as tf.Tensor[];
-      const [x, gamma, movingMean, movingVariance, mean, variance] = saved;
+      const [x, gamma, mean, variance] = saved;
       const [dx, dgamma, dbeta] = tf.engine().runKernel(
         BATCH_NORM_TRAIN_GRAD,
         { x: x!, gamma: gamma!, mean: mean!, variance: variance!, dy: dy!, dmean: dmean!, dvar: dvar! },
         attrs as tf.NamedAttrMap,
       ) as tf.Tensor[];
-      return { x: () => dx!, gamma: () => dgamma!, beta: () => dbeta!, movingMean: zerosFor(movingMean), movingVariance: zerosFor(movingVariance) };
+      return { x: () => dx!, gamma: () => dgamma!, beta: () => dbeta!, movingMean: zerosFor(gamma), movingVariance: zerosFor(gamma) };
     },
   });
 }
