@@ -10,7 +10,9 @@
 //
 // Usage: pnpm --filter @fhenet/training bench [--models fcnn,lenet,cnn6,vgg9-0.25,vgg9-0.5,vgg9]
 //          [--variants qat,float,float-bn] [--steps N] [--warmup N] [--rounds N] [--threads N] [--profile]
-// Prints one line per model and variant, the ratio QAT / float per round (paired), and the load.
+// Prints one line per model and variant: samples/s and ms/step from wall time, ms/step of process
+// CPU time (less disturbed by other jobs on a shared machine; with threads it adds up the
+// threads' time), and the ratios to float per round (paired medians); the load before and after.
 import * as tf from '@tensorflow/tfjs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -111,7 +113,7 @@ for (const name of models) {
   const runners = variants.map((v) => {
     const model = v === 'qat' || v === 'qat-composed' ? qatModel() : floatTwin(qatModel(), v === 'float-bn', 1);
     const optimizer = v === 'qat' || v === 'qat-composed' ? new FusedAdam(0.001) : tf.train.adam(0.001);
-    return { v, model, optimizer, step: new TrainStep(model, optimizer), ms: [] as number[] };
+    return { v, model, optimizer, step: new TrainStep(model, optimizer), ms: [] as number[], cpu: [] as number[] };
   });
   let seed = 0;
   const runSteps = (r: (typeof runners)[number], n: number) => {
@@ -129,15 +131,20 @@ for (const name of models) {
   for (let round = 0; round < rounds; round++) {
     for (const r of runners) {
       const t0 = performance.now();
+      const c0 = process.cpuUsage();
       runSteps(r, steps);
+      const c = process.cpuUsage(c0);
       r.ms.push((performance.now() - t0) / steps);
+      r.cpu.push((c.user + c.system) / 1000 / steps);
     }
   }
   const base = runners.find((r) => r.v === 'float');
   for (const r of runners) {
     const sps = (spec.batch * 1000) / median(r.ms);
-    const ratio = base && r !== base ? ` ${r.v}/float ${median(r.ms.map((t, i) => t / base.ms[i]!)).toFixed(2)}x` : '';
-    console.log(`${name.padEnd(10)} ${r.v.padEnd(13)} ${sps.toFixed(0).padStart(7)} samples/s  (${median(r.ms).toFixed(1)} ms/step, batch ${spec.batch}, ${steps} steps x ${rounds} rounds)${ratio}`);
+    const ratio = base && r !== base
+      ? `  ${r.v}/float ${median(r.ms.map((t, i) => t / base.ms[i]!)).toFixed(2)}x wall, ${median(r.cpu.map((t, i) => t / base.cpu[i]!)).toFixed(2)}x cpu`
+      : '';
+    console.log(`${name.padEnd(10)} ${r.v.padEnd(13)} ${sps.toFixed(0).padStart(7)} samples/s  ${median(r.ms).toFixed(1).padStart(7)} ms/step wall ${median(r.cpu).toFixed(1).padStart(7)} cpu  (batch ${spec.batch}, ${steps} steps x ${rounds} rounds)${ratio}`);
   }
   if (args.profile) {
     for (const r of runners) {
