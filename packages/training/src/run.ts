@@ -34,6 +34,8 @@ export interface RunOptions {
   /** Output folder for graph.json/graph.bin/README.md; omitted = no export. */
   readonly out?: string;
   readonly checkpointDir?: string;
+  /** Continue from the checkpoint in checkpointDir, if any (same settings). */
+  readonly resume?: boolean;
   readonly backend?: BackendName;
   /** wasm threads, or 'auto' (default; see initBackend). */
   readonly threads?: number | 'auto';
@@ -146,6 +148,7 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
         exportEpoch(e);
       },
       ...(o.checkpointDir ? { checkpointDir: o.checkpointDir } : {}),
+      ...(o.resume ? { resume: true } : {}),
     });
     const training = trainingRecord(r.testAccuracy, r.pruneTargets, { epochs: o.epochs, secondsPerEpoch: r.secondsPerEpoch, samplesPerSecond: r.samplesPerSecond }, null);
     const graph = modelToGraph(model, { name, inputDivisor: 255, training });

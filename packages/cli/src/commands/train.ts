@@ -22,6 +22,7 @@ interface TrainArgs {
   'train-limit'?: number;
   out?: string;
   checkpoint?: string;
+  resume: boolean;
   backend?: string;
   threads: string;
   'progress-seconds': number;
@@ -66,7 +67,9 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option('seed', { type: 'number', default: 1 })
       .option('train-limit', { type: 'number', describe: 'Use only the first N training images' })
       .option('out', { type: 'string', describe: 'Folder for graph.json, graph.bin and README.md' })
-      .option('checkpoint', { type: 'string', describe: 'Folder for a tfjs checkpoint saved every epoch' })
+      .option('checkpoint', { type: 'string', describe: 'Folder for a checkpoint (model, optimizer, training state) saved every epoch' })
+      .option('resume', { type: 'boolean', default: false, describe: 'Continue from the --checkpoint folder if it holds a checkpoint of this run (same settings)' })
+      .implies('resume', 'checkpoint')
       .option('backend', { type: 'string', choices: ['wasm', 'cpu', 'tensorflow'], describe: 'Force a tfjs backend' })
       .option('threads', {
         type: 'string',
@@ -96,6 +99,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       ...(a['train-limit'] !== undefined ? { trainLimit: a['train-limit'] } : {}),
       ...(a.out !== undefined ? { out: a.out } : {}),
       ...(a.checkpoint !== undefined ? { checkpointDir: a.checkpoint } : {}),
+      ...(a.resume ? { resume: true } : {}),
       ...(a.backend !== undefined ? { backend: a.backend as 'wasm' | 'cpu' | 'tensorflow' } : {}),
       threads: parseThreads(a.threads),
       progressSeconds: a['progress-seconds'],

@@ -8,8 +8,8 @@ import { maxActiveSynapses, quantRange, quantSpec } from '@fhenet/quantization';
 import { QuantLinear } from '../layers/quant-linear.js';
 import { FusedAdam } from './adam.js';
 import { trainBatches } from './batches.js';
+import { hasTrainingState, loadTrainingState, saveTrainingCheckpoint } from './resume.js';
 import { TrainStep } from './step.js';
-import { saveCheckpoint } from './checkpoint.js';
 import { evaluate } from './evaluate.js';
 import { cubicActiveSynapses, maxActivePerNeuron, topKMask } from './pruning.js';
 import { inputIntRange, linearInputs } from './structure.js';
@@ -33,8 +33,13 @@ export interface TrainOptions {
   /** Called during an epoch at most every `progressSeconds` (default 10) with speed and ETA. */
   readonly onProgress?: (progress: TrainProgress) => void;
   readonly progressSeconds?: number;
-  /** Save a tfjs checkpoint here after every epoch. */
+  /**
+   * Save a checkpoint here after every epoch: the tfjs model (loadCheckpoint), the optimizer state
+   * and the training state (resume.ts).
+   */
   readonly checkpointDir?: string;
+  /** Continue from the checkpoint in checkpointDir if it holds one (same settings required). */
+  readonly resume?: boolean;
 }
 
 export interface EpochReport {
@@ -65,8 +70,8 @@ export interface TrainProgress {
   readonly etaSeconds: number;
 }
 
-function progressOf(epoch: number, epochs: number, inEpoch: number, stepsPerEpoch: number, step: number, totalSteps: number, samples: number, epochSeconds: number, runSeconds: number): TrainProgress {
-  const perStep = runSeconds / step;
+function progressOf(epoch: number, epochs: number, inEpoch: number, stepsPerEpoch: number, stepsThisRun: number, stepsLeft: number, samples: number, epochSeconds: number, runSeconds: number): TrainProgress {
+  const perStep = runSeconds / stepsThisRun;
   return {
     epoch,
     epochs,
@@ -74,7 +79,7 @@ function progressOf(epoch: number, epochs: number, inEpoch: number, stepsPerEpoc
     stepsPerEpoch,
     samplesPerSecond: samples / epochSeconds,
     epochEtaSeconds: (epochSeconds / inEpoch) * (stepsPerEpoch - inEpoch),
-    etaSeconds: perStep * (totalSteps - step),
+    etaSeconds: perStep * stepsLeft,
   };
 }
 
@@ -152,13 +157,27 @@ export async function train(model: tf.LayersModel, trainSet: ImageDataset, testS
   const optimizer = new FusedAdam(learningRate);
   const lrOf = (step: number) =>
     opts.lrSchedule === 'constant' ? learningRate : learningRate * 0.5 * (1 + Math.cos((Math.PI * step) / totalSteps));
-  const history: EpochReport[] = [];
+  let history: EpochReport[] = [];
   let step = 0;
+  let firstEpoch = 1;
+  const settings = {
+    model: model.name, epochs, batchSize, learningRate, lrSchedule: opts.lrSchedule ?? 'cosine', seed, pruning: opts.pruning ?? null,
+    pruneRampFraction: opts.pruneRampFraction ?? 0.5, pruneEvery, trainImages: trainSet.count,
+  };
+  if (opts.resume === true) {
+    if (opts.checkpointDir === undefined) throw new RangeError('resume: needs checkpointDir (the folder to resume from)');
+    if (hasTrainingState(opts.checkpointDir)) {
+      const st = await loadTrainingState(opts.checkpointDir, model, optimizer, settings);
+      ({ step, history } = st);
+      history = [...history];
+      firstEpoch = st.epoch + 1;
+    }
+  }
   const stepper = new TrainStep(model, optimizer);
   const progressEvery = (opts.progressSeconds ?? 10) * 1000;
   const t00 = performance.now();
   try {
-    for (let epoch = 1; epoch <= epochs; epoch++) {
+    for (let epoch = firstEpoch; epoch <= epochs; epoch++) {
       const t0 = performance.now();
       let lastReport = t0;
       let inEpoch = 0;
@@ -172,7 +191,7 @@ export async function train(model: tf.LayersModel, trainSet: ImageDataset, testS
         const now = performance.now();
         if (opts.onProgress !== undefined && now - lastReport >= progressEvery && inEpoch < stepsPerEpoch) {
           lastReport = now;
-          opts.onProgress(progressOf(epoch, epochs, inEpoch, stepsPerEpoch, step, totalSteps, Math.min(inEpoch * batchSize, trainSet.count), (now - t0) / 1000, (now - t00) / 1000));
+          opts.onProgress(progressOf(epoch, epochs, inEpoch, stepsPerEpoch, step - (firstEpoch - 1) * stepsPerEpoch, totalSteps - step, Math.min(inEpoch * batchSize, trainSet.count), (now - t0) / 1000, (now - t00) / 1000));
         }
       }
       const { loss, accuracy: trainAccuracy, samples: seen } = stepper.takeTotals();
@@ -188,18 +207,20 @@ export async function train(model: tf.LayersModel, trainSet: ImageDataset, testS
         learningRate: lrOf(step - 1),
         seconds,
         samplesPerSecond: seen / seconds,
-        etaSeconds: ((performance.now() - t00) / 1000 / epoch) * (epochs - epoch),
+        etaSeconds: ((performance.now() - t00) / 1000 / (epoch - firstEpoch + 1)) * (epochs - epoch),
         activeSynapses: activeCounts(model),
       };
       history.push(report);
+      // Checkpoint first: whatever onEpoch does (exports, prints) cannot lose the epoch.
+      if (opts.checkpointDir !== undefined) await saveTrainingCheckpoint(opts.checkpointDir, model, optimizer, { epoch, step, settings, history });
       opts.onEpoch?.(report);
-      if (opts.checkpointDir !== undefined) await saveCheckpoint(model, opts.checkpointDir);
     }
   } finally {
     stepper.dispose();
     optimizer.dispose();
   }
-  const last = history[history.length - 1]!;
+  const last = history[history.length - 1];
+  if (last === undefined) throw new Error('train: no epoch ran');
   const secondsPerEpoch = history.reduce((a, h) => a + h.seconds, 0) / history.length;
   return {
     history,
