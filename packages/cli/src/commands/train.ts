@@ -22,7 +22,7 @@ interface TrainArgs {
   'train-limit'?: number;
   out?: string;
   checkpoint?: string;
-  resume: boolean;
+  resume?: boolean;
   backend?: string;
   threads: string;
   'progress-seconds': number;
@@ -68,7 +68,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option('train-limit', { type: 'number', describe: 'Use only the first N training images' })
       .option('out', { type: 'string', describe: 'Folder for graph.json, graph.bin and README.md' })
       .option('checkpoint', { type: 'string', describe: 'Folder for a checkpoint (model, optimizer, training state) saved every epoch' })
-      .option('resume', { type: 'boolean', default: false, describe: 'Continue from the --checkpoint folder if it holds a checkpoint of this run (same settings)' })
+      .option('resume', { type: 'boolean', describe: 'Continue from the --checkpoint folder if it holds a checkpoint of this run (same settings)' })
       .implies('resume', 'checkpoint')
       .option('backend', { type: 'string', choices: ['wasm', 'cpu', 'tensorflow'], describe: 'Force a tfjs backend' })
       .option('threads', {
