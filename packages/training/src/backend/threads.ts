@@ -6,11 +6,10 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 
 /** Environment variable that sets the wasm thread count (overrides 'auto', not an explicit count). */
 export const THREADS_ENV = 'FHENET_WASM_THREADS';
@@ -49,7 +48,11 @@ export function chooseThreads(threads: number | 'auto' | undefined, workMacs: nu
 
 const require = createRequire(import.meta.url);
 
-/** Writes (once per tfjs version) the pthread worker script Node can load; returns its path. */
+/**
+ * Writes the pthread worker script Node can load, into a fresh private (0700) temporary folder of
+ * this process, removed at exit: a fixed path in a shared /tmp could be swapped for another script
+ * by another user between writing and loading. Returns its path.
+ */
 function workerScript(): string {
   const mainScript = require.resolve('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js');
   const { wasmWorkerContents } = require('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.worker.js') as { wasmWorkerContents: string };
@@ -57,15 +60,11 @@ function workerScript(): string {
   const prelude = `const __fhenetMainScript = ${JSON.stringify(mainScript)};\nURL.createObjectURL = () => __fhenetMainScript;\nURL.revokeObjectURL = () => {};\n`;
   // Real newlines in the contents sit inside string literals; tfjs escapes them the same way.
   const text = prelude + wasmWorkerContents.replace(/\n/g, '\\n');
-  const hash = createHash('sha256').update(text).digest('hex').slice(0, 16);
+  const dir = mkdtempSync(join(os.tmpdir(), 'fhenet-wasm-threads-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   // .cjs: a .js worker inside a "type": "module" package would be parsed as ESM and fail.
-  const path = join(os.tmpdir(), `fhenet-tfjs-wasm-${hash}`, 'pthread-worker.cjs');
-  if (!existsSync(path) || readFileSync(path, 'utf8') !== text) {
-    mkdirSync(dirname(path), { recursive: true });
-    const tmp = `${path}.${process.pid}.tmp`;
-    writeFileSync(tmp, text);
-    renameSync(tmp, path);
-  }
+  const path = join(dir, 'pthread-worker.cjs');
+  writeFileSync(path, text, { mode: 0o600 });
   return path;
 }
 
