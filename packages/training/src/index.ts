@@ -4,7 +4,9 @@ export const PACKAGE_NAME = '@fhenet/training';
 export * from './format/index.js';
 // Backend selection and the wasm gradient-kernel fixes (these load TensorFlow.js).
 export { initBackend, currentBackend, type BackendOptions, type BackendInfo, type BackendName } from './backend/setup.js';
+export { chooseThreads, THREADS_ENV, AUTO_THREADS_MACS, type ThreadChoice } from './backend/threads.js';
 export { registerGradientFixes } from './backend/kernels.js';
+export { fusedKernels, setFusedKernels, registerFusedKernels } from './backend/fused.js';
 // Quantized layers (registered for tfjs serialization on import).
 export { ActQuantizer, type ActQuantizerArgs, type ActScaleMode } from './layers/act-quantizer.js';
 export {
@@ -16,10 +18,14 @@ export {
   type QuantConv2DArgs,
   type WeightScaleMode,
 } from './layers/quant-linear.js';
-export { lsqFakeQuant, fixedFakeQuant } from './layers/fake-quant.js';
+export { lsqFakeQuant, fixedFakeQuant, lsqQuantize, fixedQuantize } from './layers/fake-quant.js';
+export { BatchNorm, batchNorm, type BatchNormArgs } from './layers/batch-norm.js';
 // Model zoo, training, pruning, evaluation, checkpoints.
-export { buildModel, checkModelFits, scaledWidth, MODEL_NAMES, type ModelName, type ModelConfig, type QuantConfig } from './models/zoo.js';
-export { train, pruneTargets, type TrainOptions, type TrainResult, type EpochReport, type PruningTarget } from './train/trainer.js';
+export { buildModel, checkModelFits, modelMacs, scaledWidth, MODEL_NAMES, type ModelName, type ModelConfig, type QuantConfig } from './models/zoo.js';
+export { train, pruneTargets, type TrainOptions, type TrainResult, type EpochReport, type TrainProgress, type PruningTarget } from './train/trainer.js';
+export { TrainStep, type StepTotals } from './train/step.js';
+export { trainBatches, type TrainBatch } from './train/batches.js';
+export { FusedAdam } from './train/adam.js';
 export { cubicActiveSynapses, topKMask, maxActivePerNeuron } from './train/pruning.js';
 export { linearInputs, inputIntRange, type LinearInput } from './train/structure.js';
 export { evaluate } from './train/evaluate.js';

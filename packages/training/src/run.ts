@@ -8,8 +8,8 @@ import { initBackend, type BackendName } from './backend/setup.js';
 import { modelToGraph } from './export/to-graph.js';
 import { graphAccumulators, type LayerAccumulator } from './format/accumulators.js';
 import { saveTrainedGraph } from './format/files.js';
-import { buildModel, type ModelName } from './models/zoo.js';
-import { pruneTargets, train, type EpochReport, type PruningTarget } from './train/trainer.js';
+import { buildModel, modelMacs, type ModelName } from './models/zoo.js';
+import { pruneTargets, train, type EpochReport, type PruningTarget, type TrainProgress } from './train/trainer.js';
 import type { RangeMode } from './layers/common.js';
 
 export interface RunOptions {
@@ -39,11 +39,17 @@ export interface RunOptions {
   /** Output folder for graph.json/graph.bin/README.md; omitted = no export. */
   readonly out?: string;
   readonly checkpointDir?: string;
+  /** Continue from the checkpoint in checkpointDir, if any (same settings). */
+  readonly resume?: boolean;
   readonly backend?: BackendName;
-  readonly threads?: number;
+  /** wasm threads, or 'auto' (default; see initBackend). */
+  readonly threads?: number | 'auto';
   /** The command line to record in the model card. */
   readonly command?: string;
   readonly onEpoch?: (r: EpochReport) => void;
+  /** In-epoch speed and ETA, at most every progressSeconds (default 10). */
+  readonly onProgress?: (p: TrainProgress) => void;
+  readonly progressSeconds?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -70,11 +76,18 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
   if (o.activeSynapses !== undefined && o.accumulatorBits !== undefined) {
     throw new RangeError('give either activeSynapses or accumulatorBits, not both');
   }
-  const backend = await initBackend({ ...(o.backend ? { backend: o.backend } : {}), threads: o.threads ?? 1 });
-  log(`backend: ${backend.backend} (${backend.threads} thread)`);
+  // The data first: the backend's thread choice depends on the model's work per sample.
   const loaded = loadData(o.data ?? { format: 'dataset', name: o.dataset ?? 'mnist' }, o.test, o.trainLimit ? { limit: o.trainLimit } : {});
   const { train: trainSet, test: testSet } = loaded;
   const data: DataDescription = loaded.description;
+  const workMacs = modelMacs({
+    model: o.model,
+    inputShape: data.domain.sampleShape,
+    numClasses: trainSet.numClasses,
+    ...(o.width !== undefined ? { width: o.width } : {}),
+  });
+  const backend = await initBackend({ ...(o.backend ? { backend: o.backend } : {}), threads: o.threads ?? 'auto', workMacs });
+  log(`backend: ${backend.backend} (${backend.threads} thread${backend.threads === 1 ? '' : 's'}; ${backend.threadsReason})`);
   const name = runName({ ...o, dataset: trainSet.name });
   // Batch-norm moving statistics must settle within the run: a small data set trains few steps,
   // and at the zoo's 0.99 its test-time statistics would still be near their initial values.
@@ -152,11 +165,14 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
       learningRate: o.learningRate,
       seed: o.seed,
       ...(pruning ? { pruning } : {}),
+      ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+      ...(o.progressSeconds !== undefined ? { progressSeconds: o.progressSeconds } : {}),
       onEpoch: (e) => {
         o.onEpoch?.(e);
         exportEpoch(e);
       },
       ...(o.checkpointDir ? { checkpointDir: o.checkpointDir } : {}),
+      ...(o.resume ? { resume: true } : {}),
     });
     const training = trainingRecord(
       r.testAccuracy,

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { ActQuantizer, QuantConv2D, QuantDense, initBackend, lsqFakeQuant, saveCheckpoint, loadCheckpoint } from '@fhenet/training';
+import { ActQuantizer, BatchNorm, QuantConv2D, QuantDense, initBackend, lsqFakeQuant, saveCheckpoint, loadCheckpoint } from '@fhenet/training';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -83,6 +83,7 @@ describe('quantized layers', () => {
     m.add(tf.layers.inputLayer({ inputShape: [6, 6, 1] }));
     m.add(new ActQuantizer({ bits: 3, signed: false, range: 'wide', mode: 'minmax' }));
     m.add(new QuantConv2D({ filters: 2, kernelSize: 3, weightBits: 3, weightRange: 'wide', seed: 4 }));
+    m.add(new BatchNorm({ momentum: 0.5 }));
     m.add(tf.layers.flatten());
     m.add(new ActQuantizer({ bits: 4, signed: true, range: 'narrow', mode: 'lsq' }));
     m.add(new QuantDense({ units: 3, weightBits: 2, weightRange: 'wide', perChannel: true, seed: 5 }));

@@ -30,8 +30,29 @@ interface TrainArgs {
   'train-limit'?: number;
   out?: string;
   checkpoint?: string;
+  resume?: boolean;
   backend?: string;
-  threads: number;
+  threads: string;
+  'progress-seconds': number;
+}
+
+/** 1h 02m, 3m 05s, 42s. */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '?';
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600),
+    m = Math.floor((s % 3600) / 60),
+    r = s % 60;
+  const two = (n: number) => String(n).padStart(2, '0');
+  return h > 0 ? `${h}h ${two(m)}m` : m > 0 ? `${m}m ${two(r)}s` : `${r}s`;
+}
+
+/** 'auto' or a thread count. */
+function parseThreads(v: string): number | 'auto' {
+  if (v === 'auto') return 'auto';
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 8) throw new Error(`--threads: expected "auto" or an integer 1..8, got ${v}`);
+  return n;
 }
 
 export const trainCommand: CommandModule<object, TrainArgs> = {
@@ -71,9 +92,16 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option('seed', { type: 'number', default: 1 })
       .option('train-limit', { type: 'number', describe: 'Use only the first N training images' })
       .option('out', { type: 'string', describe: 'Folder for graph.json, graph.bin and README.md' })
-      .option('checkpoint', { type: 'string', describe: 'Folder for a tfjs checkpoint saved every epoch' })
+      .option('checkpoint', { type: 'string', describe: 'Folder for a checkpoint (model, optimizer, training state) saved every epoch' })
+      .option('resume', { type: 'boolean', describe: 'Continue from the --checkpoint folder if it holds a checkpoint of this run (same settings)' })
+      .implies('resume', 'checkpoint')
       .option('backend', { type: 'string', choices: ['wasm', 'cpu', 'tensorflow'], describe: 'Force a tfjs backend' })
-      .option('threads', { type: 'number', default: 1, describe: 'wasm threads (only 1 is supported)' }),
+      .option('threads', {
+        type: 'string',
+        default: 'auto',
+        describe: 'wasm threads: "auto" (2 for VGG-size convolutions on a machine with a free core, else 1; FHENET_WASM_THREADS overrides) or a count',
+      })
+      .option('progress-seconds', { type: 'number', default: 10, describe: 'Seconds between in-epoch progress lines (samples/s, ETA)' }),
   handler: async (a) => {
     // Packages load here, not at module load: `fhenet --help` and light commands stay light.
     const { runTraining } = await import('@fhenet/training');
@@ -106,14 +134,22 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       ...(a['train-limit'] !== undefined ? { trainLimit: a['train-limit'] } : {}),
       ...(a.out !== undefined ? { out: a.out } : {}),
       ...(a.checkpoint !== undefined ? { checkpointDir: a.checkpoint } : {}),
+      ...(a.resume ? { resume: true } : {}),
       ...(a.backend !== undefined ? { backend: a.backend as 'wasm' | 'cpu' | 'tensorflow' } : {}),
-      threads: a.threads,
+      threads: parseThreads(a.threads),
+      progressSeconds: a['progress-seconds'],
       command,
       log: (line) => console.log(line),
+      onProgress: (p) =>
+        console.log(
+          `  epoch ${p.epoch}/${p.epochs}  step ${p.step}/${p.stepsPerEpoch}  ${Math.round(p.samplesPerSecond)} samples/s  ` +
+            `epoch ETA ${formatDuration(p.epochEtaSeconds)}  run ETA ${formatDuration(p.etaSeconds)}`,
+        ),
       onEpoch: (e) =>
         console.log(
           `epoch ${e.epoch}/${e.epochs}  loss ${e.loss.toFixed(4)}  train ${(e.trainAccuracy * 100).toFixed(2)}%  ` +
             `test ${(e.testAccuracy * 100).toFixed(2)}%  ${e.seconds.toFixed(1)} s  ${Math.round(e.samplesPerSecond)} samples/s  ` +
+            `ETA ${e.epoch === e.epochs ? 'done' : formatDuration(e.etaSeconds)}  ` +
             `active ${Object.entries(e.activeSynapses)
               .map(([k, v]) => `${k}:${v}`)
               .join(' ')}`,

@@ -4,7 +4,9 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { registerFusedKernels } from './fused.js';
 import { registerGradientFixes } from './kernels.js';
+import { chooseThreads, getThreadsCount, setThreadedWasmBackend } from './threads.js';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 
@@ -12,10 +14,13 @@ export interface BackendOptions {
   /** Force a backend; default: tensorflow if @tensorflow/tfjs-node loads, else wasm. */
   readonly backend?: BackendName;
   /**
-   * wasm threads. Only 1 is supported: the wasm package installed here ships no threaded worker
-   * script, and on a shared 2-core box 2 threads measured slower anyway (reference §4).
+   * wasm threads: a count (1..8), or 'auto' (default): 2 when the model's convolutions are big
+   * enough to pay (`workMacs`) and the machine has a free core, else 1. FHENET_WASM_THREADS sets
+   * the count when this is 'auto' or absent. See threads.ts.
    */
-  readonly threads?: number;
+  readonly threads?: number | 'auto';
+  /** Forward multiply-accumulates per sample of the model to train (zoo's modelMacs), for 'auto'. */
+  readonly workMacs?: number;
   /** Where warnings go (default console.warn). */
   readonly warn?: (message: string) => void;
 }
@@ -23,6 +28,8 @@ export interface BackendOptions {
 export interface BackendInfo {
   readonly backend: BackendName;
   readonly threads: number;
+  /** Why this thread count (requested, the environment variable, or the 'auto' rule). */
+  readonly threadsReason: string;
 }
 
 let current: BackendInfo | undefined;
@@ -41,29 +48,38 @@ async function tryTfjsNode(): Promise<boolean> {
 
 async function init(opts: BackendOptions): Promise<BackendInfo> {
   const warn = opts.warn ?? ((m: string) => console.warn(m));
-  const threads = opts.threads ?? 1;
-  if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads: expected a positive integer, got ${threads}`);
-  if (threads !== 1) {
-    throw new RangeError(`threads: only 1 is supported (got ${threads}); the installed @tensorflow/tfjs-backend-wasm has no threaded worker script for Node`);
-  }
+  const choice = chooseThreads(opts.threads, opts.workMacs);
   if ((opts.backend === undefined || opts.backend === 'tensorflow') && (await tryTfjsNode())) {
-    return { backend: 'tensorflow', threads: 1 };
+    return { backend: 'tensorflow', threads: 1, threadsReason: 'tfjs-node manages its own threads' };
   }
   if (opts.backend === 'tensorflow') throw new Error('backend "tensorflow" requested but @tensorflow/tfjs-node is not installed or failed to load');
   if (opts.backend !== 'cpu') {
-    setThreadsCount(1);
-    const ok = await tf.setBackend('wasm');
-    // setBackend can "succeed" silently on cpu after a failed init: check what we got.
-    if (ok && tf.getBackend() === 'wasm') {
+    let threadsReason = choice.reason;
+    let ok = false;
+    if (choice.threads > 1) {
+      ok = await setThreadedWasmBackend(choice.threads);
+      if (!ok) {
+        warn(`fhenet: WARNING: the threaded wasm backend (${choice.threads} threads) failed to start; using 1 thread.`);
+        tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+        threadsReason = 'threaded start failed';
+      }
+    }
+    if (!ok) {
+      setThreadsCount(1);
+      // setBackend can "succeed" silently on cpu after a failed init: check what we got.
+      ok = (await tf.setBackend('wasm')) && tf.getBackend() === 'wasm';
+    }
+    if (ok) {
       registerGradientFixes('wasm');
-      return { backend: 'wasm', threads: 1 };
+      if (!registerFusedKernels()) warn('fhenet: the wasm backend exposes no memory object; fused training kernels are off (slower QAT steps).');
+      return { backend: 'wasm', threads: getThreadsCount(), threadsReason };
     }
     warn('fhenet: WARNING: the wasm backend failed to initialise; training falls back to the cpu backend, 15-200x slower.');
   }
   await tf.setBackend('cpu');
   if (tf.getBackend() !== 'cpu') throw new Error(`could not initialise any tfjs backend (got ${tf.getBackend()})`);
   registerGradientFixes('cpu');
-  return { backend: 'cpu', threads: 1 };
+  return { backend: 'cpu', threads: 1, threadsReason: 'cpu backend' };
 }
 
 /**

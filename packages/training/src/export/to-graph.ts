@@ -72,7 +72,7 @@ export function modelToGraph(model: tf.LayersModel, meta: ExportMeta): TrainedGr
       else if (l instanceof QuantConv2D) {
         out.push({ ...base, type: 'conv2d', filters: l.filters, kernelSize: l.kernelSize, strides: l.strides, padding: l.padding, ...common });
       }
-    } else if (cls === 'BatchNormalization') {
+    } else if (cls === 'BatchNormalization' || cls === 'FhenetBatchNorm') {
       const c = l.getConfig();
       if (c.center === false || c.scale === false) throw new Error(`layer ${l.name}: batch norm without center/scale is not exported; use the defaults`);
       if (c.axis !== -1 && c.axis !== base.inputShape.length) throw new Error(`layer ${l.name}: batch norm axis must be the last, got ${String(c.axis)}`);

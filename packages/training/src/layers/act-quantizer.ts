@@ -3,7 +3,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { checkQuantConfig, qRange, single, type Kwargs, type LayerArgs, type RangeMode } from './common.js';
-import { fixedFakeQuant, lsqFakeQuant, lsqScale } from './fake-quant.js';
+import { fixedQuantize, lsqQuantize, lsqScale } from './fake-quant.js';
 
 export type ActScaleMode = 'lsq' | 'minmax' | 'fixed';
 
@@ -110,7 +110,7 @@ export class ActQuantizer extends tf.layers.Layer {
       if (this.mode === 'lsq') {
         const n = x.size / (x.shape[0] ?? 1);
         const g = 1 / Math.sqrt(n * Math.max(this.qmax, 1));
-        return lsqFakeQuant(x, lsqScale(this.scaleVar!.read()), this.qmin, this.qmax, g);
+        return lsqQuantize(x, this.scaleVar!.read(), this.qmin, this.qmax, g);
       }
       if (training && this.mode === 'minmax') {
         const m = this.momentum;
@@ -118,7 +118,7 @@ export class ActQuantizer extends tf.layers.Layer {
         this.maxVar!.write(tf.add(tf.mul(this.maxVar!.read(), m), tf.mul(tf.max(x), 1 - m)).reshape([1]));
       }
       const [s, zp] = this.scaleAndZeroPoint();
-      return fixedFakeQuant(x, s, zp, this.qmin, this.qmax);
+      return fixedQuantize(x, s, zp, this.qmin, this.qmax);
     });
   }
 

@@ -3,6 +3,7 @@
 // compiler's integer form reproduces it; tf.round is round-half-to-even.
 
 import * as tf from '@tensorflow/tfjs';
+import { fakeQuantKernel, fusedKernels } from '../backend/fused.js';
 
 /** Sums `g` down to `shape` (the shape of a broadcast scale: [], [1] or [channels] on the last axis). */
 function reduceTo(g: tf.Tensor, shape: number[]): tf.Tensor {
@@ -66,4 +67,28 @@ export function fixedFakeQuant(x: tf.Tensor, s: tf.Tensor, zp: tf.Tensor, qmin: 
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return f(x);
+}
+
+/**
+ * LSQ fake quantizer of `x * mask` (mask optional) with scale lsqScale(rawScale), gradients to x
+ * (times the mask) and to the raw scale variable. One fused kernel on wasm (backend/fused.ts),
+ * else the composition above; both give the same values and gradients.
+ */
+export function lsqQuantize(x: tf.Tensor, rawScale: tf.Tensor, qmin: number, qmax: number, gradScale: number, mask?: tf.Tensor): tf.Tensor {
+  if (fusedKernels()) {
+    const inputs: tf.NamedTensorMap = { x, s: rawScale };
+    if (mask) inputs.mask = mask;
+    return tf.engine().runKernel(fakeQuantKernel(true, mask !== undefined), inputs, { qmin, qmax, gradScale, lsq: true }) as tf.Tensor;
+  }
+  return lsqFakeQuant(mask ? tf.mul(x, mask) : x, lsqScale(rawScale), qmin, qmax, gradScale);
+}
+
+/** Fixed-scale fake quantizer of `x * mask` (mask optional): fused on wasm, else the composition. */
+export function fixedQuantize(x: tf.Tensor, s: tf.Tensor, zp: tf.Tensor, qmin: number, qmax: number, mask?: tf.Tensor): tf.Tensor {
+  if (fusedKernels()) {
+    const inputs: tf.NamedTensorMap = { x, s, zp };
+    if (mask) inputs.mask = mask;
+    return tf.engine().runKernel(fakeQuantKernel(false, mask !== undefined), inputs, { qmin, qmax, gradScale: 0, lsq: false }) as tf.Tensor;
+  }
+  return fixedFakeQuant(mask ? tf.mul(x, mask) : x, s, zp, qmin, qmax);
 }

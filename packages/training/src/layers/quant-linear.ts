@@ -4,7 +4,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { checkQuantConfig, qRange, single, type Kwargs, type LayerArgs, type RangeMode } from './common.js';
-import { fixedFakeQuant, lsqFakeQuant, lsqScale } from './fake-quant.js';
+import { fixedQuantize, lsqQuantize, lsqScale } from './fake-quant.js';
 
 /** 'lsq': learned scale; 'maxabs': max|w|/qmax each step; 'fixed': given (imported graphs). */
 export type WeightScaleMode = 'lsq' | 'maxabs' | 'fixed';
@@ -117,12 +117,13 @@ export abstract class QuantLinear extends tf.layers.Layer {
   /** mask * kernel, fake-quantized: what the forward multiplies the input by. */
   quantizedKernel(): tf.Tensor {
     return tf.tidy(() => {
-      const w = tf.mul(this.kernel!.read(), this.mask!.read());
+      const kernel = this.kernel!.read();
+      const mask = this.mask!.read();
       if (this.weightScaleMode === 'lsq') {
-        const g = 1 / Math.sqrt((w.size / (this.perChannel ? this.outChannels : 1)) * this.qmax);
-        return lsqFakeQuant(w, lsqScale(this.weightScale!.read()), this.qmin, this.qmax, g);
+        const g = 1 / Math.sqrt((kernel.size / (this.perChannel ? this.outChannels : 1)) * this.qmax);
+        return lsqQuantize(kernel, this.weightScale!.read(), this.qmin, this.qmax, g, mask);
       }
-      return fixedFakeQuant(w, this.currentWeightScale(), tf.zeros([1]), this.qmin, this.qmax);
+      return fixedQuantize(kernel, this.currentWeightScale(), tf.zeros([1]), this.qmin, this.qmax, mask);
     });
   }
 

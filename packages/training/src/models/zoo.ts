@@ -5,6 +5,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { ActQuantizer, type ActScaleMode } from '../layers/act-quantizer.js';
+import { batchNorm } from '../layers/batch-norm.js';
 import type { RangeMode } from '../layers/common.js';
 import { QuantConv2D, QuantDense, type WeightScaleMode } from '../layers/quant-linear.js';
 
@@ -137,7 +138,7 @@ export function buildModel(cfg: ModelConfig): tf.Sequential {
   model.add(actQ('input_quant', cfg.inputBits ?? cfg.actBits, 'minmax'));
   let n = 0;
   const post = () => {
-    model.add(tf.layers.batchNormalization({ name: `bn${n}`, axis: -1, momentum: cfg.bnMomentum ?? 0.99 }));
+    model.add(batchNorm({ name: `bn${n}`, axis: -1, momentum: cfg.bnMomentum ?? 0.99 }));
     model.add(tf.layers.activation({ name: `relu${n}`, activation: 'relu' }));
     model.add(actQ(`quant${n}`, cfg.actBits, cfg.actScaleMode ?? 'lsq'));
   };
@@ -170,4 +171,33 @@ export function buildModel(cfg: ModelConfig): tf.Sequential {
   }
   model.add(new QuantDense({ name: 'classifier', units: cfg.numClasses, useBias: true, seed: seed++, ...wq }));
   return model;
+}
+
+/**
+ * Multiply-accumulates of one sample's forward pass through a zoo model's conv and dense layers
+ * (what the work of a training step scales with; initBackend's 'auto' threads use it).
+ */
+export function modelMacs(cfg: Pick<ModelConfig, 'model' | 'inputShape' | 'numClasses' | 'width'>): number {
+  const plan = PLANS[cfg.model];
+  if (plan === undefined) throw new RangeError(`model: expected one of ${MODEL_NAMES.join(', ')}, got ${String(cfg.model)}`);
+  // A table row [features] counts as a 1x1 image with one channel per feature.
+  let [h, w, c] = (cfg.inputShape.length === 1 ? [1, 1, cfg.inputShape[0]] : cfg.inputShape) as [number, number, number];
+  let macs = 0;
+  for (const step of plan) {
+    if (step === 'p') [h, w] = [Math.floor(h / 2), Math.floor(w / 2)];
+    else if (step === 'f') [h, w, c] = [1, 1, h * w * c];
+    else if (step.startsWith('c')) {
+      const [filters, k = '3', pad = 'same'] = step.slice(1).split(':');
+      const kk = Number(k);
+      if (pad === 'valid') [h, w] = [h - kk + 1, w - kk + 1];
+      const out = scaledWidth(Number(filters), cfg.width ?? 1);
+      macs += h * w * kk * kk * c * out;
+      c = out;
+    } else {
+      const out = scaledWidth(Number(step.slice(1)), cfg.width ?? 1);
+      macs += c * out;
+      c = out;
+    }
+  }
+  return macs + c * cfg.numClasses;
 }

@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import '../layers/act-quantizer.js';
 import '../layers/quant-linear.js';
+import '../layers/batch-norm.js';
 
 export async function saveCheckpoint(model: tf.LayersModel, dir: string): Promise<void> {
   mkdirSync(dir, { recursive: true });

@@ -2,11 +2,14 @@
 // typed arrays and uploaded one batch at a time, Adam with a cosine learning-rate schedule,
 // gradual pruning to a synapse or accumulator budget, per-epoch progress and checkpoints.
 
-import * as tf from '@tensorflow/tfjs';
-import { batches, sampleShape, type ImageDataset } from '@fhenet/datasets';
+import type * as tf from '@tensorflow/tfjs';
+import { sampleShape, type ImageDataset } from '@fhenet/datasets';
 import { maxActiveSynapses, quantRange, quantSpec } from '@fhenet/quantization';
 import { QuantLinear } from '../layers/quant-linear.js';
-import { saveCheckpoint } from './checkpoint.js';
+import { FusedAdam } from './adam.js';
+import { trainBatches } from './batches.js';
+import { hasTrainingState, loadTrainingState, saveTrainingCheckpoint } from './resume.js';
+import { TrainStep } from './step.js';
 import { evaluate } from './evaluate.js';
 import { cubicActiveSynapses, maxActivePerNeuron, topKMask } from './pruning.js';
 import { inputIntRange, linearInputs } from './structure.js';
@@ -27,8 +30,16 @@ export interface TrainOptions {
   /** Recompute masks every this many steps during the ramp; default 50. */
   readonly pruneEvery?: number;
   readonly onEpoch?: (report: EpochReport) => void;
-  /** Save a tfjs checkpoint here after every epoch. */
+  /** Called during an epoch at most every `progressSeconds` (default 10) with speed and ETA. */
+  readonly onProgress?: (progress: TrainProgress) => void;
+  readonly progressSeconds?: number;
+  /**
+   * Save a checkpoint here after every epoch: the tfjs model (loadCheckpoint), the optimizer state
+   * and the training state (resume.ts).
+   */
   readonly checkpointDir?: string;
+  /** Continue from the checkpoint in checkpointDir if it holds one (same settings required). */
+  readonly resume?: boolean;
 }
 
 export interface EpochReport {
@@ -41,8 +52,45 @@ export interface EpochReport {
   readonly learningRate: number;
   readonly seconds: number;
   readonly samplesPerSecond: number;
+  /** Estimated seconds left for the remaining epochs (mean wall time per epoch so far, evaluation included). */
+  readonly etaSeconds: number;
   /** Largest active-synapse count of any neuron, per linear layer. */
   readonly activeSynapses: Record<string, number>;
+}
+
+export interface TrainProgress {
+  readonly epoch: number;
+  readonly epochs: number;
+  /** Steps done in this epoch, of stepsPerEpoch. */
+  readonly step: number;
+  readonly stepsPerEpoch: number;
+  readonly samplesPerSecond: number;
+  /** Estimated seconds to the end of this epoch and of the run (training steps only). */
+  readonly epochEtaSeconds: number;
+  readonly etaSeconds: number;
+}
+
+function progressOf(
+  epoch: number,
+  epochs: number,
+  inEpoch: number,
+  stepsPerEpoch: number,
+  stepsThisRun: number,
+  stepsLeft: number,
+  samples: number,
+  epochSeconds: number,
+  runSeconds: number,
+): TrainProgress {
+  const perStep = runSeconds / stepsThisRun;
+  return {
+    epoch,
+    epochs,
+    step: inEpoch,
+    stepsPerEpoch,
+    samplesPerSecond: samples / epochSeconds,
+    epochEtaSeconds: (epochSeconds / inEpoch) * (stepsPerEpoch - inEpoch),
+    etaSeconds: perStep * stepsLeft,
+  };
 }
 
 export interface TrainResult {
@@ -119,40 +167,66 @@ export async function train(model: tf.LayersModel, trainSet: ImageDataset, testS
   const totalSteps = epochs * stepsPerEpoch;
   const rampEnd = Math.max(1, Math.round(totalSteps * (opts.pruneRampFraction ?? 0.5)));
   const pruneEvery = opts.pruneEvery ?? 50;
-  const optimizer = tf.train.adam(learningRate);
+  const optimizer = new FusedAdam(learningRate);
   const lrOf = (step: number) => (opts.lrSchedule === 'constant' ? learningRate : learningRate * 0.5 * (1 + Math.cos((Math.PI * step) / totalSteps)));
-  const history: EpochReport[] = [];
+  let history: EpochReport[] = [];
   let step = 0;
+  let firstEpoch = 1;
+  const settings = {
+    model: model.name,
+    epochs,
+    batchSize,
+    learningRate,
+    lrSchedule: opts.lrSchedule ?? 'cosine',
+    seed,
+    pruning: opts.pruning ?? null,
+    pruneRampFraction: opts.pruneRampFraction ?? 0.5,
+    pruneEvery,
+    trainImages: trainSet.count,
+  };
+  if (opts.resume === true) {
+    if (opts.checkpointDir === undefined) throw new RangeError('resume: needs checkpointDir (the folder to resume from)');
+    if (hasTrainingState(opts.checkpointDir)) {
+      const st = await loadTrainingState(opts.checkpointDir, model, optimizer, settings);
+      ({ step, history } = st);
+      history = [...history];
+      firstEpoch = st.epoch + 1;
+    }
+  }
+  const stepper = new TrainStep(model, optimizer);
+  const progressEvery = (opts.progressSeconds ?? 10) * 1000;
+  const t00 = performance.now();
   try {
-    for (let epoch = 1; epoch <= epochs; epoch++) {
+    for (let epoch = firstEpoch; epoch <= epochs; epoch++) {
       const t0 = performance.now();
-      let lossSum: tf.Tensor = tf.scalar(0);
-      let correctSum: tf.Tensor = tf.scalar(0);
-      let seen = 0;
-      for (const b of batches(trainSet, batchSize, { seed: seed * 1000 + epoch, shuffle: true })) {
+      let lastReport = t0;
+      let inEpoch = 0;
+      for (const b of trainBatches(trainSet, batchSize, seed * 1000 + epoch)) {
         if (targets.size > 0 && step <= rampEnd && step % pruneEvery === 0) applyPruning(targets, step, rampEnd);
         if (step === rampEnd) applyPruning(targets, step, rampEnd);
-        const lr = lrOf(step);
-        (optimizer as unknown as { learningRate: number }).learningRate = lr;
-        const x = tf.tensor(b.x, [b.size, ...dataShape]);
-        const labels = tf.tensor1d(b.y, 'int32');
-        const y = tf.oneHot(labels, numClasses);
-        let correct: tf.Tensor | undefined;
-        const cost = optimizer.minimize(() => {
-          const logits = model.apply(x, { training: true }) as tf.Tensor;
-          correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32')));
-          return tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar;
-        }, true)!;
-        const [l2, c2] = tf.tidy(() => [tf.add(lossSum, tf.mul(cost, b.size)), tf.add(correctSum, correct!)]);
-        tf.dispose([lossSum, correctSum, cost, correct!, x, labels, y]);
-        lossSum = l2;
-        correctSum = c2;
-        seen += b.size;
+        optimizer.setLearningRate(lrOf(step));
+        stepper.run(b);
         step++;
+        inEpoch++;
+        const now = performance.now();
+        if (opts.onProgress !== undefined && now - lastReport >= progressEvery && inEpoch < stepsPerEpoch) {
+          lastReport = now;
+          opts.onProgress(
+            progressOf(
+              epoch,
+              epochs,
+              inEpoch,
+              stepsPerEpoch,
+              step - (firstEpoch - 1) * stepsPerEpoch,
+              totalSteps - step,
+              Math.min(inEpoch * batchSize, trainSet.count),
+              (now - t0) / 1000,
+              (now - t00) / 1000,
+            ),
+          );
+        }
       }
-      const loss = lossSum.dataSync()[0]! / seen;
-      const trainAccuracy = correctSum.dataSync()[0]! / seen;
-      tf.dispose([lossSum, correctSum]);
+      const { loss, accuracy: trainAccuracy, samples: seen } = stepper.takeTotals();
       const seconds = (performance.now() - t0) / 1000;
       if (!Number.isFinite(loss)) throw new Error(`epoch ${epoch}: loss is ${loss}; lower the learning rate (now ${learningRate})`);
       const testAccuracy = evaluate(model, testSet);
@@ -165,16 +239,20 @@ export async function train(model: tf.LayersModel, trainSet: ImageDataset, testS
         learningRate: lrOf(step - 1),
         seconds,
         samplesPerSecond: seen / seconds,
+        etaSeconds: ((performance.now() - t00) / 1000 / (epoch - firstEpoch + 1)) * (epochs - epoch),
         activeSynapses: activeCounts(model),
       };
       history.push(report);
+      // Checkpoint first: whatever onEpoch does (exports, prints) cannot lose the epoch.
+      if (opts.checkpointDir !== undefined) await saveTrainingCheckpoint(opts.checkpointDir, model, optimizer, { epoch, step, settings, history });
       opts.onEpoch?.(report);
-      if (opts.checkpointDir !== undefined) await saveCheckpoint(model, opts.checkpointDir);
     }
   } finally {
+    stepper.dispose();
     optimizer.dispose();
   }
-  const last = history[history.length - 1]!;
+  const last = history[history.length - 1];
+  if (last === undefined) throw new Error('train: no epoch ran');
   const secondsPerEpoch = history.reduce((a, h) => a + h.seconds, 0) / history.length;
   return {
     history,
