@@ -1,6 +1,8 @@
-// Rebuilds the lower half of BENCHMARKS.md from each package's own results file, so that every
-// full table (with its date, command and load) lives in one place next to the code that measured it
-// and BENCHMARKS.md repeats it verbatim under the hand-written summary. Run: node scripts/merge-benchmarks.mjs
+// Rebuilds the lower half of BENCHMARKS.md: first the encrypted latencies rendered from the
+// machine-readable latency log (results/encrypted-latency.json, what `fhenet report` reads too), then
+// each package's own results file, so that every full table (with its date, command and load) lives
+// in one place next to the code that measured it and BENCHMARKS.md repeats it verbatim under the
+// hand-written summary. Nothing here reads Markdown for numbers. Run: node scripts/merge-benchmarks.mjs
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
 const MARKER = '<!-- merged results: everything below is copied by scripts/merge-benchmarks.mjs; edit the package files -->';
@@ -26,6 +28,31 @@ const at = text.indexOf(MARKER);
 if (at < 0) throw new Error(`${file}: marker line not found (expected "${MARKER}")`);
 // Package files start at heading level 1 or 2; shift them two levels down under our own heading.
 const demote = (md) => md.replace(/^(#{1,4}) /gm, (_, h) => `${'#'.repeat(Math.min(h.length + 2, 6))} `);
+/** The latency log as a table, newest first (records validated by @fhenet/experiments when read). */
+function latencyTable(path) {
+  if (!existsSync(path)) return null;
+  const log = JSON.parse(readFileSync(path, 'utf8'));
+  if (log.format !== 'fhenet-encrypted-latency' || log.version !== 1 || !Array.isArray(log.records)) throw new Error(`${path}: not a version 1 latency log`);
+  const rows = [...log.records]
+    .sort((a, b) => Date.parse(b.date) - Date.parse(a.date))
+    .map((r) => {
+      const set = r.parameterSet
+        ? `${r.parameterSet.name} (n=${r.parameterSet.lweDimension}, k=${r.parameterSet.glweDimension}, N=${r.parameterSet.polynomialSize})`
+        : '-';
+      return `| ${r.date} | ${r.model} | ${r.bits}${r.roundBits ? ` (rounds ${r.roundBits})` : ''} | ${r.pbsCount} | ${set} | ${r.medianSeconds.toFixed(2)} | ${r.exactImages}/${r.images} | ${r.loadAverage.map((x) => x.toFixed(2)).join(' / ')} | ${r.hardware} | \`${r.command}\` |`;
+    });
+  return [
+    '## Encrypted latencies (rendered from the latency log)',
+    '',
+    `From [\`${path}\`](${path}), newest first: median seconds of encrypted execution per image (encryption and decryption excluded), images whose every decrypted integer equalled the clear simulation, 1-minute load at start / end.`,
+    '',
+    '| date | model | bits | PBS / image | parameters | median s / image | exact | load | hardware | command |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...rows,
+    '',
+  ].join('\n');
+}
+const latency = latencyTable('results/encrypted-latency.json');
 const parts = present.map(([title, path]) => `## ${title}\n\nFrom [\`${path}\`](${path}):\n\n${demote(readFileSync(path, 'utf8').trim())}\n`);
-writeFileSync(file, `${text.slice(0, at + MARKER.length)}\n\n${parts.join('\n---\n\n')}`);
+writeFileSync(file, `${text.slice(0, at + MARKER.length)}\n\n${[...(latency ? [latency] : []), ...parts].join('\n---\n\n')}`);
 console.log(`${file}: merged ${present.length} results files`);
