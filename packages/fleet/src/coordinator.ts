@@ -13,7 +13,7 @@ import { LweCiphertextBatch } from '@fhenet/engine';
 import type { EvaluationKeyKind, LookupResult, PublishKeys, RemoteLookups, StageLookupRequest } from '@fhenet/executor';
 import { jobOptions, type LookupJobData, type LookupJobResult } from './jobs.js';
 import { DEFAULT_PREFIX, FleetNames } from './names.js';
-import { connectRedis, RedisWatch, redactUrl } from './redis.js';
+import { connectRedis, RedisWatch, redactUrl, withTimeout } from './redis.js';
 import { listWorkers, type WorkerBeat } from './registry.js';
 import { shardRanges, type ShardSizing } from './shards.js';
 import { deleteKeys, getBlob, publishCircuit, publishKeys, putBlob, refreshKeys } from './store.js';
@@ -24,6 +24,8 @@ export interface FleetOptions {
   readonly url: string;
   /** Prefix of queue and key names (default "fhenet"). */
   readonly prefix?: string;
+  /** Connecting gives up, with a clear error, after this long (default 10 s). */
+  readonly connectSeconds?: number;
   /** A run is abandoned, with a clear error, when Redis stays unreachable this long (default 30 s). */
   readonly unreachableSeconds?: number;
   /** Work per shard on one worker (default 1 s). */
@@ -84,7 +86,7 @@ export class Fleet {
   /** Connects (a clear error when Redis cannot be reached within 10 s). */
   static async connect(o: FleetOptions): Promise<Fleet> {
     const names = new FleetNames(o.prefix ?? DEFAULT_PREFIX);
-    const redis = await connectRedis(o.url);
+    const redis = await connectRedis(o.url, (o.connectSeconds ?? 10) * 1000);
     const queue = new Queue(names.lookupQueue, { connection: redis });
     const events = new QueueEvents(names.lookupQueue, { connection: redis.duplicate() });
     // Errors of BullMQ's connections show as the watch's outage error, not as unhandled events.
@@ -97,8 +99,8 @@ export class Fleet {
   /** Publishes a key set (once per key id) and returns lookups that run on it (executor seam). */
   readonly publishKeys: PublishKeys = async (kind: EvaluationKeyKind, bytes: Uint8Array): Promise<RemoteLookups> => {
     const t0 = performance.now();
-    const { keyId, uploaded } = await publishKeys(this.redis, this.names, kind, bytes);
-    await this.redis.incr(this.names.keyUsers(keyId));
+    const { keyId, uploaded } = await this.guard(publishKeys(this.redis, this.names, kind, bytes));
+    await this.guard(this.redis.incr(this.names.keyUsers(keyId)));
     if (uploaded) {
       this.stats.keyBytesPublished += bytes.length;
       this.stats.keyPublishMs += performance.now() - t0;
@@ -113,11 +115,8 @@ export class Fleet {
       close: async () => {
         if (closed) return;
         closed = true;
-        const users = await this.redis.decr(this.names.keyUsers(keyId));
-        if (users <= 0) {
-          await deleteKeys(this.redis, this.names, keyId);
-          await this.redis.del(this.names.keyUsers(keyId));
-        }
+        const users = await this.guard(this.redis.decr(this.names.keyUsers(keyId)));
+        if (users <= 0) await this.guard(Promise.all([deleteKeys(this.redis, this.names, keyId), this.redis.del(this.names.keyUsers(keyId))]));
       },
     };
   };
@@ -179,7 +178,8 @@ export class Fleet {
     try {
       const down = this.#watch.failure();
       if (down) throw down;
-      const [circuitId, sizing] = await Promise.all([this.#circuitId(plan.circuit), this.#sizing(), refreshKeys(this.redis, this.names, keyId)]);
+      const guard = <T>(p: Promise<T>) => this.#watch.guard(p);
+      const [circuitId, sizing] = await guard(Promise.all([this.#circuitId(plan.circuit), this.#sizing(), refreshKeys(this.redis, this.names, keyId)]));
       const ranges = shardRanges(acc.count, stage, plan.params, sizing);
       const at = progress && { ...progress.at, phase: 'pbs' as const };
       progress?.onProgress({ ...at!, shards: ranges.length, shardsDone: 0, done: 0, total: acc.count });
@@ -193,13 +193,13 @@ export class Fleet {
         const id = randomUUID();
         const data: LookupJobData = { keyId, circuitId, stage: stageIndex, first: first + a, count: b - a, input: `${id}-in`, output: `${id}-out` };
         blobs.push(data.input, data.output);
-        await putBlob(this.redis, this.names, data.input, bytes);
+        await guard(putBlob(this.redis, this.names, data.input, bytes));
         this.stats.bytesToWorkers += bytes.length;
-        const job = await this.lookupQueue.add('lookup', data, jobOptions(this.#o.attempts ?? 3, k + 1));
+        const job = await guard(this.lookupQueue.add('lookup', data, jobOptions(this.#o.attempts ?? 3, k + 1)));
         jobIds.push(job.id!);
         const what = `fleet: ${label} shard ${k + 1}/${ranges.length} (outputs ${first + a}..${first + b - 1})`;
         const done = this.#waiter.wait(job.id!, what).then(async (rv) => {
-          const out = await getBlob(this.redis, this.names, data.output);
+          const out = await guard(getBlob(this.redis, this.names, data.output));
           if (!out) throw new Error(`${what}: the worker's outputs are missing from Redis`);
           const batch = LweCiphertextBatch.deserialize(out, plan.params);
           if (batch.count !== b - a) {
@@ -245,14 +245,15 @@ export class Fleet {
     return new JobWaiter(queue, events, this.#watch);
   }
 
-  /** Fails when Redis has been unreachable too long (what a waiting caller checks). */
-  redisFailure(): Error | null {
-    return this.#watch.failure();
+  /** Guards a Redis call of a caller (sweep runner) like the coordinator's own. */
+  guard<T>(p: Promise<T>): Promise<T> {
+    return this.#watch.guard(p);
   }
 
   async close(): Promise<void> {
     this.#waiter.abandon(new Error('fleet: the coordinator was closed while shards were running'));
-    await Promise.allSettled([this.#events.close(), this.lookupQueue.close()]);
+    // BullMQ's close waits for Redis; an unreachable one must not hold the process.
+    await withTimeout(Promise.allSettled([this.#events.close(), this.lookupQueue.close()]), 3000, () => 'close').catch(() => {});
     this.redis.disconnect();
   }
 }

@@ -56,13 +56,16 @@ export async function withTimeout<T>(p: Promise<T>, ms: number, message: () => s
 }
 
 /**
- * Watches a connection: how long it has been down and the last error seen. A coordinator checks
- * `failure()` while it waits and abandons the run when Redis has been unreachable for longer than
- * `unreachableMs` (a restart within it resumes: ioredis reconnects and BullMQ's jobs are in Redis).
+ * Watches a connection: how long it has been down and the last error seen. A coordinator races
+ * its Redis calls and waits against `guard` and abandons the run when Redis has been unreachable
+ * for longer than `unreachableMs` (a restart within it resumes: ioredis reconnects, commands
+ * issued meanwhile are sent then, and BullMQ's jobs are in Redis).
  */
 export class RedisWatch {
   #downSince: number | null = null;
   #lastError = '';
+  #timer: NodeJS.Timeout | null = null;
+  readonly #listeners = new Set<(e: Error) => void>();
   readonly url: string;
   readonly unreachableMs: number;
   constructor(redis: Redis, url: string, unreachableMs: number) {
@@ -72,21 +75,47 @@ export class RedisWatch {
       this.#lastError = e.message;
     });
     const down = () => {
-      this.#downSince ??= Date.now();
+      if (this.#downSince !== null) return;
+      this.#downSince = Date.now();
+      this.#timer = setTimeout(() => {
+        const e = this.#error();
+        for (const l of this.#listeners) l(e);
+      }, unreachableMs);
+      this.#timer.unref();
     };
     redis.on('close', down);
     redis.on('reconnecting', down);
     redis.on('end', down);
     redis.on('ready', () => {
       this.#downSince = null;
+      if (this.#timer) clearTimeout(this.#timer);
+      this.#timer = null;
     });
   }
   /** The error to abandon the run with, or null while Redis is up or down for less than unreachableMs. */
   failure(): Error | null {
-    if (this.#downSince === null || Date.now() - this.#downSince < this.unreachableMs) return null;
+    return this.#downSince !== null && Date.now() - this.#downSince >= this.unreachableMs ? this.#error() : null;
+  }
+  #error(): Error {
+    const s = this.#downSince === null ? 0 : (Date.now() - this.#downSince) / 1000;
     return new Error(
-      `Redis at ${this.url} unreachable for ${((Date.now() - this.#downSince) / 1000).toFixed(0)} s${this.#lastError ? ` (${this.#lastError})` : ''}: ` +
+      `Redis at ${this.url} unreachable for ${s.toFixed(0)} s${this.#lastError ? ` (${this.#lastError})` : ''}: ` +
         'the run is abandoned and nothing partial is returned; restart Redis (with persistence to resume queued work) and run again',
     );
+  }
+  /** `p`, or the outage error if Redis stays unreachable too long first. */
+  async guard<T>(p: Promise<T>): Promise<T> {
+    const now = this.failure();
+    if (now) throw now;
+    let listener!: (e: Error) => void;
+    const failed = new Promise<never>((_, reject) => {
+      listener = reject;
+      this.#listeners.add(reject);
+    });
+    try {
+      return await Promise.race([p, failed]);
+    } finally {
+      this.#listeners.delete(listener);
+    }
   }
 }

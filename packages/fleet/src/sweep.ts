@@ -13,6 +13,7 @@ import { loadDataset } from '@fhenet/datasets';
 import { runPoint, type LatencyModel, type PointData, type PointResult, type SweepPoint, type SweepSettings } from '@fhenet/experiments';
 import type { Fleet } from './coordinator.js';
 import type { FleetNames } from './names.js';
+import { withTimeout } from './redis.js';
 import { sha256 } from './store.js';
 
 interface SweepJobData {
@@ -74,26 +75,28 @@ export function fleetPointRunner(
   const ready = events.waitUntilReady();
   const waiter = fleet.waiterFor(queue, events);
   const run = async (point: SweepPoint, graphDir: string): Promise<PointResult> => {
-    await ready;
+    await fleet.guard(ready);
     const data: SweepJobData = { point, settings, latency };
     const jobId = `sweep-${sha256(JSON.stringify(data)).slice(0, 32)}`;
     const what = `fleet: sweep point ${point.key}`;
     // An existing job with this id is returned as it is (BullMQ deduplicates by id).
-    const job = await queue.add('point', data, {
-      jobId,
-      attempts: 2,
-      removeOnComplete: { age: KEEP_SECONDS },
-      removeOnFail: { age: KEEP_SECONDS },
-    });
-    const state = await job.getState();
+    const job = await fleet.guard(
+      queue.add('point', data, {
+        jobId,
+        attempts: 2,
+        removeOnComplete: { age: KEEP_SECONDS },
+        removeOnFail: { age: KEEP_SECONDS },
+      }),
+    );
+    const state = await fleet.guard(job.getState());
     let rv: unknown;
     if (state === 'completed') rv = job.returnvalue;
     else {
-      if (state === 'failed') await job.retry('failed');
+      if (state === 'failed') await fleet.guard(job.retry('failed'));
       rv = await waiter.wait(jobId, what);
     }
     const r = rv as SweepJobResult;
-    const text = await fleet.redis.get(fleet.names.blob(r.files));
+    const text = await fleet.guard(fleet.redis.get(fleet.names.blob(r.files)));
     if (!text) throw new Error(`${what}: the trained graph's files are missing from Redis (expired): delete job ${jobId} or use a fresh --prefix`);
     mkdirSync(graphDir, { recursive: true });
     for (const [name, b64] of Object.entries(JSON.parse(text) as Record<string, string>)) {
@@ -106,7 +109,7 @@ export function fleetPointRunner(
     run,
     close: async () => {
       waiter.abandon(new Error('fleet: the sweep was closed'));
-      await Promise.allSettled([events.close(), queue.close()]);
+      await withTimeout(Promise.allSettled([events.close(), queue.close()]), 3000, () => 'close').catch(() => {});
     },
   };
 }

@@ -12,7 +12,7 @@ import { defaultMemoryLimit, formatBytes, inProcessLookups, modelExecutionMemory
 import { assertLookupJob, type LookupJobResult } from './jobs.js';
 import { KeyCache } from './key-cache.js';
 import { DEFAULT_PREFIX, FleetNames } from './names.js';
-import { connectRedis, redactUrl } from './redis.js';
+import { connectRedis, redactUrl, withTimeout } from './redis.js';
 import { BEAT_SECONDS, beat, endBeat } from './registry.js';
 import { fetchCircuit, fetchKeys, getBlob, putBlob } from './store.js';
 import { runSweepJob } from './sweep.js';
@@ -134,7 +134,8 @@ export async function startWorker(o: WorkerOptions): Promise<FleetWorker> {
     );
   };
 
-  const common = { connection: redis.duplicate(), lockDuration, stalledInterval: lockDuration, maxStalledCount: 2 };
+  // BullMQ records `name` as the job's processedBy.
+  const common = { connection: redis.duplicate(), name: id, lockDuration, stalledInterval: lockDuration, maxStalledCount: 2 };
   const workers: Worker[] = [new Worker(names.lookupQueue, lookup, { ...common, concurrency })];
   if (o.sweeps ?? true) {
     workers.push(new Worker(names.sweepQueue, (job) => runSweepJob(redis, names, job, log), { ...common, connection: redis.duplicate(), concurrency: 1 }));
@@ -170,8 +171,9 @@ export async function startWorker(o: WorkerOptions): Promise<FleetWorker> {
     keys,
     async close() {
       clearInterval(timer);
-      await Promise.allSettled(workers.map((w) => w.close()));
-      await endBeat(redis, names, id).catch(() => {});
+      // Running jobs finish first; with Redis gone, BullMQ's close would wait for it: give up after 30 s.
+      await withTimeout(Promise.allSettled(workers.map((w) => w.close())), 30_000, () => 'close').catch(() => {});
+      await withTimeout(endBeat(redis, names, id), 1000, () => 'close').catch(() => {});
       keys.clear();
       redis.disconnect();
     },
