@@ -1,6 +1,9 @@
 // Names of the fleet's queues and Redis keys, all under one prefix (default "fhenet") so that
 // several fleets can share a Redis and an operator can see at a glance what belongs to whom.
 export const DEFAULT_PREFIX = 'fhenet';
+/** How a worker tells its sandboxed sweep processor (a child process) where the fleet is. */
+export const FLEET_URL_ENV = 'FHENET_FLEET_REDIS';
+export const FLEET_PREFIX_ENV = 'FHENET_FLEET_PREFIX';
 
 export class FleetNames {
   readonly prefix: string;

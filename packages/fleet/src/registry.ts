@@ -16,6 +16,8 @@ export interface WorkerBeat {
   readonly keysCached: readonly string[];
   readonly keyBytes: number;
   readonly jobsDone: number;
+  /** The last key sets it fetched and expanded: id, seconds, transfer-form bytes. */
+  readonly keyLoads: readonly { readonly keyId: string; readonly seconds: number; readonly bytes: number }[];
   readonly startedAt: string;
 }
 

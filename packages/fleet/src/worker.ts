@@ -5,17 +5,17 @@
 // it, and fails the job clearly when it is not published. A worker killed mid-job loses nothing:
 // its job's lock expires, BullMQ's stalled-job check puts it back, another worker runs it.
 import { hostname } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { circuitParameters } from '@fhenet/circuit';
 import { expandTfheRsServerKeyAsync, LweCiphertextBatch, SeededEvaluationKeys, ServerEngine, threadCount, type EvaluationKeys } from '@fhenet/engine';
 import { defaultMemoryLimit, formatBytes, inProcessLookups, modelExecutionMemory, planCircuit, type CircuitPlan } from '@fhenet/executor';
 import { assertLookupJob, type LookupJobResult } from './jobs.js';
 import { KeyCache } from './key-cache.js';
-import { DEFAULT_PREFIX, FleetNames } from './names.js';
+import { DEFAULT_PREFIX, FLEET_PREFIX_ENV, FLEET_URL_ENV, FleetNames } from './names.js';
 import { connectRedis, redactUrl, withTimeout } from './redis.js';
 import { BEAT_SECONDS, beat, endBeat } from './registry.js';
 import { fetchCircuit, fetchKeys, getBlob, putBlob } from './store.js';
-import { runSweepJob } from './sweep.js';
 
 export interface WorkerOptions {
   readonly url: string;
@@ -59,6 +59,7 @@ export async function startWorker(o: WorkerOptions): Promise<FleetWorker> {
   const plans = new Map<string, Promise<CircuitPlan>>();
   const lockDuration = (o.lockSeconds ?? 15) * 1000;
   let jobsDone = 0;
+  const keyLoads: { keyId: string; seconds: number; bytes: number }[] = [];
   const startedAt = new Date().toISOString();
 
   const planOf = (circuitId: string): Promise<CircuitPlan> => {
@@ -93,7 +94,10 @@ export async function startWorker(o: WorkerOptions): Promise<FleetWorker> {
     } else {
       expanded = await expandTfheRsServerKeyAsync(k.bytes, set);
     }
-    log(`worker ${id}: evaluation keys ${keyId.slice(0, 12)} (${k.kind}) fetched and expanded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const seconds = (performance.now() - t0) / 1000;
+    keyLoads.push({ keyId, seconds, bytes: k.bytes.length });
+    if (keyLoads.length > 8) keyLoads.shift();
+    log(`worker ${id}: evaluation keys ${keyId.slice(0, 12)} (${k.kind}, ${formatBytes(k.bytes.length)}) fetched and expanded in ${seconds.toFixed(1)} s`);
     return expanded;
   };
 
@@ -138,7 +142,11 @@ export async function startWorker(o: WorkerOptions): Promise<FleetWorker> {
   const common = { connection: redis.duplicate(), name: id, lockDuration, stalledInterval: lockDuration, maxStalledCount: 2 };
   const workers: Worker[] = [new Worker(names.lookupQueue, lookup, { ...common, concurrency })];
   if (o.sweeps ?? true) {
-    workers.push(new Worker(names.sweepQueue, (job) => runSweepJob(redis, names, job, log), { ...common, connection: redis.duplicate(), concurrency: 1 }));
+    // Training runs in a child process (sweep-processor.ts) so that this event loop keeps the job's lock.
+    process.env[FLEET_URL_ENV] = o.url;
+    process.env[FLEET_PREFIX_ENV] = names.prefix;
+    const processor = fileURLToPath(new URL('./sweep-processor.js', import.meta.url));
+    workers.push(new Worker(names.sweepQueue, processor, { ...common, connection: redis.duplicate(), concurrency: 1 }));
   }
   let lastError = '';
   for (const w of workers) {
@@ -160,6 +168,7 @@ export async function startWorker(o: WorkerOptions): Promise<FleetWorker> {
       keysCached: keys.ids,
       keyBytes: keys.heldBytes,
       jobsDone,
+      keyLoads,
       startedAt,
     }).catch(() => {});
   await heartbeat();

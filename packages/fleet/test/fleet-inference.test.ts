@@ -4,18 +4,20 @@
 // run with a worker SIGKILLed mid-shard), a small conv circuit (rounded 3x3 conv with bit
 // extractions, a pool, a clear-decoded dense; whole stages and bands), and a tfhe-rs compressed
 // server key from node-tfhe. Redis never holds the client key; a key set that is not published
-// fails the job by name; a stopped Redis ends the run with a clear error.
+// fails the job by name; a stopped Redis ends the run with a clear error. The HTTP service with a
+// fleet (fhenet serve --redis) gives the same answer and reports the fleet in /v1/health.
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { circuitParameters, loadCircuit, quantizeInputs, simulate, type Circuit } from '@fhenet/circuit';
 import { compile } from '@fhenet/compiler';
-import { InferenceClient, loadNodeTfhe, nodeTfheServerKeyInWorker, TfheRsClient } from '@fhenet/client';
+import { InferenceClient, InferenceHttpClient, loadNodeTfhe, nodeTfheServerKeyInWorker, TfheRsClient } from '@fhenet/client';
 import { loadMnist } from '@fhenet/datasets';
 import { expandTfheRsServerKeyAsync, readTfheRsCiphertextStream } from '@fhenet/engine';
 import { InferenceServer, type StageProgress } from '@fhenet/executor';
-import { Fleet } from '@fhenet/fleet';
+import { Fleet, type FleetHealth } from '@fhenet/fleet';
+import { createInferenceService } from '@fhenet/server';
 import { convGraph, randomBytes, TINY_MNIST_CIRCUIT } from '@fhenet/testing';
 import { startRedis, startWorker, type TestRedis, type TestWorker } from './processes.js';
 
@@ -78,9 +80,10 @@ async function bothWays(
   expect(Array.from(client.decode(whole.outputs).values)).toEqual(Array.from(simulate(circuit, q, count).outputs));
   whole.outputs.dispose();
   local.dispose();
-  const remote = InferenceServer.remote(circuit, await fleet.publishKeys('engine', seeded.serialize()));
+  const seededBytes = seeded.serialize();
   seeded.dispose();
-  return { inputs, reference, remote };
+  const remote = InferenceServer.remote(circuit, await fleet.publishKeys('engine', seededBytes));
+  return { inputs, reference, remote, seededBytes };
 }
 
 describe('a coordinator and 3 workers on loopback', () => {
@@ -90,7 +93,7 @@ describe('a coordinator and 3 workers on loopback', () => {
     const circuit = convCircuit();
     const q = convInputs(1);
     const client = InferenceClient.generate(circuit);
-    const { inputs, reference, remote } = await bothWays(circuit, client, q, 1);
+    const { inputs, reference, remote, seededBytes } = await bothWays(circuit, client, q, 1);
     try {
       for (const bands of [undefined, { outputs: 7 }]) {
         const events: StageProgress[] = [];
@@ -104,6 +107,20 @@ describe('a coordinator and 3 workers on loopback', () => {
         expect(finals.length).toBeGreaterThan(0);
         for (const e of finals) expect(e.done).toBe(e.total);
         if (!bands) expect(shardEvents.find((e) => e.stage === 0)!.shards! % 3).toBe(0); // whole rounds of the 3 workers' slots
+      }
+      // The HTTP service with --redis: keys registered over HTTP are published to the fleet; the same answer.
+      const app = createInferenceService(circuit, { fleet, maxSamplesPerRequest: 1 });
+      const url = await app.listen({ port: 0, host: '127.0.0.1' });
+      try {
+        const http = new InferenceHttpClient(url);
+        const keyId = await http.registerKeys(seededBytes);
+        const answer = await http.infer(keyId, inputs.serialize());
+        expect(Buffer.compare(answer.outputs, reference), 'fhenet serve --redis').toBe(0);
+        const h = (await (await fetch(`${url}/v1/health`)).json()) as { fleet: FleetHealth };
+        expect(h.fleet.workers.map((w) => w.id).sort()).toEqual(['w1', 'w2', 'w3']);
+        expect(h.fleet.queue).toEqual({ waiting: 0, active: 0, delayed: 0, failed: 0 });
+      } finally {
+        await app.close();
       }
       // The workers announced themselves and each holds the key set now.
       let health = await fleet.health();

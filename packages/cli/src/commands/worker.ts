@@ -63,5 +63,7 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
       process.once('SIGTERM', () => stop('SIGTERM'));
     });
     await worker.close();
+    // Whatever BullMQ or a sandboxed sweep child still holds (a dead Redis), the worker is done.
+    process.exit(process.exitCode ?? 0);
   },
 };
