@@ -137,7 +137,9 @@ async function benchModel(name: string, circuit: Circuit): Promise<ModelRow> {
     shardSeconds: Math.max(0, (fleetLookupSeconds * slots - computeSeconds) / shards),
     secondsPerPbsPerCore: computeSeconds / (plan.pbsPerSample * runs),
     predictedPbsMs: predictedPbsMs(pbsCost(circuitParameters(circuit) as TfheParameterSet)),
-    bytesPerSecond: (s.bytesToWorkers - before.bytesToWorkers + s.bytesFromWorkers - before.bytesFromWorkers) / Math.max(1e-9, (s.workerMs - s.computeMs - before.workerMs + before.computeMs) / 1000),
+    bytesPerSecond:
+      (s.bytesToWorkers - before.bytesToWorkers + s.bytesFromWorkers - before.bytesFromWorkers) /
+      Math.max(1e-9, (s.workerMs - s.computeMs - before.workerMs + before.computeMs) / 1000),
   };
   await new Promise((r) => setTimeout(r, 6000)); // one heartbeat: the workers' key loads
   const beats = await fleet.workers();
@@ -146,7 +148,9 @@ async function benchModel(name: string, circuit: Circuit): Promise<ModelRow> {
   local.dispose();
   remote.dispose();
   const ratio = median(fleetSeconds) / median(inProcessSeconds);
-  log(`${name}: in-process ${median(inProcessSeconds).toFixed(2)} s, fleet ${median(fleetSeconds).toFixed(2)} s per image (x${ratio.toFixed(3)}), exact ${exact}`);
+  log(
+    `${name}: in-process ${median(inProcessSeconds).toFixed(2)} s, fleet ${median(fleetSeconds).toFixed(2)} s per image (x${ratio.toFixed(3)}), exact ${exact}`,
+  );
   return {
     model: name,
     pbsPerImage: plan.pbsPerSample,
@@ -191,11 +195,18 @@ function markdown(r: ReturnType<typeof report>): string {
     ),
     '',
     'Measured per shard: ' +
-      r.rows.map((m) => `${m.model} ${(m.overhead.shardSeconds * 1000).toFixed(0)} ms overhead, ${(m.overhead.secondsPerPbsPerCore * 1000).toFixed(1)} ms per PBS per core (model ${m.overhead.predictedPbsMs.toFixed(1)})`).join('; '),
+      r.rows
+        .map(
+          (m) =>
+            `${m.model} ${(m.overhead.shardSeconds * 1000).toFixed(0)} ms overhead, ${(m.overhead.secondsPerPbsPerCore * 1000).toFixed(1)} ms per PBS per core (model ${m.overhead.predictedPbsMs.toFixed(1)})`,
+        )
+        .join('; '),
     '',
     '| projected (s per image) | ' + [8, 32, 128].map((c) => `${c} worker cores`).join(' | ') + ' |',
     '|---|---|---|---|',
-    ...r.projectedModels.map((name) => `| ${name} | ${[8, 32, 128].map((c) => r.projection.find((p) => p.model === name && p.cores === c)!.seconds.toFixed(1)).join(' | ')} |`),
+    ...r.projectedModels.map(
+      (name) => `| ${name} | ${[8, 32, 128].map((c) => r.projection.find((p) => p.model === name && p.cores === c)!.seconds.toFixed(1)).join(' | ')} |`,
+    ),
   ];
   return lines.join('\n');
 }

@@ -52,7 +52,13 @@ function committed(name: string, dir: string, linearSeconds: number): ProjectedM
 // outputs from the layer shapes (32x32x16, 16x16x16, 16x16x32 x2, 8x8x32, 8x8x64 x2, 4x4x64, 128, 128).
 const VGG: ProjectedModel = {
   name: 'VGG-9 w0.25 (clear conv1)',
-  set: { lweDimension: 918, glweDimension: 1, polynomialSize: 2048, pbs: { baseLog: 15, levelCount: 2 }, keyswitch: { baseLog: 2, levelCount: 8 } } as CostParams,
+  set: {
+    lweDimension: 918,
+    glweDimension: 1,
+    polynomialSize: 2048,
+    pbs: { baseLog: 15, levelCount: 2 },
+    keyswitch: { baseLog: 2, levelCount: 8 },
+  } as CostParams,
   ciphertextBytes: (2048 + 1) * 8,
   stages: [
     { name: 'conv2', outputs: 16384, pbs: 44032 },
