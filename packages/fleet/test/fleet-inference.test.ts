@@ -65,13 +65,7 @@ async function redisContents(r: Redis): Promise<Buffer> {
 }
 
 /** In process with `keys` vs on the fleet with the same keys' transfer form: the same output bytes. */
-async function bothWays(
-  circuit: Circuit,
-  client: InferenceClient,
-  q: Int32Array,
-  count: number,
-  onProgress?: (e: StageProgress, server: InferenceServer) => void,
-) {
+async function bothWays(circuit: Circuit, client: InferenceClient, q: Int32Array, count: number) {
   const { keys, seeded } = await client.generateBothEvaluationKeys();
   const inputs = client.encryptQuantized(q);
   const local = new InferenceServer(circuit, keys);
