@@ -5,7 +5,7 @@
 // and `fhenet worker` processes (built CLI: run `pnpm build` first).
 //
 //   npx tsx packages/fleet/bench/fleet.ts [--models narrow-150,wide-90,wide-190,lenet] [--images 3]
-//     [--workers 2] [--worker-threads 1] [--out packages/fleet/bench/results.json]
+//     [--lenet-images 2] [--workers 2] [--worker-threads 1] [--out packages/fleet/bench/results.json]
 //
 // Every output ciphertext of the fleet run is compared with the in-process one (byte equality).
 import { writeFileSync } from 'node:fs';
@@ -18,7 +18,7 @@ import { InferenceClient } from '@fhenet/client';
 import { loadMnist } from '@fhenet/datasets';
 import { threadCount, type LweCiphertextBatch } from '@fhenet/engine';
 import { formatBytes, InferenceServer, planCircuit, type ExecutionResult } from '@fhenet/executor';
-import { Fleet, type FleetStats } from '@fhenet/fleet';
+import { Fleet, sha256, type FleetStats } from '@fhenet/fleet';
 import { pbsCost, predictedPbsMs, type TfheParameterSet } from '@fhenet/params';
 import { startRedis, startWorker } from '../test/processes.js';
 import { projectFleet, PROJECTED_MODELS, type MeasuredOverhead } from './projection.js';
@@ -36,12 +36,13 @@ const { values: args } = parseArgs({
   options: {
     models: { type: 'string', default: 'narrow-150,wide-90,wide-190,lenet' },
     images: { type: 'string', default: '3' },
+    'lenet-images': { type: 'string', default: '2' },
     workers: { type: 'string', default: '2' },
     'worker-threads': { type: 'string', default: '1' },
     out: { type: 'string', default: join(ROOT, 'packages/fleet/bench/results.json') },
   },
 });
-const images = Number(args.images);
+const imagesOf = (name: string) => Number(name.includes('lenet') || name.includes('cnn6') ? args['lenet-images'] : args.images);
 const nWorkers = Number(args.workers);
 const workerThreads = Number(args['worker-threads']);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
@@ -96,16 +97,20 @@ async function benchModel(name: string, circuit: Circuit): Promise<ModelRow> {
   const t0 = performance.now();
   const remote = InferenceServer.remote(circuit, await fleet.publishKeys('engine', seededBytes));
   const keyPublishSeconds = (performance.now() - t0) / 1000;
+  const images = imagesOf(name);
   const data = loadMnist({ split: 'test', limit: images });
   const inProcessSeconds: number[] = [];
   const fleetSeconds: number[] = [];
   let exact = true;
   let warm = false;
+  let warmSeconds = 0;
   for (let i = 0; i < images; i++) {
     const inputs = client.encryptQuantized(quantizeInputs(circuit, data.images.subarray(i * 784, (i + 1) * 784), 1));
     if (!warm) {
       // The workers fetch and expand the keys on their first shard: one untimed fleet run.
-      (await remote.infer(inputs)).outputs.dispose();
+      const w = await remote.infer(inputs);
+      w.outputs.dispose();
+      warmSeconds = w.totalMs / 1000;
       warm = true;
     }
     // A/B interleaved: the order alternates per image.
@@ -125,26 +130,24 @@ async function benchModel(name: string, circuit: Circuit): Promise<ModelRow> {
     exact &&= outs[0]!.equals(outs[1]!);
     inputs.dispose();
   }
+  await new Promise((r) => setTimeout(r, 6000)); // one heartbeat: the workers' key loads
+  const beats = await fleet.workers();
+  const keyId = sha256(seededBytes);
+  const keyLoadSeconds = beats.flatMap((b) => b.keyLoads.filter((k) => k.keyId === keyId).map((k) => k.seconds));
   const s = fleet.stats;
   const shards = s.shards - before.shards;
   const runs = images + 1;
-  // Per-shard overhead: the fleet's lookup wall time on all its slots minus the workers' engine
-  // time, per shard (queueing, transfer, (de)serialization, stage tails).
+  // Per-shard overhead: the fleet runs' wall time (the warm-up without its key loads) on all slots
+  // minus the workers' engine time, per shard: queueing, transfer, (de)serialization, stage tails,
+  // and the coordinator's linear maps (< 1 %).
   const slots = nWorkers;
-  const fleetLookupSeconds = median(fleetSeconds) * runs; // lookups dominate; linear maps are < 1 %
+  const fleetWallSeconds = fleetSeconds.reduce((a, b) => a + b, 0) + Math.max(0, warmSeconds - Math.max(0, ...keyLoadSeconds));
   const computeSeconds = (s.computeMs - before.computeMs) / 1000;
   const overhead: MeasuredOverhead = {
-    shardSeconds: Math.max(0, (fleetLookupSeconds * slots - computeSeconds) / shards),
+    shardSeconds: Math.max(0, (fleetWallSeconds * slots - computeSeconds) / shards),
     secondsPerPbsPerCore: computeSeconds / (plan.pbsPerSample * runs),
     predictedPbsMs: predictedPbsMs(pbsCost(circuitParameters(circuit) as TfheParameterSet)),
-    bytesPerSecond:
-      (s.bytesToWorkers - before.bytesToWorkers + s.bytesFromWorkers - before.bytesFromWorkers) /
-      Math.max(1e-9, (s.workerMs - s.computeMs - before.workerMs + before.computeMs) / 1000),
   };
-  await new Promise((r) => setTimeout(r, 6000)); // one heartbeat: the workers' key loads
-  const beats = await fleet.workers();
-  const keyId = (await import('@fhenet/fleet')).sha256(seededBytes);
-  const keyLoadSeconds = beats.flatMap((b) => b.keyLoads.filter((k) => k.keyId === keyId).map((k) => k.seconds));
   local.dispose();
   remote.dispose();
   const ratio = median(fleetSeconds) / median(inProcessSeconds);
@@ -172,12 +175,15 @@ function report() {
   // measured engine seconds per PBS per core relative to the cost model (the median).
   const measured = rows.map((r) => r.overhead);
   const projection = measured.length > 0 ? projectFleet(measured, [8, 32, 128]) : [];
+  // The same with the cost model's idle-machine time per PBS (what a quiet run measures, ~1x).
+  const projectionIdle = measured.length > 0 ? projectFleet(measured, [8, 32, 128], 1) : [];
   return {
     date: new Date().toISOString(),
     machine: `${threadCount()} engine threads in process; ${nWorkers} workers x ${workerThreads} thread(s); load ${loadStart.toFixed(2)} -> ${loadavg()[0]!.toFixed(2)}`,
     command: `npx tsx packages/fleet/bench/fleet.ts ${process.argv.slice(2).join(' ')}`,
     rows,
     projection,
+    projectionIdle,
     projectedModels: PROJECTED_MODELS.map((m) => m.name),
   };
 }
@@ -202,11 +208,14 @@ function markdown(r: ReturnType<typeof report>): string {
         )
         .join('; '),
     '',
-    '| projected (s per image) | ' + [8, 32, 128].map((c) => `${c} worker cores`).join(' | ') + ' |',
+    `| projected s per image (${(Math.max(...r.rows.map((m) => m.overhead.shardSeconds)) * 1000).toFixed(0)} ms per shard): measured PBS time / cost model idle | ` +
+      [8, 32, 128].map((c) => `${c} worker cores`).join(' | ') +
+      ' |',
     '|---|---|---|---|',
-    ...r.projectedModels.map(
-      (name) => `| ${name} | ${[8, 32, 128].map((c) => r.projection.find((p) => p.model === name && p.cores === c)!.seconds.toFixed(1)).join(' | ')} |`,
-    ),
+    ...r.projectedModels.map((name) => {
+      const at = (ps: typeof r.projection, c: number) => ps.find((p) => p.model === name && p.cores === c)!.seconds.toFixed(1);
+      return `| ${name} | ${[8, 32, 128].map((c) => `${at(r.projection, c)} / ${at(r.projectionIdle, c)}`).join(' | ')} |`;
+    }),
   ];
   return lines.join('\n');
 }

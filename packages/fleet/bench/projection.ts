@@ -20,8 +20,6 @@ export interface MeasuredOverhead {
   readonly secondsPerPbsPerCore: number;
   /** The cost model's single-thread ms per KS+PBS of that circuit's set. */
   readonly predictedPbsMs: number;
-  /** Worker-side transfer rate seen (bytes in + out per second of non-engine time). */
-  readonly bytesPerSecond: number;
 }
 
 interface ProjectedModel {
@@ -94,13 +92,17 @@ export interface Projection {
   readonly bytesMoved: number;
 }
 
-export function projectFleet(measured: readonly MeasuredOverhead[], cores: readonly number[]): Projection[] {
+/**
+ * `calibration`: engine time per PBS relative to the cost model's idle single-thread figure
+ * (default: the median measured one; 1 = an idle machine as the cost model was fitted on).
+ */
+export function projectFleet(measured: readonly MeasuredOverhead[], cores: readonly number[], calibration?: number): Projection[] {
   const overhead = Math.max(...measured.map((m) => m.shardSeconds));
   const ratios = measured.map((m) => m.secondsPerPbsPerCore / (m.predictedPbsMs / 1000)).sort((a, b) => a - b);
-  const calibration = ratios[ratios.length >> 1]!;
+  const k = calibration ?? ratios[ratios.length >> 1]!;
   const out: Projection[] = [];
   for (const m of PROJECTED_MODELS) {
-    const tPbs = (predictedPbsMs(pbsCost(m.set)) / 1000) * calibration;
+    const tPbs = (predictedPbsMs(pbsCost(m.set)) / 1000) * k;
     for (const c of cores) {
       let seconds = m.linearSeconds;
       let shards = 0;

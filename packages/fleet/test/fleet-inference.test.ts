@@ -4,7 +4,8 @@
 // run with a worker SIGKILLed mid-shard), a small conv circuit (rounded 3x3 conv with bit
 // extractions, a pool, a clear-decoded dense; whole stages and bands), and a tfhe-rs compressed
 // server key from node-tfhe. Redis never holds the client key; a key set that is not published
-// fails the job by name; a stopped Redis ends the run with a clear error. The HTTP service with a
+// fails the job by name; a Redis restarted mid-run (append-only file) resumes the run; a stopped
+// Redis ends the run with a clear error. The HTTP service with a
 // fleet (fhenet serve --redis) gives the same answer and reports the fleet in /v1/health.
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,7 +30,7 @@ let fleet: Fleet;
 const log: string[] = [];
 
 beforeAll(async () => {
-  redis = await startRedis();
+  redis = await startRedis(true);
   workers = await Promise.all(['w1', 'w2', 'w3'].map((n) => startWorker(redis.url, n, ['--no-sweeps'])));
   fleet = await Fleet.connect({ url: redis.url, log: (l) => log.push(l) });
 });
@@ -215,6 +216,26 @@ describe('a coordinator and 3 workers on loopback', () => {
       remote.dispose();
     }
   }, 600_000);
+
+  it('Redis restarted mid-run (with its append-only file): the run resumes and ends with the same ciphertexts', async () => {
+    const circuit = convCircuit();
+    const q = convInputs(1);
+    const client = InferenceClient.generate(circuit);
+    const { inputs, reference, remote } = await bothWays(circuit, client, q, 1);
+    let restarting: Promise<void> | null = null;
+    try {
+      const r = await remote.infer(inputs, (e) => {
+        if (e.shardsDone) restarting ??= redis.restart();
+      });
+      await restarting;
+      expect(restarting, 'Redis was restarted during the run').not.toBeNull();
+      expect(Buffer.compare(r.outputs.serialize(), reference)).toBe(0);
+      r.outputs.dispose();
+    } finally {
+      inputs.dispose();
+      remote.dispose();
+    }
+  }, 300_000);
 
   it('Redis unreachable: a clear error at connection; Redis stopped mid-run: the run ends with a clear error, no answer', async () => {
     await expect(Fleet.connect({ url: 'redis://127.0.0.1:1', connectSeconds: 1 })).rejects.toThrow(/cannot reach Redis at redis:\/\/127\.0\.0\.1:1 within 1 s/);

@@ -25,37 +25,49 @@ async function freePort(): Promise<number> {
 export interface TestRedis {
   readonly url: string;
   readonly port: number;
-  /** Stops it (SIGTERM; the data goes: no persistence). */
+  /** Stops it (SIGTERM) and starts it again on the same port and folder (its data survives with `persist`). */
+  restart(): Promise<void>;
+  /** Stops it for good and removes its folder. */
   stop(): Promise<void>;
 }
 
-export async function startRedis(): Promise<TestRedis> {
+/** `persist`: append-only file, so that a restart keeps the queues (as a production Redis should). */
+export async function startRedis(persist = false): Promise<TestRedis> {
   if (spawnSync('redis-server', ['--version']).error) {
     throw new Error('redis-server is not installed: run scripts/ensure-redis.sh (Debian package redis-server); the fleet tests need it');
   }
   const dir = mkdtempSync(join(tmpdir(), 'fhenet-redis-'));
   const port = await freePort();
-  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
-  const url = `redis://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    if (
-      spawnSync('redis-cli', ['-p', String(port), 'ping'])
-        .stdout?.toString()
-        .trim() === 'PONG'
-    )
-      break;
-    if (i > 100 || proc.exitCode !== null) throw new Error(`redis-server did not start on port ${port}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', persist ? 'yes' : 'no', '--dir', dir];
+  const launch = async (): Promise<ChildProcess> => {
+    const proc = spawn('redis-server', args, { stdio: 'ignore' });
+    for (let i = 0; ; i++) {
+      if (
+        spawnSync('redis-cli', ['-p', String(port), 'ping'])
+          .stdout?.toString()
+          .trim() === 'PONG'
+      )
+        return proc;
+      if (i > 100 || proc.exitCode !== null) throw new Error(`redis-server did not start on port ${port}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  const halt = async (proc: ChildProcess) => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return;
+    const exited = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGTERM');
+    await exited;
+  };
+  let proc = await launch();
   return {
-    url,
+    url: `redis://127.0.0.1:${port}`,
     port,
+    restart: async () => {
+      await halt(proc);
+      proc = await launch();
+    },
     stop: async () => {
-      if (proc.exitCode === null) {
-        const exited = new Promise((r) => proc.once('exit', r));
-        proc.kill('SIGTERM');
-        await exited;
-      }
+      await halt(proc);
       rmSync(dir, { recursive: true, force: true });
     },
   };
