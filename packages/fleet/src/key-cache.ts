@@ -15,6 +15,8 @@ interface Entry {
 export class KeyCache {
   readonly budgetBytes: number;
   readonly #entries = new Map<string, Entry>();
+  /** Use order (a counter: uses within one millisecond still have an order). */
+  #clock = 0;
   /** Key sets expanded and evicted so far (reported in the heartbeat). */
   expanded = 0;
   evicted = 0;
@@ -42,7 +44,7 @@ export class KeyCache {
     let e = this.#entries.get(id);
     if (!e) {
       this.#makeRoom(id, bytes);
-      const entry: Entry = { bytes, keys: load(), leases: 0, lastUsed: Date.now() };
+      const entry: Entry = { bytes, keys: load(), leases: 0, lastUsed: ++this.#clock };
       e = entry;
       this.#entries.set(id, entry);
       this.expanded++;
@@ -52,12 +54,12 @@ export class KeyCache {
       });
     }
     e.leases++;
-    e.lastUsed = Date.now();
+    e.lastUsed = ++this.#clock;
     try {
       return await fn(await e.keys);
     } finally {
       e.leases--;
-      e.lastUsed = Date.now();
+      e.lastUsed = ++this.#clock;
     }
   }
 

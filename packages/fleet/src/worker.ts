@@ -56,18 +56,20 @@ export async function startWorker(o: WorkerOptions): Promise<FleetWorker> {
   const id = o.name ?? `${hostname()}-${process.pid}`;
   const redis = await connectRedis(o.url);
   const keys = new KeyCache(budget);
-  const plans = new Map<string, Promise<CircuitPlan>>();
+  /** Per published circuit: its plan and the bytes of its expanded evaluation keys (the cache's unit). */
+  const plans = new Map<string, Promise<{ plan: CircuitPlan; keyBytes: number }>>();
   const lockDuration = (o.lockSeconds ?? 15) * 1000;
   let jobsDone = 0;
   const keyLoads: { keyId: string; seconds: number; bytes: number }[] = [];
   const startedAt = new Date().toISOString();
 
-  const planOf = (circuitId: string): Promise<CircuitPlan> => {
+  const planOf = (circuitId: string): Promise<{ plan: CircuitPlan; keyBytes: number }> => {
     let p = plans.get(circuitId);
     if (!p) {
       p = fetchCircuit(redis, names, circuitId).then((c) => {
         if (!c) throw new UnrecoverableError(`circuit ${circuitId.slice(0, 12)} is not published in Redis (expired, or the coordinator is gone)`);
-        return planCircuit(c);
+        const plan = planCircuit(c);
+        return { plan, keyBytes: modelExecutionMemory(plan, { count: 1, threads: threadCount() }).keyBytes.total };
       });
       p.catch(() => plans.delete(circuitId));
       plans.set(circuitId, p);
@@ -109,11 +111,10 @@ export async function startWorker(o: WorkerOptions): Promise<FleetWorker> {
       throw new UnrecoverableError((e as Error).message);
     }
     const d = job.data;
-    const plan = await planOf(d.circuitId);
+    const { plan, keyBytes } = await planOf(d.circuitId);
     if (!(d.stage >= 0 && d.stage < plan.stages.length) || !plan.stages[d.stage]!.tables) {
       throw new UnrecoverableError(`lookup job: stage ${d.stage} of circuit "${plan.circuit.name}" has no lookups`);
     }
-    const keyBytes = modelExecutionMemory(plan, { count: 1, threads: threadCount() }).keyBytes.total;
     return keys.use(
       d.keyId,
       keyBytes,
