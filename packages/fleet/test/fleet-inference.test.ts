@@ -7,6 +7,8 @@
 // fails the job by name; a Redis restarted mid-run (append-only file) resumes the run; a stopped
 // Redis ends the run with a clear error. The HTTP service with a
 // fleet (fhenet serve --redis) gives the same answer and reports the fleet in /v1/health.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
@@ -163,6 +165,15 @@ describe('a coordinator and 3 workers on loopback', () => {
       local.dispose();
       remote.dispose();
     }
+  }, 300_000);
+
+  it('fhenet predict --redis (the CLI, its own process): exact against the simulation, fleet traffic reported', async () => {
+    // Not spawnSync: the test runner's own messages must keep flowing meanwhile. Rejects on a non-zero exit.
+    const cli = [join(ROOT, 'packages/cli/dist/main.js'), 'predict', '--circuit', TINY_MNIST_CIRCUIT, '--count', '1', '--redis', redis.url];
+    const r = await promisify(execFile)(process.execPath, cli, { encoding: 'utf8', maxBuffer: 2 ** 24 });
+    expect(r.stdout).toMatch(/1 sample\(s\): encrypted == simulated class 1\/1, all integers exact: true/);
+    expect(r.stdout).toMatch(/fleet: \d+ shards, [\d.]+ [KM]iB to workers and [\d.]+ [KM]iB back per image; evaluation keys [\d.]+ MiB published/);
+    expect(r.stderr).toMatch(/shards \d+\/\d+ \(\d+\/\d+ outputs\)/);
   }, 300_000);
 
   it('a key set that is not published fails the job by name (no retry of the hopeless)', async () => {
