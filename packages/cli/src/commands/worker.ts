@@ -56,7 +56,8 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
     });
     await new Promise<void>((resolve) => {
       const stop = (signal: string) => {
-        log(`worker ${worker.id}: ${signal}, finishing running jobs`);
+        log(`worker ${worker.id}: ${signal}, finishing running jobs (a second signal stops at once; the queue re-runs what was cut)`);
+        for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, () => process.exit(1));
         resolve();
       };
       process.once('SIGINT', () => stop('SIGINT'));
