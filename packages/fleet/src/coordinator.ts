@@ -174,7 +174,9 @@ export class Fleet {
     const label = `stage ${stageIndex + 1}/${plan.stages.length} "${stage.name}"`;
     const blobs: string[] = [];
     const jobIds: string[] = [];
-    let results: PromiseSettledResult<LweCiphertextBatch>[] = [];
+    // Outputs received so far, by shard: freed if the lookup fails (also those arriving after it failed).
+    const received: LweCiphertextBatch[] = [];
+    let failed = false;
     try {
       const down = this.#watch.failure();
       if (down) throw down;
@@ -206,6 +208,11 @@ export class Fleet {
             batch.dispose();
             throw new Error(`${what}: the worker returned ${batch.count} ciphertexts, expected ${b - a}`);
           }
+          if (failed) {
+            batch.dispose();
+            throw new Error(`${what}: arrived after the lookup failed`);
+          }
+          received[k] = batch;
           const res = rv as LookupJobResult | null;
           this.stats.shards++;
           this.stats.bytesFromWorkers += out.length;
@@ -219,15 +226,15 @@ export class Fleet {
         waits.push(done);
       }
       acc.dispose(); // every shard is in Redis now
-      results = await Promise.allSettled(waits);
-      const failed = results.find((x): x is PromiseRejectedResult => x.status === 'rejected');
-      if (failed) throw failed.reason;
-      const outs = results.map((x) => (x as PromiseFulfilledResult<LweCiphertextBatch>).value);
-      const outputs = outs.length === 1 ? outs[0]! : LweCiphertextBatch.concat(outs);
-      if (outs.length > 1) for (const o of outs) o.dispose();
+      const results = await Promise.allSettled(waits);
+      const rejected = results.find((x): x is PromiseRejectedResult => x.status === 'rejected');
+      if (rejected) throw rejected.reason;
+      const outputs = received.length === 1 ? received[0]! : LweCiphertextBatch.concat(received);
+      if (received.length > 1) for (const o of received) o.dispose();
       return { outputs, extractMs: 0 };
     } catch (e) {
-      for (const x of results) if (x.status === 'fulfilled') x.value.dispose();
+      failed = true;
+      for (const b of received) b?.dispose();
       for (const id of jobIds) {
         this.#waiter.forget(id);
         // Waiting jobs of an abandoned lookup are removed (a running one finishes and is dropped).
