@@ -26,6 +26,7 @@ export default defineConfig({
       ['@fhenet/server', './packages/server/src/index.ts'],
       ['@fhenet/models', './packages/models/src/index.ts'],
       ['@fhenet/experiments', './packages/experiments/src/index.ts'],
+      ['@fhenet/fleet', './packages/fleet/src/index.ts'],
     ].map(([name, path]) => ({ find: new RegExp(`^${name}$`), replacement: src(path!) })),
   },
   test: {

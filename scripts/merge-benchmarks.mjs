@@ -18,6 +18,7 @@ const SOURCES = [
   ['VGG-9 on CIFAR-10: compile, simulate, encrypted', 'packages/compiler/bench/VGG-RESULTS.md'],
   ['WoP-PBS engine primitives (CRT lookups)', 'packages/engine/bench/WOP-RESULTS.md'],
   ['CRT circuits encrypted', 'packages/client/bench/CRT-RESULTS.md'],
+  ['Worker fleet (Redis + BullMQ)', 'packages/fleet/bench/RESULTS.md'],
 ];
 // A results file is listed before its first measurement lands; until then it is left out.
 const present = SOURCES.filter(([, path]) => existsSync(path));

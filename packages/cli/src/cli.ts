@@ -13,6 +13,7 @@ import { benchCommand } from './commands/bench.js';
 import { sweepCommand } from './commands/sweep.js';
 import { reportCommand } from './commands/report.js';
 import { modelsCommand } from './commands/models.js';
+import { workerCommand } from './commands/worker.js';
 
 export function buildCli(argv: string[]): Argv {
   return yargs(argv)
@@ -30,6 +31,7 @@ export function buildCli(argv: string[]): Argv {
     .command(sweepCommand)
     .command(reportCommand)
     .command(modelsCommand)
+    .command(workerCommand)
     .strict()
     .demandCommand(1, 'Name a command; see --help.')
     .help()

@@ -21,6 +21,7 @@ import {
   type ChosenBands,
   type CircuitPlan,
   type MemoryModel,
+  type PublishKeys,
 } from '@fhenet/executor';
 import { InferenceHttpClient } from './http/client.js';
 import { InferenceClient } from './inference-client.js';
@@ -70,6 +71,12 @@ export interface PredictOptions {
    * spills (to this folder, default os.tmpdir()) only when in-memory bands do not fit.
    */
   readonly spillDir?: string;
+  /**
+   * Run the lookups on remote runners (a worker fleet, @fhenet/fleet): the evaluation keys'
+   * transfer form is published there, and this process keeps only the linear maps (no expanded
+   * keys, no memory budget for them). Not with serverUrl.
+   */
+  readonly lookups?: PublishKeys;
 }
 
 export interface PredictMemory {
@@ -113,6 +120,7 @@ const engineCodec = (client: InferenceClient): CiphertextCodec<LweCiphertextBatc
 });
 
 export async function predict(o: PredictOptions): Promise<PredictResult> {
+  if (o.serverUrl && o.lookups) throw new Error('lookups: remote lookup runners (--redis) and --server are two different places to run; give one');
   if ((o.client ?? 'fhenet') === 'node-tfhe') {
     if (o.maxMemoryBytes !== undefined) throw new Error('maxMemoryBytes: only with the fhenet client (node-tfhe runs are not budgeted yet)');
     if (o.bandOutputs !== undefined || o.spillDir !== undefined) throw new Error('bandOutputs / spillDir: only with the fhenet client');
@@ -147,7 +155,11 @@ async function predictWithEngine(o: PredictOptions): Promise<PredictResult> {
     );
   }
   const plan = planCircuit(circuit);
-  if (!o.serverUrl) {
+  if (o.lookups) {
+    // The keys live on the fleet; this process holds ciphertexts only. Bands only when asked for.
+    if (plan.wopLookupsPerSample > 0) throw new Error(`circuit "${circuit.name}" has CRT stages: their WoP lookups run in-process only, not on a fleet`);
+    if (o.bandOutputs !== undefined) bands = { outputs: o.bandOutputs, forced: true, ...(o.spillDir !== undefined ? { spillDir: o.spillDir } : {}) };
+  } else if (!o.serverUrl) {
     const copies = reuseKeys ? 2 : 1;
     const samples = Math.min(batchSize, count);
     const chosen = chooseBands({
@@ -204,7 +216,7 @@ async function predictWithEngine(o: PredictOptions): Promise<PredictResult> {
     }
     // In-process, the server expands this very object: no serialized copy next to it (the key
     // setup peak is then one seeded copy + the expanded keys, not two).
-    if (o.serverUrl) {
+    if (o.serverUrl || o.lookups) {
       seededBytes = seeded.serialize();
       seeded.dispose();
     } else {
@@ -220,6 +232,11 @@ async function predictWithEngine(o: PredictOptions): Promise<PredictResult> {
   if (o.serverUrl) {
     log(`server ${o.serverUrl}: registering ${(seededBytes!.length / 2 ** 20).toFixed(1)} MiB of evaluation keys`);
     session = await remoteSession(new InferenceHttpClient(o.serverUrl), 'engine', seededBytes!, codec);
+  } else if (o.lookups) {
+    local = InferenceServer.remote(circuit, await o.lookups('engine', seededBytes!));
+    session = localSession(local, codec, (server, inputs, onProgress) =>
+      executePlan(server.engine, server.plan, inputs, onProgress, { releaseInputs: true, lookups: server.lookups!, ...(bands ? { bands } : {}) }),
+    );
   } else {
     const seeded = nativeSeeded ?? SeededEvaluationKeys.deserialize(seededBytes!, client.params);
     seededBytes = undefined;
@@ -234,8 +251,11 @@ async function predictWithEngine(o: PredictOptions): Promise<PredictResult> {
   const keySetupSeconds = (performance.now() - t1) / 1000;
   log(`keys ready: keygen ${keygenSeconds.toFixed(1)} s, server key setup ${keySetupSeconds.toFixed(1)} s`);
 
-  const observe =
-    local && model ? (n: number) => memoryObserver(local!, n === model!.count ? model! : modelOf(local!.plan, n, 1, bands), baselineRssBytes, log) : undefined;
+  const observe = o.lookups
+    ? () => fleetObserver(log)
+    : local && model
+      ? (n: number) => memoryObserver(local!, n === model!.count ? model! : modelOf(local!.plan, n, 1, bands), baselineRssBytes, log)
+      : undefined;
   let loop: Awaited<ReturnType<typeof runPredictLoop>>;
   try {
     loop = await runPredictLoop(client, session, { ...o, log, since: t1, ...(observe ? { observe } : {}) });
@@ -285,6 +305,26 @@ function memoryObserver(local: InferenceServer, model: MemoryModel, baselineRssB
         log(`  ${p.name}: ${p.timing.pbsCount} PBS in ${(p.timing.pbsMs / 1000).toFixed(1)} s${banded}; ${mem}`);
       } else log(`  ${p.name}: ${mem}`);
       stageRss = 0;
+    },
+  };
+}
+
+/** Progress of lookups on a fleet: per stage, shards done / total (a line at most every 2 s, and the last). */
+function fleetObserver(log: (line: string) => void): BatchObserver {
+  let last = 0;
+  return {
+    memory: () => [],
+    onProgress: (p) => {
+      if (p.phase === 'done' && p.timing && p.timing.pbsCount > 0) {
+        log(
+          `  ${p.name}: ${p.timing.pbsCount} PBS on the fleet in ${(p.timing.pbsMs / 1000).toFixed(1)} s (linear ${(p.timing.linearMs / 1000).toFixed(2)} s here)`,
+        );
+      }
+      if (p.phase !== 'pbs' || p.shards === undefined || p.shardsDone === undefined) return;
+      const now = performance.now();
+      if (p.shardsDone > 0 && p.shardsDone < p.shards && now - last < 2000) return;
+      last = now;
+      log(`  ${p.name}${p.band !== undefined ? ` band ${p.band + 1}/${p.bands}` : ''}: shards ${p.shardsDone}/${p.shards} (${p.done}/${p.total} outputs)`);
     },
   };
 }

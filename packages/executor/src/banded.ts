@@ -9,8 +9,8 @@ import type { LweCiphertextBatch, ServerEngine } from '@fhenet/engine';
 import { BandedTensor } from './banded-tensor.js';
 import { bandCsr, bandValues, inputNeededFrom, restrictColumns, stageBands } from './bands.js';
 import type { InferenceProgress, StageTiming } from './execute.js';
+import type { StageLookups } from './lookups.js';
 import type { CircuitPlan } from './plan.js';
-import { lookupOutputs } from './stage-lookup.js';
 
 export interface BandedStageArgs {
   readonly engine: ServerEngine;
@@ -23,6 +23,8 @@ export interface BandedStageArgs {
   readonly input: BandedTensor;
   /** Spill file for the output, or null to keep it in memory. */
   readonly spillPath: string | null;
+  /** Where the band's lookups run. */
+  readonly lookups: StageLookups;
   readonly onProgress?: InferenceProgress;
 }
 
@@ -101,7 +103,7 @@ export async function runBandedStage(a: BandedStageArgs): Promise<BandedStageRes
       spillMs += readMs;
       let out: LweCiphertextBatch = acc!;
       if (stage.tables) {
-        const r = await lookupOutputs(engine, plan.circuit.bits, stage, acc!, band.start, onProgress && { onProgress, at });
+        const r = await a.lookups.run(engine, { plan, stageIndex, acc: acc!, first: band.start, ...(onProgress ? { progress: { onProgress, at } } : {}) });
         out = r.outputs;
         extractMs += r.extractMs;
         pbsMs += performance.now() - t1;

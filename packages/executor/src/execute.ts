@@ -9,15 +9,17 @@
 // gathered, and the results are put back in place; the other ciphertexts are not touched
 // (stage-lookup.ts). With options.bands, padded stages run band by band instead (banded.ts,
 // docs/streaming-plan.md): the same ciphertexts, with at most one band's accumulators alive and,
-// with a spill folder, the stages' outputs on disk. CRT stages always run whole.
+// with a spill folder, the stages' outputs on disk. CRT stages always run whole. options.lookups
+// sends the padded stages' lookups elsewhere (lookups.ts, e.g. a worker fleet): the linear maps
+// stay here, and the engine then needs no evaluation keys.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { LweCiphertextBatch, wopLookup, type ServerEngine } from '@fhenet/engine';
 import { runBandedStage } from './banded.js';
 import { BandedTensor } from './banded-tensor.js';
 import { assertBandOptions, type BandOptions } from './bands.js';
+import { inProcessLookups, type StageLookups } from './lookups.js';
 import { repeat, repeatCsr, type CircuitPlan } from './plan.js';
-import { lookupOutputs } from './stage-lookup.js';
 
 export interface StageTiming {
   readonly name: string;
@@ -56,6 +58,12 @@ export interface StageProgress {
   /** Banded stages: the band (0-based) the event belongs to (absent on the stage's opening and closing events), and how many. */
   readonly band?: number;
   readonly bands?: number;
+  /**
+   * Lookups run elsewhere (ExecuteOptions.lookups, e.g. a worker fleet), phase 'pbs': shards of
+   * this lookup finished so far and in all (done / total then count its outputs).
+   */
+  readonly shardsDone?: number;
+  readonly shards?: number;
   /** Timing of the finished stage when phase = 'done'. */
   readonly timing?: StageTiming;
 }
@@ -75,6 +83,11 @@ export interface ExecuteOptions {
    * stages, which run whole.
    */
   readonly bands?: BandOptions;
+  /**
+   * Where padded stages' lookups run (default: in this process, on the engine's evaluation keys).
+   * A remote runner (a worker fleet) needs no keys here; CRT stages are refused with it.
+   */
+  readonly lookups?: StageLookups;
 }
 
 export interface ExecutionResult {
@@ -95,7 +108,11 @@ export async function executePlan(
   if (inputs.count === 0 || inputs.count % plan.inputSize !== 0) {
     throw new Error(`inputs: expected a multiple of ${plan.inputSize} ciphertexts (one ${plan.circuit.inputShape.join('x')} sample each), got ${inputs.count}`);
   }
-  if (!engine.keys) throw new Error('encrypted inference needs evaluation keys');
+  const lookups = options.lookups ?? inProcessLookups;
+  if (lookups.local && !engine.keys) throw new Error('encrypted inference needs evaluation keys');
+  if (!lookups.local && plan.stages.some((s) => s.crt)) {
+    throw new Error(`circuit "${plan.circuit.name}" has CRT stages: their WoP lookups run in-process only (not on remote lookup runners)`);
+  }
   const count = inputs.count / plan.inputSize;
   const timings: StageTiming[] = [];
   const start = performance.now();
@@ -122,6 +139,7 @@ export async function executePlan(
           bandOutputs: bands.outputs,
           input,
           spillPath,
+          lookups,
           ...(onProgress ? { onProgress } : {}),
         });
         tensor = r.output;
@@ -169,7 +187,7 @@ export async function executePlan(
         } else {
           x = residues;
         }
-        const lookups = c.luts ? outs : 0;
+        const wopLookups = c.luts ? outs : 0;
         const timing: StageTiming = {
           name: stage.name,
           outputs: outs,
@@ -177,8 +195,8 @@ export async function executePlan(
           pbsMs,
           extractMs: 0,
           pbsCount: 0,
-          wopLookups: lookups,
-          pbsEquivalents: lookups * c.pbsEquivalentsPerLookup,
+          wopLookups,
+          pbsEquivalents: wopLookups * c.pbsEquivalentsPerLookup,
         };
         timings.push(timing);
         onProgress?.({ ...base, phase: 'done', timing });
@@ -190,7 +208,7 @@ export async function executePlan(
       let pbsMs = 0;
       let extractMs = 0;
       if (stage.tables) {
-        const r = await lookupOutputs(engine, plan.circuit.bits, stage, acc, 0, onProgress && { onProgress, at: base });
+        const r = await lookups.run(engine, { plan, stageIndex: i, acc, first: 0, ...(onProgress ? { progress: { onProgress, at: base } } : {}) });
         x = r.outputs;
         extractMs = r.extractMs;
         pbsMs = performance.now() - t1;

@@ -9,6 +9,15 @@ export { chooseBands, bandsModelOptions, type ChosenBands, type BandChoice, type
 export { executePlan, type ExecuteOptions, type ExecutionResult, type StageTiming, type StageProgress, type InferenceProgress } from './execute.js';
 export { InferenceServer } from './inference-server.js';
 export {
+  inProcessLookups,
+  type StageLookups,
+  type StageLookupRequest,
+  type RemoteLookups,
+  type PublishKeys,
+  type EvaluationKeyKind,
+} from './lookups.js';
+export { lookupOutputs, type LookupProgress, type LookupResult } from './stage-lookup.js';
+export {
   modelExecutionMemory,
   ciphertextTensorBytes,
   formatBytes,

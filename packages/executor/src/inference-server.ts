@@ -1,5 +1,6 @@
-// The server of encrypted inference: a circuit and evaluation keys, nothing else. It imports no
-// client module, so it cannot hold or reach a secret key.
+// The server of encrypted inference: a circuit and evaluation keys, nothing else, or a circuit and
+// remote lookup runners that hold the keys elsewhere (a worker fleet; the linear maps run here). It
+// imports no client module, so it cannot hold or reach a secret key.
 import type { Circuit } from '@fhenet/circuit';
 import type { TfheParameterSet } from '@fhenet/params';
 import {
@@ -12,15 +13,23 @@ import {
   type SeededPackingKeys,
 } from '@fhenet/engine';
 import { executePlan, type ExecuteOptions, type ExecutionResult, type InferenceProgress } from './execute.js';
+import type { RemoteLookups } from './lookups.js';
 import { planCircuit, type CircuitPlan } from './plan.js';
 
 export class InferenceServer {
   readonly plan: CircuitPlan;
   readonly engine: ServerEngine;
-  /** `packingKeys`: required when the circuit has CRT lookups (WoP-PBS), refused otherwise. */
-  constructor(circuit: Circuit, keys: EvaluationKeys, packingKeys: PackingKeys | null = null) {
+  /** Where the lookups run when not on this engine's keys (InferenceServer.remote), else null. */
+  readonly lookups: RemoteLookups | null;
+  /**
+   * `packingKeys`: required when the circuit has CRT lookups (WoP-PBS), refused otherwise.
+   * `keys` null: the lookups run on `lookups` (InferenceServer.remote).
+   */
+  constructor(circuit: Circuit, keys: EvaluationKeys | null, packingKeys: PackingKeys | null = null, lookups: RemoteLookups | null = null) {
     this.plan = planCircuit(circuit);
+    if (!keys === !lookups) throw new Error('internal: an InferenceServer has either evaluation keys or remote lookups');
     const needs = this.plan.wopLookupsPerSample > 0;
+    if (needs && lookups) throw new Error(`circuit "${circuit.name}" has CRT stages: their WoP lookups run in-process only (not on remote lookup runners)`);
     if (needs && !packingKeys) {
       throw new Error(
         `circuit "${circuit.name}" has CRT stages with WoP lookups: the server needs the client's packing keyswitching (PFKS) keys besides the evaluation keys ` +
@@ -30,6 +39,11 @@ export class InferenceServer {
     if (!needs && packingKeys) throw new Error(`circuit "${circuit.name}" has no WoP lookups: packing keyswitching keys are not expected`);
     // Refuses keys of another parameter set (the PFKS keys: another WoP set, by the WoP fingerprint).
     this.engine = new ServerEngine(this.plan.params, keys, packingKeys);
+    this.lookups = lookups;
+  }
+  /** A server without keys: the circuit's linear maps run here, its lookups on `lookups` (which hold the published keys); dispose() closes them. */
+  static remote(circuit: Circuit, lookups: RemoteLookups): InferenceServer {
+    return new InferenceServer(circuit, null, null, lookups);
   }
   /** From the compressed transfer forms (expands the masks, converts to Fourier form). */
   static async fromSeeded(
@@ -64,10 +78,12 @@ export class InferenceServer {
   }
   /** Runs the circuit on `inputs` (held by the caller); `options.bands` runs padded stages in bands. */
   infer(inputs: LweCiphertextBatch, onProgress?: InferenceProgress, options: Pick<ExecuteOptions, 'bands'> = {}): Promise<ExecutionResult> {
-    return executePlan(this.engine, this.plan, inputs, onProgress, options);
+    return executePlan(this.engine, this.plan, inputs, onProgress, { ...options, ...(this.lookups ? { lookups: this.lookups } : {}) });
   }
   dispose(): void {
     this.engine.keys?.dispose();
     this.engine.packingKeys?.dispose();
+    // Releasing the published keys is best effort: a fleet that cannot be reached keeps them until it expires them.
+    this.lookups?.close().catch(() => {});
   }
 }

@@ -1,12 +1,14 @@
 // The sweep: every grid point trained, compiled and scored once. A finished point's result file
 // (points/<key>.json) is never recomputed, so a killed sweep continues where it stopped; a point
 // file written with other settings is an error, not silently mixed in. After every point the
-// aggregate files and the figures are rewritten, so they are always current.
+// aggregate files and the figures are rewritten, so they are always current. Points run in this
+// process one after the other, or elsewhere all at once (`runPoint`, e.g. on @fhenet/fleet's
+// workers): the same files either way, written as each point finishes.
 
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadDataset } from '@fhenet/datasets';
-import { expandGrid, type SweepGrid, type SweepSettings } from './grid.js';
+import { expandGrid, type SweepGrid, type SweepPoint, type SweepSettings } from './grid.js';
 import { accumulatorFigure, accuracyFigure } from './figures.js';
 import type { LatencyModel } from './latency.js';
 import { runPoint } from './point.js';
@@ -24,6 +26,11 @@ export interface SweepOptions {
   /** Draw PNGs beside the SVGs (needs the resvg rasterizer). */
   readonly png?: boolean;
   readonly log?: (line: string) => void;
+  /**
+   * Runs a point elsewhere (its trained graph written to graphDir by the runner) instead of in this
+   * process; the missing points are then all started at once and the runner schedules them.
+   */
+  readonly runPoint?: (point: SweepPoint, graphDir: string) => Promise<PointResult>;
 }
 
 export interface SweepOutcome {
@@ -78,7 +85,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepOutcome> {
   const log = o.log ?? (() => {});
   const points = expandGrid(o.grid);
   mkdirSync(join(o.out, 'points'), { recursive: true });
-  const done: PointResult[] = [];
+  const done = new Map<string, PointResult>();
   const computed: string[] = [];
   const reused: string[] = [];
   let files: string[] = [];
@@ -88,40 +95,61 @@ export async function runSweep(o: SweepOptions): Promise<SweepOutcome> {
     version: SWEEP_FORMAT_VERSION,
     date: new Date().toISOString(),
     command: o.command,
-    points: [...done],
+    // Grid order, whatever order the points finished in.
+    points: points.flatMap((p) => done.get(p.key) ?? []),
   });
+  const missing: [number, SweepPoint][] = [];
   for (const [i, point] of points.entries()) {
     const file = join(o.out, 'points', `${point.key}.json`);
-    if (existsSync(file)) {
-      const r = readPoint(file);
-      if (r.point.key !== point.key) throw new Error(`${file}: holds point ${r.point.key}, expected ${point.key}`);
-      if (!sameSettings(r.settings, o.settings)) {
-        throw new Error(
-          `${file}: computed with other settings (${JSON.stringify(r.settings)}; now ${JSON.stringify(o.settings)}): ` +
-            'use another output folder or delete the file to recompute it',
-        );
-      }
-      done.push(r);
-      reused.push(point.key);
-      log(`[${i + 1}/${points.length}] ${point.key}: done before, reused`);
+    if (!existsSync(file)) {
+      missing.push([i, point]);
       continue;
     }
-    log(`[${i + 1}/${points.length}] ${point.key}: training ${o.settings.epochs} epoch(s)`);
+    const r = readPoint(file);
+    if (r.point.key !== point.key) throw new Error(`${file}: holds point ${r.point.key}, expected ${point.key}`);
+    if (!sameSettings(r.settings, o.settings)) {
+      throw new Error(
+        `${file}: computed with other settings (${JSON.stringify(r.settings)}; now ${JSON.stringify(o.settings)}): ` +
+          'use another output folder or delete the file to recompute it',
+      );
+    }
+    done.set(point.key, r);
+    reused.push(point.key);
+    log(`[${i + 1}/${points.length}] ${point.key}: done before, reused`);
+  }
+  const finish = async (point: SweepPoint, r: PointResult) => {
+    writeAtomic(join(o.out, 'points', `${point.key}.json`), `${JSON.stringify(r, null, 1)}\n`);
+    done.set(point.key, r);
+    computed.push(point.key);
+    files = await writeSweepOutputs(o.out, results(), o.png ?? true);
+  };
+  const local = async (point: SweepPoint, graphDir: string): Promise<PointResult> => {
     data ??= {
       calibration: loadDataset(o.grid.dataset, { split: 'train', limit: o.settings.calibrationCount }),
       test: loadDataset(o.grid.dataset, { split: 'test', ...(o.settings.testLimit !== undefined ? { limit: o.settings.testLimit } : {}) }),
     };
-    const r = await runPoint(point, {
-      settings: o.settings,
-      data,
-      latency: o.latency,
-      graphDir: join(o.out, 'graphs', point.key),
-      log,
+    return runPoint(point, { settings: o.settings, data, latency: o.latency, graphDir, log });
+  };
+  if (o.runPoint) {
+    const remote = o.runPoint;
+    // Outputs are rewritten one point at a time, in the order points finish.
+    let writes = Promise.resolve();
+    const runs = missing.map(([i, point]) => {
+      log(`[${i + 1}/${points.length}] ${point.key}: queued (${o.settings.epochs} epoch(s))`);
+      return remote(point, join(o.out, 'graphs', point.key)).then((r) => {
+        writes = writes.then(() => finish(point, r));
+        return writes;
+      });
     });
-    writeAtomic(file, `${JSON.stringify(r, null, 1)}\n`);
-    done.push(r);
-    computed.push(point.key);
-    files = await writeSweepOutputs(o.out, results(), o.png ?? true);
+    const settled = await Promise.allSettled(runs);
+    await writes;
+    const failed = settled.find((x): x is PromiseRejectedResult => x.status === 'rejected');
+    if (failed) throw failed.reason;
+  } else {
+    for (const [i, point] of missing) {
+      log(`[${i + 1}/${points.length}] ${point.key}: training ${o.settings.epochs} epoch(s)`);
+      await finish(point, await local(point, join(o.out, 'graphs', point.key)));
+    }
   }
   files = await writeSweepOutputs(o.out, results(), o.png ?? true);
   return { results: results(), computed, reused, files };

@@ -18,7 +18,7 @@ import {
   type BandChoice,
   type ChosenBands,
 } from '@fhenet/executor';
-import type { CircuitPlan, ExecutionResult } from '@fhenet/executor';
+import type { CircuitPlan, EvaluationKeyKind, ExecutionResult, PublishKeys } from '@fhenet/executor';
 import type { LweCiphertextBatch } from '@fhenet/engine';
 import { BusyError, JobQueue } from './queue.js';
 import { binaryBody, HttpError, OCTET } from './errors.js';
@@ -56,8 +56,20 @@ export interface ServiceOptions {
   readonly spillDir?: string;
   /** Serve the browser client at / and /app/* (docs/browser-client.md); off by default. */
   readonly web?: WebOptions;
+  /**
+   * Run the lookups on a worker fleet (@fhenet/fleet's Fleet; `fhenet serve --redis`): registered
+   * keys are published there instead of expanded here, the service keeps the linear maps, and
+   * /v1/health reports the fleet.
+   */
+  readonly fleet?: ServiceFleet;
   /** fastify logger option (default off). Bodies are never logged. */
   readonly logger?: FastifyServerOptions['logger'];
+}
+
+/** What the service needs of a worker fleet. */
+export interface ServiceFleet {
+  readonly publishKeys: PublishKeys;
+  health(): Promise<unknown>;
 }
 
 export function createInferenceService(circuit: Circuit, options: ServiceOptions = {}): FastifyInstance {
@@ -87,12 +99,17 @@ export function createInferenceService(circuit: Circuit, options: ServiceOptions
   const info: ServiceCircuitInfo = circuitInfo(circuit, plan, maxSamples);
   /** 503 when one more key set plus one full-size execution would not fit (either key route). */
   const assertMemory = (): void => {
+    if (options.fleet) return; // the keys live on the workers
     try {
       assertRegistrationBudget(memoryModel, { limitBytes: memoryLimit, inUseBytes: process.memoryUsage.rss(), limitName: "the service's maxMemoryBytes" });
     } catch (e) {
       throw new HttpError(503, 'insufficient-memory', (e as Error).message);
     }
   };
+
+  const fleet = options.fleet;
+  /** With a fleet: a server whose lookups run there on the published keys. */
+  const remote = fleet && (async (kind: EvaluationKeyKind, bytes: Uint8Array) => InferenceServer.remote(circuit, await fleet.publishKeys(kind, bytes)));
 
   /** One inference on a registered key set, logging each stage. */
   const infer: ServiceInfer = (server, inputs, log) =>
@@ -133,6 +150,7 @@ export function createInferenceService(circuit: Circuit, options: ServiceOptions
     keys: store.size,
     keysEvicted: store.evicted,
     execution: executionInfo,
+    ...(fleet ? { fleet: await fleet.health().catch((e: Error) => ({ error: e.message })) } : {}),
   }));
 
   app.get('/v1/circuit', async () => info);
@@ -147,7 +165,9 @@ export function createInferenceService(circuit: Circuit, options: ServiceOptions
       throw new HttpError(400, 'invalid-keys', `evaluation keys refused: ${(e as Error).message}`);
     }
     const t0 = performance.now();
-    const keyId = await store.register('engine', () => queue.submit(() => InferenceServer.fromSeeded(circuit, seeded))).finally(() => seeded.dispose());
+    const keyId = await store
+      .register('engine', () => queue.submit(() => (remote ? remote('engine', bytes) : InferenceServer.fromSeeded(circuit, seeded))))
+      .finally(() => seeded.dispose());
     req.log.info({ keyId, decompressMs: Math.round(performance.now() - t0) }, 'evaluation keys registered');
     return reply.code(201).send({ keyId, parameters: params.name, decompressMs: performance.now() - t0 });
   });
@@ -173,7 +193,7 @@ export function createInferenceService(circuit: Circuit, options: ServiceOptions
     return sendInferenceAnswer(reply, result, body);
   });
 
-  registerTfheRsRoutes(app, { circuit, plan, queue, store, maxSamples, assertMemory, infer });
+  registerTfheRsRoutes(app, { circuit, plan, queue, store, maxSamples, assertMemory, infer, ...(remote ? { remote } : {}) });
   if (execution.message) app.log.info(execution.message);
   if (options.web) registerWebRoutes(app, circuit, options.web);
 

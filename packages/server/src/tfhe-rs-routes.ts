@@ -25,6 +25,8 @@ export interface TfheRsRouteContext {
   readonly assertMemory: () => void;
   /** Runs one inference the way the service chose (whole stages or bands). */
   readonly infer: ServiceInfer;
+  /** With a worker fleet: publishes the key there instead of expanding it here (the workers check it). */
+  readonly remote?: (kind: 'tfhe-rs', bytes: Uint8Array) => Promise<InferenceServer>;
 }
 
 /** `?ciphertexts=compressed` (default: 124-byte CompressedCiphertexts) or `?ciphertexts=full`. */
@@ -61,6 +63,7 @@ export function registerTfheRsRoutes(app: FastifyInstance, ctx: TfheRsRouteConte
       const t0 = performance.now();
       const keyId = await ctx.store.register('tfhe-rs', () =>
         ctx.queue.submit(async () => {
+          if (ctx.remote) return ctx.remote('tfhe-rs', bytes);
           let keys: EvaluationKeys;
           try {
             keys = await expandTfheRsServerKeyAsync(bytes, params);

@@ -26,6 +26,7 @@ const LAYERS: Record<string, number> = {
   client: 4,
   experiments: 4,
   server: 5,
+  fleet: 5,
   cli: 6,
   testing: 7, // fixtures for tests and benches: may use anything, nothing imports it from src
 };

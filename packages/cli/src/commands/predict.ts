@@ -20,6 +20,9 @@ interface PredictArgs {
   maxMemory?: string;
   bandOutputs?: number;
   spillDir?: string;
+  redis?: string;
+  fleetPrefix?: string;
+  shardOutputs?: number;
 }
 
 export const predictCommand: CommandModule<object, PredictArgs> = {
@@ -54,6 +57,15 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
         type: 'number',
         describe:
           'Run padded stages in bands of this many output ciphertexts even if whole stages fit (default: only when they do not; docs/streaming-plan.md)',
+      })
+      .option('redis', {
+        type: 'string',
+        describe: 'Run the lookups on a worker fleet through this Redis (fhenet worker --redis URL; docs/deployment.md): this process keeps the linear maps',
+      })
+      .option('fleet-prefix', { type: 'string', default: 'fhenet', describe: "The fleet's queue and key prefix (with --redis)" })
+      .option('shard-outputs', {
+        type: 'number',
+        describe: 'With --redis: output ciphertexts per shard (default: about 1 s of work per shard, from the cost model)',
       })
       .option('spill-dir', {
         type: 'string',
@@ -96,6 +108,16 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
     if (a.maxMemory && a.client === 'node-tfhe') throw new Error('--max-memory: only with --client fhenet (node-tfhe runs are not budgeted yet)');
     if ((a.bandOutputs !== undefined || a.spillDir !== undefined) && a.client === 'node-tfhe')
       throw new Error('--band-outputs / --spill-dir: only with --client fhenet');
+    if (a.redis && a.server) throw new Error('--redis and --server: give one (the fleet, or an HTTP service)');
+    if (a.shardOutputs !== undefined && !a.redis) throw new Error('--shard-outputs: only with --redis');
+    const fleet = a.redis
+      ? await (await import('@fhenet/fleet')).Fleet.connect({
+          url: a.redis,
+          prefix: a.fleetPrefix ?? 'fhenet',
+          ...(a.shardOutputs !== undefined ? { shardOutputs: a.shardOutputs } : {}),
+          log: (l: string) => console.error(l),
+        })
+      : null;
     // With node-tfhe and --server: the service's /v1/tfhe-rs routes (docs/http-api.md).
     const r = await predict({
       ...common,
@@ -104,7 +126,8 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
       ...(a.maxMemory ? { maxMemoryBytes: parseByteSize(a.maxMemory) } : {}),
       ...(a.bandOutputs !== undefined ? { bandOutputs: a.bandOutputs } : {}),
       ...(a.spillDir !== undefined ? { spillDir: a.spillDir } : {}),
-    });
+      ...(fleet ? { lookups: fleet.publishKeys } : {}),
+    }).finally(() => fleet?.close());
     const n = samples.count;
     const agree = r.samples.filter((s) => s.encrypted === s.simulated).length;
     const correct = r.samples.filter((s) => s.encrypted === s.label).length;
@@ -124,6 +147,13 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
       console.log(
         `memory: peak RSS ${formatBytes(m.peakRssBytes)} measured, ${formatBytes(m.predictedPeakRssBytes)} modelled (limit ${formatBytes(m.limitBytes)})`,
       );
+    if (fleet) {
+      const f = fleet.stats;
+      console.log(
+        `fleet: ${f.shards} shards, ${formatBytes(f.bytesToWorkers / n)} to workers and ${formatBytes(f.bytesFromWorkers / n)} back per image; ` +
+          `evaluation keys ${formatBytes(f.keyBytesPublished)} published in ${(f.keyPublishMs / 1000).toFixed(1)} s`,
+      );
+    }
     if (!r.exact) process.exitCode = 1;
   },
 };

@@ -15,6 +15,8 @@ interface ServeArgs {
   'max-memory'?: string;
   'band-outputs'?: number;
   'spill-dir'?: string;
+  redis?: string;
+  'fleet-prefix': string;
 }
 
 /** The page draws and shows 28x28 grey images; other input shapes get the HTTP API only. */
@@ -44,6 +46,12 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
         type: 'string',
         describe: 'Folder for the stage outputs of banded inferences (default: the temporary folder, used only when in-memory bands do not fit)',
       })
+      .option('redis', {
+        type: 'string',
+        describe:
+          'Run the lookups on a worker fleet through this Redis (fhenet worker --redis URL; docs/deployment.md): keys are published to the workers, not expanded here',
+      })
+      .option('fleet-prefix', { type: 'string', default: 'fhenet', describe: "The fleet's queue and key prefix (with --redis)" })
       .option('web', {
         type: 'boolean',
         default: true,
@@ -70,7 +78,11 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       }
       web = { samples };
     }
+    const fleet = a.redis
+      ? await (await import('@fhenet/fleet')).Fleet.connect({ url: a.redis, prefix: a['fleet-prefix'], log: (l: string) => console.error(l) })
+      : null;
     const app = createInferenceService(circuit, {
+      ...(fleet ? { fleet } : {}),
       queueCapacity: a.queue,
       maxKeys: a['max-keys'],
       maxSamplesPerRequest: a['max-samples'],
@@ -83,7 +95,11 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
     });
     const address = await app.listen({ port: a.port, host: a.host });
     console.error(`serving circuit "${circuit.name}" (${circuit.parameters?.set.name}) at ${address}${web ? `; browser client at ${address}/` : ''}`);
-    const stop = () => void app.close().then(() => process.exit(0));
+    const stop = () =>
+      void app
+        .close()
+        .then(() => fleet?.close())
+        .then(() => process.exit(0));
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   },

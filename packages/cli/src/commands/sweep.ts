@@ -22,6 +22,8 @@ interface SweepArgs {
   'calibrate-on': string;
   png: boolean;
   out: string;
+  redis?: string;
+  'fleet-prefix': string;
 }
 
 const list = (s: string, what: string) => {
@@ -57,7 +59,12 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
       .option('latency-log', { type: 'string', default: DEFAULT_LATENCY_LOG, describe: 'Measured latencies (JSON) that calibrate predicted latency' })
       .option('calibrate-on', { type: 'string', default: 'mnist-fcnn-narrow-150', describe: 'Which measured model calibrates the cost model' })
       .option('png', { type: 'boolean', default: true, describe: 'Also rasterize the figures to PNG' })
-      .option('out', { type: 'string', default: 'results/fcnn-sweep', describe: 'Output folder' }),
+      .option('out', { type: 'string', default: 'results/fcnn-sweep', describe: 'Output folder' })
+      .option('redis', {
+        type: 'string',
+        describe: 'Run the grid points on a worker fleet through this Redis (fhenet worker --redis URL; docs/deployment.md); the same files as a local sweep',
+      })
+      .option('fleet-prefix', { type: 'string', default: 'fhenet', describe: "The fleet's queue and key prefix (with --redis)" }),
   handler: async (a) => {
     const { latencyLogMeasurements, latencyModel, readLatencyLog, runSweep } = await import('@fhenet/experiments');
     const { existsSync } = await import('node:fs');
@@ -84,23 +91,31 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
       if (r !== 'narrow' && r !== 'wide') throw new Error(`--ranges: expected narrow and/or wide, got "${r}"`);
       return r;
     });
+    const settings = {
+      epochs: a.epochs,
+      batchSize: a['batch-size'],
+      learningRate: a.lr,
+      seed: a.seed,
+      ...(a['train-limit'] !== undefined ? { trainLimit: a['train-limit'] } : {}),
+      calibrationCount: a['calibration-count'],
+      ...(a['test-limit'] !== undefined ? { testLimit: a['test-limit'] } : {}),
+      pError: a['p-error'],
+    };
+    const log = (l: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${l}`);
+    const fleet = a.redis ? await (await import('@fhenet/fleet')).Fleet.connect({ url: a.redis, prefix: a['fleet-prefix'], log }) : null;
+    const remote = fleet ? (await import('@fhenet/fleet')).fleetPointRunner(fleet, settings, latency) : null;
     const outcome = await runSweep({
       grid: { model: a.model as ModelName, dataset: 'mnist', active, ranges, bits },
-      settings: {
-        epochs: a.epochs,
-        batchSize: a['batch-size'],
-        learningRate: a.lr,
-        seed: a.seed,
-        ...(a['train-limit'] !== undefined ? { trainLimit: a['train-limit'] } : {}),
-        calibrationCount: a['calibration-count'],
-        ...(a['test-limit'] !== undefined ? { testLimit: a['test-limit'] } : {}),
-        pError: a['p-error'],
-      },
+      settings,
       out: a.out,
       latency,
       png: a.png,
       command: `fhenet ${process.argv.slice(2).join(' ')}`,
-      log: (l) => console.log(`${new Date().toISOString().slice(11, 19)} ${l}`),
+      log,
+      ...(remote ? { runPoint: remote.run } : {}),
+    }).finally(async () => {
+      await remote?.close();
+      await fleet?.close();
     });
     console.log(`sweep: ${outcome.computed.length} point(s) computed, ${outcome.reused.length} reused; wrote ${outcome.files.join(', ')}`);
   },

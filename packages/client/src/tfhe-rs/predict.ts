@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { circuitParameters } from '@fhenet/circuit';
 import { expandTfheRsServerKeyAsync, readTfheRsCiphertextStream, writeTfheRsCiphertextStream } from '@fhenet/engine';
-import { InferenceServer } from '@fhenet/executor';
+import { InferenceServer, type PublishKeys } from '@fhenet/executor';
 import { InferenceHttpClient } from '../http/client.js';
 import type { Circuit } from '@fhenet/circuit';
 import { localSession, remoteSession, type CiphertextCodec, type InferenceSession } from '../predict/session.js';
@@ -30,6 +30,8 @@ export interface TfheRsSessionOptions {
   readonly keysDir?: string;
   /** The HTTP service to run on (its /v1/tfhe-rs routes); omitted: in this process. */
   readonly serverUrl?: string;
+  /** Remote lookup runners (a worker fleet) that get the compressed server key; omitted: in this process. */
+  readonly lookups?: PublishKeys;
 }
 
 export async function tfheRsSession(o: TfheRsSessionOptions, log: (line: string) => void): Promise<TfheRsSetup> {
@@ -73,6 +75,9 @@ export async function tfheRsSession(o: TfheRsSessionOptions, log: (line: string)
   if (o.serverUrl) {
     log(`server ${o.serverUrl}: registering a ${(serverKey.length / 2 ** 20).toFixed(1)} MiB node-tfhe compressed server key`);
     session = await remoteSession(new InferenceHttpClient(o.serverUrl), 'tfhe-rs', serverKey, codec);
+  } else if (o.lookups) {
+    log(`fleet: publishing a ${(serverKey.length / 2 ** 20).toFixed(1)} MiB node-tfhe compressed server key`);
+    session = localSession(InferenceServer.remote(circuit, await o.lookups('tfhe-rs', serverKey)), codec);
   } else {
     session = localSession(new InferenceServer(circuit, await expandTfheRsServerKeyAsync(serverKey, set)), codec);
   }
