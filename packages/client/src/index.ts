@@ -45,8 +45,8 @@ export {
   type StageSummary,
 } from './predict/session.js';
 export { loadServerFromKeyFile, readServerInputs, writeServerOutputs, type ClientFamily } from './server-files.js';
-export { InferenceHttpClient, HttpServiceError, type RemoteInferenceResult } from './http/client.js';
-export type { ServiceCircuitInfo, InputEncoding, OutputEncoding, TfheRsInfo, WebSample } from './http/types.js';
+export { InferenceHttpClient, HttpServiceError, type RemoteInferenceResult, type RemoteKey } from './http/client.js';
+export type { ServiceCircuitInfo, InputEncoding, OutputEncoding, TfheRsInfo, WebSample, KeyRegistration } from './http/types.js';
 // The client for users of Zama's node-tfhe / tfhe only (docs/node-tfhe-client.md): its keys,
 // files and loop.
 export { TfheRsClient, type ShortintModule } from './tfhe-rs/client.js';

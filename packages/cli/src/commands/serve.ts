@@ -15,6 +15,15 @@ interface ServeArgs {
   'max-memory'?: string;
   'band-outputs'?: number;
   'spill-dir'?: string;
+  'max-keys-per-client'?: number;
+  'max-connections': number;
+  'max-connections-per-client': number;
+  'rate-limit': number;
+  'key-rate-limit': number;
+  'min-body-rate': string;
+  'headers-timeout': number;
+  'request-timeout': number;
+  'trust-proxy': boolean;
 }
 
 /** The page draws and shows 28x28 grey images; other input shapes get the HTTP API only. */
@@ -43,6 +52,20 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       .option('spill-dir', {
         type: 'string',
         describe: 'Folder for the stage outputs of banded inferences (default: the temporary folder, used only when in-memory bands do not fit)',
+      })
+      // Limits against hostile clients (docs/security.md); defaults from @fhenet/server DEFAULT_LIMITS.
+      .option('max-keys-per-client', { type: 'number', describe: 'Key sets one client address may hold (default: half of --max-keys, at least 1)' })
+      .option('max-connections', { type: 'number', default: 256, describe: 'Open connections in all' })
+      .option('max-connections-per-client', { type: 'number', default: 16, describe: 'Open connections from one address' })
+      .option('rate-limit', { type: 'number', default: 600, describe: 'Requests per minute from one address' })
+      .option('key-rate-limit', { type: 'number', default: 6, describe: 'Key registrations per minute from one address' })
+      .option('min-body-rate', { type: 'string', default: '64K', describe: 'Slowest accepted upload, bytes per second (after a 10 s grace); slower: 408' })
+      .option('headers-timeout', { type: 'number', default: 20, describe: 'Seconds to receive request headers' })
+      .option('request-timeout', { type: 'number', default: 900, describe: 'Seconds to receive a whole request (not its computation)' })
+      .option('trust-proxy', {
+        type: 'boolean',
+        default: false,
+        describe: 'Behind a reverse proxy: per-client limits use X-Forwarded-For (never enable when clients reach the service directly)',
       })
       .option('web', {
         type: 'boolean',
@@ -75,6 +98,17 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       maxKeys: a['max-keys'],
       maxSamplesPerRequest: a['max-samples'],
       keyIdleSeconds: a['key-idle'],
+      limits: {
+        maxConnections: a['max-connections'],
+        maxConnectionsPerClient: a['max-connections-per-client'],
+        requestsPerMinute: a['rate-limit'],
+        registrationsPerMinute: a['key-rate-limit'],
+        minBodyBytesPerSecond: parseByteSize(a['min-body-rate']),
+        headersTimeoutSeconds: a['headers-timeout'],
+        requestTimeoutSeconds: a['request-timeout'],
+        ...(a['max-keys-per-client'] !== undefined ? { maxKeysPerClient: a['max-keys-per-client'] } : {}),
+      },
+      trustProxy: a['trust-proxy'],
       ...(a['max-memory'] ? { maxMemoryBytes: parseByteSize(a['max-memory']) } : {}),
       ...(a['band-outputs'] !== undefined ? { bandOutputs: a['band-outputs'] } : {}),
       ...(a['spill-dir'] !== undefined ? { spillDir: a['spill-dir'] } : {}),
