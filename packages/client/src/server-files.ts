@@ -114,23 +114,32 @@ export function readServerInputs(server: InferenceServer, family: ClientFamily, 
         : '';
     throw new Error(`${path}: header: expected ${expected}, got ${f.what}${mismatch}`);
   }
-  if (keys) assertSameKeySet(keys, { file: path, keySetId });
-  if (family === 'fhenet') {
+  // The file's own structure first (a wrong or corrupt file says so), then whose keys it is for.
+  const batch = (() => {
+    if (family === 'fhenet') {
+      try {
+        return server.readInputs(bytes);
+      } catch (e) {
+        throw new Error(`${path}: ${(e as Error).message}`);
+      }
+    }
+    const { kind, payload, count } = decodeTfheRsFile(bytes, path, set, ['compressedCiphertexts', 'ciphertexts']);
+    if (count % server.plan.inputSize !== 0) {
+      throw new Error(`${path}: item count: expected a multiple of ${server.plan.inputSize} ciphertexts (one sample each), got ${count}`);
+    }
     try {
-      return server.readInputs(bytes);
+      return readTfheRsCiphertextStream(payload, set, { compressed: kind === 'compressedCiphertexts' });
     } catch (e) {
       throw new Error(`${path}: ${(e as Error).message}`);
     }
-  }
-  const { kind, payload, count } = decodeTfheRsFile(bytes, path, set, ['compressedCiphertexts', 'ciphertexts']);
-  if (count % server.plan.inputSize !== 0) {
-    throw new Error(`${path}: item count: expected a multiple of ${server.plan.inputSize} ciphertexts (one sample each), got ${count}`);
-  }
+  })();
   try {
-    return readTfheRsCiphertextStream(payload, set, { compressed: kind === 'compressedCiphertexts' });
+    if (keys) assertSameKeySet(keys, { file: path, keySetId });
   } catch (e) {
-    throw new Error(`${path}: ${(e as Error).message}`);
+    batch.dispose();
+    throw e;
   }
+  return batch;
 }
 
 /**

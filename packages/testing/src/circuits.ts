@@ -1,6 +1,7 @@
 // Small hand-made circuits and a seeded generator for tests.
 import type { Circuit, Conv2dOp, DenseOp, LinearOp, Stage } from '@fhenet/circuit';
-import { channelCount, outputSize } from '@fhenet/circuit';
+import { channelCount, maxChannelNorm, outputSize, slotRange } from '@fhenet/circuit';
+import { quantRange, type IntRange } from '@fhenet/quantization';
 
 /** mulberry32: deterministic test randomness. */
 export function rng(seed: number): () => number {
@@ -67,10 +68,32 @@ export function randomStage(r: () => number, name: string, linear: LinearOp, bit
   };
 }
 
+/**
+ * The circuit with the derived analysis fields the circuit reader recomputes (nu, worst-case slot
+ * ranges from the weights, offsets and the previous stage's table values), as the compiler writes
+ * them: hand-made stages then read back from their JSON.
+ */
+export function withConsistentAnalysis<C extends Circuit>(circuit: C): C {
+  let input: IntRange = quantRange(circuit.inputQuantizer);
+  const range = (t: Int32Array): IntRange => t.reduce((r, v) => ({ min: Math.min(r.min, v), max: Math.max(r.max, v) }), { min: Infinity, max: -Infinity });
+  const clearStages = circuit.clearStages?.map((s) => {
+    const worstCase = slotRange(s.linear, s.offset, input.min, input.max);
+    input = range(s.tables);
+    return { ...s, analysis: { ...s.analysis, nu: maxChannelNorm(s.linear), worstCase } };
+  });
+  const stages = circuit.stages.map((s) => {
+    const worstCase = slotRange(s.linear, s.offset, input.min, input.max);
+    if (s.tables) input = range(s.tables);
+    const { calibration: _, ...rest } = s.analysis;
+    return { ...s, analysis: { ...rest, nu: maxChannelNorm(s.linear), worstCase } };
+  });
+  return { ...circuit, ...(clearStages ? { clearStages } : {}), stages };
+}
+
 export function circuitOf(stages: Stage[], bits: number, inputShape: number[], clearOutput = false): Circuit {
   const last = stages[stages.length - 1]!;
   const p = 2 ** bits;
-  return {
+  return withConsistentAnalysis({
     name: 'test',
     bits,
     inputShape,
@@ -80,5 +103,5 @@ export function circuitOf(stages: Stage[], bits: number, inputShape: number[], c
     output: clearOutput
       ? { kind: 'clearTable', values: Float64Array.from({ length: channelCount(last.linear) * 2 * p }, (_, i) => i * 0.25) }
       : { kind: 'dequantize', scale: 0.5, zeroPoint: 0 },
-  };
+  });
 }
