@@ -40,6 +40,7 @@ export {
   type ExtractionStep,
 } from './rounding.js';
 export { simulate, type SimulationResult, type StageTrace } from './simulate.js';
+export { recomputedSlotRanges, type RecomputedRanges } from './ranges.js';
 export { quantizeInputs, decodeOutputs, argmax } from './encoding.js';
 export { simulatedAccuracy, type SimulatedAccuracy } from './accuracy.js';
 export { circuitParameters, isCrtCircuit, refuseCrtStages } from './parameters.js';

@@ -6,7 +6,7 @@
 // failure probabilities of the chosen parameters), so that no derived number is taken on trust.
 
 import { dataDomainFromJson } from '@fhenet/datasets/domain';
-import { assertQuantParams, jsonLimitViolation, quantRange, type IntRange, type JsonLimits, type QuantParams } from '@fhenet/quantization';
+import { assertQuantParams, jsonLimitViolation, type IntRange, type JsonLimits, type QuantParams } from '@fhenet/quantization';
 import {
   assertParameterSet,
   assertWopParameterSet,
@@ -21,7 +21,8 @@ import { CircuitFormatError, show } from './errors.js';
 import { decodeFloats, decodeInts, encodeFloats, encodeInts } from './arrays.js';
 import { clearTableLength } from './clear.js';
 import { crtModuliViolation, crtProduct } from './crt.js';
-import { channelCount, inputSize, maxChannelNorm, outputSize, slotRange } from './linear.js';
+import { channelCount, inputSize, maxChannelNorm, outputSize } from './linear.js';
+import { recomputedSlotRanges } from './ranges.js';
 import { provableExtractFrom, roundedTableViolation } from './rounding.js';
 import {
   CIRCUIT_FORMAT,
@@ -179,31 +180,19 @@ export function circuitFromJson(json: unknown, source = 'circuit'): Circuit {
     if (!(Math.abs(nu - r) <= 1e-9 * Math.max(1, r))) fail(field, `${r} (the largest 2-norm of one channel's weights, recomputed)`, nu);
   };
   /**
-   * The stored worst case holds every slot the stage can produce from inputs in `input`
-   * (recomputed exactly from the weights and offsets), inside int32; a calibration range lies inside it.
+   * The stored worst case holds every slot the stage can reach (recomputed exactly from the
+   * weights, the offsets and what the previous stage can hand on: ranges.ts), inside int32; a
+   * calibration range lies inside it.
    */
-  const checkWorstCase = (a: StageAnalysis, linear: LinearOp, offset: Int32Array, input: IntRange, field: string): void => {
-    const r = slotRange(linear, offset, input.min, input.max);
-    if (r.min < -MAX_SLOT || r.max > MAX_SLOT) fail(`${field}.worstCase`, 'slots inside int32 (the simulator computes in int32)', r);
+  const checkWorstCase = (a: StageAnalysis, r: IntRange | null, field: string): void => {
     const w = a.worstCase;
-    if (w.min > r.min || w.max < r.max) {
-      fail(
-        `${field}.worstCase`,
-        `a range containing [${r.min}, ${r.max}] (recomputed from the weights, the offsets and the inputs' range [${input.min}, ${input.max}])`,
-        w,
-      );
-    }
     const c = a.calibration;
     if (c && (c.min < w.min || c.max > w.max)) fail(`${field}.calibration`, `a range inside the worst case [${w.min}, ${w.max}]`, c);
-  };
-  const tableRange = (t: Int32Array): IntRange => {
-    let min = Infinity;
-    let max = -Infinity;
-    for (const v of t) {
-      if (v < min) min = v;
-      if (v > max) max = v;
+    if (!r) return;
+    if (r.min < -MAX_SLOT || r.max > MAX_SLOT) fail(`${field}.worstCase`, 'slots inside int32 (the simulator computes in int32)', r);
+    if (w.min > r.min || w.max < r.max) {
+      fail(`${field}.worstCase`, `a range containing [${r.min}, ${r.max}] (recomputed from the weights, the offsets and what the previous stage hands on)`, w);
     }
-    return { min, max };
   };
 
   const root = obj(json, '(root)');
@@ -228,8 +217,6 @@ export function circuitFromJson(json: unknown, source = 'circuit'): Circuit {
     fail('inputQuantizer', 'a valid per-tensor quantizer', (e as Error).message);
   }
   if (inputQuantizer.scale.length !== 1) fail('inputQuantizer.scale', 'one entry (per-tensor)', inputQuantizer.scale);
-  // The integers the next stage reads: the input quantizer's, then each stage's table values.
-  let inputRange: IntRange | null = quantRange(inputQuantizer);
 
   if (!Array.isArray(root.stages) || root.stages.length === 0) fail('stages', 'a non-empty array', root.stages);
   const rawStages = root.stages as unknown[];
@@ -255,8 +242,6 @@ export function circuitFromJson(json: unknown, source = 'circuit'): Circuit {
       const tables = decodeInts(s.tables, source, `${f}.tables`, clearTableLength({ linear, bits: stageBits }));
       const analysis: StageAnalysis = { shift: decodeInts(a.shift, source, `${f}.analysis.shift`, channels), worstCase, nu: num(a.nu, `${f}.analysis.nu`) };
       checkNu(analysis.nu, linear, `${f}.analysis.nu`);
-      checkWorstCase(analysis, linear, offset, inputRange!, `${f}.analysis`);
-      inputRange = tableRange(tables);
       return { name: str(s.name, `${f}.name`), linear, bits: stageBits, offset, tables, analysis };
     });
   }
@@ -335,9 +320,6 @@ export function circuitFromJson(json: unknown, source = 'circuit'): Circuit {
       ...(a.scale === undefined ? {} : { scale: decodeInts(a.scale, source, `${f}.analysis.scale`, channels) }),
     };
     checkNu(analysis.nu, linear, `${f}.analysis.nu`);
-    if (!inputRange) fail(f, 'a stage after one with lookup tables', '(a stage after a table-less one)');
-    checkWorstCase(analysis, linear, offset, inputRange!, `${f}.analysis`);
-    inputRange = tables ? tableRange(tables) : null;
     if (crt) {
       // Exactness of a CRT stage: every slot any input can produce has its own residue tuple.
       const w = analysis.worstCase;
@@ -352,6 +334,11 @@ export function circuitFromJson(json: unknown, source = 'circuit'): Circuit {
     }
     return { name: str(s.name, `${f}.name`), linear, offset, tables, roundBits, ...(extractFrom ? { extractFrom } : {}), ...(crt ? { crt } : {}), analysis };
   });
+
+  // Derived ranges, recomputed from the stages as read (after each stage's own checks).
+  const recomputed = recomputedSlotRanges({ bits, inputQuantizer, stages, ...(clearStages ? { clearStages } : {}) });
+  clearStages?.forEach((st, i) => checkWorstCase(st.analysis, recomputed.clearStages[i]!, `clearStages[${i}].analysis`));
+  stages.forEach((st, i) => checkWorstCase(st.analysis, recomputed.stages[i]!, `stages[${i}].analysis`));
 
   /** A window op's shapes and gather plan stay bounded (a pool needs no weights, so no data bounds it). */
   function windowBounds(inputShape: ImageShape, outputShape: ImageShape, window: readonly [number, number], f: string): void {

@@ -1,7 +1,7 @@
 // Small hand-made circuits and a seeded generator for tests.
-import type { Circuit, Conv2dOp, DenseOp, LinearOp, Stage } from '@fhenet/circuit';
-import { channelCount, maxChannelNorm, outputSize, slotRange } from '@fhenet/circuit';
-import { quantRange, type IntRange } from '@fhenet/quantization';
+import type { Circuit, ClearStage, Conv2dOp, DenseOp, LinearOp, Stage } from '@fhenet/circuit';
+import { channelCount, maxChannelNorm, outputSize, recomputedSlotRanges } from '@fhenet/circuit';
+import type { IntRange } from '@fhenet/quantization';
 
 /** mulberry32: deterministic test randomness. */
 export function rng(seed: number): () => number {
@@ -69,24 +69,18 @@ export function randomStage(r: () => number, name: string, linear: LinearOp, bit
 }
 
 /**
- * The circuit with the derived analysis fields the circuit reader recomputes (nu, worst-case slot
- * ranges from the weights, offsets and the previous stage's table values), as the compiler writes
+ * The circuit with the derived analysis fields the circuit reader recomputes (nu, and the worst
+ * case from @fhenet/circuit recomputedSlotRanges where it can bound it), as the compiler writes
  * them: hand-made stages then read back from their JSON.
  */
 export function withConsistentAnalysis<C extends Circuit>(circuit: C): C {
-  let input: IntRange = quantRange(circuit.inputQuantizer);
-  const range = (t: Int32Array): IntRange => t.reduce((r, v) => ({ min: Math.min(r.min, v), max: Math.max(r.max, v) }), { min: Infinity, max: -Infinity });
-  const clearStages = circuit.clearStages?.map((s) => {
-    const worstCase = slotRange(s.linear, s.offset, input.min, input.max);
-    input = range(s.tables);
-    return { ...s, analysis: { ...s.analysis, nu: maxChannelNorm(s.linear), worstCase } };
-  });
-  const stages = circuit.stages.map((s) => {
-    const worstCase = slotRange(s.linear, s.offset, input.min, input.max);
-    if (s.tables) input = range(s.tables);
+  const r = recomputedSlotRanges(circuit);
+  const fix = <S extends Stage | ClearStage>(s: S, w: IntRange | null): S => {
     const { calibration: _, ...rest } = s.analysis;
-    return { ...s, analysis: { ...rest, nu: maxChannelNorm(s.linear), worstCase } };
-  });
+    return { ...s, analysis: { ...rest, nu: maxChannelNorm(s.linear), ...(w ? { worstCase: w } : {}) } };
+  };
+  const clearStages = circuit.clearStages?.map((s, i) => fix(s, r.clearStages[i]!));
+  const stages = circuit.stages.map((s, i) => fix(s, r.stages[i]!));
   return { ...circuit, ...(clearStages ? { clearStages } : {}), stages };
 }
 
