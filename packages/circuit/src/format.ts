@@ -337,8 +337,12 @@ export function circuitFromJson(json: unknown, source = 'circuit'): Circuit {
 
   // Derived ranges, recomputed from the stages as read (after each stage's own checks).
   const recomputed = recomputedSlotRanges({ bits, inputQuantizer, stages, ...(clearStages ? { clearStages } : {}) });
-  clearStages?.forEach((st, i) => checkWorstCase(st.analysis, recomputed.clearStages[i]!, `clearStages[${i}].analysis`));
-  stages.forEach((st, i) => checkWorstCase(st.analysis, recomputed.stages[i]!, `stages[${i}].analysis`));
+  clearStages?.forEach((st, i) => {
+    checkWorstCase(st.analysis, recomputed.clearStages[i]!, `clearStages[${i}].analysis`);
+  });
+  stages.forEach((st, i) => {
+    checkWorstCase(st.analysis, recomputed.stages[i]!, `stages[${i}].analysis`);
+  });
 
   /** A window op's shapes and gather plan stay bounded (a pool needs no weights, so no data bounds it). */
   function windowBounds(inputShape: ImageShape, outputShape: ImageShape, window: readonly [number, number], f: string): void {

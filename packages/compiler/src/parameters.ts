@@ -15,7 +15,7 @@ import {
   type PbsCost,
   type PbsDecision,
 } from '@fhenet/params';
-import { circuitDecisions, outputSize, stagePbs } from '@fhenet/circuit';
+import { circuitDecisions, stagePbs } from '@fhenet/circuit';
 import type { Circuit, CircuitParameters } from '@fhenet/circuit';
 import { chooseCrtParameters, type WopChoice } from './crt-parameters.js';
 
