@@ -17,8 +17,8 @@ export interface BodyRule {
   limit(req: FastifyRequest): number;
   /** Bytes the request holds while it is served, for a body of `bytes` (the body itself included). */
   reserve(req: FastifyRequest, bytes: number): number;
-  /** Refusals that need no body (quota, busy queue): throw an HttpError. */
-  admit?(req: FastifyRequest): void;
+  /** Refusals that need no body (quota, busy queue): throw an HttpError. May tie state to the response's end (`reply.raw` 'close'). */
+  admit?(req: FastifyRequest, reply: FastifyReply): void;
 }
 
 export interface BodyRate {
@@ -65,8 +65,8 @@ export function installBodyReader(app: FastifyInstance, account: MemoryAccount, 
     if (!Number.isSafeInteger(declared) || declared < 0) throw new HttpError(400, 'invalid-length', `Content-Length ${req.headers['content-length']}`);
     if (declared === 0) throw new HttpError(400, 'empty-body', `${rule.what}: the body is empty`);
     if (declared > limit) throw new HttpError(413, 'body-too-large', `${rule.what}: ${declared} bytes declared, at most ${limit} accepted`);
-    rule.admit?.(req);
-    const reservation = account.reserve(rule.reserve(req, declared), rule.what);
+    rule.admit?.(req, reply);
+    const reservation = account.reserve(rule.reserve(req, declared), rule.what, req.ip);
     reply.raw.once('close', reservation.release); // the response is sent or the connection died
     (req as BodyRequest)[DECLARED] = declared;
     (req as BodyRequest)[RESERVED] = reservation;

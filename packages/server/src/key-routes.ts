@@ -11,7 +11,7 @@ import type { BackendKeys, CiphertextForm, ExecutionBackend, KeyKind } from './b
 import { bodyConfig, bodyReservation, type BodyRule } from './body.js';
 import { BusyError } from './queue.js';
 import { HttpError, OCTET } from './errors.js';
-import type { KeyStore } from './key-store.js';
+import type { KeyStore, Registration } from './key-store.js';
 import type { Reservation } from './memory-account.js';
 
 /** A registered key set as the store holds it: the backend's keys and their share of the memory account. */
@@ -37,6 +37,9 @@ export interface KeyRouteContext {
 }
 
 const BASE: Record<KeyKind, string> = { engine: '/v1/keys', 'tfhe-rs': '/v1/tfhe-rs/keys' };
+/** The key-store slot a registration took before its body was read (KeyStore.begin). */
+const SLOT = Symbol('registrationSlot');
+type SlotRequest = FastifyRequest & { [SLOT]?: Registration<HeldKeys> };
 const KEYS_WHAT: Record<KeyKind, string> = { engine: 'evaluation keys', 'tfhe-rs': 'tfhe-rs compressed server key' };
 
 /** `?ciphertexts=compressed` (default: 124-byte CompressedCiphertexts) or `?ciphertexts=full`; engine routes take none. */
@@ -74,21 +77,27 @@ export function registerKeyRoutes(app: FastifyInstance, ctx: KeyRouteContext, ki
     what: KEYS_WHAT[kind],
     limit: () => keyBytes,
     reserve: (_req, n) => n + backend.memory.registrationBytes(kind, n) + backend.memory.keySetBytes,
-    admit: (req) => {
+    admit: (req, reply) => {
       unavailable();
-      store.assertRoom(owner(req), kind);
       busy();
+      // The slot counts against the client's quota and the store from now on: uploads in
+      // progress cannot exceed either. Given back if the request ends without keys.
+      const slot = store.begin(owner(req), kind);
+      (req as SlotRequest)[SLOT] = slot;
+      reply.raw.once('close', slot.cancel);
     },
   };
   app.post(base, { config: { ...bodyConfig(keyRule), rateLimit: { max: ctx.registrationsPerMinute, timeWindow: 60_000 } } }, async (req, reply) => {
     const body = req.body as Buffer;
     const held = bodyReservation(req).split(backend.memory.keySetBytes); // the key set's share, kept while it is registered
+    const slot = (req as SlotRequest)[SLOT]!;
     const t0 = performance.now();
     let credentials: { keyId: string; token: string };
     try {
-      credentials = await store.register(owner(req), kind, async () => new HeldKeys(await backend.register(kind, body), held));
+      credentials = slot.complete(new HeldKeys(await backend.register(kind, body), held));
     } catch (e) {
       held.release();
+      slot.cancel();
       throw e;
     }
     const ms = performance.now() - t0;

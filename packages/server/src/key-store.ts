@@ -51,6 +51,14 @@ export interface KeyCredentials {
 
 const digest = (token: string): Buffer => createHash('sha256').update(token, 'utf8').digest();
 
+/** A slot taken for one registration (KeyStore.begin): completed with its keys, or cancelled. */
+export interface Registration<S> {
+  /** Stores the key set under a fresh id and token (shown once). */
+  complete(keys: S): KeyCredentials;
+  /** Gives the slot back (no-op once completed). */
+  cancel(): void;
+}
+
 export class KeyStore<S extends BackendKeys = BackendKeys> {
   readonly maxKeys: number;
   readonly maxPerClient: number;
@@ -86,43 +94,63 @@ export class KeyStore<S extends BackendKeys = BackendKeys> {
   }
 
   /**
-   * Throws the 429 / 503 a registration by `owner` would get now (checked before its body is
-   * read); `register` checks again when it takes the slot.
+   * Takes a slot for a registration by `owner`, before its body is read: 429 over the client's
+   * quota, else (the store full) evicts the least recently used idle key set, else 503. The slot
+   * counts against both limits until it is completed (the key set stored under a fresh id and
+   * token) or cancelled, so uploads in progress cannot exceed them either.
    */
-  assertRoom(owner: string, kind: KeyKind): void {
+  begin(owner: string, kind: KeyKind): Registration<S> {
     if (this.held(owner) >= this.maxPerClient) {
       throw new HttpError(
         429,
         'key-quota',
-        `this client already holds ${this.maxPerClient} key set(s), the most one client may hold; DELETE ${ROUTE[kind]}/<id> one it no longer needs`,
+        `this client already holds or is uploading ${this.maxPerClient} key set(s), the most one client may; DELETE ${ROUTE[kind]}/<id> one it no longer needs`,
       );
     }
-    if (this.#entries.size + this.#registeringTotal >= this.maxKeys && !this.#idleCandidate()) {
-      throw new HttpError(503, 'key-store-full', `key store full (${this.maxKeys} key sets, none idle for ${Math.round(this.idleMs / 1000)} s); retry later`);
+    if (this.#entries.size + this.#registeringTotal >= this.maxKeys) {
+      const idle = this.#idleCandidate();
+      if (!idle) {
+        throw new HttpError(503, 'key-store-full', `key store full (${this.maxKeys} key sets, none idle for ${Math.round(this.idleMs / 1000)} s); retry later`);
+      }
+      this.#remove(...idle);
+      this.evicted++;
     }
-  }
-
-  /**
-   * Holds a slot for a registration by `owner` (evicting an idle key if the store is full, else
-   * 503; 429 over the client's quota), runs `make`, stores its keys under a fresh id and token.
-   * The slot is released whatever happens.
-   */
-  async register(owner: string, kind: KeyKind, make: () => Promise<S>): Promise<KeyCredentials> {
-    this.assertRoom(owner, kind);
-    if (this.#entries.size + this.#registeringTotal >= this.maxKeys) this.#evictIdle();
     this.#registering.set(owner, (this.#registering.get(owner) ?? 0) + 1);
     this.#registeringTotal++;
-    try {
-      const keys = await make();
-      const keyId = randomUUID();
-      const token = randomBytes(32).toString('base64url');
-      this.#entries.set(keyId, { keys, kind, owner, tokenHash: digest(token), leases: 0, lastUsed: this.#now(), removed: false });
-      return { keyId, token };
-    } finally {
+    let open = true;
+    const release = () => {
+      if (!open) return false;
+      open = false;
       const n = (this.#registering.get(owner) ?? 1) - 1;
       if (n === 0) this.#registering.delete(owner);
       else this.#registering.set(owner, n);
       this.#registeringTotal--;
+      return true;
+    };
+    return {
+      complete: (keys: S) => {
+        if (!release()) {
+          keys.dispose();
+          throw new Error('internal: registration completed twice or after it was cancelled');
+        }
+        const keyId = randomUUID();
+        const token = randomBytes(32).toString('base64url');
+        this.#entries.set(keyId, { keys, kind, owner, tokenHash: digest(token), leases: 0, lastUsed: this.#now(), removed: false });
+        return { keyId, token };
+      },
+      cancel: () => {
+        release();
+      },
+    };
+  }
+
+  /** begin, `make`, complete; the slot is released whatever happens. */
+  async register(owner: string, kind: KeyKind, make: () => Promise<S>): Promise<KeyCredentials> {
+    const r = this.begin(owner, kind);
+    try {
+      return r.complete(await make());
+    } finally {
+      r.cancel();
     }
   }
 
@@ -178,11 +206,5 @@ export class KeyStore<S extends BackendKeys = BackendKeys> {
       if (e.leases === 0 && now - e.lastUsed >= this.idleMs && (!oldest || e.lastUsed < oldest[1].lastUsed)) oldest = [id, e];
     }
     return oldest;
-  }
-  #evictIdle(): void {
-    const oldest = this.#idleCandidate();
-    if (!oldest) return;
-    this.#remove(...oldest);
-    this.evicted++;
   }
 }

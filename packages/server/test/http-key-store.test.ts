@@ -138,7 +138,7 @@ describe('KeyStore', () => {
     const inFlight = store.register('flooder', 'tfhe-rs', () => new Promise<Fake>((r) => (finish = r)));
     expect(store.held('flooder')).toBe(2);
     expect(await status(store.register('flooder', 'engine', async () => new Fake()))).toBe(429);
-    expect(await status(() => store.assertRoom('flooder', 'engine'))).toBe(429);
+    expect(await status(() => store.begin('flooder', 'engine'))).toBe(429);
     finish(new Fake());
     await inFlight;
     expect(await status(store.register('flooder', 'engine', async () => new Fake()))).toBe(429);
