@@ -139,7 +139,9 @@ describe('the node-tfhe client of docs/http-api.md, as written', () => {
     const { url, log } = await serve(weakened('weak.json', { kind: 'tuniform', boundLog2: 30 }));
     const r = await runClient(url);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/refusing the server's parameters \(not 128-bit secure\): LWE key \(n = 958\): .*TU\(30\) is below TU\(44\)/);
+    expect(r.stderr).toMatch(
+      /refusing the server's parameters \(not 128-bit secure\): LWE key \(n = 958\): sigma 2\^29\.\d+ is below 2\^42\.\d+ \(128-bit curve\)/,
+    );
     expect(((await (await fetch(`${url}/v1/health`)).json()) as { keys: number }).keys).toBe(0);
     expect(log()).not.toMatch(/registered/);
   }, 120_000);

@@ -20,7 +20,7 @@ import { registerKeyRoutes, type HeldKeys } from './key-routes.js';
 import { KeyStore } from './key-store.js';
 import { resolveLimits, type ServiceLimits } from './limits.js';
 import { LocalBackend } from './local-backend.js';
-import { loggerOption } from './logging.js';
+import { loggerOption, redactUrl } from './logging.js';
 import { MemoryAccount } from './memory-account.js';
 import { BusyError } from './queue.js';
 import { registerWebRoutes, type WebOptions } from './web.js';
@@ -141,7 +141,7 @@ export function createInferenceService(circuit: Circuit, options: ServiceOptions
     if (status === 408 || status === 411 || status === 413 || status === 415) reply.header('connection', 'close');
     return reply.code(status).send({ error: err.code ?? 'error', message: err.message });
   });
-  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: 'not-found', message: `no route ${req.method} ${req.routeOptions.url ?? 'here'}` }));
+  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: 'not-found', message: `no route ${req.method} ${redactUrl(req.url)}` }));
 
   // Per-client request rates; registrations have a stricter limit of their own (key-routes.ts).
   app.register(rateLimit, {
