@@ -66,7 +66,8 @@ export function registerKeyRoutes(app: FastifyInstance, ctx: KeyRouteContext, ki
     if (backend.busy()) throw new BusyError(undefined, 'server busy: the job queue is full; retry later');
   };
   // Body limits from the parameters: exactly one key set, or maxSamples samples of ciphertexts.
-  const keyBytes = kind === 'engine' ? seededKeyBytes(params) : ctx.tfheRs.available ? ctx.tfheRs.serverKeyBytes : 1;
+  // (Unavailable tfhe-rs routes: no limit, so that admit answers 501 rather than 413.)
+  const keyBytes = kind === 'engine' ? seededKeyBytes(params) : ctx.tfheRs.available ? ctx.tfheRs.serverKeyBytes : Number.MAX_SAFE_INTEGER;
   const sampleBytes: Record<CiphertextForm, number> =
     kind === 'engine'
       ? { compressed: ciphertextBatchBytes(params, plan.inputSize), full: ciphertextBatchBytes(params, plan.inputSize) }

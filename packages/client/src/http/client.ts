@@ -56,7 +56,9 @@ export class InferenceHttpClient {
     const headers: Record<string, string | number> = body ? { 'content-type': 'application/octet-stream', 'content-length': body.length } : {};
     if (key) headers.authorization = `Bearer ${key.token}`;
     return new Promise((resolve, reject) => {
-      const req = fn(url, { method, headers }, (res) => {
+      // A connection per request (agent: false): the service closes idle keep-alive connections
+      // after seconds, and a request racing that close would fail; requests are large and few.
+      const req = fn(url, { method, headers, agent: false }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
