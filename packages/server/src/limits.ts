@@ -1,6 +1,7 @@
 // The service's limits against hostile or broken clients (docs/security.md, "Limits"): every wait
 // is bounded, every body is sized before it is read, connections and request rates are capped per
-// client (the client's address; behind a reverse proxy, see trustProxy).
+// client (the client's address; behind a reverse proxy, see trustProxy). Also the package's light
+// entry `@fhenet/server/limits` (no fastify, no engine): the CLI's flags take their defaults here.
 
 export interface ServiceLimits {
   /** Open connections in all; beyond it new connections are closed at once (default 256). */

@@ -1,6 +1,7 @@
 // `fhenet serve --circuit c.json --port 8080`: the HTTP inference service (docs/http-api.md) and,
 // for MNIST-shaped circuits, the browser client at / (docs/browser-client.md).
 import type { CommandModule } from 'yargs';
+import { DEFAULT_LIMITS as L } from '@fhenet/server/limits';
 
 interface ServeArgs {
   circuit: string;
@@ -55,13 +56,17 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       })
       // Limits against hostile clients (docs/security.md); defaults from @fhenet/server DEFAULT_LIMITS.
       .option('max-keys-per-client', { type: 'number', describe: 'Key sets one client address may hold (default: half of --max-keys, at least 1)' })
-      .option('max-connections', { type: 'number', default: 256, describe: 'Open connections in all' })
-      .option('max-connections-per-client', { type: 'number', default: 16, describe: 'Open connections from one address' })
-      .option('rate-limit', { type: 'number', default: 600, describe: 'Requests per minute from one address' })
-      .option('key-rate-limit', { type: 'number', default: 6, describe: 'Key registrations per minute from one address' })
-      .option('min-body-rate', { type: 'string', default: '64K', describe: 'Slowest accepted upload, bytes per second (after a 10 s grace); slower: 408' })
-      .option('headers-timeout', { type: 'number', default: 20, describe: 'Seconds to receive request headers' })
-      .option('request-timeout', { type: 'number', default: 900, describe: 'Seconds to receive a whole request (not its computation)' })
+      .option('max-connections', { type: 'number', default: L.maxConnections, describe: 'Open connections in all' })
+      .option('max-connections-per-client', { type: 'number', default: L.maxConnectionsPerClient, describe: 'Open connections from one address' })
+      .option('rate-limit', { type: 'number', default: L.requestsPerMinute, describe: 'Requests per minute from one address' })
+      .option('key-rate-limit', { type: 'number', default: L.registrationsPerMinute, describe: 'Key registrations per minute from one address' })
+      .option('min-body-rate', {
+        type: 'string',
+        default: `${L.minBodyBytesPerSecond / 1024}K`,
+        describe: `Slowest accepted upload, bytes per second (after a ${L.bodyGraceSeconds} s grace); slower: 408`,
+      })
+      .option('headers-timeout', { type: 'number', default: L.headersTimeoutSeconds, describe: 'Seconds to receive request headers' })
+      .option('request-timeout', { type: 'number', default: L.requestTimeoutSeconds, describe: 'Seconds to receive a whole request (not its computation)' })
       .option('trust-proxy', {
         type: 'boolean',
         default: false,
