@@ -23,6 +23,7 @@ export default defineConfig({
       ['@fhenet/engine', './packages/engine/src/index.ts'],
       ['@fhenet/executor', './packages/executor/src/index.ts'],
       ['@fhenet/client', './packages/client/src/index.ts'],
+      ['@fhenet/server/limits', './packages/server/src/limits.ts'],
       ['@fhenet/server', './packages/server/src/index.ts'],
       ['@fhenet/models', './packages/models/src/index.ts'],
       ['@fhenet/experiments', './packages/experiments/src/index.ts'],

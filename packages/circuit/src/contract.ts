@@ -2,8 +2,19 @@
 // validated reader and the writer, the simulator, client-side encoding, CRT and rounding helpers,
 // the tfhe-rs parameter mapping. index.ts adds the Node-only file helpers.
 export * from './types.js';
-export { accumulate, channelCount, channelOfOutputs, inputSize, outputSize, windowPlan, convPlan } from './linear.js';
-export { circuitToJson, circuitFromJson, circuitVersionOf, MAX_CIRCUIT_BITS } from './format.js';
+export { accumulate, channelCount, channelOfOutputs, inputSize, outputSize, windowPlan, convPlan, maxChannelNorm, slotRange } from './linear.js';
+export {
+  circuitToJson,
+  circuitFromJson,
+  circuitFromText,
+  circuitVersionOf,
+  circuitDecisions,
+  MAX_CIRCUIT_BITS,
+  MAX_CIRCUIT_VALUES,
+  MAX_WINDOW_TAPS,
+  MAX_CIRCUIT_FILE_BYTES,
+  CIRCUIT_JSON_LIMITS,
+} from './format.js';
 export { runClearStages, clearTableLength, ClearStageRangeError } from './clear.js';
 export {
   crtIndex,
@@ -29,6 +40,7 @@ export {
   type ExtractionStep,
 } from './rounding.js';
 export { simulate, type SimulationResult, type StageTrace } from './simulate.js';
+export { recomputedSlotRanges, type RecomputedRanges } from './ranges.js';
 export { quantizeInputs, decodeOutputs, argmax } from './encoding.js';
 export { simulatedAccuracy, type SimulatedAccuracy } from './accuracy.js';
 export { circuitParameters, isCrtCircuit, refuseCrtStages } from './parameters.js';

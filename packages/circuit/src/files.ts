@@ -1,8 +1,8 @@
 // Circuit files on disk (Node only; the browser page gets the JSON over HTTP and calls
 // circuitFromJson). Written atomically: a crash mid-write never leaves half a circuit behind.
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { CircuitFormatError } from './errors.js';
-import { circuitFromJson, circuitToJson } from './format.js';
+import { circuitFromText, circuitToJson, MAX_CIRCUIT_FILE_BYTES } from './format.js';
 import type { Circuit } from './types.js';
 
 export function saveCircuit(path: string, circuit: Circuit): void {
@@ -11,12 +11,15 @@ export function saveCircuit(path: string, circuit: Circuit): void {
   renameSync(tmp, path);
 }
 
+/** Reads a circuit file: its size bounded before it is read, then circuitFromText (nesting, every field). */
 export function loadCircuit(path: string): Circuit {
-  let json: unknown;
+  let text: string;
   try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
+    const size = statSync(path).size;
+    if (size > MAX_CIRCUIT_FILE_BYTES) throw new Error(`${size} bytes, more than the ${MAX_CIRCUIT_FILE_BYTES} a circuit file may have`);
+    text = readFileSync(path, 'utf8');
   } catch (e) {
     throw new CircuitFormatError(path, '(file)', 'a readable JSON circuit file', (e as Error).message);
   }
-  return circuitFromJson(json, path);
+  return circuitFromText(text, path);
 }

@@ -1,14 +1,28 @@
 // The circuit file (docs/circuit-format.md): JSON with base64 integer arrays. The reader validates
 // every field and the consistency between stages before returning, naming the field on failure.
+// A circuit file may be hostile: the reader bounds the text (size, nesting), every shape (a stage
+// of 2^40 inputs must not load, nor make a server advertise a 1.8e16-byte body limit), and checks
+// every field it can recompute against its recomputation (nu, worst-case slot ranges, the
+// failure probabilities of the chosen parameters), so that no derived number is taken on trust.
 
 import { dataDomainFromJson } from '@fhenet/datasets/domain';
-import { assertQuantParams, type IntRange, type QuantParams } from '@fhenet/quantization';
-import { assertParameterSet, assertWopParameterSet, residueBits, type TfheParameterSet } from '@fhenet/params';
+import { assertQuantParams, jsonLimitViolation, type IntRange, type JsonLimits, type QuantParams } from '@fhenet/quantization';
+import {
+  assertParameterSet,
+  assertWopParameterSet,
+  log2PFailOfDecision,
+  pErrorOfDecisions,
+  residueBits,
+  stageDecisions,
+  type PbsDecision,
+  type TfheParameterSet,
+} from '@fhenet/params';
 import { CircuitFormatError, show } from './errors.js';
 import { decodeFloats, decodeInts, encodeFloats, encodeInts } from './arrays.js';
 import { clearTableLength } from './clear.js';
 import { crtModuliViolation, crtProduct } from './crt.js';
-import { channelCount, inputSize, outputSize } from './linear.js';
+import { channelCount, inputSize, maxChannelNorm, outputSize } from './linear.js';
+import { recomputedSlotRanges } from './ranges.js';
 import { provableExtractFrom, roundedTableViolation } from './rounding.js';
 import {
   CIRCUIT_FORMAT,
@@ -29,6 +43,56 @@ import {
 
 /** Largest circuit width the format accepts (tables of 2^16 entries per channel). */
 export const MAX_CIRCUIT_BITS = 16;
+
+/**
+ * Most values a circuit's input, or one stage's input or output, may have (each becomes a
+ * ciphertext of kilobytes): 2^22, a 2048 x 2048 image.
+ */
+export const MAX_CIRCUIT_VALUES = 2 ** 22;
+/** Most (output pixel, window tap) pairs of one conv or pool stage (its gather plan, int32 each). */
+export const MAX_WINDOW_TAPS = 2 ** 25;
+/** Largest circuit file read (a full-width VGG-9 circuit is tens of MB). */
+export const MAX_CIRCUIT_FILE_BYTES = 256 * 2 ** 20;
+/** The JSON text's shape: a circuit nests 6 deep, and its arrays are base64 strings, not JSON arrays. */
+export const CIRCUIT_JSON_LIMITS: JsonLimits = { maxDepth: 32, maxValues: 2 ** 20 };
+/** Slot ranges are computed in int32 by the simulator: a stage whose slots can leave it is refused. */
+const MAX_SLOT = 2 ** 31 - 1;
+
+/** The decisions of a circuit's stages (PBS decisions, params' decisions.ts), as the compiler rates its parameters. */
+export function circuitDecisions(circuit: Pick<Circuit, 'bits' | 'stages'>): PbsDecision[] {
+  return circuit.stages.flatMap((s) =>
+    stageDecisions({
+      name: s.name,
+      messageBits: circuit.bits,
+      nu: s.analysis.nu,
+      roundBits: s.roundBits,
+      outputs: outputSize(s.linear),
+      clearDecode: s.tables === null,
+    }),
+  );
+}
+
+/** A circuit from the text of its file: bounded (size, nesting, values) before it is parsed, then circuitFromJson. */
+export function circuitFromText(text: string, source = 'circuit'): Circuit {
+  if (text.length > MAX_CIRCUIT_FILE_BYTES) {
+    throw new CircuitFormatError(source, '(file)', `at most ${MAX_CIRCUIT_FILE_BYTES} characters of JSON`, `${text.length}`);
+  }
+  const why = jsonLimitViolation(text, CIRCUIT_JSON_LIMITS);
+  if (why)
+    throw new CircuitFormatError(
+      source,
+      '(file)',
+      `a circuit's JSON (${CIRCUIT_JSON_LIMITS.maxDepth} levels, ${CIRCUIT_JSON_LIMITS.maxValues} values at most)`,
+      why,
+    );
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new CircuitFormatError(source, '(file)', 'a readable JSON circuit file', (e as Error).message);
+  }
+  return circuitFromJson(json, source);
+}
 
 /** The version a circuit is written with: v5 when it has `data`, else v4 when some stage is a CRT stage, else v3. */
 export function circuitVersionOf(c: Circuit): number {
@@ -104,6 +168,32 @@ export function circuitFromJson(json: unknown, source = 'circuit'): Circuit {
     const min = int(r.min, `${field}.min`);
     return { min, max: int(r.max, `${field}.max`, min) };
   };
+  /** A shape's number of values, at most MAX_CIRCUIT_VALUES. */
+  const values = (shape: readonly number[], field: string): number => {
+    const n = shape.reduce((a, b) => a * b, 1);
+    if (n > MAX_CIRCUIT_VALUES) fail(field, `at most ${MAX_CIRCUIT_VALUES} values (2^22)`, `${shape.join(' x ')} = ${n}`);
+    return n;
+  };
+  /** The stored nu equals the recomputation (maxChannelNorm), to rounding. */
+  const checkNu = (nu: number, linear: LinearOp, field: string): void => {
+    const r = maxChannelNorm(linear);
+    if (!(Math.abs(nu - r) <= 1e-9 * Math.max(1, r))) fail(field, `${r} (the largest 2-norm of one channel's weights, recomputed)`, nu);
+  };
+  /**
+   * The stored worst case holds every slot the stage can reach (recomputed exactly from the
+   * weights, the offsets and what the previous stage can hand on: ranges.ts), inside int32; a
+   * calibration range lies inside it.
+   */
+  const checkWorstCase = (a: StageAnalysis, r: IntRange | null, field: string): void => {
+    const w = a.worstCase;
+    const c = a.calibration;
+    if (c && (c.min < w.min || c.max > w.max)) fail(`${field}.calibration`, `a range inside the worst case [${w.min}, ${w.max}]`, c);
+    if (!r) return;
+    if (r.min < -MAX_SLOT || r.max > MAX_SLOT) fail(`${field}.worstCase`, 'slots inside int32 (the simulator computes in int32)', r);
+    if (w.min > r.min || w.max < r.max) {
+      fail(`${field}.worstCase`, `a range containing [${r.min}, ${r.max}] (recomputed from the weights, the offsets and what the previous stage hands on)`, w);
+    }
+  };
 
   const root = obj(json, '(root)');
   if (root.format !== CIRCUIT_FORMAT) fail('format', JSON.stringify(CIRCUIT_FORMAT), root.format);
@@ -113,9 +203,10 @@ export function circuitFromJson(json: unknown, source = 'circuit'): Circuit {
   const bits = int(root.bits, 'bits', 1, MAX_CIRCUIT_BITS);
   const p = 2 ** bits;
   const inputShape =
-    Array.isArray(root.inputShape) && root.inputShape.length > 0
+    Array.isArray(root.inputShape) && root.inputShape.length > 0 && root.inputShape.length <= 8
       ? ints(root.inputShape, 'inputShape', root.inputShape.length)
-      : fail('inputShape', 'a non-empty array of positive integers', root.inputShape);
+      : fail('inputShape', 'an array of 1 to 8 positive integers', root.inputShape);
+  values(inputShape, 'inputShape');
   const scaling = obj(root.inputScaling, 'inputScaling');
   const divisor = num(scaling.divisor, 'inputScaling.divisor');
   if (divisor <= 0) fail('inputScaling.divisor', 'a number > 0', divisor);
@@ -147,14 +238,11 @@ export function circuitFromJson(json: unknown, source = 'circuit'): Circuit {
       const worstCase = range(a.worstCase, `${f}.analysis.worstCase`);
       // Sized on the exact worst case: every slot has its table entry (the client checks each one too).
       if (worstCase.min < 0 || worstCase.max >= 2 ** stageBits) fail(`${f}.analysis.worstCase`, `a slot range inside [0, 2^${stageBits})`, worstCase);
-      return {
-        name: str(s.name, `${f}.name`),
-        linear,
-        bits: stageBits,
-        offset: decodeInts(s.offset, source, `${f}.offset`, outputSize(linear)),
-        tables: decodeInts(s.tables, source, `${f}.tables`, clearTableLength({ linear, bits: stageBits })),
-        analysis: { shift: decodeInts(a.shift, source, `${f}.analysis.shift`, channels), worstCase, nu: num(a.nu, `${f}.analysis.nu`) },
-      };
+      const offset = decodeInts(s.offset, source, `${f}.offset`, outputSize(linear));
+      const tables = decodeInts(s.tables, source, `${f}.tables`, clearTableLength({ linear, bits: stageBits }));
+      const analysis: StageAnalysis = { shift: decodeInts(a.shift, source, `${f}.analysis.shift`, channels), worstCase, nu: num(a.nu, `${f}.analysis.nu`) };
+      checkNu(analysis.nu, linear, `${f}.analysis.nu`);
+      return { name: str(s.name, `${f}.name`), linear, bits: stageBits, offset, tables, analysis };
     });
   }
   const stages: Stage[] = rawStages.map((raw, i) => {
@@ -231,6 +319,7 @@ export function circuitFromJson(json: unknown, source = 'circuit'): Circuit {
       nu: num(a.nu, `${f}.analysis.nu`),
       ...(a.scale === undefined ? {} : { scale: decodeInts(a.scale, source, `${f}.analysis.scale`, channels) }),
     };
+    checkNu(analysis.nu, linear, `${f}.analysis.nu`);
     if (crt) {
       // Exactness of a CRT stage: every slot any input can produce has its own residue tuple.
       const w = analysis.worstCase;
@@ -246,11 +335,29 @@ export function circuitFromJson(json: unknown, source = 'circuit'): Circuit {
     return { name: str(s.name, `${f}.name`), linear, offset, tables, roundBits, ...(extractFrom ? { extractFrom } : {}), ...(crt ? { crt } : {}), analysis };
   });
 
+  // Derived ranges, recomputed from the stages as read (after each stage's own checks).
+  const recomputed = recomputedSlotRanges({ bits, inputQuantizer, stages, ...(clearStages ? { clearStages } : {}) });
+  clearStages?.forEach((st, i) => {
+    checkWorstCase(st.analysis, recomputed.clearStages[i]!, `clearStages[${i}].analysis`);
+  });
+  stages.forEach((st, i) => {
+    checkWorstCase(st.analysis, recomputed.stages[i]!, `stages[${i}].analysis`);
+  });
+
+  /** A window op's shapes and gather plan stay bounded (a pool needs no weights, so no data bounds it). */
+  function windowBounds(inputShape: ImageShape, outputShape: ImageShape, window: readonly [number, number], f: string): void {
+    values(inputShape, `${f}.inputShape`);
+    values(outputShape, `${f}.outputShape`);
+    const taps = outputShape[0] * outputShape[1] * window[0] * window[1];
+    if (taps > MAX_WINDOW_TAPS)
+      fail(f, `at most ${MAX_WINDOW_TAPS} (output pixel, window tap) pairs`, `${outputShape[0]} x ${outputShape[1]} x ${window[0]} x ${window[1]} = ${taps}`);
+  }
+
   function readLinear(o: Obj, f: string): LinearOp {
     switch (o.kind) {
       case 'dense': {
-        const inSize = int(o.inputSize, `${f}.inputSize`, 1);
-        const outSize = int(o.outputSize, `${f}.outputSize`, 1);
+        const inSize = int(o.inputSize, `${f}.inputSize`, 1, MAX_CIRCUIT_VALUES);
+        const outSize = int(o.outputSize, `${f}.outputSize`, 1, MAX_CIRCUIT_VALUES);
         const rowPtr = decodeInts(o.rowPtr, source, `${f}.rowPtr`, outSize + 1);
         const cols = decodeInts(o.cols, source, `${f}.cols`);
         const weights = decodeInts(o.weights, source, `${f}.weights`, cols.length);
@@ -269,6 +376,7 @@ export function circuitFromJson(json: unknown, source = 'circuit'): Circuit {
         const kernelSize = pair(o.kernelSize, `${f}.kernelSize`);
         const strides = pair(o.strides, `${f}.strides`);
         const padBefore = pair(o.padBefore, `${f}.padBefore`, 0);
+        windowBounds(inputShape, outputShape, kernelSize, f);
         for (const d of [0, 1] as const) {
           const [k, s, pad, h, oh] = [kernelSize[d], strides[d], padBefore[d], inputShape[d], outputShape[d]];
           if (pad >= k) fail(`${f}.padBefore[${d}]`, `< kernelSize[${d}] = ${k}`, pad);
@@ -282,6 +390,7 @@ export function circuitFromJson(json: unknown, source = 'circuit'): Circuit {
         const outputShape = image(o.outputShape, `${f}.outputShape`);
         const poolSize = pair(o.poolSize, `${f}.poolSize`);
         const strides = pair(o.strides, `${f}.strides`);
+        windowBounds(inputShape, outputShape, poolSize, f);
         const expected = [0, 1].map((d) => Math.floor((inputShape[d]! - poolSize[d]!) / strides[d]!) + 1);
         if (expected[0]! < 1 || expected[1]! < 1 || outputShape[0] !== expected[0] || outputShape[1] !== expected[1] || outputShape[2] !== inputShape[2]) {
           fail(`${f}.outputShape`, `[${expected.join(', ')}, ${inputShape[2]}] ('valid' windows)`, outputShape);
@@ -337,7 +446,25 @@ export function circuitFromJson(json: unknown, source = 'circuit'): Circuit {
     }
     const pe = num(pr.pErrorPerInference, 'parameters.pErrorPerInference');
     if (pe < 0 || pe > 1) fail('parameters.pErrorPerInference', 'a probability in [0, 1]', pe);
-    parameters = { set, log2PFailPerPbs: num(pr.log2PFailPerPbs, 'parameters.log2PFailPerPbs'), pErrorPerInference: pe };
+    const log2PFailPerPbs = num(pr.log2PFailPerPbs, 'parameters.log2PFailPerPbs');
+    if (log2PFailPerPbs > 0) fail('parameters.log2PFailPerPbs', '<= 0 (log2 of a probability)', log2PFailPerPbs);
+    // The set must be rated for the circuit's largest nu, and its failure figures may not be more
+    // optimistic than the noise model's for this circuit (padded stages: the compiler's own rating,
+    // recomputed here; a file from an older, more conservative rating stays readable). A CRT
+    // circuit's WoP rating depends on the optimizer's search and is range-checked only.
+    const nu = Math.max(...stages.map((st) => st.analysis.nu));
+    if (!(set.maxNu >= nu * (1 - 1e-9))) fail('parameters.set.maxNu', `>= ${nu} (the largest nu of the circuit's stages)`, set.maxNu);
+    if (crtStages.length === 0) {
+      const decisions = circuitDecisions({ bits, stages });
+      const rated = Math.max(...decisions.map((d) => log2PFailOfDecision(set, d)));
+      const slack = 1e-6 * Math.max(1, Math.abs(rated));
+      if (!(set.log2PFail >= rated - slack)) fail('parameters.set.log2PFail', `>= ${rated} (the worst decision of the circuit, recomputed)`, set.log2PFail);
+      if (!(log2PFailPerPbs >= rated - slack))
+        fail('parameters.log2PFailPerPbs', `>= ${rated} (the worst decision of the circuit, recomputed)`, log2PFailPerPbs);
+      const p = pErrorOfDecisions(set, decisions);
+      if (!(pe >= p * (1 - 1e-6))) fail('parameters.pErrorPerInference', `>= ${p} (recomputed from every decision of the circuit)`, pe);
+    }
+    parameters = { set, log2PFailPerPbs, pErrorPerInference: pe };
   }
 
   let data: Circuit['data'];

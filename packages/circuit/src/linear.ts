@@ -160,3 +160,78 @@ export function accumulate(op: LinearOp, input: Int32Array, count: number, out: 
     }
   }
 }
+
+/**
+ * nu of the noise model for one stage: the largest 2-norm of one channel's integer weights (for a
+ * conv: the whole filter; sumPool: sqrt(window)). What the compiler records as `analysis.nu` and
+ * the circuit reader recomputes.
+ */
+export function maxChannelNorm(op: LinearOp): number {
+  if (op.kind === 'sumPool') return Math.sqrt(op.poolSize[0] * op.poolSize[1]);
+  const channels = channelCount(op);
+  const sq = new Float64Array(channels);
+  if (op.kind === 'dense') {
+    for (let o = 0; o < op.outputSize; o++) for (let k = op.rowPtr[o]!; k < op.rowPtr[o + 1]!; k++) sq[o]! += op.weights[k]! ** 2;
+  } else {
+    op.weights.forEach((w, i) => {
+      sq[i % channels]! += w * w;
+    });
+  }
+  let max = 0;
+  for (const v of sq) max = Math.max(max, v);
+  return Math.sqrt(max);
+}
+
+/**
+ * The exact range of sum_i w_i * x_i + offset[o] over every output o and every input vector with
+ * each x_i in [lo, hi] (in float64, so a hostile circuit's overflow shows instead of wrapping).
+ * Padding positions of a conv contribute nothing, as in `accumulate`.
+ */
+export function slotRange(op: LinearOp, offset: Int32Array, lo: number, hi: number): { min: number; max: number } {
+  let min = Infinity;
+  let max = -Infinity;
+  const add = (o: number, wMin: number, wMax: number) => {
+    min = Math.min(min, wMin + (offset[o] as number));
+    max = Math.max(max, wMax + (offset[o] as number));
+  };
+  const term = (w: number): [number, number] => (w >= 0 ? [w * lo, w * hi] : [w * hi, w * lo]);
+  if (op.kind === 'dense') {
+    for (let o = 0; o < op.outputSize; o++) {
+      let a = 0;
+      let b = 0;
+      for (let k = op.rowPtr[o] as number; k < (op.rowPtr[o + 1] as number); k++) {
+        const [x, y] = term(op.weights[k] as number);
+        a += x;
+        b += y;
+      }
+      add(o, a, b);
+    }
+    return { min, max };
+  }
+  const { taps, gather } = windowPlan(op);
+  const cout = op.outputShape[2];
+  const pixels = op.outputShape[0] * op.outputShape[1];
+  const conv = op.kind === 'conv2d' ? convPlan(op) : null;
+  for (let p = 0; p < pixels; p++) {
+    const gb = p * taps;
+    let present = 0;
+    for (let t = 0; t < taps; t++) if ((gather[gb + t] as number) >= 0) present++;
+    for (let f = 0; f < cout; f++) {
+      let a = 0;
+      let b = 0;
+      if (!conv) {
+        a = present * lo;
+        b = present * hi;
+      } else {
+        for (let k = conv.start[f] as number; k < (conv.start[f + 1] as number); k++) {
+          if ((gather[gb + (conv.tap[k] as number)] as number) < 0) continue;
+          const [x, y] = term(conv.weight[k] as number);
+          a += x;
+          b += y;
+        }
+      }
+      add(p * cout + f, a, b);
+    }
+  }
+  return { min, max };
+}

@@ -13,7 +13,11 @@ import { publishedSet } from '@fhenet/params';
 import {
   decodeTfheRsOutputFile,
   encodeTfheRsFile,
+  KEY_SET_HEADER_BYTES,
+  keySetHeader,
+  keySetOf,
   loadServerFromKeyFile,
+  openKeySetFile,
   loadTfheRsClient,
   readServerInputs,
   TFHE_RS_FILE_HEADER_BYTES,
@@ -69,7 +73,7 @@ describe('fhenet keygen / encrypt / run / decrypt --client node-tfhe', () => {
     const enc = await fhenet('encrypt', '--client', 'node-tfhe', '--circuit', CIRCUIT, '--keys', keys, '--index', '0', '--count', '2', '--out', f('in.ct'));
     expect(enc.join('\n')).toMatch(/images 0\.\.1 .* with node-tfhe/);
     // Compressed node-tfhe ciphertexts: 124 bytes per input behind the container header.
-    expect(readFileSync(f('in.ct')).length).toBe(TFHE_RS_FILE_HEADER_BYTES + 2 * 784 * 124);
+    expect(readFileSync(f('in.ct')).length).toBe(KEY_SET_HEADER_BYTES + TFHE_RS_FILE_HEADER_BYTES + 2 * 784 * 124);
     await fhenet('run', '--circuit', CIRCUIT, '--eval-keys', join(keys, 'server-key.tfhe-rs.bin'), '--in', f('in.ct'), '--out', f('out.ct'));
     const printed = await fhenet('decrypt', '--circuit', CIRCUIT, '--keys', keys, '--in', f('out.ct'), '--logits');
 
@@ -91,8 +95,10 @@ describe('malformed node-tfhe files: Errors naming the file and the field, never
   let clientKey: Buffer;
   const ctBytes = 8 * (set.glweDimension * set.polynomialSize + 1) + 72;
   beforeAll(() => {
-    serverKey = readFileSync(join(keys, 'server-key.tfhe-rs.bin'));
-    clientKey = readFileSync(join(keys, 'secret-client-key.tfhe-rs.bin'));
+    // The containers inside the key folder's key-set envelopes (the fuzz below works on the containers).
+    const unwrap = (path: string) => Buffer.from(openKeySetFile(readFileSync(path), path).payload);
+    serverKey = unwrap(join(keys, 'server-key.tfhe-rs.bin'));
+    clientKey = unwrap(join(keys, 'secret-client-key.tfhe-rs.bin'));
     const q = quantizeInputs(circuit, loadMnist({ split: 'test', limit: 1 }).images, 1);
     writeTfheRsCiphertextFile(f('fuzz-in.ct'), set, client.encryptQuantized(q), true);
     inputs = readFileSync(f('fuzz-in.ct'));
@@ -257,8 +263,11 @@ describe('malformed node-tfhe files: Errors naming the file and the field, never
 
   test('client key and output files given to `fhenet encrypt` / `fhenet decrypt`', async () => {
     const keyFile = join(keys, 'secret-client-key.tfhe-rs.bin');
+    // In the folder's own envelope, so that each case reaches the container's reader.
+    const id = keySetOf(keys).keySetId!;
+    const enveloped = (b: Buffer) => Buffer.concat([keySetHeader(id, b.length), b]);
     for (const [name, bytes, pattern] of cases(clientKey, 'clientKey')) {
-      await check(`ck-${name}`, bytes, () => loadTfheRsClient(keys, circuit), pattern, keyFile);
+      await check(`ck-${name}`, enveloped(bytes), () => loadTfheRsClient(keys, circuit), pattern, keyFile);
     }
     // A well-wrapped client key of another layout (foreign version): the field is named before node-tfhe parses it.
     for (const [at, field] of [
@@ -267,13 +276,13 @@ describe('malformed node-tfhe files: Errors naming the file and the field, never
     ] as const) {
       await check(
         `ck-field-${at}`,
-        rewrap(clientKey, (p) => mutate(p, at, 5), 'clientKey'),
+        enveloped(rewrap(clientKey, (p) => mutate(p, at, 5), 'clientKey')),
         () => loadTfheRsClient(keys, circuit),
         new RegExp(`client key ${field}`),
         keyFile,
       );
     }
-    writeFileSync(keyFile, clientKey, { mode: 0o600 });
+    writeFileSync(keyFile, enveloped(clientKey), { mode: 0o600 });
     await expect(fhenet('decrypt', '--circuit', CIRCUIT, '--keys', keys, '--in', f('fuzz-in.ct'))).rejects.toThrow(
       /fuzz-in\.ct: kind: expected node-tfhe ciphertexts, got node-tfhe compressed ciphertexts/,
     );

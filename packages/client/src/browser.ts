@@ -3,4 +3,4 @@
 // nothing from Node.
 export { TfheRsClient, type ShortintModule } from './tfhe-rs/client.js';
 export type { DecodedOutputs, EncryptedInferenceClient } from './inference-client.js';
-export type { ServiceCircuitInfo, InputEncoding, OutputEncoding, TfheRsInfo, WebSample } from './http/types.js';
+export type { ServiceCircuitInfo, InputEncoding, OutputEncoding, TfheRsInfo, WebSample, KeyRegistration } from './http/types.js';

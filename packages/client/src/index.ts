@@ -12,18 +12,32 @@ export {
   loadClient,
   loadSeededKeys,
   loadSeededPackingKeys,
+  loadSeededKeyBytes,
   seededKeysPath,
   writeCiphertexts,
   readCiphertexts,
+  keySetOf,
+  isKeyFolder,
   KEY_DIR_FORMAT,
   KEY_DIR_VERSION,
-  KEY_DIR_VERSION_CRT,
+  KEY_DIR_READABLE_VERSIONS,
   CLIENT_KEY_FILE,
   SEEDED_KEYS_FILE,
   PACKING_KEYS_FILE,
   MANIFEST_FILE,
   type KeyDirManifest,
+  type KeyDirOptions,
 } from './key-folder.js';
+export {
+  openKeySetFile,
+  keySetHeader,
+  newKeySetId,
+  assertSameKeySet,
+  KEY_SET_FILE_MAGIC,
+  KEY_SET_FILE_VERSION,
+  KEY_SET_HEADER_BYTES,
+  type KeySetFile,
+} from './key-set-file.js';
 export {
   predict,
   type PredictClient,
@@ -44,9 +58,9 @@ export {
   type RemoteRoutes,
   type StageSummary,
 } from './predict/session.js';
-export { loadServerFromKeyFile, readServerInputs, writeServerOutputs, type ClientFamily } from './server-files.js';
-export { InferenceHttpClient, HttpServiceError, type RemoteInferenceResult } from './http/client.js';
-export type { ServiceCircuitInfo, InputEncoding, OutputEncoding, TfheRsInfo, WebSample } from './http/types.js';
+export { loadServerFromKeyFile, readServerInputs, writeServerOutputs, type ClientFamily, type KeySetRef } from './server-files.js';
+export { InferenceHttpClient, HttpServiceError, type RemoteInferenceResult, type RemoteKey } from './http/client.js';
+export type { ServiceCircuitInfo, InputEncoding, OutputEncoding, TfheRsInfo, WebSample, KeyRegistration } from './http/types.js';
 // The client for users of Zama's node-tfhe / tfhe only (docs/node-tfhe-client.md): its keys,
 // files and loop.
 export { TfheRsClient, type ShortintModule } from './tfhe-rs/client.js';
@@ -68,6 +82,7 @@ export {
   writeTfheRsKeyDir,
   readTfheRsManifest,
   loadTfheRsClient,
+  loadTfheRsServerKey,
   decodeTfheRsOutputFile,
   keyDirClient,
   readTfheRsFile,
@@ -76,6 +91,7 @@ export {
   nodeTfheWriter,
   TFHE_RS_KEY_DIR_FORMAT,
   TFHE_RS_KEY_DIR_VERSION,
+  TFHE_RS_KEY_DIR_READABLE_VERSIONS,
   TFHE_RS_MANIFEST_FILE,
   TFHE_RS_CLIENT_KEY_FILE,
   TFHE_RS_SERVER_KEY_FILE,

@@ -4,7 +4,7 @@
 // predict/loop.ts, over a client and a session). In-process runs with our client are budgeted
 // (the executor's memory model) before any key exists, and report per stage the modelled memory
 // next to the measured resident set.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Circuit } from '@fhenet/circuit';
@@ -25,7 +25,7 @@ import {
 } from '@fhenet/executor';
 import { InferenceHttpClient } from './http/client.js';
 import { InferenceClient } from './inference-client.js';
-import { loadClient, loadSeededPackingKeys, MANIFEST_FILE, seededKeysPath, writeKeyDir } from './key-folder.js';
+import { loadClient, loadSeededKeyBytes, loadSeededPackingKeys, MANIFEST_FILE, writeKeyDir } from './key-folder.js';
 import { runPredictLoop, type BatchObserver, type BatchResult, type SampleResult, type StageMemoryReport } from './predict/loop.js';
 import { localSession, remoteSession, type CiphertextCodec, type InferenceSession } from './predict/session.js';
 import { tfheRsSession } from './tfhe-rs/predict.js';
@@ -189,11 +189,11 @@ async function predictWithEngine(o: PredictOptions): Promise<PredictResult> {
   const t0 = performance.now();
   let client: InferenceClient;
   let packing: SeededPackingKeys | null = null;
-  let seededBytes: Buffer | undefined;
+  let seededBytes: Uint8Array | undefined;
   let nativeSeeded: SeededEvaluationKeys | undefined;
   if (reuseKeys && o.keysDir) {
     client = loadClient(o.keysDir, circuit);
-    seededBytes = readFileSync(seededKeysPath(o.keysDir));
+    seededBytes = loadSeededKeyBytes(o.keysDir, circuit);
     packing = loadSeededPackingKeys(o.keysDir, circuit);
     log(`keys: reusing ${o.keysDir}`);
   } else {

@@ -1,8 +1,10 @@
 // The server side of `fhenet run` for either client: the evaluation-key file and the input file
 // say by their header which client made them (our engine's FHENETKC blobs or a node-tfhe
 // FHENETRS container), the server loads them accordingly, refuses a mismatched pair, and answers
-// in the inputs' form. The server reads no client key of either kind.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+// in the inputs' form. The server reads no client key of either kind. Every file may carry a
+// key-set envelope (key-set-file.ts): the inputs must belong to the keys' key set, and the outputs
+// carry it on to `fhenet decrypt`.
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Circuit } from '@fhenet/circuit';
 import type { LweCiphertextBatch } from '@fhenet/engine';
@@ -12,8 +14,16 @@ import { PACKING_KEYS_FILE } from './key-folder.js';
 import { SeededEvaluationKeys, SeededPackingKeys, readTfheRsCiphertextStream, writeTfheRsCiphertextStream, expandTfheRsServerKeyAsync } from '@fhenet/engine';
 import type { WopParameterSet } from '@fhenet/params';
 import { decodeTfheRsFile, encodeTfheRsFile, sniffFile } from './tfhe-rs/files.js';
+import { assertSameKeySet, keySetHeader, openKeySetFile } from './key-set-file.js';
+import { writeFileAtomically } from './safe-files.js';
 
 export type ClientFamily = 'fhenet' | 'tfhe-rs';
+
+/** Which key set a file belongs to (null: a file written before key-set ids). */
+export interface KeySetRef {
+  readonly file: string;
+  readonly keySetId: string | null;
+}
 
 function read(path: string): Buffer {
   try {
@@ -33,9 +43,10 @@ export async function loadServerFromKeyFile(
   path: string,
   onProgress?: (done: number, total: number) => void,
   packingKeysPath?: string,
-): Promise<{ server: InferenceServer; family: ClientFamily; what: string }> {
+): Promise<{ server: InferenceServer; family: ClientFamily; what: string; keySet: KeySetRef }> {
   const set = circuitParameters(circuit);
-  const bytes = read(path);
+  const { keySetId, payload: bytes } = openKeySetFile(read(path), path);
+  const keySet: KeySetRef = { file: path, keySetId };
   const f = sniffFile(bytes);
   const wrap = async <T>(p: () => Promise<T> | T): Promise<T> => {
     try {
@@ -56,7 +67,14 @@ export async function loadServerFromKeyFile(
           `${pk}: missing: circuit "${circuit.name}" has CRT stages, whose WoP lookups need the client's seeded packing keyswitching keys (key folder v2, --packing-keys)`,
         );
       }
-      const pkBytes = read(pk);
+      const pkFile = openKeySetFile(read(pk), pk);
+      try {
+        assertSameKeySet(keySet, { file: pk, keySetId: pkFile.keySetId });
+      } catch (e) {
+        seeded.dispose();
+        throw e;
+      }
+      const pkBytes = pkFile.payload;
       try {
         packing = SeededPackingKeys.deserialize(pkBytes, set as WopParameterSet);
       } catch (e) {
@@ -67,12 +85,12 @@ export async function loadServerFromKeyFile(
     const server = await InferenceServer.fromSeeded(circuit, seeded, onProgress, packing);
     seeded.dispose();
     packing?.dispose();
-    return { server, family: 'fhenet', what: f.what };
+    return { server, family: 'fhenet', what: f.what, keySet };
   }
   if (f.family === 'tfhe-rs' && f.kind === 'compressedServerKey') {
     const { payload } = decodeTfheRsFile(bytes, path, set, ['compressedServerKey']);
     const keys = await wrap(() => expandTfheRsServerKeyAsync(payload, set, onProgress));
-    return { server: new InferenceServer(circuit, keys), family: 'tfhe-rs', what: f.what };
+    return { server: new InferenceServer(circuit, keys), family: 'tfhe-rs', what: f.what, keySet };
   }
   const hint =
     (f.family === 'fhenet' && f.kind === 1) || (f.family === 'tfhe-rs' && f.kind === 'clientKey') ? ' (a SECRET client key: never give it to a server)' : '';
@@ -81,10 +99,10 @@ export async function loadServerFromKeyFile(
   );
 }
 
-/** The input file, which must come from the same client as the keys. */
-export function readServerInputs(server: InferenceServer, family: ClientFamily, path: string): LweCiphertextBatch {
+/** The input file, which must come from the same client as the keys (and, with `keys`, from their key set). */
+export function readServerInputs(server: InferenceServer, family: ClientFamily, path: string, keys?: KeySetRef): LweCiphertextBatch {
   const set = server.params;
-  const bytes = read(path);
+  const { keySetId, payload: bytes } = openKeySetFile(read(path), path);
   const f = sniffFile(bytes);
   const expected = family === 'fhenet' ? 'fhenet ciphertext batch (`fhenet encrypt`)' : 'node-tfhe ciphertexts (`fhenet encrypt` with a node-tfhe key folder)';
   const ok =
@@ -96,31 +114,48 @@ export function readServerInputs(server: InferenceServer, family: ClientFamily, 
         : '';
     throw new Error(`${path}: header: expected ${expected}, got ${f.what}${mismatch}`);
   }
-  if (family === 'fhenet') {
+  // The file's own structure first (a wrong or corrupt file says so), then whose keys it is for.
+  const batch = (() => {
+    if (family === 'fhenet') {
+      try {
+        return server.readInputs(bytes);
+      } catch (e) {
+        throw new Error(`${path}: ${(e as Error).message}`);
+      }
+    }
+    const { kind, payload, count } = decodeTfheRsFile(bytes, path, set, ['compressedCiphertexts', 'ciphertexts']);
+    if (count % server.plan.inputSize !== 0) {
+      throw new Error(`${path}: item count: expected a multiple of ${server.plan.inputSize} ciphertexts (one sample each), got ${count}`);
+    }
     try {
-      return server.readInputs(bytes);
+      return readTfheRsCiphertextStream(payload, set, { compressed: kind === 'compressedCiphertexts' });
     } catch (e) {
       throw new Error(`${path}: ${(e as Error).message}`);
     }
-  }
-  const { kind, payload, count } = decodeTfheRsFile(bytes, path, set, ['compressedCiphertexts', 'ciphertexts']);
-  if (count % server.plan.inputSize !== 0) {
-    throw new Error(`${path}: item count: expected a multiple of ${server.plan.inputSize} ciphertexts (one sample each), got ${count}`);
-  }
+  })();
   try {
-    return readTfheRsCiphertextStream(payload, set, { compressed: kind === 'compressedCiphertexts' });
+    if (keys) assertSameKeySet(keys, { file: path, keySetId });
   } catch (e) {
-    throw new Error(`${path}: ${(e as Error).message}`);
+    batch.dispose();
+    throw e;
   }
+  return batch;
 }
 
-/** Outputs in the form of the inputs: our ciphertext batch, or node-tfhe ciphertexts declaring message modulus 2p. */
-export function writeServerOutputs(server: InferenceServer, family: ClientFamily, path: string, outputs: LweCiphertextBatch, writer = 'fhenet server'): void {
-  if (family === 'fhenet') {
-    writeFileSync(path, outputs.serialize());
-    return;
-  }
+/**
+ * Outputs in the form of the inputs: our ciphertext batch, or node-tfhe ciphertexts declaring
+ * message modulus 2p; in the envelope of `keySetId` (the keys'), written atomically.
+ */
+export function writeServerOutputs(
+  server: InferenceServer,
+  family: ClientFamily,
+  path: string,
+  outputs: LweCiphertextBatch,
+  writer = 'fhenet server',
+  keySetId: string | null = null,
+): void {
   const set = server.params;
   const size = 8 * (set.glweDimension * set.polynomialSize + 1) + 72;
-  writeFileSync(path, encodeTfheRsFile('ciphertexts', set, writeTfheRsCiphertextStream(outputs, set), writer, size));
+  const bytes = family === 'fhenet' ? outputs.serialize() : encodeTfheRsFile('ciphertexts', set, writeTfheRsCiphertextStream(outputs, set), writer, size);
+  writeFileAtomically(path, keySetId ? [keySetHeader(keySetId, bytes.length), bytes] : [bytes]);
 }

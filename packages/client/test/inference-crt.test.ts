@@ -108,10 +108,10 @@ describe('CRT circuit, table-less last stage (client rebuilds u by the CRT)', ()
     seeded.dispose();
   }, 300_000);
 
-  it('key folder v2 carries the PFKS keys; a v1 manifest (no PFKS file) is refused naming the field', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'fhenet-crt-keys-'));
+  it('a key folder carries the PFKS keys; a v1 manifest (no PFKS file) is refused naming the field', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'fhenet-crt-keys-')), 'keys');
     const made = await writeKeyDir(dir, circuit);
-    expect(made.manifest.version).toBe(2);
+    expect(made.manifest.version).toBe(3);
     expect(made.manifest.files.seededPackingKeys).toBe('pfks-keys.seeded.bin');
     expect(readManifest(dir, circuit).wopFingerprint).toMatch(/^[0-9a-f]{64}$/);
     expect(loadSeededPackingKeys(dir, circuit)).not.toBeNull();
@@ -119,7 +119,8 @@ describe('CRT circuit, table-less last stage (client rebuilds u by the CRT)', ()
     const path = join(dir, 'keys.json');
     const m = JSON.parse(readFileSync(path, 'utf8'));
     const { seededPackingKeys: _, ...files } = m.files;
-    writeFileSync(path, JSON.stringify({ ...m, version: 1, files }));
+    const { keySetId: __, ...v1 } = m;
+    writeFileSync(path, JSON.stringify({ ...v1, version: 1, files }));
     expect(() => readManifest(dir, circuit)).toThrow(
       /need packing keyswitching keys: expected a version 2 folder with files.seededPackingKeys, got version 1 without it/,
     );

@@ -11,12 +11,11 @@ import {
   pbsCost,
   pErrorOfDecisions,
   predictedPbsMs,
-  stageDecisions,
   type KeySizes,
   type PbsCost,
   type PbsDecision,
 } from '@fhenet/params';
-import { outputSize, stagePbs } from '@fhenet/circuit';
+import { circuitDecisions, stagePbs } from '@fhenet/circuit';
 import type { Circuit, CircuitParameters } from '@fhenet/circuit';
 import { chooseCrtParameters, type WopChoice } from './crt-parameters.js';
 
@@ -55,19 +54,8 @@ export function maxNu(circuit: Circuit): number {
   return Math.max(...circuit.stages.map((s) => s.analysis.nu));
 }
 
-/** The PBS decisions of a circuit, stage by stage (params' decisions.ts). */
-export function circuitDecisions(circuit: Circuit): PbsDecision[] {
-  return circuit.stages.flatMap((s) =>
-    stageDecisions({
-      name: s.name,
-      messageBits: circuit.bits,
-      nu: s.analysis.nu,
-      roundBits: s.roundBits,
-      outputs: outputSize(s.linear),
-      clearDecode: s.tables === null,
-    }),
-  );
-}
+/** The PBS decisions of a circuit, stage by stage (params' decisions.ts; @fhenet/circuit, whose reader checks a circuit's figures with it). */
+export { circuitDecisions } from '@fhenet/circuit';
 
 export function chooseParameters(circuit: Circuit, pErrorPerInference = DEFAULT_P_ERROR): ParameterChoice {
   if (!(pErrorPerInference > 0 && pErrorPerInference < 1)) {

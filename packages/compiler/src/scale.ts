@@ -49,17 +49,5 @@ export function scaleFold(op: LinearOp, fold: Int32Array, scale: Int32Array): In
   return Int32Array.from(fold, (f, o) => f * scale[channel[o]!]!);
 }
 
-/** Largest 2-norm of one channel's (scaled) integer weights: the nu of the noise model. */
-export function maxChannelNorm(op: LinearOp): number {
-  if (op.kind === 'sumPool') return Math.sqrt(op.poolSize[0] * op.poolSize[1]);
-  const channels = channelCount(op);
-  const sq = new Float64Array(channels);
-  if (op.kind === 'dense') {
-    for (let o = 0; o < op.outputSize; o++) for (let k = op.rowPtr[o]!; k < op.rowPtr[o + 1]!; k++) sq[o]! += op.weights[k]! ** 2;
-  } else {
-    op.weights.forEach((w, i) => {
-      sq[i % channels]! += w * w;
-    });
-  }
-  return Math.sqrt(Math.max(...sq));
-}
+/** Largest 2-norm of one channel's (scaled) integer weights: the nu of the noise model (@fhenet/circuit, which also checks it on load). */
+export { maxChannelNorm } from '@fhenet/circuit';

@@ -14,7 +14,7 @@ import { circuitOf, denseFromRows, convGraph, fcnnGraph, randomBytes } from '@fh
  * s1: two outputs, slots 3y + 1 and -2y + 7; T_0[u] = u - 7, T_1[u] = 2u.
  * s2: slot = y0 + y1, T[a] = a - 8.
  */
-function handMade(): Circuit {
+function handMade(exact = false): Circuit {
   const bits = 4;
   const p = 16;
   const stage = (name: string, rows: number[][], inputSize: number, offset: number[], tables: Int32Array, crt?: number[]): Stage => ({
@@ -37,9 +37,9 @@ function handMade(): Circuit {
       ),
       stage(
         's1',
-        [[3], [-2]],
+        exact ? [[1], [-1]] : [[3], [-2]],
         1,
-        [1, 7],
+        exact ? [0, 13] : [1, 7],
         Int32Array.from({ length: 30 }, (_, i) => (i < 15 ? i - 7 : 2 * (i - 15))),
         [5, 3],
       ),
@@ -94,7 +94,9 @@ describe('simulate: CRT stages', () => {
 });
 
 describe('circuit format v4', () => {
-  const circuit = handMade();
+  // The reader recomputes each stage's worst case and requires a CRT stage's inside [0, M): the
+  // same circuit with s1's slots y and 13 - y (inside [0, 15) for the input quantizer's [0, 3]).
+  const circuit = handMade(true);
   const json = () => JSON.parse(JSON.stringify(circuitToJson(circuit))) as Record<string, any>;
 
   it('writes v4 with crt stages and v3 without; round-trips exactly', () => {
@@ -122,7 +124,8 @@ describe('circuit format v4', () => {
         (j) => (j.stages[1].analysis.worstCase = { min: 0, max: 15 }),
         /stages\[1\]\.analysis\.worstCase: expected a slot range inside \[0, M\) = \[0, 15\) \(M = 5 x 3 must cover/,
       ],
-      [(j) => (j.stages[1].analysis.worstCase = { min: -1, max: 10 }), /stages\[1\]\.analysis\.worstCase: expected a slot range inside \[0, M\) = \[0, 15\)/],
+      [(j) => (j.stages[1].analysis.worstCase = { min: -1, max: 13 }), /stages\[1\]\.analysis\.worstCase: expected a slot range inside \[0, M\) = \[0, 15\)/],
+      [(j) => (j.stages[1].analysis.worstCase = { min: 0, max: 10 }), /stages\[1\]\.analysis\.worstCase: expected a range containing \[0, 13\] \(recomputed/],
       [(j) => (j.stages[1].crt.moduli = [7, 3]), /stages\[1\]\.tables\.length: expected 42, got 30/],
       [
         (j) => (j.stages[1].roundBits = 2),
@@ -146,9 +149,9 @@ describe('circuit format v4', () => {
     };
     const back = circuitFromJson(JSON.parse(JSON.stringify(circuitToJson(c))));
     expect(back).toEqual(c);
-    // The client reads values[c * M + u]: x = 2 -> u = 1, 2 -> 0.5 and values[15 + 2] = 8.5.
+    // The client reads values[c * M + u]: x = 2 -> y = 10 -> u = 10, 3 -> values[10] = 5 and values[15 + 3] = 9.
     const { outputs } = simulate(back, Int32Array.of(2), 1);
-    expect(Array.from(decodeOutputs(back, outputs, 1))).toEqual([0.5, 8.5]);
+    expect(Array.from(decodeOutputs(back, outputs, 1))).toEqual([5, 9]);
     const j = JSON.parse(JSON.stringify(circuitToJson(c)));
     j.output.values.length = 32;
     expect(() => circuitFromJson(j, 'c.json')).toThrow(/output\.values\.length: expected 30, got 32/);

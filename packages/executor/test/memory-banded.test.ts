@@ -204,7 +204,13 @@ describe('memory model of a banded execution', () => {
       const count = 2;
       const q = bandedInputs(count);
       const inputs = client.encryptQuantized(q);
-      const r = await app.inject({ method: 'POST', url: `/v1/keys/${reg.json().keyId}/infer`, headers: octet, payload: inputs.serialize() });
+      const { keyId, token } = reg.json() as { keyId: string; token: string };
+      const r = await app.inject({
+        method: 'POST',
+        url: `/v1/keys/${keyId}/infer`,
+        headers: { ...octet, authorization: `Bearer ${token}` },
+        payload: inputs.serialize(),
+      });
       inputs.dispose();
       expect(r.statusCode).toBe(200);
       // The stages ran in bands (the conv's 2 x 32 outputs in bands of 5: 13), spilled.

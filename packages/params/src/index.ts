@@ -29,6 +29,7 @@ export {
   type SecurityParams,
   type SecurityReport,
 } from './security.js';
+export { checkParameters, publishedNoise, type ParameterCheck, type PublishedKeyParameters, type PublishedNoise } from './check-parameters.js';
 export { canonicalParameterEncoding, parameterFingerprint } from './fingerprint.js';
 export {
   halfSlot,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   assertSecure,
+  checkParameters,
   concreteMinStdDevLog2,
   minSecureGaussianStdDevLog2,
   minSecureTUniformBoundLog2,
@@ -72,5 +73,51 @@ describe('security rule', () => {
     expect(securityCheck(small).lwe.secure).toBe(false);
     expect(() => assertSecure(small)).toThrow(/LWE key \(dimension 449.*below 450/);
     expect(() => concreteMinStdDevLog2(300)).toThrow(/below 450/);
+  });
+});
+
+describe('checkParameters: the rule on parameters as a server publishes them (tfheRs.newParameters)', () => {
+  /** A set as GET /v1/circuit publishes it: noise as tfhe-rs takes it (Gaussian std dev in torus units). */
+  const published = (s: TfheParameterSet) => {
+    const noise = (n: TfheParameterSet['lweNoise']) => (n.kind === 'tuniform' ? n : { kind: 'gaussian', stdDev: 2 ** (n.stdDevLog2 - 64) });
+    return {
+      lweDimension: s.lweDimension,
+      glweDimension: s.glweDimension,
+      polynomialSize: s.polynomialSize,
+      lweNoise: noise(s.lweNoise),
+      glweNoise: noise(s.glweNoise),
+    };
+  };
+
+  it('gives securityCheck’s verdict on every published set and on weakened ones', () => {
+    for (const s of publishedSets) {
+      expect(checkParameters(published(s)).secure, s.name).toBe(true);
+      for (const weak of [
+        { ...s, lweNoise: { kind: 'tuniform', boundLog2: 0 } },
+        {
+          ...s,
+          lweNoise:
+            s.lweNoise.kind === 'tuniform'
+              ? { kind: 'tuniform', boundLog2: s.lweNoise.boundLog2 - 1 }
+              : { kind: 'gaussian', stdDevLog2: s.lweNoise.stdDevLog2 - 0.5 },
+        },
+      ] as TfheParameterSet[]) {
+        const c = checkParameters(published(weak));
+        expect(c.secure, weak.name).toBe(securityCheck(weak).secure);
+        expect(c.secure).toBe(false);
+        expect(c.problems[0]).toMatch(/^LWE key \(dimension \d+, noise /);
+      }
+    }
+  });
+
+  it('refuses a malformed object instead of coercing it', () => {
+    const good = published(publishedSet(4));
+    expect(() => checkParameters(null)).toThrow(/published parameters: \(root\) must be an object/);
+    expect(() => checkParameters({ ...good, lweDimension: '958' })).toThrow(/lweDimension must be a positive integer, got "958"/);
+    expect(() => checkParameters({ ...good, lweNoise: { kind: 'tuniform', boundLog2: 63 } })).toThrow(/lweNoise\.boundLog2 must be an integer in \[0, 62\]/);
+    expect(() => checkParameters({ ...good, glweNoise: { kind: 'gaussian', stdDev: 0 } })).toThrow(
+      /glweNoise\.stdDev must be a standard deviation in torus units/,
+    );
+    expect(() => checkParameters({ ...good, glweNoise: { kind: 'laplace' } })).toThrow(/glweNoise\.kind must be "tuniform" or "gaussian", got "laplace"/);
   });
 });

@@ -17,6 +17,11 @@ export class FormatError extends Error {
 /** Short printable form of an unknown (JSON) value for error messages. */
 export function show(value: unknown): string {
   if (value === undefined) return 'nothing (field missing)';
-  const s = JSON.stringify(value);
+  let s: string | undefined;
+  try {
+    s = JSON.stringify(value);
+  } catch {
+    return Array.isArray(value) ? 'an array (too deeply nested to print)' : `a ${typeof value} (not printable)`;
+  }
   return s === undefined ? String(value) : s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }

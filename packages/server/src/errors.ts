@@ -11,11 +11,3 @@ export class HttpError extends Error {
 }
 
 export const OCTET = 'application/octet-stream';
-
-/** The raw body of a binary route, or 415 naming the media type to use. */
-export function binaryBody(body: unknown, what: string): Buffer {
-  if (!Buffer.isBuffer(body) || body.length === 0) {
-    throw new HttpError(415, 'unsupported-media-type', `${what}: send the bytes with Content-Type: ${OCTET}`);
-  }
-  return body;
-}

@@ -3,8 +3,11 @@
 // service answers with 503, instead of letting memory grow with queued ciphertexts.
 
 export class BusyError extends Error {
-  constructor(readonly waiting: number) {
-    super(`server busy: ${waiting} job(s) already waiting; retry later`);
+  constructor(
+    readonly waiting?: number,
+    message = `server busy: ${waiting} job(s) already waiting; retry later`,
+  ) {
+    super(message);
     this.name = 'BusyError';
   }
 }

@@ -1,39 +1,37 @@
-// The inference service over HTTP (docs/http-api.md). The server holds one circuit and the
-// evaluation keys clients register; it has no route, field or parser that accepts a secret key.
-// Bodies are raw engine blobs (application/octet-stream) or, on /v1/tfhe-rs/*, tfhe-rs objects
-// (tfhers-routes.ts), size-limited from the parameter set before they are read; every failure is a
-// 4xx/503 JSON answer, never a crash.
-import { tmpdir } from 'node:os';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+// The inference service over HTTP (docs/http-api.md, threat model and limits: docs/security.md).
+// The server holds one circuit and the evaluation keys clients register; it has no route, field
+// or parser that accepts a secret key. This file assembles the HTTP side: connection caps and
+// timeouts (connections.ts), per-client rate limits (@fastify/rate-limit), the body reader and
+// its admission checks (body.ts, memory-account.ts), the key store with bearer tokens
+// (key-store.ts, auth.ts) and the routes; the computation is a backend's (backend.ts; in process
+// by default, local-backend.ts). Every failure is a 4xx/5xx JSON answer, never a crash.
+import { constants as bufferConstants } from 'node:buffer';
+import rateLimit from '@fastify/rate-limit';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Circuit } from '@fhenet/circuit';
-import { SeededEvaluationKeys, threadCount, ciphertextBatchBytes, seededKeyBytes } from '@fhenet/engine';
-import {
-  InferenceServer,
-  planCircuit,
-  assertRegistrationBudget,
-  defaultMemoryLimit,
-  modelExecutionMemory,
-  bandsModelOptions,
-  chooseBands,
-  type BandChoice,
-  type ChosenBands,
-} from '@fhenet/executor';
-import type { CircuitPlan, EvaluationKeyKind, ExecutionResult, PublishKeys } from '@fhenet/executor';
-import type { LweCiphertextBatch } from '@fhenet/engine';
-import { BusyError, JobQueue } from './queue.js';
-import { binaryBody, HttpError, OCTET } from './errors.js';
-import { sendInferenceAnswer } from './answer.js';
-import { KeyStore, knownKey } from './key-store.js';
+import { ciphertextBatchBytes, seededKeyBytes } from '@fhenet/engine';
+import { defaultMemoryLimit, formatBytes, planCircuit, type CircuitPlan, type PublishKeys } from '@fhenet/executor';
+import type { ExecutionBackend } from './backend.js';
+import { installBodyReader } from './body.js';
 import { circuitInfo, type ServiceCircuitInfo } from './circuit-info.js';
-import { registerTfheRsRoutes } from './tfhe-rs-routes.js';
+import { capConnections, serverTimeouts } from './connections.js';
+import { HttpError } from './errors.js';
+import { registerKeyRoutes, type HeldKeys } from './key-routes.js';
+import { KeyStore } from './key-store.js';
+import { resolveLimits, type ServiceLimits } from './limits.js';
+import { LocalBackend } from './local-backend.js';
+import { loggerOption, redactUrl } from './logging.js';
+import { MemoryAccount } from './memory-account.js';
+import { BusyError } from './queue.js';
 import { registerWebRoutes, type WebOptions } from './web.js';
 
 export interface ServiceOptions {
   /** Jobs (key registrations, inferences) allowed to wait behind the running one (default 4). */
   readonly queueCapacity?: number;
   /**
-   * Memory the service may use (bytes; default 80% of the machine): a key registration that would
-   * not leave room for its keys and one maxSamplesPerRequest execution is refused (503).
+   * Memory the service may use (bytes; default 80% of the machine). Requests are admitted from
+   * accounted memory (memory-account.ts): the process baseline at start, the one execution that
+   * runs at a time, every key set held and every request in flight. Over it: 503.
    */
   readonly maxMemoryBytes?: number;
   /** Registered key sets kept at once (default 4; each holds the expanded keys in memory). */
@@ -54,16 +52,44 @@ export interface ServiceOptions {
   readonly bandOutputs?: number;
   /** Folder for the spill files of banded inferences (default: os.tmpdir(), used only when in-memory bands do not fit). */
   readonly spillDir?: string;
+  /** Connection, timeout, rate and per-client limits (limits.ts, docs/security.md); defaults for those not given. */
+  readonly limits?: Partial<ServiceLimits>;
+  /**
+   * fastify's trustProxy: behind a reverse proxy, the client address (per-client rate limits and
+   * key quotas) is read from X-Forwarded-For. Off by default: a client could forge the header.
+   */
+  readonly trustProxy?: FastifyServerOptions['trustProxy'];
   /** Serve the browser client at / and /app/* (docs/browser-client.md); off by default. */
   readonly web?: WebOptions;
   /**
    * Run the lookups on a worker fleet (@fhenet/fleet's Fleet; `fhenet serve --redis`): registered
    * keys are published there instead of expanded here, the service keeps the linear maps, and
-   * /v1/health reports the fleet.
+   * /v1/health reports the fleet. Ignored when `backend` is given.
    */
   readonly fleet?: ServiceFleet;
-  /** fastify logger option (default off). Bodies are never logged. */
+  /** fastify logger option (default off). Bodies, headers and key ids are never logged. */
   readonly logger?: FastifyServerOptions['logger'];
+  /** Where the computation runs (default: in this process, LocalBackend). */
+  readonly backend?: (setup: BackendSetup) => ExecutionBackend;
+}
+
+/** What the service needs of a worker fleet. */
+export interface ServiceFleet {
+  readonly publishKeys: PublishKeys;
+  health(): Promise<unknown>;
+}
+
+/** What a backend factory is given. */
+export interface BackendSetup {
+  readonly circuit: Circuit;
+  readonly plan: CircuitPlan;
+  readonly maxSamples: number;
+  readonly queueCapacity: number;
+  readonly limitBytes: number;
+  /** The process's resident bytes at start, before any key. */
+  readonly baselineBytes: number;
+  readonly bandOutputs?: number;
+  readonly spillDir?: string;
 }
 
 /** What the service needs of a worker fleet. */
@@ -82,155 +108,101 @@ export function createInferenceService(circuit: Circuit, options: ServiceOptions
     );
   }
   const params = plan.params;
-  const queue = new JobQueue(options.queueCapacity ?? 4);
-  const store = new KeyStore({ maxKeys: options.maxKeys ?? 4, idleMs: (options.keyIdleSeconds ?? 600) * 1000 });
+  const maxKeys = options.maxKeys ?? 4;
   const maxSamples = options.maxSamplesPerRequest ?? 16;
-  const keyLimit = seededKeyBytes(params);
-  const inputLimit = ciphertextBatchBytes(params, maxSamples * plan.inputSize);
-  const memoryLimit = options.maxMemoryBytes ?? defaultMemoryLimit();
-  const execution = chooseServiceExecution(plan, {
+  if (!Number.isInteger(maxSamples) || maxSamples < 1) throw new RangeError(`maxSamplesPerRequest must be an integer >= 1, got ${maxSamples}`);
+  const limits = resolveLimits(options.limits, maxKeys);
+  // Bodies are read into one buffer each: a circuit whose key or request would not fit one is
+  // refused now, with the numbers, rather than failing at the first upload.
+  const largest = Math.max(seededKeyBytes(params), ciphertextBatchBytes(params, maxSamples * plan.inputSize));
+  if (largest > bufferConstants.MAX_LENGTH) {
+    throw new Error(
+      `circuit "${circuit.name}": a request body would need ${formatBytes(largest)} (keys of ${params.name}, or ${maxSamples} samples of ${plan.inputSize} ciphertexts), ` +
+        `above the largest buffer Node allocates (${formatBytes(bufferConstants.MAX_LENGTH)}); lower --max-samples`,
+    );
+  }
+  const limitBytes = options.maxMemoryBytes ?? defaultMemoryLimit();
+  const setup: BackendSetup = {
+    circuit,
+    plan,
     maxSamples,
-    limitBytes: memoryLimit,
-    inUseBytes: process.memoryUsage.rss(),
+    queueCapacity: options.queueCapacity ?? 4,
+    limitBytes,
+    baselineBytes: process.memoryUsage.rss(),
     ...(options.bandOutputs !== undefined ? { bandOutputs: options.bandOutputs } : {}),
     ...(options.spillDir !== undefined ? { spillDir: options.spillDir } : {}),
-  });
-  const memoryModel = execution.model;
-  const info: ServiceCircuitInfo = circuitInfo(circuit, plan, maxSamples);
-  /** 503 when one more key set plus one full-size execution would not fit (either key route). */
-  const assertMemory = (): void => {
-    if (options.fleet) return; // the keys live on the workers
-    try {
-      assertRegistrationBudget(memoryModel, { limitBytes: memoryLimit, inUseBytes: process.memoryUsage.rss(), limitName: "the service's maxMemoryBytes" });
-    } catch (e) {
-      throw new HttpError(503, 'insufficient-memory', (e as Error).message);
-    }
   };
+  const backend = options.backend ? options.backend(setup) : localBackend(setup, options.fleet);
+  const account = new MemoryAccount(limitBytes, backend.memory.fixedBytes);
+  const store = new KeyStore<HeldKeys>({ maxKeys, maxPerClient: limits.maxKeysPerClient, idleMs: (options.keyIdleSeconds ?? 600) * 1000 });
+  const info: ServiceCircuitInfo = circuitInfo(circuit, plan, maxSamples);
 
-  const fleet = options.fleet;
-  /** With a fleet: a server whose lookups run there on the published keys. */
-  const remote = fleet && (async (kind: EvaluationKeyKind, bytes: Uint8Array) => InferenceServer.remote(circuit, await fleet.publishKeys(kind, bytes)));
-
-  /** One inference on a registered key set, logging each stage. */
-  const infer: ServiceInfer = (server, inputs, log) =>
-    server.infer(
-      inputs,
-      (p) => {
-        if (p.phase === 'done') log.info({ stage: p.name, ...p.timing }, `stage ${p.stage + 1}/${p.stages} done`);
-      },
-      execution.bands ? { bands: execution.bands } : {},
-    );
-
+  const fleet = options.backend ? undefined : options.fleet;
+  const timeouts = serverTimeouts(limits);
   const app = Fastify({
-    logger: options.logger ?? false,
-    bodyLimit: 1024 * 1024, // default for anything else; the two binary routes set their own
-    requestTimeout: 600_000, // receiving a request (not computing the answer)
+    logger: loggerOption(options.logger),
+    http: timeouts,
+    requestTimeout: timeouts.requestTimeout,
+    keepAliveTimeout: timeouts.keepAliveTimeout,
+    bodyLimit: 1, // no route reads a body but through body.ts, which sets its own limits
+    ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
   });
-  // Only raw bytes are ever parsed: no JSON or text parser exists on any route, so a body of another
-  // media type is refused (415) before a byte of it is read, and no body can become a huge object
-  // graph (a 195 MB JSON array of {} once took a service from 70 MB to an out-of-memory death).
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser(OCTET, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  const connections = capConnections(app.server, limits);
+  installBodyReader(app, account, { minBytesPerSecond: limits.minBodyBytesPerSecond, graceSeconds: limits.bodyGraceSeconds });
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
     if (err instanceof BusyError) {
       return reply.code(503).header('retry-after', '10').send({ error: 'busy', message: err.message });
     }
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
     if (status >= 500) req.log.error({ err: err.message }, 'request failed');
+    if (status === 503) reply.header('retry-after', '10');
+    // A refusal may leave a body unread: close the connection rather than read it.
+    if (status === 408 || status === 411 || status === 413 || status === 415) reply.header('connection', 'close');
     return reply.code(status).send({ error: err.code ?? 'error', message: err.message });
   });
-  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: 'not-found', message: `no route ${req.method} ${req.url}` }));
+  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: 'not-found', message: `no route ${req.method} ${redactUrl(req.url)}` }));
 
-  const executionInfo = execution.bands
-    ? { bandOutputs: execution.bands.outputs, spilled: execution.bands.spillDir !== undefined }
-    : { bandOutputs: null, spilled: false };
-  app.get('/v1/health', async () => ({
-    status: 'ok',
-    queue: { running: queue.running, waiting: queue.waiting, capacity: queue.capacity },
-    keys: store.size,
-    keysEvicted: store.evicted,
-    execution: executionInfo,
-    ...(fleet ? { fleet: await fleet.health().catch((e: Error) => ({ error: e.message })) } : {}),
-  }));
-
-  app.get('/v1/circuit', async () => info);
-
-  app.post('/v1/keys', { bodyLimit: keyLimit }, async (req, reply) => {
-    const bytes = binaryBody(req.body, 'evaluation keys');
-    assertMemory();
-    let seeded: SeededEvaluationKeys;
-    try {
-      seeded = SeededEvaluationKeys.deserialize(bytes, params);
-    } catch (e) {
-      throw new HttpError(400, 'invalid-keys', `evaluation keys refused: ${(e as Error).message}`);
-    }
-    const t0 = performance.now();
-    const keyId = await store
-      .register('engine', () => queue.submit(() => (remote ? remote('engine', bytes) : InferenceServer.fromSeeded(circuit, seeded))))
-      .finally(() => seeded.dispose());
-    req.log.info({ keyId, decompressMs: Math.round(performance.now() - t0) }, 'evaluation keys registered');
-    return reply.code(201).send({ keyId, parameters: params.name, decompressMs: performance.now() - t0 });
+  // Per-client request rates; registrations have a stricter limit of their own (key-routes.ts).
+  app.register(rateLimit, {
+    global: true,
+    max: limits.requestsPerMinute,
+    timeWindow: 60_000,
+    errorResponseBuilder: (_req, c) =>
+      new HttpError(429, 'rate-limited', `more than ${c.max} requests of this kind from this client in a minute; retry in ${c.after}`),
   });
-
-  app.delete<{ Params: { keyId: string } }>('/v1/keys/:keyId', async (req, reply) => {
-    store.delete(req.params.keyId, 'engine');
-    return reply.code(204).send();
+  app.register(async (routes) => {
+    routes.get('/v1/health', async () => ({
+      status: 'ok',
+      ...backend.health(),
+      keys: store.size,
+      keysEvicted: store.evicted,
+      memory: { limitBytes: account.limitBytes, accountedBytes: account.usedBytes },
+      connectionsRefused: connections.refused(),
+      ...(fleet ? { fleet: await fleet.health().catch((e: Error) => ({ error: e.message })) } : {}),
+    }));
+    routes.get('/v1/circuit', async () => info);
+    const keyContext = { plan, store, backend, maxSamples, registrationsPerMinute: limits.registrationsPerMinute, tfheRs: info.tfheRs };
+    registerKeyRoutes(routes, keyContext, 'engine');
+    registerKeyRoutes(routes, keyContext, 'tfhe-rs');
+    if (options.web) registerWebRoutes(routes, circuit, options.web);
   });
+  if (backend instanceof LocalBackend && backend.execution.message) app.log.info(backend.execution.message);
 
-  app.post<{ Params: { keyId: string } }>('/v1/keys/:keyId/infer', { bodyLimit: inputLimit, onRequest: knownKey(store, 'engine') }, async (req, reply) => {
-    const bytes = binaryBody(req.body, 'ciphertexts');
-    const result = await store.use(req.params.keyId, 'engine', async (server) => {
-      let inputs: LweCiphertextBatch;
-      try {
-        inputs = server.readInputs(bytes);
-      } catch (e) {
-        throw new HttpError(400, 'invalid-ciphertexts', `ciphertexts refused: ${(e as Error).message}`);
-      }
-      return queue.submit(() => infer(server, inputs, req.log)).finally(() => inputs.dispose());
-    });
-    const body = result.outputs.serialize();
-    result.outputs.dispose();
-    return sendInferenceAnswer(reply, result, body);
+  app.addHook('onClose', async () => {
+    store.clear();
+    await backend.close();
   });
-
-  registerTfheRsRoutes(app, { circuit, plan, queue, store, maxSamples, assertMemory, infer, ...(remote ? { remote } : {}) });
-  if (execution.message) app.log.info(execution.message);
-  if (options.web) registerWebRoutes(app, circuit, options.web);
-
-  app.addHook('onClose', async () => store.clear());
   return app;
 }
 
-/** Runs one inference for a route (tfhers-routes.ts shares it). */
-export type ServiceInfer = (server: InferenceServer, inputs: LweCiphertextBatch, log: FastifyBaseLogger) => Promise<ExecutionResult>;
-
-export interface ServiceExecutionArgs {
-  readonly maxSamples: number;
-  readonly limitBytes: number;
-  /** Resident now (the service adds one key set's seeded copy, as a registration holds it). */
-  readonly inUseBytes: number;
-  readonly bandOutputs?: number;
-  readonly spillDir?: string;
-}
-
-/**
- * How every inference of a service runs: bands asked for, or chosen like predict's (chooseBands)
- * for one key set's registration (its seeded copy on top of what is resident) and one maxSamples
- * execution. When nothing fits, whole stages: registrations are then refused (503) naming the stage.
- */
-export function chooseServiceExecution(plan: CircuitPlan, a: ServiceExecutionArgs): BandChoice {
-  const model = (b?: ChosenBands) => modelExecutionMemory(plan, { count: a.maxSamples, threads: threadCount(), ...bandsModelOptions(b) });
-  const choice = { plan, model, spillDir: a.spillDir ?? tmpdir(), spillDirGiven: a.spillDir !== undefined };
-  // Forced bands: validated (band size, spill folder) here; the registration budget, not this
-  // choice, refuses what does not fit.
-  if (a.bandOutputs !== undefined) return chooseBands({ ...choice, bandOutputs: a.bandOutputs, budget: { limitBytes: Infinity, inUseBytes: 0 } });
-  try {
-    return chooseBands({
-      ...choice,
-      budget: { limitBytes: a.limitBytes, inUseBytes: a.inUseBytes + seededKeyBytes(plan.params), limitName: "the service's maxMemoryBytes" },
-    });
-  } catch {
-    const m = model();
-    return { model: m, neededBytes: m.peakBytes };
-  }
+function localBackend(s: BackendSetup, fleet: ServiceFleet | undefined): LocalBackend {
+  return new LocalBackend(s.circuit, s.plan, {
+    ...(fleet ? { publishKeys: fleet.publishKeys } : {}),
+    queueCapacity: s.queueCapacity,
+    maxSamples: s.maxSamples,
+    limitBytes: s.limitBytes,
+    baselineBytes: s.baselineBytes,
+    ...(s.bandOutputs !== undefined ? { bandOutputs: s.bandOutputs } : {}),
+    ...(s.spillDir !== undefined ? { spillDir: s.spillDir } : {}),
+  });
 }

@@ -27,7 +27,12 @@ let info: ServiceCircuitInfo;
 
 beforeAll(async () => {
   circuit = loadCircuit(FIXTURE);
-  app = createInferenceService(circuit, { queueCapacity: 1, maxKeys: 2, maxSamplesPerRequest: IMAGES });
+  app = createInferenceService(circuit, {
+    queueCapacity: 1,
+    maxKeys: 2,
+    maxSamplesPerRequest: IMAGES,
+    limits: { maxKeysPerClient: 2, registrationsPerMinute: 1000 },
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
   port = (app.server.address() as AddressInfo).port;
   http = new InferenceHttpClient(`http://127.0.0.1:${port}/`);
@@ -42,8 +47,10 @@ async function post(
   path: string,
   body: Uint8Array | string,
   contentType = 'application/octet-stream',
+  token?: string,
 ): Promise<{ status: number; json: { error?: string; message?: string } }> {
-  const r = await fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', body, headers: { 'content-type': contentType } });
+  const headers: Record<string, string> = { 'content-type': contentType, ...(token ? { authorization: `Bearer ${token}` } : {}) };
+  const r = await fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', body, headers });
   const text = await r.text();
   let json: { error?: string; message?: string } = {};
   if (r.headers.get('content-type')?.startsWith('application/json')) json = JSON.parse(text) as typeof json;
@@ -99,9 +106,9 @@ describe('tfhe-rs routes of the HTTP service (node-tfhe client)', () => {
   });
 
   it('registers a node-tfhe compressed server key and classifies real MNIST images = simulate()', async () => {
-    const keyId = await http.registerTfheRsKey(serverKey);
+    const key = await http.registerTfheRsKey(serverKey);
     const images = loadMnist({ split: 'test', limit: IMAGES });
-    const result = await http.inferTfheRs(keyId, client.encryptRaw(images.images, IMAGES));
+    const result = await http.inferTfheRs(key, client.encryptRaw(images.images, IMAGES));
     expect(result.samples).toBe(IMAGES);
     const decoded = client.decode(result.outputs);
     const sim = simulate(circuit, quantizeInputs(circuit, images.images, IMAGES), IMAGES).outputs;
@@ -112,16 +119,17 @@ describe('tfhe-rs routes of the HTTP service (node-tfhe client)', () => {
     );
 
     // The id only works on the routes of its kind; engine ids are unknown here and vice versa.
-    const wrongKind = await post(`/v1/keys/${keyId}/infer`, Buffer.alloc(8));
+    const wrongKind = await post(`/v1/keys/${key.keyId}/infer`, Buffer.alloc(8), undefined, key.token);
     expect(wrongKind.status).toBe(409);
     expect(wrongKind.json.message).toMatch(/tfhe-rs keys; use \/v1\/tfhe-rs\/keys/);
-    await http.deleteTfheRsKey(keyId);
-    await expect(http.inferTfheRs(keyId, client.encryptRaw(images.images.subarray(0, 784), 1))).rejects.toThrow(HttpServiceError);
+    await http.deleteTfheRsKey(key);
+    await expect(http.inferTfheRs(key, client.encryptRaw(images.images.subarray(0, 784), 1))).rejects.toThrow(HttpServiceError);
   }, 900_000);
 
   it('refuses malformed, oversized and foreign bodies with 4xx JSON, and a few hundred mutations never crash it', async () => {
-    const keyId = await http.registerTfheRsKey(serverKey);
-    const infer = `/v1/tfhe-rs/keys/${keyId}/infer`;
+    const key = await http.registerTfheRsKey(serverKey);
+    const infer = `/v1/tfhe-rs/keys/${key.keyId}/infer`;
+    const postInfer = (path: string, body: Uint8Array) => post(path, body, undefined, key.token);
     const one = client.encryptRaw(loadMnist({ split: 'test', limit: 1 }).images, 1);
 
     // Named cases.
@@ -139,19 +147,20 @@ describe('tfhe-rs routes of the HTTP service (node-tfhe client)', () => {
     const foreignAnswer = await post('/v1/tfhe-rs/keys', foreign);
     refused(foreignAnswer);
     expect(foreignAnswer.json.message).toMatch(/variant|version/i);
-    const notWhole = await post(infer, one.subarray(0, one.length - 1));
+    const notWhole = await postInfer(infer, one.subarray(0, one.length - 1));
     refused(notWhole);
     expect(notWhole.json.message).toMatch(/not 1\.\.2 samples of 784 compressed ciphertexts/);
-    refused(await post(`${infer}?ciphertexts=zipped`, one));
-    refused(await post(`${infer}?ciphertexts=full`, one)); // compressed bytes declared full
+    refused(await postInfer(`${infer}?ciphertexts=zipped`, one));
+    refused(await postInfer(`${infer}?ciphertexts=full`, one)); // compressed bytes declared full
     const threeSamples = Buffer.concat([one, one, one]);
-    expect((await post(infer, threeSamples)).status).toBe(413); // maxSamplesPerRequest 2, from Content-Length
+    expect((await postInfer(infer, threeSamples)).status).toBe(413); // maxSamplesPerRequest 2, from Content-Length
     const badModulus = Uint8Array.from(one);
     badModulus[124 * 5 + 92] = 3; // message modulus field of ciphertext 5
-    const modAnswer = await post(infer, badModulus);
+    const modAnswer = await postInfer(infer, badModulus);
     refused(modAnswer);
     expect(modAnswer.json.message).toMatch(/ciphertext 5: .*message_modulus at byte 92: expected 64/);
-    refused(await post('/v1/tfhe-rs/keys/no-such-id/infer', one));
+    refused(await post('/v1/tfhe-rs/keys/no-such-id/infer', one)); // 401: no token
+    refused(await postInfer('/v1/tfhe-rs/keys/no-such-id/infer', one)); // 404
     await alive();
 
     // Fuzz the ciphertext stream: mutate metadata fields of a random ciphertext (lwe size, seed
@@ -173,7 +182,7 @@ describe('tfhe-rs routes of the HTTP service (node-tfhe client)', () => {
       } else {
         body = Uint8Array.from({ length: 124 * 784 }, () => rand(256));
       }
-      const r = await post(infer, body);
+      const r = await postInfer(infer, body);
       counts[r.status] = (counts[r.status] ?? 0) + 1;
       refused(r);
     }
@@ -184,7 +193,7 @@ describe('tfhe-rs routes of the HTTP service (node-tfhe client)', () => {
     for (let i = 0; i < 60; i++) {
       const r = await post('/v1/tfhe-rs/keys', rand(6) === 0 ? serverKey.subarray(0, rand(n)) : mutate(serverKey, keyFields));
       counts[r.status] = (counts[r.status] ?? 0) + 1;
-      if (r.status === 201) await http.deleteTfheRsKey((r.json as { keyId: string }).keyId);
+      if (r.status === 201) await http.deleteTfheRsKey(r.json as { keyId: string; token: string });
       else refused(r);
     }
     console.log(`fuzz answers by status: ${JSON.stringify(counts)}`);
@@ -194,9 +203,9 @@ describe('tfhe-rs routes of the HTTP service (node-tfhe client)', () => {
     const full = client.encryptRaw(loadMnist({ split: 'test', limit: 1 }).images, 1, { compressed: false });
     if (!info.tfheRs.available) throw new Error(info.tfheRs.reason);
     expect(full.length).toBe(784 * info.tfheRs.ciphertextBytes.full);
-    const result = await http.inferTfheRs(keyId, full, { compressed: false });
+    const result = await http.inferTfheRs(key, full, { compressed: false });
     const sim = simulate(circuit, quantizeInputs(circuit, loadMnist({ split: 'test', limit: 1 }).images, 1), 1).outputs;
     expect(Array.from(client.decryptValues(result.outputs))).toEqual(Array.from(sim));
-    await http.deleteTfheRsKey(keyId);
+    await http.deleteTfheRsKey(key);
   }, 900_000);
 });

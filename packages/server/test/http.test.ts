@@ -26,7 +26,8 @@ let port: number;
 beforeAll(async () => {
   circuit = loadCircuit(FIXTURE);
   // Capacity 0: a request arriving while one runs is refused at once (tests the 503 path cheaply).
-  app = createInferenceService(circuit, { queueCapacity: 0, maxKeys: 2, maxSamplesPerRequest: 2 });
+  // The malformed registrations below would trip the default 6 registrations a minute.
+  app = createInferenceService(circuit, { queueCapacity: 0, maxKeys: 2, maxSamplesPerRequest: 2, limits: { registrationsPerMinute: 100 } });
   await app.listen({ port: 0, host: '127.0.0.1' });
   port = (app.server.address() as AddressInfo).port;
   http = new InferenceHttpClient(`http://127.0.0.1:${port}/`);
@@ -42,8 +43,13 @@ async function raw(
   path: string,
   body?: Buffer | string,
   contentType = 'application/octet-stream',
+  token?: string,
 ): Promise<{ status: number; json: { error: string; message: string } }> {
-  const r = await fetch(`http://127.0.0.1:${port}${path}`, { method, ...(body !== undefined ? { body, headers: { 'content-type': contentType } } : {}) });
+  const headers: Record<string, string> = {
+    ...(body !== undefined ? { 'content-type': contentType } : {}),
+    ...(token ? { authorization: `Bearer ${token}` } : {}),
+  };
+  const r = await fetch(`http://127.0.0.1:${port}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
   return { status: r.status, json: (await r.json()) as { error: string; message: string } };
 }
 
@@ -89,17 +95,18 @@ describe('HTTP inference service', () => {
     const tooBig = await raw('POST', '/v1/keys', Buffer.concat([seededBytes, Buffer.alloc(1)]));
     expect(tooBig.status).toBe(413);
     expect((await raw('POST', '/v1/keys', JSON.stringify({ secretKey: 'x' }), 'application/json')).status).toBe(415);
-    expect((await raw('POST', '/v1/keys/no-such-id/infer', Buffer.from('x'))).status).toBe(404);
+    expect((await raw('POST', '/v1/keys/no-such-id/infer', Buffer.from('x'))).status).toBe(401); // no token
+    expect((await raw('POST', '/v1/keys/no-such-id/infer', Buffer.from('x'), undefined, 'A'.repeat(43))).status).toBe(404);
     expect((await raw('GET', '/v1/nothing')).status).toBe(404);
     await alive();
   });
 
   /** Sends headers declaring `declared` body bytes plus `sent` bytes of it; resolves with the raw answer. */
-  function answerBeforeBody(path: string, contentType: string, declared: number, sent: Buffer): Promise<string> {
+  function answerBeforeBody(path: string, contentType: string, declared: number, sent: Buffer, token = 'A'.repeat(43)): Promise<string> {
     return new Promise<string>((resolve, reject) => {
       let answer = '';
       const s = connect(port, '127.0.0.1', () => {
-        s.write(`POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: ${contentType}\r\nContent-Length: ${declared}\r\n\r\n`);
+        s.write(`POST ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: ${contentType}\r\nContent-Length: ${declared}\r\n\r\n`);
         s.write(sent);
       });
       s.on('data', (d) => {
@@ -152,25 +159,27 @@ describe('HTTP inference service', () => {
   });
 
   it('registers keys, answers 503 busy while computing, and returns outputs equal to simulate()', async () => {
-    const keyId = await http.registerKeys(seededBytes);
-    expect(keyId).toMatch(/^[0-9a-f-]{36}$/);
+    const key = await http.registerKeys(seededBytes);
+    expect(key.keyId).toMatch(/^[0-9a-f-]{36}$/);
+    const keyId = key.keyId;
+    const token = key.token;
 
     // Bad ciphertexts for a registered key: corrupt, another parameter set, not whole samples.
     const test = loadMnist({ split: 'test', limit: 1 });
     const wire = client.encryptRaw(test.images, 1).serialize();
     const corrupt = Buffer.from(wire);
     corrupt[200]! ^= 1;
-    expect((await raw('POST', `/v1/keys/${keyId}/infer`, corrupt)).status).toBe(400);
+    expect((await raw('POST', `/v1/keys/${keyId}/infer`, corrupt, undefined, token)).status).toBe(400);
     const other = ClientKey.generate(publishedSet(4, 'tuniform')).encrypt(new Int32Array(784)).serialize();
-    const wrongParams = await raw('POST', `/v1/keys/${keyId}/infer`, other);
+    const wrongParams = await raw('POST', `/v1/keys/${keyId}/infer`, other, undefined, token);
     expect(wrongParams.status).toBe(400);
     expect(wrongParams.json.message).toMatch(/other parameters/);
     const partial = LweCiphertextBatch.deserialize(wire, circuit.parameters!.set).gather([0, 1, 2]).serialize();
-    expect((await raw('POST', `/v1/keys/${keyId}/infer`, partial)).status).toBe(400);
+    expect((await raw('POST', `/v1/keys/${keyId}/infer`, partial, undefined, token)).status).toBe(400);
 
-    const running = http.infer(keyId, wire);
+    const running = http.infer(key, wire);
     await until(async () => (await health()).queue.running); // the first job holds the engine
-    const busy = await raw('POST', `/v1/keys/${keyId}/infer`, wire);
+    const busy = await raw('POST', `/v1/keys/${keyId}/infer`, wire, undefined, token);
     expect(busy.status).toBe(503);
     expect(busy.json.error).toBe('busy');
     const result = await running;
@@ -180,8 +189,12 @@ describe('HTTP inference service', () => {
     expect(Array.from(client.decode(outputs).values)).toEqual(Array.from(expected));
     console.log(`HTTP inference: server ${(result.serverMs / 1000).toFixed(1)} s, stages ${JSON.stringify(result.stages)}`);
 
-    await http.deleteKeys(keyId);
-    await expect(http.infer(keyId, wire)).rejects.toThrow(HttpServiceError);
+    // The id alone neither deletes nor uses the key set (issue 16, finding 5).
+    expect((await raw('DELETE', `/v1/keys/${keyId}`)).status).toBe(401);
+    expect((await raw('DELETE', `/v1/keys/${keyId}`, undefined, undefined, 'B'.repeat(43))).status).toBe(404);
+    expect((await raw('POST', `/v1/keys/${keyId}/infer`, wire, undefined, 'B'.repeat(43))).status).toBe(404);
+    await http.deleteKeys(key);
+    await expect(http.infer(key, wire)).rejects.toThrow(HttpServiceError);
     await alive();
   }, 900_000);
 });

@@ -4,7 +4,7 @@
 // the page) next to the encrypted one (worker encrypts -> POST -> worker decrypts), with timings.
 // Sends only the compressed server key and ciphertexts (docs/browser-client.md).
 import { argmax, circuitFromJson, decodeOutputs, quantizeInputs, simulate, type Circuit } from '@fhenet/circuit';
-import type { ServiceCircuitInfo, WebSample } from '@fhenet/client';
+import type { KeyRegistration, ServiceCircuitInfo, WebSample } from '@fhenet/client';
 import type { FromWorker, KeyPhase, ToWorker } from './protocol.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
@@ -26,8 +26,15 @@ async function json<T>(path: string): Promise<T> {
   if (!r.ok) throw new Error(`GET ${path}: HTTP ${r.status} ${await r.text()}`);
   return (await r.json()) as T;
 }
-async function postBytes(path: string, body: Uint8Array): Promise<Response> {
-  const r = await fetch(path, { method: 'POST', body, headers: { 'content-type': 'application/octet-stream' } });
+/** The registered key set: its id and the bearer token every request on it carries (docs/http-api.md). */
+interface RegisteredKey {
+  readonly keyId: string;
+  readonly token: string;
+}
+const bearer = (k: RegisteredKey): Record<string, string> => ({ authorization: `Bearer ${k.token}` });
+
+async function postBytes(path: string, body: Uint8Array, key?: RegisteredKey): Promise<Response> {
+  const r = await fetch(path, { method: 'POST', body, headers: { 'content-type': 'application/octet-stream', ...(key ? bearer(key) : {}) } });
   if (!r.ok) {
     let message = await r.text();
     try {
@@ -188,7 +195,7 @@ function timing(name: string, value: string): void {
 // ---- start ----
 let circuit: Circuit;
 let info: ServiceCircuitInfo;
-let keyId: string | null = null;
+let key: RegisteredKey | null = null;
 let serverKey: Uint8Array | null = null;
 let cacheKey = '';
 let circuitFromJsonSource: unknown; // the circuit JSON as served, handed to the worker
@@ -197,7 +204,8 @@ const sent: string[] = [];
 async function register(): Promise<void> {
   const t = performance.now();
   const r = await postBytes('/v1/tfhe-rs/keys', serverKey!);
-  keyId = ((await r.json()) as { keyId: string }).keyId;
+  const { keyId, token } = (await r.json()) as KeyRegistration;
+  key = { keyId, token };
   sent.push(`compressed server key ${fmtBytes(serverKey!.length)}`);
   timing('server key upload + expansion', fmtMs(performance.now() - t));
 }
@@ -263,13 +271,14 @@ async function classify(): Promise<void> {
   const enc = (await ask({ type: 'encrypt', id: nextId++, raw: raw.slice() })) as Extract<FromWorker, { type: 'encrypted' }>;
   timing('encrypt (784 pixels)', fmtMs(enc.ms));
   t = performance.now();
+  const infer = () => postBytes(`/v1/tfhe-rs/keys/${encodeURIComponent(key!.keyId)}/infer`, enc.ciphertexts, key!);
   let r: Response;
   try {
-    r = await postBytes(`/v1/tfhe-rs/keys/${keyId}/infer`, enc.ciphertexts);
+    r = await infer();
   } catch (e) {
     if ((e as { status?: number }).status !== 404) throw e;
-    await register(); // the server restarted and forgot the key: register it again
-    r = await postBytes(`/v1/tfhe-rs/keys/${keyId}/infer`, enc.ciphertexts);
+    await register(); // the server restarted, or evicted the idle key: register it again
+    r = await infer();
   }
   const outputs = new Uint8Array(await r.arrayBuffer());
   sent.push(`ciphertexts ${fmtBytes(enc.ciphertexts.length)}`);
@@ -322,17 +331,18 @@ async function start(): Promise<void> {
   $('classify').addEventListener('click', () => void classify().catch(fail));
   $('forget').addEventListener('click', () => {
     worker.postMessage({ type: 'forget', cacheKey } satisfies ToWorker);
-    if (keyId) void fetch(`/v1/tfhe-rs/keys/${keyId}`, { method: 'DELETE' });
-    keyId = null;
+    forgetOnServer(false);
     document.body.dataset.ready = 'false';
     void makeKeys().catch(fail);
   });
   await makeKeys();
 }
 
-// Leaving the page frees the server's key slot (the key stays cached here for the next visit).
-addEventListener('pagehide', () => {
-  if (keyId) void fetch(`/v1/tfhe-rs/keys/${keyId}`, { method: 'DELETE', keepalive: true });
-});
+/** Frees the server's key slot (the key stays cached here for the next visit). */
+function forgetOnServer(keepalive: boolean): void {
+  if (key) void fetch(`/v1/tfhe-rs/keys/${encodeURIComponent(key.keyId)}`, { method: 'DELETE', headers: bearer(key), keepalive });
+  key = null;
+}
+addEventListener('pagehide', () => forgetOnServer(true));
 
 start().catch(fail);

@@ -1,6 +1,7 @@
 // Small hand-made circuits and a seeded generator for tests.
-import type { Circuit, Conv2dOp, DenseOp, LinearOp, Stage } from '@fhenet/circuit';
-import { channelCount, outputSize } from '@fhenet/circuit';
+import type { Circuit, ClearStage, Conv2dOp, DenseOp, LinearOp, Stage } from '@fhenet/circuit';
+import { channelCount, maxChannelNorm, outputSize, recomputedSlotRanges } from '@fhenet/circuit';
+import type { IntRange } from '@fhenet/quantization';
 
 /** mulberry32: deterministic test randomness. */
 export function rng(seed: number): () => number {
@@ -67,10 +68,26 @@ export function randomStage(r: () => number, name: string, linear: LinearOp, bit
   };
 }
 
+/**
+ * The circuit with the derived analysis fields the circuit reader recomputes (nu, and the worst
+ * case from @fhenet/circuit recomputedSlotRanges where it can bound it), as the compiler writes
+ * them: hand-made stages then read back from their JSON.
+ */
+export function withConsistentAnalysis<C extends Circuit>(circuit: C): C {
+  const r = recomputedSlotRanges(circuit);
+  const fix = <S extends Stage | ClearStage>(s: S, w: IntRange | null): S => {
+    const { calibration: _, ...rest } = s.analysis;
+    return { ...s, analysis: { ...rest, nu: maxChannelNorm(s.linear), ...(w ? { worstCase: w } : {}) } };
+  };
+  const clearStages = circuit.clearStages?.map((s, i) => fix(s, r.clearStages[i]!));
+  const stages = circuit.stages.map((s, i) => fix(s, r.stages[i]!));
+  return { ...circuit, ...(clearStages ? { clearStages } : {}), stages };
+}
+
 export function circuitOf(stages: Stage[], bits: number, inputShape: number[], clearOutput = false): Circuit {
   const last = stages[stages.length - 1]!;
   const p = 2 ** bits;
-  return {
+  return withConsistentAnalysis({
     name: 'test',
     bits,
     inputShape,
@@ -80,5 +97,5 @@ export function circuitOf(stages: Stage[], bits: number, inputShape: number[], c
     output: clearOutput
       ? { kind: 'clearTable', values: Float64Array.from({ length: channelCount(last.linear) * 2 * p }, (_, i) => i * 0.25) }
       : { kind: 'dequantize', scale: 0.5, zeroPoint: 0 },
-  };
+  });
 }

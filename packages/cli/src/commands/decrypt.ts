@@ -28,7 +28,9 @@ export const decryptCommand: CommandModule<object, DecryptArgs> = {
   handler: async (a) => {
     // Packages load here, not at module load: `fhenet --help` and light commands stay light.
     const { loadCircuit } = await import('@fhenet/circuit');
-    const { decodeTfheRsOutputFile, keyDirClient, loadClient, loadTfheRsClient, readCiphertexts, sniffFile } = await import('@fhenet/client');
+    const { decodeTfheRsOutputFile, keyDirClient, keySetOf, loadClient, loadTfheRsClient, openKeySetFile, readCiphertexts, sniffFile } = await import(
+      '@fhenet/client'
+    );
     const { readFileSync } = await import('node:fs');
     const circuit = loadCircuit(a.circuit);
     const kind = keyDirClient(a.keys);
@@ -36,19 +38,22 @@ export const decryptCommand: CommandModule<object, DecryptArgs> = {
       throw new Error(`--client ${a.client}: the key folder ${a.keys} was made by ${kind === 'node-tfhe' ? 'node-tfhe' : "fhenet's own client"}`);
     let decoded: import('@fhenet/client').DecodedOutputs;
     let n: number;
+    // Outputs answered for another key folder's keys: refused, naming both key-set ids.
+    const keySet = keySetOf(a.keys);
     if (kind === 'node-tfhe') {
       const client = loadTfheRsClient(a.keys, circuit);
-      decoded = decodeTfheRsOutputFile(client, a.in);
+      decoded = decodeTfheRsOutputFile(client, a.in, keySet);
       n = client.outputSize;
     } else {
       const client = loadClient(a.keys, circuit);
-      const f = sniffFile(readFileSync(a.in));
+      const f = sniffFile(openKeySetFile(readFileSync(a.in), a.in).payload);
       if (f.family !== 'fhenet')
         throw new Error(`${a.in}: header: expected an fhenet ciphertext batch (the key folder ${a.keys} is fhenet's own), got ${f.what}`);
       try {
-        decoded = client.decode(readCiphertexts(a.in, circuit));
+        decoded = client.decode(readCiphertexts(a.in, circuit, keySet));
       } catch (e) {
-        throw new Error(`${a.in}: ${(e as Error).message}`);
+        const m = (e as Error).message;
+        throw new Error(m.startsWith('key sets differ') || m.startsWith(a.in) ? m : `${a.in}: ${m}`);
       }
       n = client.outputSize;
     }

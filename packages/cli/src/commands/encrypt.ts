@@ -43,7 +43,7 @@ export const encryptCommand: CommandModule<object, EncryptArgs> = {
   handler: async (a) => {
     // Packages load here, not at module load: `fhenet --help` and light commands stay light.
     const { loadCircuit, outputSize } = await import('@fhenet/circuit');
-    const { keyDirClient, loadClient, loadTfheRsClient, writeCiphertexts, writeTfheRsCiphertextFile } = await import('@fhenet/client');
+    const { keyDirClient, keySetOf, loadClient, loadTfheRsClient, writeCiphertexts, writeTfheRsCiphertextFile } = await import('@fhenet/client');
     if (!Number.isInteger(a.index) || a.index < 0 || !Number.isInteger(a.count) || a.count < 1) {
       throw new Error(`--index must be an integer >= 0 and --count >= 1, got ${a.index} and ${a.count}`);
     }
@@ -70,11 +70,12 @@ export const encryptCommand: CommandModule<object, EncryptArgs> = {
       count = a.count;
       what = `${a.dataset} test images ${a.index}..${a.index + a.count - 1} (labels ${Array.from(data.labels.subarray(a.index, a.index + a.count)).join(' ')})`;
     }
+    // The ciphertexts carry the key folder's key-set id: `run` and `decrypt` refuse them with another folder's keys.
     if (kind === 'node-tfhe') {
       const client = loadTfheRsClient(a.keys, circuit);
-      writeTfheRsCiphertextFile(a.out, client.params, client.encryptRaw(raw, count), true);
+      writeTfheRsCiphertextFile(a.out, client.params, client.encryptRaw(raw, count), true, keySetOf(a.keys).keySetId);
     } else {
-      writeCiphertexts(a.out, loadClient(a.keys, circuit).encryptRaw(raw, count));
+      writeCiphertexts(a.out, loadClient(a.keys, circuit).encryptRaw(raw, count), keySetOf(a.keys).keySetId);
     }
     console.log(`encrypted ${what} with ${kind} -> ${a.out}`);
   },

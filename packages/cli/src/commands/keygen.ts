@@ -7,6 +7,7 @@ interface KeygenArgs {
   circuit: string;
   out: string;
   client: string;
+  force: boolean;
 }
 
 export const keygenCommand: CommandModule<object, KeygenArgs> = {
@@ -15,7 +16,8 @@ export const keygenCommand: CommandModule<object, KeygenArgs> = {
   builder: (y) =>
     y
       .option('circuit', { type: 'string', demandOption: true, describe: 'Circuit file (fhenet compile)' })
-      .option('out', { type: 'string', default: 'keys', describe: 'Key folder to write' })
+      .option('out', { type: 'string', default: 'keys', describe: 'Key folder to write (written whole, atomically; an existing one is refused)' })
+      .option('force', { type: 'boolean', default: false, describe: 'Replace an existing key folder (its old secret key is lost)' })
       .option('client', {
         type: 'string',
         choices: ['fhenet', 'node-tfhe'],
@@ -32,7 +34,7 @@ export const keygenCommand: CommandModule<object, KeygenArgs> = {
       process.stderr.write(
         `node-tfhe: generating a client key and a compressed server key for ${circuit.parameters?.set.name ?? '?'} (single-threaded wasm, no progress)\n`,
       );
-      const { manifest, serverKey } = await writeTfheRsKeyDir(a.out, circuit);
+      const { manifest, serverKey } = await writeTfheRsKeyDir(a.out, circuit, undefined, { force: a.force });
       console.log(
         `node-tfhe keys for ${manifest.parameters} written to ${a.out} in ${((performance.now() - t0) / 1000).toFixed(1)} s ` +
           `(${manifest.files.clientKey}: SECRET, keep it; ${manifest.files.serverKey}: ${(serverKey.length / 2 ** 20).toFixed(1)} MiB, send to the server)`,
@@ -41,10 +43,13 @@ export const keygenCommand: CommandModule<object, KeygenArgs> = {
     }
     const { writeKeyDir } = await import('@fhenet/client');
     let last = -1;
-    const { manifest } = await writeKeyDir(a.out, circuit, (done, total, phase) => {
-      const pct = Math.floor((100 * done) / total);
-      if (pct !== last && (pct % 10 === 0 || done === total)) process.stderr.write(`keygen ${pct}% (${phase})\n`);
-      last = pct;
+    const { manifest } = await writeKeyDir(a.out, circuit, {
+      force: a.force,
+      onProgress: (done, total, phase) => {
+        const pct = Math.floor((100 * done) / total);
+        if (pct !== last && (pct % 10 === 0 || done === total)) process.stderr.write(`keygen ${pct}% (${phase})\n`);
+        last = pct;
+      },
     });
     console.log(
       `keys for ${manifest.parameters} written to ${a.out} in ${((performance.now() - t0) / 1000).toFixed(1)} s ` +

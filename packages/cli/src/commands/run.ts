@@ -35,9 +35,9 @@ export const runCommand: CommandModule<object, RunArgs> = {
     const { loadServerFromKeyFile, readServerInputs, writeServerOutputs } = await import('@fhenet/client');
     const circuit = loadCircuit(a.circuit);
     const t0 = performance.now();
-    const { server, family, what } = await loadServerFromKeyFile(circuit, a['eval-keys'], undefined, a['packing-keys']);
+    const { server, family, what, keySet } = await loadServerFromKeyFile(circuit, a['eval-keys'], undefined, a['packing-keys']);
     console.error(`${what} expanded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    const inputs = readServerInputs(server, family, a.in);
+    const inputs = readServerInputs(server, family, a.in, keySet); // inputs of another key set: refused, naming both ids
     const result = await server.infer(inputs, (p) => {
       if (p.phase === 'done' && p.timing) {
         const t = p.timing;
@@ -50,7 +50,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
         console.error(`  ${p.done}/${p.total} ${p.phase === 'pbs' && server.plan.stages[p.stage]?.crt ? 'WoP lookups' : 'PBS'}`);
       }
     });
-    writeServerOutputs(server, family, a.out, result.outputs);
+    writeServerOutputs(server, family, a.out, result.outputs, undefined, keySet.keySetId);
     result.outputs.dispose();
     inputs.dispose();
     server.dispose();

@@ -1,6 +1,7 @@
 // `fhenet serve --circuit c.json --port 8080`: the HTTP inference service (docs/http-api.md) and,
 // for MNIST-shaped circuits, the browser client at / (docs/browser-client.md).
 import type { CommandModule } from 'yargs';
+import { DEFAULT_LIMITS as L } from '@fhenet/server/limits';
 
 interface ServeArgs {
   circuit: string;
@@ -17,6 +18,15 @@ interface ServeArgs {
   'spill-dir'?: string;
   redis?: string;
   'fleet-prefix': string;
+  'max-keys-per-client'?: number;
+  'max-connections': number;
+  'max-connections-per-client': number;
+  'rate-limit': number;
+  'key-rate-limit': number;
+  'min-body-rate': string;
+  'headers-timeout': number;
+  'request-timeout': number;
+  'trust-proxy': boolean;
 }
 
 /** The page draws and shows 28x28 grey images; other input shapes get the HTTP API only. */
@@ -52,6 +62,24 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
           'Run the lookups on a worker fleet through this Redis (fhenet worker --redis URL; docs/deployment.md): keys are published to the workers, not expanded here',
       })
       .option('fleet-prefix', { type: 'string', default: 'fhenet', describe: "The fleet's queue and key prefix (with --redis)" })
+      // Limits against hostile clients (docs/security.md); defaults from @fhenet/server DEFAULT_LIMITS.
+      .option('max-keys-per-client', { type: 'number', describe: 'Key sets one client address may hold (default: half of --max-keys, at least 1)' })
+      .option('max-connections', { type: 'number', default: L.maxConnections, describe: 'Open connections in all' })
+      .option('max-connections-per-client', { type: 'number', default: L.maxConnectionsPerClient, describe: 'Open connections from one address' })
+      .option('rate-limit', { type: 'number', default: L.requestsPerMinute, describe: 'Requests per minute from one address' })
+      .option('key-rate-limit', { type: 'number', default: L.registrationsPerMinute, describe: 'Key registrations per minute from one address' })
+      .option('min-body-rate', {
+        type: 'string',
+        default: `${L.minBodyBytesPerSecond / 1024}K`,
+        describe: `Slowest accepted upload, bytes per second (after a ${L.bodyGraceSeconds} s grace); slower: 408`,
+      })
+      .option('headers-timeout', { type: 'number', default: L.headersTimeoutSeconds, describe: 'Seconds to receive request headers' })
+      .option('request-timeout', { type: 'number', default: L.requestTimeoutSeconds, describe: 'Seconds to receive a whole request (not its computation)' })
+      .option('trust-proxy', {
+        type: 'boolean',
+        default: false,
+        describe: 'Behind a reverse proxy: per-client limits use X-Forwarded-For (never enable when clients reach the service directly)',
+      })
       .option('web', {
         type: 'boolean',
         default: true,
@@ -87,6 +115,17 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       maxKeys: a['max-keys'],
       maxSamplesPerRequest: a['max-samples'],
       keyIdleSeconds: a['key-idle'],
+      limits: {
+        maxConnections: a['max-connections'],
+        maxConnectionsPerClient: a['max-connections-per-client'],
+        requestsPerMinute: a['rate-limit'],
+        registrationsPerMinute: a['key-rate-limit'],
+        minBodyBytesPerSecond: parseByteSize(a['min-body-rate']),
+        headersTimeoutSeconds: a['headers-timeout'],
+        requestTimeoutSeconds: a['request-timeout'],
+        ...(a['max-keys-per-client'] !== undefined ? { maxKeysPerClient: a['max-keys-per-client'] } : {}),
+      },
+      trustProxy: a['trust-proxy'],
       ...(a['max-memory'] ? { maxMemoryBytes: parseByteSize(a['max-memory']) } : {}),
       ...(a['band-outputs'] !== undefined ? { bandOutputs: a['band-outputs'] } : {}),
       ...(a['spill-dir'] !== undefined ? { spillDir: a['spill-dir'] } : {}),

@@ -39,6 +39,20 @@ export type TfheRsInfo =
     }
   | { readonly available: false; readonly reason: string };
 
+/**
+ * The answer of POST /v1/keys and POST /v1/tfhe-rs/keys (201). `token` is shown only here: every
+ * later request on the key set sends `Authorization: Bearer <token>`.
+ */
+export interface KeyRegistration {
+  readonly keyId: string;
+  readonly token: string;
+  readonly parameters: string;
+  /** Engine keys: decompression time on the server (ms). */
+  readonly decompressMs?: number;
+  /** tfhe-rs keys: expansion time on the server (ms). */
+  readonly expandMs?: number;
+}
+
 export interface ServiceCircuitInfo {
   readonly name: string;
   readonly bits: number;

@@ -67,15 +67,16 @@ export async function remoteSession<Ct>(
   keys: Uint8Array,
   codec: CiphertextCodec<Ct>,
 ): Promise<InferenceSession<Ct>> {
-  const keyId = routes === 'engine' ? await http.registerKeys(keys) : await http.registerTfheRsKey(keys);
+  // The key's id and bearer token: every request on it and its DELETE carry the token.
+  const key = routes === 'engine' ? await http.registerKeys(keys) : await http.registerTfheRsKey(keys);
   return {
     async infer(inputs) {
       const wire = codec.toWire(inputs);
-      const r = routes === 'engine' ? await http.infer(keyId, wire) : await http.inferTfheRs(keyId, wire, { compressed: true });
+      const r = routes === 'engine' ? await http.infer(key, wire) : await http.inferTfheRs(key, wire, { compressed: true });
       return { outputs: codec.fromWire(r.outputs), computeMs: r.serverMs, stages: r.stages };
     },
     async close() {
-      await (routes === 'engine' ? http.deleteKeys(keyId) : http.deleteTfheRsKey(keyId)).catch(() => {});
+      await (routes === 'engine' ? http.deleteKeys(key) : http.deleteTfheRsKey(key)).catch(() => {});
     },
   };
 }

@@ -15,7 +15,7 @@ import {
   type Circuit,
   type TfheRsShortintApi,
 } from '@fhenet/circuit';
-import type { TfheParameterSet } from '@fhenet/params';
+import { assertSecure, type TfheParameterSet } from '@fhenet/params';
 import type { DecodedOutputs, EncryptedInferenceClient } from '../inference-client.js';
 
 /** The part of node-tfhe's / tfhe's `Shortint` class this client uses (structural). */
@@ -51,6 +51,7 @@ export class TfheRsClient<Key = unknown> implements EncryptedInferenceClient<Uin
   private constructor(S: ShortintModule<Key>, circuit: Circuit, key: Key) {
     if (!circuit.parameters) throw new Error(`circuit "${circuit.name}" has no TFHE parameters`);
     refuseCrtForTfheRs(circuit);
+    assertSecure(circuit.parameters.set);
     this.S = S;
     this.circuit = circuit;
     this.params = circuit.parameters.set;
@@ -61,11 +62,15 @@ export class TfheRsClient<Key = unknown> implements EncryptedInferenceClient<Uin
 
   /**
    * A fresh tfhe-rs client key for the circuit's set (`Shortint.new_parameters` with
-   * tfheRsParameters; a set tfhe-rs cannot use throws TfheRsParameterError with the reason).
+   * tfheRsParameters; a set tfhe-rs cannot use throws TfheRsParameterError with the reason, a set
+   * below the 128-bit rule throws naming each weak key: nothing is generated).
    */
   static generate<K>(S: ShortintModule<K>, circuit: Circuit): TfheRsClient<K> {
     if (!circuit.parameters) throw new Error(`circuit "${circuit.name}" has no TFHE parameters`);
     refuseCrtForTfheRs(circuit);
+    // The same 128-bit rule as the engine's keygen (@fhenet/params security.ts, security-rule.json):
+    // node-tfhe and the browser's tfhe make keys for whatever parameters they are given.
+    assertSecure(circuit.parameters.set);
     return new TfheRsClient(S, circuit, S.new_client_key(newParameters(S, tfheRsParameters(circuit.parameters.set))));
   }
   /** A key written by serializeKey() (node-tfhe's own client-key bytes). */

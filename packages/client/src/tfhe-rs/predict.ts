@@ -11,7 +11,7 @@ import { InferenceHttpClient } from '../http/client.js';
 import type { Circuit } from '@fhenet/circuit';
 import { localSession, remoteSession, type CiphertextCodec, type InferenceSession } from '../predict/session.js';
 import { TfheRsClient } from './client.js';
-import { loadTfheRsClient, readTfheRsFile, TFHE_RS_MANIFEST_FILE, tfheRsServerKeyPath, writeTfheRsKeyDir } from './key-folder.js';
+import { loadTfheRsClient, loadTfheRsServerKey, TFHE_RS_MANIFEST_FILE, writeTfheRsKeyDir } from './key-folder.js';
 import { loadNodeTfhe, nodeTfheServerKeyInWorker } from './node-tfhe.js';
 
 export interface TfheRsSetup {
@@ -43,7 +43,7 @@ export async function tfheRsSession(o: TfheRsSessionOptions, log: (line: string)
   let serverKey: Uint8Array;
   if (o.keysDir && existsSync(join(o.keysDir, TFHE_RS_MANIFEST_FILE))) {
     client = loadTfheRsClient(o.keysDir, circuit, S);
-    serverKey = readTfheRsFile(tfheRsServerKeyPath(o.keysDir), set, ['compressedServerKey']).payload;
+    serverKey = loadTfheRsServerKey(o.keysDir, circuit);
     log(`keys: reusing node-tfhe keys in ${o.keysDir}`);
   } else if (o.keysDir) {
     log(`keys: node-tfhe generating into ${o.keysDir} (${set.name})`);

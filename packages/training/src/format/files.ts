@@ -1,13 +1,20 @@
 // Reading and writing a trained graph folder: graph.json (manifest) + graph.bin (payload).
 
-import { mkdirSync, readFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
+import { jsonLimitViolation, type JsonLimits } from '@fhenet/quantization';
 import { encodeTrainedGraph, decodeTrainedGraph } from './codec.js';
 import { TrainedGraphError } from './errors.js';
 import type { TrainedGraph } from './types.js';
 
 export const MANIFEST_FILE = 'graph.json';
+/** Largest manifest read (layers' metadata only: the zoo's are under 20 KB). */
+export const MAX_GRAPH_MANIFEST_BYTES = 16 * 2 ** 20;
+/** Largest payload read: what one readFileSync can hold. */
+export const MAX_GRAPH_PAYLOAD_BYTES = 2 ** 31 - 1;
+/** The manifest JSON's shape (it nests 5 deep; arrays hold shapes and per-channel quantizers). */
+export const GRAPH_JSON_LIMITS: JsonLimits = { maxDepth: 32, maxValues: 2 ** 20 };
 
 /**
  * Writes `dir/graph.bin` then `dir/graph.json`, each atomically (temp file + rename), so a crash
@@ -28,9 +35,21 @@ export function loadTrainedGraph(path: string): TrainedGraph {
   if (!existsSync(manifestPath)) {
     throw new TrainedGraphError(manifestPath, 'file', 'a trained graph manifest (graph.json written by `fhenet train`)', 'no such file');
   }
+  // Bounded before it is parsed: a hostile manifest must not become a huge or deep object graph.
+  const size = statSync(manifestPath).size;
+  if (size > MAX_GRAPH_MANIFEST_BYTES) throw new TrainedGraphError(manifestPath, 'file', `at most ${MAX_GRAPH_MANIFEST_BYTES} bytes`, `${size} bytes`);
+  const text = readFileSync(manifestPath, 'utf8');
+  const why = jsonLimitViolation(text, GRAPH_JSON_LIMITS);
+  if (why)
+    throw new TrainedGraphError(
+      manifestPath,
+      'JSON',
+      `a manifest's JSON (${GRAPH_JSON_LIMITS.maxDepth} levels, ${GRAPH_JSON_LIMITS.maxValues} values at most)`,
+      why,
+    );
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    json = JSON.parse(text);
   } catch (e) {
     throw new TrainedGraphError(manifestPath, 'JSON', 'valid JSON', (e as Error).message);
   }
@@ -40,6 +59,17 @@ export function loadTrainedGraph(path: string): TrainedGraph {
   }
   const binPath = join(dirname(manifestPath), file);
   if (!existsSync(binPath)) throw new TrainedGraphError(manifestPath, 'payload.file', `an existing file ${binPath}`, 'no such file');
+  // The payload's size is checked before it is read (decodeTrainedGraph checks it against the manifest too).
+  const binSize = statSync(binPath).size;
+  const declared = (json as { payload?: { byteLength?: unknown } }).payload?.byteLength;
+  if (binSize > MAX_GRAPH_PAYLOAD_BYTES || (typeof declared === 'number' && declared !== binSize)) {
+    throw new TrainedGraphError(
+      manifestPath,
+      'payload.byteLength',
+      `the size of ${binPath} (${binSize} bytes, at most ${MAX_GRAPH_PAYLOAD_BYTES})`,
+      String(declared),
+    );
+  }
   const buf = readFileSync(binPath);
   return decodeTrainedGraph(json, new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), manifestPath);
 }

@@ -68,10 +68,14 @@ export function validateQuantizer(
   });
 }
 
+/** Most values one layer may take in or produce (a graph names shapes that need no data, e.g. a pool's). */
+export const MAX_GRAPH_VALUES = 2 ** 26;
+
 function checkShape(s: unknown, source: string, field: string): asserts s is Shape {
-  if (!Array.isArray(s) || s.length === 0 || !s.every(isPosInt)) {
-    throw new TrainedGraphError(source, field, 'a non-empty array of positive integers', show(s));
+  if (!Array.isArray(s) || s.length === 0 || s.length > 8 || !s.every(isPosInt)) {
+    throw new TrainedGraphError(source, field, 'an array of 1 to 8 positive integers', show(s));
   }
+  if (product(s) > MAX_GRAPH_VALUES) throw new TrainedGraphError(source, field, `at most ${MAX_GRAPH_VALUES} values (2^26)`, `${fmt(s)} = ${product(s)}`);
 }
 
 function checkLength(a: { length: number } | null, n: number, source: string, field: string, what: string): void {
