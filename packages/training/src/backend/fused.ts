@@ -32,9 +32,23 @@ interface WasmBackend {
 }
 
 interface Exports {
-  fq_fwd(x: number, mask: number, out: number, n: number, L: number, s: number, zp: number, qmin: number, qmax: number): void;
-  fq_lsq_bwd(x: number, mask: number, dy: number, dx: number, n: number, L: number, s: number, qmin: number, qmax: number, acc: number, part: number): void;
-  fq_fixed_bwd(x: number, mask: number, dy: number, dx: number, n: number, L: number, s: number, zp: number, qmin: number, qmax: number): void;
+  // rtz: 1 rounds toward zero, 0 half to even (kernels.wat).
+  fq_fwd(x: number, mask: number, out: number, n: number, L: number, s: number, zp: number, qmin: number, qmax: number, rtz: number): void;
+  fq_lsq_bwd(
+    x: number,
+    mask: number,
+    dy: number,
+    dx: number,
+    n: number,
+    L: number,
+    s: number,
+    qmin: number,
+    qmax: number,
+    acc: number,
+    part: number,
+    rtz: number,
+  ): void;
+  fq_fixed_bwd(x: number, mask: number, dy: number, dx: number, n: number, L: number, s: number, zp: number, qmin: number, qmax: number, rtz: number): void;
   bn_stats(x: number, n: number, L: number, shift: number, acc1: number, acc2: number, p1: number, p2: number): void;
   bn_grad_sums(x: number, dy: number, n: number, L: number, mean: number, acc1: number, acc2: number, p1: number, p2: number): void;
   affine2(a: number, b: number, out: number, n: number, L: number, p: number, q: number, r: number): void;
@@ -143,7 +157,7 @@ const lsqScaleOf = (raw: number): number => Math.max(Math.abs(raw), f32(1e-8));
 
 function fakeQuant(args: KernelArgs): Info {
   const { x, s, zp, mask } = args.inputs as Record<string, Info | undefined>;
-  const { qmin, qmax, lsq } = args.attrs as { qmin: number; qmax: number; lsq: boolean };
+  const { qmin, qmax, lsq, towardZero } = args.attrs as { qmin: number; qmax: number; lsq: boolean; towardZero: boolean };
   const be = kernels!.backend;
   const out = be.makeOutput(x!.shape, 'float32');
   const n = size(x!.shape);
@@ -156,13 +170,14 @@ function fakeQuant(args: KernelArgs): Info {
   fillPeriodic(h, p, L, size(s!.shape), (c) => (lsq ? lsqScaleOf(h[sp + c]!) : h[sp + c]!));
   const zq = zp === undefined ? -1 : ptr(zp) >>> 2;
   fillPeriodic(h, p + 4 * L, L, zp === undefined ? 1 : size(zp.shape), (c) => (zq < 0 ? 0 : h[zq + c]!));
-  kernels!.exports.fq_fwd(ptr(x!), mask ? ptr(mask) : 0, ptr(out), n, L, p, p + 4 * L, qmin, qmax);
+  kernels!.exports.fq_fwd(ptr(x!), mask ? ptr(mask) : 0, ptr(out), n, L, p, p + 4 * L, qmin, qmax, towardZero ? 1 : 0);
   return out;
 }
 
 function fakeQuantGrad(args: KernelArgs): Info[] {
   const { x, s, zp, mask, dy } = args.inputs as Record<string, Info | undefined>;
-  const { qmin, qmax, lsq, gradScale } = args.attrs as { qmin: number; qmax: number; lsq: boolean; gradScale: number };
+  const { qmin, qmax, lsq, gradScale, towardZero } = args.attrs as { qmin: number; qmax: number; lsq: boolean; gradScale: number; towardZero: boolean };
+  const rtz = towardZero ? 1 : 0;
   const be = kernels!.backend;
   const dx = be.makeOutput(x!.shape, 'float32');
   const n = size(x!.shape);
@@ -180,7 +195,7 @@ function fakeQuantGrad(args: KernelArgs): Info[] {
   if (lsq) {
     h.fill(0, part >>> 2, acc >>> 2);
     f64.fill(0, acc >>> 3, (acc >>> 3) + L);
-    if (n > 0) kernels!.exports.fq_lsq_bwd(ptr(x!), mask ? ptr(mask) : 0, ptr(dy!), ptr(dx), n, L, p, qmin, qmax, acc, part);
+    if (n > 0) kernels!.exports.fq_lsq_bwd(ptr(x!), mask ? ptr(mask) : 0, ptr(dy!), ptr(dx), n, L, p, qmin, qmax, acc, part, rtz);
     const perChannel = foldLanes(f64, acc, L, C);
     const dsAt = ptr(ds!) >>> 2;
     for (let c = 0; c < sCount; c++) {
@@ -194,7 +209,7 @@ function fakeQuantGrad(args: KernelArgs): Info[] {
   }
   const zq = zp === undefined ? -1 : ptr(zp) >>> 2;
   fillPeriodic(h, p + 4 * L, L, zp === undefined ? 1 : size(zp.shape), (c) => (zq < 0 ? 0 : h[zq + c]!));
-  if (n > 0) kernels!.exports.fq_fixed_bwd(ptr(x!), mask ? ptr(mask) : 0, ptr(dy!), ptr(dx), n, L, p, p + 4 * L, qmin, qmax);
+  if (n > 0) kernels!.exports.fq_fixed_bwd(ptr(x!), mask ? ptr(mask) : 0, ptr(dy!), ptr(dx), n, L, p, p + 4 * L, qmin, qmax, rtz);
   return [dx];
 }
 

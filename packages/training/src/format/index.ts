@@ -6,6 +6,6 @@ export { validateGraph, validateQuantizer } from './validate.js';
 export { encodeTrainedGraph, decodeTrainedGraph, DEFAULT_PAYLOAD_FILE } from './codec.js';
 export { saveTrainedGraph, loadTrainedGraph, MANIFEST_FILE } from './files.js';
 export { intRangeOf, roundHalfEven, quantizeValue, quantizeWeights } from './quantizer-range.js';
-export { graphAccumulators, type LayerAccumulator } from './accumulators.js';
+export { graphAccumulators, a2qL1Budget, channelL1Norms, inputSpanOf, type LayerAccumulator } from './accumulators.js';
 // The zoo's model names (a trained graph records one in training.model); tfjs-free.
 export { MODEL_NAMES, type ModelName } from '../models/names.js';

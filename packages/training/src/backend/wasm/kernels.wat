@@ -12,20 +12,25 @@
 ;; is amortised. Reductions add each lane into an f32 partial sum (caller-zeroed array of L f32)
 ;; that is flushed every 64 blocks into an f64 total (caller-zeroed array of L f64), so rounding
 ;; error grows with 64 elements, not with the batch; the caller folds lanes into channels. Every f32 operation matches the tf op it replaces (IEEE f32 add,
-;; sub, mul, div, sqrt; nearest = round half to even), in the same order.
+;; sub, mul, div, sqrt; nearest = round half to even), in the same order. The quantizers take a
+;; rounding mode $rtz: 0 rounds half to even (tf.round), 1 rounds toward zero (trunc: what
+;; accumulator-aware weights use, so that |q| <= |v| and the L1 bound on v holds for q), picked
+;; per lane by a bitselect with $tz (all ones for trunc) in the vector loops, a select in the tails.
 ;;
 ;; Build: `pnpm --filter @fhenet/training build:kernels` (scripts/build-kernels.ts) writes
 ;; kernels-binary.ts; a test checks that file matches this source.
 (module
   (import "env" "memory" (memory 1 65536 shared))
 
-  ;; Fake quantizer forward: out = (clamp(nearest(v / s) + zp, qmin, qmax) - zp) * s, with
-  ;; v = x * mask (mask = 0: no mask). zp = 0 gives the LSQ quantizer clamp(round(v/s))*s.
+  ;; Fake quantizer forward: out = (clamp(R(v / s) + zp, qmin, qmax) - zp) * s, with
+  ;; v = x * mask (mask = 0: no mask), R = nearest or trunc ($rtz). zp = 0 gives the LSQ quantizer
+  ;; clamp(R(v/s))*s.
   (func (export "fq_fwd") (param $x i32) (param $mask i32) (param $out i32) (param $n i32) (param $L i32)
-        (param $s i32) (param $zp i32) (param $qmin f32) (param $qmax f32)
+        (param $s i32) (param $zp i32) (param $qmin f32) (param $qmax f32) (param $rtz i32)
     (local $i i32) (local $j i32) (local $o i32) (local $end i32) (local $Lb i32)
-    (local $lo v128) (local $hi v128) (local $v v128) (local $vs v128) (local $vz v128)
+    (local $lo v128) (local $hi v128) (local $v v128) (local $vs v128) (local $vz v128) (local $tz v128)
     (local $f f32) (local $fs f32) (local $fz f32)
+    (local.set $tz (i32x4.splat (i32.sub (i32.const 0) (local.get $rtz))))
     (local.set $lo (f32x4.splat (local.get $qmin)))
     (local.set $hi (f32x4.splat (local.get $qmax)))
     (local.set $Lb (i32.shl (local.get $L) (i32.const 2)))
@@ -40,10 +45,11 @@
           (local.set $v (f32x4.mul (local.get $v) (v128.load (i32.add (local.get $mask) (local.get $o)))))))
         (local.set $vs (v128.load (i32.add (local.get $s) (local.get $j))))
         (local.set $vz (v128.load (i32.add (local.get $zp) (local.get $j))))
+        (local.set $v (f32x4.div (local.get $v) (local.get $vs)))
         (v128.store (i32.add (local.get $out) (local.get $o))
           (f32x4.mul
             (f32x4.sub
-              (f32x4.min (f32x4.max (f32x4.add (f32x4.nearest (f32x4.div (local.get $v) (local.get $vs))) (local.get $vz))
+              (f32x4.min (f32x4.max (f32x4.add (v128.bitselect (f32x4.trunc (local.get $v)) (f32x4.nearest (local.get $v)) (local.get $tz)) (local.get $vz))
                                     (local.get $lo))
                          (local.get $hi))
               (local.get $vz))
@@ -61,10 +67,11 @@
         (local.set $f (f32.mul (local.get $f) (f32.load (i32.add (local.get $mask) (local.get $i)))))))
       (local.set $fs (f32.load (i32.add (local.get $s) (local.get $j))))
       (local.set $fz (f32.load (i32.add (local.get $zp) (local.get $j))))
+      (local.set $f (f32.div (local.get $f) (local.get $fs)))
       (f32.store (i32.add (local.get $out) (local.get $i))
         (f32.mul
           (f32.sub
-            (f32.min (f32.max (f32.add (f32.nearest (f32.div (local.get $f) (local.get $fs))) (local.get $fz)) (local.get $qmin))
+            (f32.min (f32.max (f32.add (select (f32.trunc (local.get $f)) (f32.nearest (local.get $f)) (local.get $rtz)) (local.get $fz)) (local.get $qmin))
                      (local.get $qmax))
             (local.get $fz))
           (local.get $fs)))
@@ -72,15 +79,16 @@
       (local.set $j (i32.add (local.get $j) (i32.const 4)))
       (br $tail))))
 
-  ;; LSQ backward (zero point 0), v = x * mask / s:
+  ;; LSQ backward (zero point 0), v = x * mask / s, R = nearest or trunc ($rtz):
   ;;   dx = dy * mask where qmin <= v <= qmax, else 0 (straight-through);
-  ;;   acc[lane] += dy * (inside ? nearest(v) - v : clamp(v, qmin, qmax))   (d out / d s, unscaled;
+  ;;   acc[lane] += dy * (inside ? R(v) - v : clamp(v, qmin, qmax))   (d out / d s, unscaled;
   ;;   part: the f32 partial sums).
   (func (export "fq_lsq_bwd") (param $x i32) (param $mask i32) (param $dy i32) (param $dx i32) (param $n i32) (param $L i32)
-        (param $s i32) (param $qmin f32) (param $qmax f32) (param $acc i32) (param $part i32)
+        (param $s i32) (param $qmin f32) (param $qmax f32) (param $acc i32) (param $part i32) (param $rtz i32)
     (local $i i32) (local $j i32) (local $o i32) (local $end i32) (local $Lb i32) (local $a i32) (local $cnt i32)
-    (local $lo v128) (local $hi v128) (local $v v128) (local $d v128) (local $in v128) (local $e v128) (local $m v128)
+    (local $lo v128) (local $hi v128) (local $v v128) (local $d v128) (local $in v128) (local $e v128) (local $m v128) (local $tz v128)
     (local $f f32) (local $fd f32) (local $fe f32) (local $fm f32)
+    (local.set $tz (i32x4.splat (i32.sub (i32.const 0) (local.get $rtz))))
     (local.set $lo (f32x4.splat (local.get $qmin)))
     (local.set $hi (f32x4.splat (local.get $qmax)))
     (local.set $Lb (i32.shl (local.get $L) (i32.const 2)))
@@ -97,7 +105,7 @@
           (local.set $v (f32x4.mul (local.get $v) (local.get $m)))))
         (local.set $v (f32x4.div (local.get $v) (v128.load (i32.add (local.get $s) (local.get $j)))))
         (local.set $in (v128.and (f32x4.ge (local.get $v) (local.get $lo)) (f32x4.le (local.get $v) (local.get $hi))))
-        (local.set $e (v128.bitselect (f32x4.sub (f32x4.nearest (local.get $v)) (local.get $v))
+        (local.set $e (v128.bitselect (f32x4.sub (v128.bitselect (f32x4.trunc (local.get $v)) (f32x4.nearest (local.get $v)) (local.get $tz)) (local.get $v))
                                       (f32x4.min (f32x4.max (local.get $v) (local.get $lo)) (local.get $hi))
                                       (local.get $in)))
         (local.set $e (f32x4.mul (local.get $d) (local.get $e)))
@@ -128,7 +136,7 @@
       (local.set $f (f32.div (local.get $f) (f32.load (i32.add (local.get $s) (local.get $j)))))
       (if (i32.and (f32.ge (local.get $f) (local.get $qmin)) (f32.le (local.get $f) (local.get $qmax)))
         (then
-          (local.set $fe (f32.sub (f32.nearest (local.get $f)) (local.get $f)))
+          (local.set $fe (f32.sub (select (f32.trunc (local.get $f)) (f32.nearest (local.get $f)) (local.get $rtz)) (local.get $f)))
           (f32.store (i32.add (local.get $dx) (local.get $i)) (f32.mul (local.get $fd) (local.get $fm))))
         (else
           (local.set $fe (f32.min (f32.max (local.get $f) (local.get $qmin)) (local.get $qmax)))
@@ -139,12 +147,13 @@
       (local.set $j (i32.add (local.get $j) (i32.const 4)))
       (br $tail))))
 
-  ;; Fixed-scale quantizer backward: dx = dy * mask where qmin <= nearest(v / s) + zp <= qmax, else 0.
+  ;; Fixed-scale quantizer backward: dx = dy * mask where qmin <= R(v / s) + zp <= qmax, else 0.
   (func (export "fq_fixed_bwd") (param $x i32) (param $mask i32) (param $dy i32) (param $dx i32) (param $n i32) (param $L i32)
-        (param $s i32) (param $zp i32) (param $qmin f32) (param $qmax f32)
+        (param $s i32) (param $zp i32) (param $qmin f32) (param $qmax f32) (param $rtz i32)
     (local $i i32) (local $j i32) (local $o i32) (local $end i32) (local $Lb i32)
-    (local $lo v128) (local $hi v128) (local $v v128) (local $d v128) (local $m v128)
+    (local $lo v128) (local $hi v128) (local $v v128) (local $d v128) (local $m v128) (local $tz v128)
     (local $f f32) (local $fd f32)
+    (local.set $tz (i32x4.splat (i32.sub (i32.const 0) (local.get $rtz))))
     (local.set $lo (f32x4.splat (local.get $qmin)))
     (local.set $hi (f32x4.splat (local.get $qmax)))
     (local.set $Lb (i32.shl (local.get $L) (i32.const 2)))
@@ -160,7 +169,8 @@
           (local.set $m (v128.load (i32.add (local.get $mask) (local.get $o))))
           (local.set $v (f32x4.mul (local.get $v) (local.get $m)))
           (local.set $d (f32x4.mul (local.get $d) (local.get $m)))))
-        (local.set $v (f32x4.add (f32x4.nearest (f32x4.div (local.get $v) (v128.load (i32.add (local.get $s) (local.get $j)))))
+        (local.set $v (f32x4.div (local.get $v) (v128.load (i32.add (local.get $s) (local.get $j)))))
+        (local.set $v (f32x4.add (v128.bitselect (f32x4.trunc (local.get $v)) (f32x4.nearest (local.get $v)) (local.get $tz))
                                  (v128.load (i32.add (local.get $zp) (local.get $j)))))
         (v128.store (i32.add (local.get $dx) (local.get $o))
           (v128.and (local.get $d) (v128.and (f32x4.ge (local.get $v) (local.get $lo)) (f32x4.le (local.get $v) (local.get $hi)))))
@@ -177,7 +187,8 @@
       (if (local.get $mask) (then
         (local.set $f (f32.mul (local.get $f) (f32.load (i32.add (local.get $mask) (local.get $i)))))
         (local.set $fd (f32.mul (local.get $fd) (f32.load (i32.add (local.get $mask) (local.get $i)))))))
-      (local.set $f (f32.add (f32.nearest (f32.div (local.get $f) (f32.load (i32.add (local.get $s) (local.get $j)))))
+      (local.set $f (f32.div (local.get $f) (f32.load (i32.add (local.get $s) (local.get $j)))))
+      (local.set $f (f32.add (select (f32.trunc (local.get $f)) (f32.nearest (local.get $f)) (local.get $rtz))
                              (f32.load (i32.add (local.get $zp) (local.get $j)))))
       (f32.store (i32.add (local.get $dx) (local.get $i))
         (select (local.get $fd) (f32.const 0)
