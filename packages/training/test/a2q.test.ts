@@ -213,10 +213,10 @@ describe('A2Q models', () => {
 
   // Trained for a few steps (the budget ramps over the first half), exported, compiled.
   const trained = [
-    { model: 'fcnn', bits: 9, layers: { classifier: 10 }, range: 'wide', active: undefined },
+    { model: 'fcnn', bits: 10, layers: { classifier: 9 }, range: 'wide', active: undefined },
     { model: 'fcnn', bits: 7, layers: {}, range: 'narrow', active: 40 },
-    { model: 'lenet', bits: 10, layers: { conv1: 8 }, range: 'wide', active: undefined },
-    { model: 'cnn6', bits: 9, layers: { conv1: 7 }, range: 'wide', active: 40 },
+    { model: 'lenet', bits: 11, layers: { conv1: 8 }, range: 'wide', active: undefined },
+    { model: 'cnn6', bits: 10, layers: { conv1: 7 }, range: 'wide', active: 40 },
   ] as const;
 
   it.each(trained)(
