@@ -102,28 +102,62 @@ const BASES: Record<string, Base> = {
   },
 };
 
-/** A run: a base configuration, trained with A2Q (and/or its pruning), or the published model itself. */
+/** A run: a base configuration, trained with A2Q (and/or its pruning, requantized pools), or the published model itself. */
 interface Config {
   readonly id: string;
   readonly base: keyof typeof BASES;
-  /** Absent: the published model, not retrained. */
+  /** With neither prune nor poolQuantizer: absent = the published model, not retrained. */
   readonly a2q?: A2qOptions;
-  /** Keep the base's pruning (active synapses) next to A2Q. */
+  /** Keep the base's pruning (active synapses). */
   readonly prune?: boolean;
+  /** Requantize after every average pool (zoo.ts poolQuantizer). */
+  readonly poolQuantizer?: boolean;
   readonly ramp?: number;
   readonly perChannel?: boolean;
-  readonly note?: string;
 }
 
-const CONFIGS: Config[] = [];
-for (const [base, b] of Object.entries(BASES)) {
-  CONFIGS.push({ id: `${base}/published`, base, note: 'published model (L1 pruning)' });
-  const budgets = b.model === 'fcnn' ? [b.paper.bits, b.paper.bits + 1, b.paper.bits + 2] : [b.paper.bits + 1, b.paper.bits + 2];
-  for (const p of budgets) {
-    CONFIGS.push({ id: `${base}/a2q${p}`, base, a2q: { accumulatorBits: p } });
-    CONFIGS.push({ id: `${base}/a2q${p}+prune`, base, a2q: { accumulatorBits: p }, prune: true });
-  }
-}
+const a2q = (p: number, classifier?: number): A2qOptions => ({ accumulatorBits: p, ...(classifier ? { layers: { classifier } } : {}) });
+
+/**
+ * The grid: each budget alone ("A2Q P": every layer P, the paper's A2Q), the classifier one bit wider
+ * (decoded in the clear, that bit is free in the circuit), with the card's pruning, per-channel
+ * scales, no ramp, and for the convnets requantized pools (with and without A2Q).
+ */
+const CONFIGS: Config[] = [
+  { id: 'narrow-150/published', base: 'narrow-150' },
+  { id: 'narrow-150/a2q6', base: 'narrow-150', a2q: a2q(6) },
+  { id: 'narrow-150/a2q6-cls7', base: 'narrow-150', a2q: a2q(6, 7) },
+  { id: 'narrow-150/a2q7', base: 'narrow-150', a2q: a2q(7) },
+  { id: 'narrow-150/a2q7+prune', base: 'narrow-150', a2q: a2q(7), prune: true },
+  { id: 'narrow-150/a2q8', base: 'narrow-150', a2q: a2q(8) },
+  { id: 'wide-90/published', base: 'wide-90' },
+  { id: 'wide-90/a2q7', base: 'wide-90', a2q: a2q(7) },
+  { id: 'wide-90/a2q7-cls8', base: 'wide-90', a2q: a2q(7, 8) },
+  { id: 'wide-90/a2q8', base: 'wide-90', a2q: a2q(8) },
+  { id: 'wide-90/a2q8+prune', base: 'wide-90', a2q: a2q(8), prune: true },
+  { id: 'wide-90/a2q9', base: 'wide-90', a2q: a2q(9) },
+  { id: 'wide-190/published', base: 'wide-190' },
+  { id: 'wide-190/a2q8', base: 'wide-190', a2q: a2q(8) },
+  { id: 'wide-190/a2q8-cls9', base: 'wide-190', a2q: a2q(8, 9) },
+  { id: 'wide-190/a2q8-perchannel', base: 'wide-190', a2q: a2q(8), perChannel: true },
+  { id: 'wide-190/a2q9', base: 'wide-190', a2q: a2q(9) },
+  { id: 'wide-190/a2q9+prune', base: 'wide-190', a2q: a2q(9), prune: true },
+  { id: 'wide-190/a2q10', base: 'wide-190', a2q: a2q(10) },
+  { id: 'lenet/published', base: 'lenet' },
+  { id: 'lenet/pq+prune', base: 'lenet', prune: true, poolQuantizer: true },
+  { id: 'lenet/a2q9', base: 'lenet', a2q: a2q(9) },
+  { id: 'lenet/a2q10', base: 'lenet', a2q: a2q(10) },
+  { id: 'lenet/a2q8-pq', base: 'lenet', a2q: a2q(8), poolQuantizer: true },
+  { id: 'lenet/a2q9-pq', base: 'lenet', a2q: a2q(9), poolQuantizer: true },
+  { id: 'lenet/a2q8-pq+prune', base: 'lenet', a2q: a2q(8), poolQuantizer: true, prune: true },
+  { id: 'cnn6/published', base: 'cnn6' },
+  { id: 'cnn6/pq+prune', base: 'cnn6', prune: true, poolQuantizer: true },
+  { id: 'cnn6/a2q9', base: 'cnn6', a2q: a2q(9) },
+  { id: 'cnn6/a2q10', base: 'cnn6', a2q: a2q(10) },
+  { id: 'cnn6/a2q8-pq', base: 'cnn6', a2q: a2q(8), poolQuantizer: true },
+  { id: 'cnn6/a2q9-pq', base: 'cnn6', a2q: a2q(9), poolQuantizer: true },
+  { id: 'cnn6/a2q8-pq+prune', base: 'cnn6', a2q: a2q(8), poolQuantizer: true, prune: true },
+];
 
 interface SizingResult {
   readonly bits: number;
@@ -141,10 +175,12 @@ interface SizingResult {
 interface Result {
   readonly id: string;
   readonly base: string;
-  readonly kind: 'published' | 'a2q';
+  readonly kind: 'published' | 'trained';
   readonly a2q: A2qOptions | null;
   readonly pruning: number | null;
   readonly perChannel: boolean;
+  readonly poolQuantizer: boolean;
+  readonly ramp: number | null;
   readonly fakeQuantAccuracy: number;
   /** Per linear layer: max L1 of a channel's integer weights, worst-case bits of its widest channel, A2Q budget. */
   readonly layers: readonly { name: string; maxL1: number; spanBits: number; activeSynapses: number; budget: number | null }[];
@@ -160,6 +196,22 @@ function readResults(): Record<string, Result> {
   return existsSync(JSON_FILE) ? (JSON.parse(readFileSync(JSON_FILE, 'utf8')) as { results: Record<string, Result> }).results : {};
 }
 
+/** The `fhenet train` command line of a config. */
+function trainCommand(c: Config, dir: string): string {
+  const b = BASES[c.base]!;
+  const layers = Object.entries(c.a2q?.layers ?? {}).map(([k, v]) => `${k}=${v ?? 'none'}`);
+  return [
+    `fhenet train --model ${b.model} --weight-bits 2 --act-bits 2 --range ${b.range} --epochs ${b.epochs} --lr ${b.lr} --batch-size ${b.batch} --seed 1`,
+    ...((c.perChannel ?? b.perChannel) ? ['--per-channel'] : []),
+    ...(c.prune ? [`--active ${b.active}`] : []),
+    ...(c.a2q ? [`--a2q-bits ${c.a2q.accumulatorBits}`] : []),
+    ...(layers.length > 0 ? [`--a2q-layer-bits ${layers.join(',')}`] : []),
+    ...(c.ramp !== undefined ? [`--a2q-ramp ${c.ramp}`] : []),
+    ...(c.poolQuantizer ? ['--pool-quant'] : []),
+    `--out ${dir}`,
+  ].join(' ');
+}
+
 async function trainConfig(c: Config, dir: string): Promise<void> {
   const b = BASES[c.base]!;
   await runTraining({
@@ -172,12 +224,13 @@ async function trainConfig(c: Config, dir: string): Promise<void> {
     ...(c.prune ? { activeSynapses: b.active } : {}),
     ...(c.a2q ? { a2q: c.a2q } : {}),
     ...(c.ramp !== undefined ? { a2qRampFraction: c.ramp } : {}),
+    ...(c.poolQuantizer ? { poolQuantizer: true } : {}),
     epochs: b.epochs,
     batchSize: b.batch,
     learningRate: b.lr,
     seed: 1,
     out: dir,
-    command: `fhenet train --model ${b.model} --range ${b.range} --epochs ${b.epochs} --lr ${b.lr} --batch-size ${b.batch} --seed 1${(c.perChannel ?? b.perChannel) ? ' --per-channel' : ''}${c.prune ? ` --active ${b.active}` : ''}${c.a2q ? ` --a2q-bits ${c.a2q.accumulatorBits}` : ''}${c.ramp !== undefined ? ` --a2q-ramp ${c.ramp}` : ''} --out ${dir}`,
+    command: trainCommand(c, dir),
     progressSeconds: 600,
     log: (l) => console.log(`  ${l}`),
     onEpoch: (e) => console.log(`  epoch ${e.epoch}/${e.epochs} test ${(100 * e.testAccuracy).toFixed(2)}% ${e.seconds.toFixed(0)} s`),
@@ -211,8 +264,9 @@ function measureSizing(graph: TrainedGraph, opts: CompileOptions): SizingResult 
 
 async function measure(c: Config): Promise<Result> {
   const b = BASES[c.base]!;
+  const trained = c.a2q !== undefined || c.prune === true || c.poolQuantizer === true;
   let dir = join(ROOT, 'models', b.published);
-  if (c.a2q || c.prune) {
+  if (trained) {
     dir = join(RUNS, c.id.replace('/', '-'));
     if (!existsSync(join(dir, 'graph.json'))) await trainConfig(c, dir);
   }
@@ -225,10 +279,12 @@ async function measure(c: Config): Promise<Result> {
   return {
     id: c.id,
     base: c.base,
-    kind: c.a2q ? 'a2q' : 'published',
+    kind: trained ? 'trained' : 'published',
     a2q: c.a2q ?? null,
-    pruning: c.a2q && !c.prune ? null : b.active,
+    pruning: trained && !c.prune ? null : b.active,
     perChannel: c.perChannel ?? b.perChannel,
+    poolQuantizer: c.poolQuantizer ?? false,
+    ramp: c.ramp ?? null,
     fakeQuantAccuracy: graph.training.testAccuracy as number,
     layers: accs.map((a) => ({ name: a.name, maxL1: a.maxL1, spanBits: a.spanBits, activeSynapses: a.maxActiveSynapses, budget: a.accumulatorBits ?? null })),
     worstCase,
@@ -242,6 +298,22 @@ async function measure(c: Config): Promise<Result> {
 const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(2)}%` : '-');
 const ks = (r: readonly number[]) => (r.length === 0 ? '-' : r.every((k) => k === r[0]) ? `${r[0]}` : r.join(','));
 const secs = (ms: number | null) => (ms === null ? '-' : `${(ms / 1000).toFixed(1)}`);
+
+/** "wide-190 A2Q 8 (classifier 9) + prune 190 + requantized pools, per-channel scales, no ramp". */
+function configName(r: Result): string {
+  const parts: string[] = [];
+  if (r.a2q) {
+    const cls = r.a2q.layers?.classifier;
+    parts.push(`A2Q ${r.a2q.accumulatorBits}${cls ? ` (classifier ${cls})` : ''}`);
+  }
+  if (r.pruning) parts.push(`prune ${r.pruning}`);
+  if (r.poolQuantizer) parts.push('requantized pools');
+  const extra = [
+    ...(r.perChannel !== BASES[r.base]!.perChannel ? [r.perChannel ? 'per-channel scales' : 'per-tensor scales'] : []),
+    ...(r.ramp === 0 ? ['no ramp'] : []),
+  ];
+  return `${r.base} ${parts.join(' + ')}${extra.length > 0 ? `, ${extra.join(', ')}` : ''}`;
+}
 
 function render(results: Record<string, Result>): string {
   const rows = CONFIGS.map((c) => results[c.id]).filter((r): r is Result => r !== undefined);
@@ -266,10 +338,7 @@ function render(results: Record<string, Result>): string {
   lines.push('|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const b = BASES[r.base]!;
-    const name =
-      r.kind === 'published'
-        ? `**${r.base} published** (prune ${r.pruning})`
-        : `${r.base} A2Q ${r.a2q!.accumulatorBits}${r.pruning ? ` + prune ${r.pruning}` : ''}`;
+    const name = r.kind === 'published' ? `**${r.base} published** (prune ${r.pruning})` : configName(r);
     const layers = r.layers.map((l) => `${l.maxL1} (${l.spanBits})`).join(', ');
     const w = r.worstCase,
       cal = r.calibration;

@@ -34,6 +34,8 @@ export interface RunOptions {
   readonly a2q?: A2qOptions;
   /** Fraction of the run over which the A2Q budget ramps down (trainer.ts; default the pruning ramp's, 0.5). */
   readonly a2qRampFraction?: number;
+  /** Requantize after every average pool (zoo.ts `poolQuantizer`). */
+  readonly poolQuantizer?: boolean;
   readonly epochs: number;
   readonly batchSize: number;
   readonly learningRate: number;
@@ -69,16 +71,16 @@ export interface RunResult {
 }
 
 /**
- * `<data>-<model>[-w<width>]-<range>-<pruning>[-a2q<P>]`; `<data>` is the data set name or the data
- * file's name.
+ * `<data>-<model>[-w<width>][-pq]-<range>-<pruning>[-a2q<P>]` (`-pq`: requantized pools); `<data>` is
+ * the data set name or the data file's name.
  */
 export function runName(
-  o: Pick<RunOptions, 'model' | 'range' | 'activeSynapses' | 'accumulatorBits' | 'width' | 'a2q'> & { readonly dataset: string },
+  o: Pick<RunOptions, 'model' | 'range' | 'activeSynapses' | 'accumulatorBits' | 'width' | 'a2q' | 'poolQuantizer'> & { readonly dataset: string },
 ): string {
   const prune = o.activeSynapses !== undefined ? `${o.activeSynapses}` : o.accumulatorBits !== undefined ? `acc${o.accumulatorBits}` : 'all';
   const width = o.width === undefined || o.width === 1 ? '' : `-w${o.width}`;
   const a2q = o.a2q === undefined ? '' : `-a2q${o.a2q.accumulatorBits}`;
-  return `${o.dataset}-${o.model}${width}-${o.range}-${prune}${a2q}`;
+  return `${o.dataset}-${o.model}${width}${o.poolQuantizer ? '-pq' : ''}-${o.range}-${prune}${a2q}`;
 }
 
 export async function runTraining(o: RunOptions): Promise<RunResult> {
@@ -116,6 +118,7 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
     perChannel: o.perChannel ?? false,
     ...(o.width !== undefined ? { width: o.width } : {}),
     ...(o.a2q !== undefined ? { a2q: o.a2q } : {}),
+    ...(o.poolQuantizer ? { poolQuantizer: true } : {}),
   });
   const pruning: PruningTarget | undefined =
     o.activeSynapses !== undefined
@@ -154,6 +157,7 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
     pruning: pruning ?? null,
     pruneTargets: targets,
     a2q: o.a2q === undefined ? null : { ...o.a2q, rampFraction: o.a2qRampFraction ?? 0.5 },
+    poolQuantizer: o.poolQuantizer ?? false,
     epochs: speed.epochs,
     plannedEpochs: o.epochs,
     batchSize: o.batchSize,
@@ -239,7 +243,7 @@ function modelCard(name: string, t: Record<string, unknown>, accs: LayerAccumula
 Trained by \`@fhenet/training\` on ${String(t.date)}.
 
 - Command: \`${String(t.command ?? '(library call)')}\`
-${t.status ? `- **Status: ${String(t.status)}** (exported after the last finished epoch)\n` : ''}- Model: ${String(t.model)}${t.width !== undefined && t.width !== 1 ? ` (width x${String(t.width)})` : ''} on ${String(t.dataset)}; ${String(t.weightBits)}-bit weights, ${String(t.actBits)}-bit activations, ${String(t.inputBits)}-bit input, ${String(t.range)} range
+${t.status ? `- **Status: ${String(t.status)}** (exported after the last finished epoch)\n` : ''}- Model: ${String(t.model)}${t.width !== undefined && t.width !== 1 ? ` (width x${String(t.width)})` : ''}${t.poolQuantizer ? ' with requantized pools' : ''} on ${String(t.dataset)}; ${String(t.weightBits)}-bit weights, ${String(t.actBits)}-bit activations, ${String(t.inputBits)}-bit input, ${String(t.range)} range
 ${dataLine(data)}
 - Pruning: ${JSON.stringify(t.pruning)} → active synapses per layer ${JSON.stringify(t.pruneTargets)}
 ${t.a2q ? `- Accumulator-aware weights (A2Q): ${JSON.stringify(t.a2q)} (the budget each layer keeps: \`accumulatorBits\` below; docs/training.md)\n` : ''}- Training: ${String(t.epochs)} epochs${t.plannedEpochs !== t.epochs ? ` of ${String(t.plannedEpochs)} planned` : ''}, batch ${String(t.batchSize)}, Adam lr ${String(t.learningRate)} (cosine), seed ${String(t.seed)}, ${String(t.trainImages)} samples, backend ${String(t.backend)}

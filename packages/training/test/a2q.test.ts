@@ -206,6 +206,10 @@ describe('A2Q models', () => {
       ['classifier', { accumulatorBits: 10, inputSpan: 3 }],
     ]);
     m.dispose();
+    const pq = buildModel(cfg('lenet', { poolQuantizer: true, a2q: { accumulatorBits: 8 } }));
+    expect(pq.layers.filter((l): l is QuantLinear => l instanceof QuantDense || l instanceof QuantConv2D).map((l) => l.a2q!.inputSpan)).toEqual([3, 3, 3, 3, 3]);
+    expect(pq.layers.map((l) => l.name).filter((n) => n.startsWith('pool'))).toEqual(['pool1', 'pool_quant1', 'pool2', 'pool_quant2']);
+    pq.dispose();
     const narrow = buildModel(cfg('fcnn', { range: 'narrow', inputBits: 8, a2q: { accumulatorBits: 12 } }));
     expect(narrow.layers.filter((l): l is QuantLinear => l instanceof QuantDense).map((l) => l.a2q!.inputSpan)).toEqual([254, 2, 2]);
     narrow.dispose();
@@ -213,16 +217,16 @@ describe('A2Q models', () => {
 
   // Trained for a few steps (the budget ramps over the first half), exported, compiled.
   const trained = [
-    { model: 'fcnn', bits: 10, layers: { classifier: 9 }, range: 'wide', active: undefined },
-    { model: 'fcnn', bits: 7, layers: {}, range: 'narrow', active: 40 },
-    { model: 'lenet', bits: 11, layers: { conv1: 8 }, range: 'wide', active: undefined },
-    { model: 'cnn6', bits: 10, layers: { conv1: 7 }, range: 'wide', active: 40 },
+    { model: 'fcnn', bits: 10, layers: { classifier: 9 }, range: 'wide', active: undefined, pq: false },
+    { model: 'fcnn', bits: 7, layers: {}, range: 'narrow', active: 40, pq: false },
+    { model: 'lenet', bits: 11, layers: { conv1: 8 }, range: 'wide', active: undefined, pq: false },
+    { model: 'cnn6', bits: 9, layers: { conv1: 7 }, range: 'wide', active: 40, pq: true },
   ] as const;
 
   it.each(trained)(
-    '$model A2Q $bits bits ($range, pruned to $active): the export keeps the budget, the compiler sizes it within it, and the graph reproduces the model',
+    '$model A2Q $bits bits ($range, pruned to $active, requantized pools $pq): the export keeps the budget, the compiler sizes it within it, and the graph reproduces the model',
     async (t) => {
-      const m = buildModel(cfg(t.model, { range: t.range, a2q: { accumulatorBits: t.bits, layers: t.layers } }));
+      const m = buildModel(cfg(t.model, { range: t.range, poolQuantizer: t.pq, a2q: { accumulatorBits: t.bits, layers: t.layers } }));
       await train(m, trainSet, testSet, {
         epochs: 1,
         batchSize: 64,

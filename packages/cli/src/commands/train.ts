@@ -26,6 +26,7 @@ interface TrainArgs {
   'a2q-bits'?: number;
   'a2q-layer-bits'?: string;
   'a2q-ramp'?: number;
+  'pool-quant': boolean;
   epochs: number;
   'batch-size': number;
   lr: number;
@@ -115,6 +116,11 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
         describe: 'Fraction of the run over which the A2Q budget ramps down to its final value (default 0.5; 0 = from the first step)',
       })
       .implies('a2q-ramp', 'a2q-bits')
+      .option('pool-quant', {
+        type: 'boolean',
+        default: false,
+        describe: 'Requantize after every average pool (convnets): the next layer reads 2-bit values, not sums of 4 (2 accumulator bits less)',
+      })
       .option('epochs', { type: 'number', default: 10 })
       .option('batch-size', { type: 'number', default: 128 })
       .option('lr', { type: 'number', default: 0.005, describe: 'Adam learning rate (cosine decay)' })
@@ -165,6 +171,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
           }
         : {}),
       ...(a['a2q-ramp'] !== undefined ? { a2qRampFraction: a['a2q-ramp'] } : {}),
+      ...(a['pool-quant'] ? { poolQuantizer: true } : {}),
       epochs: a.epochs,
       batchSize: a['batch-size'],
       learningRate: a.lr,

@@ -27,6 +27,13 @@ export interface QuantConfig {
   readonly actScaleMode?: ActScaleMode;
   /** Accumulator-aware weights (A2Q) on every dense/conv layer; see `A2qOptions`. */
   readonly a2q?: A2qOptions;
+  /**
+   * Requantize after every average pool (an activation quantizer of actBits, learned scale): the
+   * next layer then reads actBits-bit integers instead of sums of 4, so its accumulator is 2 bits
+   * narrower (the compiler's sum-pool stage requantizes in its table instead of passing the sum
+   * on: the same PBS). Default false (the published convnets pass the sum on).
+   */
+  readonly poolQuantizer?: boolean;
 }
 
 /**
@@ -174,7 +181,10 @@ export function buildModel(cfg: ModelConfig): tf.Sequential {
   for (const step of plan) {
     if (step === 'p') {
       model.add(tf.layers.averagePooling2d({ name: `pool${n}`, poolSize: 2, strides: 2, padding: 'valid' }));
-      inputSpan *= 4;
+      if (cfg.poolQuantizer) {
+        model.add(actQ(`pool_quant${n}`, cfg.actBits, cfg.actScaleMode ?? 'lsq'));
+        inputSpan = spanOf(cfg.actBits);
+      } else inputSpan *= 4;
     } else if (step === 'f') {
       if (cfg.inputShape.length > 1) model.add(tf.layers.flatten({ name: 'flatten' })); // table rows are flat already
     } else if (step.startsWith('c')) {
