@@ -6,6 +6,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { checkQuantConfig, qRange, single, type Kwargs, type LayerArgs, type RangeMode } from './common.js';
+import { A2Q_WEIGHTS, fusedKernels } from '../backend/fused.js';
 import { fixedQuantize, lsqQuantize, lsqScale } from './fake-quant.js';
 import { a2qBudget, a2qCheck, A2Q_MARGIN, scaleGradient, type A2qConfig } from './a2q.js';
 
@@ -186,12 +187,17 @@ export abstract class QuantLinear extends tf.layers.Layer {
    *   q = clamp(trunc(u * min(|g|, B' s) / (||u_c||_1 s)), qmin, qmax),   out = q * s,
    * B' = B (1 - A2Q_MARGIN). The argument of trunc has L1 norm min(|g|/s, B') <= B' per channel, and
    * trunc never grows a magnitude, so ||q_c||_1 <= B (the margin absorbs float32 rounding). Every
-   * path to the scale gets LSQ's gradient scale. The same tf ops on every backend; only the final
-   * quantizer is the fused kernel on wasm.
+   * path to the scale gets LSQ's gradient scale. On wasm one fused kernel (backend/fused.ts, two
+   * passes forward, two backward); elsewhere these tf ops, with the same values and gradients.
    */
   private a2qKernel(kernel: tf.Tensor, mask: tf.Tensor): tf.Tensor {
     const raw = this.weightScale!.read();
     const gs = 1 / Math.sqrt((kernel.size / (this.perChannel ? this.outChannels : 1)) * this.qmax);
+    if (fusedKernels()) {
+      const inputs = { x: kernel, mask, s: raw, g: this.a2qNorm!.read(), budget: this.a2qBudget!.read() };
+      const attrs = { qmin: this.qmin, qmax: this.qmax, gradScale: gs, margin: A2Q_MARGIN };
+      return (tf.engine().runKernel(A2Q_WEIGHTS, inputs, attrs) as tf.Tensor[])[0]!;
+    }
     const u = tf.mul(kernel, mask);
     const norm = tf.maximum(tf.sum(tf.abs(u), this.fanInAxes()), 1e-30);
     // broadcastTo: tfjs's Minimum gradient does not reduce a broadcast input (a per-tensor scale).
