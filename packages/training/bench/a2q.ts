@@ -5,8 +5,8 @@
 // picks (`roundBits: 'auto'`, its PBS count and predicted time), and the accuracy fake-quantized
 // and of the simulated circuits on the full 10,000 test images.
 //
-// Usage (from the repository root):
-//   pnpm tsx packages/training/bench/a2q.ts [--only id,id] [--runs DIR] [--render]
+// Usage (from the repository root; the tsconfig maps the workspace packages to their sources):
+//   npx tsx --tsconfig tsconfig.check.json packages/training/bench/a2q.ts [--only id,id] [--runs DIR] [--render]
 // Trained graphs go to DIR/<id>/ (default /tmp/fhenet-a2q-runs) and are reused when present;
 // results are merged into bench/A2Q-RESULTS.json (one record per id) and rendered to
 // bench/A2Q-RESULTS.md. `--render` only re-renders the Markdown from the JSON.
@@ -320,8 +320,8 @@ function render(results: Record<string, Result>): string {
   const lines: string[] = [];
   lines.push('# Accumulator-aware training (A2Q) vs the published L1-pruned MNIST models');
   lines.push('');
-  lines.push('Rendered from `A2Q-RESULTS.json` by `pnpm tsx packages/training/bench/a2q.ts --render`; measured by');
-  lines.push('`pnpm tsx packages/training/bench/a2q.ts` (docs/training.md, "Accumulator-aware training").');
+  lines.push('Rendered from `A2Q-RESULTS.json` by `npx tsx --tsconfig tsconfig.check.json packages/training/bench/a2q.ts --render`;');
+  lines.push('measured by the same command without `--render` (docs/training.md, "Accumulator-aware training").');
   lines.push(`Machine: ${cpus().length} cores shared with other engineers; load average at each measurement in the JSON.`);
   lines.push('');
   lines.push("Every A2Q run uses the published model card's settings (model, range, weight scales, epochs, learning");
@@ -348,6 +348,30 @@ function render(results: Record<string, Result>): string {
         : `${s.bits}, k=${ks(s.roundBits)}, ${s.pbs}, ${secs(s.predictedMs)}`;
     lines.push(
       `| ${name} | ${b.paper.bits} / ${pct(b.paper.accuracy)} | ${layers} | ${pct(r.fakeQuantAccuracy)} | ${sz(w)}, ${pct(w.accuracyRounded)} | ${sz(cal)} | ${pct(cal.accuracyUnrounded)} / ${pct(cal.accuracyRounded)} |`,
+    );
+  }
+  lines.push('');
+  lines.push('## The narrowest circuit at equal accuracy');
+  lines.push('');
+  lines.push('Per configuration, the retrained variant with the fewest calibration-sized circuit bits (then the');
+  lines.push('fewest PBS) whose deployed circuit (calibration sizing, chosen rounding, simulated on the 10,000 test');
+  lines.push("images) is at least as accurate as the published model's circuit, and at least as accurate as the");
+  lines.push("paper's Table 1 row (below our published models' accuracy on the FCNN and LeNet rows).");
+  lines.push('');
+  lines.push("| config | paper | published circuit | >= published's accuracy | >= paper's accuracy |");
+  lines.push('|---|---|---|---|---|');
+  const cell = (r: Result | undefined) =>
+    r === undefined ? 'none' : `${r.calibration.bits} bits, ${r.calibration.pbs} PBS, ${pct(r.calibration.accuracyRounded)}: ${configName(r)}`;
+  for (const [base, b] of Object.entries(BASES)) {
+    const pub = rows.find((r) => r.base === base && r.kind === 'published');
+    if (pub === undefined) continue;
+    const tried = rows.filter((r) => r.base === base && r.kind === 'trained' && Number.isFinite(r.calibration.bits));
+    const best = (min: number) =>
+      tried
+        .filter((r) => r.calibration.accuracyRounded >= min)
+        .sort((x, y) => x.calibration.bits - y.calibration.bits || x.calibration.pbs - y.calibration.pbs)[0];
+    lines.push(
+      `| ${base} | ${b.paper.bits} bits, ${pct(b.paper.accuracy)} | ${pub.calibration.bits} bits, ${pub.calibration.pbs} PBS, ${pct(pub.calibration.accuracyRounded)} | ${cell(best(pub.calibration.accuracyRounded))} | ${cell(best(b.paper.accuracy))} |`,
     );
   }
   lines.push('');
