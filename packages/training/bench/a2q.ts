@@ -171,8 +171,9 @@ interface SizingResult {
   readonly accuracyRounded: number;
   /**
    * Calibration sizing only: every rounding the compiler priced (the same k on every lookup stage;
-   * PBS, predicted ms, or why no parameters) with its simulated accuracy, so that a rounding at equal
-   * accuracy can be read off when the cheapest one loses some.
+   * PBS, predicted ms, or why no parameters) with its simulated accuracy (null: not simulated, for
+   * those without parameters or over twice the predicted time of auto's choice), so that a rounding
+   * at equal accuracy can be read off when the cheapest one loses some.
    */
   readonly candidates?: readonly { roundBits: readonly number[]; pbs: number; predictedMs: number | null; accuracy: number; error?: string }[];
   readonly error?: string;
@@ -258,8 +259,13 @@ function measureSizing(graph: TrainedGraph, opts: CompileOptions, everyRounding:
           roundBits: cand.roundBits,
           pbs: cand.pbsCount,
           predictedMs: cand.inferenceMs ?? null,
-          // A rounding without parameters cannot run: not simulated.
-          accuracy: cand.error !== undefined ? NaN : candidates[i] === unrounded ? accuracyUnrounded : acc(candidates[i]!),
+          // Simulated only if it can run (has parameters) and costs at most twice auto's choice.
+          accuracy:
+            cand.inferenceMs === undefined || cand.inferenceMs > 2 * (report.predictedInferenceMs ?? Infinity)
+              ? NaN
+              : candidates[i] === unrounded
+                ? accuracyUnrounded
+                : acc(candidates[i]!),
           ...(cand.error ? { error: cand.error.slice(0, 120) } : {}),
         }))
       : undefined;
