@@ -131,6 +131,11 @@ export abstract class QuantLinear extends tf.layers.Layer {
     this.built = true;
   }
 
+  /** LSQ's gradient scale of the weight scale: 1/sqrt(weights per scale * qmax). */
+  private lsqGradScale(): number {
+    return 1 / Math.sqrt(this.fanIn * (this.perChannel ? 1 : this.outChannels) * this.qmax);
+  }
+
   /** Every kernel axis but the last (the output channel). */
   private fanInAxes(): number[] {
     return Array.from({ length: this.kShape.length - 1 }, (_, i) => i);
@@ -174,8 +179,7 @@ export abstract class QuantLinear extends tf.layers.Layer {
       const mask = this.mask!.read();
       if (this.a2q !== undefined) return this.a2qKernel(kernel, mask);
       if (this.weightScaleMode === 'lsq') {
-        const g = 1 / Math.sqrt((kernel.size / (this.perChannel ? this.outChannels : 1)) * this.qmax);
-        return lsqQuantize(kernel, this.weightScale!.read(), this.qmin, this.qmax, g, mask);
+        return lsqQuantize(kernel, this.weightScale!.read(), this.qmin, this.qmax, this.lsqGradScale(), mask);
       }
       return fixedQuantize(kernel, this.currentWeightScale(), tf.zeros([1]), this.qmin, this.qmax, mask);
     });
@@ -192,7 +196,7 @@ export abstract class QuantLinear extends tf.layers.Layer {
    */
   private a2qKernel(kernel: tf.Tensor, mask: tf.Tensor): tf.Tensor {
     const raw = this.weightScale!.read();
-    const gs = 1 / Math.sqrt((kernel.size / (this.perChannel ? this.outChannels : 1)) * this.qmax);
+    const gs = this.lsqGradScale();
     if (fusedKernels()) {
       const inputs = { x: kernel, mask, s: raw, g: this.a2qNorm!.read(), budget: this.a2qBudget!.read() };
       const attrs = { qmin: this.qmin, qmax: this.qmax, gradScale: gs, margin: A2Q_MARGIN };
