@@ -1,7 +1,13 @@
-// `fhenet train` progress output: in-epoch samples/s and ETA lines, and per-epoch speed and ETA.
+// `fhenet train` progress output: in-epoch samples/s and ETA lines, and per-epoch speed and ETA;
+// the accumulator-aware options.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
+import { loadTrainedGraph } from '@fhenet/training/format';
 import { buildCli } from '../src/cli.js';
-import { formatDuration } from '../src/commands/train.js';
+import { formatDuration, parseLayerBits } from '../src/commands/train.js';
+import { fhenet } from './run-cli.js';
 
 describe('fhenet train', () => {
   it('formats durations', () => {
@@ -26,5 +32,24 @@ describe('fhenet train', () => {
     expect(epochs).toHaveLength(2);
     expect(epochs[0]).toMatch(/ \d+ samples\/s {2}ETA (\d+m )?\d+s {2}active /);
     expect(epochs[1]).toMatch(/ETA done/);
+  }, 60_000);
+
+  it('--a2q-bits trains accumulator-aware layers, with per-layer budgets, and records them in the graph', async () => {
+    expect(parseLayerBits('classifier=9, conv1=none')).toEqual({ classifier: 9, conv1: null });
+    expect(() => parseLayerBits('classifier:9')).toThrow(/--a2q-layer-bits: expected name=bits or name=none, comma-separated .*got "classifier:9"/);
+    const out = join(mkdtempSync(join(tmpdir(), 'fhenet-a2q-')), 'm');
+    const run = await fhenet(
+      ...['train', '--model', 'fcnn', '--train-limit', '512', '--epochs', '1', '--batch-size', '64', '--threads', '1', '--progress-seconds', '600'],
+      ...['--a2q-bits', '10', '--a2q-layer-bits', 'classifier=9', '--a2q-ramp', '0.5', '--out', out],
+    );
+    expect(run.out.join('\n')).toMatch(/mnist-fcnn-wide-all-a2q10: test accuracy/);
+    expect(run.out.join('\n')).toMatch(/classifier: .* \(\d per channel; A2Q budget 9\)/);
+    const g = loadTrainedGraph(out);
+    expect(g.layers.flatMap((l) => (l.type === 'dense' ? [[l.name, l.accumulatorBits]] : []))).toEqual([
+      ['dense1', 10],
+      ['dense2', 10],
+      ['classifier', 9],
+    ]);
+    expect(g.training.a2q).toEqual({ accumulatorBits: 10, layers: { classifier: 9 }, rampFraction: 0.5 });
   }, 60_000);
 });

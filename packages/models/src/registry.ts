@@ -20,6 +20,13 @@ export interface PublishedModel {
   /** Width multiplier of the zoo network (absent: 1, the paper's widths). */
   readonly width?: number;
   /**
+   * Accumulator-aware training (A2Q): the worst-case accumulator bits P every dense/conv layer keeps
+   * (its graph records each layer's budget, format v3); absent: none.
+   */
+  readonly a2qBits?: number;
+  /** Requantized after every average pool (zoo `poolQuantizer`); absent: false. */
+  readonly poolQuantizer?: boolean;
+  /**
    * Why models/<name>/circuit.json is not committed (the CI test runs one encrypted image per
    * committed circuit); `fhenet compile <name> ...` still builds it, as the card says.
    */

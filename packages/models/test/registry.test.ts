@@ -27,6 +27,8 @@ describe('published model registry', () => {
       expect(t.width ?? 1).toBe(m.width ?? 1);
       if (m.circuitNotCommitted) expect(loaded.circuit, `${m.name}: circuitNotCommitted but circuit.json is present`).toBeUndefined();
       expect(t.perChannel).toBe(m.perChannel);
+      expect((t.a2q as { accumulatorBits: number } | null | undefined)?.accumulatorBits).toBe(m.a2qBits);
+      expect(t.poolQuantizer ?? false).toBe(m.poolQuantizer ?? false);
       if (loaded.circuit) expect(loaded.circuit.stages.length).toBeGreaterThan(0);
     });
   }

@@ -5,6 +5,7 @@
 //
 //   qat           the zoo model as the trainer trains it (fused kernels on wasm, FusedAdam)
 //   qat-composed  the same with the fused kernels off (tf-op compositions, stock batch norm and Adam)
+//   qat-a2q, qat-a2q-composed  the QAT model with accumulator-aware weights (A2Q, 10-bit budgets)
 //   float         stock tfjs layers, no batch norm: conv/dense + bias + relu, average pooling; tf.train.adam
 //   float-bn      the same with stock BatchNormalization before each relu (no bias)
 //
@@ -35,7 +36,7 @@ const SPECS: Record<string, Spec> = {
   'vgg9-0.5': { model: 'vgg9', width: 0.5, shape: [32, 32, 3], batch: 64, steps: 3 },
   vgg9: { model: 'vgg9', width: 1, shape: [32, 32, 3], batch: 64, steps: 2 },
 };
-const VARIANTS = ['qat', 'qat-composed', 'float', 'float-bn'] as const;
+const VARIANTS = ['qat', 'qat-composed', 'qat-a2q', 'qat-a2q-composed', 'float', 'float-bn'] as const;
 type Variant = (typeof VARIANTS)[number];
 
 const { values: args } = parseArgs({
@@ -119,16 +120,27 @@ for (const name of models) {
   const spec = SPECS[name]!;
   const steps = args.steps === undefined ? spec.steps : Number(args.steps);
   const data = syntheticData(spec);
-  const qatModel = () =>
-    buildModel({ model: spec.model, inputShape: spec.shape, numClasses: 10, seed: 1, weightBits: 2, actBits: 2, range: 'wide', width: spec.width });
+  const qatModel = (a2q = false) =>
+    buildModel({
+      model: spec.model,
+      inputShape: spec.shape,
+      numClasses: 10,
+      seed: 1,
+      weightBits: 2,
+      actBits: 2,
+      range: 'wide',
+      width: spec.width,
+      ...(a2q ? { a2q: { accumulatorBits: 10 } } : {}),
+    });
   const runners = variants.map((v) => {
-    const model = v === 'qat' || v === 'qat-composed' ? qatModel() : floatTwin(qatModel(), v === 'float-bn', 1);
-    const optimizer = v === 'qat' || v === 'qat-composed' ? new FusedAdam(0.001) : tf.train.adam(0.001);
+    const qat = v.startsWith('qat');
+    const model = qat ? qatModel(v.startsWith('qat-a2q')) : floatTwin(qatModel(), v === 'float-bn', 1);
+    const optimizer = qat ? new FusedAdam(0.001) : tf.train.adam(0.001);
     return { v, model, optimizer, step: new TrainStep(model, optimizer), ms: [] as number[], cpu: [] as number[] };
   });
   let seed = 0;
   const runSteps = (r: (typeof runners)[number], n: number) => {
-    setFusedKernels(r.v !== 'qat-composed');
+    setFusedKernels(!r.v.endsWith('-composed'));
     let k = 0;
     while (k < n) {
       for (const b of trainBatches(data, spec.batch, seed++)) {
@@ -162,7 +174,7 @@ for (const name of models) {
   }
   if (args.profile) {
     for (const r of runners) {
-      setFusedKernels(r.v !== 'qat-composed');
+      setFusedKernels(!r.v.endsWith('-composed'));
       const b = trainBatches(data, spec.batch, 999).next().value!;
       const prof = await tf.profile(() => r.step.run(b));
       r.step.takeTotals();

@@ -17,12 +17,33 @@ export {
   type QuantDenseArgs,
   type QuantConv2DArgs,
   type WeightScaleMode,
+  type A2qConfig,
 } from './layers/quant-linear.js';
-export { lsqFakeQuant, fixedFakeQuant, lsqQuantize, fixedQuantize } from './layers/fake-quant.js';
+export { a2qBudget, A2Q_MARGIN } from './layers/a2q.js';
+export { lsqFakeQuant, fixedFakeQuant, lsqQuantize, fixedQuantize, type Rounding } from './layers/fake-quant.js';
 export { BatchNorm, batchNorm, type BatchNormArgs } from './layers/batch-norm.js';
 // Model zoo, training, pruning, evaluation, checkpoints.
-export { buildModel, checkModelFits, modelMacs, scaledWidth, MODEL_NAMES, type ModelName, type ModelConfig, type QuantConfig } from './models/zoo.js';
-export { train, pruneTargets, type TrainOptions, type TrainResult, type EpochReport, type TrainProgress, type PruningTarget } from './train/trainer.js';
+export {
+  buildModel,
+  checkModelFits,
+  modelMacs,
+  scaledWidth,
+  MODEL_NAMES,
+  type ModelName,
+  type ModelConfig,
+  type QuantConfig,
+  type A2qOptions,
+} from './models/zoo.js';
+export {
+  train,
+  pruneTargets,
+  a2qBudgetAt,
+  type TrainOptions,
+  type TrainResult,
+  type EpochReport,
+  type TrainProgress,
+  type PruningTarget,
+} from './train/trainer.js';
 export { TrainStep, type StepTotals } from './train/step.js';
 export { trainBatches, type TrainBatch } from './train/batches.js';
 export { FusedAdam } from './train/adam.js';

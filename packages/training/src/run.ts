@@ -8,7 +8,7 @@ import { initBackend, type BackendName } from './backend/setup.js';
 import { modelToGraph } from './export/to-graph.js';
 import { graphAccumulators, type LayerAccumulator } from './format/accumulators.js';
 import { saveTrainedGraph } from './format/files.js';
-import { buildModel, modelMacs, type ModelName } from './models/zoo.js';
+import { buildModel, modelMacs, type A2qOptions, type ModelName } from './models/zoo.js';
 import { pruneTargets, train, type EpochReport, type PruningTarget, type TrainProgress } from './train/trainer.js';
 import type { RangeMode } from './layers/common.js';
 
@@ -30,6 +30,12 @@ export interface RunOptions {
   /** Active synapses per neuron, or an accumulator bit budget; neither = no pruning. */
   readonly activeSynapses?: number;
   readonly accumulatorBits?: number;
+  /** Accumulator-aware weights (A2Q) on every dense/conv layer (zoo.ts `A2qOptions`); combines with pruning. */
+  readonly a2q?: A2qOptions;
+  /** Fraction of the run over which the A2Q budget ramps down (trainer.ts; default the pruning ramp's, 0.5). */
+  readonly a2qRampFraction?: number;
+  /** Requantize after every average pool (zoo.ts `poolQuantizer`). */
+  readonly poolQuantizer?: boolean;
   readonly epochs: number;
   readonly batchSize: number;
   readonly learningRate: number;
@@ -64,11 +70,17 @@ export interface RunResult {
   readonly graphPath?: string;
 }
 
-/** `<data>-<model>[-w<width>]-<range>-<pruning>`; `<data>` is the data set name or the data file's name. */
-export function runName(o: Pick<RunOptions, 'model' | 'range' | 'activeSynapses' | 'accumulatorBits' | 'width'> & { readonly dataset: string }): string {
+/**
+ * `<data>-<model>[-w<width>][-pq]-<range>-<pruning>[-a2q<P>]` (`-pq`: requantized pools); `<data>` is
+ * the data set name or the data file's name.
+ */
+export function runName(
+  o: Pick<RunOptions, 'model' | 'range' | 'activeSynapses' | 'accumulatorBits' | 'width' | 'a2q' | 'poolQuantizer'> & { readonly dataset: string },
+): string {
   const prune = o.activeSynapses !== undefined ? `${o.activeSynapses}` : o.accumulatorBits !== undefined ? `acc${o.accumulatorBits}` : 'all';
   const width = o.width === undefined || o.width === 1 ? '' : `-w${o.width}`;
-  return `${o.dataset}-${o.model}${width}-${o.range}-${prune}`;
+  const a2q = o.a2q === undefined ? '' : `-a2q${o.a2q.accumulatorBits}`;
+  return `${o.dataset}-${o.model}${width}${o.poolQuantizer ? '-pq' : ''}-${o.range}-${prune}${a2q}`;
 }
 
 export async function runTraining(o: RunOptions): Promise<RunResult> {
@@ -105,6 +117,8 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
     range: o.range,
     perChannel: o.perChannel ?? false,
     ...(o.width !== undefined ? { width: o.width } : {}),
+    ...(o.a2q !== undefined ? { a2q: o.a2q } : {}),
+    ...(o.poolQuantizer ? { poolQuantizer: true } : {}),
   });
   const pruning: PruningTarget | undefined =
     o.activeSynapses !== undefined
@@ -142,6 +156,8 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
     perChannel: o.perChannel ?? false,
     pruning: pruning ?? null,
     pruneTargets: targets,
+    a2q: o.a2q === undefined ? null : { ...o.a2q, rampFraction: o.a2qRampFraction ?? 0.5 },
+    poolQuantizer: o.poolQuantizer ?? false,
     epochs: speed.epochs,
     plannedEpochs: o.epochs,
     batchSize: o.batchSize,
@@ -165,6 +181,7 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
       learningRate: o.learningRate,
       seed: o.seed,
       ...(pruning ? { pruning } : {}),
+      ...(o.a2qRampFraction !== undefined ? { a2qRampFraction: o.a2qRampFraction } : {}),
       ...(o.onProgress ? { onProgress: o.onProgress } : {}),
       ...(o.progressSeconds !== undefined ? { progressSeconds: o.progressSeconds } : {}),
       onEpoch: (e) => {
@@ -226,18 +243,19 @@ function modelCard(name: string, t: Record<string, unknown>, accs: LayerAccumula
 Trained by \`@fhenet/training\` on ${String(t.date)}.
 
 - Command: \`${String(t.command ?? '(library call)')}\`
-${t.status ? `- **Status: ${String(t.status)}** (exported after the last finished epoch)\n` : ''}- Model: ${String(t.model)}${t.width !== undefined && t.width !== 1 ? ` (width x${String(t.width)})` : ''} on ${String(t.dataset)}; ${String(t.weightBits)}-bit weights, ${String(t.actBits)}-bit activations, ${String(t.inputBits)}-bit input, ${String(t.range)} range
+${t.status ? `- **Status: ${String(t.status)}** (exported after the last finished epoch)\n` : ''}- Model: ${String(t.model)}${t.width !== undefined && t.width !== 1 ? ` (width x${String(t.width)})` : ''}${t.poolQuantizer ? ' with requantized pools' : ''} on ${String(t.dataset)}; ${String(t.weightBits)}-bit weights, ${String(t.actBits)}-bit activations, ${String(t.inputBits)}-bit input, ${String(t.range)} range
 ${dataLine(data)}
 - Pruning: ${JSON.stringify(t.pruning)} → active synapses per layer ${JSON.stringify(t.pruneTargets)}
-- Training: ${String(t.epochs)} epochs${t.plannedEpochs !== t.epochs ? ` of ${String(t.plannedEpochs)} planned` : ''}, batch ${String(t.batchSize)}, Adam lr ${String(t.learningRate)} (cosine), seed ${String(t.seed)}, ${String(t.trainImages)} samples, backend ${String(t.backend)}
+${t.a2q ? `- Accumulator-aware weights (A2Q): ${JSON.stringify(t.a2q)} (the budget each layer keeps: \`accumulatorBits\` below; docs/training.md)\n` : ''}- Training: ${String(t.epochs)} epochs${t.plannedEpochs !== t.epochs ? ` of ${String(t.plannedEpochs)} planned` : ''}, batch ${String(t.batchSize)}, Adam lr ${String(t.learningRate)} (cosine), seed ${String(t.seed)}, ${String(t.trainImages)} samples, backend ${String(t.backend)}
 - **Test accuracy (fake-quantized, ${String(t.testImages)} test samples): ${pct}%**
 - Speed: ${(t.secondsPerEpoch as number).toFixed(1)} s/epoch, ${Math.round(t.samplesPerSecond as number)} samples/s (training step incl. pruning, excl. evaluation)
 
-Worst-case accumulators (exact, from the integer weights and input ranges):
+Worst-case accumulators (exact, from the integer weights and input ranges; "channel bits": the
+widest channel's own range, what the compiler's worst-case sizing needs after its per-channel shift):
 
-| layer | max active synapses | input range | accumulator range | bits |
-|---|---|---|---|---|
-${accs.map((a) => `| ${a.name} | ${a.maxActiveSynapses} | [${a.inputRange.min}, ${a.inputRange.max}] | [${a.range.min}, ${a.range.max}] | ${a.bits} |`).join('\n')}
+| layer | max active synapses | max L1 of a channel | input range | accumulator range | bits | channel bits | accumulatorBits |
+|---|---|---|---|---|---|---|---|
+${accs.map((a) => `| ${a.name} | ${a.maxActiveSynapses} | ${a.maxL1} | [${a.inputRange.min}, ${a.inputRange.max}] | [${a.range.min}, ${a.range.max}] | ${a.bits} | ${a.spanBits} | ${a.accumulatorBits ?? '-'} |`).join('\n')}
 
 Files: \`graph.json\` + \`graph.bin\` (format: docs/trained-graph-format.md).
 `;

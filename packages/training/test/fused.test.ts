@@ -134,6 +134,17 @@ describe('fused kernels', () => {
     { name: 'LSQ raw scale negative and tiny', shape: [17, 3], scale: [-0.2, 1e-9, 0.5], lsq: true, masked: false },
     { name: 'fixed with zero point', shape: [16, 7, 7, 1], scale: [1 / 3], zp: [2], lsq: false, masked: false },
     { name: 'fixed per channel, masked', shape: [50, 10], scale: Array.from({ length: 10 }, (_, i) => 0.1 + 0.05 * i), zp: [0], lsq: false, masked: true },
+    // Rounding toward zero (accumulator-aware weights): the ties and integers are trunc's edge cases too.
+    {
+      name: 'LSQ toward zero per channel, masked',
+      shape: [3, 3, 5, 6],
+      scale: [0.3, 0.25, 0.5, 0.2, 0.125, 0.4],
+      lsq: true,
+      masked: true,
+      rounding: 'towardZero' as const,
+    },
+    { name: 'LSQ toward zero per tensor', shape: [64, 30], scale: [0.25], lsq: true, masked: false, rounding: 'towardZero' as const },
+    { name: 'fixed toward zero with zero point', shape: [16, 7, 7, 1], scale: [1 / 3], zp: [2], lsq: false, masked: false, rounding: 'towardZero' as const },
   ];
 
   it.each(quantCases)('fake quantizer $name: forward bit for bit, gradients equal the composition', (q) => {
@@ -142,6 +153,7 @@ describe('fused kernels', () => {
     const xv = rand(n, 21, 2.5);
     const s0 = Math.abs(q.scale[0]!);
     for (let i = 0; i < n; i += 7) xv[i] = (Math.round(xv[i]! / s0) + 0.5) * s0; // ties
+    for (let i = 3; i < n; i += 11) xv[i] = Math.round(xv[i]! / s0) * s0; // integers (trunc's edges)
     const mv = Float32Array.from(rand(n, 22), (r) => (r > -0.4 ? 1 : 0));
     const dyv = rand(n, 23);
     const f = () => {
@@ -152,7 +164,8 @@ describe('fused kernels', () => {
       const dy = tf.tensor(dyv, q.shape);
       const qmin = q.lsq ? -2 : 0,
         qmax = q.lsq ? 1 : 3;
-      const quant = (xi: tf.Tensor, si: tf.Tensor) => (q.lsq ? lsqQuantize(xi, si, qmin, qmax, 0.37, mask) : fixedQuantize(xi, si, zp, qmin, qmax, mask));
+      const r = q.rounding ?? 'halfEven';
+      const quant = (xi: tf.Tensor, si: tf.Tensor) => (q.lsq ? lsqQuantize(xi, si, qmin, qmax, 0.37, mask, r) : fixedQuantize(xi, si, zp, qmin, qmax, mask, r));
       const y = quant(x, s);
       // The fixed quantizer's scale is a constant (no gradient); LSQ's is learned.
       const [dx, ds] = q.lsq

@@ -13,6 +13,7 @@ export const modelsCommand: CommandModule<object, object> = {
       const acc = (m.graph.training as { testAccuracy?: number }).testAccuracy;
       console.log(
         `${p.name.padEnd(24)} ${p.network}, ${p.weightBits}/${p.actBits} bits, ${p.range} range, ${p.activeSynapses} active` +
+          `${p.a2qBits !== undefined ? `, A2Q ${p.a2qBits}-bit accumulators` : ''}${p.poolQuantizer ? ', requantized pools' : ''}` +
           `${acc !== undefined ? `, ${(acc * 100).toFixed(2)}% (fake-quantized)` : ''}` +
           `, circuit: ${m.circuit ? `${m.circuit.bits}-bit, committed` : 'not committed'}  (${m.dir})`,
       );

@@ -23,6 +23,10 @@ interface TrainArgs {
   width: number;
   active?: number;
   'accumulator-bits'?: number;
+  'a2q-bits'?: number;
+  'a2q-layer-bits'?: string;
+  'a2q-ramp'?: number;
+  'pool-quant': boolean;
   epochs: number;
   'batch-size': number;
   lr: number;
@@ -45,6 +49,17 @@ export function formatDuration(seconds: number): string {
     r = s % 60;
   const two = (n: number) => String(n).padStart(2, '0');
   return h > 0 ? `${h}h ${two(m)}m` : m > 0 ? `${m}m ${two(r)}s` : `${r}s`;
+}
+
+/** --a2q-layer-bits: "classifier=9,conv1=none" -> { classifier: 9, conv1: null }. */
+export function parseLayerBits(v: string): Record<string, number | null> {
+  const out: Record<string, number | null> = {};
+  for (const part of v.split(',')) {
+    const m = /^([\w.-]+)=(\d+|none)$/.exec(part.trim());
+    if (!m) throw new Error(`--a2q-layer-bits: expected name=bits or name=none, comma-separated (e.g. classifier=9,conv1=none), got "${part}"`);
+    out[m[1]!] = m[2] === 'none' ? null : Number(m[2]);
+  }
+  return out;
 }
 
 /** 'auto' or a thread count. */
@@ -86,6 +101,26 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option('active', { type: 'number', describe: 'Active synapses per neuron after pruning' })
       .option('accumulator-bits', { type: 'number', describe: 'Prune until every worst-case accumulator fits this many bits' })
       .conflicts('active', 'accumulator-bits')
+      .option('a2q-bits', {
+        type: 'number',
+        describe:
+          "Accumulator-aware weights (A2Q): every dense/conv layer keeps each output channel's worst-case accumulator within this many bits (combines with --active)",
+      })
+      .option('a2q-layer-bits', {
+        type: 'string',
+        describe: 'Per-layer A2Q budgets overriding --a2q-bits, e.g. classifier=9 (decoded in the clear: one bit more is free) or conv1=none',
+      })
+      .implies('a2q-layer-bits', 'a2q-bits')
+      .option('a2q-ramp', {
+        type: 'number',
+        describe: 'Fraction of the run over which the A2Q budget ramps down to its final value (default 0.5; 0 = from the first step)',
+      })
+      .implies('a2q-ramp', 'a2q-bits')
+      .option('pool-quant', {
+        type: 'boolean',
+        default: false,
+        describe: 'Requantize after every average pool (convnets): the next layer reads 2-bit values, not sums of 4 (2 accumulator bits less)',
+      })
       .option('epochs', { type: 'number', default: 10 })
       .option('batch-size', { type: 'number', default: 128 })
       .option('lr', { type: 'number', default: 0.005, describe: 'Adam learning rate (cosine decay)' })
@@ -127,6 +162,16 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       ...(a.width !== 1 ? { width: a.width } : {}),
       ...(a.active !== undefined ? { activeSynapses: a.active } : {}),
       ...(a['accumulator-bits'] !== undefined ? { accumulatorBits: a['accumulator-bits'] } : {}),
+      ...(a['a2q-bits'] !== undefined
+        ? {
+            a2q: {
+              accumulatorBits: a['a2q-bits'],
+              ...(a['a2q-layer-bits'] !== undefined ? { layers: parseLayerBits(a['a2q-layer-bits']) } : {}),
+            },
+          }
+        : {}),
+      ...(a['a2q-ramp'] !== undefined ? { a2qRampFraction: a['a2q-ramp'] } : {}),
+      ...(a['pool-quant'] ? { poolQuantizer: true } : {}),
       epochs: a.epochs,
       batchSize: a['batch-size'],
       learningRate: a.lr,
@@ -157,7 +202,10 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     });
     console.log(`\n${r.name}: test accuracy ${(r.testAccuracy * 100).toFixed(2)}% (fake-quantized)`);
     for (const acc of r.accumulators) {
-      console.log(`  ${acc.name}: <= ${acc.maxActiveSynapses} active synapses, accumulator [${acc.range.min}, ${acc.range.max}] = ${acc.bits} bits`);
+      console.log(
+        `  ${acc.name}: <= ${acc.maxActiveSynapses} active synapses, L1 <= ${acc.maxL1}, accumulator [${acc.range.min}, ${acc.range.max}] = ${acc.bits} bits ` +
+          `(${acc.spanBits} per channel${acc.accumulatorBits === undefined ? '' : `; A2Q budget ${acc.accumulatorBits}`})`,
+      );
     }
   },
 };

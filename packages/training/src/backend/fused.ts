@@ -1,4 +1,5 @@
 // Fused training kernels for the tfjs wasm backend: fake quantizers (forward, STE/LSQ backward),
+// accumulator-aware (A2Q) weights (norms, normalised truncating quantizer, and its backward),
 // batch norm in training mode (statistics, normalisation, moving averages; backward through
 // mean and variance) and the Adam update, each one call into kernels.wat instead of 5-40 tfjs
 // kernels. The module imports the backend's own memory, so it reads and writes tensors in place.
@@ -32,9 +33,41 @@ interface WasmBackend {
 }
 
 interface Exports {
-  fq_fwd(x: number, mask: number, out: number, n: number, L: number, s: number, zp: number, qmin: number, qmax: number): void;
-  fq_lsq_bwd(x: number, mask: number, dy: number, dx: number, n: number, L: number, s: number, qmin: number, qmax: number, acc: number, part: number): void;
-  fq_fixed_bwd(x: number, mask: number, dy: number, dx: number, n: number, L: number, s: number, zp: number, qmin: number, qmax: number): void;
+  // rtz: 1 rounds toward zero, 0 half to even (kernels.wat). gain: 0, or A2Q's periodic gains.
+  fq_fwd(x: number, mask: number, gain: number, out: number, n: number, L: number, s: number, zp: number, qmin: number, qmax: number, rtz: number): void;
+  abs_sums(x: number, mask: number, n: number, L: number, acc: number, part: number): void;
+  a2q_bwd_sums(
+    x: number,
+    mask: number,
+    dy: number,
+    n: number,
+    L: number,
+    s: number,
+    gain: number,
+    qmin: number,
+    qmax: number,
+    rtz: number,
+    acc1: number,
+    acc2: number,
+    p1: number,
+    p2: number,
+  ): void;
+  a2q_bwd_dx(x: number, mask: number, dy: number, dx: number, n: number, L: number, s: number, gain: number, dn: number, qmin: number, qmax: number): void;
+  fq_lsq_bwd(
+    x: number,
+    mask: number,
+    dy: number,
+    dx: number,
+    n: number,
+    L: number,
+    s: number,
+    qmin: number,
+    qmax: number,
+    acc: number,
+    part: number,
+    rtz: number,
+  ): void;
+  fq_fixed_bwd(x: number, mask: number, dy: number, dx: number, n: number, L: number, s: number, zp: number, qmin: number, qmax: number, rtz: number): void;
   bn_stats(x: number, n: number, L: number, shift: number, acc1: number, acc2: number, p1: number, p2: number): void;
   bn_grad_sums(x: number, dy: number, n: number, L: number, mean: number, acc1: number, acc2: number, p1: number, p2: number): void;
   affine2(a: number, b: number, out: number, n: number, L: number, p: number, q: number, r: number): void;
@@ -61,6 +94,8 @@ interface Exports {
 /** Kernel names (registered for 'wasm' only). */
 const FAKE_QUANT = 'FhenetFakeQuant';
 const FAKE_QUANT_GRAD = 'FhenetFakeQuantGrad';
+export const A2Q_WEIGHTS = 'FhenetA2qWeights';
+const A2Q_WEIGHTS_GRAD = 'FhenetA2qWeightsGrad';
 export const BATCH_NORM_TRAIN = 'FhenetBatchNormTrain';
 const BATCH_NORM_TRAIN_GRAD = 'FhenetBatchNormTrainGrad';
 export const ADAM = 'FhenetAdam';
@@ -143,7 +178,7 @@ const lsqScaleOf = (raw: number): number => Math.max(Math.abs(raw), f32(1e-8));
 
 function fakeQuant(args: KernelArgs): Info {
   const { x, s, zp, mask } = args.inputs as Record<string, Info | undefined>;
-  const { qmin, qmax, lsq } = args.attrs as { qmin: number; qmax: number; lsq: boolean };
+  const { qmin, qmax, lsq, towardZero } = args.attrs as { qmin: number; qmax: number; lsq: boolean; towardZero: boolean };
   const be = kernels!.backend;
   const out = be.makeOutput(x!.shape, 'float32');
   const n = size(x!.shape);
@@ -156,13 +191,14 @@ function fakeQuant(args: KernelArgs): Info {
   fillPeriodic(h, p, L, size(s!.shape), (c) => (lsq ? lsqScaleOf(h[sp + c]!) : h[sp + c]!));
   const zq = zp === undefined ? -1 : ptr(zp) >>> 2;
   fillPeriodic(h, p + 4 * L, L, zp === undefined ? 1 : size(zp.shape), (c) => (zq < 0 ? 0 : h[zq + c]!));
-  kernels!.exports.fq_fwd(ptr(x!), mask ? ptr(mask) : 0, ptr(out), n, L, p, p + 4 * L, qmin, qmax);
+  kernels!.exports.fq_fwd(ptr(x!), mask ? ptr(mask) : 0, 0, ptr(out), n, L, p, p + 4 * L, qmin, qmax, towardZero ? 1 : 0);
   return out;
 }
 
 function fakeQuantGrad(args: KernelArgs): Info[] {
   const { x, s, zp, mask, dy } = args.inputs as Record<string, Info | undefined>;
-  const { qmin, qmax, lsq, gradScale } = args.attrs as { qmin: number; qmax: number; lsq: boolean; gradScale: number };
+  const { qmin, qmax, lsq, gradScale, towardZero } = args.attrs as { qmin: number; qmax: number; lsq: boolean; gradScale: number; towardZero: boolean };
+  const rtz = towardZero ? 1 : 0;
   const be = kernels!.backend;
   const dx = be.makeOutput(x!.shape, 'float32');
   const n = size(x!.shape);
@@ -180,7 +216,7 @@ function fakeQuantGrad(args: KernelArgs): Info[] {
   if (lsq) {
     h.fill(0, part >>> 2, acc >>> 2);
     f64.fill(0, acc >>> 3, (acc >>> 3) + L);
-    if (n > 0) kernels!.exports.fq_lsq_bwd(ptr(x!), mask ? ptr(mask) : 0, ptr(dy!), ptr(dx), n, L, p, qmin, qmax, acc, part);
+    if (n > 0) kernels!.exports.fq_lsq_bwd(ptr(x!), mask ? ptr(mask) : 0, ptr(dy!), ptr(dx), n, L, p, qmin, qmax, acc, part, rtz);
     const perChannel = foldLanes(f64, acc, L, C);
     const dsAt = ptr(ds!) >>> 2;
     for (let c = 0; c < sCount; c++) {
@@ -194,8 +230,131 @@ function fakeQuantGrad(args: KernelArgs): Info[] {
   }
   const zq = zp === undefined ? -1 : ptr(zp) >>> 2;
   fillPeriodic(h, p + 4 * L, L, zp === undefined ? 1 : size(zp.shape), (c) => (zq < 0 ? 0 : h[zq + c]!));
-  if (n > 0) kernels!.exports.fq_fixed_bwd(ptr(x!), mask ? ptr(mask) : 0, ptr(dy!), ptr(dx), n, L, p, p + 4 * L, qmin, qmax);
+  if (n > 0) kernels!.exports.fq_fixed_bwd(ptr(x!), mask ? ptr(mask) : 0, ptr(dy!), ptr(dx), n, L, p, p + 4 * L, qmin, qmax, rtz);
   return [dx];
+}
+
+/** A2Q's per-channel terms, computed as the tf-op composition does (quant-linear.ts a2qKernel), in f32. */
+interface A2qChannel {
+  /** lsqScale(raw), min(|g|, B' S) and whether |g| <= B' S. */
+  readonly scale: number;
+  readonly t: number;
+  readonly underCap: boolean;
+}
+
+function a2qChannels(h: Float32Array, s: Info, g: Info, budget: Info, C: number, margin: number): A2qChannel[] {
+  const sp = ptr(s) >>> 2,
+    gp = ptr(g) >>> 2;
+  const bm = f32(h[ptr(budget) >>> 2]! * f32(1 - margin));
+  const perTensor = size(s.shape) === 1;
+  return Array.from({ length: C }, (_, c) => {
+    const scale = lsqScaleOf(h[sp + (perTensor ? 0 : c)]!);
+    const cap = f32(bm * scale);
+    const a = Math.abs(h[gp + c]!);
+    return { scale, t: Math.min(a, cap), underCap: a <= cap };
+  });
+}
+
+/**
+ * Accumulator-aware weights (A2Q) in two passes over the kernel: each channel's norm ||x * mask||_1
+ * (abs_sums), then out = clamp(trunc(x * mask * gain / S), qmin, qmax) * S with gain = min(|g|, B' S)
+ * / norm (fq_fwd with gains). Outputs [out, gain, norm]; the gradient reads the last two.
+ */
+function a2qWeights(args: KernelArgs): Info[] {
+  const { x, mask, s, g, budget } = args.inputs as Record<string, Info>;
+  const { qmin, qmax, margin } = args.attrs as { qmin: number; qmax: number; margin: number };
+  const be = kernels!.backend;
+  const C = x!.shape[x!.shape.length - 1]!;
+  const n = size(x!.shape);
+  const L = period(C);
+  const out = be.makeOutput(x!.shape, 'float32');
+  const gainOut = be.makeOutput([C], 'float32');
+  const normOut = be.makeOutput([C], 'float32');
+  // scratch: S, gain, zero points (f32 L each), partial sums (f32 L), totals (f64 L)
+  const p = scratch(24 * L);
+  const part = p + 12 * L,
+    acc = p + 16 * L;
+  let { f32: h, f64 } = heap();
+  h.fill(0, part >>> 2, acc >>> 2);
+  f64.fill(0, acc >>> 3, (acc >>> 3) + L);
+  if (n > 0) kernels!.exports.abs_sums(ptr(x!), ptr(mask!), n, L, acc, part);
+  ({ f32: h, f64 } = heap());
+  const norms = foldLanes(f64, acc, L, C);
+  const ch = a2qChannels(h, s!, g!, budget!, C, margin);
+  const go = ptr(gainOut) >>> 2,
+    no = ptr(normOut) >>> 2;
+  for (let c = 0; c < C; c++) {
+    const norm = Math.max(f32(norms[c]!), f32(1e-30));
+    h[no + c] = norm;
+    h[go + c] = f32(ch[c]!.t / norm);
+  }
+  fillPeriodic(h, p, L, C, (c) => ch[c]!.scale);
+  fillPeriodic(h, p + 4 * L, L, C, (c) => h[go + c]!);
+  h.fill(0, (p + 8 * L) >>> 2, (p + 12 * L) >>> 2);
+  if (n > 0) kernels!.exports.fq_fwd(ptr(x!), ptr(mask!), p + 4 * L, ptr(out), n, L, p, p + 8 * L, qmin, qmax, 1);
+  return [out, gainOut, normOut];
+}
+
+/**
+ * Gradient of a2qWeights (straight-through as the composition): per channel, with u = x * mask,
+ * v = u * gain / S, D = sum dy (inside ? trunc(v) - v : clamp(v)) (LSQ), A = sum (inside ? dy : 0) u:
+ * d gain = A; d t = A / norm, to |g| below the cap, else to the cap B' S; d norm = -A gain / norm;
+ * dS = gradScale (D + B' [over the cap] A / norm), then through lsqScale to the raw scale;
+ * dx = mask ((inside ? dy : 0) gain + d norm sign(u)) (a2q_bwd_dx).
+ */
+function a2qWeightsGrad(args: KernelArgs): Info[] {
+  const { x, mask, s, g, budget, gain, norm, dy } = args.inputs as Record<string, Info>;
+  const { qmin, qmax, margin, gradScale } = args.attrs as { qmin: number; qmax: number; margin: number; gradScale: number };
+  const be = kernels!.backend;
+  const C = x!.shape[x!.shape.length - 1]!;
+  const n = size(x!.shape);
+  const L = period(C);
+  const dx = be.makeOutput(x!.shape, 'float32');
+  const ds = be.makeOutput(s!.shape, 'float32');
+  const dg = be.makeOutput([C], 'float32');
+  // scratch: S, gain, d norm (f32 L each), 2 partial sums (f32 L each), 2 totals (f64 L each)
+  const p = scratch(36 * L);
+  const part = p + 12 * L,
+    acc1 = p + 20 * L,
+    acc2 = p + 28 * L;
+  let { f32: h, f64 } = heap();
+  const ch = a2qChannels(h, s!, g!, budget!, C, margin);
+  const gp = ptr(gain!) >>> 2,
+    np = ptr(norm!) >>> 2;
+  fillPeriodic(h, p, L, C, (c) => ch[c]!.scale);
+  fillPeriodic(h, p + 4 * L, L, C, (c) => h[gp + c]!);
+  h.fill(0, part >>> 2, acc1 >>> 2);
+  f64.fill(0, acc1 >>> 3, (acc2 >>> 3) + L);
+  if (n > 0) {
+    kernels!.exports.a2q_bwd_sums(ptr(x!), ptr(mask!), ptr(dy!), n, L, p, p + 4 * L, qmin, qmax, 1, acc1, acc2, part, part + 4 * L);
+  }
+  ({ f32: h, f64 } = heap());
+  const D = foldLanes(f64, acc1, L, C);
+  const A = foldLanes(f64, acc2, L, C);
+  const bm = f32(h[ptr(budget!) >>> 2]! * f32(1 - margin));
+  const sp = ptr(s!) >>> 2,
+    gq = ptr(g!) >>> 2,
+    dgo = ptr(dg) >>> 2,
+    dso = ptr(ds) >>> 2;
+  const sCount = size(s!.shape);
+  const dS = new Float64Array(sCount);
+  const dn = new Float64Array(C);
+  for (let c = 0; c < C; c++) {
+    const nrm = h[np + c]!;
+    const dt = A[c]! / nrm;
+    dn[c] = nrm > f32(1e-30) ? (-A[c]! * h[gp + c]!) / nrm : 0;
+    const raw = h[gq + c]!;
+    h[dgo + c] = ch[c]!.underCap ? dt * (raw > 0 ? 1 : raw < 0 ? -1 : 0) : 0;
+    dS[sCount === 1 ? 0 : c]! += gradScale * (D[c]! + (ch[c]!.underCap ? 0 : bm * dt));
+  }
+  for (let c = 0; c < sCount; c++) {
+    // Chain through s_eff = max(|s|, 1e-8), as in fakeQuantGrad.
+    const raw = h[sp + c]!;
+    h[dso + c] = dS[c]! * (Math.abs(raw) >= f32(1e-8) ? (raw > 0 ? 1 : -1) : 0);
+  }
+  fillPeriodic(h, p + 8 * L, L, C, (c) => dn[c]!);
+  if (n > 0) kernels!.exports.a2q_bwd_dx(ptr(x!), ptr(mask!), ptr(dy!), ptr(dx), n, L, p, p + 4 * L, p + 8 * L, qmin, qmax);
+  return [dx, ds, dg];
 }
 
 function batchNormTrain(args: KernelArgs): Info[] {
@@ -375,6 +534,23 @@ function registerGradients(): void {
     }
   }
   tf.registerGradient({
+    kernelName: A2Q_WEIGHTS,
+    inputsToSave: ['x', 'mask', 's', 'g', 'budget'],
+    outputsToSave: [false, true, true],
+    gradFunc: (dys, saved, attrs) => {
+      const [x, mask, s, g, budget, gain, norm] = saved;
+      const dy = (dys as tf.Tensor[])[0]!;
+      const [dx, ds, dg] = tf
+        .engine()
+        .runKernel(
+          A2Q_WEIGHTS_GRAD,
+          { x: x!, mask: mask!, s: s!, g: g!, budget: budget!, gain: gain!, norm: norm!, dy },
+          attrs as tf.NamedAttrMap,
+        ) as tf.Tensor[];
+      return { x: () => dx!, mask: zerosFor(mask), s: () => ds!, g: () => dg!, budget: zerosFor(budget) };
+    },
+  });
+  tf.registerGradient({
     kernelName: BATCH_NORM_TRAIN,
     // Each saved tensor costs a clone; the moving statistics only need zero gradients of gamma's shape.
     inputsToSave: ['x', 'gamma'],
@@ -418,6 +594,8 @@ export function registerFusedKernels(): boolean {
   const kernelFuncs: [string, (a: KernelArgs) => Info | Info[]][] = [
     ...[true, false].flatMap((lsq) => [true, false].map((m): [string, (a: KernelArgs) => Info] => [fakeQuantKernel(lsq, m), fakeQuant])),
     [FAKE_QUANT_GRAD, fakeQuantGrad],
+    [A2Q_WEIGHTS, a2qWeights],
+    [A2Q_WEIGHTS_GRAD, a2qWeightsGrad],
     [BATCH_NORM_TRAIN, batchNormTrain],
     [BATCH_NORM_TRAIN_GRAD, batchNormTrainGrad],
     [ADAM, adam],

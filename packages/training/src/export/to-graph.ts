@@ -28,6 +28,18 @@ function weightParams(l: QuantLinear): QuantParams {
   return scale.length > 1 ? { ...base, axis: l.kShape.length - 1 } : base;
 }
 
+/**
+ * An accumulator-aware layer's weights as the forward uses them, q * s: its integers come from the
+ * weight normalisation and round toward zero, which the format's quantizer (half to even, on the
+ * stored weight) reproduces exactly from q * s, not from the raw kernel.
+ */
+function a2qWeights(l: QuantLinear): Float32Array {
+  const w = l.quantizedKernel();
+  const out = floats(w);
+  w.dispose();
+  return out;
+}
+
 function sampleShape(layer: tf.layers.Layer, which: 'in' | 'out'): Shape {
   const s = ((which === 'in' ? layer.input : layer.output) as tf.SymbolicTensor).shape as (number | null)[];
   const dims = s.slice(1);
@@ -63,10 +75,12 @@ export function modelToGraph(model: tf.LayersModel, meta: ExportMeta): TrainedGr
       out.push({ ...base, type: 'quantizer', quantizer: actParams(l) });
     } else if (l instanceof QuantLinear) {
       const common = {
-        weights: floats(l.kernel!.read()),
+        weights: l.a2q === undefined ? floats(l.kernel!.read()) : a2qWeights(l),
         bias: l.bias ? floats(l.bias.read()) : null,
         mask: Uint8Array.from(l.mask!.read().dataSync(), (m) => (m !== 0 ? 1 : 0)),
         weightQuantizer: weightParams(l),
+        // The budget is recorded once the ramp has reached it (an export mid-ramp keeps none).
+        ...(l.a2q !== undefined && l.currentL1Budget() <= l.l1Budget ? { accumulatorBits: l.a2q.accumulatorBits } : {}),
       };
       if (l instanceof QuantDense) out.push({ ...base, type: 'dense', units: l.units, ...common });
       else if (l instanceof QuantConv2D) {

@@ -11,7 +11,7 @@ import {
   TRAINED_GRAPH_FORMAT,
   TRAINED_GRAPH_READABLE_VERSIONS,
   TRAINED_GRAPH_VERSION,
-  TRAINED_GRAPH_VERSION_WITHOUT_DATA,
+  trainedGraphVersion,
   type GraphLayer,
   type TrainedGraph,
 } from './types.js';
@@ -75,6 +75,15 @@ function weightShape(layer: GraphLayer & { type: 'dense' | 'conv2d' }): number[]
 /** Validates `graph` and returns its manifest and payload bytes. */
 export function encodeTrainedGraph(graph: TrainedGraph, payloadFile = DEFAULT_PAYLOAD_FILE): { manifest: TrainedGraphManifest; payload: Uint8Array } {
   validateGraph(graph, `trained graph "${graph.name}" (before writing)`);
+  const version = trainedGraphVersion(graph);
+  if (version >= TRAINED_GRAPH_VERSION && graph.data === undefined) {
+    throw new TrainedGraphError(
+      `trained graph "${graph.name}" (before writing)`,
+      'data',
+      `the training data description (accumulatorBits needs format version ${TRAINED_GRAPH_VERSION}, which requires data)`,
+      'none',
+    );
+  }
   const w = new PayloadWriter();
   const layers: LayerJson[] = graph.layers.map((l): LayerJson => {
     const base = { name: l.name, inputShape: [...l.inputShape], outputShape: [...l.outputShape] };
@@ -88,6 +97,7 @@ export function encodeTrainedGraph(graph: TrainedGraph, payloadFile = DEFAULT_PA
           bias: l.bias === null ? null : w.float32(l.bias, [outC]),
           mask: w.bitset(l.mask, shape),
           weightQuantizer: quantizerToJson(l.weightQuantizer),
+          ...(l.accumulatorBits === undefined ? {} : { accumulatorBits: l.accumulatorBits }),
         };
         return l.type === 'dense'
           ? { ...base, type: 'dense', units: l.units, ...common }
@@ -135,7 +145,7 @@ export function encodeTrainedGraph(graph: TrainedGraph, payloadFile = DEFAULT_PA
   const payload = w.finish();
   const manifest: TrainedGraphManifest = {
     format: TRAINED_GRAPH_FORMAT,
-    version: graph.data ? TRAINED_GRAPH_VERSION : TRAINED_GRAPH_VERSION_WITHOUT_DATA,
+    version,
     name: graph.name,
     inputShape: [...graph.inputShape],
     inputScaling: { divisor: graph.inputScaling.divisor },
@@ -154,6 +164,9 @@ export function encodeTrainedGraph(graph: TrainedGraph, payloadFile = DEFAULT_PA
 type Obj = Record<string, unknown>;
 
 class Reader {
+  /** The manifest's version, once checked. */
+  version = 0;
+
   constructor(
     readonly source: string,
     readonly payload: Uint8Array,
@@ -250,6 +263,14 @@ class Reader {
   }
 }
 
+/** v3 `accumulatorBits`: refused in older versions (validateGraph checks its value against the weights). */
+function accumulatorBitsOf(r: Reader, o: Obj, fl: string): number {
+  if (r.version < TRAINED_GRAPH_VERSION) {
+    throw r.err(`${fl}.accumulatorBits`, `absent in a version ${r.version} graph (it needs version ${TRAINED_GRAPH_VERSION})`, o.accumulatorBits);
+  }
+  return r.num(o, 'accumulatorBits', fl);
+}
+
 function decodeLayer(r: Reader, v: unknown, i: number): GraphLayer {
   const f = `layers[${i}]`;
   const o = r.obj(v, f);
@@ -269,6 +290,7 @@ function decodeLayer(r: Reader, v: unknown, i: number): GraphLayer {
         bias: o.bias === null ? null : r.floats(o.bias, `${fl}.bias`, [outC]),
         mask: r.bits(o.mask, `${fl}.mask`, shape),
         weightQuantizer: r.quantizer(o.weightQuantizer, `${fl}.weightQuantizer`),
+        ...(o.accumulatorBits === undefined ? {} : { accumulatorBits: accumulatorBitsOf(r, o, fl) }),
       };
       if (type === 'dense') return { ...base, type, units: outC, ...common };
       const padding = o.padding;
@@ -313,6 +335,7 @@ export function decodeTrainedGraph(manifestJson: unknown, payload: Uint8Array, s
   const m = r.obj(manifestJson, 'manifest');
   if (m.format !== TRAINED_GRAPH_FORMAT) throw r.err('format', `"${TRAINED_GRAPH_FORMAT}"`, m.format);
   if (!TRAINED_GRAPH_READABLE_VERSIONS.includes(m.version as number)) throw r.err('version', `one of ${TRAINED_GRAPH_READABLE_VERSIONS.join(', ')}`, m.version);
+  r.version = m.version as number;
   if ((m.version === 1) !== (m.data === undefined)) {
     throw r.err('data', m.version === 1 ? 'absent in a version 1 graph' : 'the training data description (required from version 2)', m.data ?? 'none');
   }

@@ -36,6 +36,8 @@ export type LayerJson =
       readonly bias: PayloadRef | null;
       readonly mask: PayloadRef;
       readonly weightQuantizer: QuantizerJson;
+      /** v3 only: the accumulator budget the integer weights keep. */
+      readonly accumulatorBits?: number;
     })
   | (LayerJsonBase & {
       readonly type: 'conv2d';
@@ -47,6 +49,8 @@ export type LayerJson =
       readonly bias: PayloadRef | null;
       readonly mask: PayloadRef;
       readonly weightQuantizer: QuantizerJson;
+      /** v3 only: the accumulator budget the integer weights keep. */
+      readonly accumulatorBits?: number;
     })
   | (LayerJsonBase & {
       readonly type: 'batchNorm';
@@ -68,7 +72,7 @@ export type LayerJson =
 
 export interface TrainedGraphManifest {
   readonly format: 'fhenet-trained-graph';
-  readonly version: 1 | 2;
+  readonly version: number;
   readonly name: string;
   readonly inputShape: readonly number[];
   readonly inputScaling: { readonly divisor: number };

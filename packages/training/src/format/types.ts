@@ -6,12 +6,20 @@ import type { DataDescription } from '@fhenet/datasets';
 import type { QuantParams } from './vocab.js';
 
 export const TRAINED_GRAPH_FORMAT = 'fhenet-trained-graph';
-/** The newest version: v2 adds `data` (where the training data came from and its domain). */
-export const TRAINED_GRAPH_VERSION = 2;
+/** The newest version: v3 adds `accumulatorBits` on dense/conv2d layers (accumulator-aware training). */
+export const TRAINED_GRAPH_VERSION = 3;
+/** v2 adds `data` (where the training data came from and its domain). */
+export const TRAINED_GRAPH_VERSION_WITH_DATA = 2;
 /** What the writer writes for a graph without `data`: v1, readable exactly as before. */
 export const TRAINED_GRAPH_VERSION_WITHOUT_DATA = 1;
-/** Versions the reader accepts: v1 (no `data`), v2 (`data` required). */
-export const TRAINED_GRAPH_READABLE_VERSIONS: readonly number[] = [1, 2];
+/** Versions the reader accepts: v1 (no `data`), v2 (`data` required), v3 (v2 + `accumulatorBits`). */
+export const TRAINED_GRAPH_READABLE_VERSIONS: readonly number[] = [1, 2, 3];
+
+/** The version the writer writes: the lowest that holds the graph (3 with accumulator budgets, 2 with data, else 1). */
+export function trainedGraphVersion(g: TrainedGraph): number {
+  if (g.layers.some((l) => (l.type === 'dense' || l.type === 'conv2d') && l.accumulatorBits !== undefined)) return TRAINED_GRAPH_VERSION;
+  return g.data ? TRAINED_GRAPH_VERSION_WITH_DATA : TRAINED_GRAPH_VERSION_WITHOUT_DATA;
+}
 
 /** A per-sample shape (no batch axis). Images are [height, width, channels]; vectors are [n]. */
 export type Shape = readonly number[];
@@ -42,6 +50,14 @@ export interface DenseLayer extends LayerBase {
   readonly mask: Uint8Array;
   /** Zero point must be 0; per-channel along axis 1 (the output unit) or per-tensor. */
   readonly weightQuantizer: QuantParams;
+  /**
+   * v3: the accumulator budget P the integer weights keep (accumulator-aware training, A2Q): for
+   * every output channel c, `span * ||q_c||_1 + 1 <= 2^P`, q_c the channel's masked integer weights
+   * and span = qmax - qmin of the quantizer feeding the layer, times the window area of any average
+   * pooling in between. The channel's worst-case accumulator then takes at most 2^P values: what
+   * the compiler's per-channel shift and worst-case sizing need for P bits. The reader checks it.
+   */
+  readonly accumulatorBits?: number;
 }
 
 /** 2-D convolution, NHWC, weights [kh, kw, inChannels, filters] row-major, dilation 1. */
@@ -56,6 +72,8 @@ export interface Conv2dLayer extends LayerBase {
   readonly mask: Uint8Array;
   /** Zero point must be 0; per-channel along axis 3 (the filter) or per-tensor. */
   readonly weightQuantizer: QuantParams;
+  /** v3: the accumulator budget P the integer weights keep, as in DenseLayer. */
+  readonly accumulatorBits?: number;
 }
 
 /** Inference-mode batch normalisation over the last axis. */

@@ -5,7 +5,8 @@ import type { IntRange } from '@fhenet/quantization';
 import type { QuantParams } from './vocab.js';
 import { TrainedGraphError, show } from './errors.js';
 import { intRangeOf } from './quantizer-range.js';
-import { ACTIVATIONS, type GraphLayer, type Shape, type TrainedGraph } from './types.js';
+import { a2qL1Budget, bitsForValues, channelL1Norms, inputSpanOf } from './accumulators.js';
+import { ACTIVATIONS, type Conv2dLayer, type DenseLayer, type GraphLayer, type Shape, type TrainedGraph } from './types.js';
 
 const isPosInt = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0;
 const product = (s: Shape): number => s.reduce((a, b) => a * b, 1);
@@ -134,6 +135,29 @@ function expectedOutputShape(layer: GraphLayer, source: string, f: string): Shap
   }
 }
 
+/**
+ * A v3 `accumulatorBits` P: an integer 2..30 that every output channel keeps, span * ||q_c||_1 + 1
+ * <= 2^P (docs/trained-graph-format.md, "Accumulator budget").
+ */
+function checkAccumulatorBudget(layer: DenseLayer | Conv2dLayer, span: number, source: string, fl: string): void {
+  const p = layer.accumulatorBits;
+  if (!Number.isInteger(p) || (p as number) < 2 || (p as number) > 30) {
+    throw new TrainedGraphError(source, `${fl}.accumulatorBits`, 'an integer 2..30', show(p));
+  }
+  const budget = a2qL1Budget(p as number, span);
+  const norms = channelL1Norms(layer);
+  const c = norms.findIndex((n) => n > budget);
+  if (c >= 0) {
+    const values = span * (norms[c] as number) + 1;
+    throw new TrainedGraphError(
+      source,
+      `${fl}.accumulatorBits`,
+      `a budget its integer weights keep (on inputs spanning ${span}, at most ${budget} per channel)`,
+      `${p}, but channel ${c} has L1 norm ${norms[c]}: a worst-case accumulator of ${values} values, ${bitsForValues(values)} bits`,
+    );
+  }
+}
+
 /** What the values flowing out of a layer are, for the "linear layers see quantized inputs" rule. */
 type Domain = 'quantized' | 'pooled' | 'float';
 
@@ -159,6 +183,9 @@ export function validateGraph(g: TrainedGraph, source: string): void {
 
   let shape: Shape = g.inputShape;
   let domain: Domain = 'quantized';
+  // The quantizer whose integers the next linear layer reads, and the pooling area in between.
+  let feeding: QuantParams = g.inputQuantizer;
+  let pool = 1;
   const names = new Set<string>();
   g.layers.forEach((layer, i) => {
     const f = `layers[${i}]`;
@@ -199,6 +226,7 @@ export function validateGraph(g: TrainedGraph, source: string): void {
         if (!layer.weightQuantizer.signed) {
           throw new TrainedGraphError(source, `${fl}.weightQuantizer.signed`, 'true (weights are signed)', 'false');
         }
+        if (layer.accumulatorBits !== undefined) checkAccumulatorBudget(layer, inputSpanOf(feeding, pool), source, fl);
         domain = 'float';
         break;
       }
@@ -232,6 +260,8 @@ export function validateGraph(g: TrainedGraph, source: string): void {
       case 'quantizer':
         validateQuantizer(layer.quantizer, source, `${fl}.quantizer`, {});
         domain = 'quantized';
+        feeding = layer.quantizer;
+        pool = 1;
         break;
       case 'avgPool2d':
         if (domain === 'float') {
@@ -243,6 +273,7 @@ export function validateGraph(g: TrainedGraph, source: string): void {
           );
         }
         domain = 'pooled';
+        pool *= layer.poolSize[0] * layer.poolSize[1];
         break;
       case 'flatten':
         break;

@@ -5,6 +5,18 @@
 import * as tf from '@tensorflow/tfjs';
 import { fakeQuantKernel, fusedKernels } from '../backend/fused.js';
 
+/**
+ * How a fake quantizer rounds x/s: 'halfEven' (tf.round, the format's contract for activations and
+ * plain weights) or 'towardZero' (trunc: |q| <= |x/s|, so an L1 bound on x/s holds for q too; the
+ * accumulator-aware weights use it, quant-linear.ts).
+ */
+export type Rounding = 'halfEven' | 'towardZero';
+
+/** round(v) or trunc(v) with tf ops (tfjs has no trunc: sign(v) * floor(|v|)). */
+function roundOf(v: tf.Tensor, rounding: Rounding): tf.Tensor {
+  return rounding === 'towardZero' ? tf.mul(tf.sign(v), tf.floor(tf.abs(v))) : tf.round(v);
+}
+
 /** Sums `g` down to `shape` (the shape of a broadcast scale: [], [1] or [channels] on the last axis). */
 function reduceTo(g: tf.Tensor, shape: number[]): tf.Tensor {
   const size = shape.reduce((a, b) => a * b, 1);
@@ -23,15 +35,15 @@ export function lsqScale(s: tf.Tensor): tf.Tensor {
 }
 
 /**
- * LSQ fake quantizer with zero point 0 (Esser et al. 2020): out = clamp(round(x/s), qmin, qmax) * s.
- * d out/dx = 1 inside the range, 0 outside (straight-through); d out/ds = (round(v) - v) inside,
+ * LSQ fake quantizer with zero point 0 (Esser et al. 2020): out = clamp(R(x/s), qmin, qmax) * s, R
+ * the rounding. d out/dx = 1 inside the range, 0 outside (straight-through); d out/ds = (R(v) - v) inside,
  * qmin/qmax outside, times gradScale (1/sqrt(numel * qmax) keeps the scale's step size sane).
  * `s` broadcasts against x: per-tensor ([] or [1]) or per-channel on the last axis ([c]).
  */
-export function lsqFakeQuant(x: tf.Tensor, s: tf.Tensor, qmin: number, qmax: number, gradScale: number): tf.Tensor {
+export function lsqFakeQuant(x: tf.Tensor, s: tf.Tensor, qmin: number, qmax: number, gradScale: number, rounding: Rounding = 'halfEven'): tf.Tensor {
   const f = tf.customGrad(((xi: tf.Tensor, si: tf.Tensor, save: tf.GradSaveFunc) => {
     save([xi, si]);
-    const value = tf.mul(tf.clipByValue(tf.round(tf.div(xi, si)), qmin, qmax), si);
+    const value = tf.mul(tf.clipByValue(roundOf(tf.div(xi, si), rounding), qmin, qmax), si);
     return {
       value,
       gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
@@ -40,7 +52,7 @@ export function lsqFakeQuant(x: tf.Tensor, s: tf.Tensor, qmin: number, qmax: num
         const v = tf.div(xs, ss);
         const inside = tf.logicalAnd(tf.greaterEqual(v, qmin), tf.lessEqual(v, qmax));
         const dx = tf.where(inside, d, tf.zerosLike(d));
-        const dsElem = tf.where(inside, tf.sub(tf.round(v), v), tf.clipByValue(v, qmin, qmax));
+        const dsElem = tf.where(inside, tf.sub(roundOf(v, rounding), v), tf.clipByValue(v, qmin, qmax));
         const ds = reduceTo(tf.mul(tf.mul(d, dsElem), gradScale), ss.shape);
         return [dx, ds];
       },
@@ -54,11 +66,11 @@ export function lsqFakeQuant(x: tf.Tensor, s: tf.Tensor, qmin: number, qmax: num
  * out = (clamp(round(x/s) + zp, qmin, qmax) - zp) * s, straight-through inside the range.
  * `s` and `zp` are constants here: their gradient is not needed (min/max tracking or export).
  */
-export function fixedFakeQuant(x: tf.Tensor, s: tf.Tensor, zp: tf.Tensor, qmin: number, qmax: number): tf.Tensor {
+export function fixedFakeQuant(x: tf.Tensor, s: tf.Tensor, zp: tf.Tensor, qmin: number, qmax: number, rounding: Rounding = 'halfEven'): tf.Tensor {
   // s and zp are captured, not arguments, so customGrad gives them no gradient. They may be
   // disposed before the backward pass runs, so the pass-through mask is computed and saved here.
   const f = tf.customGrad(((xi: tf.Tensor, save: tf.GradSaveFunc) => {
-    const shifted = tf.add(tf.round(tf.div(xi, s)), zp);
+    const shifted = tf.add(roundOf(tf.div(xi, s), rounding), zp);
     const value = tf.mul(tf.sub(tf.clipByValue(shifted, qmin, qmax), zp), s);
     save([tf.cast(tf.logicalAnd(tf.greaterEqual(shifted, qmin), tf.lessEqual(shifted, qmax)), 'float32')]);
     return {
@@ -74,21 +86,39 @@ export function fixedFakeQuant(x: tf.Tensor, s: tf.Tensor, zp: tf.Tensor, qmin: 
  * (times the mask) and to the raw scale variable. One fused kernel on wasm (backend/fused.ts),
  * else the composition above; both give the same values and gradients.
  */
-export function lsqQuantize(x: tf.Tensor, rawScale: tf.Tensor, qmin: number, qmax: number, gradScale: number, mask?: tf.Tensor): tf.Tensor {
+export function lsqQuantize(
+  x: tf.Tensor,
+  rawScale: tf.Tensor,
+  qmin: number,
+  qmax: number,
+  gradScale: number,
+  mask?: tf.Tensor,
+  rounding: Rounding = 'halfEven',
+): tf.Tensor {
   if (fusedKernels()) {
     const inputs: tf.NamedTensorMap = { x, s: rawScale };
     if (mask) inputs.mask = mask;
-    return tf.engine().runKernel(fakeQuantKernel(true, mask !== undefined), inputs, { qmin, qmax, gradScale, lsq: true }) as tf.Tensor;
+    const attrs = { qmin, qmax, gradScale, lsq: true, towardZero: rounding === 'towardZero' };
+    return tf.engine().runKernel(fakeQuantKernel(true, mask !== undefined), inputs, attrs) as tf.Tensor;
   }
-  return lsqFakeQuant(mask ? tf.mul(x, mask) : x, lsqScale(rawScale), qmin, qmax, gradScale);
+  return lsqFakeQuant(mask ? tf.mul(x, mask) : x, lsqScale(rawScale), qmin, qmax, gradScale, rounding);
 }
 
 /** Fixed-scale fake quantizer of `x * mask` (mask optional): fused on wasm, else the composition. */
-export function fixedQuantize(x: tf.Tensor, s: tf.Tensor, zp: tf.Tensor, qmin: number, qmax: number, mask?: tf.Tensor): tf.Tensor {
+export function fixedQuantize(
+  x: tf.Tensor,
+  s: tf.Tensor,
+  zp: tf.Tensor,
+  qmin: number,
+  qmax: number,
+  mask?: tf.Tensor,
+  rounding: Rounding = 'halfEven',
+): tf.Tensor {
   if (fusedKernels()) {
     const inputs: tf.NamedTensorMap = { x, s, zp };
     if (mask) inputs.mask = mask;
-    return tf.engine().runKernel(fakeQuantKernel(false, mask !== undefined), inputs, { qmin, qmax, gradScale: 0, lsq: false }) as tf.Tensor;
+    const attrs = { qmin, qmax, gradScale: 0, lsq: false, towardZero: rounding === 'towardZero' };
+    return tf.engine().runKernel(fakeQuantKernel(false, mask !== undefined), inputs, attrs) as tf.Tensor;
   }
-  return fixedFakeQuant(mask ? tf.mul(x, mask) : x, s, zp, qmin, qmax);
+  return fixedFakeQuant(mask ? tf.mul(x, mask) : x, s, zp, qmin, qmax, rounding);
 }

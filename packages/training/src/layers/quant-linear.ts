@@ -1,10 +1,16 @@
 // Quantized dense and conv2d layers: weights fake-quantized (signed, zero point 0, per tensor or per
 // output channel) after multiplying by a pruning mask. The mask is a non-trainable weight, so
 // pruned synapses are zero in the forward pass and get zero gradient in the backward pass.
+// Optionally accumulator-aware (A2Q, Colbert et al. 2023): every output channel's integer weights
+// keep an L1 norm that bounds its worst-case accumulator (see `A2qConfig`).
 
 import * as tf from '@tensorflow/tfjs';
 import { checkQuantConfig, qRange, single, type Kwargs, type LayerArgs, type RangeMode } from './common.js';
+import { A2Q_WEIGHTS, fusedKernels } from '../backend/fused.js';
 import { fixedQuantize, lsqQuantize, lsqScale } from './fake-quant.js';
+import { a2qBudget, a2qCheck, A2Q_MARGIN, scaleGradient, type A2qConfig } from './a2q.js';
+
+export type { A2qConfig };
 
 /** 'lsq': learned scale; 'maxabs': max|w|/qmax each step; 'fixed': given (imported graphs). */
 export type WeightScaleMode = 'lsq' | 'maxabs' | 'fixed';
@@ -17,6 +23,8 @@ export interface QuantLinearArgs extends LayerArgs {
   useBias?: boolean;
   /** Seed of the glorot-uniform kernel initializer. */
   seed?: number;
+  /** Accumulator-aware weights (A2Q): the worst-case accumulator budget; needs weightScaleMode 'lsq'. */
+  a2q?: A2qConfig;
 }
 
 export abstract class QuantLinear extends tf.layers.Layer {
@@ -28,10 +36,16 @@ export abstract class QuantLinear extends tf.layers.Layer {
   readonly seed: number | undefined;
   readonly qmin: number;
   readonly qmax: number;
+  readonly a2q: A2qConfig | undefined;
+  /** The L1 budget of each channel's integer weights that `a2q` gives (Infinity without a2q). */
+  readonly l1Budget: number;
   kernel?: tf.LayerVariable;
   bias?: tf.LayerVariable;
   mask?: tf.LayerVariable;
   weightScale?: tf.LayerVariable;
+  /** A2Q: the learned per-channel norm g (trainable) and the L1 budget in force (the trainer ramps it). */
+  a2qNorm?: tf.LayerVariable;
+  a2qBudget?: tf.LayerVariable;
   /** Kernel shape, known after build; the last axis is the output channel. */
   kShape: number[] = [];
 
@@ -48,6 +62,15 @@ export abstract class QuantLinear extends tf.layers.Layer {
       throw new RangeError(`layer ${this.name}: weightScaleMode: expected lsq, maxabs or fixed, got ${String(this.weightScaleMode)}`);
     }
     ({ qmin: this.qmin, qmax: this.qmax } = qRange(this.weightBits, true, this.weightRange));
+    this.a2q = args.a2q;
+    this.l1Budget = Infinity;
+    if (this.a2q !== undefined) {
+      a2qCheck(this.name, this.a2q);
+      if (this.weightScaleMode !== 'lsq') {
+        throw new RangeError(`layer ${this.name}: a2q needs a learned weight scale (weightScaleMode 'lsq'), got '${this.weightScaleMode}'`);
+      }
+      this.l1Budget = a2qBudget(this.a2q);
+    }
   }
 
   /** Kernel shape for an input of this many channels; the last axis is the output channel. */
@@ -80,7 +103,9 @@ export abstract class QuantLinear extends tf.layers.Layer {
     if (this.weightScaleMode !== 'maxabs') {
       this.weightScale = this.addWeight('weight_scale', scaleShape, 'float32', tf.initializers.ones(), undefined, trainableScale);
       if (trainableScale) {
-        // LSQ init: s = 2 mean|w| / sqrt(qmax), per channel or per tensor.
+        // LSQ init: s = 2 mean|w| / sqrt(qmax), per channel or per tensor. Rounding toward zero
+        // (A2Q) has its thresholds at the integers instead of the half-integers: half that scale
+        // gives the same initial non-zero weights.
         const kernel = this.kernel;
         tf.tidy(() => {
           const a = tf.abs(kernel.read());
@@ -90,11 +115,44 @@ export abstract class QuantLinear extends tf.layers.Layer {
                 Array.from({ length: ks.length - 1 }, (_, i) => i),
               )
             : tf.reshape(tf.mean(a), [1]);
-          this.weightScale!.write(tf.div(tf.mul(m, 2), Math.sqrt(this.qmax)));
+          this.weightScale!.write(tf.div(tf.mul(m, this.a2q ? 1 : 2), Math.sqrt(this.qmax)));
         });
       }
     }
+    if (this.a2q !== undefined) {
+      // g starts at each channel's L1 norm: unconstrained by it, the layer starts as plain LSQ.
+      const kernel = this.kernel;
+      this.a2qNorm = this.addWeight('a2q_norm', [outC], 'float32', tf.initializers.ones(), undefined, true);
+      this.a2qBudget = this.addWeight('a2q_budget', [1], 'float32', tf.initializers.constant({ value: this.l1Budget }), undefined, false);
+      tf.tidy(() => {
+        this.a2qNorm!.write(tf.sum(tf.abs(kernel.read()), this.fanInAxes()));
+      });
+    }
     this.built = true;
+  }
+
+  /** LSQ's gradient scale of the weight scale: 1/sqrt(weights per scale * qmax). */
+  private lsqGradScale(): number {
+    return 1 / Math.sqrt(this.fanIn * (this.perChannel ? 1 : this.outChannels) * this.qmax);
+  }
+
+  /** Every kernel axis but the last (the output channel). */
+  private fanInAxes(): number[] {
+    return Array.from({ length: this.kShape.length - 1 }, (_, i) => i);
+  }
+
+  /** The L1 budget in force now (the trainer ramps it down to l1Budget); Infinity without a2q. */
+  currentL1Budget(): number {
+    return this.a2qBudget === undefined ? Infinity : (this.a2qBudget.read().dataSync()[0] as number);
+  }
+
+  /** Sets the L1 budget in force: between l1Budget (the final one) and any larger value. */
+  setL1Budget(budget: number): void {
+    if (this.a2qBudget === undefined) throw new Error(`layer ${this.name}: has no a2q budget`);
+    if (!(budget >= this.l1Budget)) throw new RangeError(`layer ${this.name}: a2q budget: expected >= ${this.l1Budget}, got ${budget}`);
+    tf.tidy(() => {
+      this.a2qBudget!.write(tf.tensor1d([budget]));
+    });
   }
 
   /** The weight scale in effect now: [1] or [outChannels]. Export reads this same tensor. */
@@ -119,12 +177,37 @@ export abstract class QuantLinear extends tf.layers.Layer {
     return tf.tidy(() => {
       const kernel = this.kernel!.read();
       const mask = this.mask!.read();
+      if (this.a2q !== undefined) return this.a2qKernel(kernel, mask);
       if (this.weightScaleMode === 'lsq') {
-        const g = 1 / Math.sqrt((kernel.size / (this.perChannel ? this.outChannels : 1)) * this.qmax);
-        return lsqQuantize(kernel, this.weightScale!.read(), this.qmin, this.qmax, g, mask);
+        return lsqQuantize(kernel, this.weightScale!.read(), this.qmin, this.qmax, this.lsqGradScale(), mask);
       }
       return fixedQuantize(kernel, this.currentWeightScale(), tf.zeros([1]), this.qmin, this.qmax, mask);
     });
+  }
+
+  /**
+   * A2Q's weight normalisation: per output channel c, with u = kernel * mask, s the weight scale,
+   * g the learned norm and B the L1 budget in force,
+   *   q = clamp(trunc(u * min(|g|, B' s) / (||u_c||_1 s)), qmin, qmax),   out = q * s,
+   * B' = B (1 - A2Q_MARGIN). The argument of trunc has L1 norm min(|g|/s, B') <= B' per channel, and
+   * trunc never grows a magnitude, so ||q_c||_1 <= B (the margin absorbs float32 rounding). Every
+   * path to the scale gets LSQ's gradient scale. On wasm one fused kernel (backend/fused.ts, two
+   * passes forward, two backward); elsewhere these tf ops, with the same values and gradients.
+   */
+  private a2qKernel(kernel: tf.Tensor, mask: tf.Tensor): tf.Tensor {
+    const raw = this.weightScale!.read();
+    const gs = this.lsqGradScale();
+    if (fusedKernels()) {
+      const inputs = { x: kernel, mask, s: raw, g: this.a2qNorm!.read(), budget: this.a2qBudget!.read() };
+      const attrs = { qmin: this.qmin, qmax: this.qmax, gradScale: gs, margin: A2Q_MARGIN };
+      return (tf.engine().runKernel(A2Q_WEIGHTS, inputs, attrs) as tf.Tensor[])[0]!;
+    }
+    const u = tf.mul(kernel, mask);
+    const norm = tf.maximum(tf.sum(tf.abs(u), this.fanInAxes()), 1e-30);
+    // broadcastTo: tfjs's Minimum gradient does not reduce a broadcast input (a per-tensor scale).
+    const cap = tf.broadcastTo(tf.mul(tf.mul(this.a2qBudget!.read(), 1 - A2Q_MARGIN), scaleGradient(lsqScale(raw), gs)), [this.outChannels]);
+    const gain = tf.div(tf.minimum(tf.abs(this.a2qNorm!.read()), cap), norm);
+    return lsqQuantize(tf.mul(u, gain), raw, this.qmin, this.qmax, gs, undefined, 'towardZero');
   }
 
   /** Replaces the pruning mask (values 0/1, kernel layout). */
@@ -152,6 +235,7 @@ export abstract class QuantLinear extends tf.layers.Layer {
       weightScaleMode: this.weightScaleMode,
       useBias: this.useBias,
       ...(this.seed === undefined ? {} : { seed: this.seed }),
+      ...(this.a2q === undefined ? {} : { a2q: { ...this.a2q } }),
     };
   }
 }

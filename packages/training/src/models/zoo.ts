@@ -6,8 +6,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { ActQuantizer, type ActScaleMode } from '../layers/act-quantizer.js';
 import { batchNorm } from '../layers/batch-norm.js';
-import type { RangeMode } from '../layers/common.js';
-import { QuantConv2D, QuantDense, type WeightScaleMode } from '../layers/quant-linear.js';
+import { qRange, type RangeMode } from '../layers/common.js';
+import { QuantConv2D, QuantDense, type A2qConfig, type WeightScaleMode } from '../layers/quant-linear.js';
 
 import { MODEL_NAMES, type ModelName } from './names.js';
 
@@ -25,6 +25,27 @@ export interface QuantConfig {
   readonly perChannel?: boolean;
   readonly weightScaleMode?: WeightScaleMode;
   readonly actScaleMode?: ActScaleMode;
+  /** Accumulator-aware weights (A2Q) on every dense/conv layer; see `A2qOptions`. */
+  readonly a2q?: A2qOptions;
+  /**
+   * Requantize after every average pool (an activation quantizer of actBits, learned scale): the
+   * next layer then reads actBits-bit integers instead of sums of 4, so its accumulator is 2 bits
+   * narrower (the compiler's sum-pool stage requantizes in its table instead of passing the sum
+   * on: the same PBS). Default false (the published convnets pass the sum on).
+   */
+  readonly poolQuantizer?: boolean;
+}
+
+/**
+ * Accumulator-aware training: every dense/conv layer keeps each output channel's worst-case
+ * accumulator within `accumulatorBits` (P) bits, over the integer range of the quantizer feeding it
+ * (the input quantizer's for the first layer; times 4 after a 2x2 average pool). `layers` overrides
+ * P per layer name (`null`: that layer is unconstrained), e.g. one bit more for a classifier whose
+ * accumulator is decoded in the clear, or none for a first layer computed in the clear.
+ */
+export interface A2qOptions {
+  readonly accumulatorBits: number;
+  readonly layers?: Readonly<Record<string, number | null>>;
 }
 
 export interface ModelConfig extends QuantConfig {
@@ -131,6 +152,20 @@ export function buildModel(cfg: ModelConfig): tf.Sequential {
     weightScaleMode: cfg.weightScaleMode ?? 'lsq',
   };
   const actQ = (name: string, bits: number, mode: ActScaleMode) => new ActQuantizer({ name, bits, signed: false, range: cfg.range, mode });
+  // A2Q: the width of the integers entering the next linear layer (quantizer range x pool area).
+  const spanOf = (bits: number) => {
+    const r = qRange(bits, false, cfg.range);
+    return r.qmax - r.qmin;
+  };
+  let inputSpan = spanOf(cfg.inputBits ?? cfg.actBits);
+  const a2qUsed = new Set<string>();
+  const a2qOf = (name: string): { a2q?: A2qConfig } => {
+    if (cfg.a2q === undefined) return {};
+    const override = cfg.a2q.layers?.[name];
+    if (override !== undefined) a2qUsed.add(name);
+    const bits = override === undefined ? cfg.a2q.accumulatorBits : override;
+    return bits === null ? {} : { a2q: { accumulatorBits: bits, inputSpan } };
+  };
   const model = tf.sequential({ name: cfg.model });
   let seed = cfg.seed;
   model.add(tf.layers.inputLayer({ inputShape: [...cfg.inputShape], name: 'input' }));
@@ -141,10 +176,15 @@ export function buildModel(cfg: ModelConfig): tf.Sequential {
     model.add(batchNorm({ name: `bn${n}`, axis: -1, momentum: cfg.bnMomentum ?? 0.99 }));
     model.add(tf.layers.activation({ name: `relu${n}`, activation: 'relu' }));
     model.add(actQ(`quant${n}`, cfg.actBits, cfg.actScaleMode ?? 'lsq'));
+    inputSpan = spanOf(cfg.actBits);
   };
   for (const step of plan) {
     if (step === 'p') {
       model.add(tf.layers.averagePooling2d({ name: `pool${n}`, poolSize: 2, strides: 2, padding: 'valid' }));
+      if (cfg.poolQuantizer) {
+        model.add(actQ(`pool_quant${n}`, cfg.actBits, cfg.actScaleMode ?? 'lsq'));
+        inputSpan = spanOf(cfg.actBits);
+      } else inputSpan *= 4;
     } else if (step === 'f') {
       if (cfg.inputShape.length > 1) model.add(tf.layers.flatten({ name: 'flatten' })); // table rows are flat already
     } else if (step.startsWith('c')) {
@@ -159,17 +199,26 @@ export function buildModel(cfg: ModelConfig): tf.Sequential {
           useBias: false, // batch norm follows: a bias would be redundant
           seed: seed++,
           ...wq,
+          ...a2qOf(`conv${n}`),
         }),
       );
       post();
     } else {
       n++;
       if (cfg.dropout) model.add(tf.layers.dropout({ name: `dropout${n}`, rate: cfg.dropout, seed: seed++ }));
-      model.add(new QuantDense({ name: `dense${n}`, units: scaledWidth(Number(step.slice(1)), width), useBias: false, seed: seed++, ...wq }));
+      model.add(
+        new QuantDense({ name: `dense${n}`, units: scaledWidth(Number(step.slice(1)), width), useBias: false, seed: seed++, ...wq, ...a2qOf(`dense${n}`) }),
+      );
       post();
     }
   }
-  model.add(new QuantDense({ name: 'classifier', units: cfg.numClasses, useBias: true, seed: seed++, ...wq }));
+  model.add(new QuantDense({ name: 'classifier', units: cfg.numClasses, useBias: true, seed: seed++, ...wq, ...a2qOf('classifier') }));
+  const unknown = Object.keys(cfg.a2q?.layers ?? {}).filter((k) => !a2qUsed.has(k));
+  if (unknown.length > 0) {
+    const names = model.layers.filter((l) => l instanceof QuantDense || l instanceof QuantConv2D).map((l) => l.name);
+    model.dispose();
+    throw new RangeError(`a2q.layers: model ${cfg.model} has no dense/conv layer named ${unknown.join(', ')} (its layers: ${names.join(', ')})`);
+  }
   return model;
 }
 

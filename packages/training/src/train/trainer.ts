@@ -29,6 +29,14 @@ export interface TrainOptions {
   readonly pruneRampFraction?: number;
   /** Recompute masks every this many steps during the ramp; default 50. */
   readonly pruneEvery?: number;
+  /**
+   * Accumulator-aware layers (A2Q, built with `a2q`): fraction of the run over which their L1
+   * budget ramps down (cubic, like pruning) from the largest L1 norm the weights can have to the
+   * final budget, which holds from then on. Default: pruneRampFraction. 0: the final budget from
+   * the first step (the paper's A2Q; with 2-bit weights and a tight budget every integer weight
+   * truncates to 0 at the start).
+   */
+  readonly a2qRampFraction?: number;
   readonly onEpoch?: (report: EpochReport) => void;
   /** Called during an epoch at most every `progressSeconds` (default 10) with speed and ETA. */
   readonly onProgress?: (progress: TrainProgress) => void;
@@ -139,6 +147,29 @@ function applyPruning(targets: Map<QuantLinear, number>, step: number, rampEnd: 
   }
 }
 
+/** The accumulator-aware layers, checked against the model's structure: their input span must be the one feeding them. */
+function a2qLayers(model: tf.LayersModel): QuantLinear[] {
+  const out: QuantLinear[] = [];
+  for (const li of linearInputs(model)) {
+    const a = li.layer.a2q;
+    if (a === undefined) continue;
+    const span = (li.quantizer.qmax - li.quantizer.qmin) * li.poolArea;
+    if (a.inputSpan !== span) {
+      throw new RangeError(
+        `layer ${li.layer.name}: a2q.inputSpan ${a.inputSpan} is not the span of its inputs, ${span} (quantizer ${li.quantizer.name}, [${li.quantizer.qmin}, ${li.quantizer.qmax}], pool area ${li.poolArea})`,
+      );
+    }
+    out.push(li.layer);
+  }
+  return out;
+}
+
+/** The L1 budget of an accumulator-aware layer at `step`: cubic from the largest L1 its integer weights can have down to l1Budget. */
+export function a2qBudgetAt(layer: QuantLinear, step: number, rampEnd: number): number {
+  const largest = layer.fanIn * Math.max(-layer.qmin, layer.qmax);
+  return Math.max(layer.l1Budget, cubicActiveSynapses(step, largest, layer.l1Budget, 0, rampEnd));
+}
+
 function activeCounts(model: tf.LayersModel): Record<string, number> {
   const out: Record<string, number> = {};
   for (const l of model.layers) {
@@ -166,6 +197,21 @@ export async function train(model: tf.LayersModel, trainSet: ImageDataset, testS
   const stepsPerEpoch = Math.ceil(trainSet.count / batchSize);
   const totalSteps = epochs * stepsPerEpoch;
   const rampEnd = Math.max(1, Math.round(totalSteps * (opts.pruneRampFraction ?? 0.5)));
+  const a2q = a2qLayers(model);
+  const a2qRampFraction = opts.a2qRampFraction ?? opts.pruneRampFraction ?? 0.5;
+  if (!(a2qRampFraction >= 0 && a2qRampFraction <= 1)) throw new RangeError(`a2qRampFraction: expected a number in [0, 1], got ${a2qRampFraction}`);
+  const a2qRampEnd = Math.round(totalSteps * a2qRampFraction);
+  const a2qBudgets = new Map<QuantLinear, number>();
+  /** Sets each A2Q layer's budget for `step` (one small write, only when it changes). */
+  const applyA2q = (at: number) => {
+    for (const l of a2q) {
+      const b = a2qRampEnd === 0 ? l.l1Budget : a2qBudgetAt(l, at, a2qRampEnd);
+      if (a2qBudgets.get(l) !== b) {
+        l.setL1Budget(b);
+        a2qBudgets.set(l, b);
+      }
+    }
+  };
   const pruneEvery = opts.pruneEvery ?? 50;
   const optimizer = new FusedAdam(learningRate);
   const lrOf = (step: number) => (opts.lrSchedule === 'constant' ? learningRate : learningRate * 0.5 * (1 + Math.cos((Math.PI * step) / totalSteps)));
@@ -183,6 +229,8 @@ export async function train(model: tf.LayersModel, trainSet: ImageDataset, testS
     pruneRampFraction: opts.pruneRampFraction ?? 0.5,
     pruneEvery,
     trainImages: trainSet.count,
+    // Only with A2Q layers, so checkpoints of runs without them still match.
+    ...(a2q.length > 0 ? { a2q: Object.fromEntries(a2q.map((l) => [l.name, l.a2q!.accumulatorBits])), a2qRampFraction } : {}),
   };
   if (opts.resume === true) {
     if (opts.checkpointDir === undefined) throw new RangeError('resume: needs checkpointDir (the folder to resume from)');
@@ -204,6 +252,7 @@ export async function train(model: tf.LayersModel, trainSet: ImageDataset, testS
       for (const b of trainBatches(trainSet, batchSize, seed * 1000 + epoch)) {
         if (targets.size > 0 && step <= rampEnd && step % pruneEvery === 0) applyPruning(targets, step, rampEnd);
         if (step === rampEnd) applyPruning(targets, step, rampEnd);
+        if (a2q.length > 0 && (step <= a2qRampEnd || a2qBudgets.size === 0)) applyA2q(step);
         optimizer.setLearningRate(lrOf(step));
         stepper.run(b);
         step++;
