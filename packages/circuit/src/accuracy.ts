@@ -2,7 +2,7 @@
 // difference between a rounded circuit's accuracy and its unrounded sibling's.
 import { argmax, decodeOutputs, quantizeInputs } from './encoding.js';
 import type { Circuit } from './types.js';
-import { simulate } from './simulate.js';
+import { simulate, type NoiseEffect, type SimulateOptions } from './simulate.js';
 
 export interface SimulatedAccuracy {
   readonly correct: number;
@@ -10,14 +10,26 @@ export interface SimulatedAccuracy {
   readonly accuracy: number;
   /** Predicted class of every sample. */
   readonly predictions: Int32Array;
+  /** With options.noise: per stage, what the simulated bootstrap noise did to its approximate lookups. */
+  readonly noise?: readonly NoiseEffect[];
 }
 
-/** Runs `count` raw samples (count x inputSize, before inputScaling) through simulate(). */
-export function simulatedAccuracy(circuit: Circuit, raw: ArrayLike<number>, labels: ArrayLike<number>, count: number): SimulatedAccuracy {
+/**
+ * Runs `count` raw samples (count x inputSize, before inputScaling) through simulate(); with
+ * options.noise, approximately rounded stages get their seeded bootstrap noise (simulate.ts).
+ */
+export function simulatedAccuracy(
+  circuit: Circuit,
+  raw: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  count: number,
+  options: Pick<SimulateOptions, 'noise'> = {},
+): SimulatedAccuracy {
   if (labels.length < count) throw new RangeError(`simulatedAccuracy: ${count} samples need ${count} labels, got ${labels.length}`);
   const q = quantizeInputs(circuit, raw, count);
-  const predictions = Int32Array.from(argmax(decodeOutputs(circuit, simulate(circuit, q, count).outputs, count), count));
+  const sim = simulate(circuit, q, count, options);
+  const predictions = Int32Array.from(argmax(decodeOutputs(circuit, sim.outputs, count), count));
   let correct = 0;
   for (let i = 0; i < count; i++) if (predictions[i] === Number(labels[i])) correct++;
-  return { correct, count, accuracy: count === 0 ? 0 : correct / count, predictions };
+  return { correct, count, accuracy: count === 0 ? 0 : correct / count, predictions, ...(sim.noise ? { noise: sim.noise } : {}) };
 }

@@ -17,18 +17,22 @@ export {
   MAX_CRT_PRODUCT,
 } from './crt.js';
 export {
+  approximateLookupInput,
+  approximateLookupShift,
   bucketOfBox,
   clearRoundedBits,
   expandRoundedTable,
   extractFromOf,
   extractionSteps,
+  isApproximate,
   pbsPerNeuron,
   provableExtractFrom,
   roundedTableViolation,
   stagePbs,
   type ExtractionStep,
 } from './rounding.js';
-export { simulate, type SimulationResult, type StageTrace } from './simulate.js';
+export { simulate, type NoiseEffect, type SimulateOptions, type SimulationResult, type StageTrace } from './simulate.js';
+export { approximateStageNoise, gaussianSource, noisyBox, outputWeightNorms2, type ApproximateStageNoise } from './approximate.js';
 export { quantizeInputs, decodeOutputs, argmax } from './encoding.js';
 export { simulatedAccuracy, type SimulatedAccuracy } from './accuracy.js';
 export { circuitParameters, isCrtCircuit, refuseCrtStages } from './parameters.js';

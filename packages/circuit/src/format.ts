@@ -14,6 +14,7 @@ import {
   CIRCUIT_FORMAT,
   CIRCUIT_READABLE_VERSIONS,
   CIRCUIT_VERSION,
+  CIRCUIT_VERSION_WITHOUT_APPROXIMATE,
   CIRCUIT_VERSION_WITHOUT_CRT,
   CIRCUIT_VERSION_WITHOUT_DATA,
   type Circuit,
@@ -23,6 +24,7 @@ import {
   type ImageShape,
   type LinearOp,
   type OutputDecoder,
+  type RoundingMode,
   type Stage,
   type StageAnalysis,
 } from './types.js';
@@ -30,9 +32,14 @@ import {
 /** Largest circuit width the format accepts (tables of 2^16 entries per channel). */
 export const MAX_CIRCUIT_BITS = 16;
 
-/** The version a circuit is written with: v5 when it has `data`, else v4 when some stage is a CRT stage, else v3. */
+/**
+ * The version a circuit is written with: v6 when some stage rounds approximately, else v5 when it
+ * has `data`, else v4 when some stage is a CRT stage, else v3: a circuit that uses no newer field
+ * is written exactly as before (exact circuits stay byte-identical).
+ */
 export function circuitVersionOf(c: Circuit): number {
-  return c.data ? CIRCUIT_VERSION : c.stages.some((s) => s.crt) ? CIRCUIT_VERSION_WITHOUT_DATA : CIRCUIT_VERSION_WITHOUT_CRT;
+  if (c.stages.some((s) => s.rounding === 'approximate')) return CIRCUIT_VERSION;
+  return c.data ? CIRCUIT_VERSION_WITHOUT_APPROXIMATE : c.stages.some((s) => s.crt) ? CIRCUIT_VERSION_WITHOUT_DATA : CIRCUIT_VERSION_WITHOUT_CRT;
 }
 
 export function circuitToJson(c: Circuit): unknown {
@@ -63,6 +70,7 @@ export function circuitToJson(c: Circuit): unknown {
       tables: s.tables === null ? null : encodeInts(s.tables),
       roundBits: s.roundBits,
       ...(s.extractFrom ? { extractFrom: encodeInts(s.extractFrom) } : {}),
+      ...(s.rounding === 'approximate' ? { rounding: s.rounding } : {}),
       ...(s.crt ? { crt: { moduli: [...s.crt.moduli] } } : {}),
       analysis: { ...s.analysis, shift: encodeInts(s.analysis.shift), ...(s.analysis.scale ? { scale: encodeInts(s.analysis.scale) } : {}) },
     })),
@@ -223,6 +231,15 @@ export function circuitFromJson(json: unknown, source = 'circuit'): Circuit {
         }
       });
     }
+    // v6: how a rounded stage rounds. 'approximate' runs no extraction, so it has no extractFrom.
+    let rounding: RoundingMode | undefined;
+    if (s.rounding !== undefined) {
+      if (version < 6) fail(`${f}.rounding`, `absent (a v6 field) in a version ${version} file`, '(present)');
+      if (s.rounding !== 'exact' && s.rounding !== 'approximate') fail(`${f}.rounding`, '"exact" or "approximate"', s.rounding);
+      if (roundBits < 2) fail(`${f}.rounding`, 'absent on a stage that does not round (roundBits 0)', s.rounding);
+      rounding = s.rounding as RoundingMode;
+      if (rounding === 'approximate' && extractFrom) fail(`${f}.extractFrom`, 'absent on an approximately rounded stage (it extracts no bit)', '(present)');
+    }
     const a = obj(s.analysis, `${f}.analysis`);
     const analysis: StageAnalysis = {
       shift: decodeInts(a.shift, source, `${f}.analysis.shift`, channels),
@@ -243,7 +260,17 @@ export function circuitFromJson(json: unknown, source = 'circuit'): Circuit {
       }
       if (analysis.scale !== undefined) fail(`${f}.analysis.scale`, 'absent on a CRT stage (scaling is part of rounding)', '(present)');
     }
-    return { name: str(s.name, `${f}.name`), linear, offset, tables, roundBits, ...(extractFrom ? { extractFrom } : {}), ...(crt ? { crt } : {}), analysis };
+    return {
+      name: str(s.name, `${f}.name`),
+      linear,
+      offset,
+      tables,
+      roundBits,
+      ...(extractFrom ? { extractFrom } : {}),
+      ...(rounding === 'approximate' ? { rounding } : {}),
+      ...(crt ? { crt } : {}),
+      analysis,
+    };
   });
 
   function readLinear(o: Obj, f: string): LinearOp {

@@ -2,9 +2,22 @@
 // bit budget. The one entry point the CLI calls.
 
 import type { IntRange } from '@fhenet/quantization';
+import { ROUNDING_MODES, type RoundingMode } from '@fhenet/params';
 import { validateGraph, type TrainedGraph } from '@fhenet/training/format';
-import { quantizeInputs, channelCount, outputSize, crtLookups, crtProduct, selectorBits, pbsPerNeuron, provableExtractFrom, stagePbs } from '@fhenet/circuit';
+import {
+  quantizeInputs,
+  channelCount,
+  channelOfOutputs,
+  outputSize,
+  crtLookups,
+  crtProduct,
+  selectorBits,
+  pbsPerNeuron,
+  provableExtractFrom,
+  stagePbs,
+} from '@fhenet/circuit';
 import type { Circuit } from '@fhenet/circuit';
+import { predictedApproximation, type StageApproximation } from './approximate-rates.js';
 import type { ChainPrecision } from './lower/chain.js';
 import { lowerGraph, type LoweredGraph } from './lower/lower.js';
 import { sizeClearStages } from './clear-prefix.js';
@@ -31,6 +44,20 @@ export interface CompileOptions {
    * inference; within 20% of it, the smallest k, which loses the least accuracy). Default 0.
    */
   readonly roundBits?: number | readonly number[] | 'auto';
+  /**
+   * How the rounded stages round (docs/compiler.md, "Approximate rounding"): 'exact' (default; k-1
+   * bit extractions + the lookup per neuron) or 'approximate' (the lookup alone; a slot near a
+   * bucket edge may land one bucket off, as the noise model predicts), for every rounded stage or
+   * one per stage (same layout as a roundBits list; ignored where k is 0). The chosen rounding is
+   * also priced and returned in the other mode (CompileResult.roundingModes).
+   */
+  readonly rounding?: RoundingMode | readonly RoundingMode[];
+  /**
+   * Approximate stages: let a slot at a uniformly random offset of its bucket land one bucket off
+   * with this probability, for a cheaper parameter set (DecisionOptions of parameters.ts). Default:
+   * a slot at its bucket's centre is held to the per-PBS error target (~6% off at uniform offsets).
+   */
+  readonly approximateOffRate?: number;
   /**
    * The client computes the first stage (accumulator and lookup) in the clear and encrypts its
    * outputs: the paper's first layer in the clear with 8-bit inputs (docs/compiler.md). The stage
@@ -90,6 +117,8 @@ export interface StageReport {
   readonly nu: number;
   /** Low slot bits rounded away before the lookup (0: plain lookup). */
   readonly roundBits: number;
+  /** How they are rounded (meaningful when roundBits >= 2). */
+  readonly rounding: RoundingMode;
   /** PBS per neuron at most: roundBits for a rounded stage (k-1 extractions + lookup; extractFrom may skip some), 1 plain, 0 clear decode. */
   readonly pbsPerNeuron: number;
   /** Programmable bootstraps of this stage per inference, extractions included (0 when decoded in the clear or a CRT stage). */
@@ -101,6 +130,28 @@ export interface StageReport {
   readonly crt?: { readonly moduli: readonly number[]; readonly product: number; readonly selectorBits: number; readonly span: number };
   /** WoP lookups (circuit bootstrapping + vertical packing) of this stage per inference: its outputs on a CRT stage with tables, else 0. */
   readonly crtLookups: number;
+}
+
+/** What the chosen rounding costs in one mode (CompileReport.roundingModes). */
+export interface RoundingModeCost {
+  readonly rounding: RoundingMode;
+  readonly pbsCount: number;
+  /** PBS per inference of every stage in this mode. */
+  readonly stagePbs: readonly number[];
+  readonly set?: string;
+  readonly polynomialSize?: number;
+  readonly pbsMs?: number;
+  /** pbsCount * pbsMs: single-thread KS+PBS milliseconds of one inference (cost model). */
+  readonly inferenceMs?: number;
+  readonly pErrorPerInference?: number;
+  /** Why no parameter set exists in this mode. */
+  readonly error?: string;
+  /**
+   * Approximate mode with calibration data and parameters: per stage (undefined where nothing is
+   * approximate) the noise model's prediction of how often a lookup lands in another bucket, and
+   * how often that changes its value (approximate-rates.ts).
+   */
+  readonly approximation?: readonly (StageApproximation | undefined)[];
 }
 
 export interface CompileReport {
@@ -123,8 +174,29 @@ export interface CompileReport {
   readonly predictedInferenceMs?: number;
   /** The roundings priced (one unless roundBits was 'auto'). */
   readonly roundingCandidates: readonly RoundingCandidate[];
+  /**
+   * When some stage rounds: the chosen rounding priced in both modes, exact and approximate (the
+   * circuit is the one of options.rounding; CompileResult.roundingModes has both circuits).
+   */
+  readonly roundingModes?: { readonly exact: RoundingModeCost; readonly approximate: RoundingModeCost };
   /** Stages the client runs in the clear (clearFirstLayer), with their own table widths; `stages` are the encrypted ones. */
   readonly clearStages?: readonly { readonly name: string; readonly kind: string; readonly outputs: number; readonly bits: number }[];
+}
+
+/** One rounding mode per encrypted stage, from the option (one mode, or one per stage incl. clear stages). */
+function roundingModes(option: CompileOptions['rounding'], names: readonly string[], nClear: number): RoundingMode[] {
+  const check = (m: unknown, what: string): RoundingMode => {
+    if (!(ROUNDING_MODES as readonly unknown[]).includes(m))
+      throw new RangeError(`compile: ${what} must be "exact" or "approximate", got ${JSON.stringify(m)}`);
+    return m as RoundingMode;
+  };
+  if (option === undefined || typeof option === 'string') {
+    const m = check(option ?? 'exact', 'rounding');
+    return names.slice(nClear).map(() => m);
+  }
+  if (option.length !== names.length)
+    throw new RangeError(`compile: rounding needs one entry per stage (${names.length}: ${names.join(', ')}), got ${option.length}`);
+  return option.map((m, i) => check(m, `rounding[${i}] (stage ${names[i]})`)).slice(nClear);
 }
 
 /** Within this factor of the cheapest rounding, 'auto' takes the smallest k (least accuracy lost). */
@@ -142,10 +214,16 @@ export interface CompileResult {
    */
   readonly unrounded: Circuit;
   /**
-   * The circuit of every rounding priced, in report.roundingCandidates order (the chosen one is
-   * `circuit` itself): simulating each tells what each rounding costs in accuracy.
+   * The circuit of every rounding priced, exactly rounded, in report.roundingCandidates order (the
+   * chosen one is `circuit` itself when it rounds exactly): simulating each tells what each
+   * rounding costs in accuracy.
    */
   readonly candidates: readonly Circuit[];
+  /**
+   * When some stage rounds: the chosen rounding in both modes, each with its own parameters (when
+   * any exist); `circuit` is the one of the requested mode. Without noise the two compute the same.
+   */
+  readonly roundingModes?: { readonly exact: Circuit; readonly approximate: Circuit };
 }
 
 /**
@@ -155,7 +233,62 @@ export interface CompileResult {
 export function withExtractFrom(circuit: Circuit): Circuit {
   return {
     ...circuit,
-    stages: circuit.stages.map((s) => (s.roundBits >= 2 && s.tables ? { ...s, extractFrom: provableExtractFrom(s.linear, s.offset, s.roundBits) } : s)),
+    stages: circuit.stages.map((s) =>
+      s.roundBits >= 2 && s.tables && s.rounding !== 'approximate' ? { ...s, extractFrom: provableExtractFrom(s.linear, s.offset, s.roundBits) } : s,
+    ),
+  };
+}
+
+/**
+ * The exactly rounded circuit `circuit` with every rounded stage in the given mode (one per stage):
+ * approximate stages drop extractFrom (they extract nothing) and centre their scaled channels in
+ * their buckets (approximateCentring); tables are unchanged, so both modes compute the same
+ * without noise. Parameters are left out (they differ).
+ */
+export function withRounding(circuit: Circuit, modes: readonly RoundingMode[]): Circuit {
+  if (modes.length !== circuit.stages.length) throw new RangeError(`withRounding: one mode per stage (${circuit.stages.length}), got ${modes.length}`);
+  if (circuit.stages.some((s) => s.rounding === 'approximate')) throw new RangeError('withRounding: expects the exactly rounded circuit');
+  const { parameters: _, ...rest } = circuit;
+  return withExtractFrom({
+    ...rest,
+    stages: circuit.stages.map((s, i) => {
+      if (!(s.roundBits >= 2 && s.tables && modes[i] === 'approximate')) return s;
+      const { extractFrom: _e, ...plain } = s;
+      return { ...plain, ...approximateCentring(s), rounding: 'approximate' as const };
+    }),
+  });
+}
+
+/**
+ * An approximate lookup of a slot at offset r of its bucket lands a bucket lower when the noise
+ * exceeds r + beta slots and higher when it exceeds 2^k - r - beta (@fhenet/params approximate.ts).
+ * A channel scaled by 2^s (scale.ts) has every slot a multiple of 2^s, so all of them sit at
+ * offsets 0, 2^s, ...: right at a bucket's lower edge, where half of them would move (LeNet's sum
+ * pools, s = k: 38% of lookups off bucket). Adding d < 2^s to the channel's offsets keeps every
+ * slot in its bucket (the next edge is 2^s away) and so changes nothing without noise; d = 2^(s-1) - 1
+ * puts the slots halfway between two multiples of 2^s (margins 2^(s-1) - 1 + beta and 2^(s-1) + 1 - beta).
+ */
+function approximateCentring(stage: Circuit['stages'][number]): Pick<Circuit['stages'][number], 'offset' | 'analysis'> {
+  const scale = stage.analysis.scale;
+  if (!scale) return { offset: stage.offset, analysis: stage.analysis };
+  const channel = channelOfOutputs(stage.linear);
+  // Only channels whose offsets are multiples of their scale (always, as size.ts builds them) move.
+  const movable = Array.from(scale, (m) => m >= 4);
+  channel.forEach((c, o) => {
+    if (stage.offset[o]! % scale[c]! !== 0) movable[c] = false;
+  });
+  const d = Int32Array.from(scale, (m, c) => (movable[c] ? m / 2 - 1 : 0));
+  const [lo, hi] = [Math.min(...d), Math.max(...d)];
+  const moved = (r: IntRange): IntRange => ({ min: r.min + lo, max: r.max + hi });
+  const a = stage.analysis;
+  return {
+    offset: Int32Array.from(stage.offset, (v, o) => v + d[channel[o]!]!),
+    analysis: {
+      ...a,
+      shift: Int32Array.from(a.shift, (v, c) => v + d[c]!),
+      worstCase: moved(a.worstCase),
+      ...(a.calibration ? { calibration: moved(a.calibration) } : {}),
+    },
   };
 }
 
@@ -215,16 +348,28 @@ export function compile(graph: TrainedGraph, options: CompileOptions = {}): Comp
     });
     choices = [rb.slice(nClear)];
   }
-  const priced = choices.map((roundBits) => {
-    const sized = roundBits.every((k) => k === 0) ? plain : sizeWith(roundBits);
-    let parameters: ParameterChoice | { error: string };
+  const modes = roundingModes(
+    options.rounding,
+    lowered.stages.map((s) => s.name),
+    nClear,
+  );
+  const price = (c: Circuit): ParameterChoice | { error: string } => {
     try {
-      parameters = chooseParameters(sized, options.pError); // one WoP set when the circuit has CRT stages
+      // One WoP set when the circuit has CRT stages.
+      return chooseParameters(c, options.pError, options.approximateOffRate === undefined ? {} : { approximateOffRate: options.approximateOffRate });
     } catch (e) {
       if (options.pError !== undefined && !(options.pError > 0 && options.pError < 1)) throw e; // the user's mistake, not the model's
-      parameters = { error: (e as Error).message };
+      if (options.approximateOffRate !== undefined && !(options.approximateOffRate > 0 && options.approximateOffRate < 0.5)) throw e;
+      return { error: (e as Error).message };
     }
-    return { roundBits, sized, parameters };
+  };
+  // Candidates are priced with exact rounding, whatever the mode: approximately, the price barely
+  // falls once N reaches its floor 2^bits while every further bit costs accuracy, so 'auto' would
+  // drift to large k (LeNet: k = 7, -5.3 points); the k exact pricing picks is where the set
+  // became cheap. The chosen k is then built and priced in the requested mode below.
+  const priced = choices.map((roundBits) => {
+    const sized = roundBits.every((k) => k === 0) ? plain : sizeWith(roundBits);
+    return { roundBits, sized, parameters: price(sized) };
   });
   // Priced on the PBS the runtime runs (known-zero extractions skipped); the parameters' own count
   // (every extraction of every neuron) only splits the error probability, conservatively.
@@ -233,7 +378,9 @@ export function compile(graph: TrainedGraph, options: CompileOptions = {}): Comp
   const cheapest = Math.min(...priced.map(inferenceMs));
   // The first (smallest k) within the slack of the cheapest; the only one when k was given.
   const chosen = priced.find((c) => inferenceMs(c) <= cheapest * AUTO_ROUNDING_SLACK) ?? priced[0]!;
-  const { sized, parameters } = chosen;
+  const requested = modes.every((m) => m === 'exact') ? chosen.sized : withRounding(chosen.sized, modes);
+  const sized = requested;
+  const parameters = requested === chosen.sized ? chosen.parameters : price(requested);
   const roundingCandidates: RoundingCandidate[] = priced.map((c) =>
     'error' in c.parameters
       ? { roundBits: c.roundBits, pbsCount: pbsCount(c.sized), error: c.parameters.error }
@@ -249,6 +396,42 @@ export function compile(graph: TrainedGraph, options: CompileOptions = {}): Comp
   const wcBits = stageBits(ranges, 'worstCase', encrypted);
   const calBits = calibration ? stageBits(ranges, 'calibration', encrypted) : undefined;
   const circuit: Circuit = 'error' in parameters ? sized : { ...sized, parameters: parameters.parameters };
+  const chosenCircuit = circuit;
+  // The chosen rounding in both modes, each with its own parameters: what approximate rounding saves
+  // and what it is predicted to cost (the report), and both circuits (the CLI simulates each).
+  let bothModes: { exact: Circuit; approximate: Circuit } | undefined;
+  let modeCosts: CompileReport['roundingModes'];
+  if (chosenCircuit.stages.some((s) => s.roundBits >= 2 && s.tables)) {
+    const withParameters = (c: Circuit, p: ParameterChoice | { error: string }): Circuit => ('error' in p ? c : { ...c, parameters: p.parameters });
+    const costOf = (rounding: RoundingMode): { circuit: Circuit; cost: RoundingModeCost } => {
+      const c = withRounding(
+        chosen.sized,
+        chosen.sized.stages.map(() => rounding),
+      );
+      const mine = modes.every((m) => m === rounding);
+      const p = mine ? parameters : price(c);
+      const circuit = mine ? chosenCircuit : withParameters(c, p);
+      const base = { rounding, pbsCount: pbsCount(c), stagePbs: c.stages.map(stagePbs) };
+      if ('error' in p) return { circuit, cost: { ...base, error: p.error } };
+      const approximation = rounding === 'approximate' && calibration ? predictedApproximation(circuit, ranges) : undefined;
+      return {
+        circuit,
+        cost: {
+          ...base,
+          set: p.parameters.set.name,
+          polynomialSize: p.parameters.set.polynomialSize,
+          pbsMs: p.predictedPbsMs,
+          inferenceMs: p.predictedPbsMs * pbsCount(c),
+          pErrorPerInference: p.parameters.pErrorPerInference,
+          ...(approximation ? { approximation } : {}),
+        },
+      };
+    };
+    const exactMode = costOf('exact');
+    const approximateMode = costOf('approximate');
+    bothModes = { exact: exactMode.circuit, approximate: approximateMode.circuit };
+    modeCosts = { exact: exactMode.cost, approximate: approximateMode.cost };
+  }
   const stages: StageReport[] = circuit.stages.map((s, i) => {
     const r = ranges[i]!;
     const crtReport = s.crt
@@ -269,6 +452,7 @@ export function compile(graph: TrainedGraph, options: CompileOptions = {}): Comp
       ...(r.calibration && calBits ? { calibration: { range: union(r.calibration), bits: calBits[i]! } } : {}),
       nu: s.analysis.nu, // of the circuit's weights (scaled channels of a rounded stage included)
       roundBits: s.roundBits,
+      rounding: s.rounding ?? 'exact',
       pbsPerNeuron: pbsPerNeuron(s),
       pbs: stagePbs(s),
       ...(crtReport ? { crt: crtReport } : {}),
@@ -293,9 +477,16 @@ export function compile(graph: TrainedGraph, options: CompileOptions = {}): Comp
       ? {}
       : { predictedInferenceMs: parameters.wop ? parameters.wop.predictedInferenceMs : parameters.predictedPbsMs * pbsCount(circuit) }),
     roundingCandidates,
+    ...(modeCosts ? { roundingModes: modeCosts } : {}),
     ...(clearStages ? { clearStages: clearStages.map((c) => ({ name: c.name, kind: c.linear.kind, outputs: outputSize(c.linear), bits: c.bits })) } : {}),
   };
-  return { circuit, report, unrounded: baseline(circuit, plain), candidates: priced.map((c) => (c === chosen ? circuit : c.sized)) };
+  return {
+    circuit,
+    report,
+    unrounded: baseline(circuit, plain),
+    candidates: priced.map((c) => (c === chosen && requested === chosen.sized ? circuit : c.sized)),
+    ...(bothModes ? { roundingModes: bothModes } : {}),
+  };
 
   /** The padded, unrounded sibling of the chosen circuit (CompileResult.unrounded). */
   function baseline(chosenCircuit: Circuit, plainCircuit: Circuit): Circuit {

@@ -55,9 +55,18 @@ export function maxNu(circuit: Circuit): number {
   return Math.max(...circuit.stages.map((s) => s.analysis.nu));
 }
 
+export interface DecisionOptions {
+  /**
+   * Approximately rounded stages: the one-bucket-off rate their noise may reach (params'
+   * decisions.ts offRate: a slot at a uniform offset of its bucket), instead of the default rule
+   * (a slot at its bucket's centre held to the per-PBS target, ~6% off at 2^-33).
+   */
+  readonly approximateOffRate?: number;
+}
+
 /** The PBS decisions of a circuit, stage by stage (params' decisions.ts). */
-export function circuitDecisions(circuit: Circuit): PbsDecision[] {
-  return circuit.stages.flatMap((s) =>
+export function circuitDecisions(circuit: Circuit, options: DecisionOptions = {}): PbsDecision[] {
+  return circuit.stages.flatMap((s, i) =>
     stageDecisions({
       name: s.name,
       messageBits: circuit.bits,
@@ -65,11 +74,14 @@ export function circuitDecisions(circuit: Circuit): PbsDecision[] {
       roundBits: s.roundBits,
       outputs: outputSize(s.linear),
       clearDecode: s.tables === null,
+      decrypted: i === circuit.stages.length - 1 && s.tables !== null,
+      rounding: s.rounding ?? 'exact',
+      ...(options.approximateOffRate === undefined ? {} : { offRate: options.approximateOffRate }),
     }),
   );
 }
 
-export function chooseParameters(circuit: Circuit, pErrorPerInference = DEFAULT_P_ERROR): ParameterChoice {
+export function chooseParameters(circuit: Circuit, pErrorPerInference = DEFAULT_P_ERROR, options: DecisionOptions = {}): ParameterChoice {
   if (!(pErrorPerInference > 0 && pErrorPerInference < 1)) {
     throw new RangeError(`chooseParameters: pError must be a probability in (0, 1), got ${String(pErrorPerInference)}`);
   }
@@ -87,7 +99,7 @@ export function chooseParameters(circuit: Circuit, pErrorPerInference = DEFAULT_
       wop,
     };
   }
-  const decisions = circuitDecisions(circuit);
+  const decisions = circuitDecisions(circuit, options);
   const count = Math.max(1, decisionPbsCount(decisions));
   const nu = maxNu(circuit);
   const result = optimizeParameters({ messageBits: circuit.bits, maxNu: nu, decisions, log2PFailPerPbs: { pErrorPerInference, pbsCount: count } });
