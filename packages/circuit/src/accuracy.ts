@@ -2,7 +2,11 @@
 // difference between a rounded circuit's accuracy and its unrounded sibling's.
 import { argmax, decodeOutputs, quantizeInputs } from './encoding.js';
 import type { Circuit } from './types.js';
+import { isApproximate } from './rounding.js';
 import { simulate, type NoiseEffect, type SimulateOptions } from './simulate.js';
+
+/** The seed of the simulated bootstrap noise behind reported approximate accuracies (fhenet compile --noise-seed). */
+export const DEFAULT_NOISE_SEED = 1;
 
 export interface SimulatedAccuracy {
   readonly correct: number;
@@ -32,4 +36,22 @@ export function simulatedAccuracy(
   let correct = 0;
   for (let i = 0; i < count; i++) if (predictions[i] === Number(labels[i])) correct++;
   return { correct, count, accuracy: count === 0 ? 0 : correct / count, predictions, ...(sim.noise ? { noise: sim.noise } : {}) };
+}
+
+/**
+ * For a circuit with approximately rounded stages: the share of the `count` raw samples whose class
+ * under the seeded bootstrap noise equals the noise-free class (= the exactly rounded circuit's),
+ * averaged over `seeds` noise draws (seeds 1..seeds). What an encrypted run's agreement with the
+ * exact circuit is expected to be; 1 for a circuit without approximate stages.
+ */
+export function predictedAgreement(circuit: Circuit, raw: ArrayLike<number>, count: number, seeds = 16): number {
+  if (!circuit.stages.some(isApproximate) || count === 0) return 1;
+  const q = quantizeInputs(circuit, raw, count);
+  const exact = argmax(decodeOutputs(circuit, simulate(circuit, q, count).outputs, count), count);
+  let same = 0;
+  for (let seed = 1; seed <= seeds; seed++) {
+    const noisy = argmax(decodeOutputs(circuit, simulate(circuit, q, count, { noise: { seed } }).outputs, count), count);
+    for (let i = 0; i < count; i++) if (noisy[i] === exact[i]) same++;
+  }
+  return same / (seeds * count);
 }

@@ -34,7 +34,7 @@ export {
 export { simulate, type NoiseEffect, type SimulateOptions, type SimulationResult, type StageTrace } from './simulate.js';
 export { approximateStageNoise, gaussianSource, noisyBox, outputWeightNorms2, type ApproximateStageNoise } from './approximate.js';
 export { quantizeInputs, decodeOutputs, argmax } from './encoding.js';
-export { simulatedAccuracy, type SimulatedAccuracy } from './accuracy.js';
+export { DEFAULT_NOISE_SEED, predictedAgreement, simulatedAccuracy, type SimulatedAccuracy } from './accuracy.js';
 export { circuitParameters, isCrtCircuit, refuseCrtStages } from './parameters.js';
 export { CircuitFormatError } from './errors.js';
 export {

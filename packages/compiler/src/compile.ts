@@ -4,20 +4,10 @@
 import type { IntRange } from '@fhenet/quantization';
 import { ROUNDING_MODES, type RoundingMode } from '@fhenet/params';
 import { validateGraph, type TrainedGraph } from '@fhenet/training/format';
-import {
-  quantizeInputs,
-  channelCount,
-  channelOfOutputs,
-  outputSize,
-  crtLookups,
-  crtProduct,
-  selectorBits,
-  pbsPerNeuron,
-  provableExtractFrom,
-  stagePbs,
-} from '@fhenet/circuit';
+import { quantizeInputs, channelCount, outputSize, crtLookups, crtProduct, selectorBits, pbsPerNeuron, stagePbs } from '@fhenet/circuit';
 import type { Circuit } from '@fhenet/circuit';
 import { predictedApproximation, type StageApproximation } from './approximate-rates.js';
+import { withExtractFrom, withRounding } from './rounding-mode.js';
 import type { ChainPrecision } from './lower/chain.js';
 import { lowerGraph, type LoweredGraph } from './lower/lower.js';
 import { sizeClearStages } from './clear-prefix.js';
@@ -224,72 +214,6 @@ export interface CompileResult {
    * any exist); `circuit` is the one of the requested mode. Without noise the two compute the same.
    */
   readonly roundingModes?: { readonly exact: Circuit; readonly approximate: Circuit };
-}
-
-/**
- * Every rounded stage with the first extracted bit its integers prove per channel (v3 extractFrom,
- * circuit/rounding.ts): a scaled channel (weights and shift multiples of 2^s) skips bits 1..s-1.
- */
-export function withExtractFrom(circuit: Circuit): Circuit {
-  return {
-    ...circuit,
-    stages: circuit.stages.map((s) =>
-      s.roundBits >= 2 && s.tables && s.rounding !== 'approximate' ? { ...s, extractFrom: provableExtractFrom(s.linear, s.offset, s.roundBits) } : s,
-    ),
-  };
-}
-
-/**
- * The exactly rounded circuit `circuit` with every rounded stage in the given mode (one per stage):
- * approximate stages drop extractFrom (they extract nothing) and centre their scaled channels in
- * their buckets (approximateCentring); tables are unchanged, so both modes compute the same
- * without noise. Parameters are left out (they differ).
- */
-export function withRounding(circuit: Circuit, modes: readonly RoundingMode[]): Circuit {
-  if (modes.length !== circuit.stages.length) throw new RangeError(`withRounding: one mode per stage (${circuit.stages.length}), got ${modes.length}`);
-  if (circuit.stages.some((s) => s.rounding === 'approximate')) throw new RangeError('withRounding: expects the exactly rounded circuit');
-  const { parameters: _, ...rest } = circuit;
-  return withExtractFrom({
-    ...rest,
-    stages: circuit.stages.map((s, i) => {
-      if (!(s.roundBits >= 2 && s.tables && modes[i] === 'approximate')) return s;
-      const { extractFrom: _e, ...plain } = s;
-      return { ...plain, ...approximateCentring(s), rounding: 'approximate' as const };
-    }),
-  });
-}
-
-/**
- * An approximate lookup of a slot at offset r of its bucket lands a bucket lower when the noise
- * exceeds r + beta slots and higher when it exceeds 2^k - r - beta (@fhenet/params approximate.ts).
- * A channel scaled by 2^s (scale.ts) has every slot a multiple of 2^s, so all of them sit at
- * offsets 0, 2^s, ...: right at a bucket's lower edge, where half of them would move (LeNet's sum
- * pools, s = k: 38% of lookups off bucket). Adding d < 2^s to the channel's offsets keeps every
- * slot in its bucket (the next edge is 2^s away) and so changes nothing without noise; d = 2^(s-1) - 1
- * puts the slots halfway between two multiples of 2^s (margins 2^(s-1) - 1 + beta and 2^(s-1) + 1 - beta).
- */
-function approximateCentring(stage: Circuit['stages'][number]): Pick<Circuit['stages'][number], 'offset' | 'analysis'> {
-  const scale = stage.analysis.scale;
-  if (!scale) return { offset: stage.offset, analysis: stage.analysis };
-  const channel = channelOfOutputs(stage.linear);
-  // Only channels whose offsets are multiples of their scale (always, as size.ts builds them) move.
-  const movable = Array.from(scale, (m) => m >= 4);
-  channel.forEach((c, o) => {
-    if (stage.offset[o]! % scale[c]! !== 0) movable[c] = false;
-  });
-  const d = Int32Array.from(scale, (m, c) => (movable[c] ? m / 2 - 1 : 0));
-  const [lo, hi] = [Math.min(...d), Math.max(...d)];
-  const moved = (r: IntRange): IntRange => ({ min: r.min + lo, max: r.max + hi });
-  const a = stage.analysis;
-  return {
-    offset: Int32Array.from(stage.offset, (v, o) => v + d[channel[o]!]!),
-    analysis: {
-      ...a,
-      shift: Int32Array.from(a.shift, (v, c) => v + d[c]!),
-      worstCase: moved(a.worstCase),
-      ...(a.calibration ? { calibration: moved(a.calibration) } : {}),
-    },
-  };
 }
 
 export function compile(graph: TrainedGraph, options: CompileOptions = {}): CompileResult {

@@ -4,8 +4,6 @@ export const PACKAGE_NAME = '@fhenet/compiler';
 export { LoweringError, BitWidthError } from './errors.js';
 export {
   compile,
-  withExtractFrom,
-  withRounding,
   AUTO_ROUNDING_SLACK,
   DEFAULT_CRT_BITS,
   CRT_PARAMETERS_PENDING,
@@ -16,6 +14,7 @@ export {
   type RoundingModeCost,
   type StageReport,
 } from './compile.js';
+export { withExtractFrom, withRounding } from './rounding-mode.js';
 export { predictedApproximation, type StageApproximation } from './approximate-rates.js';
 export { lowerGraph, type LoweredGraph, type LoweredStage } from './lower/lower.js';
 export type { ChainPrecision } from './lower/chain.js';
