@@ -11,7 +11,7 @@ import { withExtractFrom, withRounding } from './rounding-mode.js';
 import type { ChainPrecision } from './lower/chain.js';
 import { lowerGraph, type LoweredGraph } from './lower/lower.js';
 import { sizeClearStages } from './clear-prefix.js';
-import { analyzeRanges } from './ranges.js';
+import { analyzeRanges, type StageRanges } from './ranges.js';
 import { chooseParameters, pbsCount, type ParameterChoice } from './parameters.js';
 import { LoweringError } from './errors.js';
 import { floatTies } from './ties.js';
@@ -173,6 +173,46 @@ export interface CompileReport {
   readonly clearStages?: readonly { readonly name: string; readonly kind: string; readonly outputs: number; readonly bits: number }[];
 }
 
+/**
+ * The chosen rounding in both modes, each with its own parameters: what approximate rounding saves
+ * and what it is predicted to cost (the report; with calibration ranges, the approximate stages'
+ * predicted off-bucket rates), and both circuits (the CLI simulates each). `chosen` (the compiled
+ * circuit) is reused for the mode it is in.
+ */
+function bothRoundingModes(o: {
+  readonly exact: Circuit;
+  readonly chosen: Circuit;
+  readonly chosenParameters: ParameterChoice | { error: string };
+  readonly modes: readonly RoundingMode[];
+  readonly price: (c: Circuit) => ParameterChoice | { error: string };
+  readonly ranges: readonly StageRanges[] | undefined;
+}): { circuits: { exact: Circuit; approximate: Circuit }; costs: { exact: RoundingModeCost; approximate: RoundingModeCost } } {
+  const costOf = (rounding: RoundingMode): { circuit: Circuit; cost: RoundingModeCost } => {
+    const mine = o.modes.every((m) => m === rounding);
+    const bare = withRounding(o.exact, rounding);
+    const p = mine ? o.chosenParameters : o.price(bare);
+    const circuit = mine ? o.chosen : 'error' in p ? bare : { ...bare, parameters: p.parameters };
+    const base = { rounding, pbsCount: pbsCount(bare), stagePbs: bare.stages.map(stagePbs) };
+    if ('error' in p) return { circuit, cost: { ...base, error: p.error } };
+    const approximation = rounding === 'approximate' && o.ranges ? predictedApproximation(circuit, o.ranges) : undefined;
+    return {
+      circuit,
+      cost: {
+        ...base,
+        set: p.parameters.set.name,
+        polynomialSize: p.parameters.set.polynomialSize,
+        pbsMs: p.predictedPbsMs,
+        inferenceMs: p.predictedPbsMs * base.pbsCount,
+        pErrorPerInference: p.parameters.pErrorPerInference,
+        ...(approximation ? { approximation } : {}),
+      },
+    };
+  };
+  const exact = costOf('exact');
+  const approximate = costOf('approximate');
+  return { circuits: { exact: exact.circuit, approximate: approximate.circuit }, costs: { exact: exact.cost, approximate: approximate.cost } };
+}
+
 /** One rounding mode per encrypted stage, from the option (one mode, or one per stage incl. clear stages). */
 function roundingModes(option: CompileOptions['rounding'], names: readonly string[], nClear: number): RoundingMode[] {
   const check = (m: unknown, what: string): RoundingMode => {
@@ -302,9 +342,9 @@ export function compile(graph: TrainedGraph, options: CompileOptions = {}): Comp
   const cheapest = Math.min(...priced.map(inferenceMs));
   // The first (smallest k) within the slack of the cheapest; the only one when k was given.
   const chosen = priced.find((c) => inferenceMs(c) <= cheapest * AUTO_ROUNDING_SLACK) ?? priced[0]!;
-  const requested = modes.every((m) => m === 'exact') ? chosen.sized : withRounding(chosen.sized, modes);
-  const sized = requested;
-  const parameters = requested === chosen.sized ? chosen.parameters : price(requested);
+  // The circuit in the requested mode(s), with its own parameters.
+  const sized = modes.every((m) => m === 'exact') ? chosen.sized : withRounding(chosen.sized, modes);
+  const parameters = sized === chosen.sized ? chosen.parameters : price(sized);
   const roundingCandidates: RoundingCandidate[] = priced.map((c) =>
     'error' in c.parameters
       ? { roundBits: c.roundBits, pbsCount: pbsCount(c.sized), error: c.parameters.error }
@@ -320,42 +360,9 @@ export function compile(graph: TrainedGraph, options: CompileOptions = {}): Comp
   const wcBits = stageBits(ranges, 'worstCase', encrypted);
   const calBits = calibration ? stageBits(ranges, 'calibration', encrypted) : undefined;
   const circuit: Circuit = 'error' in parameters ? sized : { ...sized, parameters: parameters.parameters };
-  const chosenCircuit = circuit;
-  // The chosen rounding in both modes, each with its own parameters: what approximate rounding saves
-  // and what it is predicted to cost (the report), and both circuits (the CLI simulates each).
-  let bothModes: { exact: Circuit; approximate: Circuit } | undefined;
-  let modeCosts: CompileReport['roundingModes'];
-  if (chosenCircuit.stages.some((s) => s.roundBits >= 2 && s.tables)) {
-    const withParameters = (c: Circuit, p: ParameterChoice | { error: string }): Circuit => ('error' in p ? c : { ...c, parameters: p.parameters });
-    const costOf = (rounding: RoundingMode): { circuit: Circuit; cost: RoundingModeCost } => {
-      const c = withRounding(
-        chosen.sized,
-        chosen.sized.stages.map(() => rounding),
-      );
-      const mine = modes.every((m) => m === rounding);
-      const p = mine ? parameters : price(c);
-      const circuit = mine ? chosenCircuit : withParameters(c, p);
-      const base = { rounding, pbsCount: pbsCount(c), stagePbs: c.stages.map(stagePbs) };
-      if ('error' in p) return { circuit, cost: { ...base, error: p.error } };
-      const approximation = rounding === 'approximate' && calibration ? predictedApproximation(circuit, ranges) : undefined;
-      return {
-        circuit,
-        cost: {
-          ...base,
-          set: p.parameters.set.name,
-          polynomialSize: p.parameters.set.polynomialSize,
-          pbsMs: p.predictedPbsMs,
-          inferenceMs: p.predictedPbsMs * pbsCount(c),
-          pErrorPerInference: p.parameters.pErrorPerInference,
-          ...(approximation ? { approximation } : {}),
-        },
-      };
-    };
-    const exactMode = costOf('exact');
-    const approximateMode = costOf('approximate');
-    bothModes = { exact: exactMode.circuit, approximate: approximateMode.circuit };
-    modeCosts = { exact: exactMode.cost, approximate: approximateMode.cost };
-  }
+  const both = circuit.stages.some((s) => s.roundBits >= 2 && s.tables)
+    ? bothRoundingModes({ exact: chosen.sized, chosen: circuit, chosenParameters: parameters, modes, price, ranges: calibration ? ranges : undefined })
+    : undefined;
   const stages: StageReport[] = circuit.stages.map((s, i) => {
     const r = ranges[i]!;
     const crtReport = s.crt
@@ -401,15 +408,15 @@ export function compile(graph: TrainedGraph, options: CompileOptions = {}): Comp
       ? {}
       : { predictedInferenceMs: parameters.wop ? parameters.wop.predictedInferenceMs : parameters.predictedPbsMs * pbsCount(circuit) }),
     roundingCandidates,
-    ...(modeCosts ? { roundingModes: modeCosts } : {}),
+    ...(both ? { roundingModes: both.costs } : {}),
     ...(clearStages ? { clearStages: clearStages.map((c) => ({ name: c.name, kind: c.linear.kind, outputs: outputSize(c.linear), bits: c.bits })) } : {}),
   };
   return {
     circuit,
     report,
     unrounded: baseline(circuit, plain),
-    candidates: priced.map((c) => (c === chosen && requested === chosen.sized ? circuit : c.sized)),
-    ...(bothModes ? { roundingModes: bothModes } : {}),
+    candidates: priced.map((c) => (c === chosen && sized === chosen.sized ? circuit : c.sized)),
+    ...(both ? { roundingModes: both.circuits } : {}),
   };
 
   /** The padded, unrounded sibling of the chosen circuit (CompileResult.unrounded). */

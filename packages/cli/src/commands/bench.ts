@@ -49,6 +49,13 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
       throw new Error(`--index ${a.index} --count ${a.count}: need 1 or more images within the ${all.count} ${dataset} test images`);
     }
     const size = all.images.length / all.count;
+    const inputSize = circuit.inputShape.reduce((x, y) => x * y, 1);
+    if (size !== inputSize) {
+      throw new Error(
+        `${a.circuit}: inputs of shape [${circuit.inputShape.join(', ')}] (${inputSize} values), but ${dataset} test images have ${size}: ` +
+          `pass the circuit's data set with --dataset (${DATASET_NAMES.join(', ')})`,
+      );
+    }
     const images = all.images.subarray(a.index * size, (a.index + a.count) * size);
     const labels = all.labels.subarray(a.index, a.index + a.count);
     const approximate = circuit.stages.some(isApproximate);

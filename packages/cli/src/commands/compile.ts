@@ -21,7 +21,7 @@ interface CompileArgs {
   sizing?: string;
   'round-bits': string;
   rounding: string;
-  'approximate-off-rate'?: number;
+  'approximate-off-rate': string;
   'noise-seed': number;
   'accuracy-count': number;
   'tfhe-rs-params'?: string;
@@ -29,6 +29,15 @@ interface CompileArgs {
   crt: boolean;
   'crt-max-modulus'?: number;
 }
+
+/**
+ * The command's defaults (docs/compiler.md, "Approximate rounding", measured on every published
+ * model): approximate rounding, one PBS per neuron, at most 12% of uniformly placed values one
+ * bucket off, which reaches N = 2^bits sets on the 9- and 10-bit circuits and costs at most
+ * ~0.15 points of simulated accuracy there. The library's compile() keeps exact rounding by default.
+ */
+const DEFAULT_ROUNDING = 'approximate';
+const DEFAULT_APPROXIMATE_OFF_RATE = 0.12;
 
 /** --round-bits: "auto", one k for every lookup stage, or a comma-separated k per stage. */
 function parseRoundBits(v: string): number | readonly number[] | 'auto' | Error {
@@ -83,17 +92,18 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
       })
       .option('rounding', {
         type: 'string',
-        default: 'exact',
+        default: DEFAULT_ROUNDING,
         describe:
-          'How rounded stages drop their low bits: "exact" (k-1 bit-extraction PBS + the lookup per neuron; encrypted == simulated bit for bit) or ' +
-          '"approximate" (the lookup alone, one PBS per neuron: the bootstrap drops the bits, a value near a bucket edge may land one bucket off, as the noise model predicts), or one per stage. ' +
-          'The report prices the rounding both ways and the simulated accuracy of each',
+          'How rounded stages drop their low bits: "approximate" (the lookup alone, one PBS per neuron: the bootstrap drops the bits, a value near a bucket edge may land one bucket off, ' +
+          'as the noise model predicts; docs/compiler.md "Approximate rounding" says why it is the default) or "exact" (k-1 bit-extraction PBS + the lookup per neuron; ' +
+          'encrypted == simulated bit for bit), or one per stage. The report prices the rounding both ways and gives the simulated accuracy of each',
       })
       .option('approximate-off-rate', {
-        type: 'number',
+        type: 'string',
+        default: String(DEFAULT_APPROXIMATE_OFF_RATE),
         describe:
-          'Approximate stages: let a value at a uniformly random place in its bucket land one bucket off with this probability (e.g. 0.1), for a cheaper parameter set. ' +
-          "Default: a value at its bucket's centre is held to the --p-error budget (~6% off at uniform places)",
+          'Approximate stages: a value at a uniformly random place in its bucket lands one bucket off with this probability at most (cheaper parameters the larger it is), ' +
+          `or "centre": a value at its bucket's centre is held to the --p-error budget (~6% off at uniform places)`,
       })
       .option('noise-seed', {
         type: 'number',
@@ -140,6 +150,9 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
     if (roundBits instanceof Error) throw roundBits;
     const rounding = parseRounding(a.rounding);
     if (rounding instanceof Error) throw rounding;
+    const offRate = a['approximate-off-rate'] === 'centre' ? 'centre' : Number(a['approximate-off-rate']);
+    if (offRate !== 'centre' && !(offRate > 0 && offRate < 0.5))
+      throw new Error(`--approximate-off-rate: expected a probability in (0, 0.5) or "centre", got "${a['approximate-off-rate']}"`);
     if (a['crt-max-modulus'] !== undefined && !a.crt) throw new Error('--crt-max-modulus needs --crt');
     // The graph's own data: calibration by default, and the test samples accuracy is measured on.
     const own = ownData(graph, a['calibration-count']);
@@ -171,7 +184,7 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
         ...(sizing ? { sizing } : {}),
         roundBits,
         rounding,
-        ...(a['approximate-off-rate'] !== undefined ? { approximateOffRate: a['approximate-off-rate'] } : {}),
+        ...(offRate === 'centre' ? {} : { approximateOffRate: offRate }),
         ...(a['clear-first-layer'] ? { clearFirstLayer: true } : {}),
         ...(a.crt ? { crt: true } : {}),
         ...(a['crt-max-modulus'] !== undefined ? { crtMaxModulus: a['crt-max-modulus'] } : {}),
