@@ -10,6 +10,32 @@ import { bucketShiftTable } from '@fhenet/params';
 import { approximateLookupShift, approximateStageNoise, channelCount, channelOfOutputs, isApproximate, type Circuit } from '@fhenet/circuit';
 import type { StageRanges } from './ranges.js';
 
+/**
+ * Per stage of `circuit`, for its approximate stages with calibration data: how many calibration
+ * slots drop each r in [0, 2^k) (r = slot mod 2^k, slot = scale * acc + shift): what the noise
+ * allowed by an off rate depends on (@fhenet/params sigmaForOffRate; parameters.ts).
+ */
+export function droppedBits(circuit: Circuit, ranges: readonly StageRanges[]): (Float64Array | undefined)[] {
+  return circuit.stages.map((stage, i) => {
+    const r = ranges[i];
+    if (!isApproximate(stage) || !stage.tables || !r?.histogram) return undefined;
+    const w = 2 ** stage.roundBits;
+    const counts = new Float64Array(w);
+    for (let c = 0; c < r.histogram.length; c++) {
+      const scale = stage.analysis.scale?.[c] ?? 1;
+      const shift = stage.analysis.shift[c]!;
+      const h = r.histogram[c]!;
+      const min = r.worstCase[c]!.min;
+      for (let k = 0; k < h.length; k++) {
+        if (h[k] === 0) continue;
+        const slot = scale * (min + k) + shift;
+        counts[((slot % w) + w) % w]! += h[k]!;
+      }
+    }
+    return counts;
+  });
+}
+
 export interface StageApproximation {
   /** Calibration lookups of the stage (samples x outputs). */
   readonly lookups: number;

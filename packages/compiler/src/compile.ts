@@ -6,7 +6,7 @@ import { ROUNDING_MODES, type RoundingMode } from '@fhenet/params';
 import { validateGraph, type TrainedGraph } from '@fhenet/training/format';
 import { quantizeInputs, channelCount, outputSize, crtLookups, crtProduct, selectorBits, pbsPerNeuron, stagePbs } from '@fhenet/circuit';
 import type { Circuit } from '@fhenet/circuit';
-import { predictedApproximation, type StageApproximation } from './approximate-rates.js';
+import { droppedBits, predictedApproximation, type StageApproximation } from './approximate-rates.js';
 import { withExtractFrom, withRounding } from './rounding-mode.js';
 import type { ChainPrecision } from './lower/chain.js';
 import { lowerGraph, type LoweredGraph } from './lower/lower.js';
@@ -320,7 +320,13 @@ export function compile(graph: TrainedGraph, options: CompileOptions = {}): Comp
   const price = (c: Circuit): ParameterChoice | { error: string } => {
     try {
       // One WoP set when the circuit has CRT stages.
-      return chooseParameters(c, options.pError, options.approximateOffRate === undefined ? {} : { approximateOffRate: options.approximateOffRate });
+      // An off rate allows the noise the stage's own dropped bits allow (calibration), else uniform ones.
+      const rate = options.approximateOffRate;
+      return chooseParameters(
+        c,
+        options.pError,
+        rate === undefined ? {} : { approximateOffRate: rate, ...(calibration ? { droppedBits: droppedBits(c, ranges) } : {}) },
+      );
     } catch (e) {
       if (options.pError !== undefined && !(options.pError > 0 && options.pError < 1)) throw e; // the user's mistake, not the model's
       if (options.approximateOffRate !== undefined && !(options.approximateOffRate > 0 && options.approximateOffRate < 0.5)) throw e;

@@ -15,7 +15,7 @@ export {
   type StageReport,
 } from './compile.js';
 export { withExtractFrom, withRounding } from './rounding-mode.js';
-export { predictedApproximation, type StageApproximation } from './approximate-rates.js';
+export { droppedBits, predictedApproximation, type StageApproximation } from './approximate-rates.js';
 export { lowerGraph, type LoweredGraph, type LoweredStage } from './lower/lower.js';
 export type { ChainPrecision } from './lower/chain.js';
 export { analyzeRanges, type StageRanges } from './ranges.js';

@@ -62,6 +62,11 @@ export interface DecisionOptions {
    * (a slot at its bucket's centre held to the per-PBS target, ~6% off at 2^-33).
    */
   readonly approximateOffRate?: number;
+  /**
+   * With approximateOffRate: per stage, the distribution of an approximate stage's dropped bits on
+   * calibration data (approximate-rates.ts droppedBits); absent or undefined: uniform.
+   */
+  readonly droppedBits?: readonly (ArrayLike<number> | undefined)[];
 }
 
 /** The PBS decisions of a circuit, stage by stage (params' decisions.ts). */
@@ -77,6 +82,7 @@ export function circuitDecisions(circuit: Circuit, options: DecisionOptions = {}
       decrypted: i === circuit.stages.length - 1 && s.tables !== null,
       rounding: s.rounding ?? 'exact',
       ...(options.approximateOffRate === undefined ? {} : { offRate: options.approximateOffRate }),
+      ...(options.droppedBits?.[i] ? { droppedBits: options.droppedBits[i] } : {}),
     }),
   );
 }

@@ -101,18 +101,26 @@ export function offBucketRate(counts: ArrayLike<number>, b: BucketNoise): number
 }
 
 /**
- * The noise standard deviation (slots) at which a slot at a uniformly random offset of its bucket
- * of 2^k lands in another bucket with probability `rate` (offBucketRate of uniform counts with the
- * box edge at 1/2 slot, N >> 2^bits; the edge of a set with N = 2 * 2^bits, 3/4, gives nearly the
- * same rate). What an approximate stage's `offRate` caps its noise at (decisions.ts).
+ * The noise standard deviation (slots) at which the slots of a stage land in another bucket with
+ * probability `rate`: offBucketRate(counts, sigma) = rate, with `counts` the distribution of their
+ * dropped bits r in [0, 2^k) (from calibration; default uniform offsets) and the box edge at 1/2
+ * slot (N >> 2^bits; the edge of a set with N = 2 * 2^bits, 3/4, moves the rate little). What an
+ * approximate stage's `offRate` caps its noise at (decisions.ts). Slots that sit mid-bucket (a
+ * channel scaled by 2^k, centred: compiler rounding-mode.ts) tolerate far more noise than uniform
+ * ones, so their stage gets a looser cap.
  */
-export function sigmaForOffRate(roundBits: number, rate: number): number {
+export function sigmaForOffRate(roundBits: number, rate: number, counts?: ArrayLike<number>): number {
   if (!(rate > 0 && rate < 0.5)) throw new Error(`offRate must be a probability in (0, 0.5), got ${rate}`);
-  const uniform = new Float64Array(2 ** roundBits).fill(1);
-  const rateAt = (sigma: number) => offBucketRate(uniform, { roundBits, sigma, boxEdge: 0.5 });
+  const w = 2 ** roundBits;
+  const dropped = counts ?? new Float64Array(w).fill(1);
+  if (dropped.length !== w) throw new Error(`counts must have 2^roundBits = ${w} entries, got ${dropped.length}`);
+  const rateAt = (sigma: number) => offBucketRate(dropped, { roundBits, sigma, boxEdge: 0.5 });
+  // No slot within half a bucket of an edge moves less than a uniform one: the rate grows with
+  // sigma, from 0 to 1 - (1 / 2^k-ish); past 2^(k+4) slots it no longer depends on the offsets.
   let lo = 1e-6;
-  let hi = 2 ** roundBits;
-  while (rateAt(hi) < rate) hi *= 2;
+  let hi = w;
+  while (rateAt(hi) < rate && hi < 2 ** (roundBits + 8)) hi *= 2;
+  if (rateAt(hi) < rate) return hi;
   for (let i = 0; i < 100; i++) {
     const mid = (lo + hi) / 2;
     if (rateAt(mid) < rate) lo = mid;

@@ -73,6 +73,12 @@ export interface StageDecisionRequest {
    * or more is then a failure held to the target. Absent: the centre rule.
    */
   readonly offRate?: number;
+  /**
+   * With offRate: how the stage's dropped bits r = slot mod 2^k are distributed (counts per r,
+   * 2^k entries; from calibration), which sets how much noise the rate allows (approximate.ts
+   * sigmaForOffRate). Default: uniform.
+   */
+  readonly droppedBits?: ArrayLike<number>;
 }
 
 /** Tolerance of extracting bit i (1 <= i < p) with a sign PBS: 1/4 - 2^-(i+2) - 2^-(p+2) torus. */
@@ -119,7 +125,7 @@ function lookupDecisions(r: StageDecisionRequest): PbsDecision[] {
     // No extraction: the lookup reads the dot product itself.
     if (r.offRate !== undefined) {
       // A slot lands two buckets away only past 2^k + beta >= 2^k + 1/2 slots of noise; one bucket
-      // off as often as offRate says, on average over the offsets in a bucket.
+      // off as often as offRate says, on average over the stage's dropped bits (uniform by default).
       const slot = 2 ** -(p + 1);
       return [
         {
@@ -128,7 +134,7 @@ function lookupDecisions(r: StageDecisionRequest): PbsDecision[] {
           count: r.outputs,
           inputFactor: nu2,
           tolerance: (2 ** r.roundBits + 0.5) * slot,
-          varianceCap: (sigmaForOffRate(r.roundBits, r.offRate) * slot) ** 2,
+          varianceCap: (sigmaForOffRate(r.roundBits, r.offRate, r.droppedBits) * slot) ** 2,
         },
       ];
     }

@@ -62,7 +62,7 @@ describe('where an approximate lookup lands', () => {
     expect(offBucketRate(edge, { roundBits: 5, sigma: 2, boxEdge: 0.5 })).toBeCloseTo(normalTail(0.25), 6);
   });
 
-  it('sigmaForOffRate inverts the uniform-offset rate', () => {
+  it('sigmaForOffRate inverts the off-bucket rate of uniform offsets, or of the given dropped bits', () => {
     for (const [k, rate] of [
       [3, 0.1],
       [5, 0.06],
@@ -72,6 +72,13 @@ describe('where an approximate lookup lands', () => {
       expect(offBucketRate(new Float64Array(2 ** k).fill(1), { roundBits: k, sigma, boxEdge: 0.5 })).toBeCloseTo(rate, 9);
     }
     expect(() => sigmaForOffRate(5, 0)).toThrow(/offRate/);
+    // Slots all mid-bucket (a channel scaled by 2^k, centred) allow far more noise for the same rate.
+    const centred = new Float64Array(32);
+    centred[15] = 1;
+    const sigma = sigmaForOffRate(5, 0.1, centred);
+    expect(sigma).toBeGreaterThan(2 * sigmaForOffRate(5, 0.1));
+    expect(offBucketRate(centred, { roundBits: 5, sigma, boxEdge: 0.5 })).toBeCloseTo(0.1, 9);
+    expect(() => sigmaForOffRate(5, 0.1, new Float64Array(8))).toThrow(/2\^roundBits = 32 entries/);
   });
 });
 
