@@ -4,7 +4,7 @@
 import type { IntRange } from '@fhenet/quantization';
 import { ROUNDING_MODES, type RoundingMode } from '@fhenet/params';
 import { validateGraph, type TrainedGraph } from '@fhenet/training/format';
-import { quantizeInputs, channelCount, outputSize, crtLookups, crtProduct, selectorBits, pbsPerNeuron, stagePbs } from '@fhenet/circuit';
+import { quantizeInputs, channelCount, isApproximate, outputSize, crtLookups, crtProduct, selectorBits, pbsPerNeuron, stagePbs } from '@fhenet/circuit';
 import type { Circuit } from '@fhenet/circuit';
 import { droppedBits, predictedApproximation, type StageApproximation } from './approximate-rates.js';
 import { withExtractFrom, withRounding } from './rounding-mode.js';
@@ -43,11 +43,13 @@ export interface CompileOptions {
    */
   readonly rounding?: RoundingMode | readonly RoundingMode[];
   /**
-   * Approximate stages: let a slot at a uniformly random offset of its bucket land one bucket off
-   * with this probability, for a cheaper parameter set (DecisionOptions of parameters.ts). Default:
-   * a slot at its bucket's centre is held to the per-PBS error target (~6% off at uniform offsets).
+   * Approximate stages: let their slots land one bucket off with this probability (over their
+   * calibration slots' dropped bits, uniform ones without calibration), for a cheaper parameter set
+   * (DecisionOptions of parameters.ts). 'auto': APPROXIMATE_OFF_RATE when that buys a smaller
+   * polynomial than the centre rule, else the centre rule. Default (absent): the centre rule, a
+   * slot at its bucket's centre held to the per-PBS error target (~6% off at uniform offsets).
    */
-  readonly approximateOffRate?: number;
+  readonly approximateOffRate?: number | 'auto';
   /**
    * The client computes the first stage (accumulator and lookup) in the clear and encrypts its
    * outputs: the paper's first layer in the clear with 8-bit inputs (docs/compiler.md). The stage
@@ -134,6 +136,8 @@ export interface RoundingModeCost {
   /** pbsCount * pbsMs: single-thread KS+PBS milliseconds of one inference (cost model). */
   readonly inferenceMs?: number;
   readonly pErrorPerInference?: number;
+  /** Approximate mode: the off rate its set was held to (absent: the centre rule). */
+  readonly offRate?: number;
   /** Why no parameter set exists in this mode. */
   readonly error?: string;
   /**
@@ -204,6 +208,7 @@ function bothRoundingModes(o: {
         pbsMs: p.predictedPbsMs,
         inferenceMs: p.predictedPbsMs * base.pbsCount,
         pErrorPerInference: p.parameters.pErrorPerInference,
+        ...(p.approximateOffRate !== undefined ? { offRate: p.approximateOffRate } : {}),
         ...(approximation ? { approximation } : {}),
       },
     };
@@ -228,6 +233,14 @@ function roundingModes(option: CompileOptions['rounding'], names: readonly strin
     throw new RangeError(`compile: rounding needs one entry per stage (${names.length}: ${names.join(', ')}), got ${option.length}`);
   return option.map((m, i) => check(m, `rounding[${i}] (stage ${names[i]})`)).slice(nClear);
 }
+
+/**
+ * The one-bucket-off rate approximateOffRate 'auto' (the CLI's default) takes when it buys a
+ * smaller polynomial: the smallest round rate at which the 10-bit circuits' stages rounding 5 bits
+ * reach N = 1024 (their noise is then ~4.7 slots in buckets of 32: ~11.7% off at uniform offsets).
+ * Measured on every published model: docs/compiler.md, "Approximate rounding".
+ */
+export const APPROXIMATE_OFF_RATE = 0.12;
 
 /** Within this factor of the cheapest rounding, 'auto' takes the smallest k (least accuracy lost). */
 export const AUTO_ROUNDING_SLACK = 1.2;
@@ -317,11 +330,13 @@ export function compile(graph: TrainedGraph, options: CompileOptions = {}): Comp
     lowered.stages.map((s) => s.name),
     nClear,
   );
-  const price = (c: Circuit): ParameterChoice | { error: string } => {
+  const rateOption = options.approximateOffRate;
+  if (rateOption !== undefined && rateOption !== 'auto' && !(rateOption > 0 && rateOption < 0.5))
+    throw new RangeError(`compile: approximateOffRate must be a probability in (0, 0.5) or 'auto', got ${String(rateOption)}`);
+  const priceAt = (c: Circuit, rate: number | undefined): ParameterChoice | { error: string } => {
     try {
-      // One WoP set when the circuit has CRT stages.
-      // An off rate allows the noise the stage's own dropped bits allow (calibration), else uniform ones.
-      const rate = options.approximateOffRate;
+      // One WoP set when the circuit has CRT stages. An off rate allows the noise the stage's own
+      // dropped bits allow (calibration), else uniform ones.
       return chooseParameters(
         c,
         options.pError,
@@ -329,9 +344,19 @@ export function compile(graph: TrainedGraph, options: CompileOptions = {}): Comp
       );
     } catch (e) {
       if (options.pError !== undefined && !(options.pError > 0 && options.pError < 1)) throw e; // the user's mistake, not the model's
-      if (options.approximateOffRate !== undefined && !(options.approximateOffRate > 0 && options.approximateOffRate < 0.5)) throw e;
       return { error: (e as Error).message };
     }
+  };
+  // 'auto': the off rate only where it halves the polynomial at least (9- and 10-bit circuits: N =
+  // 2^bits instead of 2^(bits+1)); where the centre rule already has the smallest N it only trims
+  // n and levels, at a measurable price (narrow-150: -0.25 points for 44% less per PBS).
+  const price = (c: Circuit): ParameterChoice | { error: string } => {
+    if (rateOption !== 'auto' || !c.stages.some(isApproximate)) return priceAt(c, rateOption === 'auto' ? undefined : rateOption);
+    const centre = priceAt(c, undefined);
+    const loose = priceAt(c, APPROXIMATE_OFF_RATE);
+    if ('error' in loose) return centre;
+    if ('error' in centre || loose.parameters.set.polynomialSize < centre.parameters.set.polynomialSize) return loose;
+    return centre;
   };
   // Candidates are priced with exact rounding, whatever the mode: approximately, the price barely
   // falls once N reaches its floor 2^bits while every further bit costs accuracy, so 'auto' would

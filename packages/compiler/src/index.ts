@@ -5,6 +5,7 @@ export { LoweringError, BitWidthError } from './errors.js';
 export {
   compile,
   AUTO_ROUNDING_SLACK,
+  APPROXIMATE_OFF_RATE,
   DEFAULT_CRT_BITS,
   CRT_PARAMETERS_PENDING,
   type CompileOptions,

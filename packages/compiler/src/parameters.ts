@@ -31,6 +31,8 @@ export interface ParameterChoice {
   readonly maxNu: number;
   /** Every decision kind the set was chosen for. */
   readonly decisions: readonly PbsDecision[];
+  /** The off rate approximate stages were held to (absent: the centre rule, or no approximate stage). */
+  readonly approximateOffRate?: number;
   /** Cost model turned into this machine's single-thread KS+PBS milliseconds (params' cost.ts). */
   readonly predictedPbsMs: number;
   /**
@@ -117,5 +119,6 @@ export function chooseParameters(circuit: Circuit, pErrorPerInference = DEFAULT_
     maxNu: nu,
     decisions,
     predictedPbsMs: predictedPbsMs(result.cost),
+    ...(options.approximateOffRate !== undefined && decisions.some((d) => d.kind === 'approximate') ? { approximateOffRate: options.approximateOffRate } : {}),
   };
 }

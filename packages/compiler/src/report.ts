@@ -38,10 +38,11 @@ function roundingModeLines(report: CompileReport): string[] {
       a ? pct(a.changed) : '-',
     ]);
   });
+  const rule = (m: typeof exact) => (m.rounding === 'exact' ? '' : m.offRate !== undefined ? ` (off rate ${pct(m.offRate)})` : ' (centre rule)');
   const mode = (m: typeof exact) =>
     m.error
       ? `${m.rounding}: ${m.pbsCount} PBS, no parameters (${m.error.slice(0, 100)})`
-      : `${m.rounding}: ${m.pbsCount} PBS, ${m.set} (N=${m.polynomialSize}), ${m.pbsMs!.toFixed(1)} ms/PBS, ` +
+      : `${m.rounding}${rule(m)}: ${m.pbsCount} PBS, ${m.set} (N=${m.polynomialSize}), ${m.pbsMs!.toFixed(1)} ms/PBS, ` +
         `${(m.inferenceMs! / 1000).toFixed(1)} s per inference on one thread (~${(m.inferenceMs! / 2000).toFixed(1)} s on 2 cores), ${m.pErrorPerInference!.toExponential(1)} error per inference`;
   return [
     'rounding both ways (exact: k-1 bit extractions + the lookup per neuron; approximate: the lookup alone, a slot near a bucket edge may land one bucket off):',

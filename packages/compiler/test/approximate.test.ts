@@ -14,7 +14,7 @@ import {
   simulate,
   type Circuit,
 } from '@fhenet/circuit';
-import { chooseParameters, compile, pbsCount, withRounding } from '@fhenet/compiler';
+import { APPROXIMATE_OFF_RATE, chooseParameters, compile, pbsCount, withRounding } from '@fhenet/compiler';
 import { convGraph, fcnnGraph, randInt, randomBytes, rng } from '@fhenet/testing';
 
 const lookups = (c: Circuit) => c.stages.reduce((n, s) => n + (s.tables ? outputSize(s.linear) : 0), 0);
@@ -120,8 +120,18 @@ describe('compile --rounding approximate', () => {
     expect(() => compile(graph, { calibration: { raw, count }, roundBits: 3, rounding: 'fast' as never })).toThrow(/rounding must be "exact" or "approximate"/);
     expect(() => compile(graph, { calibration: { raw, count }, roundBits: 3, rounding: ['approximate'] })).toThrow(/rounding needs one entry per stage/);
     expect(() => compile(graph, { calibration: { raw, count }, roundBits: 3, rounding: 'approximate', approximateOffRate: 0.7 })).toThrow(
-      /offRate must be a probability/,
+      /approximateOffRate must be a probability in \(0, 0\.5\) or 'auto'/,
     );
+    // 'auto': the off rate only when it buys a smaller polynomial than the centre rule.
+    for (const k of [2, 3]) {
+      const modes = (approximateOffRate?: number | 'auto') =>
+        compile(graph, { calibration: { raw, count }, roundBits: k, rounding: 'approximate', ...(approximateOffRate ? { approximateOffRate } : {}) }).report
+          .roundingModes!.approximate;
+      const [auto, centre, rate] = [modes('auto'), modes(), modes(APPROXIMATE_OFF_RATE)];
+      const smaller = rate.polynomialSize! < centre.polynomialSize!;
+      expect(auto.set).toBe(smaller ? rate.set : centre.set);
+      expect(auto.offRate).toBe(smaller ? APPROXIMATE_OFF_RATE : undefined);
+    }
     // Per stage: exact on the first lookup stage, approximate on the second.
     const mixed = compile(graph, { calibration: { raw, count }, roundBits: 3, rounding: ['exact', 'approximate', 'exact'] });
     expect(mixed.circuit.stages.map((s) => s.rounding ?? 'exact')).toEqual(['exact', 'approximate', 'exact']);

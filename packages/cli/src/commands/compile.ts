@@ -32,12 +32,12 @@ interface CompileArgs {
 
 /**
  * The command's defaults (docs/compiler.md, "Approximate rounding", measured on every published
- * model): approximate rounding, one PBS per neuron, at most 12% of uniformly placed values one
- * bucket off, which reaches N = 2^bits sets on the 9- and 10-bit circuits and costs at most
- * ~0.15 points of simulated accuracy there. The library's compile() keeps exact rounding by default.
+ * model): approximate rounding, one PBS per neuron, with the off rate 'auto' (APPROXIMATE_OFF_RATE,
+ * 12% of the slots one bucket off, where that halves the polynomial; else the centre rule). The
+ * library's compile() keeps exact rounding and the centre rule by default.
  */
 const DEFAULT_ROUNDING = 'approximate';
-const DEFAULT_APPROXIMATE_OFF_RATE = 0.12;
+const DEFAULT_APPROXIMATE_OFF_RATE = 'auto';
 
 /** --round-bits: "auto", one k for every lookup stage, or a comma-separated k per stage. */
 function parseRoundBits(v: string): number | readonly number[] | 'auto' | Error {
@@ -100,10 +100,10 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
       })
       .option('approximate-off-rate', {
         type: 'string',
-        default: String(DEFAULT_APPROXIMATE_OFF_RATE),
+        default: DEFAULT_APPROXIMATE_OFF_RATE,
         describe:
-          'Approximate stages: a value at a uniformly random place in its bucket lands one bucket off with this probability at most (cheaper parameters the larger it is), ' +
-          `or "centre": a value at its bucket's centre is held to the --p-error budget (~6% off at uniform places)`,
+          'Approximate stages: their values (as placed in their buckets on the calibration data) land one bucket off with this probability at most, for cheaper parameters; ' +
+          `"centre": a value at its bucket's centre is held to the --p-error budget (~6% off at uniform places); "auto": 0.12 where that halves the polynomial, else "centre"`,
       })
       .option('noise-seed', {
         type: 'number',
@@ -150,9 +150,10 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
     if (roundBits instanceof Error) throw roundBits;
     const rounding = parseRounding(a.rounding);
     if (rounding instanceof Error) throw rounding;
-    const offRate = a['approximate-off-rate'] === 'centre' ? 'centre' : Number(a['approximate-off-rate']);
-    if (offRate !== 'centre' && !(offRate > 0 && offRate < 0.5))
-      throw new Error(`--approximate-off-rate: expected a probability in (0, 0.5) or "centre", got "${a['approximate-off-rate']}"`);
+    const given = a['approximate-off-rate'];
+    const offRate = given === 'centre' || given === 'auto' ? given : Number(given);
+    if (typeof offRate === 'number' && !(offRate > 0 && offRate < 0.5))
+      throw new Error(`--approximate-off-rate: expected a probability in (0, 0.5), "auto" or "centre", got "${given}"`);
     if (a['crt-max-modulus'] !== undefined && !a.crt) throw new Error('--crt-max-modulus needs --crt');
     // The graph's own data: calibration by default, and the test samples accuracy is measured on.
     const own = ownData(graph, a['calibration-count']);
