@@ -373,8 +373,10 @@ export function compile(graph: TrainedGraph, options: CompileOptions = {}): Comp
   const cheapest = Math.min(...priced.map(inferenceMs));
   // The first (smallest k) within the slack of the cheapest; the only one when k was given.
   const chosen = priced.find((c) => inferenceMs(c) <= cheapest * AUTO_ROUNDING_SLACK) ?? priced[0]!;
-  // The circuit in the requested mode(s), with its own parameters.
-  const sized = modes.every((m) => m === 'exact') ? chosen.sized : withRounding(chosen.sized, modes);
+  // The circuit in the requested mode(s), with its own parameters (the candidate itself when no
+  // stage rounds: nothing to convert, and the report marks it as the chosen candidate).
+  const rounds = chosen.sized.stages.some((s) => s.roundBits >= 2 && s.tables);
+  const sized = modes.every((m) => m === 'exact') || !rounds ? chosen.sized : withRounding(chosen.sized, modes);
   const parameters = sized === chosen.sized ? chosen.parameters : price(sized);
   const roundingCandidates: RoundingCandidate[] = priced.map((c) =>
     'error' in c.parameters
