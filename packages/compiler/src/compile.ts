@@ -347,9 +347,9 @@ export function compile(graph: TrainedGraph, options: CompileOptions = {}): Comp
       return { error: (e as Error).message };
     }
   };
-  // 'auto': the off rate only where it halves the polynomial at least (9- and 10-bit circuits: N =
-  // 2^bits instead of 2^(bits+1)); where the centre rule already has the smallest N it only trims
-  // n and levels, at a measurable price (narrow-150: -0.25 points for 44% less per PBS).
+  // 'auto': the off rate only where it halves the polynomial at least (the published 9- and 10-bit
+  // circuits: N = 1024 instead of 2048); where the centre rule already has the smallest N it only
+  // trims n and levels, at a measurable price (narrow-150: -0.23 points for 44% less per PBS).
   const price = (c: Circuit): ParameterChoice | { error: string } => {
     if (rateOption !== 'auto' || !c.stages.some(isApproximate)) return priceAt(c, rateOption === 'auto' ? undefined : rateOption);
     const centre = priceAt(c, undefined);
