@@ -6,8 +6,8 @@
 // compiles from its trained graph alone. New circuits are
 // picked up as they land (the wide FCNN rows with rounding, the convnets): a committed circuit
 // without parameters fails here, so none is published that the engine cannot run. CI cost: one image
-// per model: the FCNN rows 10-60 s each, LeNet (23,759 PBS) ~3-7 min and the 6-layer CNN (54,108
-// PBS) ~7-15 min on 2 cores (~8.3 ms wall per PBS idle; INFERENCE-RESULTS.md).
+// per model: the FCNN rows 10-60 s each, LeNet (8,084 PBS, approximate) ~1-3 min and the 6-layer
+// CNN (21,288 PBS) ~3-6 min on 2 cores (~5 ms wall per PBS at N = 1024 idle; predicted).
 import { describe, expect, it } from 'vitest';
 import { compile, pbsCount } from '@fhenet/compiler';
 import { isApproximate, MAX_CIRCUIT_BITS, predictedAgreement, type Circuit } from '@fhenet/circuit';
@@ -19,8 +19,8 @@ const ENGINE_MAX_BITS = 16; // the engine's limit; 9-bit circuits run with round
 const IMAGE = 0; // MNIST test image 0 (a 7)
 // Time allowed for one encrypted image: generous per PBS (16-20 ms of CPU each, 2 cores; 60 ms leaves
 // room for a loaded machine: LeNet's conv1 took 69 ms per PBS wall at load ~13), never under 15 min.
-// LeNet's 23,759 PBS get ~24 min, the 6-layer CNN's 54,108 ~54 min: bounds for a hang, not the
-// expected time (which keeps CI near 25 min).
+// LeNet's 8,084 PBS get 15 min, the 6-layer CNN's 21,288 ~21 min: bounds for a hang, not the
+// expected time.
 const timeoutMs = (c: Circuit): number => Math.max(900_000, pbsCount(c) * 60);
 
 const withCircuit = PUBLISHED_MODELS.map((m) => loadModel(m.name)).filter((m): m is typeof m & { circuit: Circuit } => m.circuit !== undefined);
