@@ -9,6 +9,7 @@ export {
   circuitFromText,
   circuitVersionOf,
   circuitDecisions,
+  type DecisionOptions,
   MAX_CIRCUIT_BITS,
   MAX_CIRCUIT_VALUES,
   MAX_WINDOW_TAPS,
@@ -28,21 +29,25 @@ export {
   MAX_CRT_PRODUCT,
 } from './crt.js';
 export {
+  approximateLookupInput,
+  approximateLookupShift,
   bucketOfBox,
   clearRoundedBits,
   expandRoundedTable,
   extractFromOf,
   extractionSteps,
+  isApproximate,
   pbsPerNeuron,
   provableExtractFrom,
   roundedTableViolation,
   stagePbs,
   type ExtractionStep,
 } from './rounding.js';
-export { simulate, type SimulationResult, type StageTrace } from './simulate.js';
+export { simulate, type NoiseEffect, type SimulateOptions, type SimulationResult, type StageTrace } from './simulate.js';
 export { recomputedSlotRanges, type RecomputedRanges } from './ranges.js';
+export { approximateStageNoise, gaussianSource, noisyBox, outputWeightNorms2, type ApproximateStageNoise } from './approximate.js';
 export { quantizeInputs, decodeOutputs, argmax } from './encoding.js';
-export { simulatedAccuracy, type SimulatedAccuracy } from './accuracy.js';
+export { DEFAULT_NOISE_SEED, predictedAgreement, simulatedAccuracy, type SimulatedAccuracy } from './accuracy.js';
 export { circuitParameters, isCrtCircuit, refuseCrtStages } from './parameters.js';
 export { CircuitFormatError } from './errors.js';
 export {

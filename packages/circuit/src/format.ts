@@ -28,6 +28,7 @@ import {
   CIRCUIT_FORMAT,
   CIRCUIT_READABLE_VERSIONS,
   CIRCUIT_VERSION,
+  CIRCUIT_VERSION_WITHOUT_APPROXIMATE,
   CIRCUIT_VERSION_WITHOUT_CRT,
   CIRCUIT_VERSION_WITHOUT_DATA,
   type Circuit,
@@ -37,6 +38,7 @@ import {
   type ImageShape,
   type LinearOp,
   type OutputDecoder,
+  type RoundingMode,
   type Stage,
   type StageAnalysis,
 } from './types.js';
@@ -58,9 +60,23 @@ export const CIRCUIT_JSON_LIMITS: JsonLimits = { maxDepth: 32, maxValues: 2 ** 2
 /** Slot ranges are computed in int32 by the simulator: a stage whose slots can leave it is refused. */
 const MAX_SLOT = 2 ** 31 - 1;
 
+export interface DecisionOptions {
+  /**
+   * Approximately rounded stages: the one-bucket-off rate their noise may reach (params'
+   * decisions.ts offRate: a slot at a uniform offset of its bucket), instead of the default rule
+   * (a slot at its bucket's centre held to the per-PBS target, ~6% off at 2^-33).
+   */
+  readonly approximateOffRate?: number;
+  /**
+   * With approximateOffRate: per stage, the distribution of an approximate stage's dropped bits on
+   * calibration data (the compiler's droppedBits); absent or undefined: uniform.
+   */
+  readonly droppedBits?: readonly (ArrayLike<number> | undefined)[];
+}
+
 /** The decisions of a circuit's stages (PBS decisions, params' decisions.ts), as the compiler rates its parameters. */
-export function circuitDecisions(circuit: Pick<Circuit, 'bits' | 'stages'>): PbsDecision[] {
-  return circuit.stages.flatMap((s) =>
+export function circuitDecisions(circuit: Pick<Circuit, 'bits' | 'stages'>, options: DecisionOptions = {}): PbsDecision[] {
+  return circuit.stages.flatMap((s, i) =>
     stageDecisions({
       name: s.name,
       messageBits: circuit.bits,
@@ -68,9 +84,20 @@ export function circuitDecisions(circuit: Pick<Circuit, 'bits' | 'stages'>): Pbs
       roundBits: s.roundBits,
       outputs: outputSize(s.linear),
       clearDecode: s.tables === null,
+      decrypted: i === circuit.stages.length - 1 && s.tables !== null,
+      rounding: s.rounding ?? 'exact',
+      ...(options.approximateOffRate === undefined ? {} : { offRate: options.approximateOffRate }),
+      ...(options.droppedBits?.[i] ? { droppedBits: options.droppedBits[i] } : {}),
     }),
   );
 }
+
+/**
+ * The reader rates an approximate stage by its failures alone (a slot two buckets off): a file
+ * does not record the one-bucket-off rate its set was held to, and that rate (any value) only
+ * bounds the set's noise; it does not change what counts as a failure.
+ */
+const READER_DECISIONS: DecisionOptions = { approximateOffRate: 0.25 };
 
 /** A circuit from the text of its file: bounded (size, nesting, values) before it is parsed, then circuitFromJson. */
 export function circuitFromText(text: string, source = 'circuit'): Circuit {
@@ -94,9 +121,14 @@ export function circuitFromText(text: string, source = 'circuit'): Circuit {
   return circuitFromJson(json, source);
 }
 
-/** The version a circuit is written with: v5 when it has `data`, else v4 when some stage is a CRT stage, else v3. */
+/**
+ * The version a circuit is written with: v6 when some stage rounds approximately, else v5 when it
+ * has `data`, else v4 when some stage is a CRT stage, else v3: a circuit that uses no newer field
+ * is written exactly as before (exact circuits stay byte-identical).
+ */
 export function circuitVersionOf(c: Circuit): number {
-  return c.data ? CIRCUIT_VERSION : c.stages.some((s) => s.crt) ? CIRCUIT_VERSION_WITHOUT_DATA : CIRCUIT_VERSION_WITHOUT_CRT;
+  if (c.stages.some((s) => s.rounding === 'approximate')) return CIRCUIT_VERSION;
+  return c.data ? CIRCUIT_VERSION_WITHOUT_APPROXIMATE : c.stages.some((s) => s.crt) ? CIRCUIT_VERSION_WITHOUT_DATA : CIRCUIT_VERSION_WITHOUT_CRT;
 }
 
 export function circuitToJson(c: Circuit): unknown {
@@ -127,6 +159,7 @@ export function circuitToJson(c: Circuit): unknown {
       tables: s.tables === null ? null : encodeInts(s.tables),
       roundBits: s.roundBits,
       ...(s.extractFrom ? { extractFrom: encodeInts(s.extractFrom) } : {}),
+      ...(s.rounding === 'approximate' ? { rounding: s.rounding } : {}),
       ...(s.crt ? { crt: { moduli: [...s.crt.moduli] } } : {}),
       analysis: { ...s.analysis, shift: encodeInts(s.analysis.shift), ...(s.analysis.scale ? { scale: encodeInts(s.analysis.scale) } : {}) },
     })),
@@ -311,6 +344,15 @@ export function circuitFromJson(json: unknown, source = 'circuit'): Circuit {
         }
       });
     }
+    // v6: how a rounded stage rounds. 'approximate' runs no extraction, so it has no extractFrom.
+    let rounding: RoundingMode | undefined;
+    if (s.rounding !== undefined) {
+      if (version < 6) fail(`${f}.rounding`, `absent (a v6 field) in a version ${version} file`, '(present)');
+      if (s.rounding !== 'exact' && s.rounding !== 'approximate') fail(`${f}.rounding`, '"exact" or "approximate"', s.rounding);
+      if (roundBits < 2) fail(`${f}.rounding`, 'absent on a stage that does not round (roundBits 0)', s.rounding);
+      rounding = s.rounding as RoundingMode;
+      if (rounding === 'approximate' && extractFrom) fail(`${f}.extractFrom`, 'absent on an approximately rounded stage (it extracts no bit)', '(present)');
+    }
     const a = obj(s.analysis, `${f}.analysis`);
     const analysis: StageAnalysis = {
       shift: decodeInts(a.shift, source, `${f}.analysis.shift`, channels),
@@ -332,7 +374,17 @@ export function circuitFromJson(json: unknown, source = 'circuit'): Circuit {
       }
       if (analysis.scale !== undefined) fail(`${f}.analysis.scale`, 'absent on a CRT stage (scaling is part of rounding)', '(present)');
     }
-    return { name: str(s.name, `${f}.name`), linear, offset, tables, roundBits, ...(extractFrom ? { extractFrom } : {}), ...(crt ? { crt } : {}), analysis };
+    return {
+      name: str(s.name, `${f}.name`),
+      linear,
+      offset,
+      tables,
+      roundBits,
+      ...(extractFrom ? { extractFrom } : {}),
+      ...(rounding === 'approximate' ? { rounding } : {}),
+      ...(crt ? { crt } : {}),
+      analysis,
+    };
   });
 
   // Derived ranges, recomputed from the stages as read (after each stage's own checks).
@@ -455,7 +507,7 @@ export function circuitFromJson(json: unknown, source = 'circuit'): Circuit {
     const nu = Math.max(...stages.map((st) => st.analysis.nu));
     if (!(set.maxNu >= nu * (1 - 1e-9))) fail('parameters.set.maxNu', `>= ${nu} (the largest nu of the circuit's stages)`, set.maxNu);
     if (crtStages.length === 0) {
-      const decisions = circuitDecisions({ bits, stages });
+      const decisions = circuitDecisions({ bits, stages }, READER_DECISIONS);
       const rated = Math.max(...decisions.map((d) => log2PFailOfDecision(set, d)));
       const slack = 1e-6 * Math.max(1, Math.abs(rated));
       if (!(set.log2PFail >= rated - slack)) fail('parameters.set.log2PFail', `>= ${rated} (the worst decision of the circuit, recomputed)`, set.log2PFail);

@@ -14,6 +14,18 @@
 // extraction only needs bits 1..i-1 to be zero, which they then already are for i < f: the runtime
 // starts at bit f and the lookup still reads exactly v = u - (u & (2^k - 2)). Channel scaling by
 // 2^s (scale.ts, with a shift that is a multiple of 2^s) gives f = s.
+//
+// Approximate rounding (format v6, stage.rounding 'approximate'): no extraction. One PBS reads
+// a = (u - c) mod 2p with c = 2^(k-1) - 1, with the same tables. Box j of a rounded table holds
+// bucket floor((j + c) / 2^k), so a noise-free read of u - c gives bucket floor(u / 2^k), the
+// exact rounding's bucket, for every residue u in [0, 2p): for u in [c, p + c) directly (the top
+// boxes, bucket p/2^k, hold -T'(0), which is what the exact stage reads for u in [p, p + c)); for
+// u in [p + c, 2p) through the negacyclic half, -T'(floor(u / 2^k) - p/2^k), as exact; and for u in
+// [0, c) the read wraps to the top boxes' negation, T'(0), as exact. So an approximate stage
+// computes exactly what the exact one does, plus the bootstrap's noise: a slot at offset r of its
+// bucket lands one bucket lower when the noise is below -(r + beta) slots and one higher when it is
+// above 2^k - r - beta (@fhenet/params approximate.ts; the simulator samples it with `noise`).
+import type { RoundingMode } from '@fhenet/params';
 import { channelCount, channelOfOutputs, outputSize } from './linear.js';
 import type { LinearOp } from './types.js';
 
@@ -53,6 +65,21 @@ export function roundedTableViolation(table: ArrayLike<number>, roundBits: numbe
     if (table[j] !== expected) return j;
   }
   return -1;
+}
+
+/** True for a stage that rounds approximately (v6 rounding 'approximate', roundBits >= 2): one PBS per neuron, no extraction. */
+export function isApproximate(stage: { readonly roundBits: number; readonly rounding?: RoundingMode }): boolean {
+  return stage.rounding === 'approximate' && stage.roundBits >= 2;
+}
+
+/** c = 2^(k-1) - 1: what an approximate lookup subtracts from the slot before reading it (above). */
+export function approximateLookupShift(roundBits: number): number {
+  return 2 ** (roundBits - 1) - 1;
+}
+
+/** The residue a noise-free approximate lookup reads for the slot residue a in [0, 2p): (a - c) mod 2p. */
+export function approximateLookupInput(a: number, roundBits: number, p: number): number {
+  return (a - approximateLookupShift(roundBits)) & (2 * p - 1);
 }
 
 /** One exact bit extraction of the runtime (all integers in units of delta = q / 2p). */
@@ -122,6 +149,7 @@ interface RoundedStageLike {
   readonly extractFrom?: Int32Array;
   /** A CRT stage (v4) runs no padded PBS of its own: its lookups are counted by circuit/crt.ts crtLookups. */
   readonly crt?: unknown;
+  readonly rounding?: RoundingMode;
 }
 
 /** The first extracted bit of every channel of a rounded stage (1 everywhere when the stage does not say). */
@@ -130,20 +158,26 @@ export function extractFromOf(stage: RoundedStageLike): Int32Array {
 }
 
 /**
- * PBS per neuron of a stage at most: k for a rounded one (k-1 extractions + the lookup), 1 plain, 0
- * clear decode, and 0 on a CRT stage, whose one WoP lookup per neuron (t l_cbs residue PBS, crt.md
- * section 3) is not a PBS of the circuit's parameter set and is counted apart (crtLookups).
+ * PBS per neuron of a stage at most: k for an exactly rounded one (k-1 extractions + the lookup),
+ * 1 plain or approximately rounded, 0 clear decode, and 0 on a CRT stage, whose one WoP lookup per
+ * neuron (t l_cbs residue PBS, crt.md section 3) is not a PBS of the circuit's parameter set and is
+ * counted apart (crtLookups).
  */
-export function pbsPerNeuron(stage: { readonly tables: unknown; readonly roundBits: number; readonly crt?: unknown }): number {
+export function pbsPerNeuron(stage: {
+  readonly tables: unknown;
+  readonly roundBits: number;
+  readonly crt?: unknown;
+  readonly rounding?: RoundingMode;
+}): number {
   if (stage.tables === null || stage.crt !== undefined) return 0;
-  return stage.roundBits >= 2 ? stage.roundBits : 1;
+  return stage.roundBits >= 2 && !isApproximate(stage) ? stage.roundBits : 1;
 }
 
 /** PBS of one sample through the stage: lookups plus the extractions from each channel's extractFrom (0 on a CRT stage, as pbsPerNeuron). */
 export function stagePbs(stage: RoundedStageLike): number {
   const n = outputSize(stage.linear);
   if (stage.tables === null || stage.crt !== undefined) return 0;
-  if (stage.roundBits < 2) return n;
+  if (stage.roundBits < 2 || isApproximate(stage)) return n;
   const from = extractFromOf(stage);
   const channel = channelOfOutputs(stage.linear);
   let extractions = 0;

@@ -3,11 +3,18 @@
 
 import type { DataDomain } from '@fhenet/datasets/domain';
 import type { IntRange, QuantParams } from '@fhenet/quantization';
-import type { TfheParameterSet } from '@fhenet/params';
+import type { RoundingMode, TfheParameterSet } from '@fhenet/params';
+
+export type { RoundingMode } from '@fhenet/params';
 
 export const CIRCUIT_FORMAT = 'fhenet-circuit';
-/** The newest version: v5 adds `data` (the input domain: class names, encoding), v4 CRT stages (stage.crt). */
-export const CIRCUIT_VERSION = 5;
+/**
+ * The newest version: v6 adds approximately rounded stages (stage.rounding), v5 `data` (the input
+ * domain: class names, encoding), v4 CRT stages (stage.crt).
+ */
+export const CIRCUIT_VERSION = 6;
+/** What the writer writes for a circuit with `data` and no approximate stage. */
+export const CIRCUIT_VERSION_WITHOUT_APPROXIMATE = 5;
 /** What the writer writes for a circuit with CRT stages and no `data`. */
 export const CIRCUIT_VERSION_WITHOUT_DATA = 4;
 /**
@@ -17,9 +24,10 @@ export const CIRCUIT_VERSION_WITHOUT_DATA = 4;
 export const CIRCUIT_VERSION_WITHOUT_CRT = 3;
 /**
  * Versions the reader accepts: v1 files load with roundBits = 0 on every stage, v1 and v2 without
- * extractFrom (every channel of a rounded stage extracts from bit 1), v1-v3 without crt, v1-v4 without data.
+ * extractFrom (every channel of a rounded stage extracts from bit 1), v1-v3 without crt, v1-v4
+ * without data, v1-v5 without rounding (every rounded stage exact).
  */
-export const CIRCUIT_READABLE_VERSIONS: readonly number[] = [1, 2, 3, 4, 5];
+export const CIRCUIT_READABLE_VERSIONS: readonly number[] = [1, 2, 3, 4, 5, 6];
 
 /** [height, width, channels], channels last (NHWC without the batch axis). */
 export type ImageShape = readonly [number, number, number];
@@ -122,6 +130,15 @@ export interface Stage {
    * skipped and the lookup input is unchanged. Absent: 1 on every channel (circuit/rounding.ts).
    */
   readonly extractFrom?: Int32Array;
+  /**
+   * v6, rounded stages only: how the k low bits are rounded away. Absent or 'exact': the bit
+   * extractions above. 'approximate': no extraction; one PBS reads a = (slot - (2^(k-1) - 1)) mod
+   * 2p directly, with the same tables, so without noise it gives exactly the exact rounding's result
+   * for every residue, and with noise a slot near a bucket edge may land one bucket off (the
+   * bootstrap's modulus switch drops the low bits; circuit/rounding.ts, docs/circuit-format.md).
+   * An approximate stage has no extractFrom.
+   */
+  readonly rounding?: RoundingMode;
   readonly analysis: StageAnalysis;
 }
 

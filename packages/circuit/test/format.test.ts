@@ -33,7 +33,7 @@ describe('circuit format', () => {
   it('names the field, expected and got on bad input', () => {
     const good = () => roundTrip(circuitToJson(sample().circuit));
     const cases: [(j: Record<string, any>) => void, RegExp][] = [
-      [(j) => (j.version = 6), /f\.json: version: expected one of 1, 2, 3, 4, 5, got 6/],
+      [(j) => (j.version = 7), /f\.json: version: expected one of 1, 2, 3, 4, 5, 6, got 7/],
       [
         (j) => (j.stages[0].tables.base64 = j.stages[0].tables.base64.slice(8)),
         /stages\[0\]\.tables\.base64: expected 192 bytes \(96 x int16\), got \d+ bytes/,

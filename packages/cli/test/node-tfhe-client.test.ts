@@ -1,6 +1,6 @@
 // `--client node-tfhe` through the fhenet command (yargs handlers, in process): node-tfhe makes
 // the keys, encrypts two real MNIST test images and decrypts; the unchanged fhenet server runs the
-// committed narrow-150 circuit in between. Decrypted integers must equal the compiler's
+// committed narrow-150 circuit (its exactly rounded sibling) in between. Decrypted integers must equal the compiler's
 // simulation. Then mutated key and ciphertext files (truncated, wrong version, wrong kind, random
 // bytes, wrong parameter fingerprint, corrupt payload, the other client's files) must give Errors
 // naming the file and the field, never a crash.
@@ -25,12 +25,14 @@ import {
   type TfheRsClient,
 } from '@fhenet/client';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { exactSiblingFile } from '@fhenet/testing';
 import { buildCli } from '../src/cli.js';
 
-const CIRCUIT = new URL('../../../models/mnist-fcnn-narrow-150/circuit.json', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'fhenet-node-tfhe-cli-'));
+// The published circuit rounds approximately; bit for bit is checked on its exact sibling.
+const CIRCUIT = exactSiblingFile(new URL('../../../models/mnist-fcnn-narrow-150/circuit.json', import.meta.url).pathname, join(dir, 'narrow-150-exact.json'));
 const circuit = loadCircuit(CIRCUIT);
 const set = circuit.parameters!.set;
-const dir = mkdtempSync(join(tmpdir(), 'fhenet-node-tfhe-cli-'));
 const keys = join(dir, 'keys');
 const f = (name: string) => join(dir, name);
 

@@ -62,7 +62,9 @@ async function trainCompileClassify(name: string, train: string[], input: string
   const t = await fhenet('train', ...train, ...TINY, '--out', out);
   expect(t.out.join('\n')).toMatch(/test accuracy [\d.]+% \(fake-quantized\)/);
   const circuit = at(`${name}.circuit.json`);
-  const c = await fhenet('compile', out, '--out', circuit, '--round-bits', 'auto');
+  // Exact rounding: what predict decrypts must equal the clear simulation bit for bit (the default,
+  // approximate rounding, is checked by approximateByDefault below and statistically elsewhere).
+  const c = await fhenet('compile', out, '--out', circuit, '--round-bits', 'auto', '--rounding', 'exact');
   const report = c.out.join('\n');
   // Calibrated on its own training data, and the accuracy of every rounding priced, on its own test data.
   expect(report).toMatch(/calibration: \d+ training samples of .* \(the graph's own\)/);
@@ -95,6 +97,13 @@ describe('fhenet on your own data, from the command line', () => {
     writeFileSync(png, pngBytes(8, 8, 1, te.pixels.subarray(64, 128))); // test image 1: "left"
     const lines = await trainCompileClassify('idx-model', ['--data', idx, '--model', 'fcnn', '--width', '0.05'], png, 60);
     expect(lines.join('\n')).toMatch(/left\.png\s+-\s+\d \((top|left|centre)\)/);
+    // The command's default: approximate rounding (one PBS per neuron), priced both ways, and its
+    // simulated accuracy under seeded bootstrap noise, with its class agreement with the exact rounding.
+    const approximate = (await fhenet('compile', at('idx-model'), '--out', at('idx-approximate.circuit.json'), '--round-bits', 'auto')).out.join('\n');
+    expect(approximate).toMatch(/^ {2}exact: \d+ PBS, .*\n {2}approximate \((off rate [\d.]+%|centre rule)\): \d+ PBS, /m);
+    expect(approximate).toMatch(
+      /round bits \[[\d, ]+\], approximate \(bootstrap noise simulated, seed 1\): [\d.]+% \(.*same class as exact on \d+\/60\) {2}<- this circuit/,
+    );
   });
 
   it('a CSV table (label column by name): train, compile, encrypt rows, run, decrypt with class names', async () => {

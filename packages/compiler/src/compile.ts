@@ -2,13 +2,16 @@
 // bit budget. The one entry point the CLI calls.
 
 import type { IntRange } from '@fhenet/quantization';
+import { ROUNDING_MODES, type RoundingMode } from '@fhenet/params';
 import { validateGraph, type TrainedGraph } from '@fhenet/training/format';
-import { quantizeInputs, channelCount, outputSize, crtLookups, crtProduct, selectorBits, pbsPerNeuron, provableExtractFrom, stagePbs } from '@fhenet/circuit';
+import { quantizeInputs, channelCount, isApproximate, outputSize, crtLookups, crtProduct, selectorBits, pbsPerNeuron, stagePbs } from '@fhenet/circuit';
 import type { Circuit } from '@fhenet/circuit';
+import { droppedBits, predictedApproximation, type StageApproximation } from './approximate-rates.js';
+import { withExtractFrom, withRounding } from './rounding-mode.js';
 import type { ChainPrecision } from './lower/chain.js';
 import { lowerGraph, type LoweredGraph } from './lower/lower.js';
 import { sizeClearStages } from './clear-prefix.js';
-import { analyzeRanges } from './ranges.js';
+import { analyzeRanges, type StageRanges } from './ranges.js';
 import { chooseParameters, pbsCount, type ParameterChoice } from './parameters.js';
 import { LoweringError } from './errors.js';
 import { floatTies } from './ties.js';
@@ -31,6 +34,22 @@ export interface CompileOptions {
    * inference; within 20% of it, the smallest k, which loses the least accuracy). Default 0.
    */
   readonly roundBits?: number | readonly number[] | 'auto';
+  /**
+   * How the rounded stages round (docs/compiler.md, "Approximate rounding"): 'exact' (default; k-1
+   * bit extractions + the lookup per neuron) or 'approximate' (the lookup alone; a slot near a
+   * bucket edge may land one bucket off, as the noise model predicts), for every rounded stage or
+   * one per stage (same layout as a roundBits list; ignored where k is 0). The chosen rounding is
+   * also priced and returned in the other mode (CompileResult.roundingModes).
+   */
+  readonly rounding?: RoundingMode | readonly RoundingMode[];
+  /**
+   * Approximate stages: let their slots land one bucket off with this probability (over their
+   * calibration slots' dropped bits, uniform ones without calibration), for a cheaper parameter set
+   * (DecisionOptions of parameters.ts). 'auto': APPROXIMATE_OFF_RATE when that buys a smaller
+   * polynomial than the centre rule, else the centre rule. Default (absent): the centre rule, a
+   * slot at its bucket's centre held to the per-PBS error target (~6% off at uniform offsets).
+   */
+  readonly approximateOffRate?: number | 'auto';
   /**
    * The client computes the first stage (accumulator and lookup) in the clear and encrypts its
    * outputs: the paper's first layer in the clear with 8-bit inputs (docs/compiler.md). The stage
@@ -90,6 +109,8 @@ export interface StageReport {
   readonly nu: number;
   /** Low slot bits rounded away before the lookup (0: plain lookup). */
   readonly roundBits: number;
+  /** How they are rounded (meaningful when roundBits >= 2). */
+  readonly rounding: RoundingMode;
   /** PBS per neuron at most: roundBits for a rounded stage (k-1 extractions + lookup; extractFrom may skip some), 1 plain, 0 clear decode. */
   readonly pbsPerNeuron: number;
   /** Programmable bootstraps of this stage per inference, extractions included (0 when decoded in the clear or a CRT stage). */
@@ -101,6 +122,30 @@ export interface StageReport {
   readonly crt?: { readonly moduli: readonly number[]; readonly product: number; readonly selectorBits: number; readonly span: number };
   /** WoP lookups (circuit bootstrapping + vertical packing) of this stage per inference: its outputs on a CRT stage with tables, else 0. */
   readonly crtLookups: number;
+}
+
+/** What the chosen rounding costs in one mode (CompileReport.roundingModes). */
+export interface RoundingModeCost {
+  readonly rounding: RoundingMode;
+  readonly pbsCount: number;
+  /** PBS per inference of every stage in this mode. */
+  readonly stagePbs: readonly number[];
+  readonly set?: string;
+  readonly polynomialSize?: number;
+  readonly pbsMs?: number;
+  /** pbsCount * pbsMs: single-thread KS+PBS milliseconds of one inference (cost model). */
+  readonly inferenceMs?: number;
+  readonly pErrorPerInference?: number;
+  /** Approximate mode: the off rate its set was held to (absent: the centre rule). */
+  readonly offRate?: number;
+  /** Why no parameter set exists in this mode. */
+  readonly error?: string;
+  /**
+   * Approximate mode with calibration data and parameters: per stage (undefined where nothing is
+   * approximate) the noise model's prediction of how often a lookup lands in another bucket, and
+   * how often that changes its value (approximate-rates.ts).
+   */
+  readonly approximation?: readonly (StageApproximation | undefined)[];
 }
 
 export interface CompileReport {
@@ -123,9 +168,79 @@ export interface CompileReport {
   readonly predictedInferenceMs?: number;
   /** The roundings priced (one unless roundBits was 'auto'). */
   readonly roundingCandidates: readonly RoundingCandidate[];
+  /**
+   * When some stage rounds: the chosen rounding priced in both modes, exact and approximate (the
+   * circuit is the one of options.rounding; CompileResult.roundingModes has both circuits).
+   */
+  readonly roundingModes?: { readonly exact: RoundingModeCost; readonly approximate: RoundingModeCost };
   /** Stages the client runs in the clear (clearFirstLayer), with their own table widths; `stages` are the encrypted ones. */
   readonly clearStages?: readonly { readonly name: string; readonly kind: string; readonly outputs: number; readonly bits: number }[];
 }
+
+/**
+ * The chosen rounding in both modes, each with its own parameters: what approximate rounding saves
+ * and what it is predicted to cost (the report; with calibration ranges, the approximate stages'
+ * predicted off-bucket rates), and both circuits (the CLI simulates each). `chosen` (the compiled
+ * circuit) is reused for the mode it is in.
+ */
+function bothRoundingModes(o: {
+  readonly exact: Circuit;
+  readonly chosen: Circuit;
+  readonly chosenParameters: ParameterChoice | { error: string };
+  readonly modes: readonly RoundingMode[];
+  readonly price: (c: Circuit) => ParameterChoice | { error: string };
+  readonly ranges: readonly StageRanges[] | undefined;
+}): { circuits: { exact: Circuit; approximate: Circuit }; costs: { exact: RoundingModeCost; approximate: RoundingModeCost } } {
+  const costOf = (rounding: RoundingMode): { circuit: Circuit; cost: RoundingModeCost } => {
+    const mine = o.modes.every((m) => m === rounding);
+    const bare = withRounding(o.exact, rounding);
+    const p = mine ? o.chosenParameters : o.price(bare);
+    const circuit = mine ? o.chosen : 'error' in p ? bare : { ...bare, parameters: p.parameters };
+    const base = { rounding, pbsCount: pbsCount(bare), stagePbs: bare.stages.map(stagePbs) };
+    if ('error' in p) return { circuit, cost: { ...base, error: p.error } };
+    const approximation = rounding === 'approximate' && o.ranges ? predictedApproximation(circuit, o.ranges) : undefined;
+    return {
+      circuit,
+      cost: {
+        ...base,
+        set: p.parameters.set.name,
+        polynomialSize: p.parameters.set.polynomialSize,
+        pbsMs: p.predictedPbsMs,
+        inferenceMs: p.predictedPbsMs * base.pbsCount,
+        pErrorPerInference: p.parameters.pErrorPerInference,
+        ...(p.approximateOffRate !== undefined ? { offRate: p.approximateOffRate } : {}),
+        ...(approximation ? { approximation } : {}),
+      },
+    };
+  };
+  const exact = costOf('exact');
+  const approximate = costOf('approximate');
+  return { circuits: { exact: exact.circuit, approximate: approximate.circuit }, costs: { exact: exact.cost, approximate: approximate.cost } };
+}
+
+/** One rounding mode per encrypted stage, from the option (one mode, or one per stage incl. clear stages). */
+function roundingModes(option: CompileOptions['rounding'], names: readonly string[], nClear: number): RoundingMode[] {
+  const check = (m: unknown, what: string): RoundingMode => {
+    if (!(ROUNDING_MODES as readonly unknown[]).includes(m))
+      throw new RangeError(`compile: ${what} must be "exact" or "approximate", got ${JSON.stringify(m)}`);
+    return m as RoundingMode;
+  };
+  if (option === undefined || typeof option === 'string') {
+    const m = check(option ?? 'exact', 'rounding');
+    return names.slice(nClear).map(() => m);
+  }
+  if (option.length !== names.length)
+    throw new RangeError(`compile: rounding needs one entry per stage (${names.length}: ${names.join(', ')}), got ${option.length}`);
+  return option.map((m, i) => check(m, `rounding[${i}] (stage ${names[i]})`)).slice(nClear);
+}
+
+/**
+ * The one-bucket-off rate approximateOffRate 'auto' (the CLI's default) takes when it buys a
+ * smaller polynomial: the smallest round rate at which the 10-bit circuits' stages rounding 5 bits
+ * reach N = 1024 (their noise is then ~4.7 slots in buckets of 32: ~11.7% off at uniform offsets).
+ * Measured on every published model: docs/compiler.md, "Approximate rounding".
+ */
+export const APPROXIMATE_OFF_RATE = 0.12;
 
 /** Within this factor of the cheapest rounding, 'auto' takes the smallest k (least accuracy lost). */
 export const AUTO_ROUNDING_SLACK = 1.2;
@@ -142,21 +257,16 @@ export interface CompileResult {
    */
   readonly unrounded: Circuit;
   /**
-   * The circuit of every rounding priced, in report.roundingCandidates order (the chosen one is
-   * `circuit` itself): simulating each tells what each rounding costs in accuracy.
+   * The circuit of every rounding priced, exactly rounded, in report.roundingCandidates order (the
+   * chosen one is `circuit` itself when it rounds exactly): simulating each tells what each
+   * rounding costs in accuracy.
    */
   readonly candidates: readonly Circuit[];
-}
-
-/**
- * Every rounded stage with the first extracted bit its integers prove per channel (v3 extractFrom,
- * circuit/rounding.ts): a scaled channel (weights and shift multiples of 2^s) skips bits 1..s-1.
- */
-export function withExtractFrom(circuit: Circuit): Circuit {
-  return {
-    ...circuit,
-    stages: circuit.stages.map((s) => (s.roundBits >= 2 && s.tables ? { ...s, extractFrom: provableExtractFrom(s.linear, s.offset, s.roundBits) } : s)),
-  };
+  /**
+   * When some stage rounds: the chosen rounding in both modes, each with its own parameters (when
+   * any exist); `circuit` is the one of the requested mode. Without noise the two compute the same.
+   */
+  readonly roundingModes?: { readonly exact: Circuit; readonly approximate: Circuit };
 }
 
 export function compile(graph: TrainedGraph, options: CompileOptions = {}): CompileResult {
@@ -215,16 +325,46 @@ export function compile(graph: TrainedGraph, options: CompileOptions = {}): Comp
     });
     choices = [rb.slice(nClear)];
   }
-  const priced = choices.map((roundBits) => {
-    const sized = roundBits.every((k) => k === 0) ? plain : sizeWith(roundBits);
-    let parameters: ParameterChoice | { error: string };
+  const modes = roundingModes(
+    options.rounding,
+    lowered.stages.map((s) => s.name),
+    nClear,
+  );
+  const rateOption = options.approximateOffRate;
+  if (rateOption !== undefined && rateOption !== 'auto' && !(rateOption > 0 && rateOption < 0.5))
+    throw new RangeError(`compile: approximateOffRate must be a probability in (0, 0.5) or 'auto', got ${String(rateOption)}`);
+  const priceAt = (c: Circuit, rate: number | undefined): ParameterChoice | { error: string } => {
     try {
-      parameters = chooseParameters(sized, options.pError); // one WoP set when the circuit has CRT stages
+      // One WoP set when the circuit has CRT stages. An off rate allows the noise the stage's own
+      // dropped bits allow (calibration), else uniform ones.
+      return chooseParameters(
+        c,
+        options.pError,
+        rate === undefined ? {} : { approximateOffRate: rate, ...(calibration ? { droppedBits: droppedBits(c, ranges) } : {}) },
+      );
     } catch (e) {
       if (options.pError !== undefined && !(options.pError > 0 && options.pError < 1)) throw e; // the user's mistake, not the model's
-      parameters = { error: (e as Error).message };
+      return { error: (e as Error).message };
     }
-    return { roundBits, sized, parameters };
+  };
+  // 'auto': the off rate only where it halves the polynomial at least (the published 9- and 10-bit
+  // circuits: N = 1024 instead of 2048); where the centre rule already has the smallest N it only
+  // trims n and levels, at a measurable price (narrow-150: -0.23 points for 44% less per PBS).
+  const price = (c: Circuit): ParameterChoice | { error: string } => {
+    if (rateOption !== 'auto' || !c.stages.some(isApproximate)) return priceAt(c, rateOption === 'auto' ? undefined : rateOption);
+    const centre = priceAt(c, undefined);
+    const loose = priceAt(c, APPROXIMATE_OFF_RATE);
+    if ('error' in loose) return centre;
+    if ('error' in centre || loose.parameters.set.polynomialSize < centre.parameters.set.polynomialSize) return loose;
+    return centre;
+  };
+  // Candidates are priced with exact rounding, whatever the mode: approximately, the price barely
+  // falls once N reaches its floor 2^bits while every further bit costs accuracy, so 'auto' would
+  // drift to large k (LeNet: k = 7, -5.3 points); the k exact pricing picks is where the set
+  // became cheap. The chosen k is then built and priced in the requested mode below.
+  const priced = choices.map((roundBits) => {
+    const sized = roundBits.every((k) => k === 0) ? plain : sizeWith(roundBits);
+    return { roundBits, sized, parameters: price(sized) };
   });
   // Priced on the PBS the runtime runs (known-zero extractions skipped); the parameters' own count
   // (every extraction of every neuron) only splits the error probability, conservatively.
@@ -233,7 +373,11 @@ export function compile(graph: TrainedGraph, options: CompileOptions = {}): Comp
   const cheapest = Math.min(...priced.map(inferenceMs));
   // The first (smallest k) within the slack of the cheapest; the only one when k was given.
   const chosen = priced.find((c) => inferenceMs(c) <= cheapest * AUTO_ROUNDING_SLACK) ?? priced[0]!;
-  const { sized, parameters } = chosen;
+  // The circuit in the requested mode(s), with its own parameters (the candidate itself when no
+  // stage rounds: nothing to convert, and the report marks it as the chosen candidate).
+  const rounds = chosen.sized.stages.some((s) => s.roundBits >= 2 && s.tables);
+  const sized = modes.every((m) => m === 'exact') || !rounds ? chosen.sized : withRounding(chosen.sized, modes);
+  const parameters = sized === chosen.sized ? chosen.parameters : price(sized);
   const roundingCandidates: RoundingCandidate[] = priced.map((c) =>
     'error' in c.parameters
       ? { roundBits: c.roundBits, pbsCount: pbsCount(c.sized), error: c.parameters.error }
@@ -249,6 +393,9 @@ export function compile(graph: TrainedGraph, options: CompileOptions = {}): Comp
   const wcBits = stageBits(ranges, 'worstCase', encrypted);
   const calBits = calibration ? stageBits(ranges, 'calibration', encrypted) : undefined;
   const circuit: Circuit = 'error' in parameters ? sized : { ...sized, parameters: parameters.parameters };
+  const both = circuit.stages.some((s) => s.roundBits >= 2 && s.tables)
+    ? bothRoundingModes({ exact: chosen.sized, chosen: circuit, chosenParameters: parameters, modes, price, ranges: calibration ? ranges : undefined })
+    : undefined;
   const stages: StageReport[] = circuit.stages.map((s, i) => {
     const r = ranges[i]!;
     const crtReport = s.crt
@@ -269,6 +416,7 @@ export function compile(graph: TrainedGraph, options: CompileOptions = {}): Comp
       ...(r.calibration && calBits ? { calibration: { range: union(r.calibration), bits: calBits[i]! } } : {}),
       nu: s.analysis.nu, // of the circuit's weights (scaled channels of a rounded stage included)
       roundBits: s.roundBits,
+      rounding: s.rounding ?? 'exact',
       pbsPerNeuron: pbsPerNeuron(s),
       pbs: stagePbs(s),
       ...(crtReport ? { crt: crtReport } : {}),
@@ -293,9 +441,16 @@ export function compile(graph: TrainedGraph, options: CompileOptions = {}): Comp
       ? {}
       : { predictedInferenceMs: parameters.wop ? parameters.wop.predictedInferenceMs : parameters.predictedPbsMs * pbsCount(circuit) }),
     roundingCandidates,
+    ...(both ? { roundingModes: both.costs } : {}),
     ...(clearStages ? { clearStages: clearStages.map((c) => ({ name: c.name, kind: c.linear.kind, outputs: outputSize(c.linear), bits: c.bits })) } : {}),
   };
-  return { circuit, report, unrounded: baseline(circuit, plain), candidates: priced.map((c) => (c === chosen ? circuit : c.sized)) };
+  return {
+    circuit,
+    report,
+    unrounded: baseline(circuit, plain),
+    candidates: priced.map((c) => (c === chosen && sized === chosen.sized ? circuit : c.sized)),
+    ...(both ? { roundingModes: both.circuits } : {}),
+  };
 
   /** The padded, unrounded sibling of the chosen circuit (CompileResult.unrounded). */
   function baseline(chosenCircuit: Circuit, plainCircuit: Circuit): Circuit {

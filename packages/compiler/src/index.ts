@@ -4,21 +4,24 @@ export const PACKAGE_NAME = '@fhenet/compiler';
 export { LoweringError, BitWidthError } from './errors.js';
 export {
   compile,
-  withExtractFrom,
   AUTO_ROUNDING_SLACK,
+  APPROXIMATE_OFF_RATE,
   DEFAULT_CRT_BITS,
   CRT_PARAMETERS_PENDING,
   type CompileOptions,
   type CompileResult,
   type CompileReport,
   type RoundingCandidate,
+  type RoundingModeCost,
   type StageReport,
 } from './compile.js';
+export { withExtractFrom, withRounding } from './rounding-mode.js';
+export { droppedBits, predictedApproximation, type StageApproximation } from './approximate-rates.js';
 export { lowerGraph, type LoweredGraph, type LoweredStage } from './lower/lower.js';
 export type { ChainPrecision } from './lower/chain.js';
 export { analyzeRanges, type StageRanges } from './ranges.js';
 export { sizeCircuit, stageBits, bitsForSpan, crtStageMask, type Sizing, type SizeOptions, type CrtSizing } from './size.js';
 export { formatReport } from './report.js';
-export { chooseParameters, circuitDecisions, pbsCount, maxNu, type ParameterChoice } from './parameters.js';
+export { chooseParameters, circuitDecisions, pbsCount, maxNu, type DecisionOptions, type ParameterChoice } from './parameters.js';
 export { floatTies, type FloatTie } from './ties.js';
 export { chooseCrtParameters, type CrtStageCost, type WopChoice } from './crt-parameters.js';

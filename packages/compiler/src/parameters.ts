@@ -16,7 +16,7 @@ import {
   type PbsDecision,
 } from '@fhenet/params';
 import { circuitDecisions, stagePbs } from '@fhenet/circuit';
-import type { Circuit, CircuitParameters } from '@fhenet/circuit';
+import type { Circuit, CircuitParameters, DecisionOptions } from '@fhenet/circuit';
 import { chooseCrtParameters, type WopChoice } from './crt-parameters.js';
 
 /** Default error probability of one whole inference (the paper's example, section 4). */
@@ -30,6 +30,8 @@ export interface ParameterChoice {
   readonly maxNu: number;
   /** Every decision kind the set was chosen for. */
   readonly decisions: readonly PbsDecision[];
+  /** The off rate approximate stages were held to (absent: the centre rule, or no approximate stage). */
+  readonly approximateOffRate?: number;
   /** Cost model turned into this machine's single-thread KS+PBS milliseconds (params' cost.ts). */
   readonly predictedPbsMs: number;
   /**
@@ -55,9 +57,9 @@ export function maxNu(circuit: Circuit): number {
 }
 
 /** The PBS decisions of a circuit, stage by stage (params' decisions.ts; @fhenet/circuit, whose reader checks a circuit's figures with it). */
-export { circuitDecisions } from '@fhenet/circuit';
+export { circuitDecisions, type DecisionOptions } from '@fhenet/circuit';
 
-export function chooseParameters(circuit: Circuit, pErrorPerInference = DEFAULT_P_ERROR): ParameterChoice {
+export function chooseParameters(circuit: Circuit, pErrorPerInference = DEFAULT_P_ERROR, options: DecisionOptions = {}): ParameterChoice {
   if (!(pErrorPerInference > 0 && pErrorPerInference < 1)) {
     throw new RangeError(`chooseParameters: pError must be a probability in (0, 1), got ${String(pErrorPerInference)}`);
   }
@@ -75,7 +77,7 @@ export function chooseParameters(circuit: Circuit, pErrorPerInference = DEFAULT_
       wop,
     };
   }
-  const decisions = circuitDecisions(circuit);
+  const decisions = circuitDecisions(circuit, options);
   const count = Math.max(1, decisionPbsCount(decisions));
   const nu = maxNu(circuit);
   const result = optimizeParameters({ messageBits: circuit.bits, maxNu: nu, decisions, log2PFailPerPbs: { pErrorPerInference, pbsCount: count } });
@@ -87,5 +89,6 @@ export function chooseParameters(circuit: Circuit, pErrorPerInference = DEFAULT_
     maxNu: nu,
     decisions,
     predictedPbsMs: predictedPbsMs(result.cost),
+    ...(options.approximateOffRate !== undefined && decisions.some((d) => d.kind === 'approximate') ? { approximateOffRate: options.approximateOffRate } : {}),
   };
 }

@@ -18,6 +18,45 @@ function tfheRsLine(set: Parameters<typeof tfheRsParametersDocument>[0]): string
     : `tfhe-rs ${d.tfheRsVersion} client (node-tfhe / tfhe): refused: ${d.refused}`;
 }
 
+const anyApproximate = (report: CompileReport) => report.stages.some((s) => s.roundBits >= 2 && s.rounding === 'approximate');
+
+const pct = (x: number) => `${(100 * x).toFixed(x < 0.001 ? 4 : 2)}%`;
+
+/** The chosen rounding priced both ways: per stage PBS exact / approximate and the approximate stages' predicted error. */
+function roundingModeLines(report: CompileReport): string[] {
+  const { exact, approximate } = report.roundingModes!;
+  const rows = [['stage', 'round', 'PBS exact', 'PBS approximate', 'sigma (slots)', 'off bucket', 'value changed']];
+  report.stages.forEach((s, i) => {
+    const a = approximate.approximation?.[i];
+    rows.push([
+      s.name,
+      String(s.roundBits),
+      String(exact.stagePbs[i]),
+      String(approximate.stagePbs[i]),
+      a ? `${a.sigma.toFixed(2)} / ${a.bucket}` : '-',
+      a ? pct(a.offBucket) : '-',
+      a ? pct(a.changed) : '-',
+    ]);
+  });
+  const rule = (m: typeof exact) => (m.rounding === 'exact' ? '' : m.offRate !== undefined ? ` (off rate ${pct(m.offRate)})` : ' (centre rule)');
+  const mode = (m: typeof exact) =>
+    m.error
+      ? `${m.rounding}: ${m.pbsCount} PBS, no parameters (${m.error.slice(0, 100)})`
+      : `${m.rounding}${rule(m)}: ${m.pbsCount} PBS, ${m.set} (N=${m.polynomialSize}), ${m.pbsMs!.toFixed(1)} ms/PBS, ` +
+        `${(m.inferenceMs! / 1000).toFixed(1)} s per inference on one thread (~${(m.inferenceMs! / 2000).toFixed(1)} s on 2 cores), ${m.pErrorPerInference!.toExponential(1)} error per inference`;
+  return [
+    'rounding both ways (exact: k-1 bit extractions + the lookup per neuron; approximate: the lookup alone, a slot near a bucket edge may land one bucket off):',
+    table(rows),
+    `  ${mode(exact)}`,
+    `  ${mode(approximate)}`,
+    ...(approximate.approximation
+      ? [
+          "  (off bucket / value changed: predicted share of the stage's lookups on the calibration data, noise model of the approximate set; a move between buckets of equal value changes nothing)",
+        ]
+      : []),
+  ];
+}
+
 export function formatReport(report: CompileReport): string {
   // The CRT columns only when some stage is one: reports of padded circuits are unchanged.
   const anyCrt = report.stages.some((s) => s.crt);
@@ -33,6 +72,7 @@ export function formatReport(report: CompileReport): string {
       'bits',
       'nu',
       'round',
+      ...(anyApproximate(report) ? ['mode'] : []),
       'PBS/neuron',
       'PBS',
       ...(anyCrt ? ['CRT moduli', 't', 'WoP lookups'] : []),
@@ -50,6 +90,7 @@ export function formatReport(report: CompileReport): string {
       s.calibration ? String(s.calibration.bits) : '-',
       s.nu.toFixed(2),
       String(s.roundBits),
+      ...(anyApproximate(report) ? [s.roundBits >= 2 ? s.rounding : '-'] : []),
       String(s.pbsPerNeuron),
       s.pbs === 0 && !s.crt ? '0 (clear decode)' : String(s.pbs),
       ...(anyCrt
@@ -112,6 +153,7 @@ export function formatReport(report: CompileReport): string {
         `(~${(report.predictedInferenceMs! / 2000).toFixed(1)} s on 2 cores; cost model fitted to the grouped engine's CPU time on this project's 2-core machine, idle, +-10%)`,
     );
   }
+  if (report.roundingModes) lines.push(...roundingModeLines(report));
   if (report.roundingCandidates.length > 1) {
     lines.push('roundings priced (round bits per stage; auto takes the cheapest, or the smallest k within 20% of it):');
     for (const c of report.roundingCandidates) {

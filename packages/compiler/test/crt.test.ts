@@ -132,7 +132,7 @@ describe('circuit format v4', () => {
         /stages\[1\]\.roundBits: expected 0 \(a CRT stage looks up its exact slot; rounding and CRT exclude each other\), got 2/,
       ],
       [(j) => (j.version = 3), /stages\[1\]\.crt: expected absent \(a v4 field\) in a version 3 file, got "\(present\)"/],
-      [(j) => (j.version = 6), /version: expected one of 1, 2, 3, 4, 5, got 6/],
+      [(j) => (j.version = 7), /version: expected one of 1, 2, 3, 4, 5, 6, got 7/],
     ];
     for (const [mutate, message] of cases) {
       const j = json();

@@ -3,8 +3,12 @@
 // shared weights are expanded only here, at MNIST scale a few thousand entries), the offset as the
 // dot product's clear bias, and the per-output table index of the stage's batched PBS; for a
 // rounded stage also the bit extractions that precede the lookup, each with the outputs that need
-// it (a v3 stage's extractFrom skips, per channel, the bits its integers make zero).
+// it (a v3 stage's extractFrom skips, per channel, the bits its integers make zero). An
+// approximately rounded stage (v6) has none: its offset is lowered by c = 2^(k-1) - 1 so that its
+// one PBS reads (slot - c) mod 2p, with the same tables (@fhenet/circuit rounding.ts).
 import {
+  approximateLookupShift,
+  isApproximate,
   channelOfOutputs,
   extractFromOf,
   extractionSteps,
@@ -32,7 +36,10 @@ export interface StagePlan {
   readonly outputSize: number;
   /** One sample: rows = outputs, cols = inputs. */
   readonly weights: CsrWeights;
-  /** Clear integer added to every output (zero points and shift), one per output. */
+  /**
+   * Clear integer added to every output (zero points and shift), one per output; on an approximate
+   * stage less c = 2^(k-1) - 1, the shift of its lookup read.
+   */
   readonly offset: Int32Array;
   /** Per-channel tables (2^bits entries each), or null: last stage decoded in the clear. */
   readonly tables: readonly Int32Array[] | null;
@@ -40,6 +47,8 @@ export interface StagePlan {
   readonly tableIndex: Uint32Array;
   /** Low slot bits rounded before the lookup (0: plain). */
   readonly roundBits: number;
+  /** Rounded stages: 'approximate' when they run no extraction (one PBS per output). */
+  readonly rounding: 'exact' | 'approximate';
   /**
    * The exact bit extractions before the lookup (empty unless roundBits >= 2), lowest bit first;
    * steps no output needs are left out.
@@ -209,12 +218,35 @@ export function planCircuit(circuit: Circuit): CircuitPlan {
       tableIndex: Uint32Array.from(channels),
     };
     if (stage.crt) {
-      return { ...common, tables: null, roundBits: 0, extractions: [], pbsPerOutput: 0, pbs: 0, crt: planCrtStage(circuit, i, params as WopParameterSet) };
+      return {
+        ...common,
+        tables: null,
+        roundBits: 0,
+        rounding: 'exact',
+        extractions: [],
+        pbsPerOutput: 0,
+        pbs: 0,
+        crt: planCrtStage(circuit, i, params as WopParameterSet),
+      };
+    }
+    if (stage.tables && isApproximate(stage)) {
+      const c = approximateLookupShift(stage.roundBits);
+      return {
+        ...common,
+        offset: Int32Array.from(stage.offset, (o) => o - c),
+        tables,
+        roundBits: stage.roundBits,
+        rounding: 'approximate',
+        extractions: [],
+        pbsPerOutput: pbsPerNeuron(stage),
+        pbs: stagePbs(stage),
+      };
     }
     return {
       ...common,
       tables,
       roundBits: stage.roundBits,
+      rounding: 'exact',
       extractions: stage.tables ? plannedExtractions(extractionSteps(circuit.bits, stage.roundBits), extractFromOf(stage), channels) : [],
       pbsPerOutput: pbsPerNeuron(stage),
       pbs: stagePbs(stage),

@@ -19,8 +19,13 @@ export interface MeasuredInference {
   readonly medianSeconds: number;
   readonly timing: 'compute' | 'wall';
   readonly images: number;
-  /** Decrypted outputs equal the clear simulation on every image. */
+  /**
+   * The run's check passed: decrypted outputs equal the clear simulation on every image, or, for an
+   * approximately rounded circuit (checked statistically, not bit for bit), the run completed.
+   */
   readonly exact: boolean;
+  /** How the circuit's rounded stages round (records before approximate rounding: exact). */
+  readonly rounding: 'exact' | 'approximate';
   readonly hardware: string;
   readonly date: string;
   readonly loadAverage: string;
@@ -45,6 +50,14 @@ export interface LatencyRecord {
   readonly images: number;
   /** Images whose every decrypted integer equalled the clear simulation. */
   readonly exactImages: number;
+  /** How the rounded stages round; absent in older records (exact). */
+  readonly rounding?: 'exact' | 'approximate';
+  /** Images whose encrypted class equalled the simulated one (the exactly rounded circuit's, for an approximate circuit). */
+  readonly agreeingImages?: number;
+  /** Images classified as their label. */
+  readonly correctImages?: number;
+  /** Approximate circuits: the class agreement the noise model predicts for these images (simulated, seeded). */
+  readonly predictedAgreement?: number;
   readonly hardware: string;
   readonly date: string;
   /** 1-minute load average at start and end. */
@@ -78,6 +91,14 @@ export function readLatencyLog(path: string): LatencyLog {
     }
     if (!(typeof r.medianSeconds === 'number' && r.medianSeconds > 0)) fail(`records[${i}].medianSeconds`, 'seconds > 0', r.medianSeconds);
     if ((r.exactImages as number) > (r.images as number)) fail(`records[${i}].exactImages`, `<= images (${String(r.images)})`, r.exactImages);
+    if (r.rounding !== undefined && r.rounding !== 'exact' && r.rounding !== 'approximate')
+      fail(`records[${i}].rounding`, '"exact" or "approximate"', r.rounding);
+    for (const f of ['agreeingImages', 'correctImages']) {
+      if (r[f] !== undefined && !(Number.isInteger(r[f]) && (r[f] as number) >= 0 && (r[f] as number) <= (r.images as number)))
+        fail(`records[${i}].${f}`, `an integer in [0, images = ${String(r.images)}]`, r[f]);
+    }
+    if (r.predictedAgreement !== undefined && !(typeof r.predictedAgreement === 'number' && r.predictedAgreement >= 0 && r.predictedAgreement <= 1))
+      fail(`records[${i}].predictedAgreement`, 'a probability in [0, 1]', r.predictedAgreement);
   });
   return o as unknown as LatencyLog;
 }
@@ -100,7 +121,8 @@ export function latencyLogMeasurements(log: LatencyLog, source: string): Measure
     medianSeconds: r.medianSeconds,
     timing: 'compute' as const,
     images: r.images,
-    exact: r.exactImages === r.images,
+    exact: r.rounding === 'approximate' || r.exactImages === r.images,
+    rounding: r.rounding ?? 'exact',
     hardware: r.hardware,
     date: r.date,
     loadAverage: r.loadAverage[0].toFixed(2),

@@ -2,7 +2,7 @@
 // as the paper, score the integer circuit by clear simulation, predict its encrypted latency.
 
 import { loadavg } from 'node:os';
-import { argmax, decodeOutputs, quantizeInputs, simulate } from '@fhenet/circuit';
+import { argmax, DEFAULT_NOISE_SEED, decodeOutputs, isApproximate, quantizeInputs, simulate } from '@fhenet/circuit';
 import { compile } from '@fhenet/compiler';
 import type { ImageDataset } from '@fhenet/datasets';
 import { loadTrainedGraph } from '@fhenet/training/format';
@@ -29,7 +29,9 @@ export interface PointOptions {
 /** Fraction of `data` the compiled circuit classifies right (clear integer simulation). */
 export function simulatedAccuracy(circuit: Parameters<typeof simulate>[0], data: ImageDataset): number {
   const q = quantizeInputs(circuit, data.images, data.count);
-  const classes = argmax(decodeOutputs(circuit, simulate(circuit, q, data.count).outputs, data.count), data.count);
+  // Approximately rounded stages with their bootstrap noise simulated (seeded): what encryption gives on average.
+  const noise = circuit.stages.some(isApproximate) ? { noise: { seed: DEFAULT_NOISE_SEED } } : {};
+  const classes = argmax(decodeOutputs(circuit, simulate(circuit, q, data.count, noise).outputs, data.count), data.count);
   let right = 0;
   for (let i = 0; i < data.count; i++) if (classes[i] === data.labels[i]) right++;
   return right / data.count;

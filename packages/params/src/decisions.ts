@@ -4,10 +4,25 @@
 // (tolerance about a quarter torus, but its input is multiplied by 2^(p-i) first, so its earlier
 // noise is amplified 4^(p-i) times), then looks up runs of 2^k boxes (tolerance (2^(k-1) - 1/2)
 // slots). All of them share the circuit's one parameter set; each must meet the per-PBS target.
+// An approximately rounded stage (approximate.ts) skips the extractions: one lookup per neuron
+// reads the slot with its low bits still in it, rated like the exact rounded lookup for a slot at
+// its bucket's centre; slots nearer a bucket edge land one bucket off with the probability
+// approximate.ts gives (a modelled loss of accuracy, not a failure).
+import { sigmaForOffRate } from './approximate.js';
 import { halfSlot, log2PFailWithin, varKeyswitch, varModulusSwitch, varPbs } from './noise.js';
 import type { TfheParameterSet } from './types.js';
 
-export type DecisionKind = 'lookup' | 'extract' | 'clear';
+export type DecisionKind = 'lookup' | 'extract' | 'clear' | 'approximate';
+
+/**
+ * How a stage that rounds k >= 2 low slot bits rounds them: 'exact' clears bits 1..k-1 with one
+ * sign PBS each before the lookup (k PBS per neuron); 'approximate' looks the slot up directly and
+ * lets the bootstrap's own modulus switch drop them (one PBS per neuron; a slot near a bucket edge
+ * may land one bucket off, approximate.ts).
+ */
+export type RoundingMode = 'exact' | 'approximate';
+
+export const ROUNDING_MODES: readonly RoundingMode[] = ['exact', 'approximate'];
 
 export interface PbsDecision {
   /** For reports and errors, e.g. "dense1 bit 1". */
@@ -23,6 +38,11 @@ export interface PbsDecision {
   readonly inputFactor: number;
   /** The decision is right while the noise stays within +-tolerance (torus units). */
   readonly tolerance: number;
+  /**
+   * Approximate lookups held to a one-bucket-off rate (approximate.ts, sigmaForOffRate): the
+   * largest variance before the decision (torus units), a bound beside the tolerance's.
+   */
+  readonly varianceCap?: number;
 }
 
 export interface StageDecisionRequest {
@@ -37,6 +57,28 @@ export interface StageDecisionRequest {
   readonly outputs: number;
   /** Last stage decoded by the client: no PBS, decrypted with the plain tolerance. */
   readonly clearDecode?: boolean;
+  /**
+   * Last stage with tables: the client decrypts its lookups' outputs, a PBS output's noise within
+   * half a slot. Always met when the lookups need an exactly small noise; an approximate stage's
+   * decision alone would let a cheap PBS leave noise there (measured: 3.5% of decryptions off at
+   * n=680, k=3, N=512, PBS 17/1).
+   */
+  readonly decrypted?: boolean;
+  /** How roundBits >= 2 are rounded (default 'exact'); ignored when roundBits is 0. */
+  readonly rounding?: RoundingMode;
+  /**
+   * Approximate rounding only: instead of holding a slot at its bucket's centre to the per-PBS
+   * target, let a slot at a uniformly random offset of its bucket land one bucket off with this
+   * probability (a modelled loss of accuracy that buys a cheaper set); only a move of two buckets
+   * or more is then a failure held to the target. Absent: the centre rule.
+   */
+  readonly offRate?: number;
+  /**
+   * With offRate: how the stage's dropped bits r = slot mod 2^k are distributed (counts per r,
+   * 2^k entries; from calibration), which sets how much noise the rate allows (approximate.ts
+   * sigmaForOffRate). Default: uniform.
+   */
+  readonly droppedBits?: ArrayLike<number>;
 }
 
 /** Tolerance of extracting bit i (1 <= i < p) with a sign PBS: 1/4 - 2^-(i+2) - 2^-(p+2) torus. */
@@ -69,6 +111,45 @@ export function stageDecisions(r: StageDecisionRequest): PbsDecision[] {
     return [{ label: `${r.name} clear decode`, kind: 'clear', count: 0, inputFactor: nu2, tolerance: halfSlot(p) }];
   }
   assertRoundBits(p, r.roundBits, `${r.name}: roundBits`);
+  const lookups = lookupDecisions(r);
+  if (!r.decrypted) return lookups;
+  // The client decrypts the PBS outputs: no keyswitch or modulus switch, the PBS noise alone.
+  return [...lookups, { label: `${r.name} output decryption`, kind: 'clear', count: 0, inputFactor: 1, tolerance: halfSlot(p) }];
+}
+
+/** The PBS of one stage, in execution order: bit extractions 1..k-1 then the lookup, or the approximate lookup alone. */
+function lookupDecisions(r: StageDecisionRequest): PbsDecision[] {
+  const p = r.messageBits;
+  const nu2 = r.nu * r.nu;
+  if (r.rounding === 'approximate' && r.roundBits >= 2) {
+    // No extraction: the lookup reads the dot product itself.
+    if (r.offRate !== undefined) {
+      // A slot lands two buckets away only past 2^k + beta >= 2^k + 1/2 slots of noise; one bucket
+      // off as often as offRate says, on average over the stage's dropped bits (uniform by default).
+      const slot = 2 ** -(p + 1);
+      return [
+        {
+          label: `${r.name} approximate lookup`,
+          kind: 'approximate',
+          count: r.outputs,
+          inputFactor: nu2,
+          tolerance: (2 ** r.roundBits + 0.5) * slot,
+          varianceCap: (sigmaForOffRate(r.roundBits, r.offRate, r.droppedBits) * slot) ** 2,
+        },
+      ];
+    }
+    // Held to the exact rounded lookup's tolerance: a slot at its bucket's centre is looked up
+    // right but with the per-PBS target.
+    return [
+      {
+        label: `${r.name} approximate lookup`,
+        kind: 'approximate',
+        count: r.outputs,
+        inputFactor: nu2,
+        tolerance: roundedLookupTolerance(p, r.roundBits),
+      },
+    ];
+  }
   const out: PbsDecision[] = [];
   for (let i = 1; i < r.roundBits; i++) {
     // Input: the dot product (nu^2 Var_PBS) plus the i-1 earlier extraction outputs, times 2^(p-i).

@@ -61,11 +61,24 @@ export {
   pErrorOfDecisions,
   plainDecision,
   roundedLookupTolerance,
+  ROUNDING_MODES,
   stageDecisions,
   type DecisionKind,
   type PbsDecision,
+  type RoundingMode,
   type StageDecisionRequest,
 } from './decisions.js';
+export {
+  boxLowerEdge,
+  boxPositions,
+  bucketShift,
+  bucketShiftTable,
+  normalTail,
+  offBucketRate,
+  sigmaForOffRate,
+  type BucketNoise,
+  type BucketShift,
+} from './approximate.js';
 // WoP-PBS of CRT residues (docs/crt.md; docs/parameters.md, "WoP-PBS sets for CRT stages").
 export type { WopParameterSet } from './types.js';
 export { assertDecompositionParams } from './validate.js';

@@ -11,7 +11,7 @@
 // Tuples whose cheapest conceivable cost already exceeds the best found are skipped.
 import { pbsCost } from './cost.js';
 import { log2Erfc } from './erfc.js';
-import { log2PFailOfDecision, plainDecision, type PbsDecision } from './decisions.js';
+import { decisionVariance, log2PFailOfDecision, plainDecision, type PbsDecision } from './decisions.js';
 import { varKeyswitch, varModulusSwitch, varPbs } from './noise.js';
 import type { NoiseKind } from './published.js';
 import { log2PFailPerPbsFor } from './probability.js';
@@ -147,6 +147,7 @@ function checkRequest(request: OptimizeRequest): number {
     if (!(d.inputFactor >= 0) || !Number.isFinite(d.inputFactor))
       throw new Error(`decision ${d.label}: inputFactor must be a finite number >= 0, got ${d.inputFactor}`);
     if (!(d.tolerance > 0 && d.tolerance <= 0.5)) throw new Error(`decision ${d.label}: tolerance must be in (0, 1/2] torus, got ${d.tolerance}`);
+    if (d.varianceCap !== undefined && !(d.varianceCap > 0)) throw new Error(`decision ${d.label}: varianceCap must be > 0, got ${d.varianceCap}`);
   }
   if (!(maxNu > 0) || !Number.isFinite(maxNu)) throw new Error(`maxNu must be a finite number > 0, got ${maxNu}`);
   const t = request.log2PFailPerPbs;
@@ -181,6 +182,12 @@ interface Best {
   keyswitch: DecompositionParams;
 }
 
+/** _ROUNDED for a set carrying bit extractions, _APPROX for one carrying approximate lookups (and none), else nothing. */
+function setNameSuffix(decisions: readonly PbsDecision[]): string {
+  if (decisions.some((d) => d.kind === 'extract')) return '_ROUNDED';
+  return decisions.some((d) => d.kind === 'approximate') ? '_APPROX' : '';
+}
+
 /** The cheapest secure set meeting the request; throws if the search space holds none. */
 export function optimizeParameters(request: OptimizeRequest): OptimizeResult {
   const target = checkRequest(request);
@@ -192,7 +199,7 @@ export function optimizeParameters(request: OptimizeRequest): OptimizeResult {
   // has no keyswitch or modulus switch: switched_j = 0).
   const factors = decisions.map((d) => d.inputFactor);
   const switched = decisions.map((d) => (d.kind === 'clear' ? 0 : 1));
-  const vMaxes = decisions.map((d) => maxVariance(d.tolerance, target));
+  const vMaxes = decisions.map((d) => Math.min(maxVariance(d.tolerance, target), d.varianceCap ?? Infinity));
   const nMin = OPTIMIZER_SPACE.lweDimension.min;
   const candidates = candidateDimensions(kind);
   const space = searchSpace(request.space);
@@ -261,7 +268,7 @@ export function optimizeParameters(request: OptimizeRequest): OptimizeResult {
     );
   }
   const draft: TfheParameterSet = {
-    name: `OPTIMIZED_${kind.toUpperCase()}_${messageBits}BIT${decisions.some((d) => d.kind === 'extract') ? '_ROUNDED' : ''}_NU${maxNu}_2M${Math.round(-target)}`,
+    name: `OPTIMIZED_${kind.toUpperCase()}_${messageBits}BIT${setNameSuffix(decisions)}_NU${maxNu}_2M${Math.round(-target)}`,
     messageBits,
     lweDimension: best.n,
     glweDimension: best.k,
@@ -280,5 +287,9 @@ export function optimizeParameters(request: OptimizeRequest): OptimizeResult {
   // The search used the same formulas in separated form; re-check through the public API.
   assertSecure(set);
   if (!(predicted <= target)) throw new Error(`optimizer internal error: ${set.name} predicts ${predicted} > target ${target}`);
+  for (const d of decisions) {
+    if (d.varianceCap !== undefined && decisionVariance(set, d) > d.varianceCap * (1 + 1e-9))
+      throw new Error(`optimizer internal error: ${set.name} exceeds the variance cap of ${d.label}`);
+  }
   return { set, log2PFail: predicted, targetLog2PFail: target, cost: pbsCost(set) };
 }

@@ -3,7 +3,7 @@
 // the compressed server key, then for the drawn or picked digit: clear prediction (simulate, in
 // the page) next to the encrypted one (worker encrypts -> POST -> worker decrypts), with timings.
 // Sends only the compressed server key and ciphertexts (docs/browser-client.md).
-import { argmax, circuitFromJson, decodeOutputs, quantizeInputs, simulate, type Circuit } from '@fhenet/circuit';
+import { argmax, circuitFromJson, decodeOutputs, isApproximate, quantizeInputs, simulate, type Circuit } from '@fhenet/circuit';
 import type { KeyRegistration, ServiceCircuitInfo, WebSample } from '@fhenet/client';
 import type { FromWorker, KeyPhase, ToWorker } from './protocol.js';
 
@@ -290,7 +290,9 @@ async function classify(): Promise<void> {
   const same = Array.from(dec.values).every((v, i) => v === sim[i]);
   $('agreement').textContent = same
     ? 'decrypted outputs equal the clear evaluation, integer for integer'
-    : 'decrypted outputs differ from the clear evaluation (a PBS failed)';
+    : circuit.stages.some(isApproximate)
+      ? 'decrypted outputs differ from the clear evaluation (approximate rounding: a value near a bucket edge landed one bucket off)'
+      : 'decrypted outputs differ from the clear evaluation (a PBS failed)';
   result.dataset.encrypted = String(dec.cls);
   result.dataset.clear = String(clearClass);
   result.dataset.state = 'done';

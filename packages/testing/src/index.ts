@@ -10,3 +10,4 @@ export * from './banded-fixtures.js';
 export * from './batch-tracking.js';
 export * from './data-files.js';
 export { TINY_MNIST_CIRCUIT } from './fixture-files.js';
+export { exactSibling, exactSiblingFile } from './exact-sibling.js';

@@ -3,6 +3,7 @@
 // accuracy of every rounding priced, and writes the circuit file. No logic here.
 import type { CommandModule } from 'yargs';
 import type { CompileReport, Sizing } from '@fhenet/compiler';
+import type { RoundingMode } from '@fhenet/params';
 import { DATASET_NAMES, detectFormat, type DatasetName, type DataSource, type ImageDataset } from '@fhenet/datasets';
 import { loadTrainedGraph } from '@fhenet/training/format';
 import { dataSource } from '../data-args.js';
@@ -19,12 +20,24 @@ interface CompileArgs {
   'force-calibration': boolean;
   sizing?: string;
   'round-bits': string;
+  rounding: string;
+  'approximate-off-rate': string;
+  'noise-seed': number;
   'accuracy-count': number;
   'tfhe-rs-params'?: string;
   'clear-first-layer': boolean;
   crt: boolean;
   'crt-max-modulus'?: number;
 }
+
+/**
+ * The command's defaults (docs/compiler.md, "Approximate rounding", measured on every published
+ * model): approximate rounding, one PBS per neuron, with the off rate 'auto' (APPROXIMATE_OFF_RATE,
+ * 12% of the slots one bucket off, where that halves the polynomial; else the centre rule). The
+ * library's compile() keeps exact rounding and the centre rule by default.
+ */
+const DEFAULT_ROUNDING = 'approximate';
+const DEFAULT_APPROXIMATE_OFF_RATE = 'auto';
 
 /** --round-bits: "auto", one k for every lookup stage, or a comma-separated k per stage. */
 function parseRoundBits(v: string): number | readonly number[] | 'auto' | Error {
@@ -33,6 +46,15 @@ function parseRoundBits(v: string): number | readonly number[] | 'auto' | Error 
   if (parts.some((s) => !/^\d+$/.test(s))) return new Error(`--round-bits: expected "auto", an integer k, or one integer per stage (e.g. 4,4,0), got "${v}"`);
   const ks = parts.map(Number);
   return ks.length === 1 ? ks[0]! : ks;
+}
+
+/** --rounding: "exact", "approximate", or one of them per stage (comma-separated). */
+function parseRounding(v: string): RoundingMode | readonly RoundingMode[] | Error {
+  const parts = v.split(',').map((s) => s.trim());
+  if (parts.some((s) => s !== 'exact' && s !== 'approximate'))
+    return new Error(`--rounding: expected "exact", "approximate", or one of them per stage (e.g. approximate,approximate,exact), got "${v}"`);
+  const modes = parts as RoundingMode[];
+  return modes.length === 1 ? modes[0]! : modes;
 }
 
 export const compileCommand: CommandModule<object, CompileArgs> = {
@@ -67,6 +89,26 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
         describe:
           'Low accumulator bits each lookup stage rounds away exactly before its table (k-1 extra PBS per neuron, much cheaper parameters): ' +
           '"auto" (least predicted latency), k for every lookup stage, or one k per stage (e.g. 4,4,0); 0 = no rounding',
+      })
+      .option('rounding', {
+        type: 'string',
+        default: DEFAULT_ROUNDING,
+        describe:
+          'How rounded stages drop their low bits: "approximate" (the lookup alone, one PBS per neuron: the bootstrap drops the bits, a value near a bucket edge may land one bucket off, ' +
+          'as the noise model predicts; docs/compiler.md "Approximate rounding" says why it is the default) or "exact" (k-1 bit-extraction PBS + the lookup per neuron; ' +
+          'encrypted == simulated bit for bit), or one per stage. The report prices the rounding both ways and gives the simulated accuracy of each',
+      })
+      .option('approximate-off-rate', {
+        type: 'string',
+        default: DEFAULT_APPROXIMATE_OFF_RATE,
+        describe:
+          'Approximate stages: their values (as placed in their buckets on the calibration data) land one bucket off with this probability at most, for cheaper parameters; ' +
+          `"centre": a value at its bucket's centre is held to the --p-error budget (~6% off at uniform places); "auto": 0.12 where that halves the polynomial, else "centre"`,
+      })
+      .option('noise-seed', {
+        type: 'number',
+        default: 1,
+        describe: 'Seed of the simulated bootstrap noise behind the approximate accuracy the report gives',
       })
       .option('accuracy-count', {
         type: 'number',
@@ -106,6 +148,12 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
     const sizing: Sizing | undefined = a.sizing === undefined ? undefined : a.sizing === 'worst-case' ? 'worstCase' : 'calibration';
     const roundBits = parseRoundBits(a['round-bits']);
     if (roundBits instanceof Error) throw roundBits;
+    const rounding = parseRounding(a.rounding);
+    if (rounding instanceof Error) throw rounding;
+    const given = a['approximate-off-rate'];
+    const offRate = given === 'centre' || given === 'auto' ? given : Number(given);
+    if (typeof offRate === 'number' && !(offRate > 0 && offRate < 0.5))
+      throw new Error(`--approximate-off-rate: expected a probability in (0, 0.5), "auto" or "centre", got "${given}"`);
     if (a['crt-max-modulus'] !== undefined && !a.crt) throw new Error('--crt-max-modulus needs --crt');
     // The graph's own data: calibration by default, and the test samples accuracy is measured on.
     const own = ownData(graph, a['calibration-count']);
@@ -136,6 +184,8 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
         ...(calibration ? { calibration: { raw: calibration.images, count: calibration.count } } : {}),
         ...(sizing ? { sizing } : {}),
         roundBits,
+        rounding,
+        ...(offRate === 'centre' ? {} : { approximateOffRate: offRate }),
         ...(a['clear-first-layer'] ? { clearFirstLayer: true } : {}),
         ...(a.crt ? { crt: true } : {}),
         ...(a['crt-max-modulus'] !== undefined ? { crtMaxModulus: a['crt-max-modulus'] } : {}),
@@ -146,7 +196,7 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
       if (!calibration && sizing !== 'worstCase') console.error(noCalibrationWarning('missing' in own ? own.missing : 'none was used', undefined));
       throw e;
     }
-    const { circuit, report, unrounded, candidates } = result;
+    const { circuit, report, unrounded, candidates, roundingModes } = result;
     saveCircuit(a.out, circuit);
     console.log(formatReport(report));
     for (const c of report.clearStages ?? []) {
@@ -184,16 +234,42 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
     console.log(`simulated accuracy on ${n} test samples of ${own.what} (the graph's own test data):`);
     const crt = circuit.stages.some((s) => s.crt);
     if (unrounded !== circuit && !candidates.includes(unrounded)) console.log(`  ${crt ? 'padded, unrounded' : 'unrounded'}: ${pct(base.accuracy)}`);
+    const approximate = circuit.stages.some((s) => s.rounding === 'approximate');
     report.roundingCandidates.forEach((c, i) => {
+      // Noise-free: an approximate candidate computes what its exact sibling does (the modes are compared below).
       const r = candidates[i] === unrounded ? base : simulatedAccuracy(candidates[i]!, raw, test.labels, n);
       const same = r.predictions.reduce((k, p, j) => k + (p === base.predictions[j] ? 1 : 0), 0);
       const chosen = candidates[i] === circuit;
       console.log(
-        `  round bits [${c.roundBits.join(', ')}]${crt ? ' (CRT)' : ''}: ${pct(r.accuracy)}` +
+        `  round bits [${c.roundBits.join(', ')}]${crt ? ' (CRT)' : ''}${approximate ? ' (exact rounding)' : ''}: ${pct(r.accuracy)}` +
           (candidates[i] === unrounded ? '' : ` (${signed(100 * (r.accuracy - base.accuracy))} points vs unrounded; same class on ${same}/${n})`) +
-          (chosen ? '  <- this circuit' : ''),
+          (chosen && !approximate ? '  <- this circuit' : ''),
       );
     });
+    if (roundingModes) {
+      // The same rounding done approximately: the simulated bootstrap noise (seeded) of its own parameter set.
+      const exact = simulatedAccuracy(roundingModes.exact, raw, test.labels, n);
+      const rounds = `[${report.stages.map((s) => s.roundBits).join(', ')}]`;
+      if (!roundingModes.approximate.parameters) {
+        console.log(`  round bits ${rounds}, approximate: not simulated (no parameter set: ${report.roundingModes!.approximate.error?.slice(0, 100)})`);
+      } else {
+        const r = simulatedAccuracy(roundingModes.approximate, raw, test.labels, n, { noise: { seed: a['noise-seed'] } });
+        const same = r.predictions.reduce((k, p, j) => k + (p === exact.predictions[j] ? 1 : 0), 0);
+        console.log(
+          `  round bits ${rounds}, approximate (bootstrap noise simulated, seed ${a['noise-seed']}): ${pct(r.accuracy)} ` +
+            `(${signed(100 * (r.accuracy - exact.accuracy))} points vs exact rounding; same class as exact on ${same}/${n})${approximate ? '  <- this circuit' : ''}`,
+        );
+        const predicted = report.roundingModes!.approximate.approximation;
+        r.noise?.forEach((e, i) => {
+          if (e.lookups === 0) return;
+          const pr = predicted?.[i];
+          console.log(
+            `    ${report.stages[i]!.name}: ${pct(e.offBucket / e.lookups)} of lookups off bucket, ${pct(e.changed / e.lookups)} changed value` +
+              (pr ? ` (predicted on calibration data: ${pct(pr.offBucket)}, ${pct(pr.changed)})` : ''),
+          );
+        });
+      }
+    }
   },
 };
 

@@ -49,6 +49,7 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
   handler: async (a) => {
     // Packages load here, not at module load: `fhenet --help` and light commands stay light.
     const { predict } = await import('@fhenet/client');
+    const { isApproximate } = await import('@fhenet/circuit');
     const { modelDir } = await import('@fhenet/models');
     const circuit = await circuitFor(modelDir(a.model));
     const test = loadDataset('mnist', { split: 'test' });
@@ -72,10 +73,11 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       );
     }
     const perImage = r.batches.map((b) => b.wallMs / 1000 / b.samples).sort((x, y) => x - y);
+    const approximate = circuit.stages.some(isApproximate);
     console.log(
-      `\nencrypted == clear on every integer of every image: ${r.exact ? 'yes' : 'NO'}; ` +
+      `\nencrypted == clear on every integer of every image: ${r.exact ? 'yes' : approximate ? 'no (approximate rounding: integers near bucket edges may differ)' : 'NO'}; ` +
         `keygen ${r.keygenSeconds.toFixed(1)} s; median ${perImage[perImage.length >> 1]!.toFixed(1)} s per encrypted image`,
     );
-    if (!r.exact) process.exitCode = 1;
+    if (!r.exact && !approximate) process.exitCode = 1;
   },
 };

@@ -38,9 +38,12 @@ void Params::validate() const {
   FHE_CHECK(is_pow2(polynomial_size.value) && polynomial_size.value >= 64 &&
                 polynomial_size.value <= (1u << 17),
             "polynomialSize must be a power of two in 64..131072, got ", polynomial_size.value);
-  FHE_CHECK(2 * message_modulus() <= polynomial_size.value,
+  // One box of N / 2^bits >= 1 positions per slot (build_lut): N = 2^bits is the floor the
+  // parameter optimizer allows (@fhenet/params validate.ts), one position per slot, which the
+  // approximately rounded 10-bit circuits use (N = 1024).
+  FHE_CHECK(message_modulus() <= polynomial_size.value,
             "polynomialSize ", polynomial_size.value, " too small for ", message_bits,
-            " message bits plus padding (needs >= ", 2 * message_modulus(), ")");
+            " message bits (needs >= 2^", message_bits, " = ", message_modulus(), ": one box per slot)");
   check_decomposition(pbs, "PBS");
   check_decomposition(ks, "keyswitch");
   check_noise(lwe_noise, "LWE noise:");
