@@ -140,8 +140,8 @@ int main(int argc, char** argv) {
     AlignedBuffer<Torus> acc(L.N);
     for (size_t t = 0; t < L.N; ++t) c[t] = i64(splitmix(seed)) >> 50, acc[t] = 0;
     for (size_t it = 0; it < iters * 1000; ++it) {
-      K.forward_i64(plan, c.data(), f.data(), f.data() + plan.m);
-      K.backward_add_torus(plan, f.data(), f.data() + plan.m, acc.data());
+      K.forward_i64(plan, c.data(), f.data(), f.data() + plan.m, nullptr);
+      K.backward_add_torus(plan, f.data(), f.data() + plan.m, acc.data(), nullptr);
       ++ops;
     }
     check = fnv(acc.data(), L.N * sizeof(Torus));

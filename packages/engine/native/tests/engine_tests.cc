@@ -364,7 +364,7 @@ TEST_CASE("thread pool: every index once, nested calls run serially, the first e
 
 TEST_CASE("FFT: negacyclic products are exact for small operands under every kernel variant") {
   for_each_kernel_variant([](const char* variant) {
-    for (size_t N : {64, 256, 2048}) {
+    for (size_t N : {8, 16, 32, 64, 256, 2048, 8192}) {
       const FftPlan& plan = fft_plan(N);
       Rng rng(N);
       std::vector<i64> a(N), b(N);
@@ -378,13 +378,33 @@ TEST_CASE("FFT: negacyclic products are exact for small operands under every ker
           else want[i + j - N] -= prod;
         }
       AlignedBuffer<double> fa(N), fb(N), acc(N);
-      kernels().forward_i64(plan, a.data(), fa.data(), fa.data() + plan.m);
-      kernels().forward_i64(plan, b.data(), fb.data(), fb.data() + plan.m);
+      kernels().forward_i64(plan, a.data(), fa.data(), fa.data() + plan.m, nullptr);
+      kernels().forward_i64(plan, b.data(), fb.data(), fb.data() + plan.m, nullptr);
       acc.zero();
       kernels().mac(plan.m, acc.data(), acc.data() + plan.m, fa.data(), fa.data() + plan.m, fb.data(), fb.data() + plan.m);
       std::vector<Torus> got(N, 0);
-      kernels().backward_add_torus(plan, acc.data(), acc.data() + plan.m, got.data());
+      kernels().backward_add_torus(plan, acc.data(), acc.data() + plan.m, got.data(), nullptr);
       for (size_t i = 0; i < N; ++i) EXPECT(i64(got[i]) == want[i], variant, " N=", N, " coefficient ", i);
+    }
+  });
+}
+
+TEST_CASE("FFT: a prefetch stream gets exactly FftPlan::prefetch_steps steps per transform") {
+  for_each_kernel_variant([](const char* variant) {
+    for (size_t N : {8, 16, 32, 64, 512, 2048, 4096, 8192, 65536}) {
+      const FftPlan& plan = fft_plan(N);
+      std::vector<i64> a(N, 1);
+      AlignedBuffer<double> f(N);
+      std::vector<Torus> acc(N, 0);
+      // One line per step plus one: exactly one line must be left after one transform.
+      std::vector<char> lines(64 * (plan.prefetch_steps + 1));
+      PrefetchStream pf;
+      pf.start(lines.data(), lines.size(), plan.prefetch_steps + 1);
+      kernels().forward_i64(plan, a.data(), f.data(), f.data() + plan.m, &pf);
+      EXPECT(pf.end - pf.next == 64, variant, " N=", N, " forward: ", (pf.end - pf.next) / 64, " lines left");
+      pf.start(lines.data(), lines.size(), plan.prefetch_steps + 1);
+      kernels().backward_add_torus(plan, f.data(), f.data() + plan.m, acc.data(), &pf);
+      EXPECT(pf.end - pf.next == 64, variant, " N=", N, " backward: ", (pf.end - pf.next) / 64, " lines left");
     }
   });
 }

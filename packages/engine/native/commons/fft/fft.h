@@ -12,6 +12,24 @@
 
 namespace fhe {
 
+// Memory pulled into L2 while transforms compute: a blind rotation of one ciphertext hands over the
+// next GGSW, which its multiply-accumulate would otherwise read from DRAM only when it starts,
+// with the memory bus idle during the FFTs before. The transforms call step() before each of
+// their passes (FftPlan::prefetch_steps per transform); start() spreads the lines over `steps`.
+struct PrefetchStream {
+  const char* next = nullptr;
+  const char* end = nullptr;
+  size_t per_step = 0;
+  void start(const void* data, size_t bytes, size_t steps) {
+    next = static_cast<const char*>(data);
+    end = next + bytes;
+    per_step = ((bytes + 63) / 64 + steps - 1) / (steps ? steps : 1);
+  }
+  void step() {
+    for (size_t t = 0; t < per_step && next < end; ++t, next += 64) __builtin_prefetch(next, 0, 2);
+  }
+};
+
 struct FftPlan {
   size_t n;  // polynomial size N
   size_t m;  // complex points N/2
@@ -21,6 +39,11 @@ struct FftPlan {
   std::vector<size_t> stage_offset;  // offset of stage s (L = m >> s) in tw_*
   AlignedBuffer<double> twist_re, twist_im;      // e^{+i*pi*j/N}
   AlignedBuffer<double> untwist_re, untwist_im;  // e^{-i*pi*j/N} / M (inverse scale folded in)
+  // Complex points of a block that runs its remaining stages in L1 (16 KiB split layout).
+  static constexpr size_t kBlock = 1024;
+  // PrefetchStream::step() calls per transform (forward or backward): one per radix-2 or radix-4
+  // pass, counted per block in the depth-first part.
+  size_t prefetch_steps = 0;
   explicit FftPlan(size_t n);
 };
 
@@ -31,12 +54,13 @@ const FftPlan& fft_plan(size_t n);
 struct Kernels {
   const char* name;
   // Fold, twist and transform N signed integer coefficients into (re, im) (bit-reversed order).
-  void (*forward_i64)(const FftPlan&, const i64* coeffs, double* re, double* im);
+  // pf (may be null): see PrefetchStream.
+  void (*forward_i64)(const FftPlan&, const i64* coeffs, double* re, double* im, PrefetchStream* pf);
   // Same for torus coefficients (read as signed two's complement).
   void (*forward_torus)(const FftPlan&, const Torus* coeffs, double* re, double* im);
   // Backward transform of (re, im) (destroyed), untwist, scale, round and wrap mod 2^64, and ADD
   // into acc (N torus coefficients).
-  void (*backward_add_torus)(const FftPlan&, double* re, double* im, Torus* acc);
+  void (*backward_add_torus)(const FftPlan&, double* re, double* im, Torus* acc, PrefetchStream* pf);
   // Backward transform, rounding to the nearest integer into out (exact products; keygen).
   void (*backward_round_i64)(const FftPlan&, double* re, double* im, i64* out);
   // out += a * b, complex, split layout, m points.

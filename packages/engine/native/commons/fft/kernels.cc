@@ -1,6 +1,9 @@
 // Instantiates kernels_impl.h for three instruction sets and picks one at run time with
 // __builtin_cpu_supports, so the default build runs on any x86-64 (no -march=native).
 #include <algorithm>
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
 
 #include "commons/fft/fft.h"
 
@@ -20,9 +23,11 @@ namespace k_avx2 {
 }
 #undef KERNEL_ATTR
 #define KERNEL_ATTR __attribute__((target("avx512f,avx512dq,avx512vl,avx2,fma")))
+#define FHE_KERNEL_AVX512 1
 namespace k_avx512 {
 #include "commons/fft/kernels_impl.h"
 }
+#undef FHE_KERNEL_AVX512
 #undef KERNEL_ATTR
 #endif
 
