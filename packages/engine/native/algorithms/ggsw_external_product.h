@@ -16,24 +16,19 @@ constexpr size_t kMacChunk = 128;
 constexpr size_t kMacL1Bytes = 24 * 1024;
 
 // acc ((k+1) polys of N) += ExternalProduct(ggsw, C), where C's (k+1) polynomials reach us only
-// through their digits: decompose(r, digits) writes the `levels` signed digit polynomials of
-// input polynomial r ([level][N], most significant first). acc is written only after every
-// digit has been taken, so C may be a function of acc (CMux: C = X^a*acc - acc).
+// through the Fourier transforms of their digits: to_fourier(r, f) writes the `levels` signed digit
+// polynomials of input polynomial r, transformed (rows [level][N], most significant first; each
+// row re M | im M), into f. acc is written only after every digit has been taken, so C may be a
+// function of acc (CMux: C = X^a*acc - acc).
 // Fourier GGSW layout: [row = r*levels + level][output poly c][re M | im M].
-// Scratch: digits levels*N, fdig (k+1)*levels*N, fout (k+1)*N. pf (optional): memory the
-// transforms pull into cache as they go ((k+1)*(levels+1) transforms, FftPlan::prefetch_steps each).
-template <typename DecomposeInput>
+// Scratch: fdig (k+1)*levels*N, fout (k+1)*N. pf (optional): memory the transforms pull into
+// cache as they go ((k+1)*(levels+1) transforms, FftPlan::prefetch_steps each).
+template <typename ToFourier>
 inline void external_product_add(const FftPlan& plan, const Kernels& K, size_t k, size_t levels, const double* ggsw,
-                                 DecomposeInput&& decompose, Torus* acc, i64* digits, double* fdig, double* fout,
+                                 ToFourier&& to_fourier, Torus* acc, double* fdig, double* fout,
                                  PrefetchStream* pf = nullptr) {
   const size_t N = plan.n, M = plan.m, kp1 = k + 1, rows = kp1 * levels;
-  for (size_t r = 0; r < kp1; ++r) {
-    decompose(r, digits);
-    for (size_t level = 0; level < levels; ++level) {
-      double* f = fdig + (r * levels + level) * N;
-      K.forward_i64(plan, digits + level * N, f, f + M, pf);
-    }
-  }
+  for (size_t r = 0; r < kp1; ++r) to_fourier(r, fdig + r * levels * N);
   if (k == 1) {
     K.ext_mac_k1(M, N, rows, fdig, ggsw, fout);
     for (size_t c = 0; c < kp1; ++c) K.backward_add_torus(plan, fout + c * N, fout + c * N + M, acc + c * N, pf);
@@ -62,14 +57,13 @@ inline void external_product_add(const FftPlan& plan, const Kernels& K, size_t k
 // acc += ExternalProduct(ggsw, X^a * acc - acc) (a in [0, 2N)): the CMux between acc and X^a*acc
 // on the bit that ggsw encrypts (blind rotation step; vertical packing rotation with a = 2N - 2^b).
 inline void cmux_rotate(const FftPlan& plan, const Kernels& K, size_t k, const Decomposition& dec, const double* ggsw,
-                        size_t a, Torus* acc, i64* digits, double* fdig, double* fout,
-                        PrefetchStream* pf = nullptr) {
-  const size_t N = plan.n, l = dec.level_count.value;
+                        size_t a, Torus* acc, double* fdig, double* fout, PrefetchStream* pf = nullptr) {
+  const size_t l = dec.level_count.value;
   const unsigned beta = unsigned(dec.base_log.value);
   external_product_add(
       plan, K, k, l, ggsw,
-      [&](size_t r, i64* d) { K.decompose_rotated(N, acc + r * N, a, beta, unsigned(l), d); }, acc, digits, fdig,
-      fout, pf);
+      [&](size_t r, double* f) { K.decompose_rotated_forward(plan, acc + r * plan.n, a, beta, unsigned(l), f, pf); },
+      acc, fdig, fout, pf);
 }
 
 }  // namespace fhe

@@ -61,13 +61,13 @@ bool same_layout(const KeyLayout& a, const KeyLayout& b) {
 // Element counts of the per-thread buffers of a group of up to `cap` ciphertexts: one place for
 // what GroupScratch allocates and pbs_thread_scratch_bytes reports.
 struct GroupScratchSizes {
-  size_t small, acc, switched, ks_digits, digits, fdig, fout;
+  size_t small, acc, switched, ks_digits, fdig, fout;
   GroupScratchSizes(const KeyLayout& l, size_t cap)
       : small(cap * (l.n + 1)), acc(cap * (l.k + 1) * l.N), switched(cap * (l.n + 1)),
-        ks_digits(cap * l.l_ks * kKeyswitchChunk), digits(l.l_pbs * l.N), fdig(l.ggsw_rows() * l.N),
+        ks_digits(cap * l.l_ks * kKeyswitchChunk), fdig(l.ggsw_rows() * l.N),
         fout((l.k + 1) * l.N) {}
   size_t bytes() const {
-    return (small + acc) * sizeof(Torus) + switched * sizeof(u32) + (ks_digits + digits) * sizeof(i64) +
+    return (small + acc) * sizeof(Torus) + switched * sizeof(u32) + ks_digits * sizeof(i64) +
            (fdig + fout) * sizeof(double);
   }
 };
@@ -79,9 +79,7 @@ struct GroupScratch {
   AlignedBuffer<Torus> small, acc;  // [g][n+1], [g][(k+1)N]
   AlignedBuffer<u32> switched;      // [g][n+1]
   AlignedBuffer<i64> ks_digits;     // [g][l_ks][chunk]
-  // One external product at a time: digits of one rotated polynomial, Fourier digits of all
-  // rows, Fourier outputs.
-  AlignedBuffer<i64> digits;     // l * N
+  // One external product at a time: Fourier digits of all rows, Fourier outputs.
   AlignedBuffer<double> fdig;    // (k+1)*l rows * N
   AlignedBuffer<double> fout;    // (k+1) * N
   GroupScratch(const KeyLayout& l, size_t cap) : GroupScratch(l, cap, GroupScratchSizes(l, cap)) {}
@@ -89,7 +87,7 @@ struct GroupScratch {
  private:
   GroupScratch(const KeyLayout& l, size_t cap, const GroupScratchSizes& s)
       : L(l), capacity(cap), small(s.small), acc(s.acc), switched(s.switched), ks_digits(s.ks_digits),
-        digits(s.digits), fdig(s.fdig), fout(s.fout) {}
+        fdig(s.fdig), fout(s.fout) {}
 };
 
 GroupScratch& group_scratch(const KeyLayout& L, size_t count) {
@@ -104,7 +102,7 @@ GroupScratch& group_scratch(const KeyLayout& L, size_t count) {
 // (ggsw_external_product.h, shared with the vertical packing of the WoP-PBS).
 void cmux_step(const FftPlan& plan, const Kernels& K, const KeyLayout& L, const Decomposition& pbs, const double* ggsw,
                size_t a, Torus* acc, GroupScratch& S, PrefetchStream* pf) {
-  cmux_rotate(plan, K, L.k, pbs, ggsw, a, acc, S.digits.data(), S.fdig.data(), S.fout.data(), pf);
+  cmux_rotate(plan, K, L.k, pbs, ggsw, a, acc, S.fdig.data(), S.fout.data(), pf);
 }
 
 // Blind rotation and sample extraction of `count` modulus-switched ciphertexts (switched[g]: n+1

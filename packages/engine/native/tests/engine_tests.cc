@@ -207,8 +207,8 @@ TEST_CASE("PBS sizes the engine reports: automatic group size and per-thread scr
   EXPECT(pbs_auto_group_size(0, 2) == 1 && pbs_auto_group_size(3, 2) == 2 && pbs_auto_group_size(100, 2) == kDefaultPbsGroup);
   const KeyLayout L(params_k1());
   // Per ciphertext: keyswitched (n+1)*8, switched (n+1)*4, accumulator (k+1)N*8, keyswitch digits
-  // l_ks*128*8; once: digits l*N*8, their transforms (k+1)l*N*8, Fourier outputs (k+1)N*8.
-  const size_t per_ct = 129 * 12 + 2 * 512 * 8 + 4 * 128 * 8, fixed = 512 * 8 + 2 * 512 * 8 + 2 * 512 * 8;
+  // l_ks*128*8; once: the digits' transforms (k+1)l*N*8, Fourier outputs (k+1)N*8.
+  const size_t per_ct = 129 * 12 + 2 * 512 * 8 + 4 * 128 * 8, fixed = 2 * 512 * 8 + 2 * 512 * 8;
   EXPECT(pbs_thread_scratch_bytes(L, 3) == 3 * per_ct + fixed, pbs_thread_scratch_bytes(L, 3));
   EXPECT(wop_neuron_chunk(1, 2) == 1 && wop_neuron_chunk(100, 2) == 4 && wop_neuron_chunk(100, 1) == 2);
 }

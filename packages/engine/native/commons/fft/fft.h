@@ -78,6 +78,10 @@ struct Kernels {
   // decompose of X^a * in - in (negacyclic, N = n coefficients, a in [0, 2N)) without writing the
   // rotated polynomial: the CMux input of the blind rotation.
   void (*decompose_rotated)(size_t n, const Torus* in, size_t a, unsigned base_log, unsigned levels, i64* out);
+  // decompose_rotated then forward_i64 of each level (levels rows of N doubles, re then im), fused:
+  // same bits, no digit polynomials in memory.
+  void (*decompose_rotated_forward)(const FftPlan&, const Torus* in, size_t a, unsigned base_log, unsigned levels,
+                                    double* out, PrefetchStream* pf);
 };
 
 const Kernels& kernels();

@@ -517,6 +517,27 @@ static KERNEL_ATTR void axpy(size_t len, Torus* __restrict out, const Torus* __r
   for (size_t i = 0; i < len; ++i) out[i] += w * in[i];
 }
 
+// Rounded states (in >> shift, rounded) of coefficients [c0, c0 + cn) of X^a * in - in mod X^N + 1
+// (a in [0, 2N)), without materializing the rotated polynomial.
+static KERNEL_ATTR inline void rotated_states(size_t n, const Torus* __restrict in, size_t a, unsigned shift, size_t c0,
+                                              size_t cn, u64* __restrict state) {
+  const bool neg = a >= n;
+  const size_t s = neg ? a - n : a;
+  const u64 sign = neg ? ~u64(0) : 0;  // v -> (v ^ sign) - sign negates when neg
+  // Coefficient t of X^s * in is -in[t + n - s] for t < s (wrapped), in[t - s] otherwise.
+  const size_t split = s <= c0 ? 0 : (s - c0 < cn ? s - c0 : cn);
+  for (size_t i = 0; i < split; ++i) {
+    const u64 v = ((u64(0) - in[c0 + i + n - s]) ^ sign) - sign;
+    const u64 x = v - in[c0 + i];
+    state[i] = (x >> shift) + ((x >> (shift - 1)) & 1);
+  }
+  for (size_t i = split; i < cn; ++i) {
+    const u64 v = (in[c0 + i - s] ^ sign) - sign;
+    const u64 x = v - in[c0 + i];
+    state[i] = (x >> shift) + ((x >> (shift - 1)) & 1);
+  }
+}
+
 // Digits of (X^a * in - in) mod X^N + 1 (a in [0, 2N)), computed chunk by chunk without
 // materializing the rotated polynomial; same digits as monomial-multiply-then-decompose.
 static KERNEL_ATTR void decompose_rotated(size_t n, const Torus* __restrict in, size_t a, unsigned base_log,
@@ -524,25 +545,11 @@ static KERNEL_ATTR void decompose_rotated(size_t n, const Torus* __restrict in, 
   const unsigned shift = 64 - base_log * levels;  // >= 1 (validated)
   const u64 mask = (u64(1) << base_log) - 1;
   const u64 half = u64(1) << (base_log - 1);
-  const bool neg = a >= n;
-  const size_t s = neg ? a - n : a;
-  const u64 sign = neg ? ~u64(0) : 0;  // v -> (v ^ sign) - sign negates when neg
   constexpr size_t C = 512;
   alignas(64) u64 state[C];
   for (size_t c0 = 0; c0 < n; c0 += C) {
     const size_t cn = n - c0 < C ? n - c0 : C;
-    // Coefficient t of X^s * in is -in[t + n - s] for t < s (wrapped), in[t - s] otherwise.
-    const size_t split = s <= c0 ? 0 : (s - c0 < cn ? s - c0 : cn);
-    for (size_t i = 0; i < split; ++i) {
-      const u64 v = ((u64(0) - in[c0 + i + n - s]) ^ sign) - sign;
-      const u64 x = v - in[c0 + i];
-      state[i] = (x >> shift) + ((x >> (shift - 1)) & 1);
-    }
-    for (size_t i = split; i < cn; ++i) {
-      const u64 v = (in[c0 + i - s] ^ sign) - sign;
-      const u64 x = v - in[c0 + i];
-      state[i] = (x >> shift) + ((x >> (shift - 1)) & 1);
-    }
+    rotated_states(n, in, a, shift, c0, cn, state);
     for (unsigned l = levels; l-- > 0;) {
       i64* __restrict o = out + size_t(l) * n + c0;
       for (size_t i = 0; i < cn; ++i) {
@@ -553,6 +560,52 @@ static KERNEL_ATTR void decompose_rotated(size_t n, const Torus* __restrict in, 
       }
     }
   }
+}
+
+// decompose_rotated, then forward_i64 of every level, fused: coefficients j and j + N/2 are
+// decomposed together and each level's pair is folded and twisted straight into its Fourier row
+// (out: levels rows of N doubles, re then im), so the digits never go through memory and the
+// twist factors are read once for all levels. Same bits as the two kernels in sequence (same
+// digits, same twist expression).
+static KERNEL_ATTR void decompose_rotated_forward(const FftPlan& p, const Torus* __restrict in, size_t a,
+                                                  unsigned base_log, unsigned levels, double* __restrict out,
+                                                  PrefetchStream* pf) {
+  const size_t n = p.n, m = p.m;
+  const unsigned shift = 64 - base_log * levels;  // >= 1 (validated)
+  const u64 mask = (u64(1) << base_log) - 1;
+  const u64 half = u64(1) << (base_log - 1);
+  const double* __restrict tr = p.twist_re.data();
+  const double* __restrict ti = p.twist_im.data();
+  constexpr size_t C = 256;
+  alignas(64) u64 lo[C], hi[C];
+  alignas(64) i64 dlo[C], dhi[C];
+  for (size_t c0 = 0; c0 < m; c0 += C) {
+    const size_t cn = m - c0 < C ? m - c0 : C;
+    rotated_states(n, in, a, shift, c0, cn, lo);
+    rotated_states(n, in, a, shift, c0 + m, cn, hi);
+    for (unsigned l = levels; l-- > 0;) {
+      for (size_t i = 0; i < cn; ++i) {
+        const u64 d = lo[i] & mask;
+        const u64 carry = d >= half ? 1 : 0;
+        lo[i] = (lo[i] >> base_log) + carry;
+        dlo[i] = i64(d) - i64(carry << base_log);
+      }
+      for (size_t i = 0; i < cn; ++i) {
+        const u64 d = hi[i] & mask;
+        const u64 carry = d >= half ? 1 : 0;
+        hi[i] = (hi[i] >> base_log) + carry;
+        dhi[i] = i64(d) - i64(carry << base_log);
+      }
+      double* __restrict re = out + size_t(l) * n + c0;
+      double* __restrict im = re + m;
+      for (size_t i = 0; i < cn; ++i) {
+        const double x = double(dlo[i]), y = double(dhi[i]);
+        re[i] = x * tr[c0 + i] - y * ti[c0 + i];
+        im[i] = x * ti[c0 + i] + y * tr[c0 + i];
+      }
+    }
+  }
+  for (unsigned l = 0; l < levels; ++l) fft_dif(p, out + size_t(l) * n, out + size_t(l) * n + m, pf);
 }
 
 static KERNEL_ATTR void decompose(size_t len, const Torus* __restrict in, unsigned base_log, unsigned levels,
