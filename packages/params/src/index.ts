@@ -31,6 +31,7 @@ export {
 } from './security.js';
 export { canonicalParameterEncoding, parameterFingerprint } from './fingerprint.js';
 export {
+  externalProductNoiseTerms,
   halfSlot,
   log2PFail,
   log2PFailFromVariance,
@@ -41,6 +42,7 @@ export {
   varModulusSwitch,
   varPbs,
   type DecisionNoiseOptions,
+  type ExternalProductNoiseTerms,
   type KeyswitchNoiseParams,
   type ModulusSwitchNoiseParams,
   type PbsNoiseParams,
@@ -49,6 +51,7 @@ export {
 export { erfc, log2Erfc } from './erfc.js';
 export { log2PFailPerPbsFor, pFailPerInference } from './probability.js';
 export { keySizes, type KeySizes } from './sizes.js';
+export { multiValueCovariance, multiValuePbs, type MultiValuePbs } from './multi-value.js';
 export { COST_UNITS_PER_MS, COST_WEIGHTS, costTerms, fftCost, pbsCost, predictedPbsMs, type CostParams, type CostTerms, type PbsCost } from './cost.js';
 export { optimizeParameters, DEFAULT_P_ERROR, OPTIMIZER_SPACE, type FailureTarget, type OptimizeRequest, type OptimizeResult } from './optimizer.js';
 export {

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <vector>
 
 #include "algorithms/ggsw_external_product.h"
 #include "algorithms/glwe_sample_extraction.h"
@@ -107,9 +108,10 @@ void cmux_step(const FftPlan& plan, const Kernels& K, const KeyLayout& L, const 
 
 // Blind rotation and sample extraction of `count` modulus-switched ciphertexts (switched[g]: n+1
 // values in Z/2N; several may point to the same one) with their LUTs, GGSW i of the key loaded
-// once per group. count <= S.capacity.
+// once per group. count <= S.capacity. `functions` outputs per ciphertext (multi-value PBS):
+// outs[g * functions + j] is coefficient j * N / functions of the rotated accumulator.
 void blind_rotate_group(const EvaluationKeys& keys, const u32* const* switched, const Torus* const* luts,
-                        Torus* const* outs, size_t count, GroupScratch& S) {
+                        Torus* const* outs, size_t count, GroupScratch& S, size_t functions = 1) {
   const Params& p = keys.params;
   const KeyLayout& L = S.L;
   const FftPlan& plan = fft_plan(p.polynomial_size.value);
@@ -138,12 +140,16 @@ void blind_rotate_group(const EvaluationKeys& keys, const u32* const* switched, 
     }
   }
 
-  for (size_t g = 0; g < count; ++g) sample_extract(L.k, L.N, S.acc.data() + g * acc_len, outs[g]);
+  const size_t stride = N / functions;
+  for (size_t g = 0; g < count; ++g)
+    for (size_t j = 0; j < functions; ++j)
+      sample_extract_at(L.k, L.N, S.acc.data() + g * acc_len, j * stride, outs[g * functions + j]);
 }
 
-// Keyswitch + PBS of `count` ciphertexts (count <= S.capacity), keys streamed once per group.
+// Keyswitch + PBS of `count` ciphertexts (count <= S.capacity), keys streamed once per group;
+// `functions` outputs per ciphertext (blind_rotate_group).
 void pbs_group(const EvaluationKeys& keys, const Torus* const* ins, const Torus* const* luts, Torus* const* outs,
-               size_t count, GroupScratch& S) {
+               size_t count, GroupScratch& S, size_t functions = 1) {
   const Params& p = keys.params;
   const KeyLayout& L = S.L;
   Torus* smalls[kMaxPbsGroup];
@@ -155,8 +161,13 @@ void pbs_group(const EvaluationKeys& keys, const Torus* const* ins, const Torus*
     modulus_switch_centered(p, smalls[g], sw);
     switched[g] = sw;
   }
-  blind_rotate_group(keys, switched, luts, outs, count, S);
+  blind_rotate_group(keys, switched, luts, outs, count, S, functions);
 }
+
+// The grouped batch (pbs_batch_luts), `functions` outputs per ciphertext ([ciphertext][function]).
+std::unique_ptr<LweCiphertextBatch> pbs_batch_impl(const EvaluationKeys& keys, const LweCiphertextBatch& in,
+                                                   const u32* table_index, const Torus* luts, size_t num_tables,
+                                                   size_t functions, const PbsBatchOptions& options);
 
 // ---- the reference: the per-ciphertext loop, unchanged ----
 
@@ -260,6 +271,30 @@ std::unique_ptr<LweCiphertextBatch> pbs_batch(const EvaluationKeys& keys, const 
 std::unique_ptr<LweCiphertextBatch> pbs_batch_luts(const EvaluationKeys& keys, const LweCiphertextBatch& in,
                                                    const u32* table_index, const Torus* luts, size_t num_tables,
                                                    const PbsBatchOptions& options) {
+  return pbs_batch_impl(keys, in, table_index, luts, num_tables, 1, options);
+}
+
+std::unique_ptr<LweCiphertextBatch> pbs_batch_many(const EvaluationKeys& keys, const LweCiphertextBatch& in,
+                                                   const u32* table_index, const i64* tables, size_t num_tables,
+                                                   size_t functions, const PbsBatchOptions& options) {
+  const Params& p = keys.params;
+  const size_t N = p.polynomial_size.value, P = p.message_modulus();
+  FHE_CHECK(functions >= 1 && functions <= P && is_pow2(functions), "multi-value PBS: functions must be a power of two in 1..",
+            P, " (p of the ", p.message_bits, "-bit set), got ", functions);
+  FHE_CHECK(num_tables >= 1, "PBS needs at least one table");
+  // A packed table is an ordinary p-entry table (function j at entries [j p/F, (j+1) p/F)), so its
+  // LUT polynomial is the ordinary one: rotating by an input x < p/F puts entry x + j p/F, that
+  // is f_j(x), at coefficient j N/F.
+  AlignedBuffer<Torus> luts(num_tables * N);
+  for (size_t t = 0; t < num_tables; ++t) build_lut(p, tables + t * P, luts.data() + t * N);
+  return pbs_batch_impl(keys, in, table_index, luts.data(), num_tables, functions, options);
+}
+
+namespace {
+
+std::unique_ptr<LweCiphertextBatch> pbs_batch_impl(const EvaluationKeys& keys, const LweCiphertextBatch& in,
+                                                   const u32* table_index, const Torus* luts, size_t num_tables,
+                                                   size_t functions, const PbsBatchOptions& options) {
   const Params& p = keys.params;
   FHE_CHECK(in.dimension == p.big_lwe_dimension(), "Mismatched LweDimension. Evaluation keys (k*N): ",
             p.big_lwe_dimension().value, ", ciphertexts: ", in.dimension.value);
@@ -271,7 +306,7 @@ std::unique_ptr<LweCiphertextBatch> pbs_batch_luts(const EvaluationKeys& keys, c
               " out of range (", num_tables, " tables)");
   const KeyLayout L(p);
   const size_t N = L.N;
-  auto out = std::make_unique<LweCiphertextBatch>(in.dimension, in.count);
+  auto out = std::make_unique<LweCiphertextBatch>(in.dimension, in.count * functions);
   if (in.count == 0) return out;
 
   // Group size: the requested one, else the default lowered until every thread has a group, and
@@ -285,17 +320,19 @@ std::unique_ptr<LweCiphertextBatch> pbs_batch_luts(const EvaluationKeys& keys, c
     const size_t start = gi * base + std::min(gi, extra), count = base + (gi < extra ? 1 : 0);
     const Torus* ins[kMaxPbsGroup];
     const Torus* lps[kMaxPbsGroup];
-    Torus* outs[kMaxPbsGroup];
+    std::vector<Torus*> outs(count * functions);
     for (size_t g = 0; g < count; ++g) {
       ins[g] = in.ct(start + g);
       lps[g] = luts + size_t(table_index[start + g]) * N;
-      outs[g] = out->ct(start + g);
+      for (size_t j = 0; j < functions; ++j) outs[g * functions + j] = out->ct((start + g) * functions + j);
     }
-    pbs_group(keys, ins, lps, outs, count, group_scratch(L, count));
+    pbs_group(keys, ins, lps, outs.data(), count, group_scratch(L, count), functions);
     const size_t now = done.fetch_add(count) + count;
     if (options.progress && *options.progress) (*options.progress)(now, in.count);
   });
   return out;
 }
+
+}  // namespace
 
 }  // namespace fhe

@@ -203,6 +203,44 @@ TEST_CASE("PBS: grouped batches equal the reference loop bit for bit (groups, th
   }
 }
 
+TEST_CASE("multi-value PBS: F functions of an input x < p/F from one blind rotation, any group size") {
+  for (const Params& p : {params_k1(), params_k2()}) {
+    const KeySet ks = make_keys(p);
+    const size_t P = p.message_modulus();
+    for (size_t F = 1; F <= P; F *= 2) {
+      const size_t width = P / F;
+      std::vector<i64> msgs;
+      for (size_t i = 0; i < 9; ++i) msgs.push_back(i64(i % width));
+      auto in = encrypt_big(*ks.client, msgs.data(), msgs.size());
+      // Two packed tables: function j of table t at entries [j width, (j+1) width).
+      std::vector<i64> tables(2 * P);
+      for (size_t e = 0; e < 2 * P; ++e) tables[e] = i64((5 * e + 3) % P);
+      std::vector<u32> index(msgs.size());
+      for (size_t i = 0; i < index.size(); ++i) index[i] = u32(i % 2);
+      std::unique_ptr<LweCiphertextBatch> first;
+      for (size_t group : {0, 1, 4}) {
+        PbsBatchOptions o;
+        o.group_size = group;
+        auto got = pbs_batch_many(*ks.keys, *in, index.data(), tables.data(), 2, F, o);
+        EXPECT(got->count == msgs.size() * F);
+        const auto clear = decrypt(*ks.client, *got);
+        for (size_t i = 0; i < msgs.size(); ++i)
+          for (size_t j = 0; j < F; ++j)
+            EXPECT(clear[i * F + j] == tables[index[i] * P + j * width + size_t(msgs[i])], "k=", p.glwe_dimension.value,
+                   " F=", F, " ct ", i, " function ", j);
+        if (first) EXPECT(same_bits(*got, *first), "F=", F, " group ", group);
+        else first = std::move(got);
+      }
+      if (F == 1) EXPECT(same_bits(*first, *pbs_batch(*ks.keys, *in, index.data(), tables.data(), 2)));
+    }
+    auto in = encrypt_big(*ks.client, std::vector<i64>{0}.data(), 1);
+    std::vector<i64> table(P, 0);
+    u32 zero = 0;
+    EXPECT_THROWS(pbs_batch_many(*ks.keys, *in, &zero, table.data(), 1, 3), "power of two");
+    EXPECT_THROWS(pbs_batch_many(*ks.keys, *in, &zero, table.data(), 1, 2 * P), "power of two");
+  }
+}
+
 TEST_CASE("PBS sizes the engine reports: automatic group size and per-thread scratch") {
   EXPECT(pbs_auto_group_size(0, 2) == 1 && pbs_auto_group_size(3, 2) == 2 && pbs_auto_group_size(100, 2) == kDefaultPbsGroup);
   const KeyLayout L(params_k1());
