@@ -6,8 +6,10 @@
 // identical bits, and so `valgrind --tool=callgrind` counts the instructions of one PBS
 // reproducibly on a loaded machine.
 // Build and usage: packages/engine/bench/native/Makefile (`make -f bench/native/Makefile`), then
-//   build-profile/pbs-profile --bits 4 --mode single|group|ks|fft [--iters 20] [--group 8]
-//                             [--threads 1] [--kernels avx512]
+//   build-profile/pbs-profile --bits 4 --mode single|group|ks|fft|mac [--iters 20] [--group 8]
+//                             [--threads 1] [--kernels avx512] [--shape n,k,N,pbsB,pbsL,ksB,ksL]
+// --shape replaces the published set's dimensions (e.g. a compiled circuit's set:
+// 879,1,2048,15,2,2,8 for LeNet and the 6-layer CNN, 839,2,1024,15,2,2,7 for narrow-150).
 #include <sys/resource.h>
 
 #include <chrono>
@@ -76,7 +78,7 @@ u64 fnv(const void* data, size_t bytes, u64 h = 0xcbf29ce484222325ull) {
 
 int main(int argc, char** argv) {
   unsigned bits = 4;
-  std::string mode = "single", kern;
+  std::string mode = "single", kern, shape;
   size_t iters = 0, group = 8, threads = 1;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i], v = argv[i + 1];
@@ -86,11 +88,25 @@ int main(int argc, char** argv) {
     else if (a == "--group") group = std::stoul(v);
     else if (a == "--threads") threads = std::stoul(v);
     else if (a == "--kernels") kern = v;
+    else if (a == "--shape") shape = v;
     else { std::fprintf(stderr, "unknown option %s\n", a.c_str()); return 2; }
   }
   if (!kern.empty() && !select_kernels(kern)) { std::fprintf(stderr, "kernels %s unsupported\n", kern.c_str()); return 2; }
   ThreadPool::global().set_threads(threads);
-  const Params p = published(bits);
+  Params p = published(bits);
+  if (!shape.empty()) {
+    size_t f[7];
+    if (std::sscanf(shape.c_str(), "%zu,%zu,%zu,%zu,%zu,%zu,%zu", &f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &f[6]) != 7) {
+      std::fprintf(stderr, "--shape: expected n,k,N,pbsB,pbsL,ksB,ksL\n");
+      return 2;
+    }
+    p.lwe_dimension = LweDimension(f[0]);
+    p.glwe_dimension = GlweDimension(f[1]);
+    p.polynomial_size = PolynomialSize(f[2]);
+    p.pbs = dec(f[3], f[4]);
+    p.ks = dec(f[5], f[6]);
+    p.validate();
+  }
   const KeyLayout L(p);
   u64 seed = 0x1234567 + bits;
   EvaluationKeys keys;
@@ -145,14 +161,27 @@ int main(int argc, char** argv) {
       ++ops;
     }
     check = fnv(acc.data(), L.N * sizeof(Torus));
+  } else if (mode == "mac") {
+    // The multiply-accumulate of one external product on cache-resident data (group mode:
+    // the GGSW is in L2): what the kernel itself costs.
+    const Kernels& K = kernels();
+    const size_t rows = L.ggsw_rows();
+    AlignedBuffer<double> f(rows * L.N), out((L.k + 1) * L.N);
+    for (size_t t = 0; t < f.size(); ++t) f[t] = double(i64(splitmix(seed)) >> 40);
+    for (size_t it = 0; it < iters * 1000; ++it) {
+      K.ext_mac(L.N / 2, L.N, rows, L.k + 1, f.data(), keys.fourier_bsk.data() + (it % 2) * L.fourier_ggsw_len(), out.data());
+      ++ops;
+    }
+    check = fnv(out.data(), out.size() * sizeof(double));
   } else {
     std::fprintf(stderr, "unknown mode %s\n", mode.c_str());
     return 2;
   }
   const double w = wall_seconds() - w0, c = cpu_seconds() - c0;
-  const double unit = mode == "fft" ? 1e6 : 1e3;
+  const bool micro = mode == "fft" || mode == "mac";
+  const double unit = micro ? 1e6 : 1e3;
   std::printf("%u-bit %s kernels=%s threads=%zu: %zu ops, wall %.3f %s/op, cpu %.3f %s/op, checksum %016llx\n", bits,
-              mode.c_str(), kernels().name, threads, ops, w / double(ops) * unit, mode == "fft" ? "us" : "ms",
-              c / double(ops) * unit, mode == "fft" ? "us" : "ms", (unsigned long long)check);
+              mode.c_str(), kernels().name, threads, ops, w / double(ops) * unit, micro ? "us" : "ms",
+              c / double(ops) * unit, micro ? "us" : "ms", (unsigned long long)check);
   return 0;
 }

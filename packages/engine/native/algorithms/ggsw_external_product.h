@@ -10,11 +10,6 @@
 
 namespace fhe {
 
-// Complex points multiplied per pass of the fused multiply-accumulate: the (k+1) output chunks
-// (2 x 2 KiB each) stay in L1 while all (k+1)*l rows are accumulated into them.
-constexpr size_t kMacChunk = 128;
-constexpr size_t kMacL1Bytes = 24 * 1024;
-
 // acc ((k+1) polys of N) += ExternalProduct(ggsw, C), where C's (k+1) polynomials reach us only
 // through the Fourier transforms of their digits: to_fourier(r, f) writes the `levels` signed digit
 // polynomials of input polynomial r, transformed (rows [level][N], most significant first; each
@@ -29,28 +24,7 @@ inline void external_product_add(const FftPlan& plan, const Kernels& K, size_t k
                                  PrefetchStream* pf = nullptr) {
   const size_t N = plan.n, M = plan.m, kp1 = k + 1, rows = kp1 * levels;
   for (size_t r = 0; r < kp1; ++r) to_fourier(r, fdig + r * levels * N);
-  if (k == 1) {
-    K.ext_mac_k1(M, N, rows, fdig, ggsw, fout);
-    for (size_t c = 0; c < kp1; ++c) K.backward_add_torus(plan, fout + c * N, fout + c * N + M, acc + c * N, pf);
-    return;
-  }
-  // Frequency chunks whose (k+1) output slices fit in L1 (kMacL1Bytes), rows outer within a chunk:
-  // when the whole polynomials fit (N <= 1024 at k = 2, N <= 512 at k = 4), the GGSW is read in
-  // one sequential pass that the hardware prefetcher follows. Per point the sum still runs over
-  // the rows in order from zero (same bits as any other chunking).
-  const size_t chunk = std::min(M, std::max(kMacChunk, kMacL1Bytes / (kp1 * 2 * sizeof(double))));
-  for (size_t j0 = 0; j0 < M; j0 += chunk) {
-    const size_t len = std::min(chunk, M - j0);
-    for (size_t c = 0; c < kp1; ++c)
-      for (size_t j = 0; j < len; ++j) fout[c * N + j0 + j] = fout[c * N + M + j0 + j] = 0;
-    for (size_t row = 0; row < rows; ++row) {
-      const double* f = fdig + row * N;
-      for (size_t c = 0; c < kp1; ++c) {
-        const double* b = ggsw + (row * kp1 + c) * N;
-        K.mac(len, fout + c * N + j0, fout + c * N + M + j0, f + j0, f + M + j0, b + j0, b + M + j0);
-      }
-    }
-  }
+  K.ext_mac(M, N, rows, kp1, fdig, ggsw, fout);
   for (size_t c = 0; c < kp1; ++c) K.backward_add_torus(plan, fout + c * N, fout + c * N + M, acc + c * N, pf);
 }
 

@@ -66,10 +66,10 @@ struct Kernels {
   // out += a * b, complex, split layout, m points.
   void (*mac)(size_t m, double* out_re, double* out_im, const double* a_re, const double* a_im,
               const double* b_re, const double* b_im);
-  // GLWE dimension 1 only: out_c = sum_row f_row * g_(row, c) for both output polynomials c
-  // (layout in kernels_impl.h). Same bits as zeroing out and calling
-  // mac row after row.
-  void (*ext_mac_k1)(size_t m, size_t stride, size_t rows, const double* f, const double* g, double* out);
+  // The external product's multiply-accumulate: out_c = sum_row f_row * g_(row, c) for the kp1
+  // output polynomials c (polynomials `stride` doubles apart, re m then im; f has `rows` of them,
+  // g rows * kp1, row-major [row][c]). Same bits as zeroing out and calling mac row after row.
+  void (*ext_mac)(size_t m, size_t stride, size_t rows, size_t kp1, const double* f, const double* g, double* out);
   // out += w * in (wrapping u64), len elements.
   void (*axpy)(size_t len, Torus* out, const Torus* in, u64 w);
   // Signed balanced decomposition of len torus values into levels digit rows (most significant

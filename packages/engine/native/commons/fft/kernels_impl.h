@@ -485,8 +485,90 @@ static KERNEL_ATTR void mac(size_t m, double* __restrict orr, double* __restrict
 // [row][c]), out has 2. Tiled by frequency: a tile of both outputs stays in L1 while every row is
 // added into it, each f_row tile being read once for both outputs. Per point the operations and
 // their order are those of `mac` applied row after row to a zeroed output (same bits).
-static KERNEL_ATTR void ext_mac_k1(size_t m, size_t stride, size_t rows, const double* __restrict f,
-                                   const double* __restrict g, double* __restrict out) {
+static KERNEL_ATTR void ext_mac_k1_loop(size_t m, size_t stride, size_t rows, const double* __restrict f,
+                                        const double* __restrict g, double* __restrict out);
+static KERNEL_ATTR void ext_mac_loop(size_t m, size_t stride, size_t rows, size_t kp1, const double* __restrict f,
+                                     const double* __restrict g, double* __restrict out);
+
+#ifdef FHE_KERNEL_AVX512
+// AVX-512: 8 points of every output stay in registers while every row is added (the loops below
+// store and reload them once per row, and since every polynomial is a multiple of 4 KiB apart
+// those stores alias the next loads' addresses: the k = 1 loop was ~1.5x slower at N = 2048,
+// measured). Per point the same operations in the same order as the loops (zero, then row after
+// row; the first product of each complex multiply fused, the second rounded: mac's
+// contraction), so the same bits.
+template <size_t KP1>
+static KERNEL_ATTR inline void ext_mac_registers(size_t m, size_t stride, size_t rows, const double* __restrict f,
+                                                 const double* __restrict g, double* __restrict out) {
+  for (size_t j = 0; j < m; j += 8) {
+    __m512d accr[KP1], acci[KP1];
+    for (size_t c = 0; c < KP1; ++c) accr[c] = acci[c] = _mm512_setzero_pd();
+    for (size_t row = 0; row < rows; ++row) {
+      const double* a = f + row * stride + j;
+      const __m512d ar = _mm512_loadu_pd(a), ai = _mm512_loadu_pd(a + m);
+      for (size_t c = 0; c < KP1; ++c) {
+        const double* b = g + (row * KP1 + c) * stride + j;
+        const __m512d br = _mm512_loadu_pd(b), bi = _mm512_loadu_pd(b + m);
+        accr[c] = _mm512_add_pd(accr[c], _mm512_fmsub_pd(ar, br, _mm512_mul_pd(ai, bi)));
+        acci[c] = _mm512_add_pd(acci[c], _mm512_fmadd_pd(ar, bi, _mm512_mul_pd(ai, br)));
+      }
+    }
+    for (size_t c = 0; c < KP1; ++c) {
+      _mm512_storeu_pd(out + c * stride + j, accr[c]);
+      _mm512_storeu_pd(out + c * stride + m + j, acci[c]);
+    }
+  }
+}
+
+static KERNEL_ATTR void ext_mac(size_t m, size_t stride, size_t rows, size_t kp1, const double* __restrict f,
+                                const double* __restrict g, double* __restrict out) {
+  if (m % 8 == 0) {
+    switch (kp1) {
+      case 2: return ext_mac_registers<2>(m, stride, rows, f, g, out);
+      case 3: return ext_mac_registers<3>(m, stride, rows, f, g, out);
+      case 4: return ext_mac_registers<4>(m, stride, rows, f, g, out);
+      case 5: return ext_mac_registers<5>(m, stride, rows, f, g, out);
+      case 6: return ext_mac_registers<6>(m, stride, rows, f, g, out);
+      case 7: return ext_mac_registers<7>(m, stride, rows, f, g, out);
+      default: break;
+    }
+  }
+  if (kp1 == 2) ext_mac_k1_loop(m, stride, rows, f, g, out);
+  else ext_mac_loop(m, stride, rows, kp1, f, g, out);
+}
+#else
+static KERNEL_ATTR void ext_mac(size_t m, size_t stride, size_t rows, size_t kp1, const double* __restrict f,
+                                const double* __restrict g, double* __restrict out) {
+  if (kp1 == 2) ext_mac_k1_loop(m, stride, rows, f, g, out);
+  else ext_mac_loop(m, stride, rows, kp1, f, g, out);
+}
+#endif
+
+// Any k: frequency chunks whose (k+1) output slices fit in L1 (24 KiB), rows outer within a chunk:
+// when the whole polynomials fit (N <= 1024 at k = 2, N <= 512 at k = 4), the GGSW is read in
+// one sequential pass that the hardware prefetcher follows. Per point the sum runs over the rows
+// in order from zero (same bits as any other chunking).
+static KERNEL_ATTR void ext_mac_loop(size_t m, size_t stride, size_t rows, size_t kp1, const double* __restrict f,
+                                     const double* __restrict g, double* __restrict out) {
+  constexpr size_t kMinChunk = 128, kL1Bytes = 24 * 1024;
+  const size_t fit = kL1Bytes / (kp1 * 2 * sizeof(double));
+  const size_t chunk = m < (fit > kMinChunk ? fit : kMinChunk) ? m : (fit > kMinChunk ? fit : kMinChunk);
+  for (size_t j0 = 0; j0 < m; j0 += chunk) {
+    const size_t len = m - j0 < chunk ? m - j0 : chunk;
+    for (size_t c = 0; c < kp1; ++c)
+      for (size_t j = 0; j < len; ++j) out[c * stride + j0 + j] = out[c * stride + m + j0 + j] = 0;
+    for (size_t row = 0; row < rows; ++row) {
+      const double* a = f + row * stride;
+      for (size_t c = 0; c < kp1; ++c) {
+        const double* b = g + (row * kp1 + c) * stride;
+        mac(len, out + c * stride + j0, out + c * stride + m + j0, a + j0, a + m + j0, b + j0, b + m + j0);
+      }
+    }
+  }
+}
+
+static KERNEL_ATTR void ext_mac_k1_loop(size_t m, size_t stride, size_t rows, const double* __restrict f,
+                                        const double* __restrict g, double* __restrict out) {
   constexpr size_t T = 256;
   double* __restrict o0r = out;
   double* __restrict o0i = out + m;
