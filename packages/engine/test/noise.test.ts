@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { ClientKey, ServerEngine, freshVariance, pbsOutputVariance } from '@fhenet/engine';
+import { ClientKey, ServerEngine, freshVariance, keyswitchVariance, pbsOutputVariance } from '@fhenet/engine';
 import {
   assertParameterSet,
   MAX_GAUSSIAN_STD_DEV_LOG2,
@@ -206,6 +206,7 @@ describe('noise model', () => {
     for (const set of params.publishedSets) {
       expect(pbsOutputVariance(set) / params.varPbs(set)).toBeCloseTo(1, 9);
       expect(freshVariance(set) / params.varFreshEncryption(set.glweNoise)).toBeCloseTo(1, 9);
+      expect(keyswitchVariance(set) / params.varKeyswitch(set)).toBeCloseTo(1, 12);
     }
   });
 });

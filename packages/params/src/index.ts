@@ -31,6 +31,7 @@ export {
 } from './security.js';
 export { canonicalParameterEncoding, parameterFingerprint } from './fingerprint.js';
 export {
+  ENGINE_KEYSWITCH_MODULUS_LOG2,
   externalProductNoiseTerms,
   halfSlot,
   log2PFail,

@@ -69,13 +69,29 @@ export function varPbs(p: PbsNoiseParams): number {
   return p.lweDimension * varExternalProduct(p, noiseVariance(p.glweNoise), p.pbs);
 }
 
-/** Variance added by the keyswitch from the big key (dimension kN) to the small key (n). */
-export function varKeyswitch(p: KeyswitchNoiseParams): number {
+/**
+ * log2 of the modulus the engine's keyswitch computes in (packages/engine, docs/engine.md
+ * "Keyswitch modulo 2^32"): it keeps each keyswitching-key word's top 32 bits and works mod 2^32.
+ */
+export const ENGINE_KEYSWITCH_MODULUS_LOG2 = 32;
+
+/**
+ * Variance added by the keyswitch from the big key (dimension kN) to the small key (n), whose
+ * output is modulo q_out = 2^outputModulusLog2 (the engine's: 2^32; a 64-bit keyswitch such as
+ * the packing keyswitch of the WoP-PBS: 64):
+ *   l kN (s2_ksk + r) (B^2/12 + 1/6) + kN (1/(48q^2) + 1/(24B^(2l))) - 1/(12q^2) + 1/(12 q_out^2)
+ * with r = 1/(12 q_out^2) when q_out < q: the key's words rounded to q_out (uniform error of
+ * half a step) add to its noise. The reference's formula is the one with q_out = q, r = 0.
+ */
+export function varKeyswitch(p: KeyswitchNoiseParams, outputModulusLog2: number = ENGINE_KEYSWITCH_MODULUS_LOG2): number {
+  if (!Number.isInteger(outputModulusLog2) || outputModulusLog2 < 1 || outputModulusLog2 > CIPHERTEXT_MODULUS_LOG2) {
+    throw new Error(`outputModulusLog2 must be an integer in 1..${CIPHERTEXT_MODULUS_LOG2}, got ${outputModulusLog2}`);
+  }
   const kN = p.glweDimension * p.polynomialSize;
   const l = p.keyswitch.levelCount;
   const B = 2 ** p.keyswitch.baseLog;
-  const ksk = noiseVariance(p.lweNoise);
-  const qOut2 = q2; // the keyswitch output stays modulo 2^64
+  const qOut2 = 2 ** (2 * outputModulusLog2);
+  const ksk = noiseVariance(p.lweNoise) + (outputModulusLog2 < CIPHERTEXT_MODULUS_LOG2 ? 1 / (12 * qOut2) : 0);
   return l * kN * ksk * ((B * B) / 12 + 1 / 6) + kN * (1 / (48 * q2) + 1 / (24 * B ** (2 * l))) - 1 / (12 * q2) + 1 / (12 * qOut2);
 }
 

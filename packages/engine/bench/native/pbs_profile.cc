@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "algorithms/lookup_table.h"
@@ -117,7 +118,7 @@ int main(int argc, char** argv) {
   const double scale = 9.223372036854775808e18 * std::sqrt(double(L.N)) / 9.007199254740992e15;
   for (size_t i = 0; i < keys.fourier_bsk.size(); ++i)
     keys.fourier_bsk[i] = double(i64(splitmix(seed)) >> 11) * scale;
-  for (size_t i = 0; i < keys.ksk.size(); ++i) keys.ksk[i] = splitmix(seed);
+  for (size_t i = 0; i < keys.ksk.size(); ++i) keys.ksk[i] = std::remove_reference_t<decltype(keys.ksk[i])>(splitmix(seed));
 
   const size_t P = p.message_modulus(), big = L.big;
   std::vector<i64> table(P);
@@ -141,11 +142,13 @@ int main(int argc, char** argv) {
       ops += count;
     }
   } else if (mode == "ks") {
-    std::vector<Torus> small(L.n + 1);
+    // The keyswitch's output words are the key's (64 bits before issue 19, 32 since).
+    using KskWord = std::remove_pointer_t<decltype(keys.ksk.data())>;
+    std::vector<KskWord> small(L.n + 1);
     AlignedBuffer<i64> digits(big * L.l_ks);
     for (size_t it = 0; it < iters; ++it) {
       keyswitch(p, keys.ksk.data(), in.ct(0), small.data(), digits.data());
-      if (it == 0) check = fnv(small.data(), small.size() * sizeof(Torus));
+      if (it == 0) check = fnv(small.data(), small.size() * sizeof(KskWord));
       ++ops;
     }
   } else if (mode == "fft") {

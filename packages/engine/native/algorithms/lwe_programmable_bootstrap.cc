@@ -68,7 +68,7 @@ struct GroupScratchSizes {
         ks_digits(cap * l.l_ks * kKeyswitchChunk), fdig(l.ggsw_rows() * l.N),
         fout((l.k + 1) * l.N) {}
   size_t bytes() const {
-    return (small + acc) * sizeof(Torus) + switched * sizeof(u32) + ks_digits * sizeof(i64) +
+    return small * sizeof(u32) + acc * sizeof(Torus) + switched * sizeof(u32) + ks_digits * sizeof(i64) +
            (fdig + fout) * sizeof(double);
   }
 };
@@ -77,7 +77,8 @@ struct GroupScratchSizes {
 struct GroupScratch {
   KeyLayout L;
   size_t capacity;
-  AlignedBuffer<Torus> small, acc;  // [g][n+1], [g][(k+1)N]
+  AlignedBuffer<u32> small;         // [g][n+1] keyswitched, mod 2^32
+  AlignedBuffer<Torus> acc;         // [g][(k+1)N]
   AlignedBuffer<u32> switched;      // [g][n+1]
   AlignedBuffer<i64> ks_digits;     // [g][l_ks][chunk]
   // One external product at a time: Fourier digits of all rows, Fourier outputs.
@@ -152,7 +153,7 @@ void pbs_group(const EvaluationKeys& keys, const Torus* const* ins, const Torus*
                size_t count, GroupScratch& S, size_t functions = 1) {
   const Params& p = keys.params;
   const KeyLayout& L = S.L;
-  Torus* smalls[kMaxPbsGroup];
+  u32* smalls[kMaxPbsGroup];
   const u32* switched[kMaxPbsGroup];
   for (size_t g = 0; g < count; ++g) smalls[g] = S.small.data() + g * (L.n + 1);
   keyswitch_group(p, keys.ksk.data(), ins, smalls, count, S.ks_digits.data());
@@ -173,7 +174,8 @@ std::unique_ptr<LweCiphertextBatch> pbs_batch_impl(const EvaluationKeys& keys, c
 
 struct ReferenceScratch {
   KeyLayout L;
-  AlignedBuffer<Torus> small, acc, tmp;
+  AlignedBuffer<u32> small;
+  AlignedBuffer<Torus> acc, tmp;
   AlignedBuffer<u32> switched;
   AlignedBuffer<i64> digits, ks_digits;
   AlignedBuffer<double> f, out_f;
@@ -237,7 +239,7 @@ void keyswitch_pbs_many_luts(const EvaluationKeys& keys, const Torus* in, const 
   GroupScratch& S = group_scratch(L, group);
   // One keyswitch (the same one keyswitch_group computes for a group of one) and one modulus
   // switch; every LUT then reads that same switched ciphertext.
-  Torus* small = S.small.data();
+  u32* small = S.small.data();
   keyswitch_group(p, keys.ksk.data(), &in, &small, 1, S.ks_digits.data());
   u32* sw = S.switched.data();
   modulus_switch_centered(p, small, sw);

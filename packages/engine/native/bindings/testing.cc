@@ -99,9 +99,9 @@ Napi::Value BenchKeyswitch(const Napi::CallbackInfo& info) {
   const size_t group = info.Length() > 2 && !info[2].IsUndefined() ? size_arg(info, 2, "group", double(kMaxPbsGroup)) : 1;
   FHE_CHECK(group >= 1, "group: expected 1..", kMaxPbsGroup, ", got 0");
   const KeyLayout L(k.params);
-  std::vector<Torus> out(group * (L.n + 1));
+  std::vector<u32> out(group * (L.n + 1));
   std::vector<i64> digits(std::max(L.big * L.l_ks, group * L.l_ks * kKeyswitchChunk));
-  std::vector<Torus*> outs(group);
+  std::vector<u32*> outs(group);
   std::vector<const Torus*> ins(group);
   for (size_t g = 0; g < group; ++g) outs[g] = out.data() + g * (L.n + 1);
   const auto t0 = std::chrono::steady_clock::now();

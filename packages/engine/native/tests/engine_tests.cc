@@ -244,9 +244,9 @@ TEST_CASE("multi-value PBS: F functions of an input x < p/F from one blind rotat
 TEST_CASE("PBS sizes the engine reports: automatic group size and per-thread scratch") {
   EXPECT(pbs_auto_group_size(0, 2) == 1 && pbs_auto_group_size(3, 2) == 2 && pbs_auto_group_size(100, 2) == kDefaultPbsGroup);
   const KeyLayout L(params_k1());
-  // Per ciphertext: keyswitched (n+1)*8, switched (n+1)*4, accumulator (k+1)N*8, keyswitch digits
-  // l_ks*128*8; once: the digits' transforms (k+1)l*N*8, Fourier outputs (k+1)N*8.
-  const size_t per_ct = 129 * 12 + 2 * 512 * 8 + 4 * 128 * 8, fixed = 2 * 512 * 8 + 2 * 512 * 8;
+  // Per ciphertext: keyswitched (n+1)*4 (mod 2^32), switched (n+1)*4, accumulator (k+1)N*8,
+  // keyswitch digits l_ks*128*8; once: the digits' transforms (k+1)l*N*8, Fourier outputs (k+1)N*8.
+  const size_t per_ct = 129 * 8 + 2 * 512 * 8 + 4 * 128 * 8, fixed = 2 * 512 * 8 + 2 * 512 * 8;
   EXPECT(pbs_thread_scratch_bytes(L, 3) == 3 * per_ct + fixed, pbs_thread_scratch_bytes(L, 3));
   EXPECT(wop_neuron_chunk(1, 2) == 1 && wop_neuron_chunk(100, 2) == 4 && wop_neuron_chunk(100, 1) == 2);
 }
@@ -262,7 +262,7 @@ TEST_CASE("seeded evaluation keys expand to the very bits keygen wrote") {
     expand_bsk_range(p, ks.seeded->mask_seed, ks.seeded->bsk_bodies.data(), expanded.fourier_bsk.data(), 0, L.n);
     expand_ksk_rows(p, ks.seeded->mask_seed, ks.seeded->ksk_bodies.data(), expanded.ksk.data(), 0, L.ksk_rows());
     EXPECT(std::memcmp(expanded.fourier_bsk.data(), ks.keys->fourier_bsk.data(), L.fourier_bsk_len() * 8) == 0);
-    EXPECT(std::memcmp(expanded.ksk.data(), ks.keys->ksk.data(), L.ksk_len() * 8) == 0);
+    EXPECT(std::memcmp(expanded.ksk.data(), ks.keys->ksk.data(), L.ksk_len() * sizeof(u32)) == 0);
     EXPECT_THROWS(expand_bsk_range(p, ks.seeded->mask_seed, ks.seeded->bsk_bodies.data(), expanded.fourier_bsk.data(), 0,
                                    L.n + 1),
                   "BSK range");

@@ -72,6 +72,8 @@ struct Kernels {
   void (*ext_mac)(size_t m, size_t stride, size_t rows, size_t kp1, const double* f, const double* g, double* out);
   // out += w * in (wrapping u64), len elements.
   void (*axpy)(size_t len, Torus* out, const Torus* in, u64 w);
+  // Same modulo 2^32 (the keyswitch).
+  void (*axpy32)(size_t len, u32* out, const u32* in, u32 w);
   // Signed balanced decomposition of len torus values into levels digit rows (most significant
   // level first): out[level * len + i], digits in [-B/2, B/2).
   void (*decompose)(size_t len, const Torus* in, unsigned base_log, unsigned levels, i64* out);

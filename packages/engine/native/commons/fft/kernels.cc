@@ -32,7 +32,7 @@ namespace k_avx512 {
 #endif
 
 #define FHE_KERNEL_TABLE(ns, label) \
-  Kernels{label, ns::forward_i64, ns::forward_torus, ns::backward_add_torus, ns::backward_round_i64, ns::mac, ns::ext_mac, ns::axpy, ns::decompose, ns::decompose_rotated, \
+  Kernels{label, ns::forward_i64, ns::forward_torus, ns::backward_add_torus, ns::backward_round_i64, ns::mac, ns::ext_mac, ns::axpy, ns::axpy32, ns::decompose, ns::decompose_rotated, \
           ns::decompose_rotated_forward}
 
 static const Kernels kGeneric = FHE_KERNEL_TABLE(k_generic, "generic");

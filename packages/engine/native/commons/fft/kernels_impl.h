@@ -599,6 +599,10 @@ static KERNEL_ATTR void axpy(size_t len, Torus* __restrict out, const Torus* __r
   for (size_t i = 0; i < len; ++i) out[i] += w * in[i];
 }
 
+static KERNEL_ATTR void axpy32(size_t len, u32* __restrict out, const u32* __restrict in, u32 w) {
+  for (size_t i = 0; i < len; ++i) out[i] += w * in[i];
+}
+
 // Rounded states (in >> shift, rounded) of coefficients [c0, c0 + cn) of X^a * in - in mod X^N + 1
 // (a in [0, 2N)), without materializing the rotated polynomial.
 static KERNEL_ATTR inline void rotated_states(size_t n, const Torus* __restrict in, size_t a, unsigned shift, size_t c0,
