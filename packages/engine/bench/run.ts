@@ -1,37 +1,35 @@
-// Engine benchmarks: KS+PBS latency (one thread, median), batch throughput on 1 and 2 threads
-// (grouped evaluation, and groups of one = every key streamed per ciphertext, as before grouping),
-// keyswitch alone, keygen time, key sizes, FFT time per size; prints a Markdown report with
-// ratios to tfhe-rs on this machine kind.
-// Usage: pnpm --filter @fhenet/engine bench [-- --bits 2,4,6,7,8,circuit --batch 64 --repeats 3 --out bench/RESULTS.md]
-// 7 is the optimizer's 7-bit set n=998, N=8192 (the MNIST circuit's set before --round-bits);
-// `circuit` is whatever set models/mnist-fcnn-narrow-150/circuit.json uses now.
+// Engine benchmarks: per parameter set, single-ciphertext KS+PBS latency on one thread (median and
+// minimum, CPU time per PBS), the keyswitch alone, grouped batches on 1 and 2 threads (the
+// engine's default evaluation, keys read once per group of ciphertexts; optionally "groups of
+// 1", every key streamed per ciphertext), keygen time, key sizes, and FFT time per size; prints a
+// Markdown report.
+// Usage: pnpm --filter @fhenet/engine bench [-- --bits 2,4,6,circuits --batch 64 --repeats 3 --ungrouped --no-fft --out FILE]
+// Sets: 2, 4, 6, 8 are the published TUniform 2^-128 sets (tfhe-parameters.md); 7 is the
+// optimizer's 7-bit set n=998, N=8192 (the first MNIST circuit's); `circuits` is every distinct
+// set of the published circuits (models/*/circuit.json, same shape and noise counted once).
+//
+// tfhe-rs is not measured here (it cannot be built on this machine: no crates.io). It was measured
+// side by side with this engine on this machine kind (2026-12-07, tfhe-parameters.md): compare a
+// change with it through bench/ab-engine.ts against the engine of that run (bench/RESULTS.md,
+// "How to reproduce"), never by dividing by figures taken on another day or CPU.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { ClientKey, ServerEngine, setThreadCount, kernelVariant, type EngineParameterSet } from '@fhenet/engine';
 import { nativeTesting, NativeObject } from '@fhenet/engine/testing';
 import { tuniformSet } from '@fhenet/testing';
+import { circuitSets } from './sets.js';
 
 const args = process.argv.slice(2).filter((a) => a !== '--');
 const opt = (name: string, dflt: string) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 && args[i + 1] ? args[i + 1]! : dflt;
 };
-const bitsList = opt('bits', '2,4,6').split(',');
+const bitsList = opt('bits', '2,4,6,circuits').split(',');
 const out = opt('out', '');
 const batchOpt = Number(opt('batch', '64'));
 const repeats = Number(opt('repeats', '3'));
 const skipFft = args.includes('--no-fft');
-
-// tfhe-rs 1.7 on this machine kind (tfhe-parameters.md): KS+PBS ms, keyswitch ms, 2-thread PBS/s,
-// keygen s. tfhe-rs has no 7-bit set: its 6-bit set has the same N, k and PBS decomposition
-// (n = 1077 instead of 998), so the 7-bit row is compared with it (marked).
-const TFHE_RS: Record<number, { ksPbs: number; ks: number; tput: number; keygen: number; note?: string }> = {
-  2: { ksPbs: 12.4, ks: 1.69, tput: 162, keygen: 0.7 },
-  4: { ksPbs: 16.9, ks: 2.36, tput: 116, keygen: 0.8 },
-  6: { ksPbs: 128.9, ks: 15.9, tput: 15.4, keygen: 8.5 },
-  7: { ksPbs: 128.9, ks: 15.9, tput: 15.4, keygen: 8.5, note: ' (6-bit, same N)' },
-  8: { ksPbs: 1765, ks: 178, tput: 0.9, keygen: 276 },
-};
+const ungrouped = args.includes('--ungrouped');
 
 // The optimizer's 7-bit set of the first compiled MNIST circuit (models/mnist-fcnn-narrow-150,
 // commit 9c54af9), pinned here so the row stays comparable when the circuit is recompiled.
@@ -50,14 +48,11 @@ const OPTIMIZED_7BIT: EngineParameterSet = {
   modulusSwitch: 'centered',
 } as EngineParameterSet;
 
-function setFor(which: string): EngineParameterSet {
-  if (which === '7') return OPTIMIZED_7BIT;
-  if (which === 'circuit') {
-    const circuit = JSON.parse(readFileSync(new URL('../../../models/mnist-fcnn-narrow-150/circuit.json', import.meta.url), 'utf8'));
-    return circuit.parameters.set as EngineParameterSet;
-  }
-  return tuniformSet(Number(which) as 2 | 4 | 6 | 8);
-}
+const sets: { set: EngineParameterSet; label: string }[] = bitsList.flatMap((which) => {
+  if (which === 'circuits') return circuitSets().map(({ set, models }) => ({ set, label: `${set.name} (${models.join(', ')})` }));
+  const set = which === '7' ? OPTIMIZED_7BIT : (tuniformSet(Number(which) as 2 | 4 | 6 | 8) as EngineParameterSet);
+  return [{ set, label: set.name }];
+});
 
 const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
@@ -70,29 +65,25 @@ const log = (s: string) => {
   lines.push(s);
 };
 
-log(`# @fhenet/engine engine benchmarks`);
+log('# @fhenet/engine engine benchmarks');
 log('');
 log(`- date: ${new Date().toISOString()}`);
 log(`- machine: ${cpu}, ${cpus().length} cores, kernels: ${kernelVariant()}`);
-log(`- command: \`pnpm --filter @fhenet/engine bench${args.length ? ' -- ' + args.join(' ') : ''}\``);
+log(`- command: \`pnpm --filter @fhenet/engine bench${args.length ? ` -- ${args.join(' ')}` : ''}\``);
 log(`- load average at start: ${load()} (machine shared with other engineers: numbers are upper bounds)`);
 log('');
 log(
-  'Latency and keyswitch: one thread, medians. Throughput: a batch of B ciphertexts, median of ' +
-    `${repeats} runs; "grouped" is the default evaluation (keys read once per group of ciphertexts), ` +
-    '"groups of 1" streams every key once per ciphertext (the evaluation order before grouping).',
+  'Single ciphertext: one KS+PBS at a time on one thread (median and minimum wall time, process CPU time per PBS). ' +
+    `Batches: B ciphertexts, median of ${repeats} runs, grouped (the default evaluation: keys read once per group)` +
+    `${ungrouped ? ' and in groups of 1 (every key streamed per ciphertext)' : ''}; CPU time per PBS is the process's (on 2 threads, both threads').`,
 );
 log('');
 log(
-  '| set | KS+PBS 1 thread | CPU time / PBS | tfhe-rs | ratio | keyswitch 1 ct / grouped (per ct) | tfhe-rs | B | PBS/s 1 thread grouped / groups of 1 (CPU time per PBS) | PBS/s 2 threads grouped / groups of 1 | tfhe-rs 2 threads | ratio (2 threads) | keygen | tfhe-rs | BSK (Fourier) | KSK | load avg (start / end) |',
+  `| set | n, k, N, PBS, KS | KS+PBS 1 thread: median / min | CPU per PBS | keyswitch 1 ct / grouped (per ct) | B | grouped, 1 thread: PBS/s (CPU per PBS) | grouped, 2 threads: PBS/s (CPU per PBS) |${ungrouped ? ' groups of 1, 2 threads: PBS/s (CPU per PBS) |' : ''} keygen (2 threads) | BSK (Fourier) | KSK | load avg (start / end) |`,
 );
-log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+log(`|---|---|---|---|---|---|---|---|${ungrouped ? '---|' : ''}---|---|---|---|`);
 
-for (const which of bitsList) {
-  const set = setFor(which);
-  const bits = set.messageBits;
-  // The circuit's set (any shape) has no tfhe-rs figure: its ratio columns print NaN.
-  const ref = which === 'circuit' ? { ksPbs: NaN, ks: NaN, tput: NaN, keygen: NaN, note: ' (no tfhe-rs set)' } : TFHE_RS[bits]!;
+for (const { set, label } of sets) {
   const load0 = load();
   setThreadCount(2);
   const ck = ClientKey.generate(set);
@@ -111,7 +102,7 @@ for (const which of bitsList) {
   setThreadCount(1);
   const one = ck.encrypt([1]);
   eng.pbs(one, [0], [table]).dispose(); // warm-up (scratch, page faults)
-  const samples = bits >= 8 ? 3 : bits >= 6 ? 11 : 31;
+  const samples = N >= 65536 ? 3 : N >= 8192 ? 11 : 31;
   const lat: number[] = [];
   const c0 = process.cpuUsage();
   for (let i = 0; i < samples; i++) {
@@ -123,16 +114,15 @@ for (const which of bitsList) {
   // CPU time of this process per PBS: with one engine thread it excludes time spent descheduled
   // on the shared machine (cache and memory contention still count).
   const cpuMs = (cu.user + cu.system) / 1000 / samples;
-  const ksBatch = ck.encrypt(new Array(bits >= 8 ? 8 : 16).fill(0));
+  const ksBatch = ck.encrypt(new Array(N >= 65536 ? 8 : 16).fill(0));
   const ksh = [NativeObject.handleOf(keys), NativeObject.handleOf(ksBatch)] as const;
   const ks1 = nativeTesting.benchKeyswitch(...ksh) / 1e6;
   const ksG = nativeTesting.benchKeyswitch(...ksh, 8) / 1e6;
 
-  const batchSize = bits >= 8 ? 4 : batchOpt;
+  const batchSize = N >= 65536 ? 4 : batchOpt;
   const batch = ck.encrypt(Array.from({ length: batchSize }, (_, i) => i % p));
   const index = new Uint32Array(batchSize);
-  // PBS/s (wall, median of the repeats) and process CPU ms per PBS (median): on one thread the
-  // CPU time excludes time spent descheduled by other jobs on the shared machine.
+  // PBS/s (wall, median of the repeats) and process CPU ms per PBS (median).
   const tput = (threads: number, groupSize?: number) => {
     setThreadCount(threads);
     const runs: number[] = [];
@@ -145,23 +135,28 @@ for (const which of bitsList) {
       const u = process.cpuUsage(c);
       cpuRuns.push((u.user + u.system) / 1000 / batchSize);
     }
-    return { pbsPerS: median(runs), cpuMs: median(cpuRuns) };
+    return `${median(runs).toFixed(1)} (${median(cpuRuns).toFixed(2)} ms)`;
   };
-  const g1 = tput(1),
-    u1 = tput(1, 1),
-    g2 = tput(2),
-    u2 = tput(2, 1);
-  const m = median(lat);
+  const g1 = tput(1);
+  const g2 = tput(2);
+  const u2 = ungrouped ? ` ${tput(2, 1)} |` : '';
   log(
-    `| ${set.name} (n=${n}, k=${k}, N=${N}) | ${m.toFixed(2)} ms | ${cpuMs.toFixed(2)} ms | ${ref.ksPbs} ms${ref.note ?? ''} | ${(m / ref.ksPbs).toFixed(2)}x | ` +
-      `${ks1.toFixed(2)} / ${ksG.toFixed(2)} ms | ${ref.ks} ms | ${batchSize} | ${g1.pbsPerS.toFixed(1)} / ${u1.pbsPerS.toFixed(1)} (CPU ${g1.cpuMs.toFixed(1)} / ${u1.cpuMs.toFixed(1)} ms) | ` +
-      `${g2.pbsPerS.toFixed(1)} / ${u2.pbsPerS.toFixed(1)} | ${ref.tput}${ref.note ?? ''} | ${(ref.tput / g2.pbsPerS).toFixed(2)}x | ${keygen.toFixed(1)} s | ${ref.keygen} s | ${MiB(bsk)} | ${MiB(ksk)} | ${load0} / ${load()} |`,
+    `| ${label} | ${n}, ${k}, ${N}, ${set.pbs.baseLog}/${set.pbs.levelCount}, ${set.keyswitch.baseLog}/${set.keyswitch.levelCount} | ` +
+      `${median(lat).toFixed(2)} / ${Math.min(...lat).toFixed(2)} ms | ${cpuMs.toFixed(2)} ms | ${ks1.toFixed(2)} / ${ksG.toFixed(2)} ms | ${batchSize} | ` +
+      `${g1} | ${g2} |${u2} ${keygen.toFixed(1)} s | ${MiB(bsk)} | ${MiB(ksk)} | ${load0} / ${load()} |`,
   );
   for (const o of [keys, ck, one, ksBatch, batch]) o.dispose();
 }
 
 log('');
-log('Ratio = ours / tfhe-rs for latency, tfhe-rs / ours for throughput (below 1.00 = faster than tfhe-rs).');
+log(
+  'tfhe-rs, measured side by side with this engine at commit 5b9a1ac on this machine kind (2026-12-07, tfhe-parameters.md; ' +
+    'the 2-, 4- and 6-bit sets above): KS+PBS on 1 thread, median of the per-round minimums, tfhe-rs 9.8 / 12.0 / 99 ms against that ' +
+    'engine 10.1 / 12.6 / 99 ms (CPU per PBS 10.5 / 13.0 / 102 against 12.4 / 13.5 / 109 ms); batches on 2 threads, CPU per PBS, ' +
+    "tfhe-rs's batch API 6.1 / 9.5 / 81 ms against that engine grouped 6.4 / 8.8 / 80 ms. Those figures are not comparable with the " +
+    'rows above (other day, other load): to place this engine against tfhe-rs, run bench/ab-engine.ts against the base engine ' +
+    '(bench/RESULTS.md, "How to reproduce") and multiply its ratios by those of that run.',
+);
 if (!skipFft) {
   log('');
   log('## Negacyclic FFT (forward + backward, one thread, mean)');
@@ -176,4 +171,4 @@ if (!skipFft) {
   }
 }
 setThreadCount(cpus().length);
-if (out) writeFileSync(out, lines.join('\n') + '\n');
+if (out) writeFileSync(out, `${lines.join('\n')}\n`);

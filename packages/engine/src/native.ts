@@ -89,6 +89,19 @@ export interface NativeAddon {
     tables: Int32Array,
     options?: { groupSize?: number; onProgress?: (done: number, total: number) => void },
   ): Promise<NativeHandle>;
+  /**
+   * Multi-value PBS: each table (p entries) packs `functions` functions of p/functions entries;
+   * returns count * functions ciphertexts, [ciphertext][function] (native pbs_batch_many).
+   */
+  pbsMany(ek: NativeHandle, b: NativeHandle, tableIndex: Uint32Array, tables: Int32Array, functions: number, options?: { groupSize?: number }): NativeHandle;
+  pbsManyAsync(
+    ek: NativeHandle,
+    b: NativeHandle,
+    tableIndex: Uint32Array,
+    tables: Int32Array,
+    functions: number,
+    options?: { groupSize?: number; onProgress?: (done: number, total: number) => void },
+  ): Promise<NativeHandle>;
   sessionKeygen(ck: NativeHandle, wantKeys: boolean, wantSeeded: boolean): NativeHandle;
   sessionExpand(seeded: NativeHandle): NativeHandle;
   sessionSizes(s: NativeHandle): { bskUnits: number; kskUnits: number };

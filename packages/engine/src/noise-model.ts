@@ -30,13 +30,18 @@ export function pbsOutputVariance(set: TfheParameterSet): number {
   return n * (l * (k + 1) * N * s2 * ((B * B) / 12 + 1 / 6) + ((k * N) / 2) * (1 / (48 * Q2) + 1 / (24 * B2l)) + 1 / (24 * B2l) - 1 / (24 * Q2) + fft);
 }
 
-/** Keyswitch kN -> n variance (same modulus in and out). */
+/**
+ * Keyswitch kN -> n variance. The engine keeps the keyswitching key's words rounded to their top
+ * 32 bits and computes mod 2^32 (docs/engine.md): the rounded words add 1/(12 * 2^64) to the key's
+ * noise and the output's rounding 1/(12 * 2^64) (@fhenet/params varKeyswitch, q_out = 2^32).
+ */
 export function keyswitchVariance(set: TfheParameterSet): number {
   const kN = set.glweDimension * set.polynomialSize;
   const l = set.keyswitch.levelCount,
     B = 2 ** set.keyswitch.baseLog;
-  const s2 = noiseVariance(set.lweNoise);
-  return l * kN * s2 * ((B * B) / 12 + 1 / 6) + kN * (1 / (48 * Q2) + 1 / (24 * B ** (2 * l)));
+  const qOut2 = 2 ** 64;
+  const s2 = noiseVariance(set.lweNoise) + 1 / (12 * qOut2);
+  return l * kN * s2 * ((B * B) / 12 + 1 / 6) + kN * (1 / (48 * Q2) + 1 / (24 * B ** (2 * l))) - 1 / (12 * Q2) + 1 / (12 * qOut2);
 }
 
 /** Centered modulus switch to 2N. */

@@ -269,6 +269,53 @@ export class ServerEngine {
     const args = this.pbsArgs(input, tableIndex, tables);
     return withProgress(options.onProgress, async (onProgress) => this.wrap(await native.pbsAsync(...args, { ...nativePbsOptions(options), onProgress })));
   }
+  /**
+   * Multi-value PBS: several functions of the same input in ONE blind rotation (tfhe-rs's
+   * apply_many_lookup_table). tables[t] holds F functions (F a power of two <= p), each of p/F
+   * entries; for a message x < p/F (the input must leave the top of the message space free: that
+   * is the caller's promise, an encrypted input cannot be checked), output j of ciphertext i
+   * encrypts tables[tableIndex[i]][j][x]. Returns input.count * F ciphertexts, ciphertext-major
+   * ([i][j] at i * F + j). Each output has the noise of one PBS output (docs/engine.md,
+   * "Multi-value PBS"); F - 1 blind rotations are saved per ciphertext.
+   */
+  pbsMany(
+    input: LweCiphertextBatch,
+    tableIndex: ArrayLike<number>,
+    tables: readonly (readonly ArrayLike<number>[])[],
+    options: Pick<PbsOptions, 'groupSize'> = {},
+  ): LweCiphertextBatch {
+    const [keys, batch, index, packed, functions] = this.pbsManyArgs(input, tableIndex, tables);
+    return this.wrap(native.pbsMany(keys, batch, index, packed, functions, nativePbsOptions(options)));
+  }
+  /** pbsMany() on a libuv worker, with progress (ciphertexts done, input.count) as pbsAsync. */
+  async pbsManyAsync(
+    input: LweCiphertextBatch,
+    tableIndex: ArrayLike<number>,
+    tables: readonly (readonly ArrayLike<number>[])[],
+    options: PbsOptions = {},
+  ): Promise<LweCiphertextBatch> {
+    const args = this.pbsManyArgs(input, tableIndex, tables);
+    return withProgress(options.onProgress, async (onProgress) => this.wrap(await native.pbsManyAsync(...args, { ...nativePbsOptions(options), onProgress })));
+  }
+  private pbsManyArgs(input: LweCiphertextBatch, tableIndex: ArrayLike<number>, tables: readonly (readonly ArrayLike<number>[])[]) {
+    const p = messageModulus(this.params);
+    const functions = tables[0]?.length ?? 0;
+    if (!(functions >= 1 && functions <= p && (functions & (functions - 1)) === 0)) {
+      throw new Error(`pbsMany: tables[0] must hold a power of two of functions in 1..${p} (p of the ${this.params.messageBits}-bit set), got ${functions}`);
+    }
+    const width = p / functions;
+    // Function j of a table at entries [j p/F, (j+1) p/F) of an ordinary p-entry table.
+    const packed = tables.map((fns, t) => {
+      if (fns.length !== functions) throw new Error(`pbsMany: table ${t}: expected ${functions} functions (as table 0), got ${fns.length}`);
+      const flat = new Array<number>(p);
+      fns.forEach((f, j) => {
+        if (f.length !== width) throw new Error(`pbsMany: table ${t} function ${j}: expected ${width} entries (p/${functions}), got ${f.length}`);
+        for (let x = 0; x < width; x++) flat[j * width + x] = f[x]!;
+      });
+      return flat;
+    });
+    return [...this.pbsArgs(input, tableIndex, packed), functions] as const;
+  }
 }
 
 export interface WopLookupOptions {

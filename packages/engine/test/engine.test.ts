@@ -34,6 +34,28 @@ describe('primitives', () => {
     }
     nativeTesting.selectKernels(before);
   });
+
+  test('the AVX-512 register FFT kernels give the bits of the loops they replace (the AVX2 variant runs those)', () => {
+    // Full-range operands, so every rounding of the transforms shows in the wrapped result. The
+    // AVX-512 variant runs the last (first) four stages in registers (kernels_impl.h dif_tail16,
+    // dit_head16): same operations in the same order as the compiled loops, so the same bits.
+    const before = native.kernelsName();
+    if (!nativeTesting.selectKernels('avx512') || !nativeTesting.selectKernels('avx2')) return;
+    for (const N of [16, 32, 512, 2048, 8192]) {
+      const a = new BigInt64Array(N),
+        b = new Int32Array(N);
+      for (let i = 0; i < N; i++) {
+        a[i] = BigInt.asIntN(64, (BigInt(Math.floor(Math.random() * 2 ** 32)) << 32n) | BigInt(Math.floor(Math.random() * 2 ** 32)));
+        b[i] = Math.floor(Math.random() * 2 ** 32) - 2 ** 31;
+      }
+      nativeTesting.selectKernels('avx2');
+      const loops = nativeTesting.fftNegacyclicProduct(a, b);
+      nativeTesting.selectKernels('avx512');
+      const registers = nativeTesting.fftNegacyclicProduct(a, b);
+      expect(Buffer.from(registers.buffer).equals(Buffer.from(loops.buffer)), `N = ${N}`).toBe(true);
+    }
+    nativeTesting.selectKernels(before);
+  });
 });
 
 describe('encryption and linear operations', () => {

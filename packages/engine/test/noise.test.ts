@@ -1,6 +1,14 @@
 import { describe, expect, test } from 'vitest';
-import { ClientKey, ServerEngine, freshVariance, pbsOutputVariance } from '@fhenet/engine';
-import { assertParameterSet, MAX_GAUSSIAN_STD_DEV_LOG2, MAX_TUNIFORM_BOUND_LOG2, minSecureTUniformBoundLog2, tuniformIntegerVariance } from '@fhenet/params';
+import { ClientKey, ServerEngine, freshVariance, keyswitchVariance, pbsOutputVariance } from '@fhenet/engine';
+import {
+  assertParameterSet,
+  MAX_GAUSSIAN_STD_DEV_LOG2,
+  MAX_TUNIFORM_BOUND_LOG2,
+  minSecureTUniformBoundLog2,
+  multiValueCovariance,
+  multiValuePbs,
+  tuniformIntegerVariance,
+} from '@fhenet/params';
 import { nativeTesting } from '../src/native.js';
 import { gaussianSet, tuniformSet, type TestSet } from '@fhenet/testing';
 
@@ -137,12 +145,68 @@ describe('PBS output noise vs the model (>= 1000 samples)', () => {
   }
 });
 
+describe('multi-value PBS output noise vs the model (pbsMany, 2000 inputs, F = 4)', () => {
+  for (const set of [tuniformSet(2), tuniformSet(4)]) {
+    test(`${set.name}: each output's variance within 1.5x of Var_PBS; correlations of outputs of one input as multiValueCovariance`, async () => {
+      const functions = 4,
+        p = 2 ** set.messageBits,
+        width = p / functions,
+        samples = 2000;
+      const ck = ClientKey.generate(set);
+      const keys = await ck.generateEvaluationKeys();
+      const eng = new ServerEngine(set, keys);
+      const xs = Array.from({ length: samples }, (_, i) => i % width);
+      const fns = Array.from({ length: functions }, (_, j) => Array.from({ length: width }, (_, x) => (3 * x + 5 * j + 1) % p));
+      const out = eng.pbsMany(ck.encrypt(xs), new Uint32Array(samples), [fns]);
+      const errs = phaseErrors(
+        ck,
+        ck.decryptPhase(out),
+        xs.flatMap((x) => fns.map((f) => f[x]!)),
+        set.messageBits,
+      );
+      const model = multiValuePbs(set, functions);
+      const output = (j: number) => errs.filter((_, i) => i % functions === j);
+      // Every output position j (coefficient j N/F of the accumulator) against the model.
+      const perOutput = fns.map((_, j) => variance(output(j)) / model.outputVariance);
+      console.log(`${set.name} F=${functions}: measured/model variance per output ${perOutput.map((r) => r.toFixed(3)).join(' ')}`);
+      for (const r of perOutput) {
+        expect(r).toBeGreaterThan(1 / 1.5);
+        expect(r).toBeLessThan(1.5);
+      }
+      // Outputs of one input share the noise that reaches the phase through the binary GLWE key
+      // (params multiValueCovariance, an upper estimate): correlation (1 - 2 Delta/N)/2 of that
+      // part at lag Delta, so positive at N/4, none at N/2, negative at 3N/4. Sampling standard
+      // deviation of a correlation over 2000 pairs: ~0.022.
+      const corr = (a: bigint[], b: bigint[]) => {
+        const x = a.map(Number),
+          y = b.map(Number);
+        const dot = x.reduce((s, v, i) => s + v * y[i]!, 0);
+        return dot / Math.sqrt(x.reduce((s, v) => s + v * v, 0) * y.reduce((s, v) => s + v * v, 0));
+      };
+      const measured = [1, 2, 3].map((j) => corr(output(0), output(j)));
+      const predicted = [1, 2, 3].map((j) => multiValueCovariance(set, functions, 0, j) / model.outputVariance);
+      console.log(
+        `${set.name} F=${functions}: correlation of output 0 with 1, 2, 3: measured ${measured.map((c) => c.toFixed(3)).join(' ')}, model ${predicted.map((c) => c.toFixed(3)).join(' ')}`,
+      );
+      expect(predicted[0]!).toBeGreaterThan(0.1);
+      expect(measured[0]!).toBeGreaterThan(0.5 * predicted[0]!);
+      expect(measured[0]!).toBeLessThan(predicted[0]! + 0.07);
+      expect(Math.abs(measured[1]!)).toBeLessThan(0.08);
+      expect(measured[2]!).toBeLessThan(0.5 * predicted[2]!);
+      expect(measured[2]!).toBeGreaterThan(predicted[2]! - 0.07);
+      out.dispose();
+      keys.dispose();
+    }, 600_000);
+  }
+});
+
 describe('noise model', () => {
   test('runtime noise-model.ts agrees with @fhenet/params', async () => {
     const params = await import('@fhenet/params');
     for (const set of params.publishedSets) {
       expect(pbsOutputVariance(set) / params.varPbs(set)).toBeCloseTo(1, 9);
       expect(freshVariance(set) / params.varFreshEncryption(set.glweNoise)).toBeCloseTo(1, 9);
+      expect(keyswitchVariance(set) / params.varKeyswitch(set)).toBeCloseTo(1, 12);
     }
   });
 });

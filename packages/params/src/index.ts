@@ -32,6 +32,8 @@ export {
 export { checkParameters, publishedNoise, type ParameterCheck, type PublishedKeyParameters, type PublishedNoise } from './check-parameters.js';
 export { canonicalParameterEncoding, parameterFingerprint } from './fingerprint.js';
 export {
+  ENGINE_KEYSWITCH_MODULUS_LOG2,
+  externalProductNoiseTerms,
   halfSlot,
   log2PFail,
   log2PFailFromVariance,
@@ -42,6 +44,7 @@ export {
   varModulusSwitch,
   varPbs,
   type DecisionNoiseOptions,
+  type ExternalProductNoiseTerms,
   type KeyswitchNoiseParams,
   type ModulusSwitchNoiseParams,
   type PbsNoiseParams,
@@ -50,6 +53,7 @@ export {
 export { erfc, log2Erfc } from './erfc.js';
 export { log2PFailPerPbsFor, pFailPerInference } from './probability.js';
 export { keySizes, type KeySizes } from './sizes.js';
+export { multiValueCovariance, multiValuePbs, type MultiValuePbs } from './multi-value.js';
 export { COST_UNITS_PER_MS, COST_WEIGHTS, costTerms, fftCost, pbsCost, predictedPbsMs, type CostParams, type CostTerms, type PbsCost } from './cost.js';
 export { optimizeParameters, DEFAULT_P_ERROR, OPTIMIZER_SPACE, type FailureTarget, type OptimizeRequest, type OptimizeResult } from './optimizer.js';
 export {

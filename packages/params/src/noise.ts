@@ -27,22 +27,41 @@ export type GlweShape = Pick<TfheParameterSet, 'glweDimension' | 'polynomialSize
  * one place).
  */
 export function varExternalProduct(shape: GlweShape, s2Ggsw: number, decomposition: DecompositionParams): number {
+  const t = externalProductNoiseTerms(shape, s2Ggsw, decomposition);
+  return t.key + t.maskRounding + t.bodyRounding + t.fft;
+}
+
+/** The terms of varExternalProduct, apart (the multi-value PBS's covariance needs some of them). */
+export interface ExternalProductNoiseTerms {
+  /** l(k+1)N s2_g (B^2/12 + 1/6): the GGSW noise times the digits. */
+  readonly key: number;
+  /** (kN/2)(1/(48q^2) + 1/(24B^(2l))): the mask's decomposition rounding, through the binary GLWE key. */
+  readonly maskRounding: number;
+  /** 1/(24B^(2l)) - 1/(24q^2): the body's decomposition rounding. */
+  readonly bodyRounding: number;
+  /** The fitted f64 FFT term. */
+  readonly fft: number;
+}
+
+export function externalProductNoiseTerms(shape: GlweShape, s2Ggsw: number, decomposition: DecompositionParams): ExternalProductNoiseTerms {
   if (!(s2Ggsw >= 0) || !Number.isFinite(s2Ggsw)) throw new Error(`s2Ggsw must be a finite variance >= 0 (torus units), got ${s2Ggsw}`);
   const { glweDimension: k, polynomialSize: N } = shape;
   const l = decomposition.levelCount;
   const B = 2 ** decomposition.baseLog;
   const precision = 1 / (24 * B ** (2 * l));
-  const keyTerm = l * (k + 1) * N * s2Ggsw * ((B * B) / 12 + 1 / 6);
-  const roundingTerm = ((k * N) / 2) * (1 / (48 * q2) + precision) + precision - 1 / (24 * q2);
-  const fftTerm =
-    FFT_NOISE.scale *
-    2 ** (2 * Math.max(0, CIPHERTEXT_MODULUS_LOG2 - FFT_MANTISSA_BITS)) *
-    ((B * B) / q2) *
-    l ** FFT_NOISE.levels *
-    k ** FFT_NOISE.glweDim *
-    N ** FFT_NOISE.polySize *
-    (k + 1) ** FFT_NOISE.glweSize;
-  return keyTerm + roundingTerm + fftTerm;
+  return {
+    key: l * (k + 1) * N * s2Ggsw * ((B * B) / 12 + 1 / 6),
+    maskRounding: ((k * N) / 2) * (1 / (48 * q2) + precision),
+    bodyRounding: precision - 1 / (24 * q2),
+    fft:
+      FFT_NOISE.scale *
+      2 ** (2 * Math.max(0, CIPHERTEXT_MODULUS_LOG2 - FFT_MANTISSA_BITS)) *
+      ((B * B) / q2) *
+      l ** FFT_NOISE.levels *
+      k ** FFT_NOISE.glweDim *
+      N ** FFT_NOISE.polySize *
+      (k + 1) ** FFT_NOISE.glweSize,
+  };
 }
 
 /** Variance of a PBS output (blind rotation with BSK noise glweNoise, then sample extraction): n external products. */
@@ -50,13 +69,29 @@ export function varPbs(p: PbsNoiseParams): number {
   return p.lweDimension * varExternalProduct(p, noiseVariance(p.glweNoise), p.pbs);
 }
 
-/** Variance added by the keyswitch from the big key (dimension kN) to the small key (n). */
-export function varKeyswitch(p: KeyswitchNoiseParams): number {
+/**
+ * log2 of the modulus the engine's keyswitch computes in (packages/engine, docs/engine.md
+ * "Keyswitch modulo 2^32"): it keeps each keyswitching-key word's top 32 bits and works mod 2^32.
+ */
+export const ENGINE_KEYSWITCH_MODULUS_LOG2 = 32;
+
+/**
+ * Variance added by the keyswitch from the big key (dimension kN) to the small key (n), whose
+ * output is modulo q_out = 2^outputModulusLog2 (the engine's: 2^32; a 64-bit keyswitch such as
+ * the packing keyswitch of the WoP-PBS: 64):
+ *   l kN (s2_ksk + r) (B^2/12 + 1/6) + kN (1/(48q^2) + 1/(24B^(2l))) - 1/(12q^2) + 1/(12 q_out^2)
+ * with r = 1/(12 q_out^2) when q_out < q: the key's words rounded to q_out (uniform error of
+ * half a step) add to its noise. The reference's formula is the one with q_out = q, r = 0.
+ */
+export function varKeyswitch(p: KeyswitchNoiseParams, outputModulusLog2: number = ENGINE_KEYSWITCH_MODULUS_LOG2): number {
+  if (!Number.isInteger(outputModulusLog2) || outputModulusLog2 < 1 || outputModulusLog2 > CIPHERTEXT_MODULUS_LOG2) {
+    throw new Error(`outputModulusLog2 must be an integer in 1..${CIPHERTEXT_MODULUS_LOG2}, got ${outputModulusLog2}`);
+  }
   const kN = p.glweDimension * p.polynomialSize;
   const l = p.keyswitch.levelCount;
   const B = 2 ** p.keyswitch.baseLog;
-  const ksk = noiseVariance(p.lweNoise);
-  const qOut2 = q2; // the keyswitch output stays modulo 2^64
+  const qOut2 = 2 ** (2 * outputModulusLog2);
+  const ksk = noiseVariance(p.lweNoise) + (outputModulusLog2 < CIPHERTEXT_MODULUS_LOG2 ? 1 / (12 * qOut2) : 0);
   return l * kN * ksk * ((B * B) / 12 + 1 / 6) + kN * (1 / (48 * q2) + 1 / (24 * B ** (2 * l))) - 1 / (12 * q2) + 1 / (12 * qOut2);
 }
 

@@ -92,7 +92,7 @@ describe('packing keyswitch and GGSW noise', () => {
     const dec = { baseLog: 12, levelCount: 3 };
     const body = varPackingKeyswitch(SET, dec, 'body');
     // varKeyswitch with lweNoise -> glweNoise is exactly keyNoise + rounding (its -1/(12q^2) + 1/(12q_out^2) cancels).
-    const ks = varKeyswitch({ glweDimension: 1, polynomialSize: 2048, keyswitch: dec, lweNoise: SET.glweNoise });
+    const ks = varKeyswitch({ glweDimension: 1, polynomialSize: 2048, keyswitch: dec, lweNoise: SET.glweNoise }, 64);
     expect((body.keyNoise + body.rounding) / ks).toBeCloseTo(1, 12);
     expect(body.entries).toBe(2048);
     expect(body.meanCoefficient).toBeCloseTo(body.keyNoise + body.rounding / 2048, 30);

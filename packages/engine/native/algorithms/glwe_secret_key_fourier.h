@@ -18,7 +18,7 @@ struct KeyFourier {
     std::vector<i64> coeffs(L.N);
     for (size_t c = 0; c < L.k; ++c) {
       for (size_t t = 0; t < L.N; ++t) coeffs[t] = i64(key.glwe_key[c * L.N + t]);
-      kernels().forward_i64(plan, coeffs.data(), data.data() + c * L.N, data.data() + c * L.N + plan.m);
+      kernels().forward_i64(plan, coeffs.data(), data.data() + c * L.N, data.data() + c * L.N + plan.m, nullptr);
     }
     wipe(coeffs.data(), coeffs.size() * sizeof(i64));
   }

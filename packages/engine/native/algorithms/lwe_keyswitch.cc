@@ -7,29 +7,29 @@
 
 namespace fhe {
 
-void keyswitch(const Params& p, const Torus* ksk, const Torus* in, Torus* out, i64* digits) {
+void keyswitch(const Params& p, const u32* ksk, const Torus* in, u32* out, i64* digits) {
   const KeyLayout L(p);
   const Kernels& K = kernels();
   K.decompose(L.big, in, unsigned(p.ks.base_log.value), unsigned(L.l_ks), digits);
   for (size_t j = 0; j < L.n; ++j) out[j] = 0;
-  out[L.n] = in[L.big];
+  out[L.n] = round_to_high32(in[L.big]);
   // out = (0, b) - sum_i sum_level digit * KSK[i][level]
   for (size_t i = 0; i < L.big; ++i) {
     for (size_t level = 0; level < L.l_ks; ++level) {
       const i64 d = digits[level * L.big + i];
-      if (d != 0) K.axpy(L.n + 1, out, ksk + (i * L.l_ks + level) * (L.n + 1), u64(-d));
+      if (d != 0) K.axpy32(L.n + 1, out, ksk + (i * L.l_ks + level) * (L.n + 1), u32(-d));
     }
   }
 }
 
-void keyswitch_group(const Params& p, const Torus* ksk, const Torus* const* ins, Torus* const* outs, size_t count,
+void keyswitch_group(const Params& p, const u32* ksk, const Torus* const* ins, u32* const* outs, size_t count,
                      i64* digits) {
   const KeyLayout L(p);
   const Kernels& K = kernels();
   const size_t row_len = L.n + 1;
   for (size_t g = 0; g < count; ++g) {
     for (size_t j = 0; j < L.n; ++j) outs[g][j] = 0;
-    outs[g][L.n] = ins[g][L.big];
+    outs[g][L.n] = round_to_high32(ins[g][L.big]);
   }
   for (size_t i0 = 0; i0 < L.big; i0 += kKeyswitchChunk) {
     const size_t len = std::min(kKeyswitchChunk, L.big - i0);
@@ -39,10 +39,10 @@ void keyswitch_group(const Params& p, const Torus* ksk, const Torus* const* ins,
       K.decompose(len, ins[g] + i0, unsigned(p.ks.base_log.value), unsigned(L.l_ks), digits + g * L.l_ks * len);
     for (size_t t = 0; t < len; ++t) {
       for (size_t level = 0; level < L.l_ks; ++level) {
-        const Torus* row = ksk + ((i0 + t) * L.l_ks + level) * row_len;
+        const u32* row = ksk + ((i0 + t) * L.l_ks + level) * row_len;
         for (size_t g = 0; g < count; ++g) {
           const i64 d = digits[(g * L.l_ks + level) * len + t];
-          if (d != 0) K.axpy(row_len, outs[g], row, u64(-d));
+          if (d != 0) K.axpy32(row_len, outs[g], row, u32(-d));
         }
       }
     }

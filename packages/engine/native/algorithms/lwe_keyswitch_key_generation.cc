@@ -9,7 +9,7 @@
 namespace fhe {
 
 void generate_ksk_rows(const ClientKey& key, const ChaChaKey& mask_seed, const ChaChaKey& noise_key, Torus* bodies,
-                       Torus* ksk, size_t row_start, size_t row_end) {
+                       u32* ksk, size_t row_start, size_t row_end) {
   const Params& p = key.params;
   const KeyLayout L(p);
   const unsigned beta = unsigned(p.ks.base_log.value);
@@ -25,21 +25,23 @@ void generate_ksk_rows(const ClientKey& key, const ChaChaKey& mask_seed, const C
     b += e.sample() + key.glwe_key[i] * (u64(1) << (64 - beta * (level + 1)));
     if (bodies) bodies[row] = b;
     if (ksk) {
-      Torus* dst = ksk + row * (L.n + 1);
-      std::memcpy(dst, mask.data(), L.n * sizeof(Torus));
-      dst[L.n] = b;
+      u32* dst = ksk + row * (L.n + 1);
+      for (size_t j = 0; j < L.n; ++j) dst[j] = round_to_high32(mask[j]);
+      dst[L.n] = round_to_high32(b);
     }
   }
 }
 
-void expand_ksk_rows(const Params& p, const ChaChaKey& mask_seed, const Torus* bodies, Torus* ksk, size_t row_start,
+void expand_ksk_rows(const Params& p, const ChaChaKey& mask_seed, const Torus* bodies, u32* ksk, size_t row_start,
                      size_t row_end) {
   const KeyLayout L(p);
+  std::vector<Torus> mask(L.n);
   for (size_t row = row_start; row < row_end; ++row) {
     ChaCha20Stream ms(mask_seed, StreamDomain::KskMask, row);
-    Torus* dst = ksk + row * (L.n + 1);
-    ms.fill_u64(dst, L.n);
-    dst[L.n] = bodies[row];
+    ms.fill_u64(mask.data(), L.n);
+    u32* dst = ksk + row * (L.n + 1);
+    for (size_t j = 0; j < L.n; ++j) dst[j] = round_to_high32(mask[j]);
+    dst[L.n] = round_to_high32(bodies[row]);
   }
 }
 

@@ -49,6 +49,17 @@ std::unique_ptr<LweCiphertextBatch> pbs_batch_luts(const EvaluationKeys& keys, c
                                                    const u32* table_index, const Torus* luts, size_t num_tables,
                                                    const PbsBatchOptions& options = {});
 
+// Multi-value PBS (tfhe-rs's apply_many_lookup_table): `functions` = F (a power of two <= p)
+// functions of one input in ONE blind rotation. Table t (p entries) packs them: entries
+// [j p/F, (j+1) p/F) hold f_j. For a message x < p/F (the caller's promise: the input leaves the
+// top of the message space free), output j of a ciphertext encrypts f_j(x): the accumulator
+// rotated by x holds table entry x + j p/F at coefficient j N/F, which is sample-extracted. Same
+// noise as one PBS per output (Var_PBS, the decision reads the same box of N/p coefficients), F - 1
+// blind rotations saved. Outputs [ciphertext][function] (count * F); F = 1 is pbs_batch.
+std::unique_ptr<LweCiphertextBatch> pbs_batch_many(const EvaluationKeys& keys, const LweCiphertextBatch& in,
+                                                   const u32* table_index, const i64* tables, size_t num_tables,
+                                                   size_t functions, const PbsBatchOptions& options = {});
+
 // outs[j] (k*N+1) = PBS of keyswitch(in) with LUT polynomial luts[j], j < count: one keyswitch and
 // one modulus switch shared by all LUTs (circuit bootstrapping reads one phase b*l_cbs times),
 // blind rotations grouped so each BSK GGSW is loaded once per group. Runs on the calling thread.

@@ -216,7 +216,8 @@ void serialize(const EvaluationKeys& k, const Fingerprint& fp, u8* dst, size_t l
   w.put<u64>(L.fourier_bsk_len());
   w.put<u64>(L.ksk_len());
   w.bytes(k.fourier_bsk.data(), L.fourier_bsk_len() * 8);
-  w.bytes(k.ksk.data(), L.ksk_len() * 8);
+  // The 64-bit format: each stored word is the key's 32 bits shifted back to the top.
+  for (size_t i = 0; i < L.ksk_len(); ++i) w.put<u64>(u64(k.ksk[i]) << 32);
   w.finish();
 }
 
@@ -279,7 +280,7 @@ std::unique_ptr<EvaluationKeys> deserialize_evaluation_keys(const u8* src, size_
   k->fourier_bsk.resize(L.fourier_bsk_len());
   k->ksk.resize(L.ksk_len());
   r.bytes(k->fourier_bsk.data(), L.fourier_bsk_len() * 8);
-  r.bytes(k->ksk.data(), L.ksk_len() * 8);
+  for (size_t i = 0; i < L.ksk_len(); ++i) k->ksk[i] = round_to_high32(r.get<u64>());
   expect_end(r, len, what);
   return k;
 }

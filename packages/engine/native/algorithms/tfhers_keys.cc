@@ -78,19 +78,21 @@ class Progress {
 // element is exactly 8 bytes, so child i's masks are stream elements [i*l_ks*n, (i+1)*l_ks*n) in
 // stored-level order. Stored level j encrypts s_i * q / B^(l_ks - j); our row level lv encrypts
 // s_i * q / B^(lv + 1), so lv = l_ks - 1 - j.
-void expand_ksk(const CompressedServerKeyView& v, const Params& p, Torus* ksk, Progress& progress) {
+void expand_ksk(const CompressedServerKeyView& v, const Params& p, u32* ksk, Progress& progress) {
   const KeyLayout L(p);
   const AesCtrGenerator root = v.ksk_seed.generator();
   const u64 child_bytes = u64(L.l_ks) * L.n * 8;
   ThreadPool::global().parallel_for((L.big + kKskChunk - 1) / kKskChunk, [&](size_t task, size_t) {
     const size_t end = std::min(L.big, (task + 1) * kKskChunk);
+    std::vector<Torus> mask(L.n);
     for (size_t i = task * kKskChunk; i < end; ++i) {
       AesCtrGenerator g = root.child(i, L.big, child_bytes);
       for (size_t j = 0; j < L.l_ks; ++j) {
         const size_t lv = L.l_ks - 1 - j;
-        Torus* row = ksk + (i * L.l_ks + lv) * (L.n + 1);
-        g.fill_u64(row, L.n);
-        row[L.n] = v.ksk_bodies.at(i * L.l_ks + j);
+        u32* row = ksk + (i * L.l_ks + lv) * (L.n + 1);
+        g.fill_u64(mask.data(), L.n);
+        for (size_t t = 0; t < L.n; ++t) row[t] = round_to_high32(mask[t]);
+        row[L.n] = round_to_high32(v.ksk_bodies.at(i * L.l_ks + j));
       }
     }
     progress.unit_done();

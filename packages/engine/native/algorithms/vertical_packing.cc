@@ -61,16 +61,22 @@ void vertical_packing(const FourierGgswList& ggsws, size_t first, size_t t, cons
       Torus* diff = S.diff.data();
       for (size_t j = 0; j < glwe; ++j) diff[j] = n1[j] - n0[j];
       external_product_add(
-          plan, K, k, l, g, [&](size_t r, i64* d) { K.decompose(N, diff + r * N, beta, unsigned(l), d); }, n0,
-          S.digits.data(), S.fdig.data(), S.fout.data());
+          plan, K, k, l, g,
+          [&](size_t r, double* f) {
+            i64* d = S.digits.data();
+            K.decompose(N, diff + r * N, beta, unsigned(l), d);
+            for (size_t level = 0; level < l; ++level)
+              K.forward_i64(plan, d + level * N, f + level * N, f + level * N + plan.m, nullptr);
+          },
+          n0, S.fdig.data(), S.fout.data());
       if (i != 0) std::memcpy(S.nodes.data() + i * glwe, n0, glwe * sizeof(Torus));
     }
   }
   // Blind rotation by X^(-idx_low) with the low bits: acc <- CMux(g_b, acc, X^(-2^b) acc).
   Torus* acc = S.nodes.data();
   for (size_t b = 0; b < low; ++b)
-    cmux_rotate(plan, K, k, ggsws.dec, ggsws.ggsw(first + b), 2 * N - (size_t(1) << b), acc, S.digits.data(),
-                S.fdig.data(), S.fout.data());
+    cmux_rotate(plan, K, k, ggsws.dec, ggsws.ggsw(first + b), 2 * N - (size_t(1) << b), acc, S.fdig.data(),
+                S.fout.data());
   sample_extract(k, N, acc, out);
 }
 

@@ -34,7 +34,7 @@ Napi::Value wrap_batch(Napi::Env env, std::unique_ptr<LweCiphertextBatch> b) {
 }
 
 Napi::Value wrap_evaluation_keys(Napi::Env env, std::unique_ptr<EvaluationKeys> k) {
-  const int64_t bytes = int64_t((k->fourier_bsk.size() + k->ksk.size()) * 8);
+  const int64_t bytes = int64_t(k->fourier_bsk.size() * 8 + k->ksk.size() * 4);
   return wrap<EKHolder>(env, std::move(k), bytes);
 }
 

@@ -63,7 +63,7 @@ Napi::Value SessionKeygen(const Napi::CallbackInfo& info) {
     s->keys->params = ck.params;
     s->keys->fourier_bsk.resize(L.fourier_bsk_len());
     s->keys->ksk.resize(L.ksk_len());
-    bytes += int64_t((L.fourier_bsk_len() + L.ksk_len()) * 8);
+    bytes += int64_t(L.fourier_bsk_len() * 8 + L.ksk_len() * 4);
   }
   if (!want_seeded) {
     // The mask seed still drives the masks; it is simply never published.
@@ -90,7 +90,7 @@ Napi::Value SessionExpand(const Napi::CallbackInfo& info) {
   s->source = Napi::Persistent(info[0].As<Napi::Object>());
   s->source_holder = holder_of(info[0], HKind::SeededKeys, "seededKeys");
   s->source_holder->busy++;
-  return wrap<SessHolder>(info.Env(), std::move(s), int64_t((L.fourier_bsk_len() + L.ksk_len()) * 8));
+  return wrap<SessHolder>(info.Env(), std::move(s), int64_t(L.fourier_bsk_len() * 8 + L.ksk_len() * 4));
 }
 
 Napi::Value SessionSizes(const Napi::CallbackInfo& info) {
@@ -123,7 +123,7 @@ Napi::Value SessionRun(const Napi::CallbackInfo& info) {
       else
         expand_bsk_range(s.params, s.from->mask_seed, s.from->bsk_bodies.data(), s.keys->fourier_bsk.data(), start, end);
     } else {
-      Torus* ksk = s.keys ? s.keys->ksk.data() : nullptr;
+      u32* ksk = s.keys ? s.keys->ksk.data() : nullptr;
       const size_t chunk = 64;
       const size_t chunks = (end - start + chunk - 1) / chunk;
       ThreadPool::global().parallel_for(chunks, [&](size_t c, size_t) {

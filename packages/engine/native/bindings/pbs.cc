@@ -1,4 +1,5 @@
-// Programmable bootstrapping: keyswitch + PBS of a batch with integer tables (pbs, pbsAsync), and
+// Programmable bootstrapping: keyswitch + PBS of a batch with integer tables (pbs, pbsAsync), the
+// multi-value PBS (pbsMany, pbsManyAsync: several functions of one input per blind rotation), and
 // of CRT residues with torus-valued tables (pbsResidue, pbsResidueAsync).
 #include "algorithms/crt_residues.h"
 #include "algorithms/lwe_programmable_bootstrap.h"
@@ -62,6 +63,31 @@ Napi::Value PbsAsync(const Napi::CallbackInfo& info) {
   });
 }
 
+// pbsMany(ek, batch, tableIndex, tables, functions[, options]): tables of p entries pack
+// `functions` functions of p/functions entries each; returns count * functions ciphertexts.
+Napi::Value PbsMany(const Napi::CallbackInfo& info) {
+  EvaluationKeys& k = eval_keys(info[0]);
+  LweCiphertextBatch& b = batch(info[1]);
+  PbsArgs a = pbs_args(info, k, b);
+  const size_t functions = size_arg(info, 4, "functions", double(k.params.message_modulus()));
+  const PbsOptionsArg o = pbs_options(info, 5);
+  FHE_CHECK(o.on_progress.IsEmpty(), "options.onProgress: only pbsManyAsync reports progress (pbsMany blocks the JS thread)");
+  PbsBatchOptions opts;
+  opts.group_size = o.group_size;
+  return wrap_batch(info.Env(), pbs_batch_many(k, b, a.table_index.data(), a.tables.data(), a.num_tables, functions, opts));
+}
+
+Napi::Value PbsManyAsync(const Napi::CallbackInfo& info) {
+  EvaluationKeys& k = eval_keys(info[0]);
+  LweCiphertextBatch& b = batch(info[1]);
+  auto a = std::make_shared<PbsArgs>(pbs_args(info, k, b));
+  const size_t functions = size_arg(info, 4, "functions", double(k.params.message_modulus()));
+  return queue_pbs(info, pbs_options(info, 5), "fhenet multi-value pbs progress",
+                   [&k, &b, a, functions](const PbsBatchOptions& opts) {
+                     return pbs_batch_many(k, b, a->table_index.data(), a->tables.data(), a->num_tables, functions, opts);
+                   });
+}
+
 // Residue PBS arguments (modulus at info[2], tableIndex, torus tables of p words each) and the
 // residue LUT polynomials built from them.
 struct ResiduePbsArgs {
@@ -111,6 +137,8 @@ Napi::Value PbsResidueAsync(const Napi::CallbackInfo& info) {
 void export_pbs(Napi::Env env, Napi::Object exports) {
   FHE_EXPORT(exports, "pbs", Pbs);
   FHE_EXPORT(exports, "pbsAsync", PbsAsync);
+  FHE_EXPORT(exports, "pbsMany", PbsMany);
+  FHE_EXPORT(exports, "pbsManyAsync", PbsManyAsync);
   FHE_EXPORT(exports, "pbsResidue", PbsResidue);
   FHE_EXPORT(exports, "pbsResidueAsync", PbsResidueAsync);
 }

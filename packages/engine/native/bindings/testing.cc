@@ -61,13 +61,13 @@ Napi::Value FftNegacyclicProduct(const Napi::CallbackInfo& info) {
   AlignedBuffer<double> fa(N), fb(N), acc(N);
   AlignedBuffer<i64> bi(N);
   for (size_t i = 0; i < N; ++i) bi[i] = b[i];
-  kernels().forward_i64(plan, reinterpret_cast<const i64*>(a.Data()), fa.data(), fa.data() + plan.m);
-  kernels().forward_i64(plan, bi.data(), fb.data(), fb.data() + plan.m);
+  kernels().forward_i64(plan, reinterpret_cast<const i64*>(a.Data()), fa.data(), fa.data() + plan.m, nullptr);
+  kernels().forward_i64(plan, bi.data(), fb.data(), fb.data() + plan.m, nullptr);
   acc.zero();
   kernels().mac(plan.m, acc.data(), acc.data() + plan.m, fa.data(), fa.data() + plan.m, fb.data(), fb.data() + plan.m);
   auto out = Napi::BigInt64Array::New(info.Env(), N);
   std::vector<Torus> o(N, 0);
-  kernels().backward_add_torus(plan, acc.data(), acc.data() + plan.m, o.data());
+  kernels().backward_add_torus(plan, acc.data(), acc.data() + plan.m, o.data(), nullptr);
   std::memcpy(out.Data(), o.data(), N * 8);
   return out;
 }
@@ -83,8 +83,8 @@ Napi::Value BenchFft(const Napi::CallbackInfo& info) {
   for (size_t i = 0; i < N; ++i) in[i] = i64(i * 2654435761u % 1024) - 512;
   const auto t0 = std::chrono::steady_clock::now();
   for (size_t it = 0; it < iters; ++it) {
-    kernels().forward_i64(plan, in.data(), f.data(), f.data() + plan.m);
-    kernels().backward_add_torus(plan, f.data(), f.data() + plan.m, out.data());
+    kernels().forward_i64(plan, in.data(), f.data(), f.data() + plan.m, nullptr);
+    kernels().backward_add_torus(plan, f.data(), f.data() + plan.m, out.data(), nullptr);
   }
   const auto t1 = std::chrono::steady_clock::now();
   return Napi::Number::New(info.Env(), std::chrono::duration<double, std::nano>(t1 - t0).count() / double(iters));
@@ -99,9 +99,9 @@ Napi::Value BenchKeyswitch(const Napi::CallbackInfo& info) {
   const size_t group = info.Length() > 2 && !info[2].IsUndefined() ? size_arg(info, 2, "group", double(kMaxPbsGroup)) : 1;
   FHE_CHECK(group >= 1, "group: expected 1..", kMaxPbsGroup, ", got 0");
   const KeyLayout L(k.params);
-  std::vector<Torus> out(group * (L.n + 1));
+  std::vector<u32> out(group * (L.n + 1));
   std::vector<i64> digits(std::max(L.big * L.l_ks, group * L.l_ks * kKeyswitchChunk));
-  std::vector<Torus*> outs(group);
+  std::vector<u32*> outs(group);
   std::vector<const Torus*> ins(group);
   for (size_t g = 0; g < group; ++g) outs[g] = out.data() + g * (L.n + 1);
   const auto t0 = std::chrono::steady_clock::now();

@@ -13,6 +13,9 @@ using i64 = int64_t;
 // Torus elements live in Z/2^64: every add/sub/mul is native wrapping u64 arithmetic.
 using Torus = u64;
 
+// x rounded to its top 32 bits (mod 2^32): the keyswitching key's words (evaluation_keys.h).
+inline u32 round_to_high32(u64 x) { return u32((x + (u64(1) << 31)) >> 32); }
+
 inline bool is_pow2(size_t x) { return x && !(x & (x - 1)); }
 // ceil(log2 x) (exact for powers of two).
 inline unsigned log2_exact(size_t x) {

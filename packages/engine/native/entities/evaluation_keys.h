@@ -17,10 +17,16 @@ struct SeededEvaluationKeys {
 
 // Evaluation keys ready for computation: Fourier bootstrapping key and full keyswitching key.
 // Holds no secret: there is no path from here to the client key.
+// The keyswitching key is kept as each word rounded to its top 32 bits (round_to_high32): the
+// keyswitch computes modulo 2^32 (lwe_keyswitch.h), which halves the memory it streams and its
+// multiplications. Rounding a key word by at most 2^31 (of 2^64) adds variance 1/12 * 2^-64 to the
+// key's noise (2^-18 of it on the published 8-bit set, 2^-30 at 2 bits): accounted in the noise
+// model (params varKeyswitch). Serialized keys keep the 64-bit format (these words, shifted back
+// up; a 64-bit key file from before is read by rounding each word), so files stay interchangeable.
 struct EvaluationKeys {
   Params params;
   AlignedBuffer<double> fourier_bsk;  // [ggsw i][row (r, level)][poly c][re M | im M]
-  AlignedBuffer<Torus> ksk;           // [big i][level][a_0 .. a_{n-1}, b]
+  AlignedBuffer<u32> ksk;             // [big i][level][a_0 .. a_{n-1}, b], top 32 bits of each word
 };
 
 }  // namespace fhe

@@ -203,12 +203,50 @@ TEST_CASE("PBS: grouped batches equal the reference loop bit for bit (groups, th
   }
 }
 
+TEST_CASE("multi-value PBS: F functions of an input x < p/F from one blind rotation, any group size") {
+  for (const Params& p : {params_k1(), params_k2()}) {
+    const KeySet ks = make_keys(p);
+    const size_t P = p.message_modulus();
+    for (size_t F = 1; F <= P; F *= 2) {
+      const size_t width = P / F;
+      std::vector<i64> msgs;
+      for (size_t i = 0; i < 9; ++i) msgs.push_back(i64(i % width));
+      auto in = encrypt_big(*ks.client, msgs.data(), msgs.size());
+      // Two packed tables: function j of table t at entries [j width, (j+1) width).
+      std::vector<i64> tables(2 * P);
+      for (size_t e = 0; e < 2 * P; ++e) tables[e] = i64((5 * e + 3) % P);
+      std::vector<u32> index(msgs.size());
+      for (size_t i = 0; i < index.size(); ++i) index[i] = u32(i % 2);
+      std::unique_ptr<LweCiphertextBatch> first;
+      for (size_t group : {0, 1, 4}) {
+        PbsBatchOptions o;
+        o.group_size = group;
+        auto got = pbs_batch_many(*ks.keys, *in, index.data(), tables.data(), 2, F, o);
+        EXPECT(got->count == msgs.size() * F);
+        const auto clear = decrypt(*ks.client, *got);
+        for (size_t i = 0; i < msgs.size(); ++i)
+          for (size_t j = 0; j < F; ++j)
+            EXPECT(clear[i * F + j] == tables[index[i] * P + j * width + size_t(msgs[i])], "k=", p.glwe_dimension.value,
+                   " F=", F, " ct ", i, " function ", j);
+        if (first) EXPECT(same_bits(*got, *first), "F=", F, " group ", group);
+        else first = std::move(got);
+      }
+      if (F == 1) EXPECT(same_bits(*first, *pbs_batch(*ks.keys, *in, index.data(), tables.data(), 2)));
+    }
+    auto in = encrypt_big(*ks.client, std::vector<i64>{0}.data(), 1);
+    std::vector<i64> table(P, 0);
+    u32 zero = 0;
+    EXPECT_THROWS(pbs_batch_many(*ks.keys, *in, &zero, table.data(), 1, 3), "power of two");
+    EXPECT_THROWS(pbs_batch_many(*ks.keys, *in, &zero, table.data(), 1, 2 * P), "power of two");
+  }
+}
+
 TEST_CASE("PBS sizes the engine reports: automatic group size and per-thread scratch") {
   EXPECT(pbs_auto_group_size(0, 2) == 1 && pbs_auto_group_size(3, 2) == 2 && pbs_auto_group_size(100, 2) == kDefaultPbsGroup);
   const KeyLayout L(params_k1());
-  // Per ciphertext: keyswitched (n+1)*8, switched (n+1)*4, accumulator (k+1)N*8, keyswitch digits
-  // l_ks*128*8; once: digits l*N*8, their transforms (k+1)l*N*8, Fourier outputs (k+1)N*8.
-  const size_t per_ct = 129 * 12 + 2 * 512 * 8 + 4 * 128 * 8, fixed = 512 * 8 + 2 * 512 * 8 + 2 * 512 * 8;
+  // Per ciphertext: keyswitched (n+1)*4 (mod 2^32), switched (n+1)*4, accumulator (k+1)N*8,
+  // keyswitch digits l_ks*128*8; once: the digits' transforms (k+1)l*N*8, Fourier outputs (k+1)N*8.
+  const size_t per_ct = 129 * 8 + 2 * 512 * 8 + 4 * 128 * 8, fixed = 2 * 512 * 8 + 2 * 512 * 8;
   EXPECT(pbs_thread_scratch_bytes(L, 3) == 3 * per_ct + fixed, pbs_thread_scratch_bytes(L, 3));
   EXPECT(wop_neuron_chunk(1, 2) == 1 && wop_neuron_chunk(100, 2) == 4 && wop_neuron_chunk(100, 1) == 2);
 }
@@ -224,7 +262,7 @@ TEST_CASE("seeded evaluation keys expand to the very bits keygen wrote") {
     expand_bsk_range(p, ks.seeded->mask_seed, ks.seeded->bsk_bodies.data(), expanded.fourier_bsk.data(), 0, L.n);
     expand_ksk_rows(p, ks.seeded->mask_seed, ks.seeded->ksk_bodies.data(), expanded.ksk.data(), 0, L.ksk_rows());
     EXPECT(std::memcmp(expanded.fourier_bsk.data(), ks.keys->fourier_bsk.data(), L.fourier_bsk_len() * 8) == 0);
-    EXPECT(std::memcmp(expanded.ksk.data(), ks.keys->ksk.data(), L.ksk_len() * 8) == 0);
+    EXPECT(std::memcmp(expanded.ksk.data(), ks.keys->ksk.data(), L.ksk_len() * sizeof(u32)) == 0);
     EXPECT_THROWS(expand_bsk_range(p, ks.seeded->mask_seed, ks.seeded->bsk_bodies.data(), expanded.fourier_bsk.data(), 0,
                                    L.n + 1),
                   "BSK range");
@@ -364,7 +402,7 @@ TEST_CASE("thread pool: every index once, nested calls run serially, the first e
 
 TEST_CASE("FFT: negacyclic products are exact for small operands under every kernel variant") {
   for_each_kernel_variant([](const char* variant) {
-    for (size_t N : {64, 256, 2048}) {
+    for (size_t N : {8, 16, 32, 64, 256, 2048, 8192}) {
       const FftPlan& plan = fft_plan(N);
       Rng rng(N);
       std::vector<i64> a(N), b(N);
@@ -378,13 +416,33 @@ TEST_CASE("FFT: negacyclic products are exact for small operands under every ker
           else want[i + j - N] -= prod;
         }
       AlignedBuffer<double> fa(N), fb(N), acc(N);
-      kernels().forward_i64(plan, a.data(), fa.data(), fa.data() + plan.m);
-      kernels().forward_i64(plan, b.data(), fb.data(), fb.data() + plan.m);
+      kernels().forward_i64(plan, a.data(), fa.data(), fa.data() + plan.m, nullptr);
+      kernels().forward_i64(plan, b.data(), fb.data(), fb.data() + plan.m, nullptr);
       acc.zero();
       kernels().mac(plan.m, acc.data(), acc.data() + plan.m, fa.data(), fa.data() + plan.m, fb.data(), fb.data() + plan.m);
       std::vector<Torus> got(N, 0);
-      kernels().backward_add_torus(plan, acc.data(), acc.data() + plan.m, got.data());
+      kernels().backward_add_torus(plan, acc.data(), acc.data() + plan.m, got.data(), nullptr);
       for (size_t i = 0; i < N; ++i) EXPECT(i64(got[i]) == want[i], variant, " N=", N, " coefficient ", i);
+    }
+  });
+}
+
+TEST_CASE("FFT: a prefetch stream gets exactly FftPlan::prefetch_steps steps per transform") {
+  for_each_kernel_variant([](const char* variant) {
+    for (size_t N : {8, 16, 32, 64, 512, 2048, 4096, 8192, 65536}) {
+      const FftPlan& plan = fft_plan(N);
+      std::vector<i64> a(N, 1);
+      AlignedBuffer<double> f(N);
+      std::vector<Torus> acc(N, 0);
+      // One line per step plus one: exactly one line must be left after one transform.
+      std::vector<char> lines(64 * (plan.prefetch_steps + 1));
+      PrefetchStream pf;
+      pf.start(lines.data(), lines.size(), plan.prefetch_steps + 1);
+      kernels().forward_i64(plan, a.data(), f.data(), f.data() + plan.m, &pf);
+      EXPECT(pf.end - pf.next == 64, variant, " N=", N, " forward: ", (pf.end - pf.next) / 64, " lines left");
+      pf.start(lines.data(), lines.size(), plan.prefetch_steps + 1);
+      kernels().backward_add_torus(plan, f.data(), f.data() + plan.m, acc.data(), &pf);
+      EXPECT(pf.end - pf.next == 64, variant, " N=", N, " backward: ", (pf.end - pf.next) / 64, " lines left");
     }
   });
 }

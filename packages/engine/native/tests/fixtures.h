@@ -16,7 +16,7 @@ inline Decomposition dec(size_t base_log, size_t levels) {
   return Decomposition{DecompositionBaseLog(base_log), DecompositionLevelCount(levels)};
 }
 
-// k = 1 (the ext_mac_k1 path), one PBS level; or k = 2 with two levels (the generic MAC path).
+// k = 1, one PBS level; or k = 2 with two levels (the two shapes of the multiply-accumulate).
 inline Params small_params(unsigned message_bits, size_t n, size_t k, size_t N, Decomposition pbs, Decomposition ks) {
   Params p;
   p.message_bits = message_bits;

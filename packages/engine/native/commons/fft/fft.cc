@@ -1,5 +1,6 @@
 #include "commons/fft/fft.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <memory>
@@ -24,6 +25,13 @@ FftPlan::FftPlan(size_t size) : n(size), m(size / 2) {
       tw_re[stage_offset[s] + j] = double(std::cos(ang));
       tw_im[stage_offset[s] + j] = double(std::sin(ang));
     }
+  }
+  {  // the pass structure of fft_dif / fft_dit_inverse (kernels_impl.h)
+    const size_t stages = stage_offset.size();
+    size_t s = stages % 2, len = m >> s;
+    prefetch_steps = s;
+    for (; s < stages && len > kBlock; s += 2, len >>= 2) ++prefetch_steps;
+    prefetch_steps += (m / std::min(len, m)) * ((stages - s) / 2);
   }
   twist_re.resize(m); twist_im.resize(m); untwist_re.resize(m); untwist_im.resize(m);
   for (size_t j = 0; j < m; ++j) {
@@ -57,7 +65,7 @@ void poly_mul_binary_exact(const FftPlan& plan, const Torus* a, const double* ke
   // f64 FFT rounds back to the exact integer.
   for (unsigned limb = 0; limb < 4; ++limb) {
     for (size_t i = 0; i < n; ++i) scratch_i64[i] = i64((a[i] >> (16 * limb)) & 0xffff);
-    K.forward_i64(plan, scratch_i64, re, im);
+    K.forward_i64(plan, scratch_i64, re, im, nullptr);
     for (size_t j = 0; j < m; ++j) { pre[j] = 0; pim[j] = 0; }
     K.mac(m, pre, pim, re, im, key_re, key_im);
     K.backward_round_i64(plan, pre, pim, scratch_i64);

@@ -1,6 +1,9 @@
 // Instantiates kernels_impl.h for three instruction sets and picks one at run time with
 // __builtin_cpu_supports, so the default build runs on any x86-64 (no -march=native).
 #include <algorithm>
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
 
 #include "commons/fft/fft.h"
 
@@ -20,14 +23,17 @@ namespace k_avx2 {
 }
 #undef KERNEL_ATTR
 #define KERNEL_ATTR __attribute__((target("avx512f,avx512dq,avx512vl,avx2,fma")))
+#define FHE_KERNEL_AVX512 1
 namespace k_avx512 {
 #include "commons/fft/kernels_impl.h"
 }
+#undef FHE_KERNEL_AVX512
 #undef KERNEL_ATTR
 #endif
 
 #define FHE_KERNEL_TABLE(ns, label) \
-  Kernels{label, ns::forward_i64, ns::forward_torus, ns::backward_add_torus, ns::backward_round_i64, ns::mac, ns::ext_mac_k1, ns::axpy, ns::decompose, ns::decompose_rotated}
+  Kernels{label, ns::forward_i64, ns::forward_torus, ns::backward_add_torus, ns::backward_round_i64, ns::mac, ns::ext_mac, ns::axpy, ns::axpy32, ns::decompose, ns::decompose_rotated, \
+          ns::decompose_rotated_forward}
 
 static const Kernels kGeneric = FHE_KERNEL_TABLE(k_generic, "generic");
 #ifdef FHE_HAVE_X86_VARIANTS
