@@ -29,7 +29,7 @@
 // Not modelled (each under a few MiB at the largest set): FFT twiddles (~3N f64 per N), the JS
 // heap (the process baseline, measured by the caller), allocator rounding (< 64 B per buffer).
 import { totalmem } from 'node:os';
-import { keySizes, wopKeySizes, type TfheParameterSet, type WopParameterSet } from '@fhenet/params';
+import { ENGINE_KEYSWITCH_MODULUS_LOG2, keySizes, wopKeySizes, type TfheParameterSet, type WopParameterSet } from '@fhenet/params';
 import { pbsGroupSize, pbsThreadScratchBytes, wopNeuronChunk } from '@fhenet/engine';
 import { modelBandedStage, type BandedInput } from './banded-memory.js';
 import type { Band } from './bands.js';
@@ -147,11 +147,14 @@ export function modelExecutionMemory(plan: CircuitPlan, options: MemoryModelOpti
   const crt = plan.wopLookupsPerSample > 0;
   const wks = crt ? wopKeySizes(set as WopParameterSet) : undefined;
   const packing = wks ? wks.packingKeyswitchKeyBytes : 0;
+  // The engine keeps the expanded keyswitching key's words mod 2^32 (docs/engine.md, "Keyswitch
+  // modulo 2^32"): half the 64-bit words of the files keySizes describes.
+  const keyswitch = (ks.keyswitchKeyBytes * ENGINE_KEYSWITCH_MODULUS_LOG2) / 64;
   const keyBytes = {
     bootstrap: ks.fourierBootstrapKeyBytes,
-    keyswitch: ks.keyswitchKeyBytes,
+    keyswitch,
     ...(crt ? { packingKeyswitch: packing } : {}),
-    total: ks.fourierBootstrapKeyBytes + ks.keyswitchKeyBytes + packing,
+    total: ks.fourierBootstrapKeyBytes + keyswitch + packing,
   };
   const seeded = ks.seededBootstrapKeyBytes + ks.seededKeyswitchKeyBytes + (wks ? wks.seededPackingKeyswitchKeyBytes : 0);
 

@@ -12,7 +12,13 @@ export interface ServiceLimits {
   readonly headersTimeoutSeconds: number;
   /** Seconds to receive a whole request, body included (default 900; not the computation). */
   readonly requestTimeoutSeconds: number;
-  /** Seconds an idle keep-alive connection stays open (default 10). */
+  /**
+   * Seconds an idle keep-alive connection stays open (default 65). Longer than a client's key
+   * generation: a client that fetched /v1/circuit, then spent seconds making keys (node-tfhe's
+   * keygen blocks its event loop, so its pool cannot notice the close), reused a socket the server
+   * had just closed and lost its next POST ("other side closed"; measured at 10 s with a ~10 s
+   * keygen). Idle sockets stay bounded by the connection caps.
+   */
   readonly keepAliveTimeoutSeconds: number;
   /**
    * A body must arrive at this average rate or faster, after the grace period (bytes/s, default
@@ -34,7 +40,7 @@ export const DEFAULT_LIMITS: Omit<ServiceLimits, 'maxKeysPerClient'> = {
   maxConnectionsPerClient: 16,
   headersTimeoutSeconds: 20,
   requestTimeoutSeconds: 900,
-  keepAliveTimeoutSeconds: 10,
+  keepAliveTimeoutSeconds: 65,
   minBodyBytesPerSecond: 64 * 1024,
   bodyGraceSeconds: 10,
   requestsPerMinute: 600,

@@ -57,6 +57,16 @@ export class MemoryAccount {
    */
   reserve(bytes: number, what: string, owner?: string): Reservation {
     if (!(bytes >= 0) || !Number.isFinite(bytes)) throw new RangeError(`internal: reservation of ${bytes} bytes`);
+    // The service-wide check first: when the request cannot fit at all, that is what to say.
+    const free = this.limitBytes - this.usedBytes;
+    if (bytes > free) {
+      throw new HttpError(
+        503,
+        'insufficient-memory',
+        `${what} needs ${formatBytes(bytes)} but only ${formatBytes(Math.max(0, free))} of the service's ${formatBytes(this.limitBytes)} are free ` +
+          `(${formatBytes(this.fixedBytes)} fixed, ${formatBytes(this.#reserved)} held by ${this.#held} key set(s) and request(s)); retry later`,
+      );
+    }
     if (owner !== undefined) {
       const share = Math.floor(this.clientShare * (this.limitBytes - this.fixedBytes));
       const mine = this.heldBy(owner);
@@ -67,15 +77,6 @@ export class MemoryAccount {
           `${what} needs ${formatBytes(bytes)} but this client's requests in flight already hold ${formatBytes(mine)} of the ${formatBytes(share)} one client may hold; retry when they are done`,
         );
       }
-    }
-    const free = this.limitBytes - this.usedBytes;
-    if (bytes > free) {
-      throw new HttpError(
-        503,
-        'insufficient-memory',
-        `${what} needs ${formatBytes(bytes)} but only ${formatBytes(Math.max(0, free))} of the service's ${formatBytes(this.limitBytes)} are free ` +
-          `(${formatBytes(this.fixedBytes)} fixed, ${formatBytes(this.#reserved)} held by ${this.#held} key set(s) and request(s)); retry later`,
-      );
     }
     return this.#hold(bytes, owner);
   }
