@@ -19,6 +19,8 @@ const SOURCES = [
   ['WoP-PBS engine primitives (CRT lookups)', 'packages/engine/bench/WOP-RESULTS.md'],
   ['CRT circuits encrypted', 'packages/client/bench/CRT-RESULTS.md'],
   ['Worker fleet (Redis + BullMQ)', 'packages/fleet/bench/RESULTS.md'],
+  ['Approximate rounding: one PBS per neuron', 'packages/compiler/bench/APPROXIMATE-RESULTS.md'],
+  ['Accumulator-aware training (A2Q)', 'packages/training/bench/A2Q-RESULTS.md'],
 ];
 // A results file is listed before its first measurement lands; until then it is left out.
 const present = SOURCES.filter(([, path]) => existsSync(path));

@@ -113,7 +113,7 @@ export function table1Markdown(rows: readonly Table1Row[], meta: Table1Meta): st
   }
   out.push('');
   out.push(
-    `Paper: ${PAPER_CITATION} (8-core Intel i7-11800H). Ours: models/<name>; accuracy is the fake-quantized tfjs model on the MNIST test set, recorded in each trained graph, and in parentheses the integer circuit's, by clear simulation (bit-exact with encryption) on the same images; circuit bits sized on calibration data as the paper.`,
+    `Paper: ${PAPER_CITATION} (8-core Intel i7-11800H). Ours: models/<name>; accuracy is the fake-quantized tfjs model on the MNIST test set, recorded in each trained graph, and in parentheses the integer circuit's, by clear simulation on the same images (bit-exact with encryption for exact rounding; with approximate rounding, its bootstrap noise simulated with one seed: what encryption gives on average); circuit bits sized on calibration data as the paper.`,
   );
   const dates = new Map<string, Set<string>>();
   for (const r of rows) if (r.measured) dates.set(r.measured.source, (dates.get(r.measured.source) ?? new Set()).add(r.measured.date));
