@@ -77,7 +77,7 @@ try {
     if (!dir) throw new Error(`--models: unknown "${name}" (known: ${Object.keys(MODELS).join(', ')})`);
     const circuit = loadCircuit(join(ROOT, 'models', dir, 'circuit.json'));
     rows.push(await benchModel(dir, circuit));
-    writeFileSync(args.out, `${JSON.stringify(report(), null, 1)}\n`);
+    writeFileSync(args.out, `${JSON.stringify(report(), null, 2)}\n`);
   }
 } finally {
   await fleet.close();
