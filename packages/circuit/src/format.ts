@@ -6,7 +6,7 @@
 // failure probabilities of the chosen parameters), so that no derived number is taken on trust.
 
 import { dataDomainFromJson } from '@fhenet/datasets/domain';
-import { assertQuantParams, jsonLimitViolation, type IntRange, type JsonLimits, type QuantParams } from '@fhenet/quantization';
+import { assertQuantParams, parseBoundedJson, type IntRange, type JsonLimits, type QuantParams } from '@fhenet/quantization';
 import {
   assertParameterSet,
   assertWopParameterSet,
@@ -72,6 +72,8 @@ export interface DecisionOptions {
    * calibration data (the compiler's droppedBits); absent or undefined: uniform.
    */
   readonly droppedBits?: readonly (ArrayLike<number> | undefined)[];
+  /** Without approximateOffRate: approximately rounded stages rated by their failures alone (params' failuresOnly). */
+  readonly approximateFailuresOnly?: boolean;
 }
 
 /** The decisions of a circuit's stages (PBS decisions, params' decisions.ts), as the compiler rates its parameters. */
@@ -87,38 +89,20 @@ export function circuitDecisions(circuit: Pick<Circuit, 'bits' | 'stages'>, opti
       decrypted: i === circuit.stages.length - 1 && s.tables !== null,
       rounding: s.rounding ?? 'exact',
       ...(options.approximateOffRate === undefined ? {} : { offRate: options.approximateOffRate }),
+      ...(options.approximateFailuresOnly ? { failuresOnly: true } : {}),
       ...(options.droppedBits?.[i] ? { droppedBits: options.droppedBits[i] } : {}),
     }),
   );
 }
 
-/**
- * The reader rates an approximate stage by its failures alone (a slot two buckets off): a file
- * does not record the one-bucket-off rate its set was held to, and that rate (any value) only
- * bounds the set's noise; it does not change what counts as a failure.
- */
-const READER_DECISIONS: DecisionOptions = { approximateOffRate: 0.25 };
+/** The reader rates an approximate stage by its failures alone (params' failuresOnly). */
+const READER_DECISIONS: DecisionOptions = { approximateFailuresOnly: true };
 
 /** A circuit from the text of its file: bounded (size, nesting, values) before it is parsed, then circuitFromJson. */
 export function circuitFromText(text: string, source = 'circuit'): Circuit {
-  if (text.length > MAX_CIRCUIT_FILE_BYTES) {
-    throw new CircuitFormatError(source, '(file)', `at most ${MAX_CIRCUIT_FILE_BYTES} characters of JSON`, `${text.length}`);
-  }
-  const why = jsonLimitViolation(text, CIRCUIT_JSON_LIMITS);
-  if (why)
-    throw new CircuitFormatError(
-      source,
-      '(file)',
-      `a circuit's JSON (${CIRCUIT_JSON_LIMITS.maxDepth} levels, ${CIRCUIT_JSON_LIMITS.maxValues} values at most)`,
-      why,
-    );
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new CircuitFormatError(source, '(file)', 'a readable JSON circuit file', (e as Error).message);
-  }
-  return circuitFromJson(json, source);
+  const read = parseBoundedJson(text, { ...CIRCUIT_JSON_LIMITS, maxChars: MAX_CIRCUIT_FILE_BYTES }, "a circuit's JSON");
+  if (!read.ok) throw new CircuitFormatError(source, '(file)', read.expected, read.got);
+  return circuitFromJson(read.value, source);
 }
 
 /**

@@ -13,7 +13,15 @@ import { InferenceClient } from './inference-client.js';
 import { circuitParameters } from '@fhenet/circuit';
 import { planCircuit } from '@fhenet/executor';
 import { assertSameKeySet, isKeySetId, keySetHeader, newKeySetId, openKeySetFile } from './key-set-file.js';
-import { assertWritableFolder, folderFileName, readFolderFile, writeFileAtomically, writeFolderAtomically, type FolderWriteOptions } from './safe-files.js';
+import {
+  assertWritableFolder,
+  folderFileName,
+  readFolderFile,
+  readFolderJson,
+  writeFileAtomically,
+  writeFolderAtomically,
+  type FolderWriteOptions,
+} from './safe-files.js';
 
 export const KEY_DIR_FORMAT = 'fhenet-key-dir';
 /** Version 3 (written now): a key-set id in the manifest and in every file's envelope; packing keys when the circuit needs them. */
@@ -47,7 +55,7 @@ function needsPackingKeys(circuit: Circuit): boolean {
 /** A folder either client's keygen made (so --force may replace it). */
 export function isKeyFolder(dir: string): boolean {
   try {
-    const format = (JSON.parse(readFolderFile(dir, MANIFEST_FILE).toString('utf8')) as { format?: unknown }).format;
+    const format = (readFolderJson(dir, MANIFEST_FILE) as { format?: unknown }).format;
     return format === KEY_DIR_FORMAT || format === 'fhenet-tfhe-rs-key-dir';
   } catch {
     return false;
@@ -115,12 +123,12 @@ export function readManifest(dir: string, circuit: Circuit): KeyDirManifest {
   const path = join(dir, MANIFEST_FILE);
   let m: KeyDirManifest;
   try {
-    m = JSON.parse(readFolderFile(dir, MANIFEST_FILE).toString('utf8')) as KeyDirManifest;
+    m = readFolderJson(dir, MANIFEST_FILE) as KeyDirManifest;
   } catch (e) {
     if (/ENOENT|no such file/.test((e as Error).message)) {
       throw new Error(`${dir}: not a key folder (${MANIFEST_FILE} missing); create one with \`fhenet keygen\``);
     }
-    throw new Error(`${path}: unreadable manifest: ${(e as Error).message}`);
+    throw e; // readFolderJson's message names the file and what it expected
   }
   if (typeof m !== 'object' || m === null || m.format !== KEY_DIR_FORMAT || !KEY_DIR_READABLE_VERSIONS.includes(m.version)) {
     throw new Error(
@@ -164,7 +172,7 @@ export function readManifest(dir: string, circuit: Circuit): KeyDirManifest {
  */
 export function keySetOf(dir: string): { readonly file: string; readonly keySetId: string | null } {
   const file = join(dir, MANIFEST_FILE);
-  const id = (JSON.parse(readFolderFile(dir, MANIFEST_FILE).toString('utf8')) as { keySetId?: unknown }).keySetId;
+  const id = (readFolderJson(dir, MANIFEST_FILE) as { keySetId?: unknown }).keySetId;
   if (id !== undefined && !isKeySetId(id)) throw new Error(`${file}: keySetId: expected 32 hex digits, got ${JSON.stringify(id)}`);
   return { file, keySetId: id ?? null };
 }

@@ -6,9 +6,23 @@
 // only if it is a key folder. A crash leaves the old folder or the new one, never a mix. Single
 // files (ciphertexts) go through a temporary file + fsync + rename the same way. Reads of folder
 // files accept only plain names inside the folder and refuse symlinks (O_NOFOLLOW).
-import { closeSync, constants, fsyncSync, lstatSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  fsyncSync,
+  lstatSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
+import { parseBoundedJson } from '@fhenet/quantization';
 
 export interface FolderFile {
   readonly name: string;
@@ -138,8 +152,19 @@ export function folderFileName(name: unknown, manifest: string, field: string): 
   return name;
 }
 
-/** Reads `dir/name` without following a symlink there; errors name the path. */
-export function readFolderFile(dir: string, name: string): Buffer {
+/** Largest key-folder manifest read (a few hundred bytes are written). */
+export const MAX_MANIFEST_BYTES = 2 ** 20;
+const MANIFEST_JSON_LIMITS = { maxDepth: 16, maxValues: 2 ** 16, maxChars: MAX_MANIFEST_BYTES } as const;
+
+/** A key folder's JSON manifest `dir/name`, bounded before it is parsed (a key folder may be hostile); errors name the path. */
+export function readFolderJson(dir: string, name: string): unknown {
+  const read = parseBoundedJson(readFolderFile(dir, name, MAX_MANIFEST_BYTES).toString('utf8'), MANIFEST_JSON_LIMITS, "a key folder manifest's JSON");
+  if (!read.ok) throw new Error(`${join(dir, name)}: expected ${read.expected}, got ${read.got}`);
+  return read.value;
+}
+
+/** Reads `dir/name` (at most maxBytes) without following a symlink there; errors name the path. */
+export function readFolderFile(dir: string, name: string, maxBytes = Number.POSITIVE_INFINITY): Buffer {
   const path = join(dir, name);
   let fd: number;
   try {
@@ -150,6 +175,8 @@ export function readFolderFile(dir: string, name: string): Buffer {
     throw new Error(`${path}: cannot read: ${(e as Error).message}`);
   }
   try {
+    const size = fstatSync(fd).size;
+    if (size > maxBytes) throw new Error(`${path}: expected at most ${maxBytes} bytes, got ${size}`);
     return readFileSync(fd);
   } finally {
     closeSync(fd);

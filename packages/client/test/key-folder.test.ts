@@ -143,6 +143,25 @@ describe('key folders (issue 16, finding 6)', () => {
     rmSync(e, { recursive: true });
   }, 120_000);
 
+  it('bounds a manifest before parsing it: too large, too deep, not JSON; each error names the file', async () => {
+    const f = at('f');
+    await writeKeyDir(f, circuit);
+    const path = join(f, 'keys.json');
+    const m = readFileSync(path, 'utf8');
+    writeFileSync(path, `${m.slice(0, -2)}, "pad": "${'x'.repeat(2 ** 20)}"}`);
+    expect(() => readManifest(f, circuit)).toThrow(/keys\.json: expected at most 1048576 bytes, got 10\d{5}/);
+    writeFileSync(path, `${'['.repeat(100)}${']'.repeat(100)}`);
+    expect(() => readManifest(f, circuit)).toThrow(
+      /keys\.json: expected a key folder manifest's JSON \(16 levels, 65536 values at most\), got arrays and objects nested deeper than 16/,
+    );
+    expect(() => keySetOf(f)).toThrow(/nested deeper than 16/);
+    writeFileSync(path, '{"format": ');
+    expect(() => readManifest(f, circuit)).toThrow(/keys\.json: expected a key folder manifest's JSON, readable, got .*JSON/);
+    writeFileSync(path, m);
+    expect(readManifest(f, circuit).format).toBe('fhenet-key-dir');
+    rmSync(f, { recursive: true });
+  }, 120_000);
+
   it('files of two folders mixed: an error naming both files and both key-set ids (keys, run, decrypt)', async () => {
     const idA = keySetOf(a).keySetId!;
     const idB = keySetOf(b).keySetId!;

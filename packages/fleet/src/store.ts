@@ -5,7 +5,7 @@
 // travel in chunks of at most 64 MiB. Only evaluation keys are ever published: seeded engine keys
 // or a tfhe-rs compressed server key, never a secret key (the executor's types carry no secret).
 import { createHash } from 'node:crypto';
-import { circuitFromJson, circuitToJson, type Circuit } from '@fhenet/circuit';
+import { circuitFromText, circuitToJson, type Circuit } from '@fhenet/circuit';
 import type { EvaluationKeyKind } from '@fhenet/executor';
 import type { Redis } from 'ioredis';
 import type { FleetNames } from './names.js';
@@ -112,7 +112,7 @@ export async function fetchCircuit(redis: Redis, names: FleetNames, circuitId: s
   const text = await redis.get(names.circuit(circuitId));
   if (text === null) return null;
   if (sha256(text) !== circuitId) throw new Error(`circuit ${circuitId.slice(0, 12)}: the JSON in Redis does not match its id`);
-  return circuitFromJson(JSON.parse(text), `fleet circuit ${circuitId.slice(0, 12)}`);
+  return circuitFromText(text, `fleet circuit ${circuitId.slice(0, 12)}`);
 }
 
 export async function putBlob(redis: Redis, names: FleetNames, id: string, bytes: Uint8Array): Promise<void> {

@@ -74,6 +74,12 @@ export interface StageDecisionRequest {
    */
   readonly offRate?: number;
   /**
+   * Approximate rounding only, without offRate: rate the stage by its failures alone (a slot two
+   * buckets off), with no bound on how often it lands one bucket off. What a reader checks: a file
+   * does not record the off rate its set was held to, and any rate only bounds the noise further.
+   */
+  readonly failuresOnly?: boolean;
+  /**
    * With offRate: how the stage's dropped bits r = slot mod 2^k are distributed (counts per r,
    * 2^k entries; from calibration), which sets how much noise the rate allows (approximate.ts
    * sigmaForOffRate). Default: uniform.
@@ -123,7 +129,7 @@ function lookupDecisions(r: StageDecisionRequest): PbsDecision[] {
   const nu2 = r.nu * r.nu;
   if (r.rounding === 'approximate' && r.roundBits >= 2) {
     // No extraction: the lookup reads the dot product itself.
-    if (r.offRate !== undefined) {
+    if (r.offRate !== undefined || r.failuresOnly) {
       // A slot lands two buckets away only past 2^k + beta >= 2^k + 1/2 slots of noise; one bucket
       // off as often as offRate says, on average over the stage's dropped bits (uniform by default).
       const slot = 2 ** -(p + 1);
@@ -134,7 +140,7 @@ function lookupDecisions(r: StageDecisionRequest): PbsDecision[] {
           count: r.outputs,
           inputFactor: nu2,
           tolerance: (2 ** r.roundBits + 0.5) * slot,
-          varianceCap: (sigmaForOffRate(r.roundBits, r.offRate, r.droppedBits) * slot) ** 2,
+          ...(r.offRate === undefined ? {} : { varianceCap: (sigmaForOffRate(r.roundBits, r.offRate, r.droppedBits) * slot) ** 2 }),
         },
       ];
     }

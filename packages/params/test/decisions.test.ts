@@ -43,6 +43,20 @@ describe('stage decisions', () => {
       /out: a stage decoded in the clear/,
     );
   });
+
+  it('approximate, failuresOnly: the two-bucket tolerance of an off rate, with no cap on the one-bucket rate', () => {
+    const base = { name: 'c', messageBits: 10, nu: 92, roundBits: 5, outputs: 100, rounding: 'approximate' as const };
+    const [free, ...none] = stageDecisions({ ...base, failuresOnly: true });
+    const [capped] = stageDecisions({ ...base, offRate: 0.12 });
+    const [centre] = stageDecisions(base);
+    expect(none).toEqual([]);
+    expect(free!.tolerance).toBe(capped!.tolerance);
+    expect(free!.tolerance).toBe(32.5 * 2 ** -11);
+    expect(free!.varianceCap).toBeUndefined();
+    expect(capped!.varianceCap).toBeGreaterThan(0);
+    expect(centre!.tolerance).toBe(roundedLookupTolerance(10, 5)); // the centre rule is stricter
+    expect(centre!.tolerance).toBeLessThan(free!.tolerance);
+  });
 });
 
 describe('optimizer over decisions', () => {

@@ -22,4 +22,4 @@ export {
 } from './accumulator.js';
 export { weightNorm2, weightNorms2 } from './norms.js';
 export { FormatError, show } from './errors.js';
-export { jsonLimitViolation, type JsonLimits } from './json-limits.js';
+export { jsonLimitViolation, parseBoundedJson, type BoundedJson, type JsonLimits } from './json-limits.js';

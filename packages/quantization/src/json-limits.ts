@@ -34,3 +34,22 @@ export function jsonLimitViolation(text: string, limits: JsonLimits): string | n
   }
   return null;
 }
+
+/** What parseBoundedJson read: the value, or what the text should have been and what it was. */
+export type BoundedJson = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly expected: string; readonly got: string };
+
+/**
+ * The one way the files between stages are parsed: the text's length, then its shape
+ * (jsonLimitViolation), then JSON.parse. `what` names the JSON for the refusal ("a circuit's
+ * JSON"); each reader turns a refusal into its own error class, naming its file.
+ */
+export function parseBoundedJson(text: string, limits: JsonLimits & { readonly maxChars: number }, what: string): BoundedJson {
+  if (text.length > limits.maxChars) return { ok: false, expected: `at most ${limits.maxChars} characters of JSON`, got: `${text.length}` };
+  const why = jsonLimitViolation(text, limits);
+  if (why) return { ok: false, expected: `${what} (${limits.maxDepth} levels, ${limits.maxValues} values at most)`, got: why };
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch (e) {
+    return { ok: false, expected: `${what}, readable`, got: (e as Error).message };
+  }
+}

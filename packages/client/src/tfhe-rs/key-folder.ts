@@ -14,7 +14,7 @@ import { decodeTfheRsFile, encodeTfheRsFile, sniffFile, type TfheRsFileContent, 
 import { loadNodeTfhe, nodeTfheServerKeyInWorker } from './node-tfhe.js';
 import { assertSameKeySet, isKeySetId, keySetHeader, newKeySetId, openKeySetFile } from '../key-set-file.js';
 import { keyFolderWrite, type KeyDirOptions } from '../key-folder.js';
-import { assertWritableFolder, folderFileName, readFolderFile, writeFileAtomically, writeFolderAtomically } from '../safe-files.js';
+import { assertWritableFolder, folderFileName, readFolderFile, readFolderJson, writeFileAtomically, writeFolderAtomically } from '../safe-files.js';
 
 export const TFHE_RS_KEY_DIR_FORMAT = 'fhenet-tfhe-rs-key-dir';
 /** Version 2 (written now): a key-set id in the manifest and in every file's envelope. */
@@ -54,12 +54,12 @@ export function keyDirClient(dir: string): 'fhenet' | 'node-tfhe' {
   const path = join(dir, TFHE_RS_MANIFEST_FILE);
   let format: unknown;
   try {
-    format = (JSON.parse(readFolderFile(dir, TFHE_RS_MANIFEST_FILE).toString('utf8')) as { format?: unknown }).format;
+    format = (readFolderJson(dir, TFHE_RS_MANIFEST_FILE) as { format?: unknown }).format;
   } catch (e) {
     if (/ENOENT|no such file/.test((e as Error).message)) {
       throw new Error(`${dir}: not a key folder (${TFHE_RS_MANIFEST_FILE} missing); create one with \`fhenet keygen\``);
     }
-    throw new Error(`${path}: unreadable manifest: ${(e as Error).message}`);
+    throw e; // readFolderJson's message names the file and what it expected
   }
   if (format === TFHE_RS_KEY_DIR_FORMAT) return 'node-tfhe';
   if (format === 'fhenet-key-dir') return 'fhenet';
@@ -127,7 +127,8 @@ export function readTfheRsManifest(dir: string, circuit: Circuit): TfheRsKeyDirM
       `${dir}: made by fhenet's own client (format fhenet-key-dir), not node-tfhe; use it without --client node-tfhe, or run \`fhenet keygen --client node-tfhe\``,
     );
   }
-  const m = JSON.parse(readFolderFile(dir, TFHE_RS_MANIFEST_FILE).toString('utf8')) as TfheRsKeyDirManifest;
+  const m = readFolderJson(dir, TFHE_RS_MANIFEST_FILE) as TfheRsKeyDirManifest;
+  if (typeof m !== 'object' || m === null) throw new Error(`${path}: expected a JSON object, got ${JSON.stringify(m)}`);
   if (!TFHE_RS_KEY_DIR_READABLE_VERSIONS.includes(m.version)) {
     throw new Error(`${path}: version: expected ${TFHE_RS_KEY_DIR_READABLE_VERSIONS.join(' or ')}, got ${String(m.version)}`);
   }

@@ -3,7 +3,7 @@
 import { mkdirSync, readFileSync, existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
-import { jsonLimitViolation, type JsonLimits } from '@fhenet/quantization';
+import { parseBoundedJson, type JsonLimits } from '@fhenet/quantization';
 import { encodeTrainedGraph, decodeTrainedGraph } from './codec.js';
 import { TrainedGraphError } from './errors.js';
 import type { TrainedGraph } from './types.js';
@@ -39,20 +39,9 @@ export function loadTrainedGraph(path: string): TrainedGraph {
   const size = statSync(manifestPath).size;
   if (size > MAX_GRAPH_MANIFEST_BYTES) throw new TrainedGraphError(manifestPath, 'file', `at most ${MAX_GRAPH_MANIFEST_BYTES} bytes`, `${size} bytes`);
   const text = readFileSync(manifestPath, 'utf8');
-  const why = jsonLimitViolation(text, GRAPH_JSON_LIMITS);
-  if (why)
-    throw new TrainedGraphError(
-      manifestPath,
-      'JSON',
-      `a manifest's JSON (${GRAPH_JSON_LIMITS.maxDepth} levels, ${GRAPH_JSON_LIMITS.maxValues} values at most)`,
-      why,
-    );
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new TrainedGraphError(manifestPath, 'JSON', 'valid JSON', (e as Error).message);
-  }
+  const read = parseBoundedJson(text, { ...GRAPH_JSON_LIMITS, maxChars: MAX_GRAPH_MANIFEST_BYTES }, "a manifest's JSON");
+  if (!read.ok) throw new TrainedGraphError(manifestPath, 'JSON', read.expected, read.got);
+  const json = read.value;
   const file = (json as { payload?: { file?: unknown } })?.payload?.file;
   if (typeof file !== 'string' || file.includes('/') || file.includes('\\') || file.length === 0) {
     throw new TrainedGraphError(manifestPath, 'payload.file', 'a file name next to the manifest', JSON.stringify(file));
