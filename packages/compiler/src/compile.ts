@@ -242,6 +242,14 @@ function roundingModes(option: CompileOptions['rounding'], names: readonly strin
  */
 export const APPROXIMATE_OFF_RATE = 0.12;
 
+/**
+ * 'auto' takes APPROXIMATE_OFF_RATE where its set's predicted KS+PBS is at least this many times
+ * cheaper than the centre rule's: the published 9- and 10-bit circuits (N halved: 1.27-1.32x) and
+ * narrow-150 (one PBS level instead of two: 1.8x, for -0.23 points); a set that only trims n a
+ * little is not worth a doubled off rate.
+ */
+export const AUTO_OFF_RATE_MIN_GAIN = 1.2;
+
 /** Within this factor of the cheapest rounding, 'auto' takes the smallest k (least accuracy lost). */
 export const AUTO_ROUNDING_SLACK = 1.2;
 
@@ -347,15 +355,14 @@ export function compile(graph: TrainedGraph, options: CompileOptions = {}): Comp
       return { error: (e as Error).message };
     }
   };
-  // 'auto': the off rate only where it halves the polynomial at least (the published 9- and 10-bit
-  // circuits: N = 1024 instead of 2048); where the centre rule already has the smallest N it only
-  // trims n and levels, at a measurable price (narrow-150: -0.23 points for 44% less per PBS).
+  // 'auto': the off rate only where it makes the set AUTO_OFF_RATE_MIN_GAIN times cheaper (the
+  // published 9- and 10-bit circuits: N = 1024 instead of 2048; narrow-150: one PBS level).
   const price = (c: Circuit): ParameterChoice | { error: string } => {
     if (rateOption !== 'auto' || !c.stages.some(isApproximate)) return priceAt(c, rateOption === 'auto' ? undefined : rateOption);
     const centre = priceAt(c, undefined);
     const loose = priceAt(c, APPROXIMATE_OFF_RATE);
     if ('error' in loose) return centre;
-    if ('error' in centre || loose.parameters.set.polynomialSize < centre.parameters.set.polynomialSize) return loose;
+    if ('error' in centre || loose.predictedPbsMs * AUTO_OFF_RATE_MIN_GAIN <= centre.predictedPbsMs) return loose;
     return centre;
   };
   // Candidates are priced with exact rounding, whatever the mode: approximately, the price barely

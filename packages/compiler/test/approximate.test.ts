@@ -14,7 +14,7 @@ import {
   simulate,
   type Circuit,
 } from '@fhenet/circuit';
-import { APPROXIMATE_OFF_RATE, chooseParameters, compile, pbsCount, withRounding } from '@fhenet/compiler';
+import { APPROXIMATE_OFF_RATE, AUTO_OFF_RATE_MIN_GAIN, chooseParameters, compile, pbsCount, withRounding } from '@fhenet/compiler';
 import { convGraph, fcnnGraph, randInt, randomBytes, rng } from '@fhenet/testing';
 
 const lookups = (c: Circuit) => c.stages.reduce((n, s) => n + (s.tables ? outputSize(s.linear) : 0), 0);
@@ -122,15 +122,15 @@ describe('compile --rounding approximate', () => {
     expect(() => compile(graph, { calibration: { raw, count }, roundBits: 3, rounding: 'approximate', approximateOffRate: 0.7 })).toThrow(
       /approximateOffRate must be a probability in \(0, 0\.5\) or 'auto'/,
     );
-    // 'auto': the off rate only when it buys a smaller polynomial than the centre rule.
+    // 'auto': the off rate only when its set is AUTO_OFF_RATE_MIN_GAIN times cheaper than the centre rule's.
     for (const k of [2, 3]) {
       const modes = (approximateOffRate?: number | 'auto') =>
         compile(graph, { calibration: { raw, count }, roundBits: k, rounding: 'approximate', ...(approximateOffRate ? { approximateOffRate } : {}) }).report
           .roundingModes!.approximate;
       const [auto, centre, rate] = [modes('auto'), modes(), modes(APPROXIMATE_OFF_RATE)];
-      const smaller = rate.polynomialSize! < centre.polynomialSize!;
-      expect(auto.set).toBe(smaller ? rate.set : centre.set);
-      expect(auto.offRate).toBe(smaller ? APPROXIMATE_OFF_RATE : undefined);
+      const worth = rate.pbsMs! * AUTO_OFF_RATE_MIN_GAIN <= centre.pbsMs!;
+      expect(auto.set).toBe(worth ? rate.set : centre.set);
+      expect(auto.offRate).toBe(worth ? APPROXIMATE_OFF_RATE : undefined);
     }
     // Per stage: exact on the first lookup stage, approximate on the second.
     const mixed = compile(graph, { calibration: { raw, count }, roundBits: 3, rounding: ['exact', 'approximate', 'exact'] });

@@ -33,7 +33,8 @@ interface CompileArgs {
 /**
  * The command's defaults (docs/compiler.md, "Approximate rounding", measured on every published
  * model): approximate rounding, one PBS per neuron, with the off rate 'auto' (APPROXIMATE_OFF_RATE,
- * 12% of the slots one bucket off, where that halves the polynomial; else the centre rule). The
+ * 12% of the slots one bucket off, where that makes the PBS AUTO_OFF_RATE_MIN_GAIN = 1.2x cheaper;
+ * else the centre rule). The
  * library's compile() keeps exact rounding and the centre rule by default.
  */
 const DEFAULT_ROUNDING = 'approximate';
@@ -103,7 +104,7 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
         default: DEFAULT_APPROXIMATE_OFF_RATE,
         describe:
           'Approximate stages: their values (as placed in their buckets on the calibration data) land one bucket off with this probability at most, for cheaper parameters; ' +
-          `"centre": a value at its bucket's centre is held to the --p-error budget (~6% off at uniform places); "auto": 0.12 where that halves the polynomial, else "centre"`,
+          `"centre": a value at its bucket's centre is held to the --p-error budget (~6% off at uniform places); "auto": 0.12 where that makes each PBS at least 1.2x cheaper (predicted), else "centre"`,
       })
       .option('noise-seed', {
         type: 'number',

@@ -1,0 +1,27 @@
+// The committed FCNN circuits are what their model cards' command writes today, byte for byte: a
+// change of the compiler's defaults (rounding, off-rate rule, parameter optimizer, noise model)
+// shows up here as a diff of a published file, to be recompiled and re-measured, not as a silent
+// drift between `models/` and what users get from `fhenet compile <model>`.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CIRCUIT_FILE, modelDir } from '@fhenet/models';
+import { fhenet } from './run-cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'fhenet-published-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('published circuits', () => {
+  for (const name of ['mnist-fcnn-narrow-150', 'mnist-fcnn-wide-90', 'mnist-fcnn-wide-190']) {
+    it(`${name}: \`fhenet compile ${name} --round-bits auto\` rewrites circuit.json byte for byte`, async () => {
+      const out = join(dir, `${name}.json`);
+      const run = await fhenet('compile', name, '--round-bits', 'auto', '--accuracy-count', '0', '--out', out);
+      expect(run.out.join('\n')).toMatch(/approximate/);
+      const committed = readFileSync(join(modelDir(name), CIRCUIT_FILE), 'utf8');
+      const written = readFileSync(out, 'utf8');
+      expect(written.length).toBe(committed.length);
+      expect(written === committed).toBe(true);
+    }, 120_000);
+  }
+});
