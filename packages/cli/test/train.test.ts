@@ -32,6 +32,10 @@ describe('fhenet train', () => {
     expect(epochs).toHaveLength(2);
     expect(epochs[0]).toMatch(/ \d+ samples\/s {2}ETA (\d+m )?\d+s {2}active /);
     expect(epochs[1]).toMatch(/ETA done/);
+    // The default re-estimation: 100 batches asked, the 8 of one pass over 512 images used.
+    expect(lines.filter((l) => l.startsWith('statistics re-estimated'))).toEqual([
+      expect.stringMatching(/^statistics re-estimated on 8 training batches with the final weights: test \d+\.\d\d% -> \d+\.\d\d%$/),
+    ]);
   }, 60_000);
 
   it('--a2q-bits trains accumulator-aware layers, with per-layer budgets, and records them in the graph', async () => {
@@ -51,5 +55,8 @@ describe('fhenet train', () => {
       ['classifier', 9],
     ]);
     expect(g.training.a2q).toEqual({ accumulatorBits: 10, layers: { classifier: 9 }, rampFraction: 0.5 });
+    expect(g.training.statisticsBatches).toBe(8);
+    expect(typeof g.training.testAccuracyBeforeStatistics).toBe('number');
+    await expect(fhenet('train', '--model', 'fcnn', '--statistics-batches', '-2')).rejects.toThrow(/--statistics-batches: expected an integer >= 0, got -2/);
   }, 60_000);
 });

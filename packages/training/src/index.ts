@@ -50,6 +50,7 @@ export { FusedAdam } from './train/adam.js';
 export { cubicActiveSynapses, topKMask, maxActivePerNeuron } from './train/pruning.js';
 export { linearInputs, inputIntRange, type LinearInput } from './train/structure.js';
 export { evaluate } from './train/evaluate.js';
+export { reestimateStatistics, statisticsLayers } from './train/statistics.js';
 export { saveCheckpoint, loadCheckpoint } from './train/checkpoint.js';
 // tfjs model <-> trained graph.
 export { modelToGraph, type ExportMeta } from './export/to-graph.js';

@@ -47,6 +47,8 @@ export interface RunOptions {
   readonly checkpointDir?: string;
   /** Continue from the checkpoint in checkpointDir, if any (same settings). */
   readonly resume?: boolean;
+  /** Re-estimate batch-norm statistics and activation ranges from this many training batches after the last epoch (trainer.ts; default 0). */
+  readonly statisticsBatches?: number;
   readonly backend?: BackendName;
   /** wasm threads, or 'auto' (default; see initBackend). */
   readonly threads?: number | 'auto';
@@ -190,13 +192,17 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
       },
       ...(o.checkpointDir ? { checkpointDir: o.checkpointDir } : {}),
       ...(o.resume ? { resume: true } : {}),
+      ...(o.statisticsBatches ? { statisticsBatches: o.statisticsBatches } : {}),
     });
-    const training = trainingRecord(
-      r.testAccuracy,
-      r.pruneTargets,
-      { epochs: o.epochs, secondsPerEpoch: r.secondsPerEpoch, samplesPerSecond: r.samplesPerSecond },
-      null,
-    );
+    if (r.statistics) {
+      log(
+        `statistics re-estimated on ${r.statistics.batches} training batches with the final weights: test ${(r.statistics.testAccuracyBefore * 100).toFixed(2)}% -> ${(r.testAccuracy * 100).toFixed(2)}%`,
+      );
+    }
+    const training = {
+      ...trainingRecord(r.testAccuracy, r.pruneTargets, { epochs: o.epochs, secondsPerEpoch: r.secondsPerEpoch, samplesPerSecond: r.samplesPerSecond }, null),
+      ...(r.statistics ? { statisticsBatches: r.statistics.batches, testAccuracyBeforeStatistics: r.statistics.testAccuracyBefore } : {}),
+    };
     const graph = { ...modelToGraph(model, { name, inputDivisor: 255, training }), data };
     const accumulators = graphAccumulators(graph);
     let graphPath: string | undefined;
@@ -247,7 +253,7 @@ ${t.status ? `- **Status: ${String(t.status)}** (exported after the last finishe
 ${dataLine(data)}
 - Pruning: ${JSON.stringify(t.pruning)} → active synapses per layer ${JSON.stringify(t.pruneTargets)}
 ${t.a2q ? `- Accumulator-aware weights (A2Q): ${JSON.stringify(t.a2q)} (the budget each layer keeps: \`accumulatorBits\` below; docs/training.md)\n` : ''}- Training: ${String(t.epochs)} epochs${t.plannedEpochs !== t.epochs ? ` of ${String(t.plannedEpochs)} planned` : ''}, batch ${String(t.batchSize)}, Adam lr ${String(t.learningRate)} (cosine), seed ${String(t.seed)}, ${String(t.trainImages)} samples, backend ${String(t.backend)}
-- **Test accuracy (fake-quantized, ${String(t.testImages)} test samples): ${pct}%**
+- **Test accuracy (fake-quantized, ${String(t.testImages)} test samples): ${pct}%**${t.statisticsBatches ? ` (batch-norm statistics and activation ranges re-estimated on ${String(t.statisticsBatches)} training batches with the final weights; ${((t.testAccuracyBeforeStatistics as number) * 100).toFixed(2)}% as trained)` : ''}
 - Speed: ${(t.secondsPerEpoch as number).toFixed(1)} s/epoch, ${Math.round(t.samplesPerSecond as number)} samples/s (training step incl. pruning, excl. evaluation)
 
 Worst-case accumulators (exact, from the integer weights and input ranges; "channel bits": the

@@ -35,6 +35,7 @@ interface TrainArgs {
   out?: string;
   checkpoint?: string;
   resume?: boolean;
+  'statistics-batches': number;
   backend?: string;
   threads: string;
   'progress-seconds': number;
@@ -130,6 +131,12 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option('checkpoint', { type: 'string', describe: 'Folder for a checkpoint (model, optimizer, training state) saved every epoch' })
       .option('resume', { type: 'boolean', describe: 'Continue from the --checkpoint folder if it holds a checkpoint of this run (same settings)' })
       .implies('resume', 'checkpoint')
+      .option('statistics-batches', {
+        type: 'number',
+        default: 100,
+        describe:
+          'After the last epoch, re-estimate batch-norm statistics and activation ranges from this many training batches with the final weights (quantized weights oscillate while training, so the moving averages describe a blur of recent networks); 0 keeps them as trained',
+      })
       .option('backend', { type: 'string', choices: ['wasm', 'cpu', 'tensorflow'], describe: 'Force a tfjs backend' })
       .option('threads', {
         type: 'string',
@@ -143,6 +150,9 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     const command = `fhenet ${process.argv.slice(2).join(' ')}`;
     const fileOnly = (['format', 'labels', 'label-column', 'test-data', 'test-labels'] as const).filter((k) => a[k] !== undefined);
     if (a.data === undefined && fileOnly.length > 0) throw new Error(`--${fileOnly[0]}: only with --data (your own files)`);
+    const statisticsBatches = a['statistics-batches'];
+    if (!Number.isInteger(statisticsBatches) || statisticsBatches < 0)
+      throw new Error(`--statistics-batches: expected an integer >= 0, got ${statisticsBatches}`);
     const data = a.data === undefined ? undefined : dataSource(a.data, a.format, a.labels, a['label-column']);
     const test: TestSource | undefined =
       a['test-data'] !== undefined
@@ -180,6 +190,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       ...(a.out !== undefined ? { out: a.out } : {}),
       ...(a.checkpoint !== undefined ? { checkpointDir: a.checkpoint } : {}),
       ...(a.resume ? { resume: true } : {}),
+      statisticsBatches,
       ...(a.backend !== undefined ? { backend: a.backend as 'wasm' | 'cpu' | 'tensorflow' } : {}),
       threads: parseThreads(a.threads),
       progressSeconds: a['progress-seconds'],

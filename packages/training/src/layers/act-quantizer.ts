@@ -26,7 +26,8 @@ export class ActQuantizer extends tf.layers.Layer {
   readonly signed: boolean;
   readonly range: RangeMode;
   readonly mode: ActScaleMode;
-  readonly momentum: number;
+  /** EMA momentum of the min/max statistics; statistics re-estimation (train/statistics.ts) sets it per batch. */
+  momentum: number;
   readonly fixedScale: number;
   readonly fixedZeroPoint: number;
   readonly qmin: number;

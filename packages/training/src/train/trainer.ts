@@ -11,6 +11,7 @@ import { trainBatches } from './batches.js';
 import { hasTrainingState, loadTrainingState, saveTrainingCheckpoint } from './resume.js';
 import { TrainStep } from './step.js';
 import { evaluate } from './evaluate.js';
+import { reestimateStatistics } from './statistics.js';
 import { cubicActiveSynapses, maxActivePerNeuron, topKMask } from './pruning.js';
 import { inputIntRange, linearInputs } from './structure.js';
 
@@ -48,6 +49,12 @@ export interface TrainOptions {
   readonly checkpointDir?: string;
   /** Continue from the checkpoint in checkpointDir if it holds one (same settings required). */
   readonly resume?: boolean;
+  /**
+   * After the last epoch, re-estimate the batch-norm statistics and activation ranges from this
+   * many training batches with the final weights (statistics.ts); the checkpoint and the result
+   * then hold them. Default 0 (the statistics as trained).
+   */
+  readonly statisticsBatches?: number;
 }
 
 export interface EpochReport {
@@ -103,7 +110,10 @@ function progressOf(
 
 export interface TrainResult {
   readonly history: EpochReport[];
+  /** Fake-quantized test accuracy of the final model (after statistics re-estimation, if any). */
   readonly testAccuracy: number;
+  /** With statisticsBatches: the batches used, and the last epoch's test accuracy before them. */
+  readonly statistics?: { readonly batches: number; readonly testAccuracyBefore: number };
   /** Final per-layer active-synapse target. */
   readonly pruneTargets: Record<string, number>;
   readonly secondsPerEpoch: number;
@@ -213,6 +223,9 @@ export async function train(model: tf.LayersModel, trainSet: ImageDataset, testS
     }
   };
   const pruneEvery = opts.pruneEvery ?? 50;
+  const statisticsBatches = opts.statisticsBatches ?? 0;
+  if (!Number.isInteger(statisticsBatches) || statisticsBatches < 0)
+    throw new RangeError(`statisticsBatches: expected an integer >= 0, got ${statisticsBatches}`);
   const optimizer = new FusedAdam(learningRate);
   const lrOf = (step: number) => (opts.lrSchedule === 'constant' ? learningRate : learningRate * 0.5 * (1 + Math.cos((Math.PI * step) / totalSteps)));
   let history: EpochReport[] = [];
@@ -242,6 +255,8 @@ export async function train(model: tf.LayersModel, trainSet: ImageDataset, testS
     }
   }
   const stepper = new TrainStep(model, optimizer);
+  let statistics: TrainResult['statistics'];
+  let finalAccuracy: number | undefined;
   const progressEvery = (opts.progressSeconds ?? 10) * 1000;
   const t00 = performance.now();
   try {
@@ -296,16 +311,25 @@ export async function train(model: tf.LayersModel, trainSet: ImageDataset, testS
       if (opts.checkpointDir !== undefined) await saveTrainingCheckpoint(opts.checkpointDir, model, optimizer, { epoch, step, settings, history });
       opts.onEpoch?.(report);
     }
+    const last = history[history.length - 1];
+    if (last === undefined) throw new Error('train: no epoch ran');
+    if (statisticsBatches > 0) {
+      // A fresh, seeded order; a run resumed after its last epoch recomputes the same statistics.
+      const batches = reestimateStatistics(model, trainBatches(trainSet, batchSize, seed * 1000 + epochs + 1), statisticsBatches);
+      statistics = { batches, testAccuracyBefore: last.testAccuracy };
+      finalAccuracy = evaluate(model, testSet);
+      if (opts.checkpointDir !== undefined) await saveTrainingCheckpoint(opts.checkpointDir, model, optimizer, { epoch: epochs, step, settings, history });
+    }
   } finally {
     stepper.dispose();
     optimizer.dispose();
   }
-  const last = history[history.length - 1];
-  if (last === undefined) throw new Error('train: no epoch ran');
+  const last = history[history.length - 1]!;
   const secondsPerEpoch = history.reduce((a, h) => a + h.seconds, 0) / history.length;
   return {
     history,
-    testAccuracy: last.testAccuracy,
+    testAccuracy: finalAccuracy ?? last.testAccuracy,
+    ...(statistics ? { statistics } : {}),
     pruneTargets: Object.fromEntries([...targets].map(([l, k]) => [l.name, k])),
     secondsPerEpoch,
     samplesPerSecond: history.reduce((a, h) => a + h.samplesPerSecond, 0) / history.length,
