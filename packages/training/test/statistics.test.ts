@@ -24,7 +24,7 @@ const statistics = (m: tf.LayersModel) => statisticVariables(m).map((w) => Array
 /** Equal to float rounding: the first batch's update moving - (moving - batch) leaves the old value's last bits. */
 const expectClose = (a: number[][], b: number[][]) => {
   expect(a.map((v) => v.length)).toEqual(b.map((v) => v.length));
-  a.forEach((v, i) => v.forEach((x, j) => expect(x).toBeCloseTo(b[i]![j]!, 4)));
+  for (const [i, v] of a.entries()) for (const [j, x] of v.entries()) expect(x).toBeCloseTo(b[i]![j]!, 4);
 };
 
 describe('statistics re-estimation', () => {
