@@ -61,6 +61,18 @@ export const PUBLISHED_MODELS: readonly PublishedModel[] = [
     circuitNotCommitted:
       'one encrypted image is ~155k PBS (~17 min on 2 idle cores, hours at CI load; the models test allows one image per committed circuit); compile it by name with --round-bits auto --clear-first-layer (model card)',
   },
+  {
+    name: 'cifar10-vgg9-narrow-all',
+    network: 'VGG-9',
+    dataset: 'cifar10',
+    weightBits: 2,
+    actBits: 2,
+    range: 'narrow',
+    activeSynapses: 'all',
+    perChannel: false,
+    circuitNotCommitted:
+      'one encrypted image is ~200k PBS (~50 min predicted on 2 idle cores; the models test allows one image per committed circuit); compile it by name with --round-bits auto --clear-first-layer (model card)',
+  },
 ];
 
 export const PUBLISHED_MODEL_NAMES: readonly string[] = PUBLISHED_MODELS.map((m) => m.name);
