@@ -71,7 +71,7 @@ export const PUBLISHED_MODELS: readonly PublishedModel[] = [
     activeSynapses: 'all',
     perChannel: false,
     circuitNotCommitted:
-      'one encrypted image is ~200k PBS (~50 min predicted on 2 idle cores; the models test allows one image per committed circuit); compile it by name with --round-bits auto --clear-first-layer (model card)',
+      'one encrypted image is 193,536 PBS (11-bit circuit, ~18 min predicted on 2 idle cores; the models test allows one image per committed circuit); compile it by name with --round-bits auto --clear-first-layer (model card)',
   },
 ];
 
