@@ -154,7 +154,7 @@ export function folderFileName(name: unknown, manifest: string, field: string): 
 
 /** Largest key-folder manifest read (a few hundred bytes are written). */
 export const MAX_MANIFEST_BYTES = 2 ** 20;
-const MANIFEST_JSON_LIMITS = { maxDepth: 16, maxValues: 2 ** 16, maxChars: MAX_MANIFEST_BYTES } as const;
+const MANIFEST_JSON_LIMITS = { maxDepth: 16, maxValues: 2 ** 16 } as const;
 
 /** A key folder's JSON manifest `dir/name`, bounded before it is parsed (a key folder may be hostile); errors name the path. */
 export function readFolderJson(dir: string, name: string): unknown {

@@ -39,12 +39,14 @@ export function jsonLimitViolation(text: string, limits: JsonLimits): string | n
 export type BoundedJson = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly expected: string; readonly got: string };
 
 /**
- * The one way the files between stages are parsed: the text's length, then its shape
- * (jsonLimitViolation), then JSON.parse. `what` names the JSON for the refusal ("a circuit's
- * JSON"); each reader turns a refusal into its own error class, naming its file.
+ * The one way the files between stages are parsed: the text's length (maxChars, for text that was
+ * not bounded as a file before it was read), then its shape (jsonLimitViolation), then JSON.parse.
+ * `what` names the JSON for the refusal ("a circuit's JSON"); each reader turns a refusal into its
+ * own error class, naming its file.
  */
-export function parseBoundedJson(text: string, limits: JsonLimits & { readonly maxChars: number }, what: string): BoundedJson {
-  if (text.length > limits.maxChars) return { ok: false, expected: `at most ${limits.maxChars} characters of JSON`, got: `${text.length}` };
+export function parseBoundedJson(text: string, limits: JsonLimits & { readonly maxChars?: number }, what: string): BoundedJson {
+  if (limits.maxChars !== undefined && text.length > limits.maxChars)
+    return { ok: false, expected: `at most ${limits.maxChars} characters of JSON`, got: `${text.length}` };
   const why = jsonLimitViolation(text, limits);
   if (why) return { ok: false, expected: `${what} (${limits.maxDepth} levels, ${limits.maxValues} values at most)`, got: why };
   try {

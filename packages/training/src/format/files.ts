@@ -39,7 +39,7 @@ export function loadTrainedGraph(path: string): TrainedGraph {
   const size = statSync(manifestPath).size;
   if (size > MAX_GRAPH_MANIFEST_BYTES) throw new TrainedGraphError(manifestPath, 'file', `at most ${MAX_GRAPH_MANIFEST_BYTES} bytes`, `${size} bytes`);
   const text = readFileSync(manifestPath, 'utf8');
-  const read = parseBoundedJson(text, { ...GRAPH_JSON_LIMITS, maxChars: MAX_GRAPH_MANIFEST_BYTES }, "a manifest's JSON");
+  const read = parseBoundedJson(text, GRAPH_JSON_LIMITS, "a manifest's JSON");
   if (!read.ok) throw new TrainedGraphError(manifestPath, 'JSON', read.expected, read.got);
   const json = read.value;
   const file = (json as { payload?: { file?: unknown } })?.payload?.file;

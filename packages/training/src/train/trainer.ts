@@ -256,7 +256,7 @@ export async function train(model: tf.LayersModel, trainSet: ImageDataset, testS
   }
   const stepper = new TrainStep(model, optimizer);
   let statistics: TrainResult['statistics'];
-  let finalAccuracy: number | undefined;
+  let testAccuracy = Number.NaN; // the last epoch's, or after statistics re-estimation
   const progressEvery = (opts.progressSeconds ?? 10) * 1000;
   const t00 = performance.now();
   try {
@@ -313,22 +313,22 @@ export async function train(model: tf.LayersModel, trainSet: ImageDataset, testS
     }
     const last = history[history.length - 1];
     if (last === undefined) throw new Error('train: no epoch ran');
+    testAccuracy = last.testAccuracy;
     if (statisticsBatches > 0) {
       // A fresh, seeded order; a run resumed after its last epoch recomputes the same statistics.
       const batches = reestimateStatistics(model, trainBatches(trainSet, batchSize, seed * 1000 + epochs + 1), statisticsBatches);
-      statistics = { batches, testAccuracyBefore: last.testAccuracy };
-      finalAccuracy = evaluate(model, testSet);
+      statistics = { batches, testAccuracyBefore: testAccuracy };
+      testAccuracy = evaluate(model, testSet);
       if (opts.checkpointDir !== undefined) await saveTrainingCheckpoint(opts.checkpointDir, model, optimizer, { epoch: epochs, step, settings, history });
     }
   } finally {
     stepper.dispose();
     optimizer.dispose();
   }
-  const last = history[history.length - 1]!;
   const secondsPerEpoch = history.reduce((a, h) => a + h.seconds, 0) / history.length;
   return {
     history,
-    testAccuracy: finalAccuracy ?? last.testAccuracy,
+    testAccuracy,
     ...(statistics ? { statistics } : {}),
     pruneTargets: Object.fromEntries([...targets].map(([l, k]) => [l.name, k])),
     secondsPerEpoch,
