@@ -67,6 +67,12 @@ export interface CompileOptions {
    * set (crt-parameters.ts); a mixed one gets none (the runtime cannot run it; use a smaller maxBits).
    */
   readonly crt?: boolean;
+  /**
+   * Fold each average pool that feeds a dense or conv layer directly into that layer (default
+   * true; docs/compiler.md, "Pools folded into the next layer"): the same accumulators, bit for
+   * bit, without the pool's identity lookups (one PBS per pooled value).
+   */
+  readonly foldPools?: boolean;
   /** Largest residue modulus of the CRT stages (default 2^maxBits - 1, with maxBits defaulting to DEFAULT_CRT_BITS). */
   readonly crtMaxModulus?: number;
 }
@@ -175,6 +181,8 @@ export interface CompileReport {
   readonly roundingModes?: { readonly exact: RoundingModeCost; readonly approximate: RoundingModeCost };
   /** Stages the client runs in the clear (clearFirstLayer), with their own table widths; `stages` are the encrypted ones. */
   readonly clearStages?: readonly { readonly name: string; readonly kind: string; readonly outputs: number; readonly bits: number }[];
+  /** Average pools folded into the linear stage after them (CompileOptions.foldPools): no stage of their own. */
+  readonly foldedPools?: readonly { readonly pool: string; readonly into: string }[];
 }
 
 /**
@@ -280,7 +288,8 @@ export interface CompileResult {
 export function compile(graph: TrainedGraph, options: CompileOptions = {}): CompileResult {
   validateGraph(graph, `trained graph "${graph.name}"`); // in-memory graphs skip the file reader's checks
   const precision = options.precision ?? 'float32';
-  const lowered = lowerGraph(graph, precision);
+  const lowerOptions = { foldPools: options.foldPools ?? true };
+  const lowered = lowerGraph(graph, precision, lowerOptions);
   let calibration: { inputs: Int32Array; count: number } | undefined;
   if (options.calibration) {
     const { raw, count } = options.calibration;
@@ -440,7 +449,7 @@ export function compile(graph: TrainedGraph, options: CompileOptions = {}): Comp
     maxNu: Math.max(...stages.map((s) => s.nu)),
     floatTies: floatTies(
       lowered,
-      lowerGraph(graph, precision === 'float32' ? 'float64' : 'float32'),
+      lowerGraph(graph, precision === 'float32' ? 'float64' : 'float32', lowerOptions),
       allRanges.map((r) => r.worstCase),
     ).length,
     parameters,
@@ -450,6 +459,7 @@ export function compile(graph: TrainedGraph, options: CompileOptions = {}): Comp
     roundingCandidates,
     ...(both ? { roundingModes: both.costs } : {}),
     ...(clearStages ? { clearStages: clearStages.map((c) => ({ name: c.name, kind: c.linear.kind, outputs: outputSize(c.linear), bits: c.bits })) } : {}),
+    ...(lowered.foldedPools ? { foldedPools: lowered.foldedPools } : {}),
   };
   return {
     circuit,

@@ -58,12 +58,12 @@ describe('compile + simulate vs the float32 reference forward', () => {
     });
   }
 
-  it('avgPool feeding a dense layer directly: identity sum-pool stage, outputs equal the reference', () => {
+  it('avgPool feeding a dense layer directly: folded into the dense, outputs equal the reference', () => {
     const graph = convGraph(14, false);
     const count = 300;
     const raw = randomBytes(8, count * 36);
     const { circuit } = compile(graph, { sizing: 'worstCase' });
-    expect(circuit.stages.map((s) => s.linear.kind)).toEqual(['conv2d', 'sumPool', 'dense']);
+    expect(circuit.stages.map((s) => s.linear.kind)).toEqual(['conv2d', 'dense']); // fold-pools.test.ts
     const { outputs } = simulate(circuit, quantizeInputs(circuit, raw, count), count);
     for (let n = 0; n < count; n++) {
       const ref = referenceForward(graph, raw.subarray(n * 36, (n + 1) * 36));

@@ -123,6 +123,76 @@ export function convGraph(seed: number, quantizeAfterPool = true): TrainedGraph 
   return g;
 }
 
+/**
+ * size x size x 1 -> conv 3x3 same, 4 filters, 3-bit act with zero point 3 -> avgPool 2x2 (no
+ * quantizer: an identity stage the compiler folds) -> conv 3x3 (`padding`), 3 filters, relu,
+ * 2-bit -> flatten -> dense 3 (float logits). With an odd size the pool skips the last row and
+ * column, which the compiler cannot fold.
+ */
+export function poolConvGraph(seed: number, size = 8, padding: 'same' | 'valid' = 'same'): TrainedGraph {
+  const r = rng(seed);
+  const p = Math.floor(size / 2);
+  const o = padding === 'same' ? p : p - 2;
+  const layers: GraphLayer[] = [
+    {
+      type: 'conv2d',
+      name: 'conv1',
+      inputShape: [size, size, 1],
+      outputShape: [size, size, 4],
+      filters: 4,
+      kernelSize: [3, 3],
+      strides: [1, 1],
+      padding: 'same',
+      weights: floats(r, 36, 0.3),
+      bias: floats(r, 4, 0.1),
+      mask: mask(r, 36, 0.8),
+      weightQuantizer: qp(2, true, 'narrow', [0.1], [0]),
+    },
+    { type: 'activation', name: 'act1', inputShape: [size, size, 4], outputShape: [size, size, 4], activation: 'tanh' },
+    { type: 'quantizer', name: 'q1', inputShape: [size, size, 4], outputShape: [size, size, 4], quantizer: qp(3, false, 'wide', [0.15], [3]) },
+    { type: 'avgPool2d', name: 'pool', inputShape: [size, size, 4], outputShape: [p, p, 4], poolSize: [2, 2], strides: [2, 2], padding: 'valid' },
+    {
+      type: 'conv2d',
+      name: 'conv2',
+      inputShape: [p, p, 4],
+      outputShape: [o, o, 3],
+      filters: 3,
+      kernelSize: [3, 3],
+      strides: [1, 1],
+      padding,
+      weights: floats(r, 108, 0.3),
+      bias: floats(r, 3, 0.1),
+      mask: mask(r, 108, 0.7),
+      weightQuantizer: qp(3, true, 'wide', [0.05], [0]),
+    },
+    { type: 'activation', name: 'relu2', inputShape: [o, o, 3], outputShape: [o, o, 3], activation: 'relu' },
+    { type: 'quantizer', name: 'q2', inputShape: [o, o, 3], outputShape: [o, o, 3], quantizer: qp(2, false, 'wide', [0.2], [0]) },
+    { type: 'flatten', name: 'flat', inputShape: [o, o, 3], outputShape: [o * o * 3] },
+    {
+      type: 'dense',
+      name: 'fc',
+      inputShape: [o * o * 3],
+      outputShape: [3],
+      units: 3,
+      weights: floats(r, o * o * 9, 0.3),
+      bias: floats(r, 3, 0.1),
+      mask: mask(r, o * o * 9, 0.6),
+      weightQuantizer: qp(3, true, 'wide', [0.08], [0]),
+    },
+  ];
+  const g: TrainedGraph = {
+    name: 'test-pool-conv',
+    inputShape: [size, size, 1],
+    inputScaling: { divisor: 255 },
+    numClasses: 3,
+    inputQuantizer: qp(3, true, 'wide', [Math.fround(1 / 7)], [-4]),
+    layers,
+    training: {},
+  };
+  validateGraph(g, 'poolConvGraph');
+  return g;
+}
+
 export function randomBytes(seed: number, n: number): Uint8Array {
   const r = rng(seed);
   return Uint8Array.from({ length: n }, () => randInt(r, 0, 255));

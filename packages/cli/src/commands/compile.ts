@@ -26,6 +26,7 @@ interface CompileArgs {
   'accuracy-count': number;
   'tfhe-rs-params'?: string;
   'clear-first-layer': boolean;
+  'fold-pools': boolean;
   crt: boolean;
   'crt-max-modulus'?: number;
 }
@@ -127,6 +128,12 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
         describe:
           "The client computes the first layer (accumulator and lookup) in the clear and encrypts its outputs (the paper's 8-bit-input configuration): its accumulator no longer bounds the circuit bits",
       })
+      .option('fold-pools', {
+        type: 'boolean',
+        default: true,
+        describe:
+          "Fold each average pool that feeds a dense or conv layer into that layer (composed weights: the same accumulators without the pool's lookups); --no-fold-pools keeps a lookup stage per pool",
+      })
       .option('crt', {
         type: 'boolean',
         default: false,
@@ -188,6 +195,7 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
         rounding,
         ...(offRate === 'centre' ? {} : { approximateOffRate: offRate }),
         ...(a['clear-first-layer'] ? { clearFirstLayer: true } : {}),
+        ...(a['fold-pools'] ? {} : { foldPools: false }),
         ...(a.crt ? { crt: true } : {}),
         ...(a['crt-max-modulus'] !== undefined ? { crtMaxModulus: a['crt-max-modulus'] } : {}),
       });
@@ -200,6 +208,9 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
     const { circuit, report, unrounded, candidates, roundingModes } = result;
     saveCircuit(a.out, circuit);
     console.log(formatReport(report));
+    for (const f of report.foldedPools ?? []) {
+      console.log(`pool folded: ${f.pool} (sum pool) is read by ${f.into} through composed weights, no lookup of its own (--no-fold-pools keeps it)`);
+    }
     for (const c of report.clearStages ?? []) {
       console.log(
         `clear stage (client, not encrypted): ${c.name} ${c.kind}, ${c.outputs} outputs, exact ${c.bits}-bit tables (worst case); the ${report.bits}-bit circuit starts after it`,

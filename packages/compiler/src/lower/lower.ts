@@ -10,6 +10,7 @@ import type { DataDomain } from '@fhenet/datasets/domain';
 import type { Conv2dOp, DenseOp, LinearOp, SumPoolOp } from '@fhenet/circuit';
 import { LoweringError } from '../errors.js';
 import { buildChain, type ChainFn, type ChainPrecision, type ChainSpec } from './chain.js';
+import { foldSumPool } from './fold-pools.js';
 
 export interface LoweredStage {
   readonly name: string;
@@ -32,6 +33,8 @@ export interface LoweredGraph {
   readonly inputScaling: { readonly divisor: number };
   readonly inputQuantizer: QuantParams;
   readonly stages: readonly LoweredStage[];
+  /** Sum pools folded into the linear stage after them (LowerOptions.foldPools), in graph order. */
+  readonly foldedPools?: readonly { readonly pool: string; readonly into: string }[];
   /** The graph's data domain, passed through to the circuit (v5 `data`). */
   readonly data?: DataDomain;
 }
@@ -45,8 +48,19 @@ interface InputQuant {
 
 const perTensor = (q: QuantParams) => ({ scale: q.scale[0] as number, zeroPoint: q.zeroPoint[0] as number, range: quantRange(q) });
 
-export function lowerGraph(graph: TrainedGraph, precision: ChainPrecision = 'float32'): LoweredGraph {
+export interface LowerOptions {
+  /**
+   * Fold every sum pool that feeds a linear layer directly into that layer (fold-pools.ts): the
+   * same accumulators without the pool's identity lookups. Default true.
+   */
+  readonly foldPools?: boolean;
+}
+
+export function lowerGraph(graph: TrainedGraph, precision: ChainPrecision = 'float32', options: LowerOptions = {}): LoweredGraph {
   const stages: LoweredStage[] = [];
+  const folded: { readonly pool: string; readonly into: string }[] = [];
+  // An identity pool stage waiting for the next linear stage, which may absorb it.
+  let pendingPool: LoweredStage | null = null;
   const layers = graph.layers;
   let input: InputQuant = perTensor(graph.inputQuantizer);
   let i = 0;
@@ -98,7 +112,7 @@ export function lowerGraph(graph: TrainedGraph, precision: ChainPrecision = 'flo
     }
     const chainSpec: ChainSpec = { unit, bias, ...spec, quantizer: outputQuantizer };
     const identity = layer.type === 'avgPool2d' && !quantizer && !end;
-    stages.push({
+    const stage: LoweredStage = {
       name: layer.name,
       linear,
       fold,
@@ -106,10 +120,17 @@ export function lowerGraph(graph: TrainedGraph, precision: ChainPrecision = 'flo
       weightRange,
       chain: identity ? (_c, acc) => acc : buildChain(chainSpec, precision),
       outputQuantizer,
-    });
+    };
+    const merged = pendingPool ? foldSumPool(pendingPool, stage) : null;
+    if (pendingPool && merged) folded.push({ pool: pendingPool.name, into: stage.name });
+    else if (pendingPool) stages.push(pendingPool);
+    pendingPool = null;
+    if (identity && options.foldPools !== false) pendingPool = stage;
+    else stages.push(merged ?? stage);
     if (outputQuantizer) input = outputQuantizer;
     i = j;
   }
+  if (pendingPool) stages.push(pendingPool); // unreachable: an identity pool is never last
   if (stages.length === 0) throw new LoweringError(graph.name, 'the graph has no dense, conv2d or avgPool2d layer');
   return {
     name: graph.name,
@@ -117,6 +138,7 @@ export function lowerGraph(graph: TrainedGraph, precision: ChainPrecision = 'flo
     inputScaling: graph.inputScaling,
     inputQuantizer: graph.inputQuantizer,
     stages,
+    ...(folded.length > 0 ? { foldedPools: folded } : {}),
     ...(graph.data ? { data: graph.data.domain } : {}),
   };
 }
