@@ -6,8 +6,9 @@
 // compiles from its trained graph alone. New circuits are
 // picked up as they land (the wide FCNN rows with rounding, the convnets): a committed circuit
 // without parameters fails here, so none is published that the engine cannot run. CI cost: one image
-// per model: the FCNN rows 10-60 s each, LeNet (8,084 PBS, approximate) ~1-3 min and the 6-layer
-// CNN (21,288 PBS) ~3-6 min on 2 cores (~5 ms wall per PBS at N = 1024 idle; predicted).
+// per model: the FCNN rows 2-60 s each, LeNet (6,508 PBS, approximate, pools folded) ~50 s and the
+// 6-layer CNN (18,936 PBS) ~2.5 min on 2 idle cores (7.5 ms wall per PBS at N = 1024, measured
+// 2026-12-07), a few times that under load.
 import { describe, expect, it } from 'vitest';
 import { compile, pbsCount } from '@fhenet/compiler';
 import { isApproximate, MAX_CIRCUIT_BITS, predictedAgreement, type Circuit } from '@fhenet/circuit';
@@ -19,8 +20,8 @@ const ENGINE_MAX_BITS = 16; // the engine's limit; 9-bit circuits run with round
 const IMAGE = 0; // MNIST test image 0 (a 7)
 // Time allowed for one encrypted image: generous per PBS (16-20 ms of CPU each, 2 cores; 60 ms leaves
 // room for a loaded machine: LeNet's conv1 took 69 ms per PBS wall at load ~13), never under 15 min.
-// LeNet's 8,084 PBS get 15 min, the 6-layer CNN's 21,288 ~21 min: bounds for a hang, not the
-// expected time.
+// LeNet's 6,508 PBS and the 6-layer CNN's 18,936 get 15 min and ~19 min: bounds for a hang, not
+// the expected time.
 const timeoutMs = (c: Circuit): number => Math.max(900_000, pbsCount(c) * 60);
 
 const withCircuit = PUBLISHED_MODELS.map((m) => loadModel(m.name)).filter((m): m is typeof m & { circuit: Circuit } => m.circuit !== undefined);
