@@ -72,15 +72,18 @@ export function fcnnGraph(seed: number, range: 'narrow' | 'wide' = 'wide'): Trai
   return g;
 }
 
-/** 6x6x1 -> conv 3x3 same, 4 filters, signed 3-bit act (zero point != 0) -> avgPool 2x2 -> quantizer -> flatten -> dense 3 + quantizer. */
-export function convGraph(seed: number, quantizeAfterPool = true): TrainedGraph {
-  const r = rng(seed);
-  const layers: GraphLayer[] = [
+/**
+ * size x size x 1 -> conv 3x3 same, 4 filters -> tanh -> 3-bit quantizer (zero point 3) -> avgPool
+ * 2x2 (floor(size / 2)): the head convGraph and poolConvGraph share (random draws in this order).
+ */
+function convTanhPool(r: () => number, size: number): GraphLayer[] {
+  const p = Math.floor(size / 2);
+  return [
     {
       type: 'conv2d',
       name: 'conv1',
-      inputShape: [6, 6, 1],
-      outputShape: [6, 6, 4],
+      inputShape: [size, size, 1],
+      outputShape: [size, size, 4],
       filters: 4,
       kernelSize: [3, 3],
       strides: [1, 1],
@@ -90,9 +93,17 @@ export function convGraph(seed: number, quantizeAfterPool = true): TrainedGraph 
       mask: mask(r, 36, 0.8),
       weightQuantizer: qp(2, true, 'narrow', [0.1], [0]),
     },
-    { type: 'activation', name: 'act1', inputShape: [6, 6, 4], outputShape: [6, 6, 4], activation: 'tanh' },
-    { type: 'quantizer', name: 'q1', inputShape: [6, 6, 4], outputShape: [6, 6, 4], quantizer: qp(3, false, 'wide', [0.15], [3]) },
-    { type: 'avgPool2d', name: 'pool', inputShape: [6, 6, 4], outputShape: [3, 3, 4], poolSize: [2, 2], strides: [2, 2], padding: 'valid' },
+    { type: 'activation', name: 'act1', inputShape: [size, size, 4], outputShape: [size, size, 4], activation: 'tanh' },
+    { type: 'quantizer', name: 'q1', inputShape: [size, size, 4], outputShape: [size, size, 4], quantizer: qp(3, false, 'wide', [0.15], [3]) },
+    { type: 'avgPool2d', name: 'pool', inputShape: [size, size, 4], outputShape: [p, p, 4], poolSize: [2, 2], strides: [2, 2], padding: 'valid' },
+  ];
+}
+
+/** 6x6x1 -> conv 3x3 same, 4 filters, signed 3-bit act (zero point != 0) -> avgPool 2x2 -> quantizer -> flatten -> dense 3 + quantizer. */
+export function convGraph(seed: number, quantizeAfterPool = true): TrainedGraph {
+  const r = rng(seed);
+  const layers: GraphLayer[] = [
+    ...convTanhPool(r, 6),
     ...(quantizeAfterPool
       ? [{ type: 'quantizer', name: 'q2', inputShape: [3, 3, 4], outputShape: [3, 3, 4], quantizer: qp(3, true, 'wide', [0.1], [1]) } as GraphLayer]
       : []),
@@ -134,23 +145,7 @@ export function poolConvGraph(seed: number, size = 8, padding: 'same' | 'valid' 
   const p = Math.floor(size / 2);
   const o = padding === 'same' ? p : p - 2;
   const layers: GraphLayer[] = [
-    {
-      type: 'conv2d',
-      name: 'conv1',
-      inputShape: [size, size, 1],
-      outputShape: [size, size, 4],
-      filters: 4,
-      kernelSize: [3, 3],
-      strides: [1, 1],
-      padding: 'same',
-      weights: floats(r, 36, 0.3),
-      bias: floats(r, 4, 0.1),
-      mask: mask(r, 36, 0.8),
-      weightQuantizer: qp(2, true, 'narrow', [0.1], [0]),
-    },
-    { type: 'activation', name: 'act1', inputShape: [size, size, 4], outputShape: [size, size, 4], activation: 'tanh' },
-    { type: 'quantizer', name: 'q1', inputShape: [size, size, 4], outputShape: [size, size, 4], quantizer: qp(3, false, 'wide', [0.15], [3]) },
-    { type: 'avgPool2d', name: 'pool', inputShape: [size, size, 4], outputShape: [p, p, 4], poolSize: [2, 2], strides: [2, 2], padding: 'valid' },
+    ...convTanhPool(r, size),
     {
       type: 'conv2d',
       name: 'conv2',

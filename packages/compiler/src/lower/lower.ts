@@ -130,7 +130,6 @@ export function lowerGraph(graph: TrainedGraph, precision: ChainPrecision = 'flo
     if (outputQuantizer) input = outputQuantizer;
     i = j;
   }
-  if (pendingPool) stages.push(pendingPool); // unreachable: an identity pool is never last
   if (stages.length === 0) throw new LoweringError(graph.name, 'the graph has no dense, conv2d or avgPool2d layer');
   return {
     name: graph.name,
