@@ -8,6 +8,7 @@
 #include "algorithms/crt_residues.h"
 #include "algorithms/lwe_packing_keyswitch.h"
 #include "algorithms/lwe_programmable_bootstrap.h"
+#include "algorithms/fourier_ggsw_store.h"
 #include "commons/fft/fft.h"
 
 namespace fhe {
@@ -53,6 +54,7 @@ void circuit_bootstrap(const EvaluationKeys& keys, const PackingKeyswitchKeys& p
             out.count);
   const FftPlan& plan = fft_plan(p.polynomial_size.value);
   const Kernels& K = kernels();
+  const FourierGgswLayout G = out.layout();
   thread_local CbsScratch S;
   size_t at = first;
   std::vector<Torus> values;
@@ -89,10 +91,7 @@ void circuit_bootstrap(const EvaluationKeys& keys, const PackingKeyswitchKeys& p
         for (size_t j = 0; j < l; ++j) {
           const size_t row = c * l + j;
           const Torus* glwe = glwes[b * l + j];
-          for (size_t poly = 0; poly <= k; ++poly) {
-            double* dst = ggsw + (row * (k + 1) + poly) * N;
-            K.forward_torus(plan, glwe + poly * N, dst, dst + plan.m);
-          }
+          for (size_t poly = 0; poly <= k; ++poly) forward_torus_into_ggsw(plan, K, G, glwe + poly * N, ggsw, row * (k + 1) + poly);
         }
       }
       lap(t0, &CbsTimings::fourier_ns);

@@ -15,7 +15,8 @@ namespace fhe {
 // polynomials of input polynomial r, transformed (rows [level][N], most significant first; each
 // row re M | im M), into f. acc is written only after every digit has been taken, so C may be a
 // function of acc (CMux: C = X^a*acc - acc).
-// Fourier GGSW layout: [row = r*levels + level][output poly c][re M | im M].
+// Fourier GGSW: polynomial p = row * (k+1) + c (row = r*levels + level, output poly c), in the
+// frequency-blocked layout of entities/fourier_ggsw_layout.h.
 // Scratch: fdig (k+1)*levels*N, fout (k+1)*N. pf (optional): memory the transforms pull into
 // cache as they go ((k+1)*(levels+1) transforms, FftPlan::prefetch_steps each).
 template <typename ToFourier>

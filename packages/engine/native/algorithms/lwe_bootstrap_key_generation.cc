@@ -3,6 +3,7 @@
 #include <cstring>
 #include <memory>
 
+#include "algorithms/fourier_ggsw_store.h"
 #include "algorithms/glwe_secret_key_fourier.h"
 #include "commons/noise_sampler.h"
 #include "commons/thread_pool.h"
@@ -19,17 +20,12 @@ struct KeygenScratch {
       : masks(L.k * L.N), body(L.N), prod(L.N), fft(2 * L.N), ints(L.N) {}
 };
 
-inline double* fourier_poly(double* fourier, const KeyLayout& L, size_t ggsw, size_t row, size_t c) {
-  return fourier + ggsw * L.fourier_ggsw_len() + (row * (L.k + 1) + c) * L.N;
-}
-
 void to_fourier_row(const FftPlan& plan, const KeyLayout& L, const Torus* masks, const Torus* body, double* fourier,
                     size_t ggsw, size_t row) {
   const Kernels& K = kernels();
-  for (size_t c = 0; c <= L.k; ++c) {
-    double* dst = fourier_poly(fourier, L, ggsw, row, c);
-    K.forward_torus(plan, c < L.k ? masks + c * L.N : body, dst, dst + plan.m);
-  }
+  const FourierGgswLayout G = L.fourier_ggsw_layout();
+  double* dst = fourier + ggsw * L.fourier_ggsw_len();
+  for (size_t c = 0; c <= L.k; ++c) forward_torus_into_ggsw(plan, K, G, c < L.k ? masks + c * L.N : body, dst, row * (L.k + 1) + c);
 }
 
 }  // namespace

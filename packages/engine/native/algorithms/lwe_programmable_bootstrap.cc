@@ -202,6 +202,9 @@ void keyswitch_pbs_reference(const EvaluationKeys& keys, const Torus* in, const 
   for (size_t t = 0; t < L.k * N; ++t) acc[t] = 0;
   rotate_lut(lut, N, S.switched[L.n], acc + L.k * N);
 
+  // One GGSW polynomial at a time in split form, read out of the blocked layout.
+  const FourierGgswLayout G = L.fourier_ggsw_layout();
+  AlignedBuffer<double> b(N);
   for (size_t i = 0; i < L.n; ++i) {
     const size_t a = S.switched[i];
     if (a == 0) continue;
@@ -215,8 +218,8 @@ void keyswitch_pbs_reference(const EvaluationKeys& keys, const Torus* in, const 
         K.forward_i64(plan, S.digits.data() + level * kp1 * N + r * N, S.f.data(), S.f.data() + M, nullptr);
         const size_t row = r * L.l_pbs + level;
         for (size_t c = 0; c < kp1; ++c) {
-          const double* b = ggsw + (row * kp1 + c) * N;
-          K.mac(M, of + c * N, of + c * N + M, S.f.data(), S.f.data() + M, b, b + M);
+          G.load(ggsw, row * kp1 + c, b.data(), b.data() + M);
+          K.mac(M, of + c * N, of + c * N + M, S.f.data(), S.f.data() + M, b.data(), b.data() + M);
         }
       }
     }

@@ -215,7 +215,14 @@ void serialize(const EvaluationKeys& k, const Fingerprint& fp, u8* dst, size_t l
   write_header(w, ObjectKind::EvaluationKeys, k.params, fp);
   w.put<u64>(L.fourier_bsk_len());
   w.put<u64>(L.ksk_len());
-  w.bytes(k.fourier_bsk.data(), L.fourier_bsk_len() * 8);
+  {  // Files keep the polynomial-major GGSW layout (entities/fourier_ggsw_layout.h).
+    const FourierGgswLayout G = L.fourier_ggsw_layout();
+    AlignedBuffer<double> ggsw(L.fourier_ggsw_len());
+    for (size_t i = 0; i < L.n; ++i) {
+      G.to_polynomial_major(k.fourier_bsk.data() + i * L.fourier_ggsw_len(), ggsw.data());
+      w.bytes(ggsw.data(), L.fourier_ggsw_len() * 8);
+    }
+  }
   // The 64-bit format: each stored word is the key's 32 bits shifted back to the top.
   for (size_t i = 0; i < L.ksk_len(); ++i) w.put<u64>(u64(k.ksk[i]) << 32);
   w.finish();
@@ -279,7 +286,14 @@ std::unique_ptr<EvaluationKeys> deserialize_evaluation_keys(const u8* src, size_
   k->params = expect;
   k->fourier_bsk.resize(L.fourier_bsk_len());
   k->ksk.resize(L.ksk_len());
-  r.bytes(k->fourier_bsk.data(), L.fourier_bsk_len() * 8);
+  {  // Polynomial-major in the file, frequency-blocked in memory (entities/fourier_ggsw_layout.h).
+    const FourierGgswLayout G = L.fourier_ggsw_layout();
+    AlignedBuffer<double> ggsw(L.fourier_ggsw_len());
+    for (size_t i = 0; i < L.n; ++i) {
+      r.bytes(ggsw.data(), L.fourier_ggsw_len() * 8);
+      G.from_polynomial_major(ggsw.data(), k->fourier_bsk.data() + i * L.fourier_ggsw_len());
+    }
+  }
   for (size_t i = 0; i < L.ksk_len(); ++i) k->ksk[i] = round_to_high32(r.get<u64>());
   expect_end(r, len, what);
   return k;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 
+#include "algorithms/fourier_ggsw_store.h"
 #include "commons/fft/fft.h"
 #include "commons/thread_pool.h"
 
@@ -108,6 +109,7 @@ void expand_bsk(const CompressedServerKeyView& v, const Params& p, double* fouri
   const KeyLayout L(p);
   const FftPlan& plan = fft_plan(p.polynomial_size.value);
   const Kernels& K = kernels();
+  const FourierGgswLayout G = L.fourier_ggsw_layout();
   const AesCtrGenerator root = v.bsk_seed.generator();
   const u64 child_bytes = u64(L.ggsw_rows()) * L.k * L.N * 8;
   ThreadPool& pool = ThreadPool::global();
@@ -121,11 +123,9 @@ void expand_bsk(const CompressedServerKeyView& v, const Params& p, double* fouri
         g.fill_u64(glwe, L.k * L.N);
         v.bsk_bodies.copy_to(glwe + L.k * L.N, ((i * L.l_pbs + j) * (L.k + 1) + r) * L.N, L.N);
         const size_t row = r * L.l_pbs + (L.l_pbs - 1 - j);
-        // Our Fourier layout (entities/evaluation_keys.h): [ggsw i][row][poly c][re M | im M].
-        for (size_t c = 0; c <= L.k; ++c) {
-          double* dst = fourier + i * L.fourier_ggsw_len() + (row * (L.k + 1) + c) * L.N;
-          K.forward_torus(plan, glwe + c * L.N, dst, dst + plan.m);
-        }
+        // Our Fourier layout (entities/fourier_ggsw_layout.h): GGSW i, polynomial row * (k+1) + c.
+        for (size_t c = 0; c <= L.k; ++c)
+          forward_torus_into_ggsw(plan, K, G, glwe + c * L.N, fourier + i * L.fourier_ggsw_len(), row * (L.k + 1) + c);
       }
     }
     progress.unit_done();

@@ -25,7 +25,7 @@ struct SeededEvaluationKeys {
 // up; a 64-bit key file from before is read by rounding each word), so files stay interchangeable.
 struct EvaluationKeys {
   Params params;
-  AlignedBuffer<double> fourier_bsk;  // [ggsw i][row (r, level)][poly c][re M | im M]
+  AlignedBuffer<double> fourier_bsk;  // [ggsw i] in FourierGgswLayout (KeyLayout::fourier_ggsw_layout)
   AlignedBuffer<u32> ksk;             // [big i][level][a_0 .. a_{n-1}, b], top 32 bits of each word
 };
 

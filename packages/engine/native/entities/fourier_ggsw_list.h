@@ -1,12 +1,13 @@
 // Fourier GGSWs of one decomposition: what circuit bootstrapping makes and vertical packing reads.
 #pragma once
 #include "commons/aligned_buffer.h"
+#include "entities/fourier_ggsw_layout.h"
 #include "entities/parameters.h"
 
 namespace fhe {
 
-// Contiguous: [ggsw][row = r*l + level][poly c][re M | im M] (the layout of the Fourier
-// bootstrapping key, so the same external product applies).
+// Contiguous GGSWs, each in the layout of the Fourier bootstrapping key's GGSWs
+// (fourier_ggsw_layout.h), so the same external product applies.
 struct FourierGgswList {
   size_t k = 0, N = 0, levels = 0, count = 0;
   Decomposition dec;
@@ -14,6 +15,7 @@ struct FourierGgswList {
   FourierGgswList(size_t k_, size_t N_, const Decomposition& d, size_t count_)
       : k(k_), N(N_), levels(d.level_count.value), count(count_), dec(d), data(count_ * ggsw_len()) {}
   size_t ggsw_len() const { return (k + 1) * levels * (k + 1) * N; }
+  FourierGgswLayout layout() const { return {(k + 1) * levels * (k + 1), N / 2}; }
   double* ggsw(size_t i) { return data.data() + i * ggsw_len(); }
   const double* ggsw(size_t i) const { return data.data() + i * ggsw_len(); }
 };

@@ -1,6 +1,7 @@
 // Sizes of a parameter set's key material, derived from the parameters only: every reader
 // validates lengths against them, every allocation of key material uses them.
 #pragma once
+#include "entities/fourier_ggsw_layout.h"
 #include "entities/parameters.h"
 
 namespace fhe {
@@ -16,6 +17,8 @@ struct KeyLayout {
   // Fourier form: every GLWE polynomial (masks and body) of every row, N doubles each.
   size_t fourier_ggsw_len() const { return ggsw_rows() * (k + 1) * N; }
   size_t fourier_bsk_len() const { return n * fourier_ggsw_len(); }
+  // Where each value of one Fourier GGSW sits (frequency-blocked).
+  FourierGgswLayout fourier_ggsw_layout() const { return {ggsw_rows() * (k + 1), N / 2}; }
   size_t ksk_rows() const { return big * l_ks; }
   size_t ksk_len() const { return ksk_rows() * (n + 1); }
 };

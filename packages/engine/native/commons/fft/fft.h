@@ -50,6 +50,10 @@ struct FftPlan {
 // Plans are built once per size and shared (read-only after construction, thread-safe).
 const FftPlan& fft_plan(size_t n);
 
+// Frequencies per block of a Fourier GGSW as ext_mac reads it (entities/fourier_ggsw_layout.h):
+// one AVX-512 register of doubles; the whole polynomial when it has fewer points.
+constexpr size_t kGgswFrequencyBlock = 8;
+
 // Hot kernels, compiled for generic x86-64, AVX2+FMA and AVX-512 (kernels.cc), chosen at run time.
 struct Kernels {
   const char* name;
@@ -67,8 +71,10 @@ struct Kernels {
   void (*mac)(size_t m, double* out_re, double* out_im, const double* a_re, const double* a_im,
               const double* b_re, const double* b_im);
   // The external product's multiply-accumulate: out_c = sum_row f_row * g_(row, c) for the kp1
-  // output polynomials c (polynomials `stride` doubles apart, re m then im; f has `rows` of them,
-  // g rows * kp1, row-major [row][c]). Same bits as zeroing out and calling mac row after row.
+  // output polynomials c (f and out: polynomials `stride` doubles apart, re m then im; f has `rows`
+  // of them; g: one Fourier GGSW of rows * kp1 polynomials, frequency-blocked by kGgswFrequencyBlock:
+  // entities/fourier_ggsw_layout.h).
+  // Same bits as zeroing out and calling mac row after row.
   void (*ext_mac)(size_t m, size_t stride, size_t rows, size_t kp1, const double* f, const double* g, double* out);
   // out += w * in (wrapping u64), len elements.
   void (*axpy)(size_t len, Torus* out, const Torus* in, u64 w);

@@ -479,36 +479,45 @@ static KERNEL_ATTR void mac(size_t m, double* __restrict orr, double* __restrict
   }
 }
 
-// The external product's multiply-accumulate for GLWE dimension k = 1 (two output polynomials),
-// all decomposition rows at once: out_c = sum_row f_row * g_(row, c), c in {0, 1}. Polynomials
-// are `stride` doubles apart (re: m values, then im), f has `rows` of them, g has rows * 2 (row-major
-// [row][c]), out has 2. Tiled by frequency: a tile of both outputs stays in L1 while every row is
-// added into it, each f_row tile being read once for both outputs. Per point the operations and
-// their order are those of `mac` applied row after row to a zeroed output (same bits).
-static KERNEL_ATTR void ext_mac_k1_loop(size_t m, size_t stride, size_t rows, const double* __restrict f,
-                                        const double* __restrict g, double* __restrict out);
+// The external product's multiply-accumulate, all decomposition rows at once: out_c = sum_row
+// f_row * g_(row, c) for the kp1 output polynomials c. f and out are split polynomials `stride`
+// doubles apart (re: m values, then im); g is one Fourier GGSW (entities/fourier_ggsw_layout.h: polynomial
+// p = row * kp1 + c, frequency blocks of min(8, m) points), so a block of every output is
+// finished while the GGSW is read once, front to back. Per point the operations and their order
+// are those of `mac` applied row after row to a zeroed output (same bits).
 static KERNEL_ATTR void ext_mac_loop(size_t m, size_t stride, size_t rows, size_t kp1, const double* __restrict f,
-                                     const double* __restrict g, double* __restrict out);
+                                     const double* __restrict g, double* __restrict out) {
+  const size_t B = m < kGgswFrequencyBlock ? m : kGgswFrequencyBlock;
+  for (size_t j0 = 0; j0 < m; j0 += B) {
+    for (size_t c = 0; c < kp1; ++c)
+      for (size_t t = 0; t < B; ++t) out[c * stride + j0 + t] = out[c * stride + m + j0 + t] = 0;
+    const double* gb = g + (j0 / B) * rows * kp1 * 2 * B;
+    for (size_t row = 0; row < rows; ++row) {
+      const double* a = f + row * stride;
+      for (size_t c = 0; c < kp1; ++c, gb += 2 * B)
+        mac(B, out + c * stride + j0, out + c * stride + m + j0, a + j0, a + m + j0, gb, gb + B);
+    }
+  }
+}
 
 #ifdef FHE_KERNEL_AVX512
-// AVX-512: 8 points of every output stay in registers while every row is added (the loops below
-// store and reload them once per row, and since every polynomial is a multiple of 4 KiB apart
-// those stores alias the next loads' addresses: the k = 1 loop was ~1.5x slower at N = 2048,
-// measured). Per point the same operations in the same order as the loops (zero, then row after
-// row; the first product of each complex multiply fused, the second rounded: mac's
-// contraction), so the same bits.
+// AVX-512: the 8 points of a block of every output stay in registers while every row is added.
+// Per point the same operations in the same order as the loop (zero, then row after row; the
+// first product of each complex multiply fused, the second rounded: mac's contraction), so the
+// same bits.
 template <size_t KP1>
 static KERNEL_ATTR inline void ext_mac_registers(size_t m, size_t stride, size_t rows, const double* __restrict f,
                                                  const double* __restrict g, double* __restrict out) {
+  static_assert(kGgswFrequencyBlock == 8, "one register of doubles per block");
+  const double* gb = g;
   for (size_t j = 0; j < m; j += 8) {
     __m512d accr[KP1], acci[KP1];
     for (size_t c = 0; c < KP1; ++c) accr[c] = acci[c] = _mm512_setzero_pd();
     for (size_t row = 0; row < rows; ++row) {
       const double* a = f + row * stride + j;
       const __m512d ar = _mm512_loadu_pd(a), ai = _mm512_loadu_pd(a + m);
-      for (size_t c = 0; c < KP1; ++c) {
-        const double* b = g + (row * KP1 + c) * stride + j;
-        const __m512d br = _mm512_loadu_pd(b), bi = _mm512_loadu_pd(b + m);
+      for (size_t c = 0; c < KP1; ++c, gb += 16) {
+        const __m512d br = _mm512_loadu_pd(gb), bi = _mm512_loadu_pd(gb + 8);
         accr[c] = _mm512_add_pd(accr[c], _mm512_fmsub_pd(ar, br, _mm512_mul_pd(ai, bi)));
         acci[c] = _mm512_add_pd(acci[c], _mm512_fmadd_pd(ar, bi, _mm512_mul_pd(ai, br)));
       }
@@ -533,67 +542,14 @@ static KERNEL_ATTR void ext_mac(size_t m, size_t stride, size_t rows, size_t kp1
       default: break;
     }
   }
-  if (kp1 == 2) ext_mac_k1_loop(m, stride, rows, f, g, out);
-  else ext_mac_loop(m, stride, rows, kp1, f, g, out);
+  ext_mac_loop(m, stride, rows, kp1, f, g, out);
 }
 #else
 static KERNEL_ATTR void ext_mac(size_t m, size_t stride, size_t rows, size_t kp1, const double* __restrict f,
                                 const double* __restrict g, double* __restrict out) {
-  if (kp1 == 2) ext_mac_k1_loop(m, stride, rows, f, g, out);
-  else ext_mac_loop(m, stride, rows, kp1, f, g, out);
+  ext_mac_loop(m, stride, rows, kp1, f, g, out);
 }
 #endif
-
-// Any k: frequency chunks whose (k+1) output slices fit in L1 (24 KiB), rows outer within a chunk:
-// when the whole polynomials fit (N <= 1024 at k = 2, N <= 512 at k = 4), the GGSW is read in
-// one sequential pass that the hardware prefetcher follows. Per point the sum runs over the rows
-// in order from zero (same bits as any other chunking).
-static KERNEL_ATTR void ext_mac_loop(size_t m, size_t stride, size_t rows, size_t kp1, const double* __restrict f,
-                                     const double* __restrict g, double* __restrict out) {
-  constexpr size_t kMinChunk = 128, kL1Bytes = 24 * 1024;
-  const size_t fit = kL1Bytes / (kp1 * 2 * sizeof(double));
-  const size_t chunk = m < (fit > kMinChunk ? fit : kMinChunk) ? m : (fit > kMinChunk ? fit : kMinChunk);
-  for (size_t j0 = 0; j0 < m; j0 += chunk) {
-    const size_t len = m - j0 < chunk ? m - j0 : chunk;
-    for (size_t c = 0; c < kp1; ++c)
-      for (size_t j = 0; j < len; ++j) out[c * stride + j0 + j] = out[c * stride + m + j0 + j] = 0;
-    for (size_t row = 0; row < rows; ++row) {
-      const double* a = f + row * stride;
-      for (size_t c = 0; c < kp1; ++c) {
-        const double* b = g + (row * kp1 + c) * stride;
-        mac(len, out + c * stride + j0, out + c * stride + m + j0, a + j0, a + m + j0, b + j0, b + m + j0);
-      }
-    }
-  }
-}
-
-static KERNEL_ATTR void ext_mac_k1_loop(size_t m, size_t stride, size_t rows, const double* __restrict f,
-                                        const double* __restrict g, double* __restrict out) {
-  constexpr size_t T = 256;
-  double* __restrict o0r = out;
-  double* __restrict o0i = out + m;
-  double* __restrict o1r = out + stride;
-  double* __restrict o1i = out + stride + m;
-  for (size_t j0 = 0; j0 < m; j0 += T) {
-    const size_t te = m - j0 < T ? m - j0 : T;
-    for (size_t j = j0; j < j0 + te; ++j) o0r[j] = o0i[j] = o1r[j] = o1i[j] = 0;
-    for (size_t row = 0; row < rows; ++row) {
-      const double* __restrict ar = f + row * stride;
-      const double* __restrict ai = ar + m;
-      const double* __restrict b0r = g + (2 * row) * stride;
-      const double* __restrict b0i = b0r + m;
-      const double* __restrict b1r = b0r + stride;
-      const double* __restrict b1i = b1r + m;
-#pragma GCC ivdep
-      for (size_t j = j0; j < j0 + te; ++j) {
-        o0r[j] += ar[j] * b0r[j] - ai[j] * b0i[j];
-        o0i[j] += ar[j] * b0i[j] + ai[j] * b0r[j];
-        o1r[j] += ar[j] * b1r[j] - ai[j] * b1i[j];
-        o1i[j] += ar[j] * b1i[j] + ai[j] * b1r[j];
-      }
-    }
-  }
-}
 
 static KERNEL_ATTR void axpy(size_t len, Torus* __restrict out, const Torus* __restrict in, u64 w) {
   for (size_t i = 0; i < len; ++i) out[i] += w * in[i];
