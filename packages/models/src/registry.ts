@@ -59,7 +59,7 @@ export const PUBLISHED_MODELS: readonly PublishedModel[] = [
     perChannel: false,
     width: 0.25,
     circuitNotCommitted:
-      'one encrypted image is 41,216 PBS (~5 min measured on 2 idle cores, far longer at CI load; the models test allows one image per committed circuit); compile it by name with --round-bits auto --clear-first-layer (model card)',
+      'one encrypted image is 41,216 PBS (183 s measured on 2 idle cores, median of 20; far longer at CI load; the models test allows one image per committed circuit); compile it by name with --round-bits auto --clear-first-layer (model card)',
   },
   {
     name: 'cifar10-vgg9-narrow-all',
