@@ -14,8 +14,8 @@ struct FourierGgswList {
   AlignedBuffer<double> data;
   FourierGgswList(size_t k_, size_t N_, const Decomposition& d, size_t count_)
       : k(k_), N(N_), levels(d.level_count.value), count(count_), dec(d), data(count_ * ggsw_len()) {}
-  size_t ggsw_len() const { return (k + 1) * levels * (k + 1) * N; }
   FourierGgswLayout layout() const { return {(k + 1) * levels * (k + 1), N / 2}; }
+  size_t ggsw_len() const { return layout().len(); }
   double* ggsw(size_t i) { return data.data() + i * ggsw_len(); }
   const double* ggsw(size_t i) const { return data.data() + i * ggsw_len(); }
 };

@@ -15,10 +15,10 @@ struct KeyLayout {
   // Standard-domain bodies of the whole bootstrapping key (seeded form).
   size_t bsk_body_len() const { return n * ggsw_rows() * N; }
   // Fourier form: every GLWE polynomial (masks and body) of every row, N doubles each.
-  size_t fourier_ggsw_len() const { return ggsw_rows() * (k + 1) * N; }
-  size_t fourier_bsk_len() const { return n * fourier_ggsw_len(); }
   // Where each value of one Fourier GGSW sits (frequency-blocked).
   FourierGgswLayout fourier_ggsw_layout() const { return {ggsw_rows() * (k + 1), N / 2}; }
+  size_t fourier_ggsw_len() const { return fourier_ggsw_layout().len(); }
+  size_t fourier_bsk_len() const { return n * fourier_ggsw_len(); }
   size_t ksk_rows() const { return big * l_ks; }
   size_t ksk_len() const { return ksk_rows() * (n + 1); }
 };
