@@ -4,7 +4,7 @@
 // reader of untrusted bytes (our key / ciphertext / packing-key formats, the tfhe-rs formats), and
 // fails on any test failure or sanitizer report. A standalone executable rather than the addon in
 // Node with a preloaded libasan: see docs/engine.md "Sanitizers".
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from 'vitest';
 
@@ -12,9 +12,15 @@ const script = fileURLToPath(new URL('../scripts/sanitize.sh', import.meta.url))
 
 test(
   'native tests and reader fuzz pass under ASan + UBSan with no report',
-  () => {
-    const r = spawnSync('bash', [script], { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
-    const out = `${r.stdout ?? ''}${r.stderr ?? ''}`;
+  async () => {
+    // Asynchronous, not spawnSync: the build and run take ~60 s, and a worker blocked that long
+    // cannot read vitest's RPC replies (its fixed 60 s "onTaskUpdate" timeout fails the whole run).
+    const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      execFile('bash', [script], { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 }, (err, stdout, stderr) =>
+        resolve({ status: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
+      );
+    });
+    const out = `${r.stdout}${r.stderr}`;
     // The build commands are long; the test lines, fuzz counts and verdict are what a reader needs.
     console.log(
       out

@@ -2,7 +2,8 @@
 // the backend is chosen once per process) with the fused kernels on its shared memory, and the
 // process exiting by itself afterwards.
 import { describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import os from 'node:os';
 import { AUTO_THREADS_MACS, chooseThreads, THREADS_ENV } from '@fhenet/training';
 
@@ -29,7 +30,7 @@ describe('wasm threads', () => {
     }
   });
 
-  it('starts the threaded backend in Node and exits cleanly', () => {
+  it('starts the threaded backend in Node and exits cleanly', async () => {
     const script = `
       import * as tf from '@tensorflow/tfjs';
       import { initBackend, fusedKernels, BatchNorm } from '@fhenet/training';
@@ -40,7 +41,12 @@ describe('wasm threads', () => {
       const { mean, variance } = tf.moments(y, [0, 1, 2]);
       console.log(JSON.stringify({ info, fused: fusedKernels(), shared: tf.backend().wasm.wasmMemory?.buffer instanceof SharedArrayBuffer,
         mean: Math.max(...Array.from(mean.dataSync(), Math.abs)), variance: Math.min(...variance.dataSync()) }));`;
-    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: import.meta.dirname, timeout: 60_000, encoding: 'utf8' });
+    // Not execFileSync: a worker blocked for a minute misses vitest's RPC replies (60 s timeout).
+    const { stdout: out } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: import.meta.dirname,
+      timeout: 60_000,
+      encoding: 'utf8',
+    });
     const r = JSON.parse(out.trim().split('\n').pop()!);
     expect(r.info).toEqual({ backend: 'wasm', threads: 2, threadsReason: 'requested' });
     expect(r.fused).toBe(true);
