@@ -2,12 +2,14 @@
 // weight from the keyswitch-alone CPU times, then the blind rotation's FFT, product and rotation
 // weights from (KS+PBS - keyswitch), by least squares on relative error. Prints the weights
 // relative to one FFT unit and each set's measured vs modelled time.
-// Usage: npx tsx packages/params/bench/fit.ts [packages/params/bench/measured-cost-run2.json]
+// Usage: npx tsx packages/params/bench/fit.ts [measured.json ...] (default: runs 3 and 4, fitted as one:
+// both measured the engine of today's COST_WEIGHTS)
 import { readFileSync } from 'node:fs';
 import { COST_WEIGHTS, costTerms, pbsCost } from '../src/cost.js';
 
-const file = process.argv[2] ?? new URL('./measured-cost-run2.json', import.meta.url).pathname;
-const rec = JSON.parse(readFileSync(file, 'utf8')) as { sets: MeasuredSet[] };
+const files = process.argv.slice(2).filter((a) => a !== '--');
+if (!files.length) for (const run of [3, 4]) files.push(new URL(`./measured-cost-run${run}.json`, import.meta.url).pathname);
+const rec = { sets: files.flatMap((f) => (JSON.parse(readFileSync(f, 'utf8')) as { sets: MeasuredSet[] }).sets) };
 interface MeasuredSet {
   id: string;
   n: number;

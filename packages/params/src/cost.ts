@@ -3,16 +3,16 @@
 // multiply-adds]"), each weighted by what it costs on this project's engine:
 //  - fft: a size-N negacyclic FFT (forward or inverse) counts N*log2(N) units;
 //  - product: one Fourier-domain multiply-add of the external product; there are (k+1)^2*l*N per
-//    iteration. The reference counts it like an FFT unit; measured, it is ~3.6 times dearer
-//    (complex multiply-adds streaming the bootstrapping key), which is why k = 2 or 3 at small N
-//    lose against k = 1 at twice the N more often than the unweighted formula says;
+//    iteration. Counted like an FFT unit in the reference; measured, ~1.4 FFT units since the
+//    frequency-blocked GGSW layout (2026-12-07; 3.6 before it, when the multiply-add stalled on its
+//    loads of the bootstrapping key and k = 2..4 paid for it);
 //  - rotation: per-iteration work linear in the accumulator, (k+1)*N (X^a*acc - acc, the gadget
 //    decomposition's digit loop, the accumulator update); absent from the reference formula;
 //  - keyswitch: kN*l_ks*(n+1) multiply-adds.
 // The weights are fitted (bench/fit.ts) to single-thread CPU time per KS+PBS in the engine's
 // grouped batches, 13 secure sets of different k, N, l, n and keyswitch levels measured
-// interleaved (bench/measured-cost-run2.json; bench/RESULTS.md); test/cost.test.ts checks the
-// model ranks every clearly separated measured pair the same way as the measurements.
+// interleaved, twice (bench/measured-cost-run{3,4}.json; bench/RESULTS.md); test/cost.test.ts
+// checks the model ranks every clearly separated measured pair the same way as the measurements.
 import type { TfheParameterSet } from './types.js';
 
 export type CostParams = Pick<TfheParameterSet, 'lweDimension' | 'glweDimension' | 'polynomialSize' | 'pbs' | 'keyswitch'>;
@@ -28,12 +28,12 @@ export interface PbsCost {
 
 /**
  * Weight of each term per unit of work, relative to one FFT unit. bench/fit.ts on
- * bench/measured-cost-run2.json (2026-12-03): product 3.65, rotation 2.41, keyswitch 1.62; the
- * four terms fitted to run 1's KS+PBS totals (its keyswitch-alone times are wall-clock): product
- * 3.65, rotation 2.05, keyswitch 1.28. Committed: product and keyswitch of run 2 rounded, rotation
- * between the two runs.
+ * bench/measured-cost-run3.json + run4.json (2026-12-07 23:56 / 23:59Z, engine with the
+ * frequency-blocked GGSWs): product 1.42, rotation 3.60, keyswitch 0.81 (each run alone: 1.42 /
+ * 4.06 / 0.81 and 1.41 / 3.10 / 0.80); committed rounded. The 12-03 weights (3.6 / 2.3 / 1.6, old
+ * layout) priced the k = 3 and 4, N = 512 sets 20 % above the 4-bit k = 1 set they now beat.
  */
-export const COST_WEIGHTS = { fft: 1, product: 3.6, rotation: 2.3, keyswitch: 1.6 } as const;
+export const COST_WEIGHTS = { fft: 1, product: 1.4, rotation: 3.6, keyswitch: 0.8 } as const;
 
 /** Units of one size-N negacyclic FFT. */
 export function fftCost(polynomialSize: number): number {
@@ -72,17 +72,18 @@ export function pbsCost(set: CostParams): PbsCost {
 }
 
 /**
- * Cost units per millisecond of single-thread CPU time per KS+PBS in a grouped batch (the
- * engine's default evaluation) on the project's 2-core AMD EPYC (avx512), idle: the geometric
- * mean of cost / CPU ms of the four sets of packages/engine/bench/RESULTS.md measured on the
- * idle machine on 2026-12-03 06:00Z (4-bit 7.5 ms, 6-bit 66.2 ms, 7-bit n=998 N=8192 64.9 ms,
- * n=839 k=2 N=1024 9.6 ms; the model gives 8.0, 64.9, 60.9 and 9.7 ms). Loaded runs (load 8-15)
- * measured 9-15% more CPU time. The previous model (all terms weight 1, 5.6e6 multiply-adds per
- * ms, fitted to tfhe-rs's ungrouped latencies) predicted about twice these times.
+ * Cost units per millisecond of CPU time per KS+PBS, calibrated on encrypted inference (what a
+ * compile report predicts) in the machine's fast, idle window of 2026-12-07 (20:30-22:48Z, nothing
+ * else running; results/encrypted-latency.json): the geometric mean of cost / CPU ms per PBS (2
+ * engine threads: 2 x wall / PBS count) of the 6-layer CNN (8.86 ms) and VGG-9 w0.25 (8.90 ms), both
+ * n=839 k=2 N=1024 l=2, and the exact LeNet (11.35 ms, n=918 k=1 N=2048 l=2); the model gives 8.53,
+ * 8.53 and 12.31 ms. Linear layers and the client's share are in those times, as in a user's.
+ * The same machine runs 1.45-1.7x slower in other windows (the interleaved runs 3 and 4 were taken
+ * in one: 1.03e7 units per single-thread ms), so a prediction is the idle, fast case.
  */
-export const COST_UNITS_PER_MS = 1.62e7;
+export const COST_UNITS_PER_MS = 1.35e7;
 
-/** Predicted single-thread CPU milliseconds of one keyswitch + PBS (grouped batch, idle machine). */
+/** Predicted CPU milliseconds of one keyswitch + PBS in encrypted inference (grouped, idle machine). */
 export function predictedPbsMs(cost: PbsCost): number {
   return cost.total / COST_UNITS_PER_MS;
 }

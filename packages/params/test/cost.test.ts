@@ -59,8 +59,10 @@ describe('cost model', () => {
 });
 
 // CPU time per KS+PBS in the engine's grouped batches (one thread), 13 secure sets of different
-// shapes measured interleaved on the shared 2-core machine (2026-12-03, load 7-15; the files keep
-// command, machine, loads and min/max): packages/params/bench/measured-cost-run{1,2}.json.
+// shapes measured interleaved on the 2-core machine (the files keep command, machine, loads and
+// min/max): packages/params/bench/measured-cost-run{1..4}.json. Runs 1-2 (2026-12-03, load 7-15)
+// measured the engine before the frequency-blocked GGSW layout; runs 3-4 (2026-12-07, idle) the
+// engine the committed weights were fitted to.
 interface MeasuredSet {
   id: string;
   n: number;
@@ -70,9 +72,10 @@ interface MeasuredSet {
   ksLevels: number;
   cpuMsPerPbs: number;
 }
-const runs = ['measured-cost-run1.json', 'measured-cost-run2.json'].map(
-  (f) => JSON.parse(readFileSync(new URL(`../bench/${f}`, import.meta.url), 'utf8')) as { provenance: { date: string }; sets: MeasuredSet[] },
-);
+type Run = { provenance: { date: string }; sets: MeasuredSet[] };
+const readRun = (n: number) => JSON.parse(readFileSync(new URL(`../bench/measured-cost-run${n}.json`, import.meta.url), 'utf8')) as Run;
+const oldEngineRuns = [1, 2].map(readRun);
+const runs = [3, 4].map(readRun);
 const shape = (s: MeasuredSet) => ({
   lweDimension: s.n,
   glweDimension: s.k,
@@ -103,29 +106,44 @@ describe('cost model vs measured grouped-batch CPU time', () => {
   });
 
   it('the unweighted formula misranks some of those pairs (why the model was refitted)', () => {
-    const wrong = runs.flatMap((run) =>
+    const wrong = oldEngineRuns.flatMap((run) =>
       separatedPairs(run.sets).filter(([a, b]) => Math.sign(unweighted(a) - unweighted(b)) !== Math.sign(a.cpuMsPerPbs - b.cpuMsPerPbs)),
     );
     // e.g. k=3, N=1024, l=2 priced 14% below k=1, N=2048, l=3 but measured 6% slower.
     expect(wrong.map(([a, b]) => `${a.id}/${b.id}`)).toContain('k3N1024l2/k1N2048l3');
   });
 
-  it('predicts each measured set within 8% after one common scale (the load inflates all alike)', () => {
+  it('predicts each measured set within 10% after one common scale per run (the window moves all alike)', () => {
     for (const run of runs) {
       const ratios = run.sets.map((s) => pbsCost(shape(s)).total / s.cpuMsPerPbs);
       const scale = Math.exp(ratios.reduce((a, r) => a + Math.log(r), 0) / ratios.length);
-      for (const [i, s] of run.sets.entries()) expect(Math.abs(ratios[i]! / scale - 1), s.id).toBeLessThan(0.08);
+      for (const [i, s] of run.sets.entries()) expect(Math.abs(ratios[i]! / scale - 1), s.id).toBeLessThan(0.1);
     }
   });
 
-  it('predictedPbsMs matches the idle-machine CPU times within 10%', () => {
-    // packages/engine/bench/RESULTS.md, "Idle machine, grouped engine" (2026-12-03 06:00Z, load 0.6-1.3).
-    const idle: [CostParams, number][] = [
-      [publishedSet(4), 7.5],
-      [publishedSet(6), 66.2],
-      [{ lweDimension: 998, glweDimension: 1, polynomialSize: 8192, pbs: { baseLog: 15, levelCount: 2 }, keyswitch: { baseLog: 3, levelCount: 6 } }, 64.9],
-      [{ lweDimension: 839, glweDimension: 2, polynomialSize: 1024, pbs: { baseLog: 15, levelCount: 2 }, keyswitch: { baseLog: 2, levelCount: 7 } }, 9.6],
+  it('the weights fitted before the GGSW layout change misrank the current engine (why it was refitted)', () => {
+    const before = { fft: 1, product: 3.6, rotation: 2.3, keyswitch: 1.6 };
+    const cost = (s: MeasuredSet) => {
+      const t = costTerms(shape(s));
+      return before.fft * t.fftUnits + before.product * t.products + before.rotation * t.rotation + before.keyswitch * t.keyswitchProducts;
+    };
+    for (const run of runs) {
+      const wrong = separatedPairs(run.sets).filter(([a, b]) => Math.sign(cost(a) - cost(b)) !== Math.sign(a.cpuMsPerPbs - b.cpuMsPerPbs));
+      // k = 3 and 4 at N = 512 (products stream (k+1)^2 GGSW polynomials) now beat the 4-bit k = 1 set.
+      expect(wrong.map(([a, b]) => `${a.id}/${b.id}`)).toContain('k3N512l3/pub4');
+    }
+  });
+
+  it('predictedPbsMs matches encrypted inference on the idle machine within 10%', () => {
+    // results/encrypted-latency.json, 2026-12-07 20:30-22:48Z, idle, 2 engine threads: CPU per PBS
+    // = 2 x median wall seconds per image / PBS per image.
+    const convnets = { lweDimension: 839, glweDimension: 2, polynomialSize: 1024, pbs: { baseLog: 15, levelCount: 2 }, keyswitch: { baseLog: 3, levelCount: 5 } };
+    const exactLenet = { lweDimension: 918, glweDimension: 1, polynomialSize: 2048, pbs: { baseLog: 15, levelCount: 2 }, keyswitch: { baseLog: 3, levelCount: 5 } };
+    const inference: [string, CostParams, number][] = [
+      ['6-layer CNN, approximate', convnets, (2e3 * 83.922) / 18936],
+      ['VGG-9 w0.25, approximate', convnets, (2e3 * 183.38) / 41216],
+      ['LeNet, exact', exactLenet, (2e3 * 125.84) / 22183],
     ];
-    for (const [set, ms] of idle) expect(Math.abs(predictedPbsMs(pbsCost(set)) / ms - 1)).toBeLessThan(0.1);
+    for (const [what, set, ms] of inference) expect(Math.abs(predictedPbsMs(pbsCost(set)) / ms - 1), what).toBeLessThan(0.1);
   });
 });
