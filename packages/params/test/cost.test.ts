@@ -137,8 +137,20 @@ describe('cost model vs measured grouped-batch CPU time', () => {
   it('predictedPbsMs matches encrypted inference on the idle machine within 10%', () => {
     // results/encrypted-latency.json, 2026-12-07 20:30-22:48Z, idle, 2 engine threads: CPU per PBS
     // = 2 x median wall seconds per image / PBS per image.
-    const convnets = { lweDimension: 839, glweDimension: 2, polynomialSize: 1024, pbs: { baseLog: 15, levelCount: 2 }, keyswitch: { baseLog: 3, levelCount: 5 } };
-    const exactLenet = { lweDimension: 918, glweDimension: 1, polynomialSize: 2048, pbs: { baseLog: 15, levelCount: 2 }, keyswitch: { baseLog: 3, levelCount: 5 } };
+    const convnets = {
+      lweDimension: 839,
+      glweDimension: 2,
+      polynomialSize: 1024,
+      pbs: { baseLog: 15, levelCount: 2 },
+      keyswitch: { baseLog: 3, levelCount: 5 },
+    };
+    const exactLenet = {
+      lweDimension: 918,
+      glweDimension: 1,
+      polynomialSize: 2048,
+      pbs: { baseLog: 15, levelCount: 2 },
+      keyswitch: { baseLog: 3, levelCount: 5 },
+    };
     const inference: [string, CostParams, number][] = [
       ['6-layer CNN, approximate', convnets, (2e3 * 83.922) / 18936],
       ['VGG-9 w0.25, approximate', convnets, (2e3 * 183.38) / 41216],
