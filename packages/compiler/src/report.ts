@@ -150,7 +150,7 @@ export function formatReport(report: CompileReport): string {
       tfheRsLine(set),
       `cost model: ${p.pbsCost.total.toExponential(2)} units per KS+PBS, ${(p.pbsCost.total * report.pbsCount).toExponential(2)} per inference`,
       `predicted latency: ${p.predictedPbsMs.toFixed(1)} ms per KS+PBS, ${(report.predictedInferenceMs! / 1000).toFixed(1)} s per inference on one thread ` +
-        `(~${(report.predictedInferenceMs! / 2000).toFixed(1)} s on 2 cores; cost model fitted to the grouped engine's CPU time on this project's 2-core machine, idle, +-10%)`,
+        `(~${(report.predictedInferenceMs! / 2000).toFixed(1)} s on 2 cores; cost model fitted to the engine's grouped PBS and calibrated on encrypted images on this project's 2-core machine, idle, +-10%)`,
     );
   }
   if (report.roundingModes) lines.push(...roundingModeLines(report));
