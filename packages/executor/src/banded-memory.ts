@@ -14,13 +14,9 @@
 // when not released.
 import type { TfheParameterSet } from '@fhenet/params';
 import { bandPicks, inputNeededFrom, stageBands, type Band } from './bands.js';
-import { ciphertextTensorBytes, pbsBatchScratch, type StageMemory } from './memory.js';
+import { ciphertextTensorBytes, I32, I64, pbsBatchScratch, U32, type StageMemory } from './memory-terms.js';
 import type { StagePlan } from './plan.js';
 import { ciphertextBatchBytes } from '@fhenet/engine';
-
-const U32 = 4;
-const I32 = 4;
-const I64 = 8;
 
 /** How the stage's input is held: one in-memory batch, or the previous banded stage's pieces. */
 export type BandedInput =

@@ -8,7 +8,7 @@
 import type { LweCiphertextBatch, ServerEngine } from '@fhenet/engine';
 import { BandedTensor } from './banded-tensor.js';
 import { bandCsr, bandValues, inputNeededFrom, restrictColumns, stageBands } from './bands.js';
-import type { InferenceProgress, StageTiming } from './execute.js';
+import type { InferenceProgress, StageTiming } from './progress.js';
 import type { StageLookups } from './lookups.js';
 import type { CircuitPlan } from './plan.js';
 

@@ -6,7 +6,8 @@ export const PACKAGE_NAME = '@fhenet/executor';
 export { planCircuit, crtSelectorIndex, linearToCsr, repeatCsr, type CircuitPlan, type StagePlan, type CrtStagePlan, type PlannedExtraction } from './plan.js';
 export type { BandOptions } from './bands.js';
 export { chooseBands, bandsModelOptions, type ChosenBands, type BandChoice, type ChooseBandsArgs } from './choose-bands.js';
-export { executePlan, type ExecuteOptions, type ExecutionResult, type StageTiming, type StageProgress, type InferenceProgress } from './execute.js';
+export { executePlan, type ExecuteOptions, type ExecutionResult } from './execute.js';
+export type { StageTiming, StageProgress, InferenceProgress } from './progress.js';
 export { InferenceServer } from './inference-server.js';
 export {
   inProcessLookups,
@@ -19,7 +20,6 @@ export {
 export { lookupOutputs, type LookupProgress, type LookupResult } from './stage-lookup.js';
 export {
   modelExecutionMemory,
-  ciphertextTensorBytes,
   formatBytes,
   assertMemoryBudget,
   assertRegistrationBudget,
@@ -29,5 +29,5 @@ export {
   type MemoryBudget,
   type MemoryModel,
   type MemoryModelOptions,
-  type StageMemory,
 } from './memory.js';
+export { ciphertextTensorBytes, type StageMemory } from './memory-terms.js';

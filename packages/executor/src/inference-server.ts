@@ -12,7 +12,8 @@ import {
   type SeededEvaluationKeys,
   type SeededPackingKeys,
 } from '@fhenet/engine';
-import { executePlan, type ExecuteOptions, type ExecutionResult, type InferenceProgress } from './execute.js';
+import { executePlan, type ExecuteOptions, type ExecutionResult } from './execute.js';
+import type { InferenceProgress } from './progress.js';
 import type { RemoteLookups } from './lookups.js';
 import { planCircuit, type CircuitPlan } from './plan.js';
 

@@ -7,7 +7,7 @@
 // depend on the batch it runs in.
 import type { LweCiphertextBatch, ServerEngine } from '@fhenet/engine';
 import { bandPicks, bandValues } from './bands.js';
-import type { InferenceProgress, StageProgress } from './execute.js';
+import type { InferenceProgress, StageProgress } from './progress.js';
 import type { StagePlan } from './plan.js';
 
 /** Where the lookup reports: the executor's callback and the fields of its events for this stage (and band). */
