@@ -5,7 +5,7 @@
 
 import type { ClearStage } from '@fhenet/circuit';
 import { LoweringError } from './errors.js';
-import type { LoweredGraph } from './lower/lower.js';
+import type { LoweredGraph } from './lower/lowered.js';
 import type { StageRanges } from './ranges.js';
 import { sizeCircuit } from './size.js';
 

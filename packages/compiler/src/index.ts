@@ -18,7 +18,8 @@ export {
 } from './compile.js';
 export { withExtractFrom, withRounding } from './rounding-mode.js';
 export { droppedBits, predictedApproximation, type StageApproximation } from './approximate-rates.js';
-export { lowerGraph, type LoweredGraph, type LoweredStage } from './lower/lower.js';
+export { lowerGraph } from './lower/lower.js';
+export type { LoweredGraph, LoweredStage } from './lower/lowered.js';
 export type { ChainPrecision } from './lower/chain.js';
 export { analyzeRanges, type StageRanges } from './ranges.js';
 export { sizeCircuit, stageBits, bitsForSpan, crtStageMask, type Sizing, type SizeOptions, type CrtSizing } from './size.js';

@@ -6,7 +6,7 @@ import { accumulatorRange, weightNorm2, type IntRange } from '@fhenet/quantizati
 import { accumulate, channelCount, channelOfOutputs, outputSize } from '@fhenet/circuit';
 import type { LinearOp } from '@fhenet/circuit';
 import { LoweringError } from './errors.js';
-import type { LoweredGraph, LoweredStage } from './lower/lower.js';
+import type { LoweredGraph, LoweredStage } from './lower/lowered.js';
 
 export interface StageRanges {
   /** Per channel, worst case of the centred accumulator. */

@@ -7,7 +7,7 @@ import { MAX_CIRCUIT_BITS, crtProduct, MAX_CRT_PRODUCT, type CrtSpec, channelCou
 import { chooseCrtModuli } from '@fhenet/params';
 import type { Circuit, OutputDecoder, Stage } from '@fhenet/circuit';
 import { BitWidthError, LoweringError } from './errors.js';
-import type { LoweredGraph, LoweredStage } from './lower/lower.js';
+import type { LoweredGraph, LoweredStage } from './lower/lowered.js';
 import { roundChannel } from './round-tables.js';
 import { maxChannelNorm, roundingScales, scaleFold, scaleLinear } from './scale.js';
 import type { StageRanges } from './ranges.js';

@@ -5,7 +5,7 @@
 // and the tfjs forward agree exactly. Counted over each channel's worst-case accumulator range.
 
 import type { IntRange } from '@fhenet/quantization';
-import type { LoweredGraph } from './lower/lower.js';
+import type { LoweredGraph } from './lower/lowered.js';
 
 export interface FloatTie {
   readonly stage: string;

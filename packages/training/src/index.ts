@@ -40,10 +40,10 @@ export {
   a2qBudgetAt,
   type TrainOptions,
   type TrainResult,
-  type EpochReport,
   type TrainProgress,
   type PruningTarget,
 } from './train/trainer.js';
+export type { EpochReport } from './train/epoch-report.js';
 export { TrainStep, type StepTotals } from './train/step.js';
 export { trainBatches, type TrainBatch } from './train/batches.js';
 export { FusedAdam } from './train/adam.js';

@@ -9,7 +9,8 @@ import { modelToGraph } from './export/to-graph.js';
 import { graphAccumulators, type LayerAccumulator } from './format/accumulators.js';
 import { saveTrainedGraph } from './format/files.js';
 import { buildModel, modelMacs, type A2qOptions, type ModelName } from './models/zoo.js';
-import { pruneTargets, train, type EpochReport, type PruningTarget, type TrainProgress } from './train/trainer.js';
+import type { EpochReport } from './train/epoch-report.js';
+import { pruneTargets, train, type PruningTarget, type TrainProgress } from './train/trainer.js';
 import type { RangeMode } from './layers/common.js';
 
 export interface RunOptions {

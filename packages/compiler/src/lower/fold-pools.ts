@@ -7,7 +7,7 @@
 // by sqrt(window) where windows do not overlap), the range analysis the same worst case.
 
 import { accumulate, outputSize, type Conv2dOp, type DenseOp, type LinearOp, type SumPoolOp } from '@fhenet/circuit';
-import type { LoweredStage } from './lower.js';
+import type { LoweredStage } from './lowered.js';
 
 /**
  * The stage `next` reading `pool`'s inputs directly, or null when the pool cannot be folded (its

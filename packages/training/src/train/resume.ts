@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
-import type { EpochReport } from './trainer.js';
+import type { EpochReport } from './epoch-report.js';
 
 const STATE_FILE = 'training-state.json';
 const STATE_VERSION = 1;

@@ -14,6 +14,7 @@ import { evaluate } from './evaluate.js';
 import { reestimateStatistics } from './statistics.js';
 import { cubicActiveSynapses, maxActivePerNeuron, topKMask } from './pruning.js';
 import { inputIntRange, linearInputs } from './structure.js';
+import type { EpochReport } from './epoch-report.js';
 
 /** Prune to k active synapses per neuron, or to the largest k whose worst-case accumulator fits. */
 export type PruningTarget = { readonly activeSynapses: number } | { readonly accumulatorBits: number };
@@ -55,22 +56,6 @@ export interface TrainOptions {
    * then hold them. Default 0 (the statistics as trained).
    */
   readonly statisticsBatches?: number;
-}
-
-export interface EpochReport {
-  readonly epoch: number;
-  readonly epochs: number;
-  readonly loss: number;
-  readonly trainAccuracy: number;
-  /** Fake-quantized accuracy on the test set (inference mode). */
-  readonly testAccuracy: number;
-  readonly learningRate: number;
-  readonly seconds: number;
-  readonly samplesPerSecond: number;
-  /** Estimated seconds left for the remaining epochs (mean wall time per epoch so far, evaluation included). */
-  readonly etaSeconds: number;
-  /** Largest active-synapse count of any neuron, per linear layer. */
-  readonly activeSynapses: Record<string, number>;
 }
 
 export interface TrainProgress {
