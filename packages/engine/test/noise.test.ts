@@ -157,7 +157,9 @@ describe('multi-value PBS output noise vs the model (pbsMany, 2000 inputs, F = 4
       const eng = new ServerEngine(set, keys);
       const xs = Array.from({ length: samples }, (_, i) => i % width);
       const fns = Array.from({ length: functions }, (_, j) => Array.from({ length: width }, (_, x) => (3 * x + 5 * j + 1) % p));
-      const out = eng.pbsMany(ck.encrypt(xs), new Uint32Array(samples), [fns]);
+      // pbsManyAsync (same bits as pbsMany): 8,000 outputs keep a synchronous call ~13 s on the
+      // worker's event loop, near vitest's RPC limit under load (scripts/vitest-event-loop.ts).
+      const out = await eng.pbsManyAsync(ck.encrypt(xs), new Uint32Array(samples), [fns]);
       const errs = phaseErrors(
         ck,
         ck.decryptPhase(out),
