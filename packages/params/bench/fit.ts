@@ -70,9 +70,8 @@ console.log(
 console.log(
   `weights relative to one FFT unit: product ${(product / fft).toFixed(2)}, rotation ${(rotation / fft).toFixed(2)}, keyswitch ${(ks! / fft).toFixed(2)} (committed: ${JSON.stringify(COST_WEIGHTS)})`,
 );
-for (const [i, s] of rec.sets.entries()) {
-  const t = terms[i]!;
-  const model = fft * t.fftUnits + product * t.products + rotation * t.rotation + ks! * t.keyswitchProducts;
+for (const s of rec.sets) {
+  const model = pbsCost(shape(s), { fft, product, rotation, keyswitch: ks! }).total;
   console.log(
     `${s.id.padEnd(14)} measured ${s.cpuMsPerPbs.toFixed(2)} ms, fit ${model.toFixed(2)} ms, committed model ${pbsCost(shape(s)).total.toExponential(3)} units`,
   );

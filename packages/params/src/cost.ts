@@ -63,9 +63,12 @@ export function costTerms(set: CostParams): CostTerms {
   };
 }
 
-export function pbsCost(set: CostParams): PbsCost {
+/** Weight of each term, as COST_WEIGHTS. */
+export type CostWeights = { readonly [term in keyof typeof COST_WEIGHTS]: number };
+
+/** One KS+PBS priced with the committed weights (or others: earlier fits, the reference formula). */
+export function pbsCost(set: CostParams, w: CostWeights = COST_WEIGHTS): PbsCost {
   const t = costTerms(set);
-  const w = COST_WEIGHTS;
   const pbs = w.fft * t.fftUnits + w.product * t.products + w.rotation * t.rotation;
   const keyswitch = w.keyswitch * t.keyswitchProducts;
   return { pbs, keyswitch, total: pbs + keyswitch };

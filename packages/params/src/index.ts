@@ -54,7 +54,18 @@ export { erfc, log2Erfc } from './erfc.js';
 export { log2PFailPerPbsFor, pFailPerInference } from './probability.js';
 export { keySizes, type KeySizes } from './sizes.js';
 export { multiValueCovariance, multiValuePbs, type MultiValuePbs } from './multi-value.js';
-export { COST_UNITS_PER_MS, COST_WEIGHTS, costTerms, fftCost, pbsCost, predictedPbsMs, type CostParams, type CostTerms, type PbsCost } from './cost.js';
+export {
+  COST_UNITS_PER_MS,
+  COST_WEIGHTS,
+  costTerms,
+  fftCost,
+  pbsCost,
+  predictedPbsMs,
+  type CostParams,
+  type CostTerms,
+  type CostWeights,
+  type PbsCost,
+} from './cost.js';
 export { optimizeParameters, DEFAULT_P_ERROR, OPTIMIZER_SPACE, type FailureTarget, type OptimizeRequest, type OptimizeResult } from './optimizer.js';
 export {
   assertRoundBits,

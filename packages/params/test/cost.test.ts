@@ -84,10 +84,7 @@ const shape = (s: MeasuredSet) => ({
   keyswitch: { baseLog: 1, levelCount: s.ksLevels },
 });
 /** The reference formula unweighted (every term 1, no rotation term): the model before refitting. */
-const unweighted = (s: MeasuredSet) => {
-  const t = costTerms(shape(s));
-  return t.fftUnits + t.products + t.keyswitchProducts;
-};
+const unweighted = (s: MeasuredSet) => pbsCost(shape(s), { fft: 1, product: 1, rotation: 0, keyswitch: 1 }).total;
 /** Measured pairs whose medians differ by more than 5% (closer pairs are within run-to-run noise). */
 const separatedPairs = (sets: MeasuredSet[]) =>
   sets.flatMap((a, i) => sets.slice(i + 1).map((b) => [a, b] as const)).filter(([a, b]) => Math.abs(a.cpuMsPerPbs / b.cpuMsPerPbs - 1) > 0.05);
@@ -122,11 +119,7 @@ describe('cost model vs measured grouped-batch CPU time', () => {
   });
 
   it('the weights fitted before the GGSW layout change misrank the current engine (why it was refitted)', () => {
-    const before = { fft: 1, product: 3.6, rotation: 2.3, keyswitch: 1.6 };
-    const cost = (s: MeasuredSet) => {
-      const t = costTerms(shape(s));
-      return before.fft * t.fftUnits + before.product * t.products + before.rotation * t.rotation + before.keyswitch * t.keyswitchProducts;
-    };
+    const cost = (s: MeasuredSet) => pbsCost(shape(s), { fft: 1, product: 3.6, rotation: 2.3, keyswitch: 1.6 }).total;
     for (const run of runs) {
       const wrong = separatedPairs(run.sets).filter(([a, b]) => Math.sign(cost(a) - cost(b)) !== Math.sign(a.cpuMsPerPbs - b.cpuMsPerPbs));
       // k = 3 and 4 at N = 512 (products stream (k+1)^2 GGSW polynomials) now beat the 4-bit k = 1 set.
